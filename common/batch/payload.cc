@@ -1,0 +1,44 @@
+#include "common/batch/payload.h"
+
+#include "common/base/crc32c.h"
+#include "common/wire/errc.h"
+
+namespace ferry::batch {
+
+Result<std::string> encode_payload(const BuiltBatch& built, Codec codec,
+                                   compress::ZstdCompressor& zstd, BatchHeader& header) {
+  std::string payload;
+  if (codec == Codec::kZstd) {
+    BOOST_OUTCOME_TRY(zstd.compress(built.raw, payload));
+  } else {
+    payload = built.raw;
+  }
+  header.event_count = built.event_count;
+  header.raw_size = static_cast<uint32_t>(built.raw.size());
+  header.payload_size = static_cast<uint32_t>(payload.size());
+  header.min_time_ms = built.min_time_ms;
+  header.max_time_ms = built.max_time_ms;
+  header.file_offset = built.file_offset;
+  header.file_length = built.file_length;
+  header.codec = codec;
+  header.payload_crc = crc32c::value(payload);
+  return payload;
+}
+
+std::error_code decode_payload(const BatchHeader& header, std::string_view payload,
+                               compress::ZstdDecompressor& zstd, std::string& raw) {
+  if (payload.size() != header.payload_size) return wire::Errc::kBadBatch;
+  if (crc32c::value(payload) != header.payload_crc) return wire::Errc::kBadCrc;
+  if (header.sealed()) return wire::Errc::kBadBatch;  // must be opened with the key first
+  if (header.codec == Codec::kNone) {
+    raw.assign(payload);
+  } else {
+    size_t limit = std::min<size_t>(header.raw_size, kMaxRawBytes);
+    auto r = zstd.decompress(payload, limit, raw);
+    if (!r) return r.error();
+  }
+  if (raw.size() != header.raw_size) return wire::Errc::kBadBatch;
+  return {};
+}
+
+}  // namespace ferry::batch

@@ -1,0 +1,26 @@
+#pragma once
+// Turning a built batch into a BATCH frame's payload and back: compression per the
+// header's codec and the CRC32C that every hop checks. (Sealing, when configured, wraps
+// the compressed bytes; see common/crypto.)
+
+#include <string>
+#include <string_view>
+
+#include "common/base/result.h"
+#include "common/batch/batch_builder.h"
+#include "common/batch/batch_header.h"
+#include "common/compress/zstd_codec.h"
+
+namespace ferry::batch {
+
+// Fills header's sizes, times, range, codec and CRC from `built`, and the payload.
+// The caller sets host, category, seq, file identity, flags and replay id.
+Result<std::string> encode_payload(const BuiltBatch& built, Codec codec,
+                                   compress::ZstdCompressor& zstd, BatchHeader& header);
+
+// Checks the CRC and decompresses an unsealed payload into `raw`, refusing output
+// beyond header.raw_size (and never beyond kMaxRawBytes).
+std::error_code decode_payload(const BatchHeader& header, std::string_view payload,
+                               compress::ZstdDecompressor& zstd, std::string& raw);
+
+}  // namespace ferry::batch

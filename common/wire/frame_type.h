@@ -1,0 +1,39 @@
+#pragma once
+// Frame types of protocol version 1 (docs/protocol.md). Values are on the wire.
+
+#include <cstdint>
+#include <string_view>
+
+namespace ferry::wire {
+
+enum class FrameType : uint8_t {
+  kHello = 1,
+  kBatch = 2,
+  kStored = 3,     // broker -> agent: batch durable in the broker
+  kCommitted = 4,  // consumer -> broker: batch committed to the store
+  kDelivered = 5,  // broker -> agent: batch committed end to end
+  kWatermark = 6,  // agent -> broker -> consumer
+  kStatus = 7,     // agent -> broker -> consumer
+  kHeartbeat = 8,
+  kError = 9,
+};
+
+constexpr uint8_t kMinFrameType = 1;
+constexpr uint8_t kMaxFrameType = 9;
+
+constexpr std::string_view frame_type_name(FrameType t) {
+  switch (t) {
+    case FrameType::kHello: return "HELLO";
+    case FrameType::kBatch: return "BATCH";
+    case FrameType::kStored: return "STORED";
+    case FrameType::kCommitted: return "COMMITTED";
+    case FrameType::kDelivered: return "DELIVERED";
+    case FrameType::kWatermark: return "WATERMARK";
+    case FrameType::kStatus: return "STATUS";
+    case FrameType::kHeartbeat: return "HEARTBEAT";
+    case FrameType::kError: return "ERROR";
+  }
+  return "UNKNOWN";
+}
+
+}  // namespace ferry::wire

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, configures, builds (-j2) and runs every test.
+# Exits non-zero on any failure. Usage: tests/run.sh [extra ctest args]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${FERRY_BUILD_DIR:-$root/build}
+
+bash "$root/deploy/install-deps.sh"
+
+launcher=()
+if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}"
+cmake --build "$build" -j2
+
+cd "$build"
+ctest -j2 --output-on-failure --timeout 600 "$@"
