@@ -1,0 +1,58 @@
+#pragma once
+// Accepts TCP connections, applies socket tuning, completes the TLS handshake (with a
+// deadline) and hands each authenticated connection to a session coroutine. Handshake
+// failures (no client certificate, wrong CA) are logged with the peer address and the
+// connection dropped; they never reach the session.
+//
+// Two-phase shutdown: stop_accepting() closes the listener; sessions are drained by
+// their owner.
+
+#include <functional>
+#include <memory>
+
+#include "common/net/asio.h"
+#include "common/net/frame_connection.h"
+#include "common/net/socket_tuning.h"
+
+namespace ferry::net {
+
+class TlsServer {
+ public:
+  using Session = std::function<asio::awaitable<void>(std::shared_ptr<FrameConnection>)>;
+
+  TlsServer(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
+            SocketTuning tuning, uint32_t max_frame_body, std::string name);
+
+  // Binds and listens; port 0 picks a free port (read it back with port()).
+  std::error_code listen(const std::string& address, uint16_t port);
+  uint16_t port() const { return port_; }
+
+  // Starts the accept loop; each session runs as its own coroutine.
+  void start(Session session);
+  void stop_accepting();
+
+ private:
+  static asio::awaitable<void> accept_loop(TlsServer* self);
+  static asio::awaitable<void> handshake_then_run(TlsServer* self, tcp::socket socket);
+
+  asio::any_io_executor executor_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  SocketTuning tuning_;
+  uint32_t max_frame_body_;
+  std::string name_;
+  tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  Session session_;
+};
+
+// Connects to host:port, tunes the socket, completes the TLS handshake; both steps
+// bounded by `timeout`.
+asio::awaitable<Result<std::shared_ptr<FrameConnection>>> connect_tls(
+    asio::any_io_executor executor, asio::ssl::context& tls, const std::string& host,
+    uint16_t port, const SocketTuning& tuning, uint32_t max_frame_body,
+    std::chrono::milliseconds timeout);
+
+// Logs the exception of a finished coroutine; the completion handler for co_spawn.
+void log_exception(std::exception_ptr e);
+
+}  // namespace ferry::net
