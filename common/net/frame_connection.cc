@@ -35,6 +35,21 @@ asio::awaitable<Result<wire::Frame>> FrameConnection::read_frame() {
   }
 }
 
+asio::awaitable<Result<wire::Frame>> FrameConnection::read_frame_within(
+    std::chrono::milliseconds timeout) {
+  auto done = std::make_shared<bool>(false);
+  auto self = shared_from_this();
+  asio::steady_timer watchdog(executor());
+  watchdog.expires_after(timeout);
+  watchdog.async_wait([done, self](boost::system::error_code ec) {
+    if (!ec && !*done) self->close();
+  });
+  auto r = co_await read_frame();
+  *done = true;
+  watchdog.cancel();
+  co_return r;
+}
+
 bool FrameConnection::send(std::string frame) {
   if (closed_ || closing_) return false;
   queued_bytes_ += frame.size();

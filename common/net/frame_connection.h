@@ -35,6 +35,8 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   // The next whole frame. Errors: transport (eof, reset, timeout) or a wire::Errc from
   // the decoder; after a decoder error the caller should fail() with that code.
   asio::awaitable<Result<wire::Frame>> read_frame();
+  // Same, but closes the connection if no frame arrives within `timeout`.
+  asio::awaitable<Result<wire::Frame>> read_frame_within(std::chrono::milliseconds timeout);
 
   // Queues an encoded frame. Returns false when the connection is closing.
   bool send(std::string frame);
@@ -48,6 +50,8 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   // Closes now; queued frames are dropped.
   void close();
   bool closed() const { return closed_; }
+  // False once fail() or close() was called: stop reading and producing.
+  bool usable() const { return !closed_ && !closing_; }
 
  private:
   static asio::awaitable<void> write_loop(std::shared_ptr<FrameConnection> self);

@@ -1,0 +1,112 @@
+#include "common/status/host_table.h"
+
+#include <algorithm>
+
+namespace ferry::status {
+
+uint64_t HostEntry::unacked_events() const {
+  uint64_t n = 0;
+  for (const auto& s : status.streams) n += s.unacked_events;
+  return n;
+}
+
+uint64_t HostEntry::unacked_batches() const {
+  uint64_t n = 0;
+  for (const auto& s : status.streams) n += s.unacked_batches;
+  return n;
+}
+
+uint64_t HostEntry::backlog_bytes() const {
+  uint64_t n = 0;
+  for (const auto& s : status.streams) n += s.backlog_bytes;
+  return n;
+}
+
+uint64_t HostEntry::unreadable_bytes() const {
+  uint64_t n = 0;
+  for (const auto& s : status.streams) n += s.unreadable_bytes;
+  return n;
+}
+
+TimeMs HostEntry::oldest_unacked_ms() const {
+  TimeMs oldest = 0;
+  for (const auto& s : status.streams) {
+    if (s.oldest_unacked_ms != 0 && (oldest == 0 || s.oldest_unacked_ms < oldest)) {
+      oldest = s.oldest_unacked_ms;
+    }
+  }
+  return oldest;
+}
+
+void HostTable::update(const wire::Status& st, const std::string& dc, const std::string& via,
+                       TimeMs now) {
+  std::lock_guard lock(mu_);
+  auto& e = hosts_[st.host];
+  e.host = st.host;
+  e.dc = dc;
+  e.via = via;
+  e.last_seen_ms = now;
+  e.status = st;
+}
+
+void HostTable::set_connected(const std::string& host, const std::string& dc,
+                              const std::string& via, bool connected, TimeMs now) {
+  std::lock_guard lock(mu_);
+  auto& e = hosts_[host];
+  e.host = host;
+  e.dc = dc;
+  e.via = via;
+  e.connected = connected;
+  e.last_seen_ms = now;
+  has_connection_state_[host] = true;
+}
+
+void HostTable::forget(const std::string& host) {
+  std::lock_guard lock(mu_);
+  hosts_.erase(host);
+  has_connection_state_.erase(host);
+}
+
+std::vector<HostEntry> HostTable::snapshot(TimeMs now) const {
+  std::lock_guard lock(mu_);
+  std::vector<HostEntry> out;
+  out.reserve(hosts_.size());
+  for (const auto& [name, e] : hosts_) {
+    HostEntry copy = e;
+    if (!has_connection_state_.count(name)) copy.connected = now - e.last_seen_ms <= stale_after_ms_;
+    out.push_back(std::move(copy));
+  }
+  return out;
+}
+
+nlohmann::json HostTable::to_json(TimeMs now) const {
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& e : snapshot(now)) {
+    TimeMs oldest = e.oldest_unacked_ms();
+    nlohmann::json streams = nlohmann::json::array();
+    for (const auto& s : e.status.streams) {
+      streams.push_back({{"category", s.category},
+                         {"unacked_events", s.unacked_events},
+                         {"unacked_batches", s.unacked_batches},
+                         {"backlog_bytes", s.backlog_bytes},
+                         {"oldest_unacked_ms", s.oldest_unacked_ms},
+                         {"watermark_ms", s.watermark_ms},
+                         {"unreadable_bytes", s.unreadable_bytes}});
+    }
+    hosts.push_back({{"host", e.host},
+                     {"dc", e.dc},
+                     {"via", e.via},
+                     {"connected", e.connected},
+                     {"last_seen_ms", e.last_seen_ms},
+                     {"unacked_events", e.unacked_events()},
+                     {"unacked_batches", e.unacked_batches()},
+                     {"backlog_bytes", e.backlog_bytes()},
+                     {"unreadable_bytes", e.unreadable_bytes()},
+                     {"oldest_unacked_ms", oldest},
+                     {"oldest_unacked_age_s", oldest == 0 ? 0.0 : std::max<TimeMs>(0, now - oldest) / 1000.0},
+                     {"streams", streams}});
+  }
+  return {{"now_ms", now}, {"hosts", hosts}};
+}
+
+}  // namespace ferry::status
