@@ -1,0 +1,55 @@
+#include "agent/event/line_splitter.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "agent/event/syslog_time.h"
+
+namespace ferry::agent::event {
+
+LineSplitter::LineSplitter(size_t max_event_bytes)
+    : max_event_bytes_(std::max(max_event_bytes, kMinEventBytes)) {}
+
+size_t LineSplitter::split(std::string_view bytes, uint64_t offset, TimeMs read_time,
+                           bool final, std::vector<Event>& out) {
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    const bool cont = mid_line_;
+    // Source bytes that fit one rendered event, counting its '\n'.
+    const size_t cap = max_event_bytes_ - (cont ? kContinuationMarker.size() : 0);
+    const size_t avail = bytes.size() - pos;
+    const size_t window = std::min(avail, cap);
+    const char* start = bytes.data() + pos;
+    const void* nl = std::memchr(start, '\n', window);
+
+    Event e;
+    e.offset = offset + pos;
+    if (nl != nullptr) {
+      e.length = static_cast<uint32_t>(static_cast<const char*>(nl) - start + 1);
+      mid_line_ = false;
+    } else if (avail >= cap) {
+      // A piece of a long line: cap - 1 source bytes and an added '\n'.
+      e.length = static_cast<uint32_t>(cap - 1);
+      e.flags |= kNewlineAdded;
+      mid_line_ = true;
+    } else if (final) {
+      e.length = static_cast<uint32_t>(avail);
+      e.flags |= kNewlineAdded;
+      mid_line_ = false;
+    } else {
+      break;  // an incomplete line: wait for more bytes
+    }
+    if (cont) {
+      e.flags |= kContinuation;
+      e.time_ms = line_time_;
+    } else {
+      e.time_ms = parse_syslog_time({start, e.length}, read_time).value_or(read_time);
+      line_time_ = e.time_ms;
+    }
+    out.push_back(e);
+    pos += e.length;
+  }
+  return pos;
+}
+
+}  // namespace ferry::agent::event

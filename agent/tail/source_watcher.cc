@@ -1,0 +1,447 @@
+#include "agent/tail/source_watcher.h"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "agent/event/line_splitter.h"
+#include "agent/tail/errc.h"
+#include "common/base/crc32c.h"
+
+namespace ferry::agent::tail {
+namespace {
+
+struct Found {
+  std::string path;
+  uint64_t dev;
+  uint64_t ino;
+  int64_t mtime_ns;
+};
+
+std::vector<Found> expand_globs(const std::vector<std::string>& globs) {
+  std::vector<Found> out;
+  std::set<std::pair<uint64_t, uint64_t>> seen;
+  for (const auto& pattern : globs) {
+    glob_t g{};
+    if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g) == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) {
+        struct stat st {};
+        if (::stat(g.gl_pathv[i], &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        // A file under two names (hard link, two overlapping globs) is one file.
+        if (!seen.emplace(st.st_dev, st.st_ino).second) continue;
+        out.push_back({g.gl_pathv[i], static_cast<uint64_t>(st.st_dev),
+                       static_cast<uint64_t>(st.st_ino),
+                       st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec});
+      }
+    }
+    ::globfree(&g);
+  }
+  // Older files first, so after a restart rotated files are read before the live one.
+  std::sort(out.begin(), out.end(), [](const Found& a, const Found& b) {
+    return a.mtime_ns != b.mtime_ns ? a.mtime_ns < b.mtime_ns : a.path < b.path;
+  });
+  return out;
+}
+
+Result<std::string> pread_exact(int fd, uint64_t offset, uint64_t length) {
+  std::string out(length, '\0');
+  size_t got = 0;
+  while (got < length) {
+    ssize_t r = ::pread(fd, out.data() + got, length - got, static_cast<off_t>(offset + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return std::error_code(errno, std::system_category());
+    }
+    if (r == 0) return Errc::kRangeUnavailable;
+    got += static_cast<size_t>(r);
+  }
+  return out;
+}
+
+bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+
+}  // namespace
+
+SourceWatcher::SourceWatcher(SourceOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+SourceWatcher::~SourceWatcher() {
+  if (inotify_fd_ >= 0) ::close(inotify_fd_);
+}
+
+void SourceWatcher::add_resume_points(const std::vector<ResumePoint>& points) {
+  resume_.insert(resume_.end(), points.begin(), points.end());
+}
+
+Result<void> SourceWatcher::start() {
+  setup_inotify();
+  BOOST_OUTCOME_TRY(poll());
+  // Files known before the restart that no glob matches any more (renamed away or
+  // deleted while the agent was down): read what is left of them by their last name.
+  for (auto it = resume_.begin(); it != resume_.end();) {
+    auto opened = FileTailer::open(it->path, options_.max_event_bytes);
+    bool matched = false;
+    if (opened && !find(opened.value()->identity().dev, opened.value()->identity().ino)) {
+      auto same = fd_matches(opened.value()->fd(), it->file);
+      matched = same && same.value();
+    }
+    if (matched) {
+      auto tailer = std::move(opened).value();
+      if (tailer->seek(it->offset, it->line_time_ms)) {
+        spdlog::info("[{}] {} ({}) was rotated while stopped; reading it to its end from {}",
+                     options_.category, it->path, to_string(it->file), it->offset);
+        adopt(std::move(tailer), /*rotated=*/true);
+        it = resume_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+  for (const auto& r : resume_) {
+    spdlog::warn("[{}] {} ({}) disappeared while stopped after offset {}; bytes after it, if "
+                 "any, could not be read",
+                 options_.category, r.path, to_string(r.file), r.offset);
+  }
+  resume_.clear();
+  return success();
+}
+
+void SourceWatcher::setup_inotify() {
+  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd_ < 0) {
+    spdlog::warn("[{}] inotify unavailable ({}); polling only", options_.category,
+                 std::strerror(errno));
+    return;
+  }
+  std::set<std::string> dirs;
+  for (const auto& g : options_.globs) {
+    const auto parent = std::filesystem::path(g).parent_path();
+    std::string dir = parent.empty() ? std::string(".") : parent.string();
+    if (has_wildcard(dir)) continue;  // polled only
+    dirs.insert(dir);
+  }
+  constexpr uint32_t kMask = IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_MODIFY |
+                             IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF;
+  for (const auto& dir : dirs) {
+    if (::inotify_add_watch(inotify_fd_, dir.c_str(), kMask) < 0) {
+      spdlog::warn("[{}] cannot watch {} ({}); polling it", options_.category, dir,
+                   std::strerror(errno));
+    }
+  }
+}
+
+bool SourceWatcher::drain_inotify() {
+  if (inotify_fd_ < 0) return false;
+  bool any = false;
+  alignas(inotify_event) char buf[16 * 1024];
+  for (;;) {
+    ssize_t n = ::read(inotify_fd_, buf, sizeof(buf));
+    if (n > 0) {
+      any = true;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return any;  // EAGAIN: drained
+  }
+}
+
+SourceWatcher::Tracked* SourceWatcher::find(uint64_t dev, uint64_t ino) {
+  for (auto& t : files_) {
+    if (t.tailer && t.tailer->identity().dev == dev && t.tailer->identity().ino == ino) return &t;
+  }
+  return nullptr;
+}
+
+void SourceWatcher::check_descriptors() {
+  for (auto& t : files_) {
+    if (!t.tailer || t.finished) continue;
+    auto& tailer = *t.tailer;
+    auto st = tailer.stat();
+    if (!st) {
+      spdlog::error("[{}] fstat {}: {}", options_.category, tailer.path(), st.error().message());
+      continue;
+    }
+    const uint64_t size = st.value().size;
+    bool truncated = size < tailer.read_offset();
+    if (!truncated && fingerprint_length(tailer.identity().fingerprint) > 0) {
+      auto same = tailer.content_unchanged();
+      truncated = same && !same.value();
+    }
+    if (truncated) {
+      const uint64_t lost = t.last_size > tailer.read_offset() ? t.last_size - tailer.read_offset() : 0;
+      unreadable_bytes_ += lost;
+      if (fingerprint_final(tailer.identity().fingerprint)) {
+        truncated_[tailer.identity().fingerprint] = tailer.read_offset();
+      }
+      if (lost > 0) {
+        spdlog::error("[{}] {} was truncated at read offset {}: {} bytes written before the "
+                      "truncation were never read (unreadable)",
+                      options_.category, tailer.path(), tailer.read_offset(), lost);
+      } else {
+        spdlog::info("[{}] {} was truncated (copytruncate); reading it again from 0",
+                     options_.category, tailer.path());
+      }
+      tailer.mark_truncated();
+    }
+    t.last_size = size;
+  }
+}
+
+std::optional<uint64_t> SourceWatcher::copy_source_offset(FileTailer& tailer) {
+  // Too short a prefix says nothing about being a copy.
+  constexpr uint32_t kMinCopyPrefix = 64;
+  const uint64_t fp = tailer.identity().fingerprint;
+  const uint32_t len = fingerprint_length(fp);
+  if (len < kMinCopyPrefix) return std::nullopt;
+  if (auto it = truncated_.find(fp); it != truncated_.end()) return it->second;
+  std::string prefix(len, '\0');
+  for (auto& t : files_) {
+    if (!t.tailer || t.tailer.get() == &tailer) continue;
+    auto& other = *t.tailer;
+    if (fingerprint_length(other.identity().fingerprint) < len) continue;
+    ssize_t n = ::pread(other.fd(), prefix.data(), len, 0);
+    if (n == static_cast<ssize_t>(len) && crc32c::value(prefix) == fingerprint_crc(fp)) {
+      return other.read_offset();
+    }
+  }
+  return std::nullopt;
+}
+
+void SourceWatcher::adopt(std::unique_ptr<FileTailer> tailer, bool rotated) {
+  Tracked t;
+  auto st = tailer->stat();
+  t.last_size = st ? st.value().size : 0;
+  t.tailer = std::move(tailer);
+  t.seen = !rotated;
+  t.rotated = rotated;
+  files_.push_back(std::move(t));
+}
+
+void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino) {
+  auto opened = FileTailer::open(path, options_.max_event_bytes);
+  if (!opened) {
+    // Gone between glob and open, or unreadable: the next poll sees it again.
+    spdlog::warn("[{}] cannot open {}: {}", options_.category, path, opened.error().message());
+    return;
+  }
+  auto tailer = std::move(opened).value();
+  const auto& id = tailer->identity();
+  if (id.dev != dev || id.ino != ino) {
+    // Replaced between stat and open; if the new one is tracked, it is the same file.
+    if (Tracked* t = find(id.dev, id.ino)) {
+      t->seen = true;
+      return;
+    }
+  }
+  for (auto it = resume_.begin(); it != resume_.end(); ++it) {
+    if (it->file.dev != id.dev || it->file.ino != id.ino) continue;
+    auto same = fd_matches(tailer->fd(), it->file);
+    if (same && same.value()) {
+      if (auto sought = tailer->seek(it->offset, it->line_time_ms); !sought) {
+        spdlog::error("[{}] {}: cannot resume at {}: {}", options_.category, path, it->offset,
+                      sought.error().message());
+        return;
+      }
+      spdlog::info("[{}] resuming {} ({}) at {}", options_.category, path, to_string(id),
+                   it->offset);
+    } else {
+      spdlog::info("[{}] {}: inode reused by new content; reading it from 0", options_.category,
+                   path);
+    }
+    resume_.erase(it);
+    adopt(std::move(tailer), false);
+    return;
+  }
+  if (auto offset = copy_source_offset(*tailer)) {
+    spdlog::info("[{}] {} is a copy of a file already read up to {}; resuming there",
+                 options_.category, path, *offset);
+    if (auto sought = tailer->seek(*offset, clock_.now_ms()); !sought) return;
+  } else {
+    spdlog::info("[{}] new file {} ({})", options_.category, path, to_string(id));
+  }
+  adopt(std::move(tailer), false);
+}
+
+Result<void> SourceWatcher::poll() {
+  // Truncation first, so that a copytruncate copy found below is recognised as a copy.
+  check_descriptors();
+  for (auto& t : files_) t.seen = false;
+  for (const auto& f : expand_globs(options_.globs)) {
+    if (Tracked* t = find(f.dev, f.ino)) {
+      t->seen = true;
+      if (t->tailer->path() != f.path) {
+        if (!t->rotated) {
+          spdlog::info("[{}] {} was renamed to {}; reading it to its end", options_.category,
+                       t->tailer->path(), f.path);
+        }
+        t->rotated = true;
+        t->tailer->set_path(f.path);
+      }
+      continue;
+    }
+    discover(f.path, f.dev, f.ino);
+  }
+  for (auto& t : files_) {
+    if (t.tailer && !t.seen && !t.rotated) {
+      spdlog::info("[{}] {} was deleted or moved away; reading it to its end",
+                   options_.category, t.tailer->path());
+      t.rotated = true;
+    }
+  }
+  return success();
+}
+
+Result<ReadChunk> SourceWatcher::read_from(Tracked& t, size_t max_bytes) {
+  const TimeMs now = clock_.now_ms();
+  auto& tailer = *t.tailer;
+  for (;;) {
+    const uint64_t before = tailer.read_offset();
+    const bool final = t.rotated && t.eof_since >= 0 && now - t.eof_since >= options_.rotate_wait_ms;
+    BOOST_OUTCOME_TRY(chunk, tailer.read(max_bytes, now, final));
+    if (tailer.read_offset() != before) t.eof_since = -1;
+    if (tailer.at_eof() && t.rotated && t.eof_since < 0) t.eof_since = now;
+    if (final && tailer.at_eof() && tailer.read_offset() == tailer.position()) {
+      t.finished = true;
+      spdlog::info("[{}] finished {} ({}) at {}", options_.category, tailer.path(),
+                   to_string(tailer.identity()), tailer.position());
+    }
+    t.last_size = std::max(t.last_size, tailer.read_offset());
+    if (!chunk.empty() || tailer.at_eof() || t.finished) return chunk;
+    // Read bytes but no complete line yet (a long line or small max_bytes): read on.
+  }
+}
+
+Result<ReadChunk> SourceWatcher::read_some(size_t max_bytes) {
+  // Drop finished files nobody needs to hold.
+  if (!options_.hold_finished) {
+    std::erase_if(files_, [](const Tracked& t) { return t.finished; });
+  }
+  // Rotated files first: they are older and their writers have moved on.
+  for (auto& t : files_) {
+    if (!t.rotated || t.finished) continue;
+    BOOST_OUTCOME_TRY(chunk, read_from(t, max_bytes));
+    if (!chunk.empty()) return chunk;
+  }
+  const size_t n = files_.size();
+  for (size_t i = 0; i < n; ++i) {
+    auto& t = files_[(next_live_ + i) % n];
+    if (t.rotated || t.finished) continue;
+    BOOST_OUTCOME_TRY(chunk, read_from(t, max_bytes));
+    if (!chunk.empty()) {
+      next_live_ = (next_live_ + i + 1) % n;
+      return chunk;
+    }
+  }
+  return ReadChunk{};
+}
+
+Result<std::unique_ptr<FileTailer>> SourceWatcher::open_by_identity(const FileIdentity& file) {
+  // Current glob matches, then last known names of tracked files.
+  std::vector<std::string> paths;
+  for (const auto& f : expand_globs(options_.globs)) {
+    if (f.dev == file.dev && f.ino == file.ino) paths.push_back(f.path);
+  }
+  for (const auto& r : resume_) {
+    if (r.file.dev == file.dev && r.file.ino == file.ino) paths.push_back(r.path);
+  }
+  for (const auto& p : paths) {
+    auto opened = FileTailer::open(p, options_.max_event_bytes);
+    if (!opened) continue;
+    auto same = fd_matches(opened.value()->fd(), file);
+    if (same && same.value()) return std::move(opened).value();
+  }
+  return Errc::kFileGone;
+}
+
+Result<std::string> SourceWatcher::read_range(const FileIdentity& file, uint64_t offset,
+                                              uint64_t length) {
+  for (auto& t : files_) {
+    if (!t.tailer) continue;
+    auto same = fd_matches(t.tailer->fd(), file);
+    if (same && same.value()) return pread_exact(t.tailer->fd(), offset, length);
+  }
+  auto opened = open_by_identity(file);
+  if (opened) return pread_exact(opened.value()->fd(), offset, length);
+  // The original was truncated (copytruncate) but a copy with the same first bytes is
+  // tracked: the range lives on there.
+  if (fingerprint_final(file.fingerprint)) {
+    for (auto& t : files_) {
+      if (!t.tailer || t.tailer->identity().dev != file.dev) continue;
+      auto id = identity_of_fd(t.tailer->fd());
+      if (id && id.value().fingerprint == file.fingerprint) {
+        spdlog::info("[{}] reading {} {}+{} from its copy {}", options_.category,
+                     to_string(file), offset, length, t.tailer->path());
+        return pread_exact(t.tailer->fd(), offset, length);
+      }
+    }
+  }
+  return Errc::kFileGone;
+}
+
+Result<ReadChunk> SourceWatcher::reread(const FileIdentity& file, uint64_t offset,
+                                        uint64_t length, TimeMs time) {
+  // One byte before the range tells whether it starts inside a long line.
+  const uint64_t from = offset > 0 ? offset - 1 : 0;
+  BOOST_OUTCOME_TRY(bytes, read_range(file, from, length + (offset - from)));
+  ReadChunk chunk;
+  chunk.file = file;
+  chunk.offset = offset;
+  event::LineSplitter splitter(options_.max_event_bytes);
+  if (offset > 0 && bytes[0] != '\n') splitter.resume_mid_line(time);
+  chunk.bytes = bytes.substr(offset - from);
+  splitter.split(chunk.bytes, offset, time, /*final=*/true, chunk.events);
+  for (const auto& t : files_) {
+    if (t.tailer && t.tailer->identity().dev == file.dev && t.tailer->identity().ino == file.ino) {
+      chunk.path = t.tailer->path();
+    }
+  }
+  return chunk;
+}
+
+std::vector<FileIdentity> SourceWatcher::finished_files() const {
+  std::vector<FileIdentity> out;
+  for (const auto& t : files_) {
+    if (t.finished) out.push_back(t.tailer->identity());
+  }
+  return out;
+}
+
+void SourceWatcher::release(const FileIdentity& file) {
+  for (auto it = files_.begin(); it != files_.end(); ++it) {
+    if (!it->finished || !(it->tailer->identity() == file)) continue;
+    // If its name still matches a glob, rediscovery resumes at its end.
+    resume_.push_back({file, it->tailer->position(), 0, it->tailer->path()});
+    files_.erase(it);
+    next_live_ = 0;
+    return;
+  }
+}
+
+uint64_t SourceWatcher::backlog_bytes() const {
+  uint64_t total = 0;
+  for (const auto& t : files_) {
+    if (t.tailer && t.last_size > t.tailer->position()) total += t.last_size - t.tailer->position();
+  }
+  return total;
+}
+
+std::vector<TrackedFileInfo> SourceWatcher::files() const {
+  std::vector<TrackedFileInfo> out;
+  for (const auto& t : files_) {
+    out.push_back({t.tailer->identity(), t.tailer->path(), t.tailer->position(), t.last_size,
+                   t.rotated, t.finished});
+  }
+  return out;
+}
+
+}  // namespace ferry::agent::tail

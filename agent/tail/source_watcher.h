@@ -1,0 +1,148 @@
+#pragma once
+// Watches one source (a category and its path globs) and reads its files (DESIGN §5).
+//
+// Discovery and rotation: poll() expands the globs and stats every tracked descriptor.
+// Files are tracked by device + inode + fingerprint, never by name:
+//   - a new inode at a glob path is a new file (read from 0, or from its resume point);
+//   - a tracked inode under a new name (rename + create, also renamed out of the globs)
+//     or no longer under any glob name (deleted) is "rotated": it is read to its end
+//     through the open descriptor; once it has sat at its end for rotate_wait_ms its
+//     unterminated last line becomes an event and it is "finished";
+//   - hourly-named files are simply new files; old hours stay tracked;
+//   - a file whose size drops below the read offset, or whose first bytes change, was
+//     truncated (copytruncate): reading restarts at 0; bytes it had beyond the read
+//     offset that were never read are counted as unreadable and logged;
+//   - a new inode whose first bytes equal a tracked (or truncated) file's is a copy of
+//     it (copytruncate's rotated copy): it resumes at that file's read offset.
+// inotify only wakes the owner earlier: poll() is correct on its own, so the owner
+// calls it on inotify activity and on a timer (e.g. every second).
+//
+// Backpressure: nothing is read unless the owner calls read_some(); memory is bounded by
+// its max_bytes plus one max_event_bytes pending line per file.
+//
+// Resends: read_range()/reread() find a file by identity among tracked descriptors
+// (rotated, deleted-but-open, finished-but-held) and current glob matches. Finished files
+// stay open until release() so their unacked batches stay readable.
+//
+// Runs on the tail thread/strand only; not thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/tail/file_identity.h"
+#include "agent/tail/file_tailer.h"
+#include "agent/tail/read_chunk.h"
+#include "common/base/clock.h"
+#include "common/base/result.h"
+
+namespace ferry::agent::tail {
+
+struct SourceOptions {
+  std::string category;
+  std::vector<std::string> globs;  // wildcards in the file name part only for inotify
+  size_t max_event_bytes = 64 * 1024;
+  TimeMs rotate_wait_ms = 5'000;
+  bool hold_finished = true;  // keep finished files open until release()
+};
+
+// Where to resume a file after a restart: the end of the last recorded batch.
+struct ResumePoint {
+  FileIdentity file;
+  uint64_t offset = 0;
+  TimeMs line_time_ms = 0;  // time for the rest of a long line split at `offset`
+  std::string path;         // last known name, tried if no glob match has the identity
+};
+
+struct TrackedFileInfo {
+  FileIdentity file;
+  std::string path;
+  uint64_t position = 0;  // end of the last event handed out
+  uint64_t size = 0;      // at the last poll
+  bool rotated = false;
+  bool finished = false;
+};
+
+class SourceWatcher {
+ public:
+  SourceWatcher(SourceOptions options, const Clock& clock);
+  ~SourceWatcher();
+  SourceWatcher(const SourceWatcher&) = delete;
+  SourceWatcher& operator=(const SourceWatcher&) = delete;
+
+  const std::string& category() const { return options_.category; }
+
+  // Before start(): where to resume files seen before a restart.
+  void add_resume_points(const std::vector<ResumePoint>& points);
+
+  // Sets up inotify (best effort; poll-only if it fails) and runs the first poll.
+  Result<void> start();
+
+  // Readable when something changed in a watched directory; -1 without inotify.
+  int inotify_fd() const { return inotify_fd_; }
+  // Consumes pending inotify events; true if there were any (then call poll()).
+  bool drain_inotify();
+
+  // Rediscovers files and detects rotation, deletion and truncation.
+  Result<void> poll();
+
+  // Reads up to about max_bytes from one file (rotated files first, then the others in
+  // turn) and returns its new events; an empty chunk when there is nothing to read.
+  Result<ReadChunk> read_some(size_t max_bytes);
+
+  // Exactly the bytes [offset, offset + length) of the file with this identity.
+  // Errc::kFileGone if no file has it, kRangeUnavailable if it is too short.
+  Result<std::string> read_range(const FileIdentity& file, uint64_t offset, uint64_t length);
+
+  // The events of a recorded range, cut exactly as when it was first read. Lines
+  // without a timestamp, and the rest of a long line the range starts inside, get
+  // `time` (pass the batch's recorded min time so the batch keeps its hour).
+  Result<ReadChunk> reread(const FileIdentity& file, uint64_t offset, uint64_t length,
+                           TimeMs time);
+
+  // Files read to their end after rotation or deletion, still held open.
+  std::vector<FileIdentity> finished_files() const;
+  // Closes a finished file (all its batches delivered). A name that still matches the
+  // globs is not read again from the start.
+  void release(const FileIdentity& file);
+
+  uint64_t unreadable_bytes() const { return unreadable_bytes_; }
+  // Bytes in tracked files beyond what was handed out (as of the last poll).
+  uint64_t backlog_bytes() const;
+  std::vector<TrackedFileInfo> files() const;
+
+ private:
+  struct Tracked {
+    std::unique_ptr<FileTailer> tailer;
+    bool seen = false;     // at a glob path in the current poll
+    bool rotated = false;  // renamed or deleted: read to the end, then finish
+    bool finished = false;
+    TimeMs eof_since = -1;  // when a rotated file was first found at its end
+    uint64_t last_size = 0;
+  };
+
+  void check_descriptors();
+  void discover(const std::string& path, uint64_t dev, uint64_t ino);
+  void adopt(std::unique_ptr<FileTailer> tailer, bool rotated);
+  Tracked* find(uint64_t dev, uint64_t ino);
+  std::optional<uint64_t> copy_source_offset(FileTailer& tailer);
+  Result<std::unique_ptr<FileTailer>> open_by_identity(const FileIdentity& file);
+  Result<ReadChunk> read_from(Tracked& t, size_t max_bytes);
+  void setup_inotify();
+
+  SourceOptions options_;
+  const Clock& clock_;
+  std::vector<Tracked> files_;  // discovery order, oldest first
+  std::vector<ResumePoint> resume_;
+  // Final fingerprints of truncated contents → the read offset they had, to resume a
+  // copy of them (copytruncate) where the original left off.
+  std::map<uint64_t, uint64_t> truncated_;
+  size_t next_live_ = 0;  // round robin over live files
+  uint64_t unreadable_bytes_ = 0;
+  int inotify_fd_ = -1;
+};
+
+}  // namespace ferry::agent::tail
