@@ -34,7 +34,7 @@ Result<void> GroupCommitter::submit(wire::BatchFrame frame, Callback done) {
   }
   submitted_.fetch_add(1, std::memory_order_relaxed);
   wake_.notify_one();
-  if (crossed && listener_) listener_(true);
+  if (crossed) notify_watermark();
   return success();
 }
 
@@ -67,6 +67,17 @@ GroupCommitterStats GroupCommitter::stats() const {
   s.delivered = delivered_.load(std::memory_order_relaxed);
   s.failed = failed_.load(std::memory_order_relaxed);
   return s;
+}
+
+void GroupCommitter::notify_watermark() {
+  if (!listener_) return;
+  // A submitter crossing up and the writer crossing down can race; reporting the state
+  // as it is now, under one lock, makes the last report always the true one.
+  std::lock_guard report(listener_mu_);
+  bool over = over_high_watermark();
+  if (over == reported_over_) return;
+  reported_over_ = over;
+  listener_(over);
 }
 
 void GroupCommitter::run() {
@@ -111,7 +122,7 @@ void GroupCommitter::run() {
         crossed = true;
       }
     }
-    if (crossed && listener_) listener_(false);
+    if (crossed) notify_watermark();
   }
 }
 

@@ -54,7 +54,7 @@ class GroupCommitter {
  public:
   using Callback = std::function<void(Result<SubmitOutcome>)>;
   // Called with true when the queue reaches the high watermark, false when it drains to
-  // the low one.
+  // the low one; calls are serialized and the last one always states the current truth.
   using WatermarkListener = std::function<void(bool over_high)>;
 
   // Starts the writer thread. `store` must outlive this object.
@@ -84,6 +84,7 @@ class GroupCommitter {
   };
 
   void run();
+  void notify_watermark();
   void complete(std::vector<Item>& group, std::vector<Result<SubmitOutcome>>& results,
                 size_t written);
 
@@ -97,6 +98,9 @@ class GroupCommitter {
   uint64_t queued_bytes_ = 0;  // payload bytes queued or being written
   bool over_high_ = false;
   bool stopping_ = false;
+
+  std::mutex listener_mu_;
+  bool reported_over_ = false;  // under listener_mu_
 
   std::atomic<uint64_t> groups_{0}, syncs_{0}, submitted_{0}, written_{0}, duplicates_{0},
       delivered_{0}, failed_{0};
