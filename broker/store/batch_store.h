@@ -1,0 +1,171 @@
+#pragma once
+// The broker's durable batch store (DESIGN §5), on one RocksDB:
+//
+//   "pending"          batch key -> header + payload: stored, not yet COMMITTED downstream
+//   "retained"         batch key -> commit time + header + payload: delivered, kept
+//                      for replay until the retention TTL passes
+//   "retained_by_time" be64(commit time) + batch key -> bytes: the expiry index
+//   "meta"             format version and the counters (see StoreCounters)
+//
+// Batch key = storage::stream_seq_key(host, category, seq), so a stream's batches sort
+// by seq and a resend finds its earlier copy. A batch is in at most one of pending and
+// retained; moving it is one atomic write.
+//
+// Threading: all mutating calls (store_group, mark_committed, expire_retained) are
+// serialized by an internal mutex and block on a synced RocksDB write; call them from a
+// blocking-work thread, not an Asio I/O thread. Reads, scans and counters may run on
+// any thread concurrently. In the broker, store_group is called only by GroupCommitter.
+//
+// Durability: every mutating call returns only after its WAL write is fsynced. A batch
+// for which store_group reported kStored survives SIGKILL and power loss.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/store/batch_id.h"
+#include "broker/store/disk_budget.h"
+#include "broker/store/store_counters.h"
+#include "common/base/clock.h"
+#include "common/base/result.h"
+#include "common/storage/rocks_store.h"
+#include "common/wire/messages.h"
+
+namespace ferry::broker::store {
+
+struct BatchStoreOptions {
+  std::string path;
+  TimeMs retention_ms = 24 * kMsPerHour;
+  uint64_t disk_budget_bytes = 0;            // 0 = no budget (ENOSPC still stops ingest)
+  uint64_t max_move_bytes = 64u << 20;       // mark_committed: bytes per synced write
+  uint64_t write_buffer_bytes = 32u << 20;
+  uint64_t block_cache_bytes = 32u << 20;
+};
+
+enum class BatchState : uint8_t { kUnknown = 0, kPending = 1, kRetained = 2 };
+
+// How a submitted batch ended up. kStored: durable now or already pending (ack STORED).
+// kDelivered: already committed downstream (answer DELIVERED at once).
+enum class SubmitOutcome : uint8_t { kStored = 1, kDelivered = 2 };
+
+// Bounds on one page of a scan: at most max_batches batches and about max_bytes of
+// payload (at least one batch is returned if any is left), and at most max_scanned
+// entries examined, so a selective replay query does bounded work per call.
+struct ScanLimits {
+  size_t max_batches = 256;
+  uint64_t max_bytes = 16u << 20;
+  size_t max_scanned = 100'000;
+};
+
+struct PendingBatch {
+  std::string key;  // cursor value to resume after this batch
+  wire::BatchFrame frame;
+};
+
+struct RetainedBatch {
+  std::string key;
+  TimeMs committed_at_ms = 0;
+  wire::BatchFrame frame;
+};
+
+// A page of a scan. Pass `cursor` back to continue; `end` is true when nothing is left
+// (as of this scan: batches stored later may appear after the cursor).
+template <class T>
+struct Page {
+  std::vector<T> batches;
+  std::string cursor;
+  bool end = false;
+};
+
+// Retained batches of a host (empty = every host) and category (empty = every category)
+// whose event times overlap [from_ms, to_ms).
+struct ReplayQuery {
+  std::string host;
+  std::string category;
+  TimeMs from_ms = 0;
+  TimeMs to_ms = INT64_MAX;
+};
+
+class BatchStore {
+ public:
+  // Opens or creates the store. On failure `why` says what RocksDB reported and what the
+  // operator can do; nothing on disk is deleted or repaired.
+  static Result<std::unique_ptr<BatchStore>> open(const BatchStoreOptions& options,
+                                                  std::string& why);
+  ~BatchStore();
+  BatchStore(const BatchStore&) = delete;
+  BatchStore& operator=(const BatchStore&) = delete;
+
+  Result<BatchState> state(std::string_view host, std::string_view category, uint64_t seq) const;
+
+  // Stores every frame not already pending or retained in one synced write; frames that
+  // repeat within `frames` are stored once. Returns one outcome per frame, in order. A
+  // failed write fails exactly the frames that needed it.
+  // `info`, if given, learns whether a synced write was attempted and how many batches
+  // it stored.
+  struct GroupWrite {
+    bool synced = false;
+    size_t written = 0;
+  };
+  std::vector<Result<SubmitOutcome>> store_group(std::span<const wire::BatchFrame* const> frames,
+                                                 GroupWrite* info = nullptr);
+  Result<SubmitOutcome> store(const wire::BatchFrame& frame);
+
+  // Moves the pending batches inside `ranges` to retained, stamped `now_ms`. Each batch
+  // moves atomically; the whole call is one synced write unless the batches exceed
+  // options.max_move_bytes, then a few. Returns the ids moved, for DELIVERED relays;
+  // seqs that were not pending are skipped silently.
+  Result<std::vector<BatchId>> mark_committed(const std::vector<wire::AckRange>& ranges,
+                                              TimeMs now_ms);
+
+  // Pending batches in key order, strictly after `cursor` ("" = from the start).
+  Result<Page<PendingBatch>> scan_pending(std::string_view cursor, const ScanLimits& limits) const;
+
+  // Retained batches matching `query`, in key order, strictly after `cursor`.
+  Result<Page<RetainedBatch>> scan_retained(const ReplayQuery& query, std::string_view cursor,
+                                            const ScanLimits& limits) const;
+
+  // Deletes up to `max_batches` retained batches committed at or before now_ms - TTL,
+  // oldest first, in one synced write. Returns how many; call again while it returns
+  // max_batches.
+  Result<size_t> expire_retained(TimeMs now_ms, size_t max_batches = 10'000);
+
+  StoreTotals totals() const { return counters_.totals(); }
+  PendingCount pending_for(std::string_view host) const { return counters_.pending_for(host); }
+  std::map<std::string, PendingCount, std::less<>> pending_by_host() const {
+    return counters_.pending_by_host();
+  }
+
+  // Ingest gate: disk usage over the budget, or the last write hit ENOSPC.
+  bool over_budget() const { return budget_.over_budget(); }
+  DiskBudget& disk_budget() { return budget_; }
+  const DiskBudget& disk_budget() const { return budget_; }
+
+  TimeMs retention_ms() const { return options_.retention_ms; }
+  const std::string& path() const { return options_.path; }
+
+ private:
+  BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db);
+  Result<void> write_synced(storage::RocksStore::Batch& batch);
+  Result<void> move_chunk(std::vector<std::pair<std::string, std::string>>& moves,
+                          TimeMs now_ms, std::vector<BatchId>& moved);
+
+  BatchStoreOptions options_;
+  std::unique_ptr<storage::RocksStore> db_;
+  int pending_cf_;
+  int retained_cf_;
+  int index_cf_;
+  int meta_cf_;
+  StoreCounters counters_;
+  DiskBudget budget_;
+  std::mutex write_mu_;  // serializes check-then-write in every mutating call
+  std::chrono::steady_clock::time_point last_usage_refresh_;  // under write_mu_
+};
+
+}  // namespace ferry::broker::store

@@ -1,0 +1,39 @@
+#include "broker/store/disk_budget.h"
+
+#include "common/storage/errc.h"
+
+namespace ferry::broker::store {
+
+DiskBudget::DiskBudget(uint64_t budget_bytes, std::function<uint64_t()> measure)
+    : measure_(std::move(measure)), budget_(budget_bytes) {
+  used_.store(measure_(), std::memory_order_relaxed);
+}
+
+bool DiskBudget::over_budget() const {
+  if (no_space_.load(std::memory_order_relaxed)) return true;
+  uint64_t budget = budget_.load(std::memory_order_relaxed);
+  return budget != 0 && used_.load(std::memory_order_relaxed) >= budget;
+}
+
+uint64_t DiskBudget::refresh() {
+  uint64_t used = measure_();
+  used_.store(used, std::memory_order_relaxed);
+  // 5% below the level at which the disk filled counts as "space came back" (compaction
+  // or retention expiry freed something), so ingest can try again.
+  uint64_t full_at = used_at_no_space_.load(std::memory_order_relaxed);
+  if (no_space_.load(std::memory_order_relaxed) && used < full_at - full_at / 20) {
+    no_space_.store(false, std::memory_order_relaxed);
+  }
+  return used;
+}
+
+void DiskBudget::on_write(const std::error_code& ec) {
+  if (!ec) {
+    no_space_.store(false, std::memory_order_relaxed);
+  } else if (ec == storage::Errc::kNoSpace) {
+    used_at_no_space_.store(measure_(), std::memory_order_relaxed);
+    no_space_.store(true, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace ferry::broker::store

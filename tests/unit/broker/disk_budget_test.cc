@@ -1,0 +1,48 @@
+#include "broker/store/disk_budget.h"
+
+#include <gtest/gtest.h>
+
+#include "common/storage/errc.h"
+
+namespace ferry::broker::store {
+namespace {
+
+TEST(DiskBudgetTest, OverBudgetFollowsMeasuredUsage) {
+  uint64_t used = 100;
+  DiskBudget budget(150, [&] { return used; });
+  EXPECT_FALSE(budget.over_budget());
+  used = 150;
+  EXPECT_FALSE(budget.over_budget());  // not sampled yet
+  budget.refresh();
+  EXPECT_TRUE(budget.over_budget());
+  used = 10;
+  budget.refresh();
+  EXPECT_FALSE(budget.over_budget());
+}
+
+TEST(DiskBudgetTest, NoSpaceRaisesTheFlagUntilAWriteSucceeds) {
+  uint64_t used = 1000;
+  DiskBudget budget(0, [&] { return used; });
+  budget.on_write(storage::Errc::kNoSpace);
+  EXPECT_TRUE(budget.over_budget());
+  EXPECT_TRUE(budget.out_of_space());
+  budget.on_write(storage::Errc::kIo);  // other errors leave it as it is
+  EXPECT_TRUE(budget.over_budget());
+  budget.on_write({});
+  EXPECT_FALSE(budget.over_budget());
+}
+
+TEST(DiskBudgetTest, NoSpaceClearsWhenUsageDrops) {
+  uint64_t used = 1000;
+  DiskBudget budget(0, [&] { return used; });
+  budget.on_write(storage::Errc::kNoSpace);
+  used = 990;
+  budget.refresh();
+  EXPECT_TRUE(budget.over_budget());  // noise, not freed space
+  used = 800;
+  budget.refresh();
+  EXPECT_FALSE(budget.over_budget());
+}
+
+}  // namespace
+}  // namespace ferry::broker::store
