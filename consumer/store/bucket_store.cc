@@ -230,7 +230,7 @@ Result<std::vector<BatchId>> BucketStore::commit_due(TimeMs now) {
       ++it;
     }
   }
-  while (open_.size() + due.size() > options_.max_open_files && !open_.empty()) {
+  while (open_.size() > options_.max_open_files) {
     auto oldest = std::min_element(open_.begin(), open_.end(), [](const auto& a, const auto& b) {
       return a.second->opened_at_ms() < b.second->opened_at_ms();
     });
