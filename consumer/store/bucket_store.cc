@@ -1,0 +1,254 @@
+#include "consumer/store/bucket_store.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "common/base/crash_point.h"
+#include "common/batch/payload.h"
+#include "consumer/store/bucket_path.h"
+#include "consumer/store/errc.h"
+#include "consumer/store/hour_tracker.h"
+
+namespace ferry::consumer::store {
+
+std::vector<std::string> BucketStore::column_families() {
+  return {CommitManifest::kFilesCf, CommitManifest::kCommittedCf, HourTracker::kCf};
+}
+
+BucketStore::BucketStore(storage::RocksStore& db, Sink& sink, const Clock& clock,
+                         StoreOptions options, HourTracker* tracker,
+                         std::unique_ptr<CommitManifest> manifest)
+    : db_(db),
+      sink_(sink),
+      clock_(clock),
+      options_(std::move(options)),
+      tracker_(tracker),
+      manifest_(std::move(manifest)) {}
+
+BucketStore::~BucketStore() = default;
+
+Result<std::unique_ptr<BucketStore>> BucketStore::open(storage::RocksStore& db, Sink& sink,
+                                                       const Clock& clock, StoreOptions options,
+                                                       HourTracker* tracker) {
+  if (!batch::valid_name(options.consumer_id)) return std::error_code(Errc::kBadRecord);
+  BOOST_OUTCOME_TRY(manifest, CommitManifest::open(db));
+  std::unique_ptr<BucketStore> store(
+      new BucketStore(db, sink, clock, std::move(options), tracker, std::move(manifest)));
+  BOOST_OUTCOME_TRY(store->recover());
+  return store;
+}
+
+std::error_code BucketStore::fail(std::error_code ec) {
+  if (!failed_) {
+    failed_ = ec;
+    spdlog::error("consumer store failed ({}); reopen to recover", ec.message());
+  }
+  return ec;
+}
+
+Result<void> BucketStore::recover() {
+  BOOST_OUTCOME_TRY(records, manifest_->unfinished());
+  for (const FileRecord& rec : records) {
+    if (rec.state == FileState::kOpen) {
+      // The temp file was never complete: nothing of it was acked, brokers resend.
+      BOOST_OUTCOME_TRY(sink_.remove(rec.temp_path));
+      BOOST_OUTCOME_TRY(manifest_->drop_unfinished(rec.number));
+      ++recovery_.discarded_open;
+      continue;
+    }
+    BOOST_OUTCOME_TRY(final_size, sink_.file_size(rec.final_path));
+    bool dropped = false;
+    BOOST_OUTCOME_TRY(finish_prepared(rec, true, dropped));
+    if (dropped) {
+      ++recovery_.lost_prepared;
+    } else if (final_size) {
+      ++recovery_.completed;
+    } else {
+      ++recovery_.rolled_forward;
+    }
+  }
+  if (!records.empty()) {
+    spdlog::info("consumer store recovery: {} open discarded, {} rolled forward, {} completed, "
+                 "{} lost",
+                 recovery_.discarded_open, recovery_.rolled_forward, recovery_.completed,
+                 recovery_.lost_prepared);
+  }
+  return success();
+}
+
+Result<void> BucketStore::finish_prepared(const FileRecord& rec, bool recovering, bool& dropped) {
+  // (c) rename temp -> final, durably. Skipped when a crash came after it.
+  BOOST_OUTCOME_TRY(final_size, sink_.file_size(rec.final_path));
+  if (!final_size) {
+    BOOST_OUTCOME_TRY(temp_size, sink_.file_size(rec.temp_path));
+    if (!temp_size || *temp_size != rec.bytes) {
+      if (!recovering) return std::error_code(Errc::kBadRecord);
+      // Someone removed or changed the synced temp file: the batches were never acked,
+      // so dropping the record and awaiting redelivery keeps exactly-once.
+      spdlog::error("prepared file {} lost its temp {}; dropping it", rec.final_path,
+                    rec.temp_path);
+      BOOST_OUTCOME_TRY(sink_.remove(rec.temp_path));
+      BOOST_OUTCOME_TRY(manifest_->drop_unfinished(rec.number));
+      dropped = true;
+      return success();
+    }
+    BOOST_OUTCOME_TRY(sink_.rename(rec.temp_path, rec.final_path));
+  } else {
+    // link+unlink renames can leave both names behind a crash.
+    BOOST_OUTCOME_TRY(sink_.remove(rec.temp_path));
+  }
+  FERRY_CRASH_POINT("consumer.after_rename");
+
+  // (d) commit record + committed-ids index (+ hour tracker counts), one synced write.
+  auto wb = db_.new_batch();
+  manifest_->stage_committed(rec, wb);
+  HourTracker::Staged staged;
+  if (tracker_ != nullptr) staged = tracker_->stage_commit(rec, wb);
+  BOOST_OUTCOME_TRY(db_.write(wb, true));
+  if (tracker_ != nullptr) tracker_->apply(std::move(staged));
+  FERRY_CRASH_POINT("consumer.after_commit_record");
+  return success();
+}
+
+Result<std::string> BucketStore::output_bytes(const wire::BatchFrame& frame) {
+  const auto& h = frame.header;
+  if (h.sealed()) return std::error_code(Errc::kSealedPayload);
+  if (options_.plain) {
+    std::string raw;
+    if (auto ec = batch::decode_payload(h, frame.payload, decompressor_, raw)) {
+      return std::error_code(Errc::kBadBatch);
+    }
+    return raw;
+  }
+  if (h.codec == batch::Codec::kZstd) return frame.payload;
+  // Uncompressed on the wire: compress so the file stays one valid zstd stream.
+  std::string out;
+  BOOST_OUTCOME_TRY(compressor_.compress(frame.payload, out));
+  return out;
+}
+
+Result<BucketWriter*> BucketStore::writer_for(const BucketKey& key, uint64_t incoming_bytes) {
+  auto it = open_.find(key);
+  if (it != open_.end()) {
+    BucketWriter& w = *it->second;
+    if (w.bytes() == 0 || w.bytes() + incoming_bytes <= options_.roll_bytes) return &w;
+    full_.push_back(std::move(it->second));  // roll by size: commit_due() commits it
+    open_.erase(it);
+  }
+  FileRecord rec;
+  rec.number = manifest_->allocate_number();
+  rec.state = FileState::kOpen;
+  rec.bucket = key;
+  std::string dir = bucket_dir(key);
+  rec.temp_path = dir + "/" + temp_name(options_.consumer_id, rec.number, options_.plain);
+  BOOST_OUTCOME_TRY(sink_.mkdirs(dir));
+  // The open record comes first, so a temp file is never without a record to find it.
+  BOOST_OUTCOME_TRY(manifest_->put_unfinished(rec));
+  FERRY_CRASH_POINT("consumer.after_open_record");
+  BOOST_OUTCOME_TRY(out, sink_.create(rec.temp_path));
+  auto w = std::make_unique<BucketWriter>(std::move(rec), std::move(out), clock_.now_ms());
+  BucketWriter* raw = w.get();
+  open_.emplace(key, std::move(w));
+  return raw;
+}
+
+Result<AddOutcome> BucketStore::add(const wire::BatchFrame& frame) {
+  if (failed_) return std::error_code(Errc::kFailed);
+  const auto& h = frame.header;
+  if (batch::validate_header(h) || wire::verify_payload(frame)) {
+    return std::error_code(Errc::kBadBatch);
+  }
+  BatchId id = batch_id_of(h);
+  if (pending_.count(id) != 0) return AddOutcome::kDuplicatePending;
+  auto committed = manifest_->committed_in(id);
+  if (!committed) return fail(committed.error());
+  if (committed.value()) return AddOutcome::kAlreadyCommitted;
+
+  BOOST_OUTCOME_TRY(bytes, output_bytes(frame));  // batch errors: store stays usable
+
+  BucketKey key{h.category, h.hour(), BucketKind::kNormal, 0};
+  if (h.replay_id != 0) {
+    key.kind = BucketKind::kReplay;
+    key.replay_id = h.replay_id;
+  } else if (tracker_ != nullptr && tracker_->is_complete(h.category, key.hour)) {
+    key.kind = BucketKind::kLate;
+  }
+  auto w = writer_for(key, bytes.size());
+  if (!w) return fail(w.error());
+  if (auto r = w.value()->append(bytes, BatchMeta{h.host, h.seq, h.event_count}); !r) {
+    return fail(r.error());
+  }
+  FERRY_CRASH_POINT("consumer.after_append");
+  pending_.insert(std::move(id));
+  return AddOutcome::kAccepted;
+}
+
+Result<void> BucketStore::commit_writer(BucketWriter& w, std::vector<BatchId>& committed) {
+  FileRecord& rec = w.record();
+  // (a) the temp file's bytes and name are durable.
+  BOOST_OUTCOME_TRY(w.sync());
+  w.close();
+  FERRY_CRASH_POINT("consumer.after_temp_sync");
+
+  // An on-time file whose hour completed while it was open goes to late/: _SUCCESS has
+  // already listed the hour's on-time content.
+  if (rec.bucket.kind == BucketKind::kNormal && tracker_ != nullptr &&
+      tracker_->is_complete(rec.bucket.category, rec.bucket.hour)) {
+    rec.bucket.kind = BucketKind::kLate;
+  }
+  std::string dir = bucket_dir(rec.bucket);
+  BOOST_OUTCOME_TRY(sink_.mkdirs(dir));
+  rec.final_path = dir + "/" + part_name(options_.consumer_id, rec.number, options_.plain);
+
+  // (b) prepared record, synced: from here recovery rolls forward.
+  rec.state = FileState::kPrepared;
+  BOOST_OUTCOME_TRY(manifest_->put_unfinished(rec));
+  FERRY_CRASH_POINT("consumer.after_prepare");
+
+  // (c) + (d)
+  bool dropped = false;
+  BOOST_OUTCOME_TRY(finish_prepared(rec, false, dropped));
+  for (const BatchMeta& m : rec.batches) {
+    BatchId id = rec.id_of(m);
+    pending_.erase(id);
+    committed.push_back(std::move(id));
+  }
+  return success();
+}
+
+Result<std::vector<BatchId>> BucketStore::commit_due(TimeMs now) {
+  if (failed_) return std::error_code(Errc::kFailed);
+  std::vector<std::unique_ptr<BucketWriter>> due = std::move(full_);
+  full_.clear();
+  for (auto it = open_.begin(); it != open_.end();) {
+    BucketWriter& w = *it->second;
+    if (w.bytes() >= options_.roll_bytes || now - w.opened_at_ms() >= options_.roll_age_ms) {
+      due.push_back(std::move(it->second));
+      it = open_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  while (open_.size() > options_.max_open_files) {
+    auto oldest = std::min_element(open_.begin(), open_.end(), [](const auto& a, const auto& b) {
+      return a.second->opened_at_ms() < b.second->opened_at_ms();
+    });
+    due.push_back(std::move(oldest->second));
+    open_.erase(oldest);
+  }
+  std::vector<BatchId> committed;
+  for (auto& w : due) {
+    if (auto r = commit_writer(*w, committed); !r) return fail(r.error());
+  }
+  return committed;
+}
+
+Result<std::vector<BatchId>> BucketStore::commit_all() {
+  if (failed_) return std::error_code(Errc::kFailed);
+  for (auto& [key, w] : open_) full_.push_back(std::move(w));
+  open_.clear();
+  return commit_due(clock_.now_ms());
+}
+
+}  // namespace ferry::consumer::store

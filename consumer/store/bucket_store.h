@@ -1,0 +1,120 @@
+#pragma once
+// The consumer's storage core: routes batches into hourly buckets, writes each bucket's
+// file under a temp name, and commits files exactly once (DESIGN §5, §6; protocol in
+// consumer/store/README.md). No networking: broker sessions call it.
+//
+// Threading: not thread-safe. One thread (or one strand) owns the store, its HourTracker
+// and the Sink; run it on a worker thread since every call may block on fsync.
+//
+// Acks: add() never makes a batch durable. A batch may be acked COMMITTED only once its
+// id is returned by commit_due()/commit_all(), or when add() says kAlreadyCommitted.
+// A duplicate of a batch that sits in an open or prepared file gets kDuplicatePending;
+// its id is returned once, when that copy commits.
+//
+// Failure: any I/O or RocksDB error poisons the store (every later call fails with
+// Errc::kFailed). The owner then drops it and reopens (or restarts the process); open()
+// recovers a consistent state, and brokers resend whatever was not acked. Ids committed
+// earlier in a failing commit_due() call are not returned; they are acked on redelivery.
+//
+// Memory: batch ids in memory are those of open and prepared files only; the committed
+// index lives in RocksDB.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/base/clock.h"
+#include "common/base/result.h"
+#include "common/compress/zstd_codec.h"
+#include "common/storage/rocks_store.h"
+#include "common/wire/messages.h"
+#include "consumer/store/batch_id.h"
+#include "consumer/store/bucket_writer.h"
+#include "consumer/store/commit_manifest.h"
+#include "consumer/store/sink.h"
+
+namespace ferry::consumer::store {
+
+class HourTracker;
+
+struct StoreOptions {
+  std::string consumer_id = "c1";   // part-<consumer_id>-<n>; a valid batch name
+  bool plain = false;               // write decompressed .log instead of .log.zst
+  uint64_t roll_bytes = 128u << 20; // a file is committed before it would exceed this
+  TimeMs roll_age_ms = 5 * 60'000;  // ... or once its first batch is this old
+  size_t max_open_files = 256;      // beyond this, commit_due() commits the oldest
+};
+
+enum class AddOutcome {
+  kAccepted,           // written to an open file; acked when commit_due() returns it
+  kDuplicatePending,   // a copy is in an open/prepared file; same as kAccepted for acking
+  kAlreadyCommitted,   // a copy is committed: ack now, nothing written
+};
+
+struct RecoveryReport {
+  size_t discarded_open = 0;     // open records: temp deleted, batches await redelivery
+  size_t rolled_forward = 0;     // prepared with temp: renamed and committed
+  size_t completed = 0;          // prepared with final: commit record written
+  size_t lost_prepared = 0;      // prepared with neither file (external deletion): dropped
+};
+
+class BucketStore {
+ public:
+  // Column families the RocksStore must be opened with (plus HourTracker's).
+  static std::vector<std::string> column_families();
+
+  // Opens the store over `db` and recovers unfinished files. `tracker` may be null (no
+  // hour completeness: nothing is ever routed to late/); it must outlive the store.
+  static Result<std::unique_ptr<BucketStore>> open(storage::RocksStore& db, Sink& sink,
+                                                   const Clock& clock, StoreOptions options,
+                                                   HourTracker* tracker);
+  ~BucketStore();
+
+  // Appends a batch (its header validated, its payload checked and unsealed) to the
+  // open file of its bucket. Errors: Errc::kBadBatch / kSealedPayload for the batch
+  // (store still usable), anything else poisons.
+  Result<AddOutcome> add(const wire::BatchFrame& frame);
+
+  // Commits the files due at `now` (full, old, or over max_open_files) and returns the
+  // ids of the batches they hold: these may now be acked COMMITTED.
+  Result<std::vector<BatchId>> commit_due(TimeMs now);
+  // Commits every open file (shutdown, tests).
+  Result<std::vector<BatchId>> commit_all();
+
+  size_t open_files() const { return open_.size() + full_.size(); }
+  size_t pending_ids() const { return pending_.size(); }
+  const RecoveryReport& recovery() const { return recovery_; }
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  BucketStore(storage::RocksStore& db, Sink& sink, const Clock& clock, StoreOptions options,
+              HourTracker* tracker, std::unique_ptr<CommitManifest> manifest);
+
+  Result<void> recover();
+  Result<BucketWriter*> writer_for(const BucketKey& key, uint64_t incoming_bytes);
+  Result<std::string> output_bytes(const wire::BatchFrame& frame);
+  Result<void> commit_writer(BucketWriter& w, std::vector<BatchId>& committed);
+  // Steps (c) and (d) of the protocol; shared by commit and recovery. Sets `dropped`
+  // when recovering and neither file is usable.
+  Result<void> finish_prepared(const FileRecord& rec, bool recovering, bool& dropped);
+  std::error_code fail(std::error_code ec);
+
+  storage::RocksStore& db_;
+  Sink& sink_;
+  const Clock& clock_;
+  StoreOptions options_;
+  HourTracker* tracker_;
+  std::unique_ptr<CommitManifest> manifest_;
+  std::map<BucketKey, std::unique_ptr<BucketWriter>> open_;
+  std::vector<std::unique_ptr<BucketWriter>> full_;  // closed for appends, not yet committed
+  std::set<BatchId> pending_;
+  compress::ZstdCompressor compressor_;
+  compress::ZstdDecompressor decompressor_;
+  RecoveryReport recovery_;
+  std::error_code failed_;
+};
+
+}  // namespace ferry::consumer::store

@@ -1,0 +1,86 @@
+#include "consumer/store/commit_manifest.h"
+
+#include <algorithm>
+
+#include "common/storage/key_codec.h"
+#include "consumer/store/errc.h"
+
+namespace ferry::consumer::store {
+namespace {
+
+constexpr std::string_view kNextKey = "n";
+
+std::string record_key(char prefix, uint64_t number) {
+  std::string k(1, prefix);
+  storage::put_be64(k, number);
+  return k;
+}
+
+}  // namespace
+
+CommitManifest::CommitManifest(storage::RocksStore& db)
+    : db_(db), files_cf_(db.cf(kFilesCf)), committed_cf_(db.cf(kCommittedCf)) {}
+
+Result<std::unique_ptr<CommitManifest>> CommitManifest::open(storage::RocksStore& db) {
+  std::unique_ptr<CommitManifest> m(new CommitManifest(db));
+  if (m->files_cf_ < 0 || m->committed_cf_ < 0) return std::error_code(Errc::kBadRecord);
+  BOOST_OUTCOME_TRY(next, db.get(m->files_cf_, kNextKey));
+  if (next) m->next_number_ = std::max<uint64_t>(1, storage::get_be64(*next));
+  return m;
+}
+
+Result<void> CommitManifest::put_unfinished(const FileRecord& rec) {
+  auto wb = db_.new_batch();
+  wb.put(files_cf_, record_key('p', rec.number), encode_record(rec));
+  std::string next;
+  storage::put_be64(next, std::max(next_number_, rec.number + 1));
+  wb.put(files_cf_, kNextKey, next);
+  return db_.write(wb, true);
+}
+
+Result<void> CommitManifest::drop_unfinished(uint64_t number) {
+  auto wb = db_.new_batch();
+  wb.del(files_cf_, record_key('p', number));
+  return db_.write(wb, true);
+}
+
+void CommitManifest::stage_committed(const FileRecord& rec, storage::RocksStore::Batch& wb) const {
+  FileRecord done = rec;
+  done.state = FileState::kCommitted;
+  wb.del(files_cf_, record_key('p', rec.number));
+  wb.put(files_cf_, record_key('c', rec.number), encode_record(done));
+  std::string value;
+  storage::put_be64(value, rec.number);
+  for (const auto& b : rec.batches) wb.put(committed_cf_, batch_id_key(rec.id_of(b)), value);
+}
+
+Result<std::optional<uint64_t>> CommitManifest::committed_in(const BatchId& id) const {
+  BOOST_OUTCOME_TRY(v, db_.get(committed_cf_, batch_id_key(id)));
+  if (!v) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(storage::get_be64(*v));
+}
+
+Result<std::vector<FileRecord>> CommitManifest::unfinished() const {
+  std::vector<FileRecord> out;
+  std::error_code bad;
+  BOOST_OUTCOME_TRY(db_.scan(files_cf_, "p", [&](std::string_view, std::string_view v) {
+    auto r = decode_record(v);
+    if (!r) {
+      bad = r.error();
+      return false;
+    }
+    out.push_back(std::move(r).value());
+    return true;
+  }));
+  if (bad) return bad;
+  return out;
+}
+
+Result<std::optional<FileRecord>> CommitManifest::committed_record(uint64_t number) const {
+  BOOST_OUTCOME_TRY(v, db_.get(files_cf_, record_key('c', number)));
+  if (!v) return std::optional<FileRecord>();
+  BOOST_OUTCOME_TRY(r, decode_record(*v));
+  return std::optional<FileRecord>(std::move(r));
+}
+
+}  // namespace ferry::consumer::store

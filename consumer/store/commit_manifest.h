@@ -1,0 +1,56 @@
+#pragma once
+// The durable manifest (DESIGN §5) in two RocksDB column families:
+//   manifest_files:      "n" -> next file number; "p"+be64(n) -> record of an open or
+//                        prepared file; "c"+be64(n) -> record of a committed file
+//   manifest_committed:  batch_id_key(id) -> be64(number of the file holding it)
+// A committed record and the index entries of its batches are written in one synced
+// RocksDB write, so "id is in the index" is exactly "id is in a committed file".
+// Used by one thread (the BucketStore's owner).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/storage/rocks_store.h"
+#include "consumer/store/batch_id.h"
+#include "consumer/store/file_record.h"
+
+namespace ferry::consumer::store {
+
+class CommitManifest {
+ public:
+  static constexpr const char* kFilesCf = "manifest_files";
+  static constexpr const char* kCommittedCf = "manifest_committed";
+
+  static Result<std::unique_ptr<CommitManifest>> open(storage::RocksStore& db);
+
+  // A file number never used by any record, durable or not.
+  uint64_t allocate_number() { return next_number_++; }
+
+  // Writes an open or prepared record, synced, together with the next file number.
+  Result<void> put_unfinished(const FileRecord& rec);
+  // Deletes an unfinished record, synced.
+  Result<void> drop_unfinished(uint64_t number);
+  // Adds to `wb` the committed record (replacing the unfinished one) and the index
+  // entries of its batches. The caller writes wb with sync.
+  void stage_committed(const FileRecord& rec, storage::RocksStore::Batch& wb) const;
+
+  // Number of the committed file holding `id`, if any.
+  Result<std::optional<uint64_t>> committed_in(const BatchId& id) const;
+  // Open and prepared records, by number.
+  Result<std::vector<FileRecord>> unfinished() const;
+  Result<std::optional<FileRecord>> committed_record(uint64_t number) const;
+
+  storage::RocksStore& db() { return db_; }
+
+ private:
+  explicit CommitManifest(storage::RocksStore& db);
+  storage::RocksStore& db_;
+  int files_cf_;
+  int committed_cf_;
+  uint64_t next_number_ = 1;
+};
+
+}  // namespace ferry::consumer::store

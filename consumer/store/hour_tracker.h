@@ -1,0 +1,129 @@
+#pragma once
+// Hour completeness (DESIGN §6). Per stream (host, category) it keeps the committed
+// watermark: a WATERMARK(seq, time) counts only once every seq 1..seq of that stream is
+// committed. The expected hosts of a category are those whose batches were committed
+// within `lookback_ms`, minus hosts silent (no batch, no watermark) for
+// `silent_timeout_ms` and hosts forgotten by an operator (until they speak again). An
+// hour is complete when it has ended, the category has expected hosts, and every one of
+// them has a committed watermark >= the hour's end. Hours complete in order per category,
+// from the hour of its first committed batch; each gets <hour>/_SUCCESS with a JSON
+// manifest, written atomically through the Sink.
+//
+// State lives in the RocksDB column family "hours" and survives restarts. Commit-derived
+// changes are written in the same synced write as the manifest's commit record
+// (stage_commit / apply), so counts are exact across crashes; watermarks are written
+// unsynced (agents resend them).
+//
+// Threading: the BucketStore's thread; not thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/base/clock.h"
+#include "common/base/result.h"
+#include "common/storage/rocks_store.h"
+#include "common/wire/messages.h"
+#include "consumer/store/file_record.h"
+#include "consumer/store/sink.h"
+
+namespace ferry::consumer::store {
+
+struct HourTrackerOptions {
+  TimeMs lookback_ms = 6 * kMsPerHour;
+  TimeMs silent_timeout_ms = 30 * 60'000;
+  TimeMs keep_ms = 48 * kMsPerHour;   // completed hours' counts are kept this long
+  int max_hours_per_evaluate = 48;     // bounds the work of one evaluate() per category
+  size_t max_pending_watermarks = 64;  // per stream, waiting for their seq to commit
+};
+
+struct CompletedHour {
+  std::string category;
+  TimeMs hour = 0;
+  bool operator==(const CompletedHour&) const = default;
+};
+
+class HourTracker {
+ public:
+  static constexpr const char* kCf = "hours";
+
+  struct HostCounts {
+    uint64_t events = 0;
+    uint64_t batches = 0;
+  };
+  struct StreamState {
+    uint64_t contiguous_seq = 0;      // every seq 1..contiguous_seq is committed
+    std::set<uint64_t> above;         // committed seqs beyond a gap
+    std::vector<std::pair<uint64_t, TimeMs>> pending_watermarks;  // (seq, time), seq rising
+    TimeMs watermark_ms = 0;          // committed watermark
+    TimeMs last_contact_ms = 0;       // last committed batch or watermark
+    TimeMs last_produced_ms = 0;      // last committed batch
+  };
+  struct HourRecord {
+    std::map<std::string, HostCounts> hosts;  // committed on-time batches
+    uint64_t late_events = 0;
+    uint64_t late_batches = 0;
+  };
+  struct CategoryState {
+    TimeMs frontier = 0;        // oldest hour not yet complete
+    bool any_completed = false;
+  };
+  // Changes derived from one committed file, applied after the write that holds them.
+  struct Staged {
+    std::map<std::pair<std::string, std::string>, StreamState> streams;
+    std::map<std::pair<std::string, TimeMs>, HourRecord> hours;
+    std::map<std::string, CategoryState> categories;
+  };
+
+  static Result<std::unique_ptr<HourTracker>> open(storage::RocksStore& db, Sink& sink,
+                                                   const Clock& clock, HourTrackerOptions options);
+
+  // Whether batches of this hour now count as late.
+  bool is_complete(std::string_view category, TimeMs hour) const;
+
+  // For BucketStore: adds the tracker's updates for a committing file to `wb`.
+  Staged stage_commit(const FileRecord& rec, storage::RocksStore::Batch& wb) const;
+  void apply(Staged staged);
+
+  Result<void> on_watermark(const wire::Watermark& wm);
+  // Declares a host gone: it stops being expected until it next sends a batch or a
+  // watermark. Synced.
+  Result<void> forget_host(std::string_view host);
+
+  // Completes every hour that can be, oldest first, writing its _SUCCESS.
+  Result<std::vector<CompletedHour>> evaluate(TimeMs now);
+
+  // For /api/hours: per category, the last 24 hours: complete or waiting on which hosts.
+  nlohmann::json snapshot(TimeMs now) const;
+
+  std::vector<std::string> expected_hosts(std::string_view category, TimeMs now) const;
+  const StreamState* stream(std::string_view host, std::string_view category) const;
+  const HourRecord* hour_record(std::string_view category, TimeMs hour) const;
+
+ private:
+  HourTracker(storage::RocksStore& db, Sink& sink, const Clock& clock, HourTrackerOptions options);
+  Result<void> load();
+  Result<void> write_success(const std::string& category, TimeMs hour, TimeMs now);
+  void put_stream(storage::RocksStore::Batch& wb, const std::string& category,
+                  const std::string& host, const StreamState& s) const;
+
+  storage::RocksStore& db_;
+  Sink& sink_;
+  const Clock& clock_;
+  HourTrackerOptions options_;
+  int cf_;
+  std::map<std::pair<std::string, std::string>, StreamState> streams_;  // (category, host)
+  std::map<std::pair<std::string, TimeMs>, HourRecord> hours_;          // (category, hour)
+  std::map<std::string, CategoryState> categories_;
+  std::map<std::string, TimeMs> forgotten_;                             // host -> when
+};
+
+}  // namespace ferry::consumer::store

@@ -1,0 +1,248 @@
+#include "consumer/store/bucket_store.h"
+
+#include <gtest/gtest.h>
+
+#include "consumer/store/bucket_path.h"
+#include "consumer/store/errc.h"
+#include "tests/unit/consumer/store_harness.h"
+
+namespace ferry::consumer::store::test {
+namespace {
+
+const TimeMs kT = kHour0 + 13 * 60'000;  // 22:13
+
+std::map<std::string, int> expected_once(const std::vector<wire::BatchFrame>& batches) {
+  std::map<std::string, int> m;
+  for (const auto& b : batches)
+    for (const auto& l : lines_of(b)) m[l] = 1;
+  return m;
+}
+
+std::vector<std::string> part_files(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& [path, c] : all_files(root)) out.push_back(path);
+  return out;
+}
+
+TEST(BucketStoreTest, CommitRoundTripIsOneValidZstdStreamInOrder) {
+  Harness h;
+  h.open();
+  std::vector<wire::BatchFrame> batches;
+  for (uint64_t seq = 1; seq <= 3; ++seq) batches.push_back(make_batch("h1", "cat", seq, kT + seq));
+  for (const auto& b : batches) EXPECT_EQ(h.store->add(b).value(), AddOutcome::kAccepted);
+  EXPECT_EQ(h.store->open_files(), 1u);
+  auto ids = h.store->commit_all();
+  ASSERT_TRUE(ids) << ids.error().message();
+  ASSERT_EQ(ids.value().size(), 3u);
+  EXPECT_EQ(coalesce(ids.value()).size(), 1u);
+  EXPECT_EQ(coalesce(ids.value())[0].range, (wire::AckRange{"h1", "cat", 1, 3}));
+
+  auto files = all_files(h.root());
+  ASSERT_EQ(files.size(), 1u);
+  ASSERT_EQ(files.begin()->first, "cat/2023-11-14/22/part-c1-1.log.zst");
+  std::string text;
+  compress::ZstdDecompressor z;
+  ASSERT_TRUE(z.decompress(files.begin()->second, 1 << 20, text));
+  std::string want;
+  for (const auto& b : batches)
+    for (const auto& l : lines_of(b)) want += l;
+  EXPECT_EQ(text, want);
+  EXPECT_EQ(h.store->pending_ids(), 0u);
+}
+
+TEST(BucketStoreTest, PlainModeWritesDecompressedLines) {
+  Harness h;
+  h.options.plain = true;
+  h.open();
+  auto b1 = make_batch("h1", "cat", 1, kT);
+  auto b2 = make_batch("h1", "cat", 2, kT, 2, 0, batch::Codec::kNone);
+  ASSERT_TRUE(h.store->add(b1));
+  ASSERT_TRUE(h.store->add(b2));
+  ASSERT_TRUE(h.store->commit_all());
+  auto files = all_files(h.root());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files.begin()->first, "cat/2023-11-14/22/part-c1-1.log");
+  std::string want;
+  for (const auto& l : lines_of(b1)) want += l;
+  for (const auto& l : lines_of(b2)) want += l;
+  EXPECT_EQ(files.begin()->second, want);
+}
+
+TEST(BucketStoreTest, UncompressedBatchIsCompressedSoTheFileStaysZstd) {
+  Harness h;
+  h.open();
+  auto b1 = make_batch("h1", "cat", 1, kT, 2, 0, batch::Codec::kNone);
+  ASSERT_TRUE(h.store->add(b1));
+  ASSERT_TRUE(h.store->commit_all());
+  EXPECT_EQ(output_lines(h.root()), expected_once({b1}));
+}
+
+TEST(BucketStoreTest, DuplicateIsWrittenOnceBeforeAfterCommitAndAcrossReopen) {
+  Harness h;
+  h.open();
+  auto b = make_batch("h1", "cat", 1, kT);
+  EXPECT_EQ(h.store->add(b).value(), AddOutcome::kAccepted);
+  EXPECT_EQ(h.store->add(b).value(), AddOutcome::kDuplicatePending);
+  auto ids = h.store->commit_all();
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(ids.value().size(), 1u);  // reported once, whoever sent it
+  EXPECT_EQ(h.store->add(b).value(), AddOutcome::kAlreadyCommitted);
+  h.reopen();
+  EXPECT_EQ(h.store->add(b).value(), AddOutcome::kAlreadyCommitted);
+  ASSERT_TRUE(h.store->commit_all());
+  EXPECT_EQ(output_lines(h.root()), expected_once({b}));
+}
+
+TEST(BucketStoreTest, ReplayIsDeduplicatedWithinItsReplayOnly) {
+  Harness h;
+  h.open();
+  auto live = make_batch("h1", "cat", 1, kT);
+  auto replay = make_batch("h1", "cat", 1, kT, 3, 7);
+  ASSERT_EQ(h.store->add(live).value(), AddOutcome::kAccepted);
+  ASSERT_EQ(h.store->add(replay).value(), AddOutcome::kAccepted);
+  ASSERT_EQ(h.store->add(replay).value(), AddOutcome::kDuplicatePending);
+  ASSERT_TRUE(h.store->commit_all());
+  auto files = part_files(h.root());
+  EXPECT_EQ(files, (std::vector<std::string>{"cat/2023-11-14/22/part-c1-1.log.zst",
+                                             "cat/2023-11-14/22/replay-7/part-c1-2.log.zst"}));
+  EXPECT_EQ(output_lines(h.root()), expected_once({live, replay}));
+}
+
+TEST(BucketStoreTest, RollsBySizeWithoutExceedingTheLimit) {
+  Harness h;
+  auto probe = make_batch("h1", "cat", 1, kT);
+  h.options.roll_bytes = probe.payload.size() * 2 + 1;  // two batches per file
+  h.clock.now = kT;
+  h.open();
+  std::vector<wire::BatchFrame> batches;
+  for (uint64_t seq = 1; seq <= 5; ++seq) batches.push_back(make_batch("h1", "cat", seq, kT));
+  for (const auto& b : batches) ASSERT_TRUE(h.store->add(b));
+  auto ids = h.store->commit_due(kT);  // the full files only
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(ids.value().size(), 4u);
+  ASSERT_TRUE(h.store->commit_all());
+  auto files = all_files(h.root());
+  EXPECT_EQ(files.size(), 3u);
+  for (const auto& [p, c] : files) EXPECT_LE(c.size(), h.options.roll_bytes) << p;
+  EXPECT_EQ(output_lines(h.root()), expected_once(batches));
+}
+
+TEST(BucketStoreTest, RollsByAge) {
+  Harness h;
+  h.open();
+  h.clock.now = kT;
+  ASSERT_TRUE(h.store->add(make_batch("h1", "cat", 1, kT)));
+  EXPECT_TRUE(h.store->commit_due(kT + h.options.roll_age_ms - 1).value().empty());
+  EXPECT_EQ(h.store->commit_due(kT + h.options.roll_age_ms).value().size(), 1u);
+  EXPECT_EQ(h.store->open_files(), 0u);
+}
+
+TEST(BucketStoreTest, TooManyOpenFilesCommitsTheOldest) {
+  Harness h;
+  h.options.max_open_files = 2;
+  h.open();
+  for (int i = 0; i < 3; ++i) {
+    h.clock.now = kT + i;
+    ASSERT_TRUE(h.store->add(make_batch("h1", "cat" + std::to_string(i), 1, kT)));
+  }
+  auto ids = h.store->commit_due(kT + 3);
+  ASSERT_TRUE(ids);
+  ASSERT_EQ(ids.value().size(), 1u);
+  EXPECT_EQ(ids.value()[0].category, "cat0");
+}
+
+TEST(BucketStoreTest, RefusesSealedAndCorruptBatchesAndStaysUsable) {
+  Harness h;
+  h.open();
+  auto sealed = make_batch("h1", "cat", 1, kT);
+  sealed.header.flags = batch::kFlagSealed;
+  EXPECT_EQ(h.store->add(sealed).error(), std::error_code(Errc::kSealedPayload));
+  auto corrupt = make_batch("h1", "cat", 2, kT);
+  corrupt.payload[0] ^= 1;
+  EXPECT_EQ(h.store->add(corrupt).error(), std::error_code(Errc::kBadBatch));
+  EXPECT_EQ(h.store->add(make_batch("h1", "cat", 3, kT)).value(), AddOutcome::kAccepted);
+  EXPECT_TRUE(h.store->commit_all());
+}
+
+// --- Recovery from states built by hand: each intermediate state of the protocol.
+
+struct Built {
+  FileRecord rec;
+  std::vector<wire::BatchFrame> batches;
+};
+
+// Writes a temp file holding `seqs` and a record in `state`; with `renamed`, the file
+// sits at its final name instead.
+Built build_state(Harness& h, uint64_t number, std::vector<uint64_t> seqs, FileState state,
+                  bool renamed) {
+  Built b;
+  b.rec.number = number;
+  b.rec.state = state;
+  b.rec.bucket = {"cat", kHour0, BucketKind::kNormal, 0};
+  std::string dir = bucket_dir(b.rec.bucket);
+  b.rec.temp_path = dir + "/" + temp_name("c1", number, false);
+  b.rec.final_path = dir + "/" + part_name("c1", number, false);
+  std::string content;
+  for (uint64_t seq : seqs) {
+    b.batches.push_back(make_batch("h1", "cat", seq, kT));
+    content += b.batches.back().payload;
+    b.rec.batches.push_back({"h1", seq, b.batches.back().header.event_count});
+  }
+  b.rec.bytes = content.size();
+  testing::write_file(h.root() + "/" + (renamed ? b.rec.final_path : b.rec.temp_path), content);
+  auto m = CommitManifest::open(*h.db);
+  EXPECT_TRUE(m);
+  EXPECT_TRUE(m.value()->put_unfinished(b.rec));
+  return b;
+}
+
+TEST(BucketStoreRecoveryTest, EveryIntermediateStateEndsExactlyOnce) {
+  Harness h;
+  h.open();
+  h.close();
+  {
+    std::string why;
+    h.db = storage::RocksStore::open(
+               {.path = h.dir() + "/db", .column_families = BucketStore::column_families()}, why)
+               .value();
+  }
+  // (1) open record, temp partly written: discarded.
+  auto open_state = build_state(h, 1, {1, 2}, FileState::kOpen, false);
+  // (2) prepared, temp complete: rolled forward.
+  auto prepared_temp = build_state(h, 2, {3, 4}, FileState::kPrepared, false);
+  // (3) prepared, already renamed: commit record completed.
+  auto prepared_final = build_state(h, 3, {5}, FileState::kPrepared, true);
+  // (4) a stray temp of ours nobody recorded cannot arise (the open record comes first);
+  //     a prepared record whose temp vanished is dropped (its batches were never acked).
+  auto lost = build_state(h, 4, {6}, FileState::kPrepared, false);
+  std::filesystem::remove(h.root() + "/" + lost.rec.temp_path);
+  h.db.reset();
+
+  h.open();
+  const auto& r = h.store->recovery();
+  EXPECT_EQ(r.discarded_open, 1u);
+  EXPECT_EQ(r.rolled_forward, 1u);
+  EXPECT_EQ(r.completed, 1u);
+  EXPECT_EQ(r.lost_prepared, 1u);
+  for (uint64_t seq : {3, 4, 5})
+    EXPECT_EQ(h.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAlreadyCommitted);
+  for (uint64_t seq : {1, 2, 6})
+    EXPECT_EQ(h.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAccepted);
+  ASSERT_TRUE(h.store->commit_all());
+
+  std::vector<wire::BatchFrame> all;
+  for (uint64_t seq = 1; seq <= 6; ++seq) all.push_back(make_batch("h1", "cat", seq, kT));
+  EXPECT_EQ(output_lines(h.root()), expected_once(all));
+  for (const auto& [path, c] : all_files(h.root())) {
+    EXPECT_EQ(path.find(".tmp"), std::string::npos) << path;
+  }
+  // Counts reached the tracker exactly once, recovered files included.
+  EXPECT_EQ(h.tracker->hour_record("cat", kHour0)->hosts.at("h1").batches, 6u);
+  EXPECT_EQ(h.tracker->stream("h1", "cat")->contiguous_seq, 6u);
+  // A second recovery finds nothing to do.
+  h.reopen();
+  EXPECT_EQ(h.store->recovery().rolled_forward + h.store->recovery().discarded_open, 0u);
+}
+
+}  // namespace
+}  // namespace ferry::consumer::store::test
