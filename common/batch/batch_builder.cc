@@ -11,7 +11,7 @@ BatchBuilder::Cut BatchBuilder::check(size_t bytes, TimeMs t) const {
   return Cut::kFits;
 }
 
-void BatchBuilder::add(std::string_view event, TimeMs t, uint64_t offset) {
+void BatchBuilder::add(std::string_view event, TimeMs t, uint64_t offset, uint64_t source_length) {
   if (empty()) {
     batch_.file_offset = offset;
     batch_.min_time_ms = batch_.max_time_ms = t;
@@ -20,7 +20,7 @@ void BatchBuilder::add(std::string_view event, TimeMs t, uint64_t offset) {
     batch_.max_time_ms = std::max(batch_.max_time_ms, t);
   }
   batch_.raw.append(event);
-  batch_.file_length = offset + event.size() - batch_.file_offset;
+  batch_.file_length = offset + source_length - batch_.file_offset;
   ++batch_.event_count;
 }
 

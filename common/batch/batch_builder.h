@@ -36,7 +36,12 @@ class BatchBuilder {
 
   // Appends an event that starts at `offset` in the source file. Events must be
   // contiguous in the file: offset == previous offset + previous size.
-  void add(std::string_view event, TimeMs t, uint64_t offset);
+  void add(std::string_view event, TimeMs t, uint64_t offset) {
+    add(event, t, offset, event.size());
+  }
+  // For an event whose batch bytes differ from its source bytes (a split piece with its
+  // marker, a final line given a newline): it covers source_length bytes of the file.
+  void add(std::string_view event, TimeMs t, uint64_t offset, uint64_t source_length);
 
   bool empty() const { return batch_.event_count == 0; }
   size_t raw_bytes() const { return batch_.raw.size(); }
