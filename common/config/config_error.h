@@ -1,0 +1,20 @@
+#pragma once
+// ConfigError: the one exception type of startup. Thrown while loading or validating a
+// config file, caught in main, which prints what() and exits non-zero (DESIGN §11).
+
+#include <stdexcept>
+#include <string>
+
+namespace ferry::config {
+
+// what() is "<file>: <key>: <reason>"; an empty file or key is left out. For a TOML
+// syntax error the key is the position "line:col".
+struct ConfigError : std::runtime_error {
+  ConfigError(std::string file, std::string key, std::string reason);
+
+  std::string file;
+  std::string key;
+  std::string reason;
+};
+
+}  // namespace ferry::config

@@ -1,0 +1,67 @@
+#include "common/config/units.h"
+
+#include <charconv>
+#include <limits>
+#include <utility>
+
+namespace ferry::config {
+namespace {
+
+// Splits "64KiB" into 64 and "KiB". Leading/trailing spaces are tolerated, a space
+// between number and unit too ("64 KiB").
+std::optional<std::pair<uint64_t, std::string_view>> split_number(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data()) return std::nullopt;
+  std::string_view unit(end, text.data() + text.size() - end);
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  return std::pair{value, unit};
+}
+
+std::optional<uint64_t> checked_mul(uint64_t a, uint64_t b) {
+  if (b != 0 && a > std::numeric_limits<uint64_t>::max() / b) return std::nullopt;
+  return a * b;
+}
+
+}  // namespace
+
+std::optional<Duration> parse_duration(std::string_view text) {
+  auto split = split_number(text);
+  if (!split) return std::nullopt;
+  auto [value, unit] = *split;
+  uint64_t ms_per_unit = 0;
+  if (unit == "ms") ms_per_unit = 1;
+  else if (unit == "s") ms_per_unit = 1000;
+  else if (unit == "m") ms_per_unit = 60'000;
+  else if (unit == "h") ms_per_unit = 3'600'000;
+  else if (unit == "d") ms_per_unit = 86'400'000;
+  else return std::nullopt;
+  auto ms = checked_mul(value, ms_per_unit);
+  if (!ms || *ms > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return std::nullopt;
+  }
+  return Duration(static_cast<int64_t>(*ms));
+}
+
+std::optional<uint64_t> parse_bytes(std::string_view text) {
+  auto split = split_number(text);
+  if (!split) return std::nullopt;
+  auto [value, unit] = *split;
+  constexpr uint64_t kKi = 1024, kK = 1000;
+  uint64_t mult = 0;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "KiB") mult = kKi;
+  else if (unit == "MiB") mult = kKi * kKi;
+  else if (unit == "GiB") mult = kKi * kKi * kKi;
+  else if (unit == "TiB") mult = kKi * kKi * kKi * kKi;
+  else if (unit == "KB" || unit == "kB") mult = kK;
+  else if (unit == "MB") mult = kK * kK;
+  else if (unit == "GB") mult = kK * kK * kK;
+  else if (unit == "TB") mult = kK * kK * kK * kK;
+  else return std::nullopt;
+  return checked_mul(value, mult);
+}
+
+}  // namespace ferry::config
