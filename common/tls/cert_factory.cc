@@ -207,7 +207,10 @@ TlsResult<void> check_identity_name(std::string_view name) {
   if (name.front() == '.' || name.front() == '-') {
     return TlsError(Errc::kInvalidName, quoted + " must not start with '.' or '-'");
   }
-  if (name == "ca") return TlsError(Errc::kInvalidName, quoted + " is reserved for the CA files");
+  // Case-insensitively, so CA.crt cannot shadow ca.crt on a case-insensitive file system.
+  if (name.size() == 2 && (name[0] | 0x20) == 'c' && (name[1] | 0x20) == 'a') {
+    return TlsError(Errc::kInvalidName, quoted + " is reserved for the CA files");
+  }
   return success();
 }
 

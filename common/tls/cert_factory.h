@@ -34,7 +34,7 @@ struct DevPki {
 };
 
 // Identity names become file names, CNs and DNS SANs: 1-64 characters from
-// [A-Za-z0-9._-], not starting with '.' or '-', and not "ca" (taken by the CA files).
+// [A-Za-z0-9._-], not starting with '.' or '-', and not "ca" in any case (the CA files).
 // Fails with Errc::kInvalidName and a text saying what is wrong.
 TlsResult<void> check_identity_name(std::string_view name);
 

@@ -2,6 +2,8 @@
 // certificate per agent host, broker and consumer (plus an optional admin client), all
 // signed by one CA in --out. An existing CA there is reused, so hosts can be added later.
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>

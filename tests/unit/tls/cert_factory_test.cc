@@ -134,7 +134,7 @@ TEST(CertFactoryTest, ValidityIsConfigurable) {
 TEST(CertFactoryTest, RefusesInvalidNamesBeforeWritingAnything) {
   testing::TempDir dir;
   const std::vector<std::string> bad_names = {"",   "a/b",    "../x",   ".hidden",
-                                              "-flag", "has space", "ca", "ümlaut",
+                                              "-flag", "has space", "ca", "CA", "ümlaut",
                                               std::string(65, 'a')};
   for (const auto& bad : bad_names) {
     auto r = make_dev_pki(dir.path() / "out", {"ok", bad});
