@@ -1,0 +1,45 @@
+#pragma once
+// A development PKI: one CA and a certificate per identity, as PEM files
+// (`ferryctl certs`, and tests). Not for production: keys are unencrypted on disk.
+//
+// make_dev_pki(out_dir, {"b1", "h1"}) writes out_dir/ca.crt and ca.key (unless both
+// already exist, in which case that CA is reused, so a host can be added later), then
+// b1.crt/b1.key and h1.crt/h1.key, replacing any previous files of those names. Keys are
+// ECDSA P-256, key files mode 0600, and every file is written to a temporary name and
+// renamed, so a reader never sees half a file.
+//
+// CA: self-signed, basicConstraints critical CA:TRUE, keyUsage keyCertSign + cRLSign.
+// Leaf: CN = name, SAN DNS:name, DNS:localhost, IP:127.0.0.1, extendedKeyUsage
+// serverAuth + clientAuth (every Ferry process is both a TLS client and a server).
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/tls/tls_error.h"
+
+namespace ferry::tls {
+
+struct DevPkiOptions {
+  int ca_days = 3650;    // validity of a new CA
+  int leaf_days = 825;   // validity of each identity certificate
+  std::string ca_name = "Ferry development CA";
+};
+
+// What make_dev_pki did, for the operator.
+struct DevPki {
+  bool ca_reused = false;                      // ca.crt/ca.key existed and were used
+  std::vector<std::filesystem::path> written;  // every file written, in order
+};
+
+// Identity names become file names, CNs and DNS SANs: 1-64 characters from
+// [A-Za-z0-9._-], not starting with '.' or '-', and not "ca" in any case (the CA files).
+// Fails with Errc::kInvalidName and a text saying what is wrong.
+TlsResult<void> check_identity_name(std::string_view name);
+
+TlsResult<DevPki> make_dev_pki(const std::filesystem::path& out_dir,
+                               const std::vector<std::string>& identities,
+                               const DevPkiOptions& options = {});
+
+}  // namespace ferry::tls

@@ -1,0 +1,15 @@
+#pragma once
+// Where a process finds its TLS identity: its own certificate (chain) and key, and the
+// CA that signs every Ferry peer. All PEM.
+
+#include <string>
+
+namespace ferry::tls {
+
+struct TlsOptions {
+  std::string cert_file;  // leaf certificate first, then any intermediates
+  std::string key_file;   // unencrypted private key matching cert_file
+  std::string ca_file;    // CA certificate(s) peers must chain to
+};
+
+}  // namespace ferry::tls

@@ -1,0 +1,51 @@
+#include "common/tls/peer_identity.h"
+
+#include <memory>
+
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+
+#include "common/tls/errc.h"
+#include "tests/support/test_pki.h"
+
+namespace ferry::tls {
+namespace {
+
+TEST(PeerIdentityTest, ReadsCommonNameAndDnsSansFromACertificate) {
+  testing::TestPki pki({"agent-7.dc1"});
+  FILE* f = std::fopen(pki.cert_file("agent-7.dc1").c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_X509(f, nullptr, nullptr, nullptr),
+                                               X509_free);
+  std::fclose(f);
+  ASSERT_TRUE(cert);
+
+  auto id = certificate_identity(cert.get());
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id.value().common_name, "agent-7.dc1");
+  EXPECT_EQ(id.value().dns_sans, (std::vector<std::string>{"agent-7.dc1", "localhost"}));
+}
+
+TEST(PeerIdentityTest, NamesMatchesCnOrDnsSanIgnoringAsciiCase) {
+  PeerIdentity id{"broker-1", {"broker-1.example", "localhost"}};
+  EXPECT_TRUE(id.names("broker-1"));
+  EXPECT_TRUE(id.names("BROKER-1"));
+  EXPECT_TRUE(id.names("broker-1.example"));
+  EXPECT_TRUE(id.names("localhost"));
+  EXPECT_FALSE(id.names("broker-2"));
+  EXPECT_FALSE(id.names("broker-1.exampl"));
+  EXPECT_FALSE(id.names(""));
+  EXPECT_FALSE(PeerIdentity{}.names(""));
+}
+
+TEST(PeerIdentityTest, NoCertificateBeforeAHandshake) {
+  std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> ctx(SSL_CTX_new(TLS_method()), SSL_CTX_free);
+  std::unique_ptr<SSL, void (*)(SSL*)> ssl(SSL_new(ctx.get()), SSL_free);
+  auto id = peer_identity(ssl.get());
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error(), Errc::kNoPeerCertificate);
+  EXPECT_EQ(certificate_identity(nullptr).error(), Errc::kNoPeerCertificate);
+}
+
+}  // namespace
+}  // namespace ferry::tls

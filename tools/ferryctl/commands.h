@@ -1,0 +1,19 @@
+#pragma once
+// ferryctl subcommands. Each lives in its own file (certs.cc, ...) and exposes one
+// add_<name>_command(app) that registers a CLI11 subcommand with its options and a
+// callback. main.cc calls every add_*_command and parses; nothing else.
+//
+// A callback reports failure by printing its own message to stderr and throwing
+// CLI::RuntimeError(exit_code): CLI::App::exit() then returns that code silently.
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace ferry::ferryctl {
+
+// ferryctl certs --out DIR [--hosts h1,h2] [--brokers b1] [--consumers c1] [--admin NAME]
+// Makes (or reuses) a development CA in DIR and a certificate per named identity.
+void add_certs_command(CLI::App& app);
+
+}  // namespace ferry::ferryctl
