@@ -127,6 +127,15 @@ void FrameConnection::close() {
   wake_waiters();
 }
 
+bool is_normal_close(const std::error_code& ec) {
+  static const std::error_code kEof = boost::system::error_code(asio::error::eof);
+  static const std::error_code kAborted = boost::system::error_code(asio::error::operation_aborted);
+  static const std::error_code kBadDescriptor = boost::system::error_code(asio::error::bad_descriptor);
+  static const std::error_code kShortRead = boost::system::error_code(asio::ssl::error::stream_truncated);
+  return ec == kEof || ec == kAborted || ec == kBadDescriptor || ec == kShortRead ||
+         ec == std::errc::not_connected;
+}
+
 asio::awaitable<std::error_code> handshake(TlsStream& stream,
                                            asio::ssl::stream_base::handshake_type type,
                                            std::chrono::milliseconds timeout) {

@@ -69,6 +69,9 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   std::string remote_;
 };
 
+// True for the errors a peer closing or our own close() produce: not worth a warning.
+bool is_normal_close(const std::error_code& ec);
+
 // TLS handshake with a deadline; on timeout the socket is closed and an error returned.
 asio::awaitable<std::error_code> handshake(TlsStream& stream, asio::ssl::stream_base::handshake_type type,
                                            std::chrono::milliseconds timeout);

@@ -1,0 +1,128 @@
+#include "agent/send/broker_link.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/net/backoff.h"
+#include "common/net/endpoint.h"
+#include "common/net/hello_exchange.h"
+#include "common/net/tls_server.h"
+
+namespace ferry::agent::send {
+
+BrokerLink::BrokerLink(asio::any_io_executor executor, asio::ssl::context& tls,
+                       BrokerLinkOptions options, InflightWindow& window, DeliveredFn on_delivered)
+    : executor_(executor),
+      tls_(tls),
+      options_(std::move(options)),
+      window_(window),
+      on_delivered_(std::move(on_delivered)),
+      sleep_(std::make_unique<asio::steady_timer>(executor)) {}
+
+void BrokerLink::start() { asio::co_spawn(executor_, run(this), net::log_exception); }
+
+void BrokerLink::stop() {
+  stopped_ = true;
+  if (conn_) conn_->close();
+  sleep_->cancel();
+}
+
+void BrokerLink::send_batch(const InflightBatch& batch) {
+  if (connected()) conn_->send(batch.frame);
+}
+
+void BrokerLink::send_side(std::string frame) {
+  if (connected()) conn_->send(std::move(frame));
+}
+
+asio::awaitable<void> BrokerLink::run(BrokerLink* self) {
+  net::Backoff backoff(self->options_.backoff_initial, self->options_.backoff_max);
+  size_t next = 0;
+  while (!self->stopped_ && !self->options_.brokers.empty()) {
+    const std::string& address = self->options_.brokers[next % self->options_.brokers.size()];
+    auto hp = net::parse_host_port(address);
+    if (hp) {
+      auto conn = co_await net::connect_tls(self->executor_, self->tls_, hp->host, hp->port,
+                                            self->options_.tuning, self->options_.max_frame_bytes,
+                                            self->options_.connect_timeout);
+      if (conn) {
+        self->current_ = address;
+        auto started = std::chrono::steady_clock::now();
+        co_await self->serve(conn.value());
+        self->current_.clear();
+        // A connection that lived a while was healthy: retry promptly, same broker first.
+        if (std::chrono::steady_clock::now() - started > std::chrono::seconds(5)) {
+          backoff.reset();
+          if (!self->stopped_) continue;
+        }
+      } else {
+        spdlog::warn("broker {} unreachable: {}", address, conn.error().message());
+      }
+    } else {
+      spdlog::error("bad broker address '{}'", address);
+    }
+    if (self->stopped_) break;
+    ++next;  // fail over to the next broker
+    self->sleep_->expires_after(backoff.next());
+    boost::system::error_code ec;
+    co_await self->sleep_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> BrokerLink::serve(std::shared_ptr<net::FrameConnection> conn) {
+  net::HelloPolicy policy;
+  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, options_.host, options_.dc};
+  policy.expected_peer_role = wire::Role::kBroker;
+  policy.required_peer_dc = options_.dc;
+  auto hello = co_await net::offer_hello(*conn, policy);
+  if (!hello) co_return;
+  ++reconnects_;
+  spdlog::info("connected to broker {} ({}); resending {} unacked batches", hello.value().node_id,
+               conn->remote(), window_.size());
+  conn_ = conn;
+  window_.for_each([&](const InflightBatch& b) { conn->send(b.frame); });
+
+  while (conn->usable()) {
+    auto frame = co_await conn->read_frame();
+    if (!frame) {
+      if (frame.error().category() == wire::wire_category()) {
+        conn->fail(static_cast<wire::Errc>(frame.error().value()), frame.error().message());
+      } else {
+        conn->close();
+      }
+      spdlog::warn("broker connection lost: {}", frame.error().message());
+      break;
+    }
+    switch (frame.value().type) {
+      case wire::FrameType::kStored:
+      case wire::FrameType::kDelivered: {
+        auto ack = wire::decode_ack(frame.value().body);
+        if (!ack) {
+          conn->fail(wire::Errc::kMalformedBody, "bad ack");
+          break;
+        }
+        if (frame.value().type == wire::FrameType::kStored) {
+          window_.mark_stored(ack.value().ranges);
+        } else {
+          auto delivered = window_.take_delivered(ack.value().ranges);
+          if (!delivered.empty()) on_delivered_(std::move(delivered));
+        }
+        break;
+      }
+      case wire::FrameType::kHeartbeat:
+        break;
+      case wire::FrameType::kError: {
+        auto e = wire::decode_error(frame.value().body);
+        spdlog::error("broker refused us: {}", e ? e.value().text : "(malformed ERROR)");
+        conn->close();
+        break;
+      }
+      default:
+        conn->fail(wire::Errc::kProtocolViolation,
+                   std::string(wire::frame_type_name(frame.value().type)) + " is not sent by brokers");
+        break;
+    }
+  }
+  if (conn_ == conn) conn_.reset();
+}
+
+}  // namespace ferry::agent::send

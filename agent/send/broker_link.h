@@ -1,0 +1,68 @@
+#pragma once
+// The agent's connection to a broker of its DC. Tries the configured brokers in turn
+// (failover), reconnecting with exponential backoff and jitter. On every new
+// connection it resends the whole in-flight window, in order: resending is safe because
+// brokers and the consumer deduplicate by (host, category, seq). STORED and DELIVERED
+// acks update the window; DELIVERED batches are handed to the owner.
+//
+// Runs on the agent's io thread.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/send/inflight_window.h"
+#include "common/net/asio.h"
+#include "common/net/frame_connection.h"
+#include "common/net/socket_tuning.h"
+#include "common/wire/messages.h"
+
+namespace ferry::agent::send {
+
+struct BrokerLinkOptions {
+  std::string host;  // our identity, as the certificate names it
+  std::string dc;
+  std::vector<std::string> brokers;  // host:port
+  net::SocketTuning tuning;
+  uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{5000};
+};
+
+class BrokerLink {
+ public:
+  using DeliveredFn = std::function<void(std::vector<InflightBatch>)>;
+
+  BrokerLink(asio::any_io_executor executor, asio::ssl::context& tls, BrokerLinkOptions options,
+             InflightWindow& window, DeliveredFn on_delivered);
+
+  void start();
+  void stop();
+  // Sends a batch just added to the window (no-op while disconnected: it goes out with
+  // the resend on the next connection).
+  void send_batch(const InflightBatch& batch);
+  // STATUS and WATERMARK: best effort, dropped while disconnected (they are periodic).
+  void send_side(std::string frame);
+  bool connected() const { return conn_ && conn_->usable(); }
+  const std::string& current_broker() const { return current_; }
+  uint64_t reconnects() const { return reconnects_; }
+
+ private:
+  static asio::awaitable<void> run(BrokerLink* self);
+  asio::awaitable<void> serve(std::shared_ptr<net::FrameConnection> conn);
+
+  asio::any_io_executor executor_;
+  asio::ssl::context& tls_;
+  BrokerLinkOptions options_;
+  InflightWindow& window_;
+  DeliveredFn on_delivered_;
+  std::shared_ptr<net::FrameConnection> conn_;
+  std::string current_;
+  bool stopped_ = false;
+  uint64_t reconnects_ = 0;
+  std::unique_ptr<asio::steady_timer> sleep_;
+};
+
+}  // namespace ferry::agent::send

@@ -1,0 +1,160 @@
+#include "broker/agent_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/broker_app.h"
+#include "common/net/hello_exchange.h"
+#include "common/wire/messages.h"
+
+namespace ferry::broker {
+namespace {
+
+// Refuses the connection with a logged, specific reason (DESIGN §2.6).
+void refuse(net::FrameConnection& conn, const std::string& host, wire::Errc code,
+            const std::string& text) {
+  spdlog::warn("agent {} ({}): {} — closing", host, conn.remote(), text);
+  conn.fail(code, text);
+}
+
+struct SessionState {
+  std::string host;
+  uint32_t pending_submits = 0;  // batches handed to the group commit, not yet answered
+};
+
+}  // namespace
+
+asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::FrameConnection> conn) {
+  net::HelloPolicy policy;
+  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, app.config().node_id, app.config().dc};
+  policy.expected_peer_role = wire::Role::kAgent;
+  policy.required_peer_dc = app.config().dc;
+  auto hello = co_await net::accept_hello(*conn, policy);
+  if (!hello) co_return;
+
+  auto state = std::make_shared<SessionState>();
+  state->host = hello.value().node_id;
+  const std::string& host = state->host;
+  spdlog::info("agent {} connected from {}", host, conn->remote());
+  app.relay().attach(host, conn);
+  app.hosts().set_connected(host, app.config().dc, app.config().node_id, true, app.now_ms());
+  app.metrics_agent_connected(+1);
+
+  auto executor = conn->executor();
+  asio::steady_timer pause(executor);
+  while (conn->usable()) {
+    // Backpressure: stop reading while the disk budget is exhausted, the group commit
+    // is behind, or this agent has too many batches awaiting durability. Acks and
+    // forwarding go on meanwhile.
+    while (conn->usable() &&
+           (app.store().over_budget() || app.committer().over_high_watermark() ||
+            state->pending_submits >= app.config().agent_max_pending_submits)) {
+      pause.expires_after(std::chrono::milliseconds(20));
+      boost::system::error_code ec;
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!conn->usable()) break;
+    auto frame = co_await conn->read_frame();
+    if (!frame) {
+      const auto& ec = frame.error();
+      if (ec.category() == wire::wire_category()) {
+        refuse(*conn, host, static_cast<wire::Errc>(ec.value()), ec.message());
+      } else if (!net::is_normal_close(ec)) {
+        spdlog::info("agent {} connection ended: {}", host, ec.message());
+      }
+      break;
+    }
+    switch (frame.value().type) {
+      case wire::FrameType::kBatch: {
+        auto batch = wire::decode_batch(frame.value().body);
+        if (!batch) {
+          refuse(*conn, host, static_cast<wire::Errc>(batch.error().value()),
+                 "bad BATCH: " + batch.error().message());
+          break;
+        }
+        auto& b = batch.value();
+        if (b.header.host != host) {
+          refuse(*conn, host, wire::Errc::kIdentityMismatch,
+                 "batch names host '" + b.header.host + "' on a connection of '" + host + "'");
+          break;
+        }
+        if (auto ec = wire::verify_payload(b)) {
+          refuse(*conn, host, static_cast<wire::Errc>(ec.value()),
+                 "batch " + b.header.category + "/" + std::to_string(b.header.seq) + ": " + ec.message());
+          break;
+        }
+        wire::AckRange range{b.header.host, b.header.category, b.header.seq, b.header.seq};
+        app.metrics_batch_received(b.payload.size());
+        ++state->pending_submits;
+        std::weak_ptr<net::FrameConnection> weak = conn;
+        auto submitted = app.committer().submit(
+            std::move(b), [&app, weak, state, range, executor](Result<store::SubmitOutcome> outcome) {
+              // Completion runs on the committer's thread; acks go out on the io thread.
+              asio::post(executor, [&app, weak, state, range, outcome] {
+                --state->pending_submits;
+                auto c = weak.lock();
+                if (!outcome) {
+                  spdlog::error("store failed for {}/{}/{}: {}", range.host, range.category,
+                                range.first_seq, outcome.error().message());
+                  if (c) c->fail(wire::Errc::kInternal, "store write failed: " + outcome.error().message());
+                  return;
+                }
+                app.on_stored(range, outcome.value());
+                if (!c) return;  // the agent will resend and learn the state then
+                auto type = outcome.value() == store::SubmitOutcome::kDelivered ? wire::FrameType::kDelivered
+                                                                                 : wire::FrameType::kStored;
+                c->send(wire::encode(type, wire::Ack{{range}}));
+              });
+            });
+        if (!submitted) {
+          // Queue full or stopping: the callback will not run. The agent resends after
+          // reconnecting, so closing is safe.
+          --state->pending_submits;
+          refuse(*conn, host, wire::Errc::kOverloaded, "broker store queue refused the batch: " +
+                                                           submitted.error().message());
+        }
+        break;
+      }
+      case wire::FrameType::kWatermark: {
+        auto w = wire::decode_watermark(frame.value().body);
+        if (!w || w.value().host != host) {
+          refuse(*conn, host, w ? wire::Errc::kIdentityMismatch : wire::Errc::kMalformedBody,
+                 "bad WATERMARK");
+          break;
+        }
+        app.forwarder().forward_watermark(w.value());
+        break;
+      }
+      case wire::FrameType::kStatus: {
+        auto st = wire::decode_status(frame.value().body);
+        if (!st || st.value().host != host) {
+          refuse(*conn, host, st ? wire::Errc::kIdentityMismatch : wire::Errc::kMalformedBody,
+                 "bad STATUS");
+          break;
+        }
+        app.hosts().update(st.value(), app.config().dc, app.config().node_id, app.now_ms());
+        app.hosts().set_connected(host, app.config().dc, app.config().node_id, true, app.now_ms());
+        app.forwarder().forward_status(st.value(), app.config().dc);
+        break;
+      }
+      case wire::FrameType::kHeartbeat:
+        conn->send(wire::encode(wire::Heartbeat{app.now_ms()}));
+        break;
+      case wire::FrameType::kError: {
+        auto e = wire::decode_error(frame.value().body);
+        spdlog::warn("agent {} sent ERROR: {}", host, e ? e.value().text : "(malformed)");
+        conn->close();
+        break;
+      }
+      default:
+        refuse(*conn, host, wire::Errc::kProtocolViolation,
+               std::string(wire::frame_type_name(frame.value().type)) + " is not sent by agents");
+        break;
+    }
+  }
+  app.relay().detach(host, conn.get());
+  app.hosts().set_connected(host, app.config().dc, app.config().node_id, false, app.now_ms());
+  app.metrics_agent_connected(-1);
+  spdlog::info("agent {} disconnected", host);
+}
+
+}  // namespace ferry::broker

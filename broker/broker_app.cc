@@ -1,0 +1,184 @@
+#include "broker/broker_app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/agent_session.h"
+#include "broker/store/batch_id.h"
+#include "common/net/endpoint.h"
+#include "common/tls/tls_context.h"
+
+namespace ferry::broker {
+namespace {
+
+constexpr auto kHousekeepingInterval = std::chrono::seconds(1);
+constexpr auto kDrainTimeout = std::chrono::seconds(10);
+
+tls::TlsOptions tls_options(const BrokerConfig& c) { return {c.tls_cert, c.tls_key, c.tls_ca}; }
+
+}  // namespace
+
+BrokerApp::BrokerApp(BrokerConfig config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock) {}
+
+BrokerApp::~BrokerApp() {
+  if (committer_) committer_->stop();
+  store_pool_.join();
+}
+
+void BrokerApp::start() {
+  auto server_ctx = tls::make_server_context(tls_options(config_));
+  if (!server_ctx) throw std::runtime_error("TLS: " + server_ctx.error().text);
+  tls_server_ = server_ctx.value();
+  auto client_ctx = tls::make_client_context(tls_options(config_));
+  if (!client_ctx) throw std::runtime_error("TLS: " + client_ctx.error().text);
+  tls_client_ = client_ctx.value();
+
+  store::BatchStoreOptions so;
+  so.path = config_.data_dir + "/db";
+  so.retention_ms = config_.retention.count();
+  so.disk_budget_bytes = config_.disk_budget_bytes;
+  std::string why;
+  auto opened = store::BatchStore::open(so, why);
+  if (!opened) throw std::runtime_error("cannot open the batch store at " + so.path + ": " + why);
+  store_ = std::move(opened).value();
+  committer_ = std::make_unique<store::GroupCommitter>(*store_);
+  auto totals = store_->totals();
+  spdlog::info("store {} opened: {} pending batches ({} bytes), {} retained", so.path,
+               totals.pending_batches, totals.pending_bytes, totals.retained_batches);
+
+  forwarder_ = std::make_unique<Forwarder>(*this);
+  agent_server_ = std::make_unique<net::TlsServer>(io_.get_executor(), tls_server_, config_.agent_tuning,
+                                                   config_.max_frame_bytes, "agent listener");
+  auto hp = net::parse_host_port(config_.listen);
+  if (!hp) throw std::runtime_error("listen: not host:port: " + config_.listen);
+  if (auto ec = agent_server_->listen(hp->host, hp->port)) {
+    throw std::runtime_error("cannot listen on " + config_.listen + ": " + ec.message());
+  }
+  setup_http();
+
+  agent_server_->start([this](std::shared_ptr<net::FrameConnection> conn) {
+    return run_agent_session(*this, std::move(conn));
+  });
+  forwarder_->start();
+  signals_.async_wait([this](boost::system::error_code ec, int sig) {
+    if (!ec) {
+      spdlog::info("signal {}: draining", sig);
+      stop();
+    }
+  });
+  schedule_housekeeping();
+  spdlog::info("broker {} (dc {}) listening for agents on {}:{}, http on {}", config_.node_id, config_.dc,
+               hp->host, agent_server_->port(), http_port());
+}
+
+int BrokerApp::run() {
+  io_.run();
+  return 0;
+}
+
+void BrokerApp::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  agent_server_->stop_accepting();
+  // Batches handed to the group commit are answered before we go: the committer
+  // finishes its queue on stop(). Then the network closes.
+  auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while (committer_->queued_bytes() > 0 && std::chrono::steady_clock::now() < deadline) {
+    io_.poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  committer_->stop();
+  io_.poll();  // deliver the last acks
+  forwarder_->stop();
+  if (http_) http_->stop();
+  housekeeping_.cancel();
+  signals_.cancel();
+  io_.stop();
+}
+
+uint16_t BrokerApp::agent_port() const { return agent_server_ ? agent_server_->port() : 0; }
+uint16_t BrokerApp::http_port() const { return http_ ? http_->port() : 0; }
+
+void BrokerApp::on_stored(const wire::AckRange& range, store::SubmitOutcome outcome) {
+  if (outcome == store::SubmitOutcome::kStored) forwarder_->notify_stored();
+}
+
+void BrokerApp::on_committed(const std::vector<wire::AckRange>& moved) {
+  relay_.relay_delivered(moved);
+  metrics_.counter("ferry_broker_delivered_batches_total", "Batches committed by the consumer and relayed as DELIVERED")
+      .inc(moved.size());
+}
+
+void BrokerApp::metrics_batch_received(size_t bytes) {
+  metrics_.counter("ferry_broker_received_batches_total", "Batches received from agents").inc();
+  metrics_.counter("ferry_broker_received_bytes_total", "Payload bytes received from agents").inc(bytes);
+}
+
+void BrokerApp::metrics_agent_connected(int delta) {
+  metrics_.gauge("ferry_broker_agent_connections", "Open agent connections").add(delta);
+}
+
+void BrokerApp::schedule_housekeeping() {
+  housekeeping_.expires_after(kHousekeepingInterval);
+  housekeeping_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping_) return;
+    // Disk usage sampling and retention expiry block on the filesystem: run them on the
+    // store pool.
+    asio::post(store_pool_, [this] {
+      store_->disk_budget().refresh();
+      auto expired = store_->expire_retained(now_ms());
+      if (!expired) spdlog::warn("retention expiry failed: {}", expired.error().message());
+    });
+    schedule_housekeeping();
+  });
+}
+
+nlohmann::json BrokerApp::summary_json() {
+  auto totals = store_->totals();
+  auto stats = committer_->stats();
+  return {{"node_id", config_.node_id},
+          {"dc", config_.dc},
+          {"now_ms", now_ms()},
+          {"pending_batches", totals.pending_batches},
+          {"pending_bytes", totals.pending_bytes},
+          {"retained_batches", totals.retained_batches},
+          {"retained_bytes", totals.retained_bytes},
+          {"disk_used_bytes", store_->disk_budget().used_bytes()},
+          {"disk_budget_bytes", store_->disk_budget().budget_bytes()},
+          {"ingest_paused", store_->over_budget()},
+          {"group_commits", stats.groups},
+          {"fsyncs", stats.syncs},
+          {"stored_batches", stats.written},
+          {"duplicate_batches", stats.duplicates},
+          {"consumers", forwarder_->to_json()}};
+}
+
+void BrokerApp::setup_http() {
+  http::ServerOptions options;
+  auto hp = net::parse_host_port(config_.http_listen);
+  if (!hp) throw std::runtime_error("http_listen: not host:port: " + config_.http_listen);
+  options.address = hp->host;
+  options.port = hp->port;
+  http_ = std::make_unique<http::HttpServer>(io_, options, &metrics_);
+  // Handlers run on the io thread, like everything that updates the state they read.
+  http_->routes().get("/api/hosts", [this](const http::Request&) {
+    return http::Response::json(hosts_.to_json(now_ms()).dump());
+  });
+  http_->routes().get("/api/summary", [this](const http::Request&) {
+    return http::Response::json(summary_json().dump());
+  });
+  metrics_.on_collect([this] {
+    auto totals = store_->totals();
+    metrics_.gauge("ferry_broker_pending_batches", "Batches stored and not yet committed").set(totals.pending_batches);
+    metrics_.gauge("ferry_broker_pending_bytes", "Payload bytes stored and not yet committed").set(totals.pending_bytes);
+    metrics_.gauge("ferry_broker_retained_batches", "Committed batches kept for replay").set(totals.retained_batches);
+    metrics_.gauge("ferry_broker_disk_used_bytes", "Bytes the store uses on disk").set(store_->disk_budget().used_bytes());
+    metrics_.gauge("ferry_broker_ingest_paused", "1 while ingest is paused for disk").set(store_->over_budget() ? 1 : 0);
+    auto stats = committer_->stats();
+    metrics_.gauge("ferry_broker_fsyncs", "Group-commit syncs since start").set(stats.syncs);
+  });
+  auto started = http_->start();
+  if (!started) throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " + started.error().message());
+}
+
+}  // namespace ferry::broker

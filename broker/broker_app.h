@@ -1,0 +1,85 @@
+#pragma once
+// The broker process: agent listener, RocksDB store with group commit, forwarder to the
+// consumer tier, DELIVERED relay, retention expiry, dashboard and APIs.
+//
+// Threading: one io thread runs every connection, the forwarder and the HTTP server;
+// the store's group-commit writer is its own thread and posts completions back.
+// Shutdown (SIGTERM): stop accepting, wait a bounded time for batches awaiting the
+// group commit to be answered, close everything, exit 0.
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "broker/ack_relay.h"
+#include "broker/broker_config.h"
+#include "broker/forwarder.h"
+#include "broker/store/batch_store.h"
+#include "broker/store/group_committer.h"
+#include "common/base/clock.h"
+#include "common/http/http_server.h"
+#include "common/metrics/registry.h"
+#include "common/net/asio.h"
+#include "common/net/tls_server.h"
+#include "common/status/host_table.h"
+
+namespace ferry::broker {
+
+class BrokerApp {
+ public:
+  explicit BrokerApp(BrokerConfig config, const Clock& clock = SystemClock::instance());
+  ~BrokerApp();
+
+  // Opens the store and binds the listeners. Throws std::runtime_error with an
+  // operator-facing message (what failed, what to do) on failure.
+  void start();
+  // Runs until SIGTERM/SIGINT or stop(); returns the process exit code.
+  int run();
+  void stop();
+
+  uint16_t agent_port() const;
+  uint16_t http_port() const;
+
+  // For sessions and the forwarder (io thread).
+  const BrokerConfig& config() const { return config_; }
+  store::BatchStore& store() { return *store_; }
+  store::GroupCommitter& committer() { return *committer_; }
+  // Blocking store work (mark_committed, expiry) runs here, never on the io thread.
+  asio::thread_pool& store_pool() { return store_pool_; }
+  AckRelay& relay() { return relay_; }
+  status::HostTable& hosts() { return hosts_; }
+  Forwarder& forwarder() { return *forwarder_; }
+  asio::any_io_executor executor() { return io_.get_executor(); }
+  asio::ssl::context& tls_client() { return *tls_client_; }
+  TimeMs now_ms() const { return clock_.now_ms(); }
+
+  void on_stored(const wire::AckRange& range, store::SubmitOutcome outcome);
+  void on_committed(const std::vector<wire::AckRange>& moved);
+  void metrics_batch_received(size_t bytes);
+  void metrics_agent_connected(int delta);
+
+ private:
+  void setup_http();
+  void schedule_housekeeping();
+  nlohmann::json summary_json();
+
+  BrokerConfig config_;
+  const Clock& clock_;
+  asio::io_context io_{1};
+  asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  std::shared_ptr<asio::ssl::context> tls_server_;
+  std::shared_ptr<asio::ssl::context> tls_client_;
+  std::unique_ptr<store::BatchStore> store_;
+  std::unique_ptr<store::GroupCommitter> committer_;
+  asio::thread_pool store_pool_{1};
+  AckRelay relay_;
+  status::HostTable hosts_;
+  std::unique_ptr<Forwarder> forwarder_;
+  std::unique_ptr<net::TlsServer> agent_server_;
+  metrics::Registry metrics_;
+  std::unique_ptr<http::HttpServer> http_;
+  asio::steady_timer housekeeping_{io_};
+  bool stopping_ = false;
+};
+
+}  // namespace ferry::broker

@@ -1,0 +1,89 @@
+#include "broker/broker_config.h"
+
+#include "common/batch/batch_header.h"
+#include "common/config/config_reader.h"
+#include "common/net/endpoint.h"
+
+namespace ferry::broker {
+namespace {
+
+void check_address(const config::ConfigReader& r, const std::string& key, const std::string& value) {
+  if (!net::parse_host_port(value)) throw r.error(key, "'" + value + "' is not host:port");
+}
+
+}  // namespace
+
+net::SocketTuning load_tuning(const config::ConfigReader& r, net::SocketTuning t) {
+  t.send_buffer_bytes = static_cast<int>(r.bytes("send_buffer", t.send_buffer_bytes, 0, 1u << 30));
+  t.recv_buffer_bytes = static_cast<int>(r.bytes("recv_buffer", t.recv_buffer_bytes, 0, 1u << 30));
+  t.no_delay = r.boolean("no_delay", t.no_delay);
+  t.notsent_lowat_bytes = static_cast<int>(r.bytes("notsent_lowat", t.notsent_lowat_bytes, 0, 1u << 30));
+  t.keepalive = r.boolean("keepalive", t.keepalive);
+  t.keepalive_idle_s = static_cast<int>(r.duration("keepalive_idle", std::chrono::seconds(t.keepalive_idle_s),
+                                                   std::chrono::seconds(1)).count() / 1000);
+  t.keepalive_interval_s = static_cast<int>(
+      r.duration("keepalive_interval", std::chrono::seconds(t.keepalive_interval_s), std::chrono::seconds(1))
+          .count() / 1000);
+  t.keepalive_count = static_cast<int>(r.integer("keepalive_count", t.keepalive_count, 1, 100));
+  t.user_timeout_ms = static_cast<int>(
+      r.duration("user_timeout", std::chrono::milliseconds(t.user_timeout_ms)).count());
+  t.congestion = r.str("congestion", t.congestion);
+  return t;
+}
+
+BrokerConfig load_broker_config(const std::string& path) {
+  config::ConfigReader r(path);
+  BrokerConfig c;
+  r.require("node_id");
+  r.require("dc");
+  r.require("data_dir");
+  c.node_id = r.str("node_id", "");
+  c.dc = r.str("dc", "");
+  if (!batch::valid_name(c.node_id)) throw r.error("node_id", "must be 1-255 chars of [A-Za-z0-9._-]");
+  if (!batch::valid_name(c.dc)) throw r.error("dc", "must be 1-255 chars of [A-Za-z0-9._-]");
+  c.listen = r.str("listen", c.listen);
+  check_address(r, "listen", c.listen);
+  c.http_listen = r.str("http_listen", c.http_listen);
+  check_address(r, "http_listen", c.http_listen);
+  c.data_dir = r.str("data_dir", "");
+  c.consumers = r.strings("consumers");
+  if (c.consumers.empty()) throw r.error("consumers", "at least one consumer address is needed");
+  for (size_t i = 0; i < c.consumers.size(); ++i) check_address(r, "consumers", c.consumers[i]);
+
+  auto tls = r.section("tls");
+  tls.require("cert");
+  tls.require("key");
+  tls.require("ca");
+  c.tls_cert = tls.str("cert", "");
+  c.tls_key = tls.str("key", "");
+  c.tls_ca = tls.str("ca", "");
+
+  auto log = r.section("log");
+  c.log_level = log.str("level", c.log_level);
+  c.log_file = log.str("file", "");
+
+  auto store = r.section("store");
+  c.disk_budget_bytes = store.bytes("disk_budget", 0);
+  c.retention = store.duration("retention", c.retention, std::chrono::minutes(1));
+
+  c.max_frame_bytes = static_cast<uint32_t>(
+      r.bytes("max_frame_bytes", c.max_frame_bytes, 1u << 20, wire::kAbsoluteMaxFrameBody));
+  auto fwd = r.section("forward");
+  c.forward_window_batches = static_cast<uint32_t>(fwd.integer("window_batches", c.forward_window_batches, 1, 1'000'000));
+  c.forward_window_bytes = fwd.bytes("window_bytes", c.forward_window_bytes, 1u << 20);
+  c.agent_max_pending_submits =
+      static_cast<uint32_t>(r.integer("agent_max_pending_submits", c.agent_max_pending_submits, 1, 100'000));
+
+  c.agent_tuning = load_tuning(r.section("agent_socket"), c.agent_tuning);
+  // WAN defaults: 100 Mbit/s at 100 ms RTT fills 1.25 MB; bbr where the kernel has it.
+  net::SocketTuning wan;
+  wan.send_buffer_bytes = 4 << 20;
+  wan.recv_buffer_bytes = 4 << 20;
+  wan.notsent_lowat_bytes = 256 << 10;
+  wan.congestion = "bbr";
+  c.consumer_tuning = load_tuning(r.section("consumer_socket"), wan);
+  r.finish();
+  return c;
+}
+
+}  // namespace ferry::broker

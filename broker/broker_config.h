@@ -1,0 +1,49 @@
+#pragma once
+// Everything a broker is told by its TOML file (deploy/broker.example.toml documents
+// each key). Defaults are what a small deployment wants.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/net/socket_tuning.h"
+#include "common/wire/frame.h"
+
+namespace ferry::broker {
+
+struct BrokerConfig {
+  std::string node_id;            // required; the certificate must name it
+  std::string dc;                 // required
+  std::string listen = "127.0.0.1:7400";       // agents
+  std::string http_listen = "127.0.0.1:7480";  // dashboard, /api, /metrics
+  std::string data_dir;           // required; RocksDB lives in data_dir/db
+  std::string tls_cert, tls_key, tls_ca;
+  std::vector<std::string> consumers;  // host:port of each consumer
+  std::string log_level = "info";
+  std::string log_file;
+
+  uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
+  uint64_t disk_budget_bytes = 0;        // 0 = no budget (ENOSPC still stops ingest)
+  std::chrono::milliseconds retention{24LL * 3600 * 1000};
+  uint32_t agent_max_pending_submits = 512;  // per connection, awaiting the group commit
+  uint32_t forward_window_batches = 4096;    // in flight to each consumer
+  uint64_t forward_window_bytes = 128u << 20;
+  net::SocketTuning agent_tuning;            // LAN defaults
+  net::SocketTuning consumer_tuning;         // WAN: see load_broker_config
+};
+
+}  // namespace ferry::broker
+
+namespace ferry::config {
+class ConfigReader;
+}
+
+namespace ferry::broker {
+
+// Loads and validates a broker config; throws config::ConfigError naming file, key and
+// reason.
+BrokerConfig load_broker_config(const std::string& path);
+net::SocketTuning load_tuning(const config::ConfigReader& section, net::SocketTuning defaults);
+
+}  // namespace ferry::broker

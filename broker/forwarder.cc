@@ -1,0 +1,266 @@
+#include "broker/forwarder.h"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/broker_app.h"
+#include "common/base/crc32c.h"
+#include "common/net/backoff.h"
+#include "common/net/endpoint.h"
+#include "common/net/hello_exchange.h"
+#include "common/net/tls_server.h"
+#include "broker/store/batch_id.h"
+#include "common/storage/key_codec.h"
+
+namespace ferry::broker {
+namespace {
+
+constexpr size_t kScanChunk = 256;
+constexpr size_t kMaxQueuedBytes = 16u << 20;  // socket write queue before we wait
+constexpr auto kFlushInterval = std::chrono::milliseconds(500);
+
+}  // namespace
+
+ConsumerLink::ConsumerLink(BrokerApp& app, size_t index, std::string address)
+    : app_(app), index_(index), address_(std::move(address)), wake_(app.executor()) {}
+
+void ConsumerLink::start() { asio::co_spawn(app_.executor(), run(this), net::log_exception); }
+
+void ConsumerLink::stop() {
+  stopped_ = true;
+  if (conn_) conn_->close();
+  wake();
+}
+
+void ConsumerLink::wake() { wake_.cancel(); }
+
+asio::awaitable<void> ConsumerLink::wait_wake(std::chrono::milliseconds max) {
+  wake_.expires_after(max);
+  boost::system::error_code ec;
+  co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+void ConsumerLink::queue_watermark(const wire::Watermark& w) {
+  watermarks_[storage::stream_prefix(w.host, w.category)] = w;
+}
+
+void ConsumerLink::queue_status(const wire::Status& s, const std::string& dc) {
+  statuses_[s.host] = {s, dc};
+}
+
+asio::awaitable<void> ConsumerLink::run(ConsumerLink* self) {
+  net::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(10));
+  auto hp = net::parse_host_port(self->address_);
+  if (!hp) {
+    spdlog::error("forwarder: bad consumer address '{}'", self->address_);
+    co_return;
+  }
+  while (!self->stopped_) {
+    auto conn = co_await net::connect_tls(self->app_.executor(), self->app_.tls_client(), hp->host, hp->port,
+                                          self->app_.config().consumer_tuning,
+                                          self->app_.config().max_frame_bytes, std::chrono::seconds(10));
+    if (conn) {
+      backoff.reset();
+      co_await self->serve(conn.value());
+    } else {
+      spdlog::warn("forwarder: cannot reach consumer {}: {}", self->address_, conn.error().message());
+    }
+    if (self->stopped_) break;
+    asio::steady_timer t(self->app_.executor(), backoff.next());
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> conn) {
+  net::HelloPolicy policy;
+  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, app_.config().node_id, app_.config().dc};
+  policy.expected_peer_role = wire::Role::kConsumer;
+  auto hello = co_await net::offer_hello(*conn, policy);
+  if (!hello) co_return;
+  spdlog::info("forwarder: connected to consumer {} ({})", hello.value().node_id, address_);
+
+  // Everything not yet COMMITTED is resent on a new connection.
+  conn_ = conn;
+  inflight_.clear();
+  inflight_size_.clear();
+  inflight_bytes_ = 0;
+  cursor_.clear();
+  pass_generation_ = 0;
+  asio::co_spawn(app_.executor(), read_acks(this, conn), net::log_exception);
+
+  auto last_flush = std::chrono::steady_clock::now() - kFlushInterval;
+  while (conn->usable() && !stopped_) {
+    if (std::chrono::steady_clock::now() - last_flush >= kFlushInterval) {
+      flush_side_frames(*conn);
+      last_flush = std::chrono::steady_clock::now();
+    }
+    if (conn->queued_bytes() >= kMaxQueuedBytes) {
+      co_await conn->wait_writable(kMaxQueuedBytes / 2);
+      continue;
+    }
+    bool idle = pump_once(*conn);
+    if (idle || !window_has_room()) co_await wait_wake(kFlushInterval);
+  }
+  if (conn_ == conn) conn_.reset();
+  spdlog::info("forwarder: connection to consumer {} closed", address_);
+}
+
+bool ConsumerLink::window_has_room() const {
+  return inflight_.size() < app_.config().forward_window_batches &&
+         inflight_bytes_ < app_.config().forward_window_bytes;
+}
+
+bool ConsumerLink::pump_once(net::FrameConnection& conn) {
+  if (!window_has_room()) return false;
+  if (cursor_.empty()) {
+    if (pass_generation_ == generation_) return true;  // nothing stored since the last full pass
+    pass_generation_ = generation_;
+  }
+  store::ScanLimits limits;
+  limits.max_batches = kScanChunk;
+  auto page = app_.store().scan_pending(cursor_, limits);
+  if (!page) {
+    spdlog::error("forwarder: scanning pending batches failed: {}", page.error().message());
+    return true;
+  }
+  for (auto& pending : page.value().batches) {
+    cursor_ = pending.key;
+    const auto& b = pending.frame;
+    if (inflight_.count(pending.key) || app_.forwarder().link_for(b.header.host, b.header.category) != index_) {
+      continue;
+    }
+    conn.send(wire::encode(b));
+    inflight_.insert(pending.key);
+    inflight_size_[pending.key] = b.header.payload_size;
+    inflight_bytes_ += b.header.payload_size;
+    ++forwarded_batches_;
+    if (!window_has_room() || conn.queued_bytes() >= kMaxQueuedBytes) return false;
+  }
+  if (page.value().end) cursor_.clear();  // next pass starts from the first key
+  return false;
+}
+
+void ConsumerLink::settle(std::vector<wire::AckRange> ranges) {
+  for (const auto& range : ranges) {
+    // Bounded walk: a hostile range cannot make us loop for long.
+    for (uint64_t seq = range.first_seq; seq <= range.last_seq && seq - range.first_seq < 1'000'000; ++seq) {
+      auto key = storage::stream_seq_key(range.host, range.category, seq);
+      auto it = inflight_size_.find(key);
+      if (it == inflight_size_.end()) continue;
+      inflight_bytes_ -= it->second;
+      inflight_size_.erase(it);
+      inflight_.erase(key);
+      ++committed_batches_;
+    }
+  }
+  // Moving batches to retention is a synced RocksDB write: done on the store pool, in
+  // arrival order (one thread), then DELIVERED goes out from the io thread. Until the
+  // move is durable the batches stay pending, so a crash here means a resend, not a loss.
+  auto executor = app_.executor();
+  BrokerApp& app = app_;
+  asio::post(app_.store_pool(), [&app, executor, ranges = std::move(ranges)] {
+    auto moved = app.store().mark_committed(ranges, app.now_ms());
+    asio::post(executor, [&app, moved = std::move(moved)]() mutable {
+      if (!moved) {
+        spdlog::error("forwarder: recording COMMITTED failed: {}", moved.error().message());
+        return;
+      }
+      app.on_committed(store::to_ack_ranges(std::move(moved).value()));
+    });
+  });
+  wake();
+}
+
+void ConsumerLink::flush_side_frames(net::FrameConnection& conn) {
+  for (const auto& [key, w] : watermarks_) conn.send(wire::encode(w));
+  watermarks_.clear();
+  for (const auto& [host, s] : statuses_) conn.send(wire::encode(s.first));
+  statuses_.clear();
+}
+
+asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_ptr<net::FrameConnection> conn) {
+  while (conn->usable()) {
+    auto frame = co_await conn->read_frame();
+    if (!frame) {
+      if (frame.error().category() == wire::wire_category()) {
+        conn->fail(static_cast<wire::Errc>(frame.error().value()), frame.error().message());
+      } else {
+        conn->close();
+      }
+      break;
+    }
+    if (frame.value().type == wire::FrameType::kCommitted) {
+      auto ack = wire::decode_ack(frame.value().body);
+      if (!ack) {
+        conn->fail(wire::Errc::kMalformedBody, "bad COMMITTED");
+        break;
+      }
+      self->settle(std::move(ack).value().ranges);
+    } else if (frame.value().type == wire::FrameType::kHeartbeat) {
+      continue;
+    } else if (frame.value().type == wire::FrameType::kError) {
+      auto e = wire::decode_error(frame.value().body);
+      spdlog::warn("consumer {} sent ERROR: {}", self->address_, e ? e.value().text : "(malformed)");
+      conn->close();
+    } else {
+      conn->fail(wire::Errc::kProtocolViolation,
+                 std::string(wire::frame_type_name(frame.value().type)) + " is not sent by consumers");
+    }
+  }
+  self->wake();
+}
+
+Forwarder::Forwarder(BrokerApp& app) {
+  for (size_t i = 0; i < app.config().consumers.size(); ++i) {
+    links_.push_back(std::make_unique<ConsumerLink>(app, i, app.config().consumers[i]));
+  }
+}
+
+void Forwarder::start() {
+  for (auto& l : links_) l->start();
+}
+
+void Forwarder::stop() {
+  for (auto& l : links_) l->stop();
+}
+
+void Forwarder::notify_stored() {
+  for (auto& l : links_) l->mark_dirty();
+}
+
+size_t Forwarder::link_for(std::string_view host, std::string_view category) const {
+  if (links_.size() <= 1) return 0;
+  uint32_t h = crc32c::extend(crc32c::value(host), category.data(), category.size());
+  return h % links_.size();
+}
+
+void Forwarder::forward_watermark(const wire::Watermark& w) {
+  if (links_.empty()) return;
+  links_[link_for(w.host, w.category)]->queue_watermark(w);
+}
+
+void Forwarder::forward_status(const wire::Status& s, const std::string& dc) {
+  for (auto& l : links_) l->queue_status(s, dc);
+}
+
+bool Forwarder::any_connected() const {
+  for (const auto& l : links_) {
+    if (l->connected()) return true;
+  }
+  return false;
+}
+
+nlohmann::json Forwarder::to_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& l : links_) {
+    out.push_back({{"consumer", l->address()},
+                   {"connected", l->connected()},
+                   {"inflight_batches", l->inflight_batches()},
+                   {"inflight_bytes", l->inflight_bytes()},
+                   {"forwarded_batches", l->forwarded_batches()},
+                   {"committed_batches", l->committed_batches()}});
+  }
+  return out;
+}
+
+}  // namespace ferry::broker

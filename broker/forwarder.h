@@ -1,0 +1,102 @@
+#pragma once
+// Forwards stored batches to the consumer tier and turns COMMITTED into DELIVERED.
+//
+// One ConsumerLink per configured consumer. A stream (host, category) always goes to
+// the same consumer (a stable hash over the configured list), so each stream has one
+// writer. A link connects with backoff and jitter, exchanges HELLO, then streams every
+// pending batch of its streams from RocksDB with a deep window in flight (bounded by
+// count and bytes), never stop-and-wait. After a reconnect it resends everything not
+// yet COMMITTED: the consumer deduplicates. Pending batches live in RocksDB, not here:
+// a consumer that is away for hours costs disk, not memory.
+//
+// WATERMARK and STATUS frames from agents are kept latest-per-stream / per-host and
+// flushed to the consumer every flush interval.
+//
+// Runs on the broker's io thread.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/net/asio.h"
+#include "common/net/frame_connection.h"
+#include "common/wire/messages.h"
+
+namespace ferry::broker {
+
+class BrokerApp;
+
+class ConsumerLink {
+ public:
+  ConsumerLink(BrokerApp& app, size_t index, std::string address);
+
+  void start();
+  void stop();
+  void wake();  // new pending data or window space
+  void mark_dirty() { ++generation_; wake(); }
+
+  void queue_watermark(const wire::Watermark& w);
+  void queue_status(const wire::Status& s, const std::string& dc);
+
+  bool connected() const { return conn_ && conn_->usable(); }
+  size_t inflight_batches() const { return inflight_.size(); }
+  uint64_t inflight_bytes() const { return inflight_bytes_; }
+  const std::string& address() const { return address_; }
+  uint64_t forwarded_batches() const { return forwarded_batches_; }
+  uint64_t committed_batches() const { return committed_batches_; }
+
+ private:
+  static asio::awaitable<void> run(ConsumerLink* self);
+  asio::awaitable<void> serve(std::shared_ptr<net::FrameConnection> conn);
+  static asio::awaitable<void> read_acks(ConsumerLink* self, std::shared_ptr<net::FrameConnection> conn);
+  asio::awaitable<void> wait_wake(std::chrono::milliseconds max);
+  // Sends pending batches while the window has room. Returns true when a whole pass
+  // over the store found nothing new.
+  bool pump_once(net::FrameConnection& conn);
+  void flush_side_frames(net::FrameConnection& conn);
+  // COMMITTED: frees window space and moves the batches to retention.
+  void settle(std::vector<wire::AckRange> ranges);
+  bool window_has_room() const;
+
+  BrokerApp& app_;
+  size_t index_;
+  std::string address_;
+  bool stopped_ = false;
+  std::shared_ptr<net::FrameConnection> conn_;
+  asio::steady_timer wake_;
+  std::set<std::string> inflight_;  // stream_seq keys sent and not yet COMMITTED
+  std::map<std::string, uint32_t> inflight_size_;
+  uint64_t inflight_bytes_ = 0;
+  std::string cursor_;
+  uint64_t generation_ = 1;
+  uint64_t pass_generation_ = 0;
+  std::map<std::string, wire::Watermark> watermarks_;                    // by stream
+  std::map<std::string, std::pair<wire::Status, std::string>> statuses_;  // by host
+  uint64_t forwarded_batches_ = 0;
+  uint64_t committed_batches_ = 0;
+};
+
+class Forwarder {
+ public:
+  explicit Forwarder(BrokerApp& app);
+
+  void start();
+  void stop();
+  void notify_stored();
+  void forward_watermark(const wire::Watermark& w);
+  void forward_status(const wire::Status& s, const std::string& dc);
+
+  // Which consumer owns a stream: stable while the consumer list is unchanged.
+  size_t link_for(std::string_view host, std::string_view category) const;
+  nlohmann::json to_json() const;
+  bool any_connected() const;
+
+ private:
+  std::vector<std::unique_ptr<ConsumerLink>> links_;
+};
+
+}  // namespace ferry::broker

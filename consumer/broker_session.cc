@@ -1,0 +1,103 @@
+#include "consumer/broker_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "consumer/consumer_app.h"
+#include "common/net/hello_exchange.h"
+#include "common/wire/messages.h"
+
+namespace ferry::consumer {
+namespace {
+
+void refuse(net::FrameConnection& conn, const std::string& broker, wire::Errc code, const std::string& text) {
+  spdlog::warn("broker {} ({}): {} — closing", broker, conn.remote(), text);
+  conn.fail(code, text);
+}
+
+}  // namespace
+
+asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::FrameConnection> conn) {
+  net::HelloPolicy policy;
+  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kConsumer, app.config().node_id, "central"};
+  policy.expected_peer_role = wire::Role::kBroker;
+  auto hello = co_await net::accept_hello(*conn, policy);
+  if (!hello) co_return;
+  const std::string broker = hello.value().node_id;
+  const std::string dc = hello.value().dc;
+  spdlog::info("broker {} (dc {}) connected from {}", broker, dc, conn->remote());
+
+  auto pending_adds = std::make_shared<uint32_t>(0);
+  asio::steady_timer pause(conn->executor());
+  while (conn->usable()) {
+    // Backpressure: stop reading while this broker has too many batches queued for the
+    // store; the broker's window then fills and it stops sending.
+    while (conn->usable() && *pending_adds >= app.config().max_pending_adds) {
+      pause.expires_after(std::chrono::milliseconds(10));
+      boost::system::error_code ec;
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!conn->usable()) break;
+    auto frame = co_await conn->read_frame();
+    if (!frame) {
+      const auto& ec = frame.error();
+      if (ec.category() == wire::wire_category()) {
+        refuse(*conn, broker, static_cast<wire::Errc>(ec.value()), ec.message());
+      } else if (!net::is_normal_close(ec)) {
+        spdlog::info("broker {} connection ended: {}", broker, ec.message());
+      }
+      break;
+    }
+    switch (frame.value().type) {
+      case wire::FrameType::kBatch: {
+        auto batch = wire::decode_batch(frame.value().body);
+        if (!batch) {
+          refuse(*conn, broker, static_cast<wire::Errc>(batch.error().value()), "bad BATCH: " + batch.error().message());
+          break;
+        }
+        if (auto ec = wire::verify_payload(batch.value())) {
+          refuse(*conn, broker, static_cast<wire::Errc>(ec.value()),
+                 "batch " + batch.value().header.host + "/" + batch.value().header.category + "/" +
+                     std::to_string(batch.value().header.seq) + ": " + ec.message());
+          break;
+        }
+        ++*pending_adds;
+        app.add_batch(std::move(batch).value(), conn, pending_adds);
+        break;
+      }
+      case wire::FrameType::kWatermark: {
+        auto w = wire::decode_watermark(frame.value().body);
+        if (!w) {
+          refuse(*conn, broker, wire::Errc::kMalformedBody, "bad WATERMARK");
+          break;
+        }
+        app.add_watermark(w.value());
+        break;
+      }
+      case wire::FrameType::kStatus: {
+        auto st = wire::decode_status(frame.value().body);
+        if (!st) {
+          refuse(*conn, broker, wire::Errc::kMalformedBody, "bad STATUS");
+          break;
+        }
+        app.hosts().update(st.value(), dc, broker, app.now_ms());
+        break;
+      }
+      case wire::FrameType::kHeartbeat:
+        conn->send(wire::encode(wire::Heartbeat{app.now_ms()}));
+        break;
+      case wire::FrameType::kError: {
+        auto e = wire::decode_error(frame.value().body);
+        spdlog::warn("broker {} sent ERROR: {}", broker, e ? e.value().text : "(malformed)");
+        conn->close();
+        break;
+      }
+      default:
+        refuse(*conn, broker, wire::Errc::kProtocolViolation,
+               std::string(wire::frame_type_name(frame.value().type)) + " is not sent by brokers");
+        break;
+    }
+  }
+  spdlog::info("broker {} disconnected", broker);
+}
+
+}  // namespace ferry::consumer

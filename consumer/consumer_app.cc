@@ -1,0 +1,245 @@
+#include "consumer/consumer_app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/net/endpoint.h"
+#include "common/tls/tls_context.h"
+#include "consumer/broker_session.h"
+#include "consumer/store/errc.h"
+#include "consumer/store/posix_sink.h"
+
+namespace ferry::consumer {
+namespace {
+
+constexpr TimeMs kEvaluateEveryMs = 1000;
+
+void send_committed(net::FrameConnection& conn, std::vector<store::BatchId> ids) {
+  wire::Ack ack;
+  for (auto& r : store::coalesce(std::move(ids))) ack.ranges.push_back(std::move(r.range));
+  conn.send(wire::encode(wire::FrameType::kCommitted, ack));
+}
+
+}  // namespace
+
+ConsumerApp::ConsumerApp(ConsumerConfig config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock) {}
+
+ConsumerApp::~ConsumerApp() {
+  worker_.join();
+  // The store and tracker are destroyed here, after the worker has finished with them.
+}
+
+void ConsumerApp::start() {
+  auto ctx = tls::make_server_context({config_.tls_cert, config_.tls_key, config_.tls_ca});
+  if (!ctx) throw std::runtime_error("TLS: " + ctx.error().text);
+  tls_server_ = ctx.value();
+
+  std::string why;
+  auto db = storage::RocksStore::open(
+      {.path = config_.data_dir + "/db", .column_families = store::BucketStore::column_families()}, why);
+  if (!db) {
+    throw std::runtime_error("cannot open the commit manifest at " + config_.data_dir + "/db: " + why +
+                             ". Nothing was deleted; if another consumer holds the lock, stop it; if the "
+                             "database is corrupt, restore it or move it aside (output files stay valid).");
+  }
+  db_ = std::move(db).value();
+  sink_ = std::make_unique<store::PosixSink>(config_.output_root);
+  auto tracker = store::HourTracker::open(*db_, *sink_, clock_, config_.hours);
+  if (!tracker) throw std::runtime_error("cannot open the hour tracker: " + tracker.error().message());
+  tracker_ = std::move(tracker).value();
+  auto st = store::BucketStore::open(*db_, *sink_, clock_, config_.store, tracker_.get());
+  if (!st) throw std::runtime_error("cannot recover the bucket store: " + st.error().message());
+  store_ = std::move(st).value();
+  const auto& rec = store_->recovery();
+  spdlog::info("recovery: {} unfinished files discarded (redelivery refills them), {} rolled forward, "
+               "{} completed, {} lost before commit",
+               rec.discarded_open, rec.rolled_forward, rec.completed, rec.lost_prepared);
+
+  broker_server_ = std::make_unique<net::TlsServer>(io_.get_executor(), tls_server_, config_.broker_tuning,
+                                                    config_.max_frame_bytes, "broker listener");
+  auto hp = net::parse_host_port(config_.listen);
+  if (auto ec = broker_server_->listen(hp->host, hp->port)) {
+    throw std::runtime_error("cannot listen on " + config_.listen + ": " + ec.message());
+  }
+  setup_http();
+  broker_server_->start([this](std::shared_ptr<net::FrameConnection> conn) {
+    return run_broker_session(*this, std::move(conn));
+  });
+  signals_.async_wait([this](boost::system::error_code ec, int sig) {
+    if (!ec) {
+      spdlog::info("signal {}: draining", sig);
+      stop();
+    }
+  });
+  schedule_commit();
+  spdlog::info("consumer {} listening for brokers on {}:{}, http on {}, writing to {}", config_.node_id,
+               hp->host, broker_server_->port(), http_port(), config_.output_root);
+}
+
+int ConsumerApp::run() {
+  io_.run();
+  return store_failed_ ? 1 : 0;
+}
+
+void ConsumerApp::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  broker_server_->stop_accepting();
+  commit_timer_.cancel();
+  signals_.cancel();
+  // Commit what is open so a clean stop leaves no unfinished files; the acks cannot go
+  // out any more, so brokers resend and learn COMMITTED from the manifest.
+  std::promise<void> done;
+  asio::post(worker_, [this, &done] {
+    if (!store_failed_) {
+      auto r = store_->commit_all();
+      if (!r) spdlog::error("final commit failed: {}", r.error().message());
+    }
+    done.set_value();
+  });
+  done.get_future().wait();
+  if (http_) http_->stop();
+  io_.stop();
+}
+
+uint16_t ConsumerApp::broker_port() const { return broker_server_ ? broker_server_->port() : 0; }
+uint16_t ConsumerApp::http_port() const { return http_ ? http_->port() : 0; }
+
+void ConsumerApp::fail_store(const std::error_code& ec) {
+  // A poisoned store is reopened by restarting: recovery then restores a consistent
+  // state. Exit non-zero so the supervisor restarts us.
+  if (store_failed_) return;
+  store_failed_ = true;
+  spdlog::critical("bucket store failed ({}); exiting so that restart recovery runs", ec.message());
+  asio::post(io_, [this] { stop(); });
+}
+
+void ConsumerApp::add_batch(wire::BatchFrame batch, std::weak_ptr<net::FrameConnection> conn,
+                            std::shared_ptr<uint32_t> pending_adds) {
+  auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
+  asio::post(worker_, [this, frame, conn, pending_adds] {
+    auto outcome = store_->add(*frame);
+    asio::post(io_, [this, frame, conn, pending_adds, outcome] {
+      --*pending_adds;
+      auto c = conn.lock();
+      const auto& h = frame->header;
+      if (!outcome) {
+        const auto& ec = outcome.error();
+        if (ec == store::Errc::kBadBatch || ec == store::Errc::kSealedPayload) {
+          std::string text = "batch " + h.host + "/" + h.category + "/" + std::to_string(h.seq) + " refused: " +
+                             ec.message();
+          spdlog::warn("{}", text);
+          if (c) c->fail(wire::Errc::kBadBatch, text);
+        } else {
+          fail_store(ec);
+        }
+        return;
+      }
+      metrics_.counter("ferry_consumer_received_batches_total", "Batches received from brokers").inc();
+      if (outcome.value() == store::AddOutcome::kAlreadyCommitted) {
+        metrics_.counter("ferry_consumer_duplicate_batches_total", "Batches received again after their commit").inc();
+        if (c) send_committed(*c, {store::batch_id_of(h)});
+        return;
+      }
+      if (c) waiters_[store::batch_id_key(store::batch_id_of(h))].push_back(conn);
+    });
+  });
+}
+
+void ConsumerApp::add_watermark(const wire::Watermark& w) {
+  asio::post(worker_, [this, w] {
+    auto r = tracker_->on_watermark(w);
+    if (!r) spdlog::warn("watermark {}/{}: {}", w.host, w.category, r.error().message());
+  });
+}
+
+void ConsumerApp::schedule_commit() {
+  commit_timer_.expires_after(config_.commit_interval);
+  commit_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping_) return;
+    if (!commit_running_ && !store_failed_) {
+      commit_running_ = true;
+      asio::post(worker_, [this] { commit_on_worker(); });
+    }
+    schedule_commit();
+  });
+}
+
+void ConsumerApp::commit_on_worker() {
+  TimeMs now = now_ms();
+  auto committed = store_->commit_due(now);
+  if (now - last_evaluate_ms_ >= kEvaluateEveryMs) {
+    last_evaluate_ms_ = now;
+    auto done = tracker_->evaluate(now);
+    if (!done) {
+      spdlog::error("hour completeness evaluation failed: {}", done.error().message());
+    } else {
+      for (const auto& h : done.value()) {
+        spdlog::info("hour complete: {} {}", h.category, store::format_hour_iso(h.hour));
+      }
+    }
+    auto snapshot = tracker_->snapshot(now);
+    std::lock_guard lock(hours_mu_);
+    hours_json_ = std::move(snapshot);
+  }
+  asio::post(io_, [this, committed = std::move(committed)] {
+    commit_running_ = false;
+    if (!committed) {
+      fail_store(committed.error());
+      return;
+    }
+    route_committed(committed.value());
+  });
+}
+
+void ConsumerApp::route_committed(const std::vector<store::BatchId>& ids) {
+  if (ids.empty()) return;
+  metrics_.counter("ferry_consumer_committed_batches_total", "Batches committed to the store").inc(ids.size());
+  std::map<net::FrameConnection*, std::pair<std::shared_ptr<net::FrameConnection>, std::vector<store::BatchId>>> out;
+  for (const auto& id : ids) {
+    auto it = waiters_.find(store::batch_id_key(id));
+    if (it == waiters_.end()) continue;
+    for (const auto& w : it->second) {
+      if (auto c = w.lock()) {
+        auto& slot = out[c.get()];
+        slot.first = c;
+        slot.second.push_back(id);
+      }
+    }
+    waiters_.erase(it);
+  }
+  for (auto& [ptr, slot] : out) send_committed(*slot.first, std::move(slot.second));
+}
+
+void ConsumerApp::setup_http() {
+  http::ServerOptions options;
+  auto hp = net::parse_host_port(config_.http_listen);
+  options.address = hp->host;
+  options.port = hp->port;
+  http_ = std::make_unique<http::HttpServer>(io_, options, &metrics_);
+  http_->routes().get("/api/hosts", [this](const http::Request&) {
+    return http::Response::json(hosts_.to_json(now_ms()).dump());
+  });
+  http_->routes().get("/api/hours", [this](const http::Request&) {
+    std::lock_guard lock(hours_mu_);
+    return http::Response::json(hours_json_.dump());
+  });
+  http_->routes().post("/api/hosts/forget", [this](const http::Request& req) {
+    auto host = req.query_param("host");
+    if (!host || !batch::valid_name(*host)) return http::Response::text("missing or invalid ?host=\n", 400);
+    std::promise<std::error_code> done;
+    asio::post(worker_, [this, h = *host, &done] {
+      auto r = tracker_->forget_host(h);
+      done.set_value(r ? std::error_code() : r.error());
+    });
+    auto ec = done.get_future().get();
+    if (ec) return http::Response::text("forget failed: " + ec.message() + "\n", 500);
+    hosts_.forget(*host);
+    spdlog::info("operator declared host {} gone", *host);
+    return http::Response::text("forgot " + *host + "\n");
+  });
+  auto started = http_->start();
+  if (!started) throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " + started.error().message());
+}
+
+}  // namespace ferry::consumer

@@ -1,0 +1,93 @@
+#pragma once
+// The consumer process: accepts brokers, writes their batches into hourly buckets
+// exactly once, acks COMMITTED only after the commit, tracks hour completeness and
+// writes _SUCCESS, serves the global dashboard APIs.
+//
+// Threading: the io thread runs connections and HTTP. The store, the hour tracker and
+// the sink belong to one worker thread (`worker_`): every call that may fsync runs
+// there, in order. Results come back to the io thread by post.
+
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/base/clock.h"
+#include "common/http/http_server.h"
+#include "common/metrics/registry.h"
+#include "common/net/asio.h"
+#include "common/net/frame_connection.h"
+#include "common/net/tls_server.h"
+#include "common/status/host_table.h"
+#include "common/storage/rocks_store.h"
+#include "consumer/consumer_config.h"
+#include "consumer/store/bucket_store.h"
+#include "consumer/store/hour_tracker.h"
+#include "consumer/store/sink.h"
+
+namespace ferry::consumer {
+
+class ConsumerApp {
+ public:
+  explicit ConsumerApp(ConsumerConfig config, const Clock& clock = SystemClock::instance());
+  ~ConsumerApp();
+
+  // Opens the manifest, recovers unfinished files, binds listeners. Throws
+  // std::runtime_error with an operator-facing message on failure.
+  void start();
+  int run();
+  void stop();
+
+  uint16_t broker_port() const;
+  uint16_t http_port() const;
+
+  // For broker sessions (io thread).
+  const ConsumerConfig& config() const { return config_; }
+  asio::any_io_executor executor() { return io_.get_executor(); }
+  status::HostTable& hosts() { return hosts_; }
+  TimeMs now_ms() const { return clock_.now_ms(); }
+
+  // Hands a verified batch to the store. `conn` is acked COMMITTED once the batch's
+  // file is committed (or at once if it already was).
+  void add_batch(wire::BatchFrame batch, std::weak_ptr<net::FrameConnection> conn,
+                 std::shared_ptr<uint32_t> pending_adds);
+  void add_watermark(const wire::Watermark& w);
+
+ private:
+  void schedule_commit();
+  void commit_on_worker();
+  void route_committed(const std::vector<store::BatchId>& ids);
+  void setup_http();
+  void fail_store(const std::error_code& ec);
+
+  ConsumerConfig config_;
+  const Clock& clock_;
+  asio::io_context io_{1};
+  asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  asio::thread_pool worker_{1};
+  std::shared_ptr<asio::ssl::context> tls_server_;
+  std::unique_ptr<storage::RocksStore> db_;
+  std::unique_ptr<store::Sink> sink_;
+  std::unique_ptr<store::HourTracker> tracker_;
+  std::unique_ptr<store::BucketStore> store_;
+  std::unique_ptr<net::TlsServer> broker_server_;
+  status::HostTable hosts_;
+  metrics::Registry metrics_;
+  std::unique_ptr<http::HttpServer> http_;
+  asio::steady_timer commit_timer_{io_};
+  // Who waits for which batch: batch_id_key -> broker connections (io thread only).
+  std::map<std::string, std::vector<std::weak_ptr<net::FrameConnection>>> waiters_;
+  // Snapshot of the hour tracker for /api/hours, refreshed by the worker.
+  mutable std::mutex hours_mu_;
+  nlohmann::json hours_json_ = nlohmann::json::object();
+  TimeMs last_evaluate_ms_ = 0;
+  bool store_failed_ = false;
+  bool stopping_ = false;
+  bool commit_running_ = false;
+};
+
+}  // namespace ferry::consumer

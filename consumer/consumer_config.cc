@@ -1,0 +1,60 @@
+#include "consumer/consumer_config.h"
+
+#include "common/batch/batch_header.h"
+#include "common/config/config_reader.h"
+#include "common/net/endpoint.h"
+
+namespace ferry::consumer {
+
+ConsumerConfig load_consumer_config(const std::string& path) {
+  config::ConfigReader r(path);
+  ConsumerConfig c;
+  r.require("node_id");
+  r.require("data_dir");
+  r.require("output_root");
+  c.node_id = r.str("node_id", "");
+  if (!batch::valid_name(c.node_id)) throw r.error("node_id", "must be 1-255 chars of [A-Za-z0-9._-]");
+  c.listen = r.str("listen", c.listen);
+  if (!net::parse_host_port(c.listen)) throw r.error("listen", "'" + c.listen + "' is not host:port");
+  c.http_listen = r.str("http_listen", c.http_listen);
+  if (!net::parse_host_port(c.http_listen)) throw r.error("http_listen", "'" + c.http_listen + "' is not host:port");
+  c.data_dir = r.str("data_dir", "");
+  c.output_root = r.str("output_root", "");
+
+  auto tls = r.section("tls");
+  tls.require("cert");
+  tls.require("key");
+  tls.require("ca");
+  c.tls_cert = tls.str("cert", "");
+  c.tls_key = tls.str("key", "");
+  c.tls_ca = tls.str("ca", "");
+
+  auto log = r.section("log");
+  c.log_level = log.str("level", c.log_level);
+  c.log_file = log.str("file", "");
+
+  c.max_frame_bytes = static_cast<uint32_t>(
+      r.bytes("max_frame_bytes", c.max_frame_bytes, 1u << 20, wire::kAbsoluteMaxFrameBody));
+  c.max_pending_adds = static_cast<uint32_t>(r.integer("max_pending_adds", c.max_pending_adds, 1, 1'000'000));
+
+  auto out = r.section("output");
+  c.store.consumer_id = c.node_id;
+  std::string format = out.str("format", "zstd");
+  if (format != "zstd" && format != "plain") throw out.error("format", "must be \"zstd\" or \"plain\"");
+  c.store.plain = format == "plain";
+  c.store.roll_bytes = out.bytes("roll_bytes", c.store.roll_bytes, 1u << 10, 4ull << 30);
+  c.store.roll_age_ms = out.duration("roll_age", std::chrono::milliseconds(c.store.roll_age_ms),
+                                     std::chrono::milliseconds(100)).count();
+  c.store.max_open_files = static_cast<size_t>(out.integer("max_open_files", c.store.max_open_files, 1, 100'000));
+  c.commit_interval = out.duration("commit_interval", c.commit_interval, std::chrono::milliseconds(10));
+
+  auto hours = r.section("hours");
+  c.hours.lookback_ms = hours.duration("lookback", std::chrono::milliseconds(c.hours.lookback_ms),
+                                       std::chrono::minutes(1)).count();
+  c.hours.silent_timeout_ms = hours.duration("silent_timeout", std::chrono::milliseconds(c.hours.silent_timeout_ms),
+                                             std::chrono::seconds(1)).count();
+  r.finish();
+  return c;
+}
+
+}  // namespace ferry::consumer

@@ -1,0 +1,34 @@
+#pragma once
+// Everything a consumer is told by its TOML file (deploy/consumer.example.toml).
+
+#include <chrono>
+#include <string>
+
+#include "common/net/socket_tuning.h"
+#include "common/wire/frame.h"
+#include "consumer/store/bucket_store.h"
+#include "consumer/store/hour_tracker.h"
+
+namespace ferry::consumer {
+
+struct ConsumerConfig {
+  std::string node_id;  // required; the certificate must name it; also part-<id>-<n>
+  std::string listen = "127.0.0.1:7500";       // brokers
+  std::string http_listen = "127.0.0.1:7580";  // dashboard, /api, /metrics
+  std::string data_dir;                        // required; manifest RocksDB in data_dir/db
+  std::string output_root;                     // required for the posix sink
+  std::string tls_cert, tls_key, tls_ca;
+  std::string log_level = "info";
+  std::string log_file;
+  uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
+  std::chrono::milliseconds commit_interval{500};  // how often due files are committed
+  uint32_t max_pending_adds = 4096;               // per broker connection, awaiting the store
+  store::StoreOptions store;
+  store::HourTrackerOptions hours;
+  net::SocketTuning broker_tuning;
+};
+
+// Throws config::ConfigError naming file, key and reason.
+ConsumerConfig load_consumer_config(const std::string& path);
+
+}  // namespace ferry::consumer
