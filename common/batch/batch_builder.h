@@ -47,6 +47,7 @@ class BatchBuilder {
   size_t raw_bytes() const { return batch_.raw.size(); }
   uint32_t event_count() const { return batch_.event_count; }
   TimeMs hour() const { return hour_start(batch_.min_time_ms); }
+  TimeMs min_time() const { return batch_.min_time_ms; }
 
   // Returns the batch and starts an empty one.
   BuiltBatch take();

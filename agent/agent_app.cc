@@ -1,0 +1,355 @@
+#include "agent/agent_app.h"
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "common/batch/payload.h"
+#include "common/net/tls_server.h"
+#include "common/tls/tls_context.h"
+#include "common/wire/messages.h"
+
+namespace ferry::agent {
+namespace {
+
+constexpr auto kIdleWait = std::chrono::milliseconds(20);
+constexpr size_t kMaxReadPerPass = 1u << 20;
+
+}  // namespace
+
+AgentApp::AgentApp(AgentConfig config, const Clock& clock)
+    : config_(std::move(config)),
+      clock_(clock),
+      window_(config_.window_batches, config_.window_bytes),
+      zstd_(config_.zstd_level) {}
+
+AgentApp::~AgentApp() = default;
+
+void AgentApp::start() {
+  auto ctx = tls::make_client_context({config_.tls_cert, config_.tls_key, config_.tls_ca});
+  if (!ctx) throw std::runtime_error("TLS: " + ctx.error().text);
+  tls_ = ctx.value();
+
+  std::error_code fs_ec;
+  std::filesystem::create_directories(config_.state_dir, fs_ec);
+  std::string state_path = config_.state_dir + "/checkpoint";
+  auto cp = checkpoint::Checkpoint::open(state_path);
+  if (!cp) {
+    throw std::runtime_error("cannot load the agent checkpoint " + state_path + " (" + cp.error().message() +
+                             "). Both copies are damaged; starting over would reuse sequence numbers and make "
+                             "the consumer drop new events as duplicates. Move the state directory aside only "
+                             "together with the consumer's record of this host.");
+  }
+  checkpoint_ = std::move(cp).value();
+  if (checkpoint_->loaded_from() == checkpoint::Checkpoint::Source::kPrevious) {
+    spdlog::error("checkpoint {} was torn or corrupt: resumed from the previous copy {}; batches recorded "
+                  "after it will be read and sent again (downstream deduplicates)",
+                  state_path, checkpoint_->prev_path());
+  }
+
+  for (const auto& src : config_.sources) {
+    tail::SourceOptions so;
+    so.category = src.category;
+    so.globs = src.paths;
+    so.max_event_bytes = config_.max_event_bytes;
+    so.rotate_wait_ms = config_.rotate_wait.count();
+    Stream s;
+    s.watcher = std::make_unique<tail::SourceWatcher>(so, clock_);
+    s.builder = batch::BatchBuilder(config_.batch_max_bytes);
+    std::vector<tail::ResumePoint> resume;
+    for (const auto& p : checkpoint_->positions(src.category)) {
+      resume.push_back({p.file, p.offset, p.line_time_ms, p.path});
+    }
+    s.watcher->add_resume_points(resume);
+    auto started = s.watcher->start();
+    if (!started) throw std::runtime_error("cannot watch " + src.category + ": " + started.error().message());
+    streams_.emplace(src.category, std::move(s));
+  }
+  resend_unacked();
+
+  send::BrokerLinkOptions lo;
+  lo.host = config_.host;
+  lo.dc = config_.dc;
+  lo.brokers = config_.brokers;
+  lo.tuning = config_.tuning;
+  lo.max_frame_bytes = config_.max_frame_bytes;
+  link_ = std::make_unique<send::BrokerLink>(io_.get_executor(), *tls_, lo, window_,
+                                             [this](std::vector<send::InflightBatch> b) { on_delivered(std::move(b)); });
+  link_->start();
+  asio::co_spawn(io_, pump_loop(this), net::log_exception);
+  asio::co_spawn(io_, status_loop(this), net::log_exception);
+  signals_.async_wait([this](boost::system::error_code ec, int sig) {
+    if (!ec) {
+      spdlog::info("signal {}: stop reading, waiting up to {} ms for acks", sig, config_.shutdown_timeout.count());
+      stop();
+    }
+  });
+  spdlog::info("agent {} (dc {}) tailing {} sources, {} unacked batches to resend", config_.host, config_.dc,
+               streams_.size(), window_.size());
+}
+
+int AgentApp::run() {
+  io_.run();
+  return 0;
+}
+
+void AgentApp::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  reading_stopped_ = true;
+  stop_deadline_ = std::chrono::steady_clock::now() + config_.shutdown_timeout;
+}
+
+void AgentApp::resend_unacked() {
+  // Same seq, same byte range, same events: re-read exactly what was recorded.
+  for (const auto& category : checkpoint_->streams()) {
+    auto it = streams_.find(category);
+    if (it == streams_.end()) {
+      spdlog::warn("checkpoint has unacked batches of category {} which is no longer configured", category);
+      continue;
+    }
+    for (const auto& [seq, rec] : checkpoint_->unacked(category)) {
+      auto chunk = it->second.watcher->reread(rec.file, rec.offset, rec.length, rec.min_time_ms);
+      if (!chunk) {
+        spdlog::error("cannot re-read batch {}/{} ({} bytes at {}): {}; those events are lost", category, seq,
+                      rec.length, rec.offset, chunk.error().message());
+        continue;
+      }
+      batch::BatchBuilder b(std::numeric_limits<size_t>::max());
+      std::string rendered;
+      for (const auto& e : chunk.value().events) {
+        rendered.clear();
+        event::append_rendered(e, chunk.value().source(e), rendered);
+        // Keep the recorded hour: a line whose time moved (year inference) must not
+        // move the batch out of its hour.
+        TimeMs t = hour_start(e.time_ms) == hour_start(rec.min_time_ms) ? e.time_ms : rec.min_time_ms;
+        b.add(rendered, t, e.offset, e.length);
+      }
+      auto built = b.take();
+      auto ib = make_batch(category, seq, built, rec.file);
+      if (!ib) {
+        spdlog::error("cannot rebuild batch {}/{}: {}", category, seq, ib.error().message());
+        continue;
+      }
+      window_.add(std::move(ib).value());
+    }
+  }
+}
+
+Result<send::InflightBatch> AgentApp::make_batch(const std::string& category, uint64_t seq,
+                                                 const batch::BuiltBatch& built, const batch::FileIdentity& file) {
+  wire::BatchFrame frame;
+  frame.header.host = config_.host;
+  frame.header.category = category;
+  frame.header.seq = seq;
+  frame.header.file = file;
+  auto payload = batch::encode_payload(built, batch::Codec::kZstd, zstd_, frame.header);
+  if (!payload) return payload.error();
+  frame.payload = std::move(payload).value();
+  if (auto ec = batch::validate_header(frame.header)) return ec;
+  send::InflightBatch ib;
+  ib.category = category;
+  ib.seq = seq;
+  ib.events = built.event_count;
+  ib.min_time_ms = built.min_time_ms;
+  ib.max_time_ms = built.max_time_ms;
+  ib.frame = wire::encode(frame);
+  return ib;
+}
+
+asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
+  asio::steady_timer timer(self->io_);
+  self->last_poll_ = std::chrono::steady_clock::now() - self->config_.poll_interval;
+  while (true) {
+    bool busy = false;
+    if (!self->reading_stopped_) busy = self->pump_once();
+    if (self->stopping_) {
+      if (self->window_.empty() || std::chrono::steady_clock::now() >= self->stop_deadline_) {
+        if (!self->window_.empty()) {
+          spdlog::warn("stopping with {} batches not yet DELIVERED; they are resent on restart", self->window_.size());
+        }
+        auto r = self->checkpoint_->flush();
+        if (!r) spdlog::error("final checkpoint flush failed: {}", r.error().message());
+        self->link_->stop();
+        self->signals_.cancel();
+        self->io_.stop();
+        co_return;
+      }
+    }
+    if (!busy) {
+      timer.expires_after(kIdleWait);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      // Let acks and the network run between passes.
+      co_await asio::post(self->io_, asio::use_awaitable);
+    }
+  }
+}
+
+bool AgentApp::pump_once() {
+  auto now_steady = std::chrono::steady_clock::now();
+  bool poll_due = now_steady - last_poll_ >= config_.poll_interval;
+  bool read_any = false;
+  for (auto& [category, s] : streams_) {
+    if (s.watcher->drain_inotify()) poll_due = true;
+  }
+  if (poll_due) last_poll_ = now_steady;
+  for (auto& [category, s] : streams_) {
+    if (poll_due) {
+      auto r = s.watcher->poll();
+      if (!r) spdlog::warn("polling {} failed: {}", category, r.error().message());
+    }
+    // Backpressure: only read while the window (including batches cut this pass) has
+    // room. Memory is the window plus one batch per stream.
+    while (window_.has_room() && cut_.size() < 16) {
+      auto chunk = s.watcher->read_some(std::min<size_t>(kMaxReadPerPass, config_.batch_max_bytes));
+      if (!chunk) {
+        spdlog::warn("reading {} failed: {}", category, chunk.error().message());
+        break;
+      }
+      if (chunk.value().empty()) break;
+      read_any = true;
+      const auto& c = chunk.value();
+      std::string rendered;
+      for (const auto& e : c.events) {
+        rendered.clear();
+        event::append_rendered(e, c.source(e), rendered);
+        // A batch is one contiguous range of one file.
+        if (!s.builder.empty() && (!(s.file == c.file) || s.builder.check(rendered.size(), e.time_ms) !=
+                                                                 batch::BatchBuilder::Cut::kFits)) {
+          cut(category, s);
+        }
+        if (s.builder.empty()) {
+          s.file = c.file;
+          s.path = c.path;
+          s.opened = std::chrono::steady_clock::now();
+        }
+        s.builder.add(rendered, e.time_ms, e.offset, e.length);
+      }
+    }
+    if (!s.builder.empty() && std::chrono::steady_clock::now() - s.opened >= config_.linger) cut(category, s);
+  }
+  send_cut_batches();
+  if (poll_due) release_finished_files();
+  return read_any;
+}
+
+void AgentApp::cut(const std::string& category, Stream& s) {
+  auto built = s.builder.take();
+  uint64_t seq = checkpoint_->next_seq(category);
+  checkpoint::BatchRecord rec;
+  rec.seq = seq;
+  rec.file = s.file;
+  rec.offset = built.file_offset;
+  rec.length = built.file_length;
+  rec.event_count = built.event_count;
+  rec.min_time_ms = built.min_time_ms;
+  rec.max_time_ms = built.max_time_ms;
+  auto ib = make_batch(category, seq, built, s.file);
+  if (!ib) {
+    spdlog::critical("cannot encode batch {}/{}: {}", category, seq, ib.error().message());
+    stop();
+    return;
+  }
+  auto recorded = checkpoint_->record_batch(category, rec, s.path);
+  if (!recorded) {
+    spdlog::critical("cannot record batch {}/{}: {}", category, seq, recorded.error().message());
+    stop();
+    return;
+  }
+  s.last_sent_max_ms = std::max(s.last_sent_max_ms, built.max_time_ms);
+  cut_.push_back(std::move(ib).value());
+}
+
+void AgentApp::send_cut_batches() {
+  if (cut_.empty()) return;
+  // The seq -> range mapping is durable before any of these batches leaves the host.
+  auto flushed = checkpoint_->flush();
+  if (!flushed) {
+    spdlog::critical("checkpoint flush failed: {}; not sending, stopping", flushed.error().message());
+    cut_.clear();
+    stop();
+    return;
+  }
+  for (auto& b : cut_) {
+    link_->send_batch(b);
+    window_.add(std::move(b));
+  }
+  cut_.clear();
+}
+
+void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
+  for (const auto& b : batches) checkpoint_->mark_delivered(b.category, b.seq);
+  // Not flushed here: a lost DELIVERED mark costs a resend, which is deduplicated.
+}
+
+void AgentApp::release_finished_files() {
+  for (auto& [category, s] : streams_) {
+    for (const auto& file : s.watcher->finished_files()) {
+      bool referenced = s.file == file && !s.builder.empty();
+      for (const auto& [seq, rec] : checkpoint_->unacked(category)) {
+        if (rec.file == file) {
+          referenced = true;
+          break;
+        }
+      }
+      if (!referenced) {
+        s.watcher->release(file);
+        checkpoint_->forget_file(category, file);
+      }
+    }
+  }
+}
+
+asio::awaitable<void> AgentApp::status_loop(AgentApp* self) {
+  asio::steady_timer timer(self->io_);
+  while (!self->io_.stopped()) {
+    self->send_status();
+    auto r = self->checkpoint_->flush();  // persists DELIVERED marks
+    if (!r) spdlog::warn("checkpoint flush failed: {}", r.error().message());
+    timer.expires_after(self->config_.status_interval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+void AgentApp::send_status() {
+  TimeMs now = clock_.now_ms();
+  auto counts = window_.counts();
+  wire::Status status;
+  status.host = config_.host;
+  status.sent_at_ms = now;
+  for (auto& [category, s] : streams_) {
+    wire::StreamStatus ss;
+    ss.category = category;
+    auto it = counts.find(category);
+    if (it != counts.end()) {
+      ss.unacked_events = it->second.unacked_events;
+      ss.unacked_batches = it->second.unacked_batches;
+      ss.oldest_unacked_ms = it->second.oldest_unacked_ms;
+    }
+    ss.backlog_bytes = s.watcher->backlog_bytes();
+    ss.unreadable_bytes = s.watcher->unreadable_bytes();
+    // Watermark: an idle, caught-up stream has sent everything up to now; otherwise
+    // everything before the oldest event not yet in a sent batch (lines of a file are
+    // taken to be in time order).
+    TimeMs wm;
+    if (s.builder.empty() && ss.backlog_bytes == 0) {
+      wm = now - 1000;
+    } else if (!s.builder.empty()) {
+      wm = s.builder.min_time();
+    } else {
+      wm = s.last_sent_max_ms;
+    }
+    ss.watermark_ms = wm;
+    status.streams.push_back(ss);
+    uint64_t sent_through = checkpoint_->next_seq(category) - 1;
+    if (sent_through > 0 && wm > 0) {
+      link_->send_side(wire::encode(wire::Watermark{config_.host, category, sent_through, wm}));
+    }
+  }
+  link_->send_side(wire::encode(status));
+}
+
+}  // namespace ferry::agent

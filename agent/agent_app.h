@@ -1,0 +1,82 @@
+#pragma once
+// The agent process: tails its sources, cuts batches, makes each batch's
+// seq -> (file, range) durable in the checkpoint BEFORE sending it, keeps it in the
+// in-flight window until DELIVERED, and reports STATUS and WATERMARK.
+//
+// Threading: one io thread runs everything (tailing, batching, the broker link). File
+// reads are small preads; the checkpoint fsync happens once per pump pass that cut
+// batches, not once per batch.
+//
+// Restart: unacked batches are re-read from the files with their original seq and byte
+// range and resent; reading resumes after the last recorded batch of each file.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/agent_config.h"
+#include "agent/checkpoint/checkpoint.h"
+#include "agent/send/broker_link.h"
+#include "agent/send/inflight_window.h"
+#include "agent/tail/source_watcher.h"
+#include "common/base/clock.h"
+#include "common/batch/batch_builder.h"
+#include "common/compress/zstd_codec.h"
+#include "common/net/asio.h"
+
+namespace ferry::agent {
+
+class AgentApp {
+ public:
+  explicit AgentApp(AgentConfig config, const Clock& clock = SystemClock::instance());
+  ~AgentApp();
+
+  // Loads the checkpoint, re-reads unacked batches, starts watching. Throws
+  // std::runtime_error with an operator-facing message.
+  void start();
+  int run();
+  void stop();
+
+ private:
+  struct Stream {
+    std::unique_ptr<tail::SourceWatcher> watcher;
+    batch::BatchBuilder builder{1};
+    batch::FileIdentity file;        // of the events in the builder
+    std::string path;
+    std::chrono::steady_clock::time_point opened;  // first event in the builder
+    TimeMs last_sent_max_ms = 0;
+  };
+
+  static asio::awaitable<void> pump_loop(AgentApp* self);
+  static asio::awaitable<void> status_loop(AgentApp* self);
+  // Reads and batches while the window has room; returns true if it read anything.
+  bool pump_once();
+  void cut(const std::string& category, Stream& s);
+  void send_cut_batches();
+  void on_delivered(std::vector<send::InflightBatch> batches);
+  void release_finished_files();
+  void resend_unacked();
+  void send_status();
+  Result<send::InflightBatch> make_batch(const std::string& category, uint64_t seq,
+                                         const batch::BuiltBatch& built, const batch::FileIdentity& file);
+
+  AgentConfig config_;
+  const Clock& clock_;
+  asio::io_context io_{1};
+  asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  std::shared_ptr<asio::ssl::context> tls_;
+  std::unique_ptr<checkpoint::Checkpoint> checkpoint_;
+  std::map<std::string, Stream> streams_;
+  send::InflightWindow window_;
+  std::unique_ptr<send::BrokerLink> link_;
+  compress::ZstdCompressor zstd_;
+  std::vector<send::InflightBatch> cut_;  // recorded, awaiting the checkpoint flush
+  bool stopping_ = false;
+  bool reading_stopped_ = false;
+  std::chrono::steady_clock::time_point stop_deadline_;
+  std::chrono::steady_clock::time_point last_poll_;
+};
+
+}  // namespace ferry::agent

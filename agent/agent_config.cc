@@ -1,0 +1,68 @@
+#include "agent/agent_config.h"
+
+#include <set>
+
+#include "common/batch/batch_header.h"
+#include "common/config/config_reader.h"
+#include "common/net/endpoint.h"
+
+namespace ferry::agent {
+
+AgentConfig load_agent_config(const std::string& path) {
+  config::ConfigReader r(path);
+  AgentConfig c;
+  r.require("host");
+  r.require("dc");
+  r.require("state_dir");
+  c.host = r.str("host", "");
+  c.dc = r.str("dc", "");
+  if (!batch::valid_name(c.host)) throw r.error("host", "must be 1-255 chars of [A-Za-z0-9._-]");
+  if (!batch::valid_name(c.dc)) throw r.error("dc", "must be 1-255 chars of [A-Za-z0-9._-]");
+  c.state_dir = r.str("state_dir", "");
+  c.brokers = r.strings("brokers");
+  if (c.brokers.empty()) throw r.error("brokers", "at least one broker address is needed");
+  for (const auto& b : c.brokers) {
+    if (!net::parse_host_port(b)) throw r.error("brokers", "'" + b + "' is not host:port");
+  }
+  std::set<std::string> categories;
+  for (auto& s : r.tables("source")) {
+    SourceConfig src;
+    s.require("category");
+    s.require("paths");
+    src.category = s.str("category", "");
+    if (!batch::valid_name(src.category)) throw s.error("category", "must be 1-255 chars of [A-Za-z0-9._-]");
+    if (!categories.insert(src.category).second) throw s.error("category", "'" + src.category + "' appears twice");
+    src.paths = s.strings("paths");
+    if (src.paths.empty()) throw s.error("paths", "needs at least one path or glob");
+    c.sources.push_back(std::move(src));
+  }
+  if (c.sources.empty()) throw r.error("source", "at least one [[source]] is needed");
+
+  auto tls = r.section("tls");
+  tls.require("cert");
+  tls.require("key");
+  tls.require("ca");
+  c.tls_cert = tls.str("cert", "");
+  c.tls_key = tls.str("key", "");
+  c.tls_ca = tls.str("ca", "");
+  auto log = r.section("log");
+  c.log_level = log.str("level", c.log_level);
+  c.log_file = log.str("file", "");
+
+  auto b = r.section("batch");
+  c.batch_max_bytes = b.bytes("max_bytes", c.batch_max_bytes, 4u << 10, 32u << 20);
+  c.linger = b.duration("linger", c.linger, std::chrono::milliseconds(1), std::chrono::minutes(10));
+  c.zstd_level = static_cast<int>(b.integer("zstd_level", c.zstd_level, 1, 19));
+  c.max_event_bytes = b.bytes("max_event_bytes", c.max_event_bytes, 64, c.batch_max_bytes);
+  auto w = r.section("window");
+  c.window_batches = static_cast<uint32_t>(w.integer("batches", c.window_batches, 1, 100'000));
+  c.window_bytes = w.bytes("bytes", c.window_bytes, 1u << 20, 4ull << 30);
+  c.status_interval = r.duration("status_interval", c.status_interval, std::chrono::milliseconds(100));
+  c.poll_interval = r.duration("poll_interval", c.poll_interval, std::chrono::milliseconds(10));
+  c.rotate_wait = r.duration("rotate_wait", c.rotate_wait, std::chrono::milliseconds(10));
+  c.shutdown_timeout = r.duration("shutdown_timeout", c.shutdown_timeout);
+  r.finish();
+  return c;
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,45 @@
+#pragma once
+// Everything an agent is told by its TOML file (deploy/agent.example.toml).
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/net/socket_tuning.h"
+#include "common/wire/frame.h"
+
+namespace ferry::agent {
+
+struct SourceConfig {
+  std::string category;
+  std::vector<std::string> paths;  // globs
+};
+
+struct AgentConfig {
+  std::string host;  // required; the certificate must name it
+  std::string dc;    // required
+  std::vector<std::string> brokers;  // host:port of the brokers of this DC, in preference order
+  std::vector<SourceConfig> sources;
+  std::string state_dir;             // required; the checkpoint lives here
+  std::string tls_cert, tls_key, tls_ca;
+  std::string log_level = "info";
+  std::string log_file;
+
+  uint64_t batch_max_bytes = 1u << 20;             // raw bytes per batch
+  std::chrono::milliseconds linger{200};           // a partial batch is sent after this
+  int zstd_level = 1;                              // see docs/benchmarks.md
+  uint64_t max_event_bytes = 64u << 10;            // longer lines are split with a marker
+  uint32_t window_batches = 256;                   // in flight until DELIVERED
+  uint64_t window_bytes = 32u << 20;
+  std::chrono::milliseconds status_interval{2000};
+  std::chrono::milliseconds poll_interval{500};
+  std::chrono::milliseconds rotate_wait{5000};     // a rotated file idle this long is finished
+  std::chrono::milliseconds shutdown_timeout{5000};
+  uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
+  net::SocketTuning tuning;
+};
+
+// Throws config::ConfigError naming file, key and reason.
+AgentConfig load_agent_config(const std::string& path);
+
+}  // namespace ferry::agent
