@@ -1,0 +1,251 @@
+// End-to-end: agents → brokers → consumer as real processes, lines written into the
+// agents' files while components are SIGKILLed and restarted; every line must be in
+// the committed output exactly once.
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/mini_cluster.h"
+
+namespace ferry::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Appends "id=<host>:<n>" lines to each agent's file at a steady rate, from a thread.
+class Writer {
+ public:
+  Writer(MiniCluster& cluster, int agents, int per_agent, int lines_per_ms_tick)
+      : cluster_(cluster), agents_(agents), per_agent_(per_agent), per_tick_(lines_per_ms_tick) {}
+  ~Writer() { join(); }
+
+  void start() { thread_ = std::thread([this] { run(); }); }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  bool done() const { return done_; }
+  // Hook for rotation tests: called under the writer's control between ticks.
+  std::function<void(int tick)> between_ticks;
+
+ private:
+  void run() {
+    std::vector<int> next(agents_ + 1, 0);
+    int tick = 0;
+    while (true) {
+      bool any = false;
+      for (int a = 1; a <= agents_; ++a) {
+        std::ofstream out(cluster_.input_file(a), std::ios::app);
+        for (int i = 0; i < per_tick_ && next[a] < per_agent_; ++i) {
+          out << syslog_line(cluster_.host(a), "id=" + cluster_.host(a) + ":" + std::to_string(next[a]++) +
+                                                   " payload=" + std::string(120, 'x'));
+          any = true;
+        }
+      }
+      if (!any) break;
+      if (between_ticks) between_ticks(tick);
+      ++tick;
+      std::this_thread::sleep_for(10ms);
+    }
+    done_ = true;
+  }
+
+  MiniCluster& cluster_;
+  int agents_, per_agent_, per_tick_;
+  std::thread thread_;
+  std::atomic<bool> done_{false};
+};
+
+struct Tally {
+  size_t delivered = 0, lost = 0, duplicated = 0, unexpected = 0;
+};
+
+Tally tally(const MiniCluster& cluster, int agents, int per_agent) {
+  std::map<std::string, int> seen;
+  for (const auto& line : cluster.delivered_lines()) {
+    auto at = line.find("id=");
+    if (at == std::string::npos) continue;
+    auto end = line.find(' ', at);
+    ++seen[line.substr(at + 3, end - at - 3)];
+  }
+  Tally t;
+  size_t expected = 0;
+  for (int a = 1; a <= agents; ++a) {
+    for (int n = 0; n < per_agent; ++n) {
+      ++expected;
+      auto it = seen.find(cluster.host(a) + ":" + std::to_string(n));
+      if (it == seen.end()) {
+        ++t.lost;
+      } else {
+        ++t.delivered;
+        if (it->second > 1) t.duplicated += it->second - 1;
+      }
+    }
+  }
+  size_t total = 0;
+  for (const auto& [id, n] : seen) total += n;
+  t.unexpected = total - t.delivered - t.duplicated;
+  return t;
+}
+
+// Waits until every line is delivered (or the deadline), then reports.
+Tally wait_for_delivery(const MiniCluster& cluster, int agents, int per_agent, std::chrono::seconds limit) {
+  Tally t;
+  wait_until([&] {
+    t = tally(cluster, agents, per_agent);
+    return t.lost == 0;
+  }, limit);
+  // Let late duplicates (if any) land before the final count.
+  std::this_thread::sleep_for(1500ms);
+  t = tally(cluster, agents, per_agent);
+  std::printf("delivered=%zu lost=%zu duplicated=%zu unexpected=%zu\n", t.delivered, t.lost, t.duplicated,
+              t.unexpected);
+  return t;
+}
+
+void expect_exactly_once(const Tally& t, size_t expected) {
+  EXPECT_EQ(t.delivered, expected);
+  EXPECT_EQ(t.lost, 0u);
+  EXPECT_EQ(t.duplicated, 0u);
+  EXPECT_EQ(t.unexpected, 0u);
+}
+
+TEST(PipelineFaultTest, NoFaultDeliversEveryLineOnce) {
+  MiniCluster cluster({.brokers = 2, .agents = 2});
+  cluster.start_all();
+  Writer writer(cluster, 2, 5000, 50);
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 2, 5000, 60s), 10000);
+}
+
+TEST(PipelineFaultTest, AgentSigkillMidStream) {
+  MiniCluster cluster({.brokers = 1, .agents = 2});
+  cluster.start_all();
+  Writer writer(cluster, 2, 6000, 30);
+  writer.start();
+  for (int round = 0; round < 3; ++round) {
+    std::this_thread::sleep_for(700ms);
+    cluster.kill9("agent-1");
+    std::this_thread::sleep_for(300ms);
+    cluster.start("agent-1");
+  }
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 2, 6000, 60s), 12000);
+}
+
+TEST(PipelineFaultTest, BrokerSigkillAgentsFailOver) {
+  MiniCluster cluster({.brokers = 2, .agents = 2});
+  cluster.start_all();
+  Writer writer(cluster, 2, 6000, 30);
+  writer.start();
+  std::this_thread::sleep_for(1s);
+  cluster.kill9("broker-1");
+  std::this_thread::sleep_for(2s);
+  cluster.start("broker-1");
+  std::this_thread::sleep_for(1s);
+  cluster.kill9("broker-2");
+  std::this_thread::sleep_for(1s);
+  cluster.start("broker-2");
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 2, 6000, 90s), 12000);
+}
+
+TEST(PipelineFaultTest, ConsumerSigkillAndRestart) {
+  MiniCluster cluster({.brokers = 1, .agents = 2});
+  cluster.start_all();
+  Writer writer(cluster, 2, 6000, 30);
+  writer.start();
+  for (int round = 0; round < 3; ++round) {
+    std::this_thread::sleep_for(800ms);
+    cluster.kill9("consumer");
+    std::this_thread::sleep_for(500ms);
+    cluster.start("consumer");
+  }
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 2, 6000, 90s), 12000);
+}
+
+// The consumer kills itself at each step of its commit protocol in turn.
+TEST(PipelineFaultTest, ConsumerCrashAtEveryCommitStep) {
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  Writer writer(cluster, 1, 8000, 20);
+  writer.start();
+  const char* points[] = {"consumer.after_open_record", "consumer.after_append",  "consumer.after_temp_sync",
+                          "consumer.after_prepare",     "consumer.after_rename",  "consumer.after_commit_record"};
+  for (const char* point : points) {
+    cluster.kill9("consumer");
+    cluster.start("consumer", {{"FERRY_CRASH_POINTS", std::string(point) + "@2"}});
+    bool died = wait_until([&] { return !cluster.running("consumer"); }, 20s);
+    std::printf("crash point %s: %s\n", point, died ? "fired" : "did not fire within 20 s");
+  }
+  cluster.kill9("consumer");
+  cluster.start("consumer");
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 1, 8000, 90s), 8000);
+}
+
+TEST(PipelineFaultTest, RenameAndCreateRotationWhileStreaming) {
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  Writer writer(cluster, 1, 6000, 30);
+  int rotations = 0;
+  writer.between_ticks = [&](int tick) {
+    if (tick % 40 == 39) {
+      std::string f = cluster.input_file(1);
+      std::filesystem::rename(f, f + "." + std::to_string(++rotations));
+    }
+  };
+  writer.start();
+  writer.join();
+  EXPECT_GT(rotations, 2);
+  expect_exactly_once(wait_for_delivery(cluster, 1, 6000, 60s), 6000);
+}
+
+// copytruncate: the file is copied aside and truncated in place while the agent reads.
+// The writer is the only writer, so no line falls between copy and truncate.
+TEST(PipelineFaultTest, CopytruncateRotationWhileStreaming) {
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  Writer writer(cluster, 1, 6000, 30);
+  int rotations = 0;
+  writer.between_ticks = [&](int tick) {
+    if (tick % 40 == 39) {
+      std::string f = cluster.input_file(1);
+      std::filesystem::copy_file(f, f + "." + std::to_string(++rotations));
+      std::filesystem::resize_file(f, 0);
+    }
+  };
+  writer.start();
+  writer.join();
+  EXPECT_GT(rotations, 2);
+  expect_exactly_once(wait_for_delivery(cluster, 1, 6000, 60s), 6000);
+}
+
+// The broker kills itself right before and right after its group-commit sync.
+TEST(PipelineFaultTest, BrokerCrashAroundTheGroupCommitSync) {
+  MiniCluster cluster({.brokers = 1, .agents = 2});
+  cluster.start_all();
+  Writer writer(cluster, 2, 6000, 10);
+  writer.start();
+  for (const char* point : {"broker.before_sync", "broker.after_sync_before_ack"}) {
+    std::this_thread::sleep_for(500ms);
+    cluster.kill9("broker-1");
+    cluster.start("broker-1", {{"FERRY_CRASH_POINTS", std::string(point) + "@5"}});
+    bool died = wait_until([&] { return !cluster.running("broker-1"); }, 20s);
+    std::printf("crash point %s: %s\n", point, died ? "fired" : "did not fire within 20 s");
+    EXPECT_TRUE(died) << point;
+    cluster.start("broker-1");
+  }
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 2, 6000, 90s), 12000);
+}
+
+}  // namespace
+}  // namespace ferry::testing

@@ -1,0 +1,171 @@
+#include "tests/support/mini_cluster.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "common/compress/zstd_codec.h"
+#include "common/tls/cert_factory.h"
+
+namespace ferry::testing {
+namespace fs = std::filesystem;
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind to a free port failed");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string syslog_line(const std::string& host, const std::string& body) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
+  return "<134>" + std::string(stamp) + " " + host + " app: " + body + "\n";
+}
+
+MiniCluster::MiniCluster(MiniClusterOptions options) : options_(std::move(options)) {
+  output_ = dir_.file("output");
+  fs::create_directories(output_);
+  fs::create_directories(dir_.file("logs"));
+  fs::create_directories(dir_.file("input"));
+  consumer_port_ = free_port();
+  consumer_http_ = free_port();
+  for (int i = 0; i < options_.brokers; ++i) {
+    broker_ports_.push_back(free_port());
+    broker_http_.push_back(free_port());
+  }
+  std::vector<std::string> ids{"consumer-1"};
+  for (int i = 1; i <= options_.brokers; ++i) ids.push_back("broker-" + std::to_string(i));
+  for (int i = 1; i <= options_.agents; ++i) ids.push_back(host(i));
+  auto pki = tls::make_dev_pki(dir_.path() / "certs", ids);
+  if (!pki) throw std::runtime_error(pki.error().text);
+  write_configs();
+}
+
+MiniCluster::~MiniCluster() {
+  for (auto& [name, p] : procs_) p->kill9();
+}
+
+std::string MiniCluster::input_file(int agent) const {
+  return dir_.file("input/" + host(agent) + "/" + options_.category + ".log");
+}
+
+std::string MiniCluster::log(const std::string& name) const { return dir_.file("logs/" + name + ".log"); }
+
+void MiniCluster::write_configs() {
+  auto tls = [&](const std::string& id) {
+    std::string certs = dir_.file("certs");
+    return "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" + id + ".key\"\nca = \"" +
+           certs + "/ca.crt\"\n";
+  };
+  configs_["consumer"] = "node_id = \"consumer-1\"\nlisten = \"127.0.0.1:" + std::to_string(consumer_port_) +
+                         "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_) + "\"\ndata_dir = \"" +
+                         dir_.file("data/consumer") + "\"\noutput_root = \"" + output_ + "\"\n" +
+                         options_.consumer_extra + "\n" + tls("consumer-1") +
+                         "[output]\nroll_age = \"300ms\"\ncommit_interval = \"100ms\"\n";
+  std::string brokers_list;
+  for (int i = 0; i < options_.brokers; ++i) {
+    std::string id = "broker-" + std::to_string(i + 1);
+    configs_[id] = "node_id = \"" + id + "\"\ndc = \"dc1\"\nlisten = \"127.0.0.1:" + std::to_string(broker_ports_[i]) +
+                   "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(broker_http_[i]) + "\"\ndata_dir = \"" +
+                   dir_.file("data/" + id) + "\"\nconsumers = [\"127.0.0.1:" + std::to_string(consumer_port_) +
+                   "\"]\n" + tls(id);
+    brokers_list += (i ? ", " : "") + std::string("\"127.0.0.1:") + std::to_string(broker_ports_[i]) + "\"";
+  }
+  for (int a = 1; a <= options_.agents; ++a) {
+    fs::create_directories(fs::path(input_file(a)).parent_path());
+    std::ofstream(input_file(a), std::ios::app).flush();
+    configs_["agent-" + std::to_string(a)] =
+        "host = \"" + host(a) + "\"\ndc = \"dc1\"\nbrokers = [" + brokers_list + "]\nstate_dir = \"" +
+        dir_.file("data/agent-" + std::to_string(a)) + "\"\npoll_interval = \"100ms\"\nstatus_interval = \"500ms\"\n" +
+        options_.agent_extra + "\n[[source]]\ncategory = \"" + options_.category + "\"\npaths = [\"" +
+        input_file(a) + "*\"]\n" + tls(host(a)) + "[batch]\nlinger = \"50ms\"\n";
+  }
+  for (const auto& [name, text] : configs_) {
+    write_file(dir_.file("config/" + name + ".toml"), text);
+  }
+}
+
+std::vector<std::string> MiniCluster::names() const {
+  std::vector<std::string> out;
+  out.push_back("consumer");
+  for (int i = 1; i <= options_.brokers; ++i) out.push_back("broker-" + std::to_string(i));
+  for (int i = 1; i <= options_.agents; ++i) out.push_back("agent-" + std::to_string(i));
+  return out;
+}
+
+void MiniCluster::start_all() {
+  for (const auto& n : names()) start(n, n == "consumer" ? options_.consumer_env : std::map<std::string, std::string>{});
+}
+
+void MiniCluster::start(const std::string& name, std::map<std::string, std::string> env) {
+  std::string binary = name == "consumer" ? "ferry-consumer" : name.rfind("broker", 0) == 0 ? "ferry-broker" : "ferry-agent";
+  procs_[name] = std::make_unique<Process>(bin_path(binary),
+                                           std::vector<std::string>{"--config", dir_.file("config/" + name + ".toml")},
+                                           log(name), std::move(env));
+}
+
+void MiniCluster::kill9(const std::string& name) {
+  auto it = procs_.find(name);
+  if (it == procs_.end()) return;
+  it->second->kill9();
+  (void)it->second->wait(std::chrono::seconds(10));
+}
+
+void MiniCluster::terminate(const std::string& name) {
+  auto it = procs_.find(name);
+  if (it == procs_.end()) return;
+  it->second->terminate();
+  if (!it->second->wait(std::chrono::seconds(20))) it->second->kill9();
+}
+
+bool MiniCluster::running(const std::string& name) {
+  auto it = procs_.find(name);
+  return it != procs_.end() && it->second->running();
+}
+
+std::vector<std::string> MiniCluster::delivered_lines() const {
+  std::vector<std::string> lines;
+  compress::ZstdDecompressor zstd;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(output_, ec); it != fs::recursive_directory_iterator(); ++it) {
+    if (!it->is_regular_file()) continue;
+    std::string name = it->path().filename().string();
+    if (name.empty() || name[0] == '.' || name == "_SUCCESS") continue;
+    std::string bytes = read_file(it->path().string()), raw;
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".zst") {
+      auto r = zstd.decompress(bytes, 1ull << 31, raw);
+      if (!r) throw std::runtime_error("cannot decompress " + it->path().string());
+    } else {
+      raw = std::move(bytes);
+    }
+    size_t start = 0;
+    while (start < raw.size()) {
+      size_t nl = raw.find('\n', start);
+      if (nl == std::string::npos) nl = raw.size();
+      lines.push_back(raw.substr(start, nl - start));
+      start = nl + 1;
+    }
+  }
+  return lines;
+}
+
+}  // namespace ferry::testing
