@@ -41,6 +41,7 @@ class MiniCluster {
   std::string host(int agent) const { return "h" + std::to_string(agent); }
   uint16_t consumer_http_port() const { return consumer_http_; }
   uint16_t broker_http_port(int broker) const { return broker_http_.at(broker - 1); }
+  uint16_t broker_port(int broker) const { return broker_ports_.at(broker - 1); }
   const std::string& output_root() const { return output_; }
   std::string log(const std::string& name) const;
   const TempDir& dir() const { return dir_; }
