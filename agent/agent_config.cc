@@ -5,6 +5,7 @@
 #include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
 #include "common/net/endpoint.h"
+#include "common/net/socket_tuning_config.h"
 
 namespace ferry::agent {
 
@@ -61,6 +62,7 @@ AgentConfig load_agent_config(const std::string& path) {
   c.poll_interval = r.duration("poll_interval", c.poll_interval, std::chrono::milliseconds(10));
   c.rotate_wait = r.duration("rotate_wait", c.rotate_wait, std::chrono::milliseconds(10));
   c.shutdown_timeout = r.duration("shutdown_timeout", c.shutdown_timeout);
+  c.tuning = net::load_tuning(r.section("socket"), c.tuning);
   r.finish();
   return c;
 }

@@ -3,6 +3,7 @@
 #include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
 #include "common/net/endpoint.h"
+#include "common/net/socket_tuning_config.h"
 
 namespace ferry::broker {
 namespace {
@@ -12,24 +13,6 @@ void check_address(const config::ConfigReader& r, const std::string& key, const 
 }
 
 }  // namespace
-
-net::SocketTuning load_tuning(const config::ConfigReader& r, net::SocketTuning t) {
-  t.send_buffer_bytes = static_cast<int>(r.bytes("send_buffer", t.send_buffer_bytes, 0, 1u << 30));
-  t.recv_buffer_bytes = static_cast<int>(r.bytes("recv_buffer", t.recv_buffer_bytes, 0, 1u << 30));
-  t.no_delay = r.boolean("no_delay", t.no_delay);
-  t.notsent_lowat_bytes = static_cast<int>(r.bytes("notsent_lowat", t.notsent_lowat_bytes, 0, 1u << 30));
-  t.keepalive = r.boolean("keepalive", t.keepalive);
-  t.keepalive_idle_s = static_cast<int>(r.duration("keepalive_idle", std::chrono::seconds(t.keepalive_idle_s),
-                                                   std::chrono::seconds(1)).count() / 1000);
-  t.keepalive_interval_s = static_cast<int>(
-      r.duration("keepalive_interval", std::chrono::seconds(t.keepalive_interval_s), std::chrono::seconds(1))
-          .count() / 1000);
-  t.keepalive_count = static_cast<int>(r.integer("keepalive_count", t.keepalive_count, 1, 100));
-  t.user_timeout_ms = static_cast<int>(
-      r.duration("user_timeout", std::chrono::milliseconds(t.user_timeout_ms)).count());
-  t.congestion = r.str("congestion", t.congestion);
-  return t;
-}
 
 BrokerConfig load_broker_config(const std::string& path) {
   config::ConfigReader r(path);
@@ -74,14 +57,14 @@ BrokerConfig load_broker_config(const std::string& path) {
   c.agent_max_pending_submits =
       static_cast<uint32_t>(r.integer("agent_max_pending_submits", c.agent_max_pending_submits, 1, 100'000));
 
-  c.agent_tuning = load_tuning(r.section("agent_socket"), c.agent_tuning);
+  c.agent_tuning = net::load_tuning(r.section("agent_socket"), c.agent_tuning);
   // WAN defaults: 100 Mbit/s at 100 ms RTT fills 1.25 MB; bbr where the kernel has it.
   net::SocketTuning wan;
   wan.send_buffer_bytes = 4 << 20;
   wan.recv_buffer_bytes = 4 << 20;
   wan.notsent_lowat_bytes = 256 << 10;
   wan.congestion = "bbr";
-  c.consumer_tuning = load_tuning(r.section("consumer_socket"), wan);
+  c.consumer_tuning = net::load_tuning(r.section("consumer_socket"), wan);
   r.finish();
   return c;
 }

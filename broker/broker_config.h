@@ -35,15 +35,10 @@ struct BrokerConfig {
 
 }  // namespace ferry::broker
 
-namespace ferry::config {
-class ConfigReader;
-}
-
 namespace ferry::broker {
 
 // Loads and validates a broker config; throws config::ConfigError naming file, key and
 // reason.
 BrokerConfig load_broker_config(const std::string& path);
-net::SocketTuning load_tuning(const config::ConfigReader& section, net::SocketTuning defaults);
 
 }  // namespace ferry::broker

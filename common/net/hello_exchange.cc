@@ -42,6 +42,9 @@ asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, cons
                      "peer says it is a " + std::string(wire::role_name(h.role)) + ", expected a " +
                          std::string(wire::role_name(p.expected_peer_role)));
   }
+  // Development certificates also name "localhost" (so any node can be dialled by that
+  // name), so it cannot identify a node.
+  if (h.node_id == "localhost") co_return refuse(wire::Errc::kIdentityMismatch, "'localhost' is not a node identity");
   auto identity = tls::peer_identity(conn.ssl());
   if (!identity) co_return refuse(wire::Errc::kUnauthenticated, "no verified peer certificate");
   if (!identity.value().names(h.node_id)) {

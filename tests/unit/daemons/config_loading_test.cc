@@ -1,0 +1,87 @@
+// Each daemon refuses a bad config at start with the file, the key and the reason.
+
+#include <gtest/gtest.h>
+
+#include "agent/agent_config.h"
+#include "broker/broker_config.h"
+#include "common/config/config_error.h"
+#include "consumer/consumer_config.h"
+#include "tests/support/temp_dir.h"
+
+namespace ferry {
+namespace {
+
+constexpr const char* kTls = "[tls]\ncert = \"c\"\nkey = \"k\"\nca = \"a\"\n";
+
+std::string broker_toml(const std::string& top) {
+  return "node_id = \"b1\"\ndc = \"dc1\"\ndata_dir = \"/tmp/x\"\nconsumers = [\"127.0.0.1:1\"]\n" + top + kTls;
+}
+
+template <class Fn>
+config::ConfigError error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const config::ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ConfigError thrown";
+  return config::ConfigError("", "", "");
+}
+
+TEST(ConfigLoadingTest, BrokerDefaultsAndOverrides) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("b.toml"), broker_toml("") + "[store]\nretention = \"2h\"\n[consumer_socket]\ncongestion = \"cubic\"\n");
+  auto c = broker::load_broker_config(dir.file("b.toml"));
+  EXPECT_EQ(c.node_id, "b1");
+  EXPECT_EQ(c.retention, std::chrono::hours(2));
+  EXPECT_EQ(c.consumer_tuning.congestion, "cubic");
+  EXPECT_EQ(c.consumer_tuning.send_buffer_bytes, 4 << 20);  // WAN default kept
+}
+
+TEST(ConfigLoadingTest, BrokerTypoIsRefusedWithTheKey) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("b.toml"), broker_toml("listne = \"127.0.0.1:1\"\n"));
+  auto e = error_of([&] { (void)broker::load_broker_config(dir.file("b.toml")); });
+  EXPECT_EQ(e.file, dir.file("b.toml"));
+  EXPECT_EQ(e.key, "listne");
+}
+
+TEST(ConfigLoadingTest, BrokerBadAddressAndMissingKeyAreRefused) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("b.toml"), broker_toml("listen = \"nowhere\"\n"));
+  auto e = error_of([&] { (void)broker::load_broker_config(dir.file("b.toml")); });
+  EXPECT_EQ(e.key, "listen");
+  EXPECT_NE(e.reason.find("host:port"), std::string::npos);
+
+  testing::write_file(dir.file("b2.toml"), std::string("dc = \"dc1\"\n") + kTls);
+  e = error_of([&] { (void)broker::load_broker_config(dir.file("b2.toml")); });
+  EXPECT_EQ(e.key, "node_id");
+}
+
+TEST(ConfigLoadingTest, AgentSourcesAreValidated) {
+  testing::TempDir dir;
+  std::string head = "host = \"h1\"\ndc = \"dc1\"\nstate_dir = \"/tmp/s\"\nbrokers = [\"127.0.0.1:1\"]\n";
+  testing::write_file(dir.file("a.toml"), head + "[[source]]\ncategory = \"../etc\"\npaths = [\"/x\"]\n" + kTls);
+  auto e = error_of([&] { (void)agent::load_agent_config(dir.file("a.toml")); });
+  EXPECT_EQ(e.key, "source[0].category");
+
+  testing::write_file(dir.file("a2.toml"), head + "[[source]]\ncategory = \"c\"\npaths = [\"/x\"]\n[[source]]\ncategory = \"c\"\npaths = [\"/y\"]\n" + kTls);
+  e = error_of([&] { (void)agent::load_agent_config(dir.file("a2.toml")); });
+  EXPECT_NE(e.reason.find("twice"), std::string::npos);
+
+  testing::write_file(dir.file("a3.toml"), head + "[[source]]\ncategory = \"c\"\npaths = [\"/x\"]\n" + kTls +
+                                               "[batch]\nlinger = \"soon\"\n");
+  e = error_of([&] { (void)agent::load_agent_config(dir.file("a3.toml")); });
+  EXPECT_EQ(e.key, "batch.linger");
+}
+
+TEST(ConfigLoadingTest, ConsumerOutputFormatIsChecked) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("c.toml"), std::string("node_id = \"c1\"\ndata_dir = \"/d\"\noutput_root = \"/o\"\n") + kTls +
+                                              "[output]\nformat = \"gzip\"\n");
+  auto e = error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); });
+  EXPECT_EQ(e.key, "output.format");
+}
+
+}  // namespace
+}  // namespace ferry
