@@ -137,6 +137,19 @@ void MiniCluster::terminate(const std::string& name) {
   if (!it->second->wait(std::chrono::seconds(20))) it->second->kill9();
 }
 
+int MiniCluster::stop_gracefully(const std::string& name, std::chrono::milliseconds limit) {
+  auto it = procs_.find(name);
+  if (it == procs_.end()) return -1;
+  it->second->terminate();
+  auto status = it->second->wait(limit);
+  if (!status) {
+    it->second->kill9();
+    (void)it->second->wait(std::chrono::seconds(10));
+    return -1;
+  }
+  return *status;
+}
+
 bool MiniCluster::running(const std::string& name) {
   auto it = procs_.find(name);
   return it != procs_.end() && it->second->running();

@@ -33,6 +33,8 @@ class MiniCluster {
   void start(const std::string& name, std::map<std::string, std::string> env = {});
   void kill9(const std::string& name);
   void terminate(const std::string& name);
+  // SIGTERM and wait; the exit status, or -1 if it had to be SIGKILLed.
+  int stop_gracefully(const std::string& name, std::chrono::milliseconds limit);
   bool running(const std::string& name);
   std::vector<std::string> names() const;
 
