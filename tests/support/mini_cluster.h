@@ -19,7 +19,8 @@ struct MiniClusterOptions {
   int agents = 1;
   std::string category = "events";
   std::string consumer_extra;  // TOML lines appended to the consumer config
-  std::string agent_extra;     // ... to every agent config
+  std::string agent_extra;     // ... to every agent config's top level (before its tables)
+  std::string agent_batch = "linger = \"50ms\"";  // the agents' [batch] table
   std::map<std::string, std::string> consumer_env;  // e.g. FERRY_CRASH_POINTS
 };
 

@@ -1,0 +1,129 @@
+// The agent end to end against a real broker and consumer: long lines, unterminated
+// lines, files deleted while open, and a full window that stops reading.
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/http_get.h"
+#include "tests/support/mini_cluster.h"
+
+namespace ferry::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+void append(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::app | std::ios::binary);
+  out << text;
+}
+
+size_t count_containing(const std::vector<std::string>& lines, const std::string& needle) {
+  size_t n = 0;
+  for (const auto& l : lines) n += l.find(needle) != std::string::npos;
+  return n;
+}
+
+TEST(AgentTailTest, LongLineIsSplitWithMarkersAndReassemblesExactly) {
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  std::string body = "id=long ";
+  for (int i = 0; body.size() < 200'000; ++i) body += std::to_string(i) + ",";
+  std::string line = syslog_line("h1", body);
+  append(cluster.input_file(1), line + syslog_line("h1", "id=after"));
+  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=after") == 1; }, 30s));
+  // Reassemble: pieces after the first start with the continuation marker.
+  const std::string marker = "[ferry:cont] ";
+  std::string joined;
+  int pieces = 0;
+  for (const auto& l : cluster.delivered_lines()) {
+    if (l.find("id=long") != std::string::npos) {
+      joined = l;
+      pieces = 1;
+    } else if (pieces > 0 && l.rfind(marker, 0) == 0) {
+      joined += l.substr(marker.size());
+      ++pieces;
+    } else if (pieces > 0) {
+      break;
+    }
+  }
+  EXPECT_GE(pieces, 4);  // 200 kB over 64 KiB pieces
+  EXPECT_EQ(joined + "\n", line);
+}
+
+TEST(AgentTailTest, UnterminatedLineWaitsForItsNewline) {
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  append(cluster.input_file(1), syslog_line("h1", "id=first") + "<134>Nov 23 07:00:00 h1 app: id=partial");
+  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=first") == 1; }, 30s));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(count_containing(cluster.delivered_lines(), "id=partial"), 0u);
+  append(cluster.input_file(1), " rest\n");
+  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=partial rest") == 1; }, 30s));
+}
+
+TEST(AgentTailTest, FileDeletedWhileOpenIsReadToItsEnd) {
+  MiniCluster cluster({.brokers = 1, .agents = 1, .agent_extra = "rotate_wait = \"300ms\""});
+  cluster.start_all();
+  std::string path = cluster.input_file(1);
+  append(path, syslog_line("h1", "id=d0"));
+  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=d0") == 1; }, 30s));
+  // Keep a writer's descriptor open (as an app would), delete the name, keep writing,
+  // and end with an unterminated line that becomes an event once the file is finished.
+  std::ofstream out(path, std::ios::app | std::ios::binary);
+  std::filesystem::remove(path);
+  for (int i = 1; i <= 500; ++i) out << syslog_line("h1", "id=d" + std::to_string(i));
+  out << "<134>Nov 23 07:00:00 h1 app: id=tail-without-newline";
+  out.flush();
+  ASSERT_TRUE(wait_until([&] {
+    auto lines = cluster.delivered_lines();
+    return count_containing(lines, "id=d500") == 1 && count_containing(lines, "id=tail-without-newline") == 1;
+  }, 30s));
+  auto lines = cluster.delivered_lines();
+  for (int i = 0; i <= 500; ++i) {
+    std::string id = "id=d" + std::to_string(i);
+    size_t n = 0;
+    for (const auto& l : lines) n += l.size() >= id.size() && l.compare(l.size() - id.size(), id.size(), id) == 0;
+    EXPECT_EQ(n, 1u) << id;
+  }
+}
+
+// With the brokers down the window fills and the agent stops reading: its backlog shows
+// in STATUS; when a broker returns everything is delivered once.
+TEST(AgentTailTest, FullWindowStopsReadingAndResumes) {
+  MiniCluster cluster({.brokers = 1, .agents = 1,
+                       .agent_extra = "[window]\nbatches = 4\nbytes = \"1MiB\"",
+                       .agent_batch = "linger = \"50ms\"\nmax_bytes = \"64KiB\""});
+  cluster.start_all();
+  std::string path = cluster.input_file(1);
+  append(path, syslog_line("h1", "id=w-start"));
+  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=w-start") == 1; }, 30s));
+  cluster.kill9("broker-1");
+  std::string bulk;
+  for (int i = 0; i < 40'000; ++i) bulk += syslog_line("h1", "id=w" + std::to_string(i) + " " + std::string(100, 'y'));
+  append(path, bulk);  // ~6 MB: far more than 4 batches of linger-sized reads
+  std::this_thread::sleep_for(2s);
+  cluster.start("broker-1");
+  // The broker's host table shows the agent's backlog while it catches up, then zero.
+  bool saw_backlog = false;
+  ASSERT_TRUE(wait_until([&] {
+    HttpReply reply;
+    try {
+      reply = http_get(cluster.broker_http_port(1), "/api/hosts");
+    } catch (const std::exception&) {
+      return false;  // the broker is still starting
+    }
+    if (reply.body.find("\"backlog_bytes\":0,") == std::string::npos && reply.body.find("h1") != std::string::npos) {
+      saw_backlog = true;
+    }
+    return count_containing(cluster.delivered_lines(), "id=w39999 ") == 1;
+  }, 60s));
+  EXPECT_TRUE(saw_backlog) << "the agent never reported unread bytes while its window was full";
+  auto lines = cluster.delivered_lines();
+  EXPECT_EQ(count_containing(lines, "id=w"), 40'001u);
+}
+
+}  // namespace
+}  // namespace ferry::testing
