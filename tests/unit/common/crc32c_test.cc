@@ -49,7 +49,9 @@ TEST(Crc32cTest, ExtendEqualsWholeAndImplementationsAgreeOnAllLengths) {
                                       data.data() + split, n - split);
       EXPECT_EQ(part, whole);
     }
-    if (hardware_available()) EXPECT_EQ(extend_hardware(0, data.data(), n), whole) << n;
+    if (hardware_available()) {
+      EXPECT_EQ(extend_hardware(0, data.data(), n), whole) << n;
+    }
     EXPECT_EQ(value(data.data(), n), whole);
   }
 }

@@ -78,7 +78,9 @@ TEST(ZstdCodecTest, GarbageAndTruncationAreErrors) {
     std::string m = z;
     m[rng() % m.size()] ^= static_cast<char>(1 + rng() % 255);
     auto r = d.decompress(m, 10000, out);
-    if (r) EXPECT_LE(out.size(), 10000u);
+    if (r) {
+      EXPECT_LE(out.size(), 10000u);
+    }
   }
 }
 
