@@ -4,6 +4,7 @@
 
 #include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
+#include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
 #include "common/net/socket_tuning_config.h"
 
@@ -39,16 +40,13 @@ AgentConfig load_agent_config(const std::string& path) {
   }
   if (c.sources.empty()) throw r.error("source", "at least one [[source]] is needed");
 
-  auto tls = r.section("tls");
-  tls.require("cert");
-  tls.require("key");
-  tls.require("ca");
-  c.tls_cert = tls.str("cert", "");
-  c.tls_key = tls.str("key", "");
-  c.tls_ca = tls.str("ca", "");
-  auto log = r.section("log");
-  c.log_level = log.str("level", c.log_level);
-  c.log_file = log.str("file", "");
+  auto tls = config::read_tls_section(r);
+  c.tls_cert = tls.cert;
+  c.tls_key = tls.key;
+  c.tls_ca = tls.ca;
+  auto log = config::read_log_section(r);
+  c.log_level = log.level;
+  c.log_file = log.file;
 
   auto b = r.section("batch");
   c.batch_max_bytes = b.bytes("max_bytes", c.batch_max_bytes, 4u << 10, 32u << 20);

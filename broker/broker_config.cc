@@ -2,6 +2,7 @@
 
 #include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
+#include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
 #include "common/net/socket_tuning_config.h"
 
@@ -33,17 +34,14 @@ BrokerConfig load_broker_config(const std::string& path) {
   if (c.consumers.empty()) throw r.error("consumers", "at least one consumer address is needed");
   for (size_t i = 0; i < c.consumers.size(); ++i) check_address(r, "consumers", c.consumers[i]);
 
-  auto tls = r.section("tls");
-  tls.require("cert");
-  tls.require("key");
-  tls.require("ca");
-  c.tls_cert = tls.str("cert", "");
-  c.tls_key = tls.str("key", "");
-  c.tls_ca = tls.str("ca", "");
+  auto tls = config::read_tls_section(r);
+  c.tls_cert = tls.cert;
+  c.tls_key = tls.key;
+  c.tls_ca = tls.ca;
 
-  auto log = r.section("log");
-  c.log_level = log.str("level", c.log_level);
-  c.log_file = log.str("file", "");
+  auto log = config::read_log_section(r);
+  c.log_level = log.level;
+  c.log_file = log.file;
 
   auto store = r.section("store");
   c.disk_budget_bytes = store.bytes("disk_budget", 0);

@@ -1,44 +1,8 @@
 // ferry-broker --config FILE
-#include <cstdio>
-#include <string>
-
-#include <spdlog/spdlog.h>
-
 #include "broker/broker_app.h"
-#include "common/config/config_error.h"
-#include "common/log/logging.h"
+#include "common/app/daemon_main.h"
 
 int main(int argc, char** argv) {
-  std::string config_path;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if ((a == "--config" || a == "-c") && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (a == "--help" || a == "-h") {
-      std::printf("usage: ferry-broker --config FILE\n");
-      return 0;
-    } else {
-      std::fprintf(stderr, "ferry-broker: unknown argument '%s' (usage: ferry-broker --config FILE)\n", a.c_str());
-      return 2;
-    }
-  }
-  if (config_path.empty()) {
-    std::fprintf(stderr, "ferry-broker: --config FILE is required\n");
-    return 2;
-  }
-  try {
-    auto config = ferry::broker::load_broker_config(config_path);
-    ferry::log::init_logging("ferry-broker", config.log_level,
-                             config.log_file.empty() ? std::nullopt : std::optional(config.log_file));
-    ferry::broker::BrokerApp app(std::move(config));
-    app.start();
-    return app.run();
-  } catch (const ferry::config::ConfigError& e) {
-    std::fprintf(stderr, "ferry-broker: bad config: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    spdlog::critical("ferry-broker cannot start: {}", e.what());
-    std::fprintf(stderr, "ferry-broker: cannot start: %s\n", e.what());
-    return 1;
-  }
+  return ferry::app::daemon_main<ferry::broker::BrokerApp>("ferry-broker", argc, argv,
+                                                          ferry::broker::load_broker_config);
 }

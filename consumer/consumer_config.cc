@@ -2,6 +2,7 @@
 
 #include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
+#include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
 #include "common/net/socket_tuning_config.h"
 
@@ -22,17 +23,14 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   c.data_dir = r.str("data_dir", "");
   c.output_root = r.str("output_root", "");
 
-  auto tls = r.section("tls");
-  tls.require("cert");
-  tls.require("key");
-  tls.require("ca");
-  c.tls_cert = tls.str("cert", "");
-  c.tls_key = tls.str("key", "");
-  c.tls_ca = tls.str("ca", "");
+  auto tls = config::read_tls_section(r);
+  c.tls_cert = tls.cert;
+  c.tls_key = tls.key;
+  c.tls_ca = tls.ca;
 
-  auto log = r.section("log");
-  c.log_level = log.str("level", c.log_level);
-  c.log_file = log.str("file", "");
+  auto log = config::read_log_section(r);
+  c.log_level = log.level;
+  c.log_file = log.file;
 
   c.max_frame_bytes = static_cast<uint32_t>(
       r.bytes("max_frame_bytes", c.max_frame_bytes, 1u << 20, wire::kAbsoluteMaxFrameBody));

@@ -1,0 +1,44 @@
+#pragma once
+// The shared main() of the three daemons: `--config FILE`, logging, start, run, and the
+// exit codes operators rely on (0 clean stop, 1 cannot start or failed, 2 bad usage or
+// bad config with file, key and reason on stderr).
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "common/config/config_error.h"
+#include "common/log/logging.h"
+
+namespace ferry::app {
+
+// Returns the config path from argv, or an exit code to return (0 for --help).
+std::optional<std::string> config_path_from_args(const char* program, int argc, char** argv, int& exit_code);
+
+// `load(path)` returns the program's config (with log_level and log_file members);
+// App(config) has start() and run().
+template <class App, class Load>
+int daemon_main(const char* program, int argc, char** argv, Load&& load) {
+  int exit_code = 0;
+  auto path = config_path_from_args(program, argc, argv, exit_code);
+  if (!path) return exit_code;
+  try {
+    auto config = load(*path);
+    log::init_logging(program, config.log_level,
+                      config.log_file.empty() ? std::nullopt : std::optional(config.log_file));
+    App app(std::move(config));
+    app.start();
+    return app.run();
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "%s: bad config: %s\n", program, e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::critical("{} cannot start: {}", program, e.what());
+    std::fprintf(stderr, "%s: cannot start: %s\n", program, e.what());
+    return 1;
+  }
+}
+
+}  // namespace ferry::app
