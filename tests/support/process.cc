@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +41,8 @@ Process::Process(std::string binary, std::vector<std::string> args, std::string 
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
     ::setpgid(0, 0);
+    // If the test process dies (a crash, a timeout kill), its daemons die with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::execve(binary.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
