@@ -16,4 +16,13 @@ namespace ferry::ferryctl {
 // Makes (or reuses) a development CA in DIR and a certificate per named identity.
 void add_certs_command(CLI::App& app);
 
+// ferryctl cluster up|down|status|kill|start --dir DIR (cluster_command.cc)
+void add_cluster_command(CLI::App& app);
+// ferryctl gen / ferryctl verify (traffic_commands.cc)
+void add_gen_command(CLI::App& app);
+void add_verify_command(CLI::App& app);
+// ferryctl hosts forget HOST / ferryctl status (hosts_command.cc)
+void add_hosts_command(CLI::App& app);
+void add_status_command(CLI::App& app);
+
 }  // namespace ferry::ferryctl

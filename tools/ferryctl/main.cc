@@ -8,6 +8,11 @@ int main(int argc, char** argv) {
   CLI::App app{"Ferry operator tool", "ferryctl"};
   app.require_subcommand(1);
   ferry::ferryctl::add_certs_command(app);
+  ferry::ferryctl::add_cluster_command(app);
+  ferry::ferryctl::add_gen_command(app);
+  ferry::ferryctl::add_verify_command(app);
+  ferry::ferryctl::add_hosts_command(app);
+  ferry::ferryctl::add_status_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,38 @@
+#pragma once
+// `ferryctl cluster`: a whole local topology on loopback for demos, tests and
+// benchmarks — several DCs of brokers, the consumer(s), one agent per simulated host and
+// optionally a traffic generator — described in DIR/cluster.json so other tools can
+// find every process, port, config, log, tailed file and the output root.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/base/result.h"
+
+namespace ferry::ferryctl {
+
+struct ClusterOptions {
+  std::string dir;
+  int dcs = 2;
+  int brokers_per_dc = 2;
+  int hosts_per_dc = 2;
+  int consumers = 1;
+  std::vector<std::string> categories{"song_completion", "playback"};
+  double rate = 200;     // generated lines per second, all hosts together
+  uint64_t events = 0;   // per host and category; 0 = no generator
+  std::string bin_dir;   // where ferry-* live; default: next to ferryctl
+};
+
+// Each returns an operator-facing error text on failure (empty on success).
+std::string cluster_up(const ClusterOptions& options);
+std::string cluster_down(const std::string& dir);
+std::string cluster_kill(const std::string& dir, const std::string& name);
+std::string cluster_start(const std::string& dir, const std::string& name);
+std::string cluster_status(const std::string& dir, std::string& table);
+
+// DIR/cluster.json, parsed; throws std::runtime_error when absent or unreadable.
+nlohmann::json load_cluster(const std::string& dir);
+
+}  // namespace ferry::ferryctl

@@ -1,0 +1,28 @@
+#pragma once
+// `ferryctl verify`: compares what the generator wrote (every line with an "id=" token
+// in every file under the input directory, rotated copies included) with what the
+// consumer committed (zstd or plain parts under the output root, late/ included,
+// replay-*/ and unfinished temp files excluded). Split lines count once, by their first
+// piece.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+
+namespace ferry::ferryctl {
+
+struct VerifyResult {
+  uint64_t expected = 0;
+  uint64_t delivered = 0;   // expected ids found at least once
+  uint64_t lost = 0;        // expected ids not found
+  uint64_t duplicated = 0;  // extra copies of delivered ids
+  uint64_t unexpected = 0;  // delivered ids nobody generated
+  std::vector<std::string> lost_examples, duplicated_examples;
+  bool ok() const { return lost == 0 && duplicated == 0; }
+};
+
+Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root, size_t examples = 5);
+
+}  // namespace ferry::ferryctl
