@@ -4,6 +4,7 @@
 
 #include "broker/agent_session.h"
 #include "broker/store/batch_id.h"
+#include "common/dashboard/dashboard.h"
 #include "common/net/endpoint.h"
 #include "common/tls/tls_context.h"
 
@@ -167,7 +168,9 @@ void BrokerApp::setup_http() {
   http_->routes().get("/api/summary", [this](const http::Request&) {
     return http::Response::json(summary_json().dump());
   });
+  dashboard::add_dashboard_routes(http_->routes(), config_.node_id + " (" + config_.dc + ")");
   metrics_.on_collect([this] {
+    status::export_host_gauges(hosts_, metrics_, now_ms());
     auto totals = store_->totals();
     metrics_.gauge("ferry_broker_pending_batches", "Batches stored and not yet committed").set(totals.pending_batches);
     metrics_.gauge("ferry_broker_pending_bytes", "Payload bytes stored and not yet committed").set(totals.pending_bytes);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/dashboard/dashboard.h"
 #include "common/net/endpoint.h"
 #include "common/tls/tls_context.h"
 #include "consumer/broker_session.h"
@@ -136,12 +137,16 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, std::weak_ptr<net::FrameConn
         return;
       }
       metrics_.counter("ferry_consumer_received_batches_total", "Batches received from brokers").inc();
+      ++received_batches_;
       if (outcome.value() == store::AddOutcome::kAlreadyCommitted) {
         metrics_.counter("ferry_consumer_duplicate_batches_total", "Batches received again after their commit").inc();
+        ++duplicate_batches_;
         if (c) send_committed(*c, {store::batch_id_of(h)});
         return;
       }
-      if (c) waiters_[store::batch_id_key(store::batch_id_of(h))].push_back(conn);
+      auto& w = waiters_[store::batch_id_key(store::batch_id_of(h))];
+      if (c) w.conns.push_back(conn);
+      w.newest_event_ms = std::max(w.newest_event_ms, h.max_time_ms);
     });
   });
 }
@@ -195,11 +200,17 @@ void ConsumerApp::commit_on_worker() {
 void ConsumerApp::route_committed(const std::vector<store::BatchId>& ids) {
   if (ids.empty()) return;
   metrics_.counter("ferry_consumer_committed_batches_total", "Batches committed to the store").inc(ids.size());
+  committed_batches_ += ids.size();
+  auto& latency = metrics_.histogram("ferry_delivery_latency_seconds",
+                                     "Event time of a batch's newest event to its commit at the consumer",
+                                     {0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600});
+  TimeMs now = now_ms();
   std::map<net::FrameConnection*, std::pair<std::shared_ptr<net::FrameConnection>, std::vector<store::BatchId>>> out;
   for (const auto& id : ids) {
     auto it = waiters_.find(store::batch_id_key(id));
     if (it == waiters_.end()) continue;
-    for (const auto& w : it->second) {
+    if (it->second.newest_event_ms > 0) latency.observe(std::max<TimeMs>(0, now - it->second.newest_event_ms) / 1000.0);
+    for (const auto& w : it->second.conns) {
       if (auto c = w.lock()) {
         auto& slot = out[c.get()];
         slot.first = c;
@@ -220,6 +231,18 @@ void ConsumerApp::setup_http() {
   http_->routes().get("/api/hosts", [this](const http::Request&) {
     return http::Response::json(hosts_.to_json(now_ms()).dump());
   });
+  dashboard::add_dashboard_routes(http_->routes(), config_.node_id + " (all DCs)");
+  http_->routes().get("/api/summary", [this](const http::Request&) {
+    nlohmann::json j = {{"node_id", config_.node_id},
+                        {"now_ms", now_ms()},
+                        {"output_root", config_.output_root},
+                        {"received_batches", received_batches_},
+                        {"committed_batches", committed_batches_},
+                        {"duplicate_batches", duplicate_batches_},
+                        {"awaiting_commit", waiters_.size()}};
+    return http::Response::json(j.dump());
+  });
+  metrics_.on_collect([this] { status::export_host_gauges(hosts_, metrics_, now_ms()); });
   http_->routes().get("/api/hours", [this](const http::Request&) {
     std::lock_guard lock(hours_mu_);
     return http::Response::json(hours_json_.dump());

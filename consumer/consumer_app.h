@@ -80,7 +80,12 @@ class ConsumerApp {
   std::unique_ptr<http::HttpServer> http_;
   asio::steady_timer commit_timer_{io_};
   // Who waits for which batch: batch_id_key -> broker connections (io thread only).
-  std::map<std::string, std::vector<std::weak_ptr<net::FrameConnection>>> waiters_;
+  struct Waiting {
+    std::vector<std::weak_ptr<net::FrameConnection>> conns;
+    TimeMs newest_event_ms = 0;  // for the delivery latency histogram
+  };
+  std::map<std::string, Waiting> waiters_;
+  uint64_t received_batches_ = 0, committed_batches_ = 0, duplicate_batches_ = 0;
   // Snapshot of the hour tracker for /api/hours, refreshed by the worker.
   mutable std::mutex hours_mu_;
   nlohmann::json hours_json_ = nlohmann::json::object();

@@ -109,4 +109,23 @@ nlohmann::json HostTable::to_json(TimeMs now) const {
   return {{"now_ms", now}, {"hosts", hosts}};
 }
 
+void export_host_gauges(const HostTable& table, metrics::Registry& registry, TimeMs now) {
+  auto& unacked = registry.gauge_family("ferry_host_unacked_events", "Events a host has not yet had DELIVERED", {"host", "dc"});
+  auto& age = registry.gauge_family("ferry_host_oldest_unacked_age_seconds", "Age of a host's oldest unacked event", {"host", "dc"});
+  auto& backlog = registry.gauge_family("ferry_host_backlog_bytes", "Bytes of a host's tailed files not yet read", {"host", "dc"});
+  auto& connected = registry.gauge_family("ferry_host_connected", "1 while the host is connected", {"host", "dc"});
+  unacked.clear();
+  age.clear();
+  backlog.clear();
+  connected.clear();
+  for (const auto& e : table.snapshot(now)) {
+    std::vector<std::string> labels{e.host, e.dc};
+    unacked.set(labels, static_cast<double>(e.unacked_events()));
+    TimeMs oldest = e.oldest_unacked_ms();
+    age.set(labels, oldest == 0 ? 0.0 : std::max<TimeMs>(0, now - oldest) / 1000.0);
+    backlog.set(labels, static_cast<double>(e.backlog_bytes()));
+    connected.set(labels, e.connected ? 1.0 : 0.0);
+  }
+}
+
 }  // namespace ferry::status

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base/clock.h"
+#include "common/metrics/registry.h"
 #include "common/wire/messages.h"
 
 namespace ferry::status {
@@ -51,5 +52,10 @@ class HostTable {
   std::map<std::string, bool> has_connection_state_;
   TimeMs stale_after_ms_;
 };
+
+// Per-host gauges for /metrics (ferry_host_unacked_events, ferry_host_oldest_unacked_age_seconds,
+// ferry_host_backlog_bytes, ferry_host_connected), labelled host and dc; hosts that left
+// the table leave the metrics too.
+void export_host_gauges(const HostTable& table, metrics::Registry& registry, TimeMs now);
 
 }  // namespace ferry::status

@@ -44,7 +44,7 @@ struct StoreOptions {
   std::string consumer_id = "c1";   // part-<consumer_id>-<n>; a valid batch name
   bool plain = false;               // write decompressed .log instead of .log.zst
   uint64_t roll_bytes = 128u << 20; // a file is committed before it would exceed this
-  TimeMs roll_age_ms = 5 * 60'000;  // ... or once its first batch is this old
+  TimeMs roll_age_ms = 60'000;      // ... or once its first batch is this old (bounds unacked age)
   size_t max_open_files = 256;      // beyond this, commit_due() commits the oldest
 };
 

@@ -1,0 +1,22 @@
+#pragma once
+// The operator's wallboard, served at `/` by brokers (their DC) and the consumer (every
+// DC): per-DC grids of host tiles (unacked events, age of the oldest unacked event,
+// backlog, connected, last seen), coloured by thresholds, with filters, search, sort,
+// clocks in UTC and other zones, per-DC totals and the hour completeness table. Plain
+// HTML/CSS/JS embedded in the binary; it polls the JSON APIs every 2 s and updates
+// tiles in place. Query parameters: warn_min, lag_min (age thresholds, minutes),
+// warn_unacked, tz (comma-separated IANA zones), sort (worst|name), synthetic=N (a
+// client-side feed of N fake hosts, for load measurements).
+
+#include <string>
+
+#include "common/http/router.h"
+
+namespace ferry::dashboard {
+
+// Registers GET / (the page). `title` names this node ("broker-dc1-1", "consumer-1").
+void add_dashboard_routes(http::Router& router, const std::string& title);
+
+const std::string& page_html();
+
+}  // namespace ferry::dashboard
