@@ -44,7 +44,11 @@ void ConsumerApp::start() {
                              "database is corrupt, restore it or move it aside (output files stay valid).");
   }
   db_ = std::move(db).value();
-  sink_ = std::make_unique<store::PosixSink>(config_.output_root);
+  if (config_.sink == "webhdfs") {
+    sink_ = std::make_unique<store::WebHdfsSink>(config_.webhdfs);
+  } else {
+    sink_ = std::make_unique<store::PosixSink>(config_.output_root);
+  }
   auto tracker = store::HourTracker::open(*db_, *sink_, clock_, config_.hours);
   if (!tracker) throw std::runtime_error("cannot open the hour tracker: " + tracker.error().message());
   tracker_ = std::move(tracker).value();
@@ -74,7 +78,9 @@ void ConsumerApp::start() {
   });
   schedule_commit();
   spdlog::info("consumer {} listening for brokers on {}:{}, http on {}, writing to {}", config_.node_id,
-               hp->host, broker_server_->port(), http_port(), config_.output_root);
+               hp->host, broker_server_->port(), http_port(),
+               config_.sink == "webhdfs" ? "webhdfs://" + config_.webhdfs.namenode + config_.webhdfs.root
+                                         : config_.output_root);
 }
 
 int ConsumerApp::run() {

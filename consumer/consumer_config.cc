@@ -13,7 +13,6 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   ConsumerConfig c;
   r.require("node_id");
   r.require("data_dir");
-  r.require("output_root");
   c.node_id = r.str("node_id", "");
   if (!batch::valid_name(c.node_id)) throw r.error("node_id", "must be 1-255 chars of [A-Za-z0-9._-]");
   c.listen = r.str("listen", c.listen);
@@ -22,6 +21,22 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   if (!net::parse_host_port(c.http_listen)) throw r.error("http_listen", "'" + c.http_listen + "' is not host:port");
   c.data_dir = r.str("data_dir", "");
   c.output_root = r.str("output_root", "");
+  auto out_section = r.section("output");
+  c.sink = out_section.str("sink", c.sink);
+  if (c.sink == "posix") {
+    r.require("output_root");
+  } else if (c.sink == "webhdfs") {
+    auto w = r.section("webhdfs");
+    w.require("namenode");
+    c.webhdfs.namenode = w.str("namenode", "");
+    if (!net::parse_host_port(c.webhdfs.namenode)) throw w.error("namenode", "'" + c.webhdfs.namenode + "' is not host:port");
+    c.webhdfs.root = w.str("root", c.webhdfs.root);
+    if (c.webhdfs.root.empty() || c.webhdfs.root[0] != '/') throw w.error("root", "must be an absolute HDFS path");
+    c.webhdfs.user = w.str("user", c.webhdfs.user);
+    c.webhdfs.timeout = w.duration("timeout", c.webhdfs.timeout, std::chrono::milliseconds(100));
+  } else {
+    throw out_section.error("sink", "must be \"posix\" or \"webhdfs\"");
+  }
 
   auto tls = config::read_tls_section(r);
   c.tls_cert = tls.cert;

@@ -8,6 +8,7 @@
 #include "common/wire/frame.h"
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
+#include "consumer/store/webhdfs_sink.h"
 
 namespace ferry::consumer {
 
@@ -17,6 +18,8 @@ struct ConsumerConfig {
   std::string http_listen = "127.0.0.1:7580";  // dashboard, /api, /metrics
   std::string data_dir;                        // required; manifest RocksDB in data_dir/db
   std::string output_root;                     // required for the posix sink
+  std::string sink = "posix";                 // "posix" or "webhdfs"
+  store::WebHdfsOptions webhdfs;               // [webhdfs] namenode, root, user, timeout
   std::string tls_cert, tls_key, tls_ca;
   std::string log_level = "info";
   std::string log_file;

@@ -38,6 +38,7 @@ Result<ClientReply> fetch(const std::string& method, const std::string& url, con
     auto req = std::make_shared<bhttp::request<bhttp::string_body>>(bhttp::string_to_verb(method), target, 11);
     req->set(bhttp::field::host, authority);
     req->body() = body;
+    if (!body.empty()) req->set(bhttp::field::content_type, "application/octet-stream");
     req->prepare_payload();
     bhttp::async_write(stream, *req, [&, req](boost::system::error_code wec, size_t) {
       if (wec) {
@@ -52,6 +53,7 @@ Result<ClientReply> fetch(const std::string& method, const std::string& url, con
           return;
         }
         reply.status = res->result_int();
+        reply.location = std::string((*res)[bhttp::field::location]);
         reply.body = std::move(res->body());
       });
     });

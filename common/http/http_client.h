@@ -12,6 +12,7 @@ namespace ferry::http {
 struct ClientReply {
   unsigned status = 0;
   std::string body;
+  std::string location;  // the Location header, for redirects
 };
 
 // url: "http://host:port/path?query". Errors: connection, timeout, malformed reply.

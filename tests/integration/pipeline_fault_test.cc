@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/fake_webhdfs.h"
 #include "tests/support/mini_cluster.h"
 
 namespace ferry::testing {
@@ -319,6 +320,28 @@ TEST(PipelineFaultTest, RandomKillSchedule) {
   EXPECT_GE(kills, 3);
   std::printf("kills=%d\n", kills);
   expect_exactly_once(wait_for_delivery(cluster, 3, per_agent, 600s), 3u * per_agent);
+}
+
+// The consumer writes to HDFS through WebHDFS (a server written for the tests from the
+// Hadoop documentation) and is SIGKILLed meanwhile: every line once, in HDFS.
+TEST(PipelineFaultTest, WebHdfsSinkWithConsumerKills) {
+  TempDir hdfs;
+  FakeWebHdfs namenode(hdfs.path().string());
+  MiniCluster cluster({.brokers = 1, .agents = 2,
+                       .consumer_extra = "[webhdfs]\nnamenode = \"" + namenode.namenode() + "\"\nroot = \"/ferry\"\n",
+                       .consumer_output = "sink = \"webhdfs\"\nroll_age = \"300ms\"\ncommit_interval = \"100ms\""});
+  cluster.set_output_root(namenode.local("/ferry"));
+  cluster.start_all();
+  Writer writer(cluster, 2, 3000, 30);
+  writer.start();
+  std::this_thread::sleep_for(700ms);
+  cluster.kill9("consumer");
+  std::this_thread::sleep_for(300ms);
+  cluster.start("consumer");
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 2, 3000, 60s), 6000);
+  EXPECT_GT(namenode.count("PUT CREATE datanode"), 0);
+  EXPECT_GT(namenode.count("PUT RENAME"), 0);
 }
 
 }  // namespace

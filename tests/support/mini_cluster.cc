@@ -80,7 +80,7 @@ void MiniCluster::write_configs() {
                          "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_) + "\"\ndata_dir = \"" +
                          dir_.file("data/consumer") + "\"\noutput_root = \"" + output_ + "\"\n" +
                          options_.consumer_extra + "\n" + tls("consumer-1") +
-                         "[output]\nroll_age = \"300ms\"\ncommit_interval = \"100ms\"\n";
+                         "[output]\n" + options_.consumer_output + "\n";
   std::string brokers_list;
   for (int i = 0; i < options_.brokers; ++i) {
     std::string id = "broker-" + std::to_string(i + 1);

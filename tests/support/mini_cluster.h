@@ -18,7 +18,8 @@ struct MiniClusterOptions {
   int brokers = 1;
   int agents = 1;
   std::string category = "events";
-  std::string consumer_extra;  // TOML lines appended to the consumer config
+  std::string consumer_extra;  // TOML lines appended to the consumer config's top level
+  std::string consumer_output = "roll_age = \"300ms\"\ncommit_interval = \"100ms\"";  // its [output] table
   std::string agent_extra;     // ... to every agent config's top level (before its tables)
   std::string agent_batch = "linger = \"50ms\"";  // the agents' [batch] table
   std::map<std::string, std::string> consumer_env;  // e.g. FERRY_CRASH_POINTS
@@ -46,6 +47,8 @@ class MiniCluster {
   uint16_t broker_http_port(int broker) const { return broker_http_.at(broker - 1); }
   uint16_t broker_port(int broker) const { return broker_ports_.at(broker - 1); }
   const std::string& output_root() const { return output_; }
+  // Where delivered_lines() reads (e.g. a fake HDFS's backing directory).
+  void set_output_root(std::string root) { output_ = std::move(root); }
   std::string log(const std::string& name) const;
   const TempDir& dir() const { return dir_; }
 

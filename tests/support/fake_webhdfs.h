@@ -1,0 +1,40 @@
+#pragma once
+// A WebHDFS server for tests, written from the Hadoop WebHDFS REST documentation and
+// backed by a local directory: CREATE and APPEND with the namenode's 307 redirect to a
+// "datanode" URL (same server, marked datanode=true), RENAME answering {"boolean":false}
+// when the source is missing or the target exists, GETFILESTATUS / LISTSTATUS with
+// FileNotFoundException (404) as RemoteException JSON, MKDIRS, DELETE, and
+// FileAlreadyExistsException (403) for CREATE with overwrite=false on an existing file.
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace ferry::testing {
+
+class FakeWebHdfs {
+ public:
+  explicit FakeWebHdfs(std::string backing_dir);
+  ~FakeWebHdfs();
+
+  uint16_t port() const { return port_; }
+  std::string namenode() const { return "127.0.0.1:" + std::to_string(port_); }
+  // Local path of an HDFS path ("/ferry/x" -> backing_dir + "/ferry/x").
+  std::string local(const std::string& hdfs_path) const { return dir_ + hdfs_path; }
+  // Requests seen per "METHOD op" (e.g. "PUT CREATE", "PUT CREATE datanode").
+  int count(const std::string& key);
+
+ private:
+  void serve();
+  std::string dir_;
+  uint16_t port_ = 0;
+  int listen_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::map<std::string, int> counts_;
+};
+
+}  // namespace ferry::testing
