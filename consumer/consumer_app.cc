@@ -1,5 +1,7 @@
 #include "consumer/consumer_app.h"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 #include "common/dashboard/dashboard.h"
@@ -47,6 +49,9 @@ void ConsumerApp::start() {
   if (config_.sink == "webhdfs") {
     sink_ = std::make_unique<store::WebHdfsSink>(config_.webhdfs);
   } else {
+    std::error_code ec;
+    std::filesystem::create_directories(config_.output_root, ec);
+    if (ec) throw std::runtime_error("cannot create output_root " + config_.output_root + ": " + ec.message());
     sink_ = std::make_unique<store::PosixSink>(config_.output_root);
   }
   auto tracker = store::HourTracker::open(*db_, *sink_, clock_, config_.hours);
