@@ -1,6 +1,10 @@
 #include "agent/agent_app.h"
 
+#include <glob.h>
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -295,10 +299,38 @@ void AgentApp::release_finished_files() {
         }
       }
       if (!referenced) {
+        // The position stays in the checkpoint: after a restart, a rotated file that
+        // still matches a glob (under any name) must resume at its end, not be read
+        // again. prune_positions() drops it once the file is gone from the globs.
         s.watcher->release(file);
-        checkpoint_->forget_file(category, file);
       }
     }
+  }
+}
+
+void AgentApp::prune_positions() {
+  for (const auto& src : config_.sources) {
+    // Every file the globs match now, by device and inode (names shift in rotation).
+    std::set<std::pair<uint64_t, uint64_t>> present;
+    for (const auto& pattern : src.paths) {
+      glob_t g{};
+      if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; ++i) {
+          struct stat st {};
+          if (::stat(g.gl_pathv[i], &st) == 0) present.insert({st.st_dev, st.st_ino});
+        }
+      }
+      globfree(&g);
+    }
+    std::vector<batch::FileIdentity> gone;
+    for (const auto& p : checkpoint_->positions(src.category)) {
+      if (present.count({p.file.dev, p.file.ino})) continue;
+      bool referenced = false;
+      for (const auto& [seq, rec] : checkpoint_->unacked(src.category)) referenced |= rec.file == p.file;
+      for (const auto& t : streams_.at(src.category).watcher->files()) referenced |= t.file == p.file;
+      if (!referenced) gone.push_back(p.file);
+    }
+    for (const auto& f : gone) checkpoint_->forget_file(src.category, f);
   }
 }
 
@@ -306,6 +338,7 @@ asio::awaitable<void> AgentApp::status_loop(AgentApp* self) {
   asio::steady_timer timer(self->io_);
   while (!self->io_.stopped()) {
     self->send_status();
+    self->prune_positions();
     auto r = self->checkpoint_->flush();  // persists DELIVERED marks
     if (!r) spdlog::warn("checkpoint flush failed: {}", r.error().message());
     timer.expires_after(self->config_.status_interval);

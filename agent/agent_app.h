@@ -57,6 +57,8 @@ class AgentApp {
   void send_cut_batches();
   void on_delivered(std::vector<send::InflightBatch> batches);
   void release_finished_files();
+  // Forgets read positions of files no glob matches any more (and nothing references).
+  void prune_positions();
   void resend_unacked();
   void send_status();
   Result<send::InflightBatch> make_batch(const std::string& category, uint64_t seq,

@@ -214,6 +214,11 @@ TEST(PipelineFaultTest, RenameAndCreateRotationWhileStreaming) {
     }
   };
   writer.start();
+  // The agent is SIGKILLed while files rotate under it, and restarted.
+  std::this_thread::sleep_for(1200ms);
+  cluster.kill9("agent-1");
+  std::this_thread::sleep_for(400ms);
+  cluster.start("agent-1");
   writer.join();
   EXPECT_GT(rotations, 2);
   expect_exactly_once(wait_for_delivery(cluster, 1, 6000, 60s), 6000);
@@ -234,6 +239,9 @@ TEST(PipelineFaultTest, CopytruncateRotationWhileStreaming) {
     }
   };
   writer.start();
+  // Not yet combined with an agent SIGKILL: after a restart the agent reads the
+  // rotated copies again from their start (their bytes were sent through the original
+  // file, so the checkpoint holds no position for them), which duplicates lines.
   writer.join();
   EXPECT_GT(rotations, 2);
   expect_exactly_once(wait_for_delivery(cluster, 1, 6000, 60s), 6000);
