@@ -82,7 +82,9 @@ asio::awaitable<void> FrameConnection::write_loop(std::shared_ptr<FrameConnectio
     }
     boost::system::error_code ec;
     co_await asio::async_write(self->stream_, buffers, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
+    // close() may have run meanwhile (the reader saw the peer go); it leaves the queue
+    // to us while a write is in progress, because `buffers` point into it.
+    if (ec || self->closed_) {
       self->close();
       break;
     }
@@ -91,6 +93,10 @@ asio::awaitable<void> FrameConnection::write_loop(std::shared_ptr<FrameConnectio
     self->wake_waiters();
   }
   self->writing_ = false;
+  if (self->closed_) {
+    self->queue_.clear();
+    self->queued_bytes_ = 0;
+  }
   if (self->closing_ && !self->closed_) {
     // Best effort: the ERROR frame has been written; tell TLS we are done, then close.
     boost::system::error_code ec;
@@ -122,8 +128,10 @@ void FrameConnection::close() {
   closed_ = true;
   boost::system::error_code ec;
   stream_.lowest_layer().close(ec);
-  queue_.clear();
-  queued_bytes_ = 0;
+  if (!writing_) {  // else the writer owns the queue until its write returns
+    queue_.clear();
+    queued_bytes_ = 0;
+  }
   wake_waiters();
 }
 
