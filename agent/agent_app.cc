@@ -203,6 +203,9 @@ bool AgentApp::pump_once() {
     if (poll_due) {
       auto r = s.watcher->poll();
       if (!r) spdlog::warn("polling {} failed: {}", category, r.error().message());
+      for (const auto& copy : s.watcher->take_adopted_copies()) {
+        checkpoint_->note_position(category, {copy.file, copy.offset, copy.line_time_ms, copy.path});
+      }
     }
     // Backpressure: only read while the window (including batches cut this pass) has
     // room. Memory is the window plus one batch per stream.

@@ -152,6 +152,19 @@ size_t Checkpoint::mark_delivered_through(std::string_view name, uint64_t seq) {
   return n;
 }
 
+void Checkpoint::note_position(std::string_view name, const FilePosition& position) {
+  StreamState& s = stream(name);
+  for (auto& f : s.files) {
+    if (f.file.dev != position.file.dev || f.file.ino != position.file.ino) continue;
+    if (f.file == position.file && f.offset >= position.offset) return;
+    f = position;
+    dirty_ = true;
+    return;
+  }
+  s.files.push_back(position);
+  dirty_ = true;
+}
+
 void Checkpoint::forget_file(std::string_view name, const batch::FileIdentity& file) {
   auto it = state_.streams.find(name);
   if (it == state_.streams.end()) return;

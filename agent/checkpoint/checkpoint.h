@@ -63,6 +63,11 @@ class Checkpoint {
   size_t mark_delivered(std::string_view stream, uint64_t seq);
   size_t mark_delivered_through(std::string_view stream, uint64_t seq);
 
+  // Records that `position.file` has been sent up to `position.offset` by other means
+  // (a copytruncate copy whose bytes went out through its original). Keeps a position
+  // already at or beyond it.
+  void note_position(std::string_view stream, const FilePosition& position);
+
   // Drops a file's position (it was released: finished and all delivered).
   void forget_file(std::string_view stream, const batch::FileIdentity& file);
 

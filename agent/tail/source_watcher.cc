@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -214,6 +215,18 @@ std::optional<uint64_t> SourceWatcher::copy_source_offset(FileTailer& tailer) {
       return other.read_offset();
     }
   }
+  // A position from before a restart whose own inode no longer starts with these bytes
+  // (it was truncated while the agent was down): this file carries its content on.
+  for (const auto& r : resume_) {
+    const uint32_t rlen = fingerprint_length(r.file.fingerprint);
+    if (rlen < kMinCopyPrefix || rlen > len) continue;
+    if (r.file.dev == tailer.identity().dev && r.file.ino == tailer.identity().ino) continue;
+    ssize_t n = ::pread(tailer.fd(), prefix.data(), rlen, 0);
+    if (n == static_cast<ssize_t>(rlen) &&
+        crc32c::value(std::string_view(prefix.data(), rlen)) == fingerprint_crc(r.file.fingerprint)) {
+      return r.offset;
+    }
+  }
   return std::nullopt;
 }
 
@@ -266,6 +279,7 @@ void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino
     spdlog::info("[{}] {} is a copy of a file already read up to {}; resuming there",
                  options_.category, path, *offset);
     if (auto sought = tailer->seek(*offset, clock_.now_ms()); !sought) return;
+    adopted_copies_.push_back({tailer->identity(), *offset, clock_.now_ms(), path});
   } else {
     spdlog::info("[{}] new file {} ({})", options_.category, path, to_string(id));
   }
@@ -425,6 +439,10 @@ void SourceWatcher::release(const FileIdentity& file) {
     next_live_ = 0;
     return;
   }
+}
+
+std::vector<ResumePoint> SourceWatcher::take_adopted_copies() {
+  return std::exchange(adopted_copies_, {});
 }
 
 uint64_t SourceWatcher::backlog_bytes() const {

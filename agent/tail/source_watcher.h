@@ -13,7 +13,9 @@
 //     truncated (copytruncate): reading restarts at 0; bytes it had beyond the read
 //     offset that were never read are counted as unreadable and logged;
 //   - a new inode whose first bytes equal a tracked (or truncated) file's is a copy of
-//     it (copytruncate's rotated copy): it resumes at that file's read offset.
+//     it (copytruncate's rotated copy): it resumes at that file's read offset. After a
+//     restart the same holds for a resume point whose inode now holds other content
+//     (the original, truncated while the agent was down).
 // inotify only wakes the owner earlier: poll() is correct on its own, so the owner
 // calls it on inotify activity and on a timer (e.g. every second).
 //
@@ -109,6 +111,11 @@ class SourceWatcher {
   // globs is not read again from the start.
   void release(const FileIdentity& file);
 
+  // Copies (copytruncate) adopted since the last call, each at the offset its original
+  // had been read to. The owner records them as read positions: the copy's bytes up to
+  // there went out through the original, whose position a truncation overwrites.
+  std::vector<ResumePoint> take_adopted_copies();
+
   uint64_t unreadable_bytes() const { return unreadable_bytes_; }
   // Bytes in tracked files beyond what was handed out (as of the last poll).
   uint64_t backlog_bytes() const;
@@ -140,6 +147,7 @@ class SourceWatcher {
   // Final fingerprints of truncated contents → the read offset they had, to resume a
   // copy of them (copytruncate) where the original left off.
   std::map<uint64_t, uint64_t> truncated_;
+  std::vector<ResumePoint> adopted_copies_;
   size_t next_live_ = 0;  // round robin over live files
   uint64_t unreadable_bytes_ = 0;
   int inotify_fd_ = -1;

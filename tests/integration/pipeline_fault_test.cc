@@ -239,9 +239,14 @@ TEST(PipelineFaultTest, CopytruncateRotationWhileStreaming) {
     }
   };
   writer.start();
-  // Not yet combined with an agent SIGKILL: after a restart the agent reads the
-  // rotated copies again from their start (their bytes were sent through the original
-  // file, so the checkpoint holds no position for them), which duplicates lines.
+  // The agent is SIGKILLed twice while files are copied and truncated under it: after
+  // each restart the copies must resume where their originals had been read to.
+  for (int round = 0; round < 2; ++round) {
+    std::this_thread::sleep_for(1500ms);
+    cluster.kill9("agent-1");
+    std::this_thread::sleep_for(round == 0 ? 400ms : 1500ms);  // the second spans a rotation
+    cluster.start("agent-1");
+  }
   writer.join();
   EXPECT_GT(rotations, 2);
   expect_exactly_once(wait_for_delivery(cluster, 1, 6000, 60s), 6000);

@@ -96,6 +96,24 @@ TEST(CheckpointTest, CumulativeDelivery) {
   EXPECT_EQ(cp->unacked("cat").begin()->first, 4u);
 }
 
+TEST(CheckpointTest, NotedPositionOfACopyIsDurableAndNeverMovesBack) {
+  TempDir dir;
+  const batch::FileIdentity copy{1, 8, (uint64_t{1024} << 32) | 0x1234};
+  {
+    auto cp = open_ok(dir.file("state"));
+    cp->note_position("cat", {copy, 500, 42, "/logs/a.log.1"});
+    EXPECT_TRUE(cp->dirty());
+    ASSERT_TRUE(cp->flush());
+    cp->note_position("cat", {copy, 300, 42, "/logs/a.log.1"});
+    EXPECT_FALSE(cp->dirty());
+  }
+  auto cp = open_ok(dir.file("state"));
+  ASSERT_EQ(cp->positions("cat").size(), 1u);
+  EXPECT_EQ(cp->positions("cat")[0], (FilePosition{copy, 500, 42, "/logs/a.log.1"}));
+  // Seqs are untouched: a noted position is no batch.
+  EXPECT_EQ(cp->next_seq("cat"), 1u);
+}
+
 class CheckpointCorruptionTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -218,6 +218,9 @@ TEST_F(SourceWatcherTest, CopytruncateCopyMatchingTheGlobResumesWhereTheOriginal
   auto lines = drain(*w).lines;
   std::sort(lines.begin(), lines.end());
   EXPECT_EQ(lines, (Lines{"after", "tail-before-rotation"}));
+  auto copies = w->take_adopted_copies();
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].offset, head.size());
 }
 
 TEST_F(SourceWatcherTest, DeletedWhileOpenIsReadToItsEndThroughTheDescriptor) {
@@ -314,6 +317,40 @@ TEST_F(SourceWatcherTest, ResumesAfterRestartAtTheRecordedPosition) {
   w->add_resume_points({rp});
   ASSERT_TRUE(w->start());
   EXPECT_EQ(drain(*w).lines, (Lines{"3", "4"}));
+}
+
+// copytruncate while the agent is down: the original's recorded position (its inode
+// now holds new content) tells how far its copy was read.
+TEST_F(SourceWatcherTest, CopytruncateWhileStoppedResumesTheCopyAtTheOriginalsPosition) {
+  Writer out(path("app.log"));
+  std::string head;
+  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the first kilobyte\n";
+  out.write(head);
+  ResumePoint rp;
+  {
+    auto w = make({"app.log*"});
+    ASSERT_TRUE(w->start());
+    auto drained = drain(*w);
+    ASSERT_EQ(drained.lines.size(), 40u);
+    rp = {drained.chunks.back().file, drained.chunks.back().end_offset(), 0, path("app.log")};
+  }
+  out.write("tail-before-rotation\n");
+  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("after\n");
+  auto w = make({"app.log*"});
+  w->add_resume_points({rp});
+  ASSERT_TRUE(w->start());
+  auto lines = drain(*w).lines;
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (Lines{"after", "tail-before-rotation"}));
+  // The owner is told, so it can record the copy's position before the original's is
+  // overwritten by the original's new content.
+  auto copies = w->take_adopted_copies();
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].offset, head.size());
+  EXPECT_EQ(copies[0].path, path("app.log.1"));
+  EXPECT_TRUE(w->take_adopted_copies().empty());
 }
 
 TEST_F(SourceWatcherTest, FileRotatedAwayWhileStoppedIsReadByItsLastName) {
