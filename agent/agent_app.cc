@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/batch/payload.h"
+#include "common/net/endpoint.h"
 #include "common/net/tls_server.h"
 #include "common/tls/tls_context.h"
 #include "common/wire/messages.h"
@@ -80,6 +81,7 @@ void AgentApp::start() {
   link_ = std::make_unique<send::BrokerLink>(io_.get_executor(), *tls_, lo, window_,
                                              [this](std::vector<send::InflightBatch> b) { on_delivered(std::move(b)); });
   link_->start();
+  setup_http();
   asio::co_spawn(io_, pump_loop(this), net::log_exception);
   asio::co_spawn(io_, status_loop(this), net::log_exception);
   signals_.async_wait([this](boost::system::error_code ec, int sig) {
@@ -279,7 +281,11 @@ void AgentApp::send_cut_batches() {
     stop();
     return;
   }
+  auto& sent = metrics_.counter("ferry_agent_sent_batches_total", "Batches recorded and sent (first sends)");
+  auto& sent_events = metrics_.counter("ferry_agent_sent_events_total", "Events in first-sent batches");
   for (auto& b : cut_) {
+    sent.inc();
+    sent_events.inc(b.events);
     link_->send_batch(b);
     window_.add(std::move(b));
   }
@@ -287,7 +293,10 @@ void AgentApp::send_cut_batches() {
 }
 
 void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
-  for (const auto& b : batches) checkpoint_->mark_delivered(b.category, b.seq);
+  auto& delivered = metrics_.counter("ferry_agent_delivered_batches_total", "Batches acked DELIVERED");
+  for (const auto& b : batches) {
+    if (checkpoint_->mark_delivered(b.category, b.seq) > 0) delivered.inc();
+  }
   // Not flushed here: a lost DELIVERED mark costs a resend, which is deduplicated.
 }
 
@@ -350,8 +359,7 @@ asio::awaitable<void> AgentApp::status_loop(AgentApp* self) {
   }
 }
 
-void AgentApp::send_status() {
-  TimeMs now = clock_.now_ms();
+wire::Status AgentApp::current_status(TimeMs now) {
   auto counts = window_.counts();
   wire::Status status;
   status.host = config_.host;
@@ -380,12 +388,61 @@ void AgentApp::send_status() {
     }
     ss.watermark_ms = wm;
     status.streams.push_back(ss);
-    uint64_t sent_through = checkpoint_->next_seq(category) - 1;
-    if (sent_through > 0 && wm > 0) {
-      link_->send_side(wire::encode(wire::Watermark{config_.host, category, sent_through, wm}));
+  }
+  return status;
+}
+
+void AgentApp::send_status() {
+  const wire::Status status = current_status(clock_.now_ms());
+  for (const auto& ss : status.streams) {
+    uint64_t sent_through = checkpoint_->next_seq(ss.category) - 1;
+    if (sent_through > 0 && ss.watermark_ms > 0) {
+      link_->send_side(wire::encode(wire::Watermark{config_.host, ss.category, sent_through, ss.watermark_ms}));
     }
   }
   link_->send_side(wire::encode(status));
+}
+
+void AgentApp::setup_http() {
+  if (config_.http_listen.empty()) return;
+  auto hp = net::parse_host_port(config_.http_listen);
+  if (!hp) throw std::runtime_error("http_listen: not host:port: " + config_.http_listen);
+  http::ServerOptions options;
+  options.address = hp->host;
+  options.port = hp->port;
+  http_ = std::make_unique<http::HttpServer>(io_, options, &metrics_);
+  // Collected on the io thread, which owns everything it reads.
+  metrics_.on_collect([this] { export_metrics(); });
+  auto started = http_->start();
+  if (!started) throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " + started.error().message());
+  spdlog::info("metrics on http://{}:{}/metrics", hp->host, http_->port());
+}
+
+void AgentApp::export_metrics() {
+  const TimeMs now = clock_.now_ms();
+  const wire::Status status = current_status(now);
+  const std::vector<std::string> labels{"category"};
+  auto& unacked_events = metrics_.gauge_family("ferry_agent_unacked_events", "Events sent and not yet DELIVERED", labels);
+  auto& unacked_batches = metrics_.gauge_family("ferry_agent_unacked_batches", "Batches sent and not yet DELIVERED", labels);
+  auto& backlog = metrics_.gauge_family("ferry_agent_backlog_bytes", "Bytes of tailed files not yet read", labels);
+  auto& unreadable = metrics_.gauge_family(
+      "ferry_agent_unreadable_bytes", "Bytes deleted or truncated before they could be read, since start", labels);
+  auto& oldest = metrics_.gauge_family("ferry_agent_oldest_unacked_age_seconds",
+                                       "Age of the oldest event not yet DELIVERED (0 when none)", labels);
+  auto& watermark = metrics_.gauge_family("ferry_agent_watermark_seconds",
+                                          "Time before which every event of the stream was sent", labels);
+  auto& next_seq = metrics_.gauge_family("ferry_agent_next_seq", "Next batch sequence number of the stream", labels);
+  for (const auto& ss : status.streams) {
+    const metrics::LabelValues l{ss.category};
+    unacked_events.set(l, static_cast<double>(ss.unacked_events));
+    unacked_batches.set(l, static_cast<double>(ss.unacked_batches));
+    backlog.set(l, static_cast<double>(ss.backlog_bytes));
+    unreadable.set(l, static_cast<double>(ss.unreadable_bytes));
+    oldest.set(l, ss.oldest_unacked_ms > 0 ? static_cast<double>(now - ss.oldest_unacked_ms) / 1000.0 : 0.0);
+    watermark.set(l, static_cast<double>(ss.watermark_ms) / 1000.0);
+    next_seq.set(l, static_cast<double>(checkpoint_->next_seq(ss.category)));
+  }
+  metrics_.gauge("ferry_agent_broker_connected", "1 while a broker connection is up").set(link_->connected() ? 1 : 0);
 }
 
 }  // namespace ferry::agent

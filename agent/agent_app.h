@@ -24,7 +24,10 @@
 #include "common/base/clock.h"
 #include "common/batch/batch_builder.h"
 #include "common/compress/zstd_codec.h"
+#include "common/http/http_server.h"
+#include "common/metrics/registry.h"
 #include "common/net/asio.h"
+#include "common/wire/messages.h"
 
 namespace ferry::agent {
 
@@ -60,7 +63,12 @@ class AgentApp {
   // Forgets read positions of files no glob matches any more (and nothing references).
   void prune_positions();
   void resend_unacked();
+  // Per stream: unacked counts, backlog, unreadable bytes and watermark, as of `now`.
+  wire::Status current_status(TimeMs now);
   void send_status();
+  // /metrics and /healthz on config_.http_listen, if set.
+  void setup_http();
+  void export_metrics();
   Result<send::InflightBatch> make_batch(const std::string& category, uint64_t seq,
                                          const batch::BuiltBatch& built, const batch::FileIdentity& file);
 
@@ -74,6 +82,8 @@ class AgentApp {
   send::InflightWindow window_;
   std::unique_ptr<send::BrokerLink> link_;
   compress::ZstdCompressor zstd_;
+  metrics::Registry metrics_;
+  std::unique_ptr<http::HttpServer> http_;
   std::vector<send::InflightBatch> cut_;  // recorded, awaiting the checkpoint flush
   bool stopping_ = false;
   bool reading_stopped_ = false;

@@ -40,6 +40,11 @@ AgentConfig load_agent_config(const std::string& path) {
   }
   if (c.sources.empty()) throw r.error("source", "at least one [[source]] is needed");
 
+  c.http_listen = r.str("http_listen", "");
+  if (!c.http_listen.empty() && !net::parse_host_port(c.http_listen)) {
+    throw r.error("http_listen", "'" + c.http_listen + "' is not host:port");
+  }
+
   auto tls = config::read_tls_section(r);
   c.tls_cert = tls.cert;
   c.tls_key = tls.key;

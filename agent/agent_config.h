@@ -24,6 +24,7 @@ struct AgentConfig {
   std::string tls_cert, tls_key, tls_ca;
   std::string log_level = "info";
   std::string log_file;
+  std::string http_listen;  // host:port for /metrics and /healthz; empty: no HTTP
 
   uint64_t batch_max_bytes = 1u << 20;             // raw bytes per batch
   std::chrono::milliseconds linger{200};           // a partial batch is sent after this

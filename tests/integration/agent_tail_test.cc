@@ -125,5 +125,60 @@ TEST(AgentTailTest, FullWindowStopsReadingAndResumes) {
   EXPECT_EQ(count_containing(lines, "id=w"), 40'001u);
 }
 
+// The value of `series` (e.g. name{labels}) in Prometheus text, or -1 if absent.
+double metric_value(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+// Bytes truncated away before the agent could read them are not lost silently: the
+// agent's /metrics counts them per category (and its log names the file), and what it
+// did read plus what it counts as unreadable adds up to everything that was written.
+TEST(AgentTailTest, BytesTruncatedBeforeTheyWereReadAreCountedInMetrics) {
+  const uint16_t http_port = free_port();
+  MiniCluster cluster({.brokers = 1, .agents = 1,
+                       .agent_extra = "http_listen = \"127.0.0.1:" + std::to_string(http_port) +
+                                      "\"\n[window]\nbatches = 1\nbytes = \"1MiB\"",
+                       .agent_batch = "linger = \"50ms\"\nmax_bytes = \"64KiB\""});
+  cluster.start_all();
+  const std::string path = cluster.input_file(1);
+  append(path, syslog_line("h1", "id=u-start"));
+  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=u-start") == 1; }, 30s));
+  const std::string series = "ferry_agent_unreadable_bytes{category=\"events\"}";
+  EXPECT_EQ(metric_value(http_get(http_port, "/metrics").body, series), 0);
+
+  // No broker: one batch in flight, the rest stays unread in the file.
+  cluster.kill9("broker-1");
+  std::string bulk;
+  for (int i = 0; i < 20'000; ++i) bulk += syslog_line("h1", "id=u" + std::to_string(i) + " " + std::string(100, 'z'));
+  append(path, bulk);
+  ASSERT_TRUE(wait_until([&] {
+    return metric_value(http_get(http_port, "/metrics").body, "ferry_agent_backlog_bytes{category=\"events\"}") > 0;
+  }, 20s)) << "the agent never saw the unread bytes";
+  std::filesystem::resize_file(path, 0);
+  append(path, syslog_line("h1", "id=u-after"));
+  double unreadable = -1;
+  ASSERT_TRUE(wait_until([&] {
+    unreadable = metric_value(http_get(http_port, "/metrics").body, series);
+    return unreadable > 0;
+  }, 20s)) << "truncated bytes were not counted";
+  cluster.start("broker-1");
+  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=u-after") == 1; }, 60s));
+
+  size_t delivered_bytes = 0;
+  for (const auto& l : cluster.delivered_lines()) {
+    if (l.find("id=u") != std::string::npos && l.find("id=u-") == std::string::npos) delivered_bytes += l.size() + 1;
+  }
+  EXPECT_LT(delivered_bytes, bulk.size());
+  // A line cut by the truncation is delivered as far as it was read, plus a newline.
+  const size_t accounted = delivered_bytes + static_cast<size_t>(unreadable);
+  EXPECT_TRUE(accounted == bulk.size() || accounted == bulk.size() + 1)
+      << "delivered " << delivered_bytes << " + unreadable " << unreadable << " != written " << bulk.size();
+  std::ifstream log(cluster.log("agent-1"));
+  std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log_text.find(path + " was truncated at read offset"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ferry::testing

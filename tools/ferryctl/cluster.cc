@@ -157,7 +157,7 @@ std::string cluster_up(const ClusterOptions& o) {
     }
     for (int h = 1; h <= o.hosts_per_dc; ++h) {
       std::string host = dc + "-h" + std::to_string(h);
-      agents.push_back({"agent-" + host, "agent", dc, host, 0, 0});
+      agents.push_back({"agent-" + host, "agent", dc, host, 0, free_port()});
     }
   }
   std::vector<std::string> ids;
@@ -219,7 +219,7 @@ std::string cluster_up(const ClusterOptions& o) {
     }
     add(a,
         "host = \"" + a.id + "\"\ndc = \"" + a.dc + "\"\nbrokers = " + quoted_list(dc_brokers) + "\nstate_dir = \"" +
-            dir + "/data/" + a.name + "\"\n" + sources + tls_section(certs, a.id),
+            dir + "/data/" + a.name + "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(a.http) + "\"\n" + sources + tls_section(certs, a.id),
         "ferry-agent", {{"host", a.id}, {"input_dir", input}, {"globs", globs}});
   }
   if (o.events > 0) {

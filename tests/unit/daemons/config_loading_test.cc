@@ -75,6 +75,20 @@ TEST(ConfigLoadingTest, AgentSourcesAreValidated) {
   EXPECT_EQ(e.key, "batch.linger");
 }
 
+TEST(ConfigLoadingTest, AgentHttpListenIsOptionalAndChecked) {
+  testing::TempDir dir;
+  std::string head = "host = \"h1\"\ndc = \"dc1\"\nstate_dir = \"/tmp/s\"\nbrokers = [\"127.0.0.1:1\"]\n";
+  std::string source = "[[source]]\ncategory = \"c\"\npaths = [\"/x\"]\n";
+  testing::write_file(dir.file("a.toml"), head + source + kTls);
+  EXPECT_EQ(agent::load_agent_config(dir.file("a.toml")).http_listen, "");
+  testing::write_file(dir.file("a2.toml"), head + "http_listen = \"127.0.0.1:9109\"\n" + source + kTls);
+  EXPECT_EQ(agent::load_agent_config(dir.file("a2.toml")).http_listen, "127.0.0.1:9109");
+  testing::write_file(dir.file("a3.toml"), head + "http_listen = \"9109\"\n" + source + kTls);
+  auto e = error_of([&] { (void)agent::load_agent_config(dir.file("a3.toml")); });
+  EXPECT_EQ(e.key, "http_listen");
+  EXPECT_NE(e.reason.find("host:port"), std::string::npos);
+}
+
 TEST(ConfigLoadingTest, ConsumerOutputFormatIsChecked) {
   testing::TempDir dir;
   testing::write_file(dir.file("c.toml"), std::string("node_id = \"c1\"\ndata_dir = \"/d\"\noutput_root = \"/o\"\n") + kTls +
