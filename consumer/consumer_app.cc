@@ -15,6 +15,9 @@ namespace ferry::consumer {
 namespace {
 
 constexpr TimeMs kEvaluateEveryMs = 1000;
+// Folding committed ids into per-stream floors is cheap; often enough that the index
+// stays small, rarely enough that range tombstones stay few.
+constexpr TimeMs kCompactIndexEveryMs = 10'000;
 
 void send_committed(net::FrameConnection& conn, std::vector<store::BatchId> ids) {
   wire::Ack ack;
@@ -193,6 +196,11 @@ void ConsumerApp::commit_on_worker() {
       for (const auto& h : done.value()) {
         spdlog::info("hour complete: {} {}", h.category, store::format_hour_iso(h.hour));
       }
+    }
+    if (now - last_compact_ms_ >= kCompactIndexEveryMs) {
+      last_compact_ms_ = now;
+      auto raised = store_->compact_committed_index();
+      if (!raised) spdlog::error("compacting the committed-batch index failed: {}", raised.error().message());
     }
     auto snapshot = tracker_->snapshot(now);
     std::lock_guard lock(hours_mu_);

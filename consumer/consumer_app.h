@@ -90,6 +90,7 @@ class ConsumerApp {
   mutable std::mutex hours_mu_;
   nlohmann::json hours_json_ = nlohmann::json::object();
   TimeMs last_evaluate_ms_ = 0;
+  TimeMs last_compact_ms_ = 0;
   bool store_failed_ = false;
   bool stopping_ = false;
   bool commit_running_ = false;

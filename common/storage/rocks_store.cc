@@ -49,6 +49,12 @@ RocksStore::Batch::~Batch() = default;
 RocksStore::Batch::Batch(Batch&&) noexcept = default;
 RocksStore::Batch& RocksStore::Batch::operator=(Batch&&) noexcept = default;
 
+void RocksStore::Batch::del_range(int cf, std::string_view begin, std::string_view end) {
+  batch_->DeleteRange(store_->handles_[cf], rocksdb::Slice(begin.data(), begin.size()),
+                      rocksdb::Slice(end.data(), end.size()))
+      .PermitUncheckedError();
+}
+
 void RocksStore::Batch::put(int cf, std::string_view key, std::string_view value) {
   batch_->Put(store_->handles_[cf], rocksdb::Slice(key.data(), key.size()),
               rocksdb::Slice(value.data(), value.size()))

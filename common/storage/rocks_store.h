@@ -44,6 +44,8 @@ class RocksStore {
     Batch& operator=(Batch&&) noexcept;
     void put(int cf, std::string_view key, std::string_view value);
     void del(int cf, std::string_view key);
+    // Deletes every key in [begin, end).
+    void del_range(int cf, std::string_view begin, std::string_view end);
     size_t count() const;
     rocksdb::WriteBatch& raw() { return *batch_; }
 

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "common/storage/key_codec.h"
+#include "consumer/store/errc.h"
 
 namespace ferry::consumer::store {
 
@@ -16,6 +17,16 @@ std::string batch_id_key(const BatchId& id) {
   storage::put_be64(k, id.replay_id);
   storage::put_be64(k, id.seq);
   return k;
+}
+
+Result<BatchId> parse_batch_id_key(std::string_view key) {
+  BatchId id;
+  id.host = std::string(storage::take_name(key));
+  id.category = std::string(storage::take_name(key));
+  if (id.host.empty() || id.category.empty() || key.size() != 16) return std::error_code(Errc::kBadRecord);
+  id.replay_id = storage::get_be64(key.substr(0, 8));
+  id.seq = storage::get_be64(key.substr(8));
+  return id;
 }
 
 std::vector<CommittedRange> coalesce(std::vector<BatchId> ids) {

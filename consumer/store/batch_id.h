@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base/result.h"
 #include "common/batch/batch_header.h"
 #include "common/wire/messages.h"
 
@@ -25,6 +26,8 @@ BatchId batch_id_of(const batch::BatchHeader& h);
 
 // Order-preserving RocksDB key: name(host) name(category) be64(replay_id) be64(seq).
 std::string batch_id_key(const BatchId& id);
+// The inverse; Errc::kBadRecord for anything batch_id_key cannot have written.
+Result<BatchId> parse_batch_id_key(std::string_view key);
 
 // Committed ids folded into inclusive seq runs per (stream, replay id), for COMMITTED.
 struct CommittedRange {

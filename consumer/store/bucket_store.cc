@@ -161,7 +161,7 @@ Result<AddOutcome> BucketStore::add(const wire::BatchFrame& frame) {
   }
   BatchId id = batch_id_of(h);
   if (pending_.count(id) != 0) return AddOutcome::kDuplicatePending;
-  auto committed = manifest_->committed_in(id);
+  auto committed = manifest_->is_committed(id);
   if (!committed) return fail(committed.error());
   if (committed.value()) return AddOutcome::kAlreadyCommitted;
 
@@ -249,6 +249,20 @@ Result<std::vector<BatchId>> BucketStore::commit_all() {
   for (auto& [key, w] : open_) full_.push_back(std::move(w));
   open_.clear();
   return commit_due(clock_.now_ms());
+}
+
+Result<size_t> BucketStore::compact_committed_index() {
+  if (failed_) return std::error_code(Errc::kFailed);
+  if (tracker_ == nullptr) return size_t{0};
+  size_t raised = 0;
+  for (const auto& [key, s] : tracker_->streams()) {
+    BatchId floor{key.second, key.first, s.contiguous_seq, 0};
+    if (s.contiguous_seq <= manifest_->floor(floor)) continue;
+    auto r = manifest_->raise_floor(floor);
+    if (!r) return fail(r.error());
+    ++raised;
+  }
+  return raised;
 }
 
 }  // namespace ferry::consumer::store

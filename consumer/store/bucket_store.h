@@ -63,6 +63,12 @@ struct RecoveryReport {
 
 class BucketStore {
  public:
+  // Compacts the committed-batch index: for every live stream whose seqs 1..N the
+  // hour tracker knows to be committed, N becomes the stream's floor and its index
+  // entries up to N go. Returns how many floors were raised. Cheap to call often.
+  Result<size_t> compact_committed_index();
+  const CommitManifest& manifest() const { return *manifest_; }
+
   // Column families the RocksStore must be opened with (plus HourTracker's).
   static std::vector<std::string> column_families();
 

@@ -10,6 +10,18 @@ namespace {
 
 constexpr std::string_view kNextKey = "n";
 
+// In manifest_files, so the committed CF holds batch ids only.
+std::string floor_key(const BatchId& stream) {
+  BatchId s = stream;
+  s.seq = 0;
+  return "f" + batch_id_key(s);
+}
+
+BatchId stream_of(BatchId id) {
+  id.seq = 0;
+  return id;
+}
+
 std::string record_key(char prefix, uint64_t number) {
   std::string k(1, prefix);
   storage::put_be64(k, number);
@@ -26,6 +38,17 @@ Result<std::unique_ptr<CommitManifest>> CommitManifest::open(storage::RocksStore
   if (m->files_cf_ < 0 || m->committed_cf_ < 0) return std::error_code(Errc::kBadRecord);
   BOOST_OUTCOME_TRY(next, db.get(m->files_cf_, kNextKey));
   if (next) m->next_number_ = std::max<uint64_t>(1, storage::get_be64(*next));
+  std::error_code bad;
+  BOOST_OUTCOME_TRY(m->db_.scan(m->files_cf_, "f", [&](std::string_view k, std::string_view v) {
+    auto id = parse_batch_id_key(k.substr(1));
+    if (!id || v.size() != 8) {
+      bad = Errc::kBadRecord;
+      return false;
+    }
+    m->floors_[stream_of(id.value())] = storage::get_be64(v);
+    return true;
+  }));
+  if (bad) return bad;
   return m;
 }
 
@@ -52,6 +75,34 @@ void CommitManifest::stage_committed(const FileRecord& rec, storage::RocksStore:
   std::string value;
   storage::put_be64(value, rec.number);
   for (const auto& b : rec.batches) wb.put(committed_cf_, batch_id_key(rec.id_of(b)), value);
+}
+
+Result<bool> CommitManifest::is_committed(const BatchId& id) const {
+  if (id.seq <= floor(id)) return true;
+  BOOST_OUTCOME_TRY(in, committed_in(id));
+  return in.has_value();
+}
+
+uint64_t CommitManifest::floor(const BatchId& stream) const {
+  auto it = floors_.find(stream_of(stream));
+  return it == floors_.end() ? 0 : it->second;
+}
+
+Result<void> CommitManifest::raise_floor(const BatchId& stream_and_floor) {
+  const BatchId stream = stream_of(stream_and_floor);
+  const uint64_t old_floor = floor(stream);
+  if (stream_and_floor.seq <= old_floor) return success();
+  BatchId end = stream;
+  end.seq = stream_and_floor.seq + 1;
+  auto wb = db_.new_batch();
+  std::string value;
+  storage::put_be64(value, stream_and_floor.seq);
+  wb.put(files_cf_, floor_key(stream), value);
+  wb.del_range(committed_cf_, batch_id_key(stream), batch_id_key(end));
+  // Unsynced: lost in a crash, the old floor and the entries are still there together.
+  BOOST_OUTCOME_TRY(db_.write(wb, false));
+  floors_[stream] = stream_and_floor.seq;
+  return success();
 }
 
 Result<std::optional<uint64_t>> CommitManifest::committed_in(const BatchId& id) const {

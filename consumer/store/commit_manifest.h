@@ -3,11 +3,19 @@
 //   manifest_files:      "n" -> next file number; "p"+be64(n) -> record of an open or
 //                        prepared file; "c"+be64(n) -> record of a committed file
 //   manifest_committed:  batch_id_key(id) -> be64(number of the file holding it)
+//                        "f"+batch_id_key(stream, seq 0) -> be64(floor): every seq <= floor
+//                        of that stream is committed (the floor key sorts before the
+//                        stream's ids, whose first byte is a name length, never 'f'... see
+//                        floor_key())
 // A committed record and the index entries of its batches are written in one synced
 // RocksDB write, so "id is in the index" is exactly "id is in a committed file".
+// Compaction: once every seq 1..F of a stream is committed, raise_floor(F) replaces its
+// entries <= F by the floor, in one write, so the index stays as small as the streams'
+// gaps instead of growing with every batch ever committed.
 // Used by one thread (the BucketStore's owner).
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -37,8 +45,15 @@ class CommitManifest {
   // entries of its batches. The caller writes wb with sync.
   void stage_committed(const FileRecord& rec, storage::RocksStore::Batch& wb) const;
 
-  // Number of the committed file holding `id`, if any.
+  // Whether `id` is committed: at or below its stream's floor, or in the index.
+  Result<bool> is_committed(const BatchId& id) const;
+  // Number of the committed file holding `id`, if the index still has it.
   Result<std::optional<uint64_t>> committed_in(const BatchId& id) const;
+  // Every seq 1..floor of (host, category, replay_id) is committed: drops their index
+  // entries and keeps the floor instead. No-op unless it raises the floor.
+  Result<void> raise_floor(const BatchId& stream_and_floor);
+  uint64_t floor(const BatchId& stream) const;
+  size_t floors() const { return floors_.size(); }
   // Open and prepared records, by number.
   Result<std::vector<FileRecord>> unfinished() const;
   Result<std::optional<FileRecord>> committed_record(uint64_t number) const;
@@ -51,6 +66,7 @@ class CommitManifest {
   int files_cf_;
   int committed_cf_;
   uint64_t next_number_ = 1;
+  std::map<BatchId, uint64_t> floors_;  // key: the stream, seq 0
 };
 
 }  // namespace ferry::consumer::store

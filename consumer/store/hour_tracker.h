@@ -106,6 +106,8 @@ class HourTracker {
 
   std::vector<std::string> expected_hosts(std::string_view category, TimeMs now) const;
   const StreamState* stream(std::string_view host, std::string_view category) const;
+  // Every stream, by (category, host).
+  const std::map<std::pair<std::string, std::string>, StreamState>& streams() const { return streams_; }
   const HourRecord* hour_record(std::string_view category, TimeMs hour) const;
 
  private:

@@ -232,7 +232,8 @@ std::string cluster_up(const ClusterOptions& o) {
                               {"log", dir + "/logs/gen.log"},
                               {"argv", {bin + "/ferryctl", "gen", "--dir", dir + "/input", "--host-names", host_list,
                                         "--categories", cat_list, "--events", std::to_string(o.events), "--rate",
-                                        std::to_string(o.rate)}}});
+                                        std::to_string(o.rate), "--rotate-bytes", std::to_string(o.rotate_bytes),
+                                        "--rotate-style", o.rotate_style}}});
   }
   // Start in dependency order: consumers, brokers, agents, then traffic.
   for (auto& p : j["processes"]) {

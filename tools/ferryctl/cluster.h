@@ -22,6 +22,8 @@ struct ClusterOptions {
   std::vector<std::string> categories{"song_completion", "playback"};
   double rate = 200;     // generated lines per second, all hosts together
   uint64_t events = 0;   // per host and category; 0 = no generator
+  uint64_t rotate_bytes = 0;            // the generator rotates files past this size
+  std::string rotate_style = "rename";  // ... this way (ferryctl gen --rotate-style)
   std::string bin_dir;   // where ferry-* live; default: next to ferryctl
 };
 

@@ -33,6 +33,10 @@ void add_cluster_command(CLI::App& app) {
   up->add_option("--categories", opts->categories, "Categories")->delimiter(',')->capture_default_str();
   up->add_option("--rate", opts->rate, "Generated lines per second, all hosts")->capture_default_str();
   up->add_option("--events", opts->events, "Lines per host and category (0: no generator)")->capture_default_str();
+  up->add_option("--rotate-bytes", opts->rotate_bytes, "The generator rotates files past this size (0: never)");
+  up->add_option("--rotate-style", opts->rotate_style, "rename (+create), copytruncate, or mixed")
+      ->check(CLI::IsMember({"rename", "copytruncate", "mixed"}))
+      ->capture_default_str();
   up->add_option("--bin-dir", opts->bin_dir, "Directory of ferry-agent, ferry-broker, ferry-consumer");
   up->callback([opts] {
     try {

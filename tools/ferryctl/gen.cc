@@ -24,15 +24,30 @@ struct Stream {
   std::ofstream out;
   uint64_t size = 0;
   uint64_t rotations = 0;
+  std::time_t hour = 0;  // of the last line written
 };
 
-std::string timestamp() {
-  std::time_t t = std::time(nullptr);
+std::string utc(std::time_t t, const char* format) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%b %e %H:%M:%S", &tm);
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
+}
+
+// Moves the live file aside as `rotated` and leaves an empty live file to append to.
+void rotate(Stream& s, const std::string& rotated, bool copytruncate) {
+  s.out.close();
+  std::error_code ec;
+  if (copytruncate) {
+    fs::copy_file(s.path, rotated, ec);
+    fs::resize_file(s.path, 0, ec);
+  } else {
+    fs::rename(s.path, rotated, ec);
+  }
+  s.out.open(s.path, std::ios::app | std::ios::binary);
+  s.size = 0;
+  ++s.rotations;
 }
 
 void save_state(const std::string& dir, const std::vector<Stream>& streams) {
@@ -74,6 +89,10 @@ GenResult run_gen(const GenOptions& o, const std::atomic<bool>& stop) {
   }
   std::mt19937_64 rng(std::random_device{}());
   static const char* kClients[] = {"ios", "android", "web", "desktop"};
+  // "mixed" alternates per file: rename, copytruncate, rename, ...
+  auto copytruncate_next = [&o](const Stream& s) {
+    return o.rotate_style == "copytruncate" || (o.rotate_style == "mixed" && s.rotations % 2 == 1);
+  };
   GenResult result;
   auto start = std::chrono::steady_clock::now();
   auto last_save = start;
@@ -84,9 +103,15 @@ GenResult run_gen(const GenOptions& o, const std::atomic<bool>& stop) {
     for (auto& s : streams) {
       if (o.events != 0 && s.written >= o.events) continue;
       any = true;
+      const std::time_t now = std::time(nullptr);
+      if (o.rotate_hourly && s.hour != 0 && now / 3600 != s.hour) {
+        rotate(s, s.path + "." + utc(s.hour * 3600, "%Y%m%d%H"), copytruncate_next(s));
+        ++result.rotations;
+      }
+      s.hour = now / 3600;
       char head[256];
       std::snprintf(head, sizeof head, "<134>%s %s app[%u]: id=%s:%s:%llu event=%s user=%08llx client=%s ms=%llu ",
-                    timestamp().c_str(), s.host.c_str(), 1000 + static_cast<unsigned>(rng() % 30000), s.host.c_str(),
+                    utc(now, "%b %e %H:%M:%S").c_str(), s.host.c_str(), 1000 + static_cast<unsigned>(rng() % 30000), s.host.c_str(),
                     s.category.c_str(), static_cast<unsigned long long>(s.next), s.category.c_str(),
                     static_cast<unsigned long long>(rng() & 0xffffffff), kClients[rng() % 4],
                     static_cast<unsigned long long>(rng() % 400000));
@@ -98,11 +123,7 @@ GenResult run_gen(const GenOptions& o, const std::atomic<bool>& stop) {
       ++s.written;
       ++result.lines;
       if (o.rotate_bytes != 0 && s.size >= o.rotate_bytes) {
-        s.out.close();
-        std::error_code ec;
-        fs::rename(s.path, s.path + "." + std::to_string(++s.rotations), ec);
-        s.out.open(s.path, std::ios::app | std::ios::binary);
-        s.size = 0;
+        rotate(s, s.path + "." + std::to_string(s.rotations + 1), copytruncate_next(s));
         ++result.rotations;
       }
       if (o.rate > 0) {

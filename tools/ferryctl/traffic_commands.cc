@@ -27,7 +27,11 @@ void add_gen_command(CLI::App& app) {
   gen->add_option("--categories", o->categories, "Categories")->delimiter(',')->required();
   gen->add_option("--events", o->events, "Lines per host and category (0: until SIGTERM)")->capture_default_str();
   gen->add_option("--rate", o->rate, "Lines per second over all files (0: unthrottled)")->capture_default_str();
-  gen->add_option("--rotate-bytes", o->rotate_bytes, "Rename+create rotation past this size (0: never)");
+  gen->add_option("--rotate-bytes", o->rotate_bytes, "Rotate a file past this size (0: never)");
+  gen->add_flag("--rotate-hourly", o->rotate_hourly, "Rotate files when the hour changes (to .YYYYMMDDHH)");
+  gen->add_option("--rotate-style", o->rotate_style, "rename (+create), copytruncate, or mixed (alternating)")
+      ->check(CLI::IsMember({"rename", "copytruncate", "mixed"}))
+      ->capture_default_str();
   gen->add_option("--line-bytes", o->line_bytes, "Approximate line size")->capture_default_str();
   gen->callback([o, hosts] {
     for (int i = 1; i <= *hosts; ++i) o->hosts.push_back("h" + std::to_string(i));

@@ -244,5 +244,58 @@ TEST(BucketStoreRecoveryTest, EveryIntermediateStateEndsExactlyOnce) {
   EXPECT_EQ(h.store->recovery().rolled_forward + h.store->recovery().discarded_open, 0u);
 }
 
+size_t index_entries(Harness& h) {
+  size_t n = 0;
+  EXPECT_TRUE(h.db->scan(h.db->cf(CommitManifest::kCommittedCf), "", [&](std::string_view, std::string_view) {
+    ++n;
+    return true;
+  }));
+  return n;
+}
+
+// The committed index does not grow with every batch ever committed: seqs below a
+// stream's contiguous committed prefix fold into a floor, and duplicates of them are
+// still recognised, across a restart too.
+TEST(BucketStoreTest, CommittedIndexFoldsIntoPerStreamFloors) {
+  Harness h;
+  h.open();
+  for (uint64_t seq : {1, 2, 3, 4, 6}) ASSERT_TRUE(h.store->add(make_batch("h1", "cat", seq, kT)));
+  ASSERT_TRUE(h.store->add(make_batch("h2", "cat", 1, kT)));
+  ASSERT_TRUE(h.store->add(make_batch("h1", "cat", 1, kT, 3, /*replay_id=*/7)));
+  ASSERT_TRUE(h.store->commit_all());
+  EXPECT_EQ(index_entries(h), 7u);
+
+  auto raised = h.store->compact_committed_index();
+  ASSERT_TRUE(raised) << raised.error().message();
+  EXPECT_EQ(raised.value(), 2u);  // h1/cat to 4, h2/cat to 1; replays keep their entries
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}), 4u);
+  EXPECT_EQ(index_entries(h), 2u);  // h1 seq 6 (beyond the gap) and the replay
+  EXPECT_EQ(h.store->compact_committed_index().value(), 0u);  // nothing new
+
+  h.reopen();
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}), 4u);
+  for (uint64_t seq : {1, 4, 6}) EXPECT_EQ(h.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAlreadyCommitted) << seq;
+  EXPECT_EQ(h.store->add(make_batch("h2", "cat", 1, kT)).value(), AddOutcome::kAlreadyCommitted);
+  EXPECT_EQ(h.store->add(make_batch("h1", "cat", 1, kT, 3, 7)).value(), AddOutcome::kAlreadyCommitted);
+  EXPECT_EQ(h.store->add(make_batch("h1", "cat", 5, kT)).value(), AddOutcome::kAccepted);
+  EXPECT_EQ(h.store->add(make_batch("h1", "cat", 1, kT, 3, 8)).value(), AddOutcome::kAccepted);  // another replay
+  ASSERT_TRUE(h.store->commit_all());
+  ASSERT_TRUE(h.store->compact_committed_index());
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}), 6u);
+  EXPECT_EQ(index_entries(h), 2u);  // the two replays
+  // Every line once in the output.
+  for (const auto& [line, count] : output_lines(h.root())) EXPECT_EQ(count, 1) << line;
+}
+
+TEST(BatchIdTest, KeyRoundTripsAndRejectsGarbage) {
+  BatchId id{"host-1", "song_completion", 42, 7};
+  auto back = parse_batch_id_key(batch_id_key(id));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back.value(), id);
+  EXPECT_FALSE(parse_batch_id_key(""));
+  EXPECT_FALSE(parse_batch_id_key(batch_id_key(id).substr(0, 10)));
+  EXPECT_FALSE(parse_batch_id_key(batch_id_key(id) + "x"));
+}
+
 }  // namespace
 }  // namespace ferry::consumer::store::test

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# One end-to-end fault scenario through the operator tools: `ferryctl cluster up`
+# (2 DCs x 2 brokers, 4 agents, 1 consumer, 2 categories) with the generator at a
+# steady rate, faults through `ferryctl cluster kill/start` (SIGKILL), then
+# `ferryctl verify` must report every generated line delivered once.
+#
+# Usage: e2e_scenario.sh BIN_DIR SCENARIO
+#   nofault        no fault
+#   agent          SIGKILL two agents mid-stream, restart them
+#   broker         SIGKILL a broker per DC (agents fail over), restart them later
+#   consumer       SIGKILL the consumer three times, restart it
+#   rotation       every file rotates (rename+create and copytruncate in turn) while
+#                  streaming, and an agent is SIGKILLed meanwhile
+#   consumer-away  the consumer is down for a while (backlog builds in the brokers),
+#                  then returns
+#   random         a random kill schedule over every process (FERRY_FAULT_SEED)
+# Volume: FERRY_E2E_EVENTS lines per host and category (default 25000, so 200,000 in
+# all) at FERRY_E2E_RATE lines/s (default 8000).
+set -euo pipefail
+bin=$1
+scenario=$2
+events=${FERRY_E2E_EVENTS:-25000}
+rate=${FERRY_E2E_RATE:-8000}
+total=$((events * 8))
+ctl="$bin/ferryctl"
+dir=$(mktemp -d "/tmp/ferry-e2e-$scenario-XXXXXX")
+cleanup() { "$ctl" cluster down --dir "$dir" >/dev/null 2>&1 || true; [[ -n "${FERRY_KEEP_TEST_DIRS:-}" ]] || rm -rf "$dir"; }
+trap cleanup EXIT
+
+say() { echo "[$(date -u +%T)] $*"; }
+kill9() { say "SIGKILL $1"; "$ctl" cluster kill "$1" --dir "$dir" >/dev/null; kills=$((kills + 1)); }
+start() { say "start $1"; "$ctl" cluster start "$1" --dir "$dir" >/dev/null; }
+generating() { ! grep -q "^generated" "$dir/logs/gen.log" 2>/dev/null; }
+# Batches stored in the brokers and not yet committed by the consumer, all brokers.
+broker_backlog() {
+  python3 - "$dir/cluster.json" <<'EOF'
+import json, sys, urllib.request
+total = 0
+for p in json.load(open(sys.argv[1]))["processes"]:
+    if p["role"] == "broker":
+        with urllib.request.urlopen(f"http://127.0.0.1:{p['http_port']}/api/summary", timeout=5) as r:
+            total += json.load(r)["pending_batches"]
+print(total)
+EOF
+}
+
+rotation=()
+[[ $scenario == rotation ]] && rotation=(--rotate-bytes 1000000 --rotate-style mixed)
+kills=0
+began=$(date +%s)
+say "scenario $scenario: $total lines at $rate lines/s"
+"$ctl" cluster up --dir "$dir" --dcs 2 --brokers-per-dc 2 --hosts-per-dc 2 --consumers 1 \
+  --categories song_completion,playback --events "$events" --rate "$rate" "${rotation[@]}"
+
+case $scenario in
+  nofault) ;;
+  agent)
+    sleep 4; kill9 agent-dc1-h1; sleep 2; start agent-dc1-h1
+    sleep 4; kill9 agent-dc2-h2; sleep 1; start agent-dc2-h2 ;;
+  broker)
+    sleep 4; kill9 broker-dc1-1; sleep 6; start broker-dc1-1
+    sleep 2; kill9 broker-dc2-2; sleep 4; start broker-dc2-2 ;;
+  consumer)
+    for _ in 1 2 3; do sleep 4; kill9 consumer-1; sleep 2; start consumer-1; done ;;
+  rotation)
+    sleep 6; kill9 agent-dc1-h2; sleep 2; start agent-dc1-h2 ;;
+  consumer-away)
+    sleep 2; kill9 consumer-1; sleep 15
+    backlog=$(broker_backlog)
+    say "brokers hold $backlog batches awaiting the consumer"
+    if (( backlog == 0 )); then echo "FAIL: no backlog built up in the brokers"; exit 1; fi
+    start consumer-1 ;;
+  random)
+    seed=${FERRY_FAULT_SEED:-$((RANDOM * 32768 + RANDOM))}
+    say "FERRY_FAULT_SEED=$seed"
+    RANDOM=$seed
+    victims=(consumer-1 broker-dc1-1 broker-dc1-2 broker-dc2-1 broker-dc2-2
+             agent-dc1-h1 agent-dc1-h2 agent-dc2-h1 agent-dc2-h2)
+    while generating; do
+      sleep "$((1 + RANDOM % 3)).$((RANDOM % 10))"
+      victim=${victims[$((RANDOM % ${#victims[@]}))]}
+      kill9 "$victim"; sleep "0.$((RANDOM % 10))"; start "$victim"
+    done ;;
+  *) echo "unknown scenario $scenario"; exit 2 ;;
+esac
+
+# Bounded waits: the generator, then delivery.
+limit=$((began + total / rate + 120))
+while generating; do
+  if (( $(date +%s) > limit )); then echo "FAIL: the generator did not finish"; exit 1; fi
+  sleep 1
+done
+limit=$(($(date +%s) + 150))
+until "$ctl" verify --input "$dir/input" --output "$dir/output" > "$dir/verify.txt" 2>&1; do
+  if (( $(date +%s) > limit )); then break; fi
+  sleep 2
+done
+say "kills=$kills elapsed=$(($(date +%s) - began))s; verify says:"
+cat "$dir/verify.txt"
+tail -1 "$dir/verify.txt" | grep -qx "delivered=$total lost=0 duplicated=0"
