@@ -123,6 +123,11 @@ void MiniCluster::start(const std::string& name, std::map<std::string, std::stri
                                            log(name), std::move(env));
 }
 
+pid_t MiniCluster::pid(const std::string& name) const {
+  auto it = procs_.find(name);
+  return it == procs_.end() ? -1 : it->second->pid();
+}
+
 void MiniCluster::kill9(const std::string& name) {
   auto it = procs_.find(name);
   if (it == procs_.end()) return;

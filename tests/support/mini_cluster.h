@@ -38,6 +38,8 @@ class MiniCluster {
   // SIGTERM and wait; the exit status, or -1 if it had to be SIGKILLed.
   int stop_gracefully(const std::string& name, std::chrono::milliseconds limit);
   bool running(const std::string& name);
+  // The running process's pid, or -1.
+  pid_t pid(const std::string& name) const;
   std::vector<std::string> names() const;
 
   // The file agent i (1-based) tails.
