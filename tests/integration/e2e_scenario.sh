@@ -15,7 +15,10 @@
 #                  then returns
 #   random         a random kill schedule over every process (FERRY_FAULT_SEED)
 # Volume: FERRY_E2E_EVENTS lines per host and category (default 25000, so 200,000 in
-# all) at FERRY_E2E_RATE lines/s (default 8000).
+# all) at FERRY_E2E_RATE lines/s (default 8000); delivery must complete within
+# FERRY_E2E_DRAIN_S seconds after the generator ends (default 150). A soak:
+#   FERRY_E2E_EVENTS=2500000 FERRY_E2E_RATE=15000 FERRY_E2E_DRAIN_S=1800 \
+#     e2e_scenario.sh build/bin random
 set -euo pipefail
 bin=$1
 scenario=$2
@@ -90,7 +93,7 @@ while generating; do
   if (( $(date +%s) > limit )); then echo "FAIL: the generator did not finish"; exit 1; fi
   sleep 1
 done
-limit=$(($(date +%s) + 150))
+limit=$(($(date +%s) + ${FERRY_E2E_DRAIN_S:-150}))
 until "$ctl" verify --input "$dir/input" --output "$dir/output" > "$dir/verify.txt" 2>&1; do
   if (( $(date +%s) > limit )); then break; fi
   sleep 2
