@@ -126,6 +126,7 @@ void BrokerApp::schedule_housekeeping() {
     // Disk usage sampling and retention expiry block on the filesystem: run them on the
     // store pool.
     asio::post(store_pool_, [this] {
+      if (store_->out_of_space()) (void)store_->try_resume();  // fails while the disk is still full
       store_->disk_budget().refresh();
       auto expired = store_->expire_retained(now_ms());
       if (!expired) spdlog::warn("retention expiry failed: {}", expired.error().message());

@@ -119,8 +119,13 @@ BatchStore::BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage
 BatchStore::~BatchStore() = default;
 
 Result<void> BatchStore::write_synced(storage::RocksStore::Batch& batch) {
+  if (writes_blocked_.load(std::memory_order_relaxed)) return storage::Errc::kNoSpace;
   auto r = db_->write(batch, true);
   budget_.on_write(r ? std::error_code() : r.error());
+  if (!r && r.error() == storage::Errc::kNoSpace && !writes_blocked_.exchange(true)) {
+    spdlog::error("disk full under {}: ingest paused, no writes until space is back (stored batches are "
+                  "safe; agents keep theirs)", options_.path);
+  }
   // Sample disk usage a few times a second at most: it is a directory listing.
   auto now = std::chrono::steady_clock::now();
   if (now - last_usage_refresh_ >= std::chrono::milliseconds(250)) {
@@ -128,6 +133,20 @@ Result<void> BatchStore::write_synced(storage::RocksStore::Batch& batch) {
     budget_.refresh();
   }
   return r;
+}
+
+Result<void> BatchStore::try_resume() {
+  if (!writes_blocked_.load(std::memory_order_relaxed)) return success();
+  BOOST_OUTCOME_TRYV(db_->resume());
+  auto probe = db_->new_batch();
+  probe.put(meta_cf_, "space_probe", "");
+  auto r = db_->write(probe, true);
+  budget_.on_write(r ? std::error_code() : r.error());
+  if (!r) return r.error();
+  writes_blocked_.store(false, std::memory_order_relaxed);
+  budget_.refresh();
+  spdlog::info("disk space is back under {}: writes and ingest resume", options_.path);
+  return success();
 }
 
 Result<BatchState> BatchStore::state(std::string_view host, std::string_view category,

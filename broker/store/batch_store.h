@@ -20,6 +20,7 @@
 // for which store_group reported kStored survives SIGKILL and power loss.
 
 #include <chrono>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -142,8 +143,14 @@ class BatchStore {
     return counters_.pending_by_host();
   }
 
+  // After a write failed with ENOSPC no write reaches RocksDB (its WAL writer is not to
+  // be used again after a failed append) until try_resume() succeeds: DB::Resume, then
+  // a small synced probe write. Call it periodically while out_of_space().
+  Result<void> try_resume();
+  bool out_of_space() const { return writes_blocked_.load(std::memory_order_relaxed); }
+
   // Ingest gate: disk usage over the budget, or the last write hit ENOSPC.
-  bool over_budget() const { return budget_.over_budget(); }
+  bool over_budget() const { return budget_.over_budget() || out_of_space(); }
   DiskBudget& disk_budget() { return budget_; }
   const DiskBudget& disk_budget() const { return budget_; }
 
@@ -153,6 +160,7 @@ class BatchStore {
  private:
   BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db);
   Result<void> write_synced(storage::RocksStore::Batch& batch);
+  std::atomic<bool> writes_blocked_{false};
   Result<void> move_chunk(std::vector<std::pair<std::string, std::string>>& moves,
                           TimeMs now_ms, std::vector<BatchId>& moved);
 

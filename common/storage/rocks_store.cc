@@ -180,6 +180,12 @@ Result<void> RocksStore::flush_wal(bool sync) {
   return success();
 }
 
+Result<void> RocksStore::resume() {
+  rocksdb::Status s = db_->Resume();
+  if (!s.ok()) return translate(s);
+  return success();
+}
+
 RocksStore::Batch RocksStore::new_batch() {
   Batch b;
   b.store_ = this;

@@ -78,6 +78,8 @@ class RocksStore {
   // Total bytes on disk (SST + WAL), for disk budgets and dashboards.
   uint64_t disk_bytes() const;
   Result<void> flush_wal(bool sync);
+  // Clears a background error (e.g. after ENOSPC, once space is back); DB::Resume.
+  Result<void> resume();
 
  private:
   RocksStore() = default;
