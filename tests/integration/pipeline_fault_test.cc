@@ -35,6 +35,8 @@ class Writer {
   bool done() const { return done_; }
   // Hook for rotation tests: called under the writer's control between ticks.
   std::function<void(int tick)> between_ticks;
+  // The file agent `a` writes to at `tick` (default: its tailed file); must match its glob.
+  std::function<std::string(int a, int tick)> file_for;
 
  private:
   void run() {
@@ -43,7 +45,7 @@ class Writer {
     while (true) {
       bool any = false;
       for (int a = 1; a <= agents_; ++a) {
-        std::ofstream out(cluster_.input_file(a), std::ios::app);
+        std::ofstream out(file_for ? file_for(a, tick) : cluster_.input_file(a), std::ios::app);
         for (int i = 0; i < per_tick_ && next[a] < per_agent_; ++i) {
           out << syslog_line(cluster_.host(a), "id=" + cluster_.host(a) + ":" + std::to_string(next[a]++) +
                                                    " payload=" + std::string(120, 'x'));
@@ -221,6 +223,24 @@ TEST(PipelineFaultTest, RenameAndCreateRotationWhileStreaming) {
   cluster.start("agent-1");
   writer.join();
   EXPECT_GT(rotations, 2);
+  expect_exactly_once(wait_for_delivery(cluster, 1, 6000, 60s), 6000);
+}
+
+// Hourly-named files: each "hour" (here every 40 ticks) goes to a new file name, the
+// old ones stay; the agent is SIGKILLed twice meanwhile.
+TEST(PipelineFaultTest, HourlyNamedFilesWithAgentSigkills) {
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  Writer writer(cluster, 1, 6000, 30);
+  writer.file_for = [&](int a, int tick) { return cluster.input_file(a) + "." + std::to_string(2026112300 + tick / 40); };
+  writer.start();
+  for (int round = 0; round < 2; ++round) {
+    std::this_thread::sleep_for(1200ms);
+    cluster.kill9("agent-1");
+    std::this_thread::sleep_for(round == 0 ? 300ms : 1200ms);
+    cluster.start("agent-1");
+  }
+  writer.join();
   expect_exactly_once(wait_for_delivery(cluster, 1, 6000, 60s), 6000);
 }
 
