@@ -116,12 +116,24 @@ void AgentApp::resend_unacked() {
     }
     for (const auto& [seq, rec] : checkpoint_->unacked(category)) {
       auto chunk = it->second.watcher->reread(rec.file, rec.offset, rec.length, rec.min_time_ms);
+      batch::BatchBuilder b(std::numeric_limits<size_t>::max());
       if (!chunk) {
-        spdlog::error("cannot re-read batch {}/{} ({} bytes at {}): {}; those events are lost", category, seq,
-                      rec.length, rec.offset, chunk.error().message());
+        // The file went while the agent was down. If a broker stored the batch, this
+        // resend is deduplicated and the original wins; otherwise the marker fills the
+        // seq, so the stream has no gap that would hold its hours open forever.
+        spdlog::error("cannot re-read batch {}/{} ({} bytes at {} of {}): {}; those events are lost (counted as "
+                      "unreadable); sending a [ferry:lost] marker in their place",
+                      category, seq, rec.length, rec.offset, tail::to_string(rec.file), chunk.error().message());
+        it->second.watcher->count_unreadable(rec.length);
+        const std::string marker = std::string(event::kLostMarker) + "host=" + config_.host + " category=" +
+                                   category + " seq=" + std::to_string(seq) + " bytes=" +
+                                   std::to_string(rec.length) + " file=" + tail::to_string(rec.file) +
+                                   " offset=" + std::to_string(rec.offset) + "\n";
+        b.add(marker, rec.min_time_ms, rec.offset, rec.length);
+        auto ib = make_batch(category, seq, b.take(), rec.file);
+        if (ib) window_.add(std::move(ib).value());
         continue;
       }
-      batch::BatchBuilder b(std::numeric_limits<size_t>::max());
       std::string rendered;
       for (const auto& e : chunk.value().events) {
         rendered.clear();

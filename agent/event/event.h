@@ -23,6 +23,10 @@
 namespace ferry::agent::event {
 
 inline constexpr std::string_view kContinuationMarker = "[ferry:cont] ";
+// Starts the one line of a batch whose recorded bytes could not be read again after a
+// restart (their file was deleted or truncated meanwhile): it keeps the seq, so the
+// stream has no gap, and says in the output what was lost.
+inline constexpr std::string_view kLostMarker = "[ferry:lost] ";
 // The smallest max_event_bytes accepted: a piece must hold the marker and some bytes.
 inline constexpr size_t kMinEventBytes = 64;
 

@@ -117,6 +117,8 @@ class SourceWatcher {
   std::vector<ResumePoint> take_adopted_copies();
 
   uint64_t unreadable_bytes() const { return unreadable_bytes_; }
+  // Bytes the owner could not read again (a recorded batch whose file is gone).
+  void count_unreadable(uint64_t bytes) { unreadable_bytes_ += bytes; }
   // Bytes in tracked files beyond what was handed out (as of the last poll).
   uint64_t backlog_bytes() const;
   std::vector<TrackedFileInfo> files() const;

@@ -180,5 +180,48 @@ TEST(AgentTailTest, BytesTruncatedBeforeTheyWereReadAreCountedInMetrics) {
   EXPECT_NE(log_text.find(path + " was truncated at read offset"), std::string::npos);
 }
 
+// The agent is killed with batches unacked, and their file is deleted while it is down:
+// after the restart those bytes cannot be read again. They are counted as unreadable, and
+// each lost batch's seq is filled with a "[ferry:lost]" marker line, so the stream has no
+// gap: the consumer's contiguous committed seq reaches the agent's last seq.
+TEST(AgentTailTest, UnackedBatchesOfAFileDeletedWhileTheAgentWasDownBecomeLossMarkers) {
+  const uint16_t http_port = free_port();
+  MiniCluster cluster({.brokers = 1, .agents = 1,
+                       .agent_extra = "http_listen = \"127.0.0.1:" + std::to_string(http_port) + "\"",
+                       .agent_batch = "linger = \"50ms\"\nmax_bytes = \"8KiB\""});
+  cluster.start_all();
+  const std::string path = cluster.input_file(1);
+  append(path, syslog_line("h1", "id=g-start"));
+  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=g-start") == 1; }, 30s));
+  cluster.kill9("broker-1");
+  for (int i = 0; i < 300; ++i) append(path, syslog_line("h1", "id=gone-" + std::to_string(i) + " " + std::string(100, 'q')));
+  const std::string unacked = "ferry_agent_unacked_batches{category=\"events\"}";
+  ASSERT_TRUE(wait_until([&] { return metric_value(http_get(http_port, "/metrics").body, unacked) >= 3; }, 20s));
+  cluster.kill9("agent-1");
+  std::filesystem::remove(path);
+  append(path, syslog_line("h1", "id=g-after"));
+  cluster.start("broker-1");
+  cluster.start("agent-1");
+
+  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=g-after") == 1; }, 30s));
+  ASSERT_TRUE(wait_until([&] {
+    try {
+      return metric_value(http_get(http_port, "/metrics").body, unacked) == 0;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }, 30s));
+  auto lines = cluster.delivered_lines();
+  EXPECT_EQ(count_containing(lines, "id=gone-"), 0u) << "no broker stored them";
+  EXPECT_GE(count_containing(lines, "[ferry:lost] host=h1 category=events seq="), 3u);
+  const auto metrics = http_get(http_port, "/metrics").body;
+  EXPECT_GT(metric_value(metrics, "ferry_agent_unreadable_bytes{category=\"events\"}"), 300 * 100.0);
+  const double last_seq = metric_value(metrics, "ferry_agent_next_seq{category=\"events\"}") - 1;
+  ASSERT_TRUE(wait_until([&] {
+    auto body = http_get(cluster.consumer_http_port(), "/api/hours").body;
+    return body.find("\"contiguous_seq\":" + std::to_string(static_cast<long>(last_seq)) + ",") != std::string::npos;
+  }, 20s)) << "the consumer's stream has a gap below seq " << last_seq;
+}
+
 }  // namespace
 }  // namespace ferry::testing
