@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
 #include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
@@ -13,13 +12,9 @@ namespace ferry::agent {
 AgentConfig load_agent_config(const std::string& path) {
   config::ConfigReader r(path);
   AgentConfig c;
-  r.require("host");
-  r.require("dc");
+  c.host = config::read_name(r, "host");
+  c.dc = config::read_name(r, "dc");
   r.require("state_dir");
-  c.host = r.str("host", "");
-  c.dc = r.str("dc", "");
-  if (!batch::valid_name(c.host)) throw r.error("host", "must be 1-255 chars of [A-Za-z0-9._-]");
-  if (!batch::valid_name(c.dc)) throw r.error("dc", "must be 1-255 chars of [A-Za-z0-9._-]");
   c.state_dir = r.str("state_dir", "");
   c.brokers = r.strings("brokers");
   if (c.brokers.empty()) throw r.error("brokers", "at least one broker address is needed");
@@ -29,10 +24,8 @@ AgentConfig load_agent_config(const std::string& path) {
   std::set<std::string> categories;
   for (auto& s : r.tables("source")) {
     SourceConfig src;
-    s.require("category");
+    src.category = config::read_name(s, "category");
     s.require("paths");
-    src.category = s.str("category", "");
-    if (!batch::valid_name(src.category)) throw s.error("category", "must be 1-255 chars of [A-Za-z0-9._-]");
     if (!categories.insert(src.category).second) throw s.error("category", "'" + src.category + "' appears twice");
     src.paths = s.strings("paths");
     if (src.paths.empty()) throw s.error("paths", "needs at least one path or glob");
@@ -40,10 +33,7 @@ AgentConfig load_agent_config(const std::string& path) {
   }
   if (c.sources.empty()) throw r.error("source", "at least one [[source]] is needed");
 
-  c.http_listen = r.str("http_listen", "");
-  if (!c.http_listen.empty() && !net::parse_host_port(c.http_listen)) {
-    throw r.error("http_listen", "'" + c.http_listen + "' is not host:port");
-  }
+  c.http_listen = config::read_address(r, "http_listen", "");
 
   auto tls = config::read_tls_section(r);
   c.tls_cert = tls.cert;

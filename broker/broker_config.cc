@@ -1,6 +1,5 @@
 #include "broker/broker_config.h"
 
-#include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
 #include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
@@ -18,17 +17,11 @@ void check_address(const config::ConfigReader& r, const std::string& key, const 
 BrokerConfig load_broker_config(const std::string& path) {
   config::ConfigReader r(path);
   BrokerConfig c;
-  r.require("node_id");
-  r.require("dc");
+  c.node_id = config::read_name(r, "node_id");
+  c.dc = config::read_name(r, "dc");
   r.require("data_dir");
-  c.node_id = r.str("node_id", "");
-  c.dc = r.str("dc", "");
-  if (!batch::valid_name(c.node_id)) throw r.error("node_id", "must be 1-255 chars of [A-Za-z0-9._-]");
-  if (!batch::valid_name(c.dc)) throw r.error("dc", "must be 1-255 chars of [A-Za-z0-9._-]");
-  c.listen = r.str("listen", c.listen);
-  check_address(r, "listen", c.listen);
-  c.http_listen = r.str("http_listen", c.http_listen);
-  check_address(r, "http_listen", c.http_listen);
+  c.listen = config::read_address(r, "listen", c.listen);
+  c.http_listen = config::read_address(r, "http_listen", c.http_listen);
   c.data_dir = r.str("data_dir", "");
   c.consumers = r.strings("consumers");
   if (c.consumers.empty()) throw r.error("consumers", "at least one consumer address is needed");

@@ -1,6 +1,5 @@
 #include "consumer/consumer_config.h"
 
-#include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
 #include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
@@ -11,14 +10,10 @@ namespace ferry::consumer {
 ConsumerConfig load_consumer_config(const std::string& path) {
   config::ConfigReader r(path);
   ConsumerConfig c;
-  r.require("node_id");
+  c.node_id = config::read_name(r, "node_id");
   r.require("data_dir");
-  c.node_id = r.str("node_id", "");
-  if (!batch::valid_name(c.node_id)) throw r.error("node_id", "must be 1-255 chars of [A-Za-z0-9._-]");
-  c.listen = r.str("listen", c.listen);
-  if (!net::parse_host_port(c.listen)) throw r.error("listen", "'" + c.listen + "' is not host:port");
-  c.http_listen = r.str("http_listen", c.http_listen);
-  if (!net::parse_host_port(c.http_listen)) throw r.error("http_listen", "'" + c.http_listen + "' is not host:port");
+  c.listen = config::read_address(r, "listen", c.listen);
+  c.http_listen = config::read_address(r, "http_listen", c.http_listen);
   c.data_dir = r.str("data_dir", "");
   c.output_root = r.str("output_root", "");
   auto out_section = r.section("output");

@@ -1,6 +1,23 @@
 #include "common/config/node_sections.h"
 
+#include "common/batch/batch_header.h"
+#include "common/net/endpoint.h"
+
 namespace ferry::config {
+
+std::string read_name(const ConfigReader& r, std::string_view key) {
+  r.require(key);
+  std::string name = r.str(key, "");
+  if (!batch::valid_name(name)) throw r.error(key, "must be 1-255 chars of [A-Za-z0-9._-]");
+  return name;
+}
+
+std::string read_address(const ConfigReader& r, std::string_view key, std::string_view def) {
+  std::string address = r.str(key, def);
+  if (address.empty() && def.empty()) return address;
+  if (!net::parse_host_port(address)) throw r.error(key, "'" + address + "' is not host:port");
+  return address;
+}
 
 TlsFiles read_tls_section(const ConfigReader& root) {
   auto tls = root.section("tls");

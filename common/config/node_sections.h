@@ -1,11 +1,20 @@
 #pragma once
-// The [tls] and [log] sections every daemon's config has.
+// What every daemon's config has: names (node id, host, dc), addresses, and the [tls] and
+// [log] sections.
 
 #include <string>
+#include <string_view>
 
 #include "common/config/config_reader.h"
 
 namespace ferry::config {
+
+// A required name at `key`: 1-255 chars of [A-Za-z0-9._-] (batch::valid_name).
+std::string read_name(const ConfigReader& r, std::string_view key);
+
+// A host:port at `key`, or `def` when the key is absent. An empty result only when absent
+// and `def` is empty (an optional address left off).
+std::string read_address(const ConfigReader& r, std::string_view key, std::string_view def);
 
 struct TlsFiles {
   std::string cert, key, ca;
