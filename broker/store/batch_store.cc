@@ -99,11 +99,38 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
         options.path, *format.value(), kMetaFormatVersion);
     return storage::Errc::kNotSupported;
   }
-  if (auto loaded = store->counters_.load(*store->db_); !loaded) {
+  bool has_categories = false;
+  if (auto loaded = store->counters_.load(*store->db_, has_categories); !loaded) {
     why = describe_open_failure(options.path, loaded.error(), "the counters in \"meta\" are unreadable");
     return loaded.error();
   }
+  if (!has_categories) {
+    if (auto rebuilt = store->rebuild_category_counters(); !rebuilt) {
+      why = describe_open_failure(options.path, rebuilt.error(), "counting pending batches per category failed");
+      return rebuilt.error();
+    }
+  }
   return store;
+}
+
+Result<void> BatchStore::rebuild_category_counters() {
+  // Once, for a store written before the per-category counters: one pass over pending.
+  std::map<std::string, CategoryCount, std::less<>> counts;
+  BOOST_OUTCOME_TRYV(db_->scan_range(pending_cf_, "", kKeysEnd, [&](std::string_view, std::string_view v) {
+    auto header = pending_header(v);
+    if (!header) return true;  // left for the forwarder to report
+    auto& c = counts[header.value().category];
+    c.batches += 1;
+    c.bytes += header.value().payload_size;
+    c.events += header.value().event_count;
+    return true;
+  }));
+  auto batch = db_->new_batch();
+  counters_.stage_categories(counts, batch);
+  BOOST_OUTCOME_TRYV(db_->write(batch, true));
+  if (!counts.empty()) spdlog::info("broker store {}: counted pending batches of {} categories", options_.path, counts.size());
+  counters_.set_categories(std::move(counts));
+  return success();
 }
 
 BatchStore::BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db)
@@ -196,7 +223,8 @@ std::vector<Result<SubmitOutcome>> BatchStore::store_group(
       continue;
     }
     batch.put(pending_cf_, key, encode_pending(f));
-    delta.add_pending(f.header.host, 1, static_cast<int64_t>(f.payload.size()));
+    delta.add_pending(f.header.host, f.header.category, 1, static_cast<int64_t>(f.payload.size()),
+                      f.header.event_count);
     writer[i] = i;
     first_writer.emplace(std::move(key), i);
   }
@@ -244,7 +272,8 @@ Result<void> BatchStore::move_chunk(std::vector<std::pair<std::string, std::stri
     batch.put(retained_cf_, key, retained.value());
     batch.put(index_cf_, retention_index_key(now_ms, key), be64(bytes));
     batch.del(pending_cf_, key);
-    delta.add_pending(id->host, -1, -static_cast<int64_t>(bytes));
+    delta.add_pending(id->host, id->category, -1, -static_cast<int64_t>(bytes),
+                      -static_cast<int64_t>(header.value().event_count));
     delta.retained_batches += 1;
     delta.retained_bytes += static_cast<int64_t>(bytes);
     ids.push_back(std::move(*id));

@@ -142,6 +142,11 @@ class BatchStore {
   std::map<std::string, PendingCount, std::less<>> pending_by_host() const {
     return counters_.pending_by_host();
   }
+  std::map<std::string, CategoryCount, std::less<>> pending_by_category() const {
+    return counters_.pending_by_category();
+  }
+  // Batches and events stored, and moved out of pending by COMMITTED, since open().
+  FlowTotals flow() const { return counters_.flow(); }
 
   // After a write failed with ENOSPC no write reaches RocksDB (its WAL writer is not to
   // be used again after a failed append) until try_resume() succeeds: DB::Resume, then
@@ -160,6 +165,7 @@ class BatchStore {
  private:
   BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db);
   Result<void> write_synced(storage::RocksStore::Batch& batch);
+  Result<void> rebuild_category_counters();
   std::atomic<bool> writes_blocked_{false};
   Result<void> move_chunk(std::vector<std::pair<std::string, std::string>>& moves,
                           TimeMs now_ms, std::vector<BatchId>& moved);

@@ -48,6 +48,15 @@ inline constexpr std::string_view kMetaFormatVersion = "ferry-broker-store-1";
 inline constexpr std::string_view kMetaRetained = "retained";  // be64 batches, be64 bytes
 inline constexpr std::string_view kMetaHostPrefix = "host/";   // + name(host) -> same
 
+inline constexpr std::string_view kMetaCategoryPrefix = "cat/";  // + name(category) -> be64 batches, bytes, events
+inline constexpr std::string_view kMetaHasCategories = "has_category_counters";  // present once they exist
+
+inline std::string meta_category_key(std::string_view category) {
+  std::string k(kMetaCategoryPrefix);
+  storage::put_name(k, category);
+  return k;
+}
+
 inline std::string meta_host_key(std::string_view host) {
   std::string k(kMetaHostPrefix);
   storage::put_name(k, host);
@@ -58,6 +67,12 @@ inline std::string encode_pair(uint64_t a, uint64_t b) {
   std::string v;
   storage::put_be64(v, a);
   storage::put_be64(v, b);
+  return v;
+}
+
+inline std::string encode_triple(uint64_t a, uint64_t b, uint64_t c) {
+  std::string v = encode_pair(a, b);
+  storage::put_be64(v, c);
   return v;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "broker/store/batch_id.h"
+#include "broker/store/store_keys.h"
 #include "common/storage/errc.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/broker/test_batches.h"
@@ -313,6 +314,88 @@ TEST(BatchStoreTest, CorruptDatabaseIsReportedWithAHint) {
   ASSERT_FALSE(store);
   EXPECT_NE(why.find("Hint:"), std::string::npos) << why;
   EXPECT_EQ(::ferry::testing::read_file(dir.file("db/CURRENT")), "garbage\n");
+}
+
+}  // namespace
+}  // namespace ferry::broker::store
+
+namespace ferry::broker::store {
+namespace {
+
+wire::BatchFrame frame_with_events(const std::string& host, const std::string& category, uint64_t seq,
+                                   size_t bytes, uint32_t events) {
+  auto f = testing::make_frame(host, category, seq, bytes);
+  f.header.event_count = events;
+  return f;
+}
+
+TEST(BatchStoreCategoryTest, CountsPendingPerCategoryAndTheFlow) {
+  ::ferry::testing::TempDir dir;
+  auto store = open_store(dir.file("db"));
+  ASSERT_TRUE(store->store(frame_with_events("h1", "a", 1, 100, 10)));
+  ASSERT_TRUE(store->store(frame_with_events("h2", "a", 1, 50, 5)));
+  ASSERT_TRUE(store->store(frame_with_events("h1", "b", 1, 30, 3)));
+  ASSERT_TRUE(store->store(frame_with_events("h1", "a", 1, 100, 10)));  // resend: not counted again
+  auto cats = store->pending_by_category();
+  ASSERT_EQ(cats.size(), 2u);
+  EXPECT_EQ(cats["a"], (CategoryCount{2, 150, 15}));
+  EXPECT_EQ(cats["b"], (CategoryCount{1, 30, 3}));
+  EXPECT_EQ(store->flow().stored_batches, 3u);
+  EXPECT_EQ(store->flow().stored_events, 18u);
+  EXPECT_EQ(store->flow().committed_batches, 0u);
+
+  ASSERT_TRUE(store->mark_committed({{"h1", "a", 1, 1}, {"h1", "b", 1, 1}}, kHour0));
+  cats = store->pending_by_category();
+  ASSERT_EQ(cats.size(), 1u);
+  EXPECT_EQ(cats["a"], (CategoryCount{1, 50, 5}));
+  EXPECT_EQ(store->flow().committed_batches, 2u);
+  EXPECT_EQ(store->flow().committed_events, 13u);
+  EXPECT_EQ(store->flow().stored_events, 18u);
+}
+
+TEST(BatchStoreCategoryTest, CategoryCountsSurviveAReopenWithoutCountingAsFlow) {
+  ::ferry::testing::TempDir dir;
+  {
+    auto store = open_store(dir.file("db"));
+    ASSERT_TRUE(store->store(frame_with_events("h1", "a", 1, 100, 10)));
+    ASSERT_TRUE(store->store(frame_with_events("h1", "a", 2, 100, 7)));
+  }
+  auto store = open_store(dir.file("db"));
+  EXPECT_EQ(store->pending_by_category()["a"], (CategoryCount{2, 200, 17}));
+  EXPECT_EQ(store->flow().stored_events, 0u);
+}
+
+TEST(BatchStoreCategoryTest, AStoreWithoutCategoryCountsIsCountedOnceAtOpen) {
+  ::ferry::testing::TempDir dir;
+  {
+    auto store = open_store(dir.file("db"));
+    ASSERT_TRUE(store->store(frame_with_events("h1", "a", 1, 100, 10)));
+    ASSERT_TRUE(store->store(frame_with_events("h2", "b", 1, 40, 4)));
+    ASSERT_TRUE(store->store(frame_with_events("h2", "b", 2, 60, 6)));
+  }
+  {
+    // What a broker from before the per-category counters left: no "cat/" keys, no marker.
+    std::string why;
+    auto db = storage::RocksStore::open(
+        {.path = dir.file("db"), .column_families = {"pending", "retained", "retained_by_time", "meta"}}, why);
+    ASSERT_TRUE(db) << why;
+    int meta = db.value()->cf("meta");
+    auto batch = db.value()->new_batch();
+    batch.del(meta, meta_category_key("a"));
+    batch.del(meta, meta_category_key("b"));
+    batch.del(meta, kMetaHasCategories);
+    ASSERT_TRUE(db.value()->write(batch, true));
+  }
+  auto store = open_store(dir.file("db"));
+  auto cats = store->pending_by_category();
+  ASSERT_EQ(cats.size(), 2u);
+  EXPECT_EQ(cats["a"], (CategoryCount{1, 100, 10}));
+  EXPECT_EQ(cats["b"], (CategoryCount{2, 100, 10}));
+  // The rebuilt counts are persisted: committing one batch then reopening is exact.
+  ASSERT_TRUE(store->mark_committed({{"h2", "b", 1, 1}}, kHour0));
+  store.reset();
+  store = open_store(dir.file("db"));
+  EXPECT_EQ(store->pending_by_category()["b"], (CategoryCount{1, 60, 6}));
 }
 
 }  // namespace
