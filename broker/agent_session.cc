@@ -31,6 +31,12 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
   auto hello = co_await net::accept_hello(*conn, policy);
   if (!hello) co_return;
 
+  if (hello.value().node_id == app.config().node_id) {
+    // The broker's own name is its self-status's host (docs/protocol.md §4.5).
+    refuse(*conn, hello.value().node_id, wire::Errc::kIdentityMismatch,
+           "an agent may not use this broker's node id as its host name");
+    co_return;
+  }
   auto state = std::make_shared<SessionState>();
   state->host = hello.value().node_id;
   const std::string& host = state->host;

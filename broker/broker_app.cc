@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/agent_session.h"
+#include "broker/self_status.h"
 #include "broker/store/batch_id.h"
 #include "common/dashboard/dashboard.h"
 #include "common/net/endpoint.h"
@@ -123,6 +124,7 @@ void BrokerApp::schedule_housekeeping() {
   housekeeping_.expires_after(kHousekeepingInterval);
   housekeeping_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopping_) return;
+    sample_flow();
     // Disk usage sampling and retention expiry block on the filesystem: run them on the
     // store pool.
     asio::post(store_pool_, [this] {
@@ -133,6 +135,22 @@ void BrokerApp::schedule_housekeeping() {
     });
     schedule_housekeeping();
   });
+}
+
+void BrokerApp::sample_flow() {
+  TimeMs now = now_ms();
+  auto flow = store_->flow();
+  if (flow.stored_events > last_flow_.stored_events) {
+    dc_totals_.count_in(config_.dc, flow.stored_events - last_flow_.stored_events, now);
+  }
+  if (flow.committed_batches > last_flow_.committed_batches) {
+    dc_totals_.count_out(config_.dc, flow.committed_batches - last_flow_.committed_batches,
+                         flow.committed_events - last_flow_.committed_events, now);
+  }
+  last_flow_ = flow;
+  auto self = make_self_status(config_.node_id, store_->pending_by_category(), now);
+  dc_totals_.set_broker_backlog(config_.dc, config_.node_id, self, now);
+  forwarder_->forward_status(self, config_.dc);
 }
 
 nlohmann::json BrokerApp::summary_json() {
@@ -152,7 +170,8 @@ nlohmann::json BrokerApp::summary_json() {
           {"fsyncs", stats.syncs},
           {"stored_batches", stats.written},
           {"duplicate_batches", stats.duplicates},
-          {"consumers", forwarder_->to_json()}};
+          {"consumers", forwarder_->to_json()},
+          {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
 }
 
 void BrokerApp::setup_http() {
@@ -172,6 +191,7 @@ void BrokerApp::setup_http() {
   dashboard::add_dashboard_routes(http_->routes(), config_.node_id + " (" + config_.dc + ")");
   metrics_.on_collect([this] {
     status::export_host_gauges(hosts_, metrics_, now_ms());
+    dc_totals_.export_gauges(hosts_.snapshot(now_ms()), metrics_, now_ms());
     auto totals = store_->totals();
     metrics_.gauge("ferry_broker_pending_batches", "Batches stored and not yet committed").set(totals.pending_batches);
     metrics_.gauge("ferry_broker_pending_bytes", "Payload bytes stored and not yet committed").set(totals.pending_bytes);

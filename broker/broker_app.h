@@ -21,6 +21,7 @@
 #include "common/metrics/registry.h"
 #include "common/net/asio.h"
 #include "common/net/tls_server.h"
+#include "common/status/dc_totals.h"
 #include "common/status/host_table.h"
 
 namespace ferry::broker {
@@ -61,6 +62,9 @@ class BrokerApp {
  private:
   void setup_http();
   void schedule_housekeeping();
+  // Once a second: the DC's in/out counts from the store's flow totals, and the broker's
+  // backlog, kept here and forwarded as its self-status.
+  void sample_flow();
   nlohmann::json summary_json();
 
   BrokerConfig config_;
@@ -77,6 +81,8 @@ class BrokerApp {
   std::unique_ptr<Forwarder> forwarder_;
   std::unique_ptr<net::TlsServer> agent_server_;
   metrics::Registry metrics_;
+  status::DcTotals dc_totals_{{}, &metrics_};
+  store::FlowTotals last_flow_;
   std::unique_ptr<http::HttpServer> http_;
   asio::steady_timer housekeeping_{io_};
   bool stopping_ = false;

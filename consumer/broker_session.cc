@@ -61,7 +61,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
           break;
         }
         ++*pending_adds;
-        app.add_batch(std::move(batch).value(), conn, pending_adds);
+        app.add_batch(std::move(batch).value(), dc, conn, pending_adds);
         break;
       }
       case wire::FrameType::kWatermark: {
@@ -79,7 +79,12 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
           refuse(*conn, broker, wire::Errc::kMalformedBody, "bad STATUS");
           break;
         }
-        app.hosts().update(st.value(), dc, broker, app.now_ms());
+        if (st.value().host == broker) {
+          // The broker's self-status: its stored backlog (docs/protocol.md §4.5).
+          app.dc_totals().set_broker_backlog(dc, broker, st.value(), app.now_ms());
+        } else {
+          app.hosts().update(st.value(), dc, broker, app.now_ms());
+        }
         break;
       }
       case wire::FrameType::kHeartbeat:

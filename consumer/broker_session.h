@@ -1,6 +1,7 @@
 #pragma once
 // One broker connection: HELLO and identity checks, then BATCH → store (acked
-// COMMITTED after the commit), WATERMARK → hour tracker, STATUS → host table. Runs on
+// COMMITTED after the commit), WATERMARK → hour tracker, STATUS → host table (or, when it
+// names the broker itself, the DC's broker backlog: docs/protocol.md §4.5). Runs on
 // the consumer's io thread. Bad input gets ERROR with the reason, then close.
 
 #include <memory>

@@ -129,12 +129,12 @@ void ConsumerApp::fail_store(const std::error_code& ec) {
   asio::post(io_, [this] { stop(); });
 }
 
-void ConsumerApp::add_batch(wire::BatchFrame batch, std::weak_ptr<net::FrameConnection> conn,
+void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
                             std::shared_ptr<uint32_t> pending_adds) {
   auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
-  asio::post(worker_, [this, frame, conn, pending_adds] {
+  asio::post(worker_, [this, frame, dc, conn, pending_adds] {
     auto outcome = store_->add(*frame);
-    asio::post(io_, [this, frame, conn, pending_adds, outcome] {
+    asio::post(io_, [this, frame, dc, conn, pending_adds, outcome] {
       --*pending_adds;
       auto c = conn.lock();
       const auto& h = frame->header;
@@ -159,6 +159,11 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, std::weak_ptr<net::FrameConn
         return;
       }
       auto& w = waiters_[store::batch_id_key(store::batch_id_of(h))];
+      if (w.dc.empty()) {  // first copy: later resends of a batch awaiting commit are not new events
+        w.dc = dc;
+        w.events = h.event_count;
+        dc_totals_.count_in(dc, h.event_count, now_ms());
+      }
       if (c) w.conns.push_back(conn);
       w.newest_event_ms = std::max(w.newest_event_ms, h.max_time_ms);
     });
@@ -225,10 +230,14 @@ void ConsumerApp::route_committed(const std::vector<store::BatchId>& ids) {
                                      {0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600});
   TimeMs now = now_ms();
   std::map<net::FrameConnection*, std::pair<std::shared_ptr<net::FrameConnection>, std::vector<store::BatchId>>> out;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> by_dc;  // batches, events
   for (const auto& id : ids) {
     auto it = waiters_.find(store::batch_id_key(id));
     if (it == waiters_.end()) continue;
     if (it->second.newest_event_ms > 0) latency.observe(std::max<TimeMs>(0, now - it->second.newest_event_ms) / 1000.0);
+    auto& d = by_dc[it->second.dc];
+    d.first += 1;
+    d.second += it->second.events;
     for (const auto& w : it->second.conns) {
       if (auto c = w.lock()) {
         auto& slot = out[c.get()];
@@ -239,6 +248,7 @@ void ConsumerApp::route_committed(const std::vector<store::BatchId>& ids) {
     waiters_.erase(it);
   }
   for (auto& [ptr, slot] : out) send_committed(*slot.first, std::move(slot.second));
+  for (const auto& [dc, d] : by_dc) dc_totals_.count_out(dc, d.first, d.second, now);
 }
 
 void ConsumerApp::setup_http() {
@@ -258,10 +268,14 @@ void ConsumerApp::setup_http() {
                         {"received_batches", received_batches_},
                         {"committed_batches", committed_batches_},
                         {"duplicate_batches", duplicate_batches_},
-                        {"awaiting_commit", waiters_.size()}};
+                        {"awaiting_commit", waiters_.size()},
+                        {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
     return http::Response::json(j.dump());
   });
-  metrics_.on_collect([this] { status::export_host_gauges(hosts_, metrics_, now_ms()); });
+  metrics_.on_collect([this] {
+    status::export_host_gauges(hosts_, metrics_, now_ms());
+    dc_totals_.export_gauges(hosts_.snapshot(now_ms()), metrics_, now_ms());
+  });
   http_->routes().get("/api/hours", [this](const http::Request&) {
     std::lock_guard lock(hours_mu_);
     return http::Response::json(hours_json_.dump());

@@ -22,6 +22,7 @@
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
 #include "common/net/tls_server.h"
+#include "common/status/dc_totals.h"
 #include "common/status/host_table.h"
 #include "common/storage/rocks_store.h"
 #include "consumer/consumer_config.h"
@@ -49,11 +50,12 @@ class ConsumerApp {
   const ConsumerConfig& config() const { return config_; }
   asio::any_io_executor executor() { return io_.get_executor(); }
   status::HostTable& hosts() { return hosts_; }
+  status::DcTotals& dc_totals() { return dc_totals_; }
   TimeMs now_ms() const { return clock_.now_ms(); }
 
-  // Hands a verified batch to the store. `conn` is acked COMMITTED once the batch's
-  // file is committed (or at once if it already was).
-  void add_batch(wire::BatchFrame batch, std::weak_ptr<net::FrameConnection> conn,
+  // Hands a verified batch, received from a broker of `dc`, to the store. `conn` is acked
+  // COMMITTED once the batch's file is committed (or at once if it already was).
+  void add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
                  std::shared_ptr<uint32_t> pending_adds);
   void add_watermark(const wire::Watermark& w);
 
@@ -77,12 +79,15 @@ class ConsumerApp {
   std::unique_ptr<net::TlsServer> broker_server_;
   status::HostTable hosts_;
   metrics::Registry metrics_;
+  status::DcTotals dc_totals_{{}, &metrics_};
   std::unique_ptr<http::HttpServer> http_;
   asio::steady_timer commit_timer_{io_};
   // Who waits for which batch: batch_id_key -> broker connections (io thread only).
   struct Waiting {
     std::vector<std::weak_ptr<net::FrameConnection>> conns;
     TimeMs newest_event_ms = 0;  // for the delivery latency histogram
+    std::string dc;              // for the per-DC totals
+    uint32_t events = 0;
   };
   std::map<std::string, Waiting> waiters_;
   uint64_t received_batches_ = 0, committed_batches_ = 0, duplicate_batches_ = 0;
