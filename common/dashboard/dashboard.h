@@ -2,9 +2,10 @@
 // The operator's wallboard, served at `/` by brokers (their DC) and the consumer (every
 // DC): per-DC grids of host tiles (unacked events, age of the oldest unacked event,
 // backlog, connected, last seen), coloured by thresholds, with filters, search, sort,
-// clocks in UTC and other zones, per-DC totals and the hour completeness table. Plain
-// HTML/CSS/JS embedded in the binary; it polls the JSON APIs every 2 s and updates
-// tiles in place. Query parameters: warn_min, lag_min (age thresholds, minutes),
+// clocks in UTC and other zones, a totals bar per DC (events/s in and out, commits/s,
+// unacked events, the brokers' stored backlog, from /api/summary's dcs; host counts by
+// the page's thresholds) and the hour completeness table. Plain HTML/CSS/JS embedded in
+// the binary; it polls the JSON APIs every 2 s and updates tiles in place. Query parameters: warn_min, lag_min (age thresholds, minutes),
 // warn_unacked, tz (comma-separated IANA zones), sort (worst|name), synthetic=N (a
 // client-side feed of N fake hosts, for load measurements).
 

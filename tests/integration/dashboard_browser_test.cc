@@ -1,7 +1,9 @@
 // The dashboard in a real browser (Debian's headless Chromium): the tiles in the
-// rendered DOM match /api/hosts, a host with old unacked events turns to the lagging
-// colour, and the page is measured with a synthetic feed of 5,000 hosts. Screenshots
-// are saved under the build directory (Testing/artifacts/).
+// rendered DOM match /api/hosts and the per-DC totals bars match /api/summary's dcs, on
+// a broker and on the consumer; a host with old unacked events turns to the lagging
+// colour; the hosts of a SIGKILLed broker turn to the disconnected colour on the
+// consumer's page; the page is measured with a synthetic feed of 5,000 hosts.
+// Screenshots are saved under the build directory (Testing/artifacts/).
 
 #include <filesystem>
 #include <fstream>
@@ -68,6 +70,59 @@ std::map<std::string, Tile> tiles_of(const std::string& dom) {
   return out;
 }
 
+// The per-DC totals bars in a dumped DOM: dc -> field -> the raw value the page shows.
+std::map<std::string, std::map<std::string, double>> totals_of(const std::string& dom) {
+  std::map<std::string, std::map<std::string, double>> out;
+  std::regex bar(R"re(<div class="totals" data-dc="([^"]+)")re");
+  std::regex stat(R"re(data-k="([a-z_]+)" data-v="([-0-9.e+]+)")re");
+  std::vector<std::pair<size_t, std::string>> starts;
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), bar); it != std::sregex_iterator(); ++it) {
+    starts.emplace_back(it->position(), (*it)[1]);
+  }
+  for (size_t i = 0; i < starts.size(); ++i) {
+    size_t end = i + 1 < starts.size() ? starts[i + 1].first : dom.size();
+    std::string part = dom.substr(starts[i].first, end - starts[i].first);
+    auto& fields = out[starts[i].second];
+    for (auto it = std::sregex_iterator(part.begin(), part.end(), stat); it != std::sregex_iterator(); ++it) {
+      fields[(*it)[1]] = std::stod((*it)[2]);
+    }
+  }
+  return out;
+}
+
+nlohmann::json api_dcs(uint16_t port) { return nlohmann::json::parse(http_get(port, "/api/summary").body)["dcs"]; }
+
+const char* kTotalsFields[] = {"hosts", "hosts_lagging", "hosts_disconnected", "unacked_events",
+                               "events_in_per_s", "events_out_per_s", "commit_batches_per_s",
+                               "broker_backlog_batches", "broker_backlog_bytes", "brokers_stale"};
+
+// Loads the page and checks that every DC's totals bar shows /api/summary's figures.
+// The page's last refresh fetched the summary at some moment between `before` and
+// `after`; with no new traffic every figure is monotonic over that time, so the shown
+// value lies between the two. Returns the DOM.
+std::string expect_totals_match(uint16_t port, const std::string& url, nlohmann::json* before_out = nullptr) {
+  auto before = api_dcs(port);
+  std::string dom = chromium(url, "--dump-dom");
+  auto after = api_dcs(port);
+  auto shown = totals_of(dom);
+  EXPECT_EQ(shown.size(), before.size()) << dom.substr(0, 2000);
+  for (const auto& [dc, b] : before.items()) {
+    SCOPED_TRACE("dc " + dc + " at " + url);
+    EXPECT_TRUE(shown.count(dc) && after.contains(dc));
+    if (!shown.count(dc) || !after.contains(dc)) continue;
+    for (const char* k : kTotalsFields) {
+      EXPECT_TRUE(shown[dc].count(k)) << k;
+      if (!shown[dc].count(k)) continue;
+      double lo = std::min(b[k].get<double>(), after[dc][k].get<double>());
+      double hi = std::max(b[k].get<double>(), after[dc][k].get<double>());
+      EXPECT_GE(shown[dc][k], lo - 1e-9) << k;
+      EXPECT_LE(shown[dc][k], hi + 1e-9) << k;
+    }
+  }
+  if (before_out) *before_out = before;
+  return dom;
+}
+
 nlohmann::json api_hosts(uint16_t port) {
   auto j = nlohmann::json::parse(http_get(port, "/api/hosts").body);
   return j["hosts"];
@@ -92,8 +147,16 @@ TEST_F(DashboardBrowserTest, TilesMatchTheApiAndALaggingHostTurnsRed) {
   uint16_t port = cluster.broker_http_port(1);
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
 
-  // 1. Everything delivered: two green tiles with the API's numbers.
-  auto tiles = tiles_of(chromium(url, "--dump-dom"));
+  // 1. Everything delivered: two green tiles with the API's numbers, and the DC's totals
+  // (the 200 events went in and out within the rate window).
+  nlohmann::json dcs;
+  auto tiles = tiles_of(expect_totals_match(port, url, &dcs));
+  ASSERT_TRUE(dcs.contains("dc1"));
+  EXPECT_GT(dcs["dc1"]["events_in_per_s"].get<double>(), 0);
+  EXPECT_GT(dcs["dc1"]["events_out_per_s"].get<double>(), 0);
+  EXPECT_GT(dcs["dc1"]["commit_batches_per_s"].get<double>(), 0);
+  EXPECT_EQ(dcs["dc1"]["hosts"], 2u);
+  EXPECT_EQ(dcs["dc1"]["broker_backlog_batches"], 0u);
   auto hosts = api_hosts(port);
   ASSERT_EQ(tiles.size(), hosts.size());
   ASSERT_EQ(tiles.size(), 2u);
@@ -117,6 +180,12 @@ TEST_F(DashboardBrowserTest, TilesMatchTheApiAndALaggingHostTurnsRed) {
     return false;
   }, 30s));
   // lag_min=0.05: three seconds of age count as lagging on this page.
+  // The broker now stores h1's batches awaiting COMMITTED: its backlog shows.
+  ASSERT_TRUE(wait_until([&] { return api_dcs(port)["dc1"]["broker_backlog_events"].get<uint64_t>() == 50; }, 10s));
+  tiles_of(expect_totals_match(port, url, &dcs));
+  EXPECT_GE(dcs["dc1"]["broker_backlog_batches"].get<uint64_t>(), 1u);
+  EXPECT_GT(dcs["dc1"]["broker_backlog_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(dcs["dc1"]["unacked_events"], 50u);
   std::string lag_url = url + "?lag_min=0.05&warn_min=0.02";
   tiles = tiles_of(chromium(lag_url, "--dump-dom"));
   hosts = api_hosts(port);
@@ -129,6 +198,63 @@ TEST_F(DashboardBrowserTest, TilesMatchTheApiAndALaggingHostTurnsRed) {
 
   std::string shot = artifacts_dir() + "/dashboard_lagging_host.png";
   chromium(lag_url, "--screenshot=" + shot);
+  EXPECT_TRUE(fs::exists(shot) && fs::file_size(shot) > 10'000) << shot;
+  std::printf("screenshot: %s\n", fs::canonical(shot).c_str());
+}
+
+// The consumer's page shows every DC's totals from the consumer's summary (the broker's
+// self-status gives the DC's backlog and is not a host); when the broker is SIGKILLed,
+// its hosts turn to the disconnected colour there too.
+TEST_F(DashboardBrowserTest, ConsumerPageTotalsAndHostsOfAKilledBroker) {
+  MiniCluster cluster({.brokers = 1, .agents = 2});
+  cluster.start_all();
+  for (int a = 1; a <= 2; ++a) {
+    std::ofstream out(cluster.input_file(a), std::ios::app);
+    for (int i = 0; i < 100; ++i) out << syslog_line(cluster.host(a), "id=" + std::to_string(i));
+  }
+  ASSERT_TRUE(wait_until([&] { return cluster.delivered_lines().size() == 200; }, 30s));
+  std::this_thread::sleep_for(1500ms);
+  uint16_t port = cluster.consumer_http_port();
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+
+  nlohmann::json dcs;
+  auto tiles = tiles_of(expect_totals_match(port, url, &dcs));
+  ASSERT_TRUE(dcs.contains("dc1"));
+  EXPECT_EQ(dcs.size(), 1u);
+  EXPECT_GT(dcs["dc1"]["events_in_per_s"].get<double>(), 0);
+  EXPECT_GT(dcs["dc1"]["events_out_per_s"].get<double>(), 0);
+  EXPECT_GT(dcs["dc1"]["commit_batches_per_s"].get<double>(), 0);
+  EXPECT_EQ(dcs["dc1"]["brokers_reporting"], 1u);
+  EXPECT_EQ(dcs["dc1"]["hosts"], 2u);
+  ASSERT_EQ(tiles.size(), 2u);  // h1 and h2; the broker's self-status is no tile
+  EXPECT_EQ(tiles["h1"].cls, "ok");
+  EXPECT_EQ(tiles["h2"].cls, "ok");
+  std::string metrics = http_get(port, "/metrics").body;
+  EXPECT_NE(metrics.find("ferry_dc_events_in_total{dc=\"dc1\"} 200\n"), std::string::npos);
+  EXPECT_NE(metrics.find("ferry_dc_events_out_total{dc=\"dc1\"} 200\n"), std::string::npos);
+  EXPECT_NE(metrics.find("ferry_dc_broker_backlog_batches{dc=\"dc1\"} 0\n"), std::string::npos);
+  chromium(url, "--screenshot=" + artifacts_dir() + "/dashboard_consumer_totals.png");
+
+  // The broker dies: the consumer stops hearing about h1 and h2 and, after its 15 s
+  // staleness limit, shows them disconnected; the broker's report turns stale.
+  cluster.kill9("broker-1");
+  ASSERT_TRUE(wait_until([&] {
+    for (const auto& h : api_hosts(port)) {
+      if (h["connected"].get<bool>()) return false;
+    }
+    return true;
+  }, 40s));
+  ASSERT_TRUE(wait_until([&] { return api_dcs(port)["dc1"]["brokers_stale"].get<uint64_t>() == 1; }, 10s));
+  tiles = tiles_of(expect_totals_match(port, url, &dcs));
+  ASSERT_EQ(tiles.size(), 2u);
+  for (const auto& [host, t] : tiles) {
+    EXPECT_EQ(t.cls, "down") << host;
+    EXPECT_FALSE(t.connected) << host;
+  }
+  EXPECT_EQ(dcs["dc1"]["hosts_disconnected"], 2u);
+  EXPECT_EQ(dcs["dc1"]["brokers_stale"], 1u);
+  std::string shot = artifacts_dir() + "/dashboard_consumer_broker_killed.png";
+  chromium(url, "--screenshot=" + shot);
   EXPECT_TRUE(fs::exists(shot) && fs::file_size(shot) > 10'000) << shot;
   std::printf("screenshot: %s\n", fs::canonical(shot).c_str());
 }
@@ -148,6 +274,14 @@ TEST_F(DashboardBrowserTest, FiveThousandHostsRender) {
   std::string url = "http://127.0.0.1:" + std::to_string(cluster.broker_http_port(1)) + "/?synthetic=5000";
   std::string dom = chromium(url, "--dump-dom", 0, 9000);
   EXPECT_EQ(tiles_of(dom).size(), 5000u);
+  // The synthetic feed fills the five DCs' totals bars too.
+  auto totals = totals_of(dom);
+  EXPECT_EQ(totals.size(), 5u);
+  for (const auto& [dc, fields] : totals) {
+    EXPECT_EQ(fields.at("hosts"), 1000) << dc;
+    EXPECT_GT(fields.at("events_in_per_s"), 0) << dc;
+    EXPECT_GT(fields.at("broker_backlog_bytes"), 0) << dc;
+  }
   std::smatch m;
   ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"re(id="perf"[^>]*data-renders="(\d+)" data-first="([\d.]+)" data-last="([\d.]+)")re")));
   std::printf("5000 hosts: renders=%s first render %s ms, last render %s ms (headless Chromium, this machine)\n",
