@@ -101,6 +101,15 @@ TEST_F(BrokerRefusalTest, BatchNamingAnotherHostIsRefusedAndNotStored) {
   for (auto t : out.frames) EXPECT_NE(t, wire::FrameType::kStored);
 }
 
+// The broker's node id is the host of its self-status (docs/protocol.md §4.5): no
+// agent may take it, even with a certificate that names it.
+TEST_F(BrokerRefusalTest, AgentUsingTheBrokersOwnNameIsRefused) {
+  auto out = converse(*cluster_, "broker-1", {hello("broker-1")});
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, wire::Errc::kIdentityMismatch);
+  EXPECT_NE(out.error->text.find("node id"), std::string::npos) << out.error->text;
+}
+
 TEST_F(BrokerRefusalTest, WrongDcIsRefused) {
   auto out = converse(*cluster_, "h1", {hello("h1", "dc9")});
   ASSERT_TRUE(out.error);
