@@ -39,6 +39,7 @@ void BrokerApp::start() {
   so.path = config_.data_dir + "/db";
   so.retention_ms = config_.retention.count();
   so.disk_budget_bytes = config_.disk_budget_bytes;
+  so.min_free_bytes = config_.min_free_bytes;
   std::string why;
   auto opened = store::BatchStore::open(so, why);
   if (!opened) throw std::runtime_error("cannot open the batch store at " + so.path + ": " + why);
@@ -165,6 +166,8 @@ nlohmann::json BrokerApp::summary_json() {
           {"retained_bytes", totals.retained_bytes},
           {"disk_used_bytes", store_->disk_budget().used_bytes()},
           {"disk_budget_bytes", store_->disk_budget().budget_bytes()},
+          {"disk_free_bytes", store_->disk_budget().free_bytes()},
+          {"disk_min_free_bytes", store_->disk_budget().min_free_bytes()},
           {"ingest_paused", store_->over_budget()},
           {"group_commits", stats.groups},
           {"fsyncs", stats.syncs},

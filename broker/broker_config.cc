@@ -38,6 +38,7 @@ BrokerConfig load_broker_config(const std::string& path) {
 
   auto store = r.section("store");
   c.disk_budget_bytes = store.bytes("disk_budget", 0);
+  c.min_free_bytes = store.bytes("min_free", c.min_free_bytes);
   c.retention = store.duration("retention", c.retention, std::chrono::minutes(1));
 
   c.max_frame_bytes = static_cast<uint32_t>(

@@ -25,6 +25,7 @@ struct BrokerConfig {
 
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
   uint64_t disk_budget_bytes = 0;        // 0 = no budget (ENOSPC still stops ingest)
+  uint64_t min_free_bytes = 256u << 20;  // ingest stops while the filesystem has less free
   std::chrono::milliseconds retention{24LL * 3600 * 1000};
   uint32_t agent_max_pending_submits = 512;  // per connection, awaiting the group commit
   uint32_t forward_window_batches = 4096;    // in flight to each consumer

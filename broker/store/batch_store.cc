@@ -1,5 +1,7 @@
 #include "broker/store/batch_store.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <set>
 #include <unordered_map>
@@ -141,7 +143,13 @@ BatchStore::BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage
       index_cf_(db_->cf(kIndexCf)),
       meta_cf_(db_->cf(kMetaCf)),
       counters_(meta_cf_),
-      budget_(options.disk_budget_bytes, [db = db_.get()] { return db->disk_bytes(); }) {}
+      budget_(options.disk_budget_bytes, [db = db_.get()] { return db->disk_bytes(); }) {
+  budget_.set_reserve(options.min_free_bytes, [path = options.path] {
+    struct statvfs fs {};
+    if (::statvfs(path.c_str(), &fs) != 0) return UINT64_MAX;  // unknown: do not block on it
+    return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  });
+}
 
 BatchStore::~BatchStore() = default;
 
@@ -163,6 +171,7 @@ Result<void> BatchStore::write_synced(storage::RocksStore::Batch& batch) {
 }
 
 Result<void> BatchStore::try_resume() {
+  std::lock_guard lock(write_mu_);
   if (!writes_blocked_.load(std::memory_order_relaxed)) return success();
   BOOST_OUTCOME_TRYV(db_->resume());
   auto probe = db_->new_batch();

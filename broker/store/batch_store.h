@@ -44,6 +44,7 @@ struct BatchStoreOptions {
   std::string path;
   TimeMs retention_ms = 24 * kMsPerHour;
   uint64_t disk_budget_bytes = 0;            // 0 = no budget (ENOSPC still stops ingest)
+  uint64_t min_free_bytes = 0;               // ingest stops while the filesystem has less free
   uint64_t max_move_bytes = 64u << 20;       // mark_committed: bytes per synced write
   uint64_t write_buffer_bytes = 32u << 20;
   uint64_t block_cache_bytes = 32u << 20;
@@ -166,7 +167,7 @@ class BatchStore {
   BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db);
   Result<void> write_synced(storage::RocksStore::Batch& batch);
   Result<void> rebuild_category_counters();
-  std::atomic<bool> writes_blocked_{false};
+  std::atomic<bool> writes_blocked_{false};  // set and cleared under write_mu_
   Result<void> move_chunk(std::vector<std::pair<std::string, std::string>>& moves,
                           TimeMs now_ms, std::vector<BatchId>& moved);
 

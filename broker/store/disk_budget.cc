@@ -9,8 +9,15 @@ DiskBudget::DiskBudget(uint64_t budget_bytes, std::function<uint64_t()> measure)
   used_.store(measure_(), std::memory_order_relaxed);
 }
 
+void DiskBudget::set_reserve(uint64_t min_free_bytes, std::function<uint64_t()> measure_free) {
+  measure_free_ = std::move(measure_free);
+  min_free_.store(min_free_bytes, std::memory_order_relaxed);
+  if (measure_free_) free_.store(measure_free_(), std::memory_order_relaxed);
+}
+
 bool DiskBudget::over_budget() const {
   if (no_space_.load(std::memory_order_relaxed)) return true;
+  if (free_.load(std::memory_order_relaxed) < min_free_.load(std::memory_order_relaxed)) return true;
   uint64_t budget = budget_.load(std::memory_order_relaxed);
   return budget != 0 && used_.load(std::memory_order_relaxed) >= budget;
 }
@@ -18,6 +25,7 @@ bool DiskBudget::over_budget() const {
 uint64_t DiskBudget::refresh() {
   uint64_t used = measure_();
   used_.store(used, std::memory_order_relaxed);
+  if (measure_free_) free_.store(measure_free_(), std::memory_order_relaxed);
   // 5% below the level at which the disk filled counts as "space came back" (compaction
   // or retention expiry freed something), so ingest can try again.
   uint64_t full_at = used_at_no_space_.load(std::memory_order_relaxed);

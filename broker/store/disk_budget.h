@@ -1,7 +1,9 @@
 #pragma once
 // Whether the broker's store may take more ingest: disk usage against a configured
-// budget, plus a flag raised by a real ENOSPC. Ingest stops while over_budget() is true;
-// acks, forwarding and mark_committed keep going.
+// budget, free space on the filesystem against a reserve, plus a flag raised by a real
+// ENOSPC. Ingest stops while over_budget() is true; acks, forwarding and mark_committed
+// keep going. The reserve exists so that the filesystem never fills in the first place:
+// moving committed batches to retention and RocksDB's compactions need room too.
 //
 // The flag is cleared by the next successful write or once usage has dropped clearly
 // below what it was when the disk filled. Usage is sampled by refresh() (a directory
@@ -26,13 +28,22 @@ class DiskBudget {
   uint64_t budget_bytes() const { return budget_.load(std::memory_order_relaxed); }
   void set_budget(uint64_t bytes) { budget_.store(bytes, std::memory_order_relaxed); }
 
-  // Samples disk usage now; returns it.
+  // Ingest also stops while fewer than `min_free_bytes` are free, as `measure_free` says
+  // (statvfs of the store's directory). 0 = no reserve.
+  void set_reserve(uint64_t min_free_bytes, std::function<uint64_t()> measure_free);
+  uint64_t free_bytes() const { return free_.load(std::memory_order_relaxed); }
+  uint64_t min_free_bytes() const { return min_free_.load(std::memory_order_relaxed); }
+
+  // Samples disk usage (and free space) now; returns the usage.
   uint64_t refresh();
   // Records the result of a write: kNoSpace raises the flag, success clears it.
   void on_write(const std::error_code& ec);
 
  private:
   std::function<uint64_t()> measure_;
+  std::function<uint64_t()> measure_free_;
+  std::atomic<uint64_t> min_free_{0};
+  std::atomic<uint64_t> free_{UINT64_MAX};
   std::atomic<uint64_t> budget_;  // 0 = unlimited
   std::atomic<uint64_t> used_{0};
   std::atomic<uint64_t> used_at_no_space_{0};

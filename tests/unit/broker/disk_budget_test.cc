@@ -44,5 +44,23 @@ TEST(DiskBudgetTest, NoSpaceClearsWhenUsageDrops) {
   EXPECT_FALSE(budget.over_budget());
 }
 
+TEST(DiskBudgetTest, FreeSpaceBelowTheReserveStopsIngestBeforeTheDiskFills) {
+  uint64_t used = 10, free = 1000;
+  DiskBudget budget(0, [&] { return used; });
+  budget.set_reserve(500, [&] { return free; });
+  EXPECT_FALSE(budget.over_budget());
+  free = 499;
+  budget.refresh();
+  EXPECT_TRUE(budget.over_budget());
+  EXPECT_FALSE(budget.out_of_space());  // paused by the reserve, not by ENOSPC
+  free = 800;
+  budget.refresh();
+  EXPECT_FALSE(budget.over_budget());
+  budget.set_reserve(0, [&] { return free; });
+  free = 0;
+  budget.refresh();
+  EXPECT_FALSE(budget.over_budget()) << "no reserve configured";
+}
+
 }  // namespace
 }  // namespace ferry::broker::store
