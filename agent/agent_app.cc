@@ -426,7 +426,13 @@ void AgentApp::setup_http() {
   // Collected on the io thread, which owns everything it reads.
   metrics_.on_collect([this] { export_metrics(); });
   auto started = http_->start();
-  if (!started) throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " + started.error().message());
+  if (!started) {
+    // Metrics are not worth stopping delivery for: say so loudly and ship on.
+    spdlog::error("cannot serve http on {}: {}; running without /metrics", config_.http_listen,
+                  started.error().message());
+    http_.reset();
+    return;
+  }
   spdlog::info("metrics on http://{}:{}/metrics", hp->host, http_->port());
 }
 

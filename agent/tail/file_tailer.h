@@ -50,7 +50,12 @@ class FileTailer {
   Result<ReadChunk> read(size_t max_bytes, TimeMs read_time, bool final);
 
   // The file shrank below read_offset() (copytruncate) or its content was replaced.
-  void mark_truncated() { truncated_ = true; }
+  // With `drop_pending`, the unterminated line read so far is dropped instead of being
+  // handed out as an event (a copy of the file carries it on from position()).
+  void mark_truncated(bool drop_pending = false) {
+    truncated_ = true;
+    if (drop_pending) pending_.clear();
+  }
 
   // The file's current size (fstat of the descriptor) and link count.
   struct Stat {

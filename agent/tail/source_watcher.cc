@@ -179,6 +179,14 @@ void SourceWatcher::check_descriptors() {
       truncated = same && !same.value();
     }
     if (truncated) {
+      if (start_waiting_copies(tailer)) {
+        // Its copy holds everything from position() on, the unterminated line included.
+        spdlog::info("[{}] {} was truncated (copytruncate); its copy carries on from {}", options_.category,
+                     tailer.path(), tailer.position());
+        tailer.mark_truncated(/*drop_pending=*/true);
+        t.last_size = size;
+        continue;
+      }
       const uint64_t lost = t.last_size > tailer.read_offset() ? t.last_size - tailer.read_offset() : 0;
       unreadable_bytes_ += lost;
       if (fingerprint_final(tailer.identity().fingerprint)) {
@@ -198,21 +206,21 @@ void SourceWatcher::check_descriptors() {
   }
 }
 
-std::optional<uint64_t> SourceWatcher::copy_source_offset(FileTailer& tailer) {
+std::optional<SourceWatcher::CopySource> SourceWatcher::copy_source(FileTailer& tailer) {
   // Too short a prefix says nothing about being a copy.
   constexpr uint32_t kMinCopyPrefix = 64;
   const uint64_t fp = tailer.identity().fingerprint;
   const uint32_t len = fingerprint_length(fp);
   if (len < kMinCopyPrefix) return std::nullopt;
-  if (auto it = truncated_.find(fp); it != truncated_.end()) return it->second;
+  if (auto it = truncated_.find(fp); it != truncated_.end()) return CopySource{it->second, nullptr};
   std::string prefix(len, '\0');
   for (auto& t : files_) {
-    if (!t.tailer || t.tailer.get() == &tailer) continue;
+    if (!t.tailer || t.tailer.get() == &tailer || t.copy_of) continue;
     auto& other = *t.tailer;
     if (fingerprint_length(other.identity().fingerprint) < len) continue;
     ssize_t n = ::pread(other.fd(), prefix.data(), len, 0);
     if (n == static_cast<ssize_t>(len) && crc32c::value(prefix) == fingerprint_crc(fp)) {
-      return other.read_offset();
+      return CopySource{other.read_offset(), &t};
     }
   }
   // A position from before a restart whose own inode no longer starts with these bytes
@@ -224,13 +232,38 @@ std::optional<uint64_t> SourceWatcher::copy_source_offset(FileTailer& tailer) {
     ssize_t n = ::pread(tailer.fd(), prefix.data(), rlen, 0);
     if (n == static_cast<ssize_t>(rlen) &&
         crc32c::value(std::string_view(prefix.data(), rlen)) == fingerprint_crc(r.file.fingerprint)) {
-      return r.offset;
+      return CopySource{r.offset, nullptr};
     }
   }
   return std::nullopt;
 }
 
-void SourceWatcher::adopt(std::unique_ptr<FileTailer> tailer, bool rotated) {
+bool SourceWatcher::start_waiting_copies(const FileTailer& original) {
+  bool any = false;
+  for (auto& t : files_) {
+    if (!t.copy_of || t.copy_of->first != original.identity().dev || t.copy_of->second != original.identity().ino) {
+      continue;
+    }
+    // Lines written to the original after the copy was made were read from the original:
+    // the copy starts at its end then.
+    auto st = t.tailer->stat();
+    const uint64_t start = std::min(original.position(), st ? st.value().size : original.position());
+    auto sought = t.tailer->seek(start, clock_.now_ms());
+    if (!sought) {
+      spdlog::error("[{}] {}: cannot start the copy at {}: {}", options_.category, t.tailer->path(), start,
+                    sought.error().message());
+      continue;
+    }
+    t.copy_of.reset();
+    t.last_size = st ? st.value().size : start;
+    adopted_copies_.push_back({t.tailer->identity(), start, clock_.now_ms(), t.tailer->path()});
+    spdlog::info("[{}] {} (copy of {}) starts at {}", options_.category, t.tailer->path(), original.path(), start);
+    any = true;
+  }
+  return any;
+}
+
+SourceWatcher::Tracked& SourceWatcher::adopt(std::unique_ptr<FileTailer> tailer, bool rotated) {
   Tracked t;
   auto st = tailer->stat();
   t.last_size = st ? st.value().size : 0;
@@ -238,6 +271,7 @@ void SourceWatcher::adopt(std::unique_ptr<FileTailer> tailer, bool rotated) {
   t.seen = !rotated;
   t.rotated = rotated;
   files_.push_back(std::move(t));
+  return files_.back();
 }
 
 void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino) {
@@ -275,11 +309,18 @@ void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino
     adopt(std::move(tailer), false);
     return;
   }
-  if (auto offset = copy_source_offset(*tailer)) {
+  if (auto source = copy_source(*tailer)) {
+    if (const Tracked* original = source->live_original) {
+      spdlog::info("[{}] {} is a copy of {}, which is not truncated (yet): the copy waits", options_.category,
+                   path, original->tailer->path());
+      const auto key = std::make_pair(original->tailer->identity().dev, original->tailer->identity().ino);
+      adopt(std::move(tailer), false).copy_of = key;
+      return;
+    }
     spdlog::info("[{}] {} is a copy of a file already read up to {}; resuming there",
-                 options_.category, path, *offset);
-    if (auto sought = tailer->seek(*offset, clock_.now_ms()); !sought) return;
-    adopted_copies_.push_back({tailer->identity(), *offset, clock_.now_ms(), path});
+                 options_.category, path, source->offset);
+    if (auto sought = tailer->seek(source->offset, clock_.now_ms()); !sought) return;
+    adopted_copies_.push_back({tailer->identity(), source->offset, clock_.now_ms(), path});
   } else {
     spdlog::info("[{}] new file {} ({})", options_.category, path, to_string(id));
   }
@@ -305,6 +346,21 @@ Result<void> SourceWatcher::poll() {
     }
     discover(f.path, f.dev, f.ino);
   }
+  // A waiting copy is dropped when it goes away or its original is rotated away without
+  // a truncation: the original was (or will be) read whole, the copy is never needed.
+  auto original_live = [this](const std::pair<uint64_t, uint64_t>& key) {
+    for (const auto& o : files_) {
+      if (o.tailer && !o.copy_of && !o.rotated && o.tailer->identity().dev == key.first &&
+          o.tailer->identity().ino == key.second) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<bool> drop;
+  for (const auto& t : files_) drop.push_back(t.copy_of && (!t.seen || !original_live(*t.copy_of)));
+  size_t i = 0;
+  if (std::erase_if(files_, [&](const Tracked&) { return drop[i++]; }) > 0) next_live_ = 0;
   for (auto& t : files_) {
     if (t.tailer && !t.seen && !t.rotated) {
       spdlog::info("[{}] {} was deleted or moved away; reading it to its end",
@@ -342,14 +398,14 @@ Result<ReadChunk> SourceWatcher::read_some(size_t max_bytes) {
   }
   // Rotated files first: they are older and their writers have moved on.
   for (auto& t : files_) {
-    if (!t.rotated || t.finished) continue;
+    if (!t.rotated || t.finished || t.copy_of) continue;
     BOOST_OUTCOME_TRY(chunk, read_from(t, max_bytes));
     if (!chunk.empty()) return chunk;
   }
   const size_t n = files_.size();
   for (size_t i = 0; i < n; ++i) {
     auto& t = files_[(next_live_ + i) % n];
-    if (t.rotated || t.finished) continue;
+    if (t.rotated || t.finished || t.copy_of) continue;
     BOOST_OUTCOME_TRY(chunk, read_from(t, max_bytes));
     if (!chunk.empty()) {
       next_live_ = (next_live_ + i + 1) % n;

@@ -13,7 +13,11 @@
 //     truncated (copytruncate): reading restarts at 0; bytes it had beyond the read
 //     offset that were never read are counted as unreadable and logged;
 //   - a new inode whose first bytes equal a tracked (or truncated) file's is a copy of
-//     it (copytruncate's rotated copy): it resumes at that file's read offset. After a
+//     it (copytruncate's rotated copy). A copy of a file not yet truncated waits, unread:
+//     the original is read on meanwhile, and only when it is truncated does the copy
+//     start, at the original's position then (reading both would double the lines
+//     written between the copy and the truncation). A copy of a file already truncated
+//     resumes at the offset the original had been read to. After a
 //     restart the same holds for a resume point whose inode now holds other content
 //     (the original, truncated while the agent was down).
 // inotify only wakes the owner earlier: poll() is correct on its own, so the owner
@@ -131,13 +135,21 @@ class SourceWatcher {
     bool finished = false;
     TimeMs eof_since = -1;  // when a rotated file was first found at its end
     uint64_t last_size = 0;
+    // A copy waiting for its original (this dev/ino) to be truncated; not read meanwhile.
+    std::optional<std::pair<uint64_t, uint64_t>> copy_of;
+  };
+  struct CopySource {
+    uint64_t offset = 0;
+    const Tracked* live_original = nullptr;  // not yet truncated: the copy waits for it
   };
 
   void check_descriptors();
   void discover(const std::string& path, uint64_t dev, uint64_t ino);
-  void adopt(std::unique_ptr<FileTailer> tailer, bool rotated);
+  Tracked& adopt(std::unique_ptr<FileTailer> tailer, bool rotated);
   Tracked* find(uint64_t dev, uint64_t ino);
-  std::optional<uint64_t> copy_source_offset(FileTailer& tailer);
+  std::optional<CopySource> copy_source(FileTailer& tailer);
+  // The original of waiting copies was truncated: they start where it was.
+  bool start_waiting_copies(const FileTailer& original);
   Result<std::unique_ptr<FileTailer>> open_by_identity(const FileIdentity& file);
   Result<ReadChunk> read_from(Tracked& t, size_t max_bytes);
   void setup_inotify();

@@ -223,6 +223,52 @@ TEST_F(SourceWatcherTest, CopytruncateCopyMatchingTheGlobResumesWhereTheOriginal
   EXPECT_EQ(copies[0].offset, head.size());
 }
 
+// The copy is found before the original is truncated, and lines keep going to the
+// original meanwhile: they are read once (from the original), and the copy only
+// supplies what the original lost to the truncation.
+TEST_F(SourceWatcherTest, CopyFoundBeforeTheTruncationWaitsForIt) {
+  auto w = make({"app.log*"});
+  Writer out(path("app.log"));
+  std::string head;
+  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the first kilobyte\n";
+  out.write(head);
+  ASSERT_TRUE(w->start());
+  EXPECT_EQ(drain(*w).lines.size(), 40u);
+  out.write("before-copy\n");
+  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
+  ASSERT_TRUE(w->poll());  // finds the copy; the original is still whole
+  out.write("between-copy-and-truncate\n");
+  auto before = drain(*w).lines;
+  EXPECT_EQ(before, (Lines{"before-copy", "between-copy-and-truncate"}));
+  EXPECT_TRUE(w->take_adopted_copies().empty()) << "a waiting copy has no position yet";
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("after\n");
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines, (Lines{"after"}));
+  auto copies = w->take_adopted_copies();
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].offset, head.size() + 12);  // the copy's end: it never had the later line
+  EXPECT_EQ(w->unreadable_bytes(), 0u);
+}
+
+// A plain copy of a file that is never truncated is never read.
+TEST_F(SourceWatcherTest, CopyOfAFileNeverTruncatedIsNotRead) {
+  auto w = make({"app.log*"});
+  Writer out(path("app.log"));
+  std::string head;
+  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the first kilobyte\n";
+  out.write(head);
+  ASSERT_TRUE(w->start());
+  EXPECT_EQ(drain(*w).lines.size(), 40u);
+  std::filesystem::copy_file(path("app.log"), path("app.log.bak"));
+  out.write("more\n");
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines, (Lines{"more"}));
+  std::filesystem::remove(path("app.log.bak"));
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(w->files().size(), 1u) << "the copy is let go";
+}
+
 TEST_F(SourceWatcherTest, DeletedWhileOpenIsReadToItsEndThroughTheDescriptor) {
   auto w = make({"app.log"});
   auto out = std::make_unique<Writer>(path("app.log"));
