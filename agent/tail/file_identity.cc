@@ -49,15 +49,19 @@ Result<FileIdentity> identity_of_fd(int fd) {
                       make_fingerprint(prefix)};
 }
 
+Result<bool> starts_with_fingerprint(int fd, uint64_t fingerprint) {
+  const uint32_t len = fingerprint_length(fingerprint);
+  BOOST_OUTCOME_TRY(prefix, read_prefix(fd, len));
+  return prefix.size() == len && crc32c::value(prefix) == fingerprint_crc(fingerprint);
+}
+
 Result<bool> fd_matches(int fd, const FileIdentity& id) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return last_error();
   if (static_cast<uint64_t>(st.st_dev) != id.dev || static_cast<uint64_t>(st.st_ino) != id.ino) {
     return false;
   }
-  const uint32_t len = fingerprint_length(id.fingerprint);
-  BOOST_OUTCOME_TRY(prefix, read_prefix(fd, len));
-  return prefix.size() == len && crc32c::value(prefix) == fingerprint_crc(id.fingerprint);
+  return starts_with_fingerprint(fd, id.fingerprint);
 }
 
 std::string to_string(const FileIdentity& id) {

@@ -33,6 +33,10 @@ inline bool fingerprint_final(uint64_t fp) { return fingerprint_length(fp) >= kF
 // The identity of an open file, from fstat and a read of its first bytes.
 Result<FileIdentity> identity_of_fd(int fd);
 
+// Whether the open file's first fingerprint_length(fingerprint) bytes hash to the
+// fingerprint's CRC (whatever its dev and ino): it holds, or continues, that content.
+Result<bool> starts_with_fingerprint(int fd, uint64_t fingerprint);
+
 // Whether the open file is the one `id` names (same dev+ino, prefix-compatible).
 Result<bool> fd_matches(int fd, const FileIdentity& id);
 

@@ -17,7 +17,6 @@
 
 #include "agent/event/line_splitter.h"
 #include "agent/tail/errc.h"
-#include "common/base/crc32c.h"
 
 namespace ferry::agent::tail {
 namespace {
@@ -213,15 +212,12 @@ std::optional<SourceWatcher::CopySource> SourceWatcher::copy_source(FileTailer& 
   const uint32_t len = fingerprint_length(fp);
   if (len < kMinCopyPrefix) return std::nullopt;
   if (auto it = truncated_.find(fp); it != truncated_.end()) return CopySource{it->second, nullptr};
-  std::string prefix(len, '\0');
   for (auto& t : files_) {
     if (!t.tailer || t.tailer.get() == &tailer || t.copy_of) continue;
     auto& other = *t.tailer;
     if (fingerprint_length(other.identity().fingerprint) < len) continue;
-    ssize_t n = ::pread(other.fd(), prefix.data(), len, 0);
-    if (n == static_cast<ssize_t>(len) && crc32c::value(prefix) == fingerprint_crc(fp)) {
-      return CopySource{other.read_offset(), &t};
-    }
+    auto same = starts_with_fingerprint(other.fd(), fp);
+    if (same && same.value()) return CopySource{other.read_offset(), &t};
   }
   // A position from before a restart whose own inode no longer starts with these bytes
   // (it was truncated while the agent was down): this file carries its content on.
@@ -229,11 +225,8 @@ std::optional<SourceWatcher::CopySource> SourceWatcher::copy_source(FileTailer& 
     const uint32_t rlen = fingerprint_length(r.file.fingerprint);
     if (rlen < kMinCopyPrefix || rlen > len) continue;
     if (r.file.dev == tailer.identity().dev && r.file.ino == tailer.identity().ino) continue;
-    ssize_t n = ::pread(tailer.fd(), prefix.data(), rlen, 0);
-    if (n == static_cast<ssize_t>(rlen) &&
-        crc32c::value(std::string_view(prefix.data(), rlen)) == fingerprint_crc(r.file.fingerprint)) {
-      return CopySource{r.offset, nullptr};
-    }
+    auto same = starts_with_fingerprint(tailer.fd(), r.file.fingerprint);
+    if (same && same.value()) return CopySource{r.offset, nullptr};
   }
   return std::nullopt;
 }
@@ -348,19 +341,15 @@ Result<void> SourceWatcher::poll() {
   }
   // A waiting copy is dropped when it goes away or its original is rotated away without
   // a truncation: the original was (or will be) read whole, the copy is never needed.
-  auto original_live = [this](const std::pair<uint64_t, uint64_t>& key) {
-    for (const auto& o : files_) {
-      if (o.tailer && !o.copy_of && !o.rotated && o.tailer->identity().dev == key.first &&
-          o.tailer->identity().ino == key.second) {
-        return true;
-      }
-    }
-    return false;
-  };
-  std::vector<bool> drop;
-  for (const auto& t : files_) drop.push_back(t.copy_of && (!t.seen || !original_live(*t.copy_of)));
-  size_t i = 0;
-  if (std::erase_if(files_, [&](const Tracked&) { return drop[i++]; }) > 0) next_live_ = 0;
+  std::set<std::pair<uint64_t, uint64_t>> live_originals;
+  for (const auto& o : files_) {
+    if (o.tailer && !o.copy_of && !o.rotated) live_originals.insert({o.tailer->identity().dev, o.tailer->identity().ino});
+  }
+  if (std::erase_if(files_, [&](const Tracked& t) {
+        return t.copy_of && (!t.seen || !live_originals.count(*t.copy_of));
+      }) > 0) {
+    next_live_ = 0;
+  }
   for (auto& t : files_) {
     if (t.tailer && !t.seen && !t.rotated) {
       spdlog::info("[{}] {} was deleted or moved away; reading it to its end",
