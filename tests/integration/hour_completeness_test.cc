@@ -152,18 +152,24 @@ TEST(HourCompletenessTest, IdleHostsCompleteTheHourAndLaterEventsGoToLate) {
   EXPECT_EQ(read_json(success)["events"], 250);
 }
 
+// h1 and h2 each write `n` lines into the hour; h2 ends with an unterminated line, so its
+// watermark stays inside the hour. Returns once all 2n events are committed.
+void write_hour_with_h2_behind(const MiniCluster& cluster, const Hour& hour, int n) {
+  append(cluster.input_file(1), lines_at(hour.middle(), "h1", "a", n));
+  append(cluster.input_file(2), lines_at(hour.middle(), "h2", "b", n) + "<134>Nov 23 07:00:00 h2 app: id=unfinished");
+  ASSERT_TRUE(wait_until([&] {
+    json e = hour_entry(cluster, hour);
+    return !e.is_null() && e["events"] == 2 * n;
+  }, 60s));
+}
+
 // h2 holds the hour open; once it is killed it falls silent and, after the timeout, the
 // hour completes without it (its batches still counted in the manifest).
 TEST(HourCompletenessTest, AHostBehindBlocksTheHourUntilItIsSilentForTheTimeout) {
   MiniCluster cluster({.brokers = 1, .agents = 2, .consumer_extra = "[hours]\nsilent_timeout = \"4s\""});
   cluster.start_all();
   const Hour hour;
-  append(cluster.input_file(1), lines_at(hour.middle(), "h1", "a", 50));
-  append(cluster.input_file(2), lines_at(hour.middle(), "h2", "b", 50) + "<134>Nov 23 07:00:00 h2 app: id=unfinished");
-  ASSERT_TRUE(wait_until([&] {
-    json e = hour_entry(cluster, hour);
-    return !e.is_null() && e["events"] == 100;
-  }, 60s));
+  ASSERT_NO_FATAL_FAILURE(write_hour_with_h2_behind(cluster, hour, 50));
   // Committed, but h2's watermark has not passed the hour: it waits on h2 only.
   std::this_thread::sleep_for(2s);
   json entry = hour_entry(cluster, hour);
@@ -187,12 +193,7 @@ TEST(HourCompletenessTest, HostsForgetReleasesAnHourASilentHostBlocks) {
   MiniCluster cluster({.brokers = 1, .agents = 2, .consumer_extra = "[hours]\nsilent_timeout = \"1h\""});
   cluster.start_all();
   const Hour hour;
-  append(cluster.input_file(1), lines_at(hour.middle(), "h1", "a", 40));
-  append(cluster.input_file(2), lines_at(hour.middle(), "h2", "b", 40) + "<134>Nov 23 07:00:00 h2 app: id=unfinished");
-  ASSERT_TRUE(wait_until([&] {
-    json e = hour_entry(cluster, hour);
-    return !e.is_null() && e["events"] == 80;
-  }, 60s));
+  ASSERT_NO_FATAL_FAILURE(write_hour_with_h2_behind(cluster, hour, 40));
   cluster.kill9("agent-2");
   std::this_thread::sleep_for(3s);
   EXPECT_FALSE(hour_entry(cluster, hour)["complete"].get<bool>());

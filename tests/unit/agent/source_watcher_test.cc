@@ -65,6 +65,13 @@ Drained drain(SourceWatcher& w, size_t max_bytes = 4096) {
 
 using Lines = std::vector<std::string>;
 
+// 40 lines, more than a fingerprint's worth: enough to tell a copy by its first bytes.
+std::string first_kilobyte() {
+  std::string head;
+  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the first kilobyte\n";
+  return head;
+}
+
 class SourceWatcherTest : public ::testing::Test {
  protected:
   std::unique_ptr<SourceWatcher> make(std::vector<std::string> globs, size_t max_event = 4096) {
@@ -205,8 +212,7 @@ TEST_F(SourceWatcherTest, CopytruncateCountsBytesNeverRead) {
 TEST_F(SourceWatcherTest, CopytruncateCopyMatchingTheGlobResumesWhereTheOriginalWas) {
   auto w = make({"app.log*"});
   Writer out(path("app.log"));
-  std::string head;
-  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the first kilobyte\n";
+  const std::string head = first_kilobyte();
   out.write(head);
   ASSERT_TRUE(w->start());
   EXPECT_EQ(drain(*w).lines.size(), 40u);
@@ -229,8 +235,7 @@ TEST_F(SourceWatcherTest, CopytruncateCopyMatchingTheGlobResumesWhereTheOriginal
 TEST_F(SourceWatcherTest, CopyFoundBeforeTheTruncationWaitsForIt) {
   auto w = make({"app.log*"});
   Writer out(path("app.log"));
-  std::string head;
-  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the first kilobyte\n";
+  const std::string head = first_kilobyte();
   out.write(head);
   ASSERT_TRUE(w->start());
   EXPECT_EQ(drain(*w).lines.size(), 40u);
@@ -255,8 +260,7 @@ TEST_F(SourceWatcherTest, CopyFoundBeforeTheTruncationWaitsForIt) {
 TEST_F(SourceWatcherTest, CopyOfAFileNeverTruncatedIsNotRead) {
   auto w = make({"app.log*"});
   Writer out(path("app.log"));
-  std::string head;
-  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the first kilobyte\n";
+  const std::string head = first_kilobyte();
   out.write(head);
   ASSERT_TRUE(w->start());
   EXPECT_EQ(drain(*w).lines.size(), 40u);
@@ -369,8 +373,7 @@ TEST_F(SourceWatcherTest, ResumesAfterRestartAtTheRecordedPosition) {
 // now holds new content) tells how far its copy was read.
 TEST_F(SourceWatcherTest, CopytruncateWhileStoppedResumesTheCopyAtTheOriginalsPosition) {
   Writer out(path("app.log"));
-  std::string head;
-  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the first kilobyte\n";
+  const std::string head = first_kilobyte();
   out.write(head);
   ResumePoint rp;
   {
