@@ -1,6 +1,8 @@
 // A real broker refuses, with a specific ERROR, peers that claim another identity or
 // send bad input, and keeps serving well-behaved agents.
 
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "common/base/crc32c.h"
@@ -22,8 +24,11 @@ struct Outcome {
 };
 
 // Connects to the broker with `identity`'s certificate, sends `frames` and collects
-// what comes back until the broker closes or 5 s pass.
-Outcome converse(const MiniCluster& cluster, const std::string& identity, std::vector<std::string> frames) {
+// what comes back until the broker closes, 3 s pass without a frame or 10 s in all. With
+// `until`, reading stops at that frame type instead, and waits up to 40 s for it (a
+// DELIVERED takes a commit on the consumer, several synced writes on a loaded disk).
+Outcome converse(const MiniCluster& cluster, const std::string& identity, std::vector<std::string> frames,
+                 std::optional<wire::FrameType> until = std::nullopt) {
   asio::io_context io;
   std::string certs = cluster.dir().file("certs");
   auto ctx = tls::make_client_context({certs + "/" + identity + ".crt", certs + "/" + identity + ".key", certs + "/ca.crt"});
@@ -31,7 +36,8 @@ Outcome converse(const MiniCluster& cluster, const std::string& identity, std::v
   Outcome out;
   struct Run {
     static asio::awaitable<void> go(asio::io_context& io, asio::ssl::context& ctx, uint16_t port,
-                                    std::vector<std::string> frames, Outcome& out) {
+                                    std::vector<std::string> frames, std::optional<wire::FrameType> until,
+                                    Outcome& out) {
       // Locals, not temporaries: g++ 12 mishandles temporaries in co_await arguments.
       const std::string host = "127.0.0.1";
       const net::SocketTuning tuning;
@@ -41,10 +47,12 @@ Outcome converse(const MiniCluster& cluster, const std::string& identity, std::v
       if (!conn) co_return;
       out.connected = true;
       for (auto& f : frames) conn.value()->send(std::move(f));
+      const std::chrono::milliseconds idle = until ? 40s : 3s;
       while (true) {
-        auto frame = co_await conn.value()->read_frame_within(3s);
+        auto frame = co_await conn.value()->read_frame_within(idle);
         if (!frame) break;
         out.frames.push_back(frame.value().type);
+        if (frame.value().type == until) break;
         if (frame.value().type == wire::FrameType::kError) {
           auto e = wire::decode_error(frame.value().body);
           if (e) out.error = e.value();
@@ -52,8 +60,9 @@ Outcome converse(const MiniCluster& cluster, const std::string& identity, std::v
       }
     }
   };
-  asio::co_spawn(io, Run::go(io, *ctx.value(), cluster.broker_port(1), std::move(frames), out), asio::detached);
-  io.run_for(10s);
+  asio::co_spawn(io, Run::go(io, *ctx.value(), cluster.broker_port(1), std::move(frames), until, out),
+                 asio::detached);
+  io.run_for(until ? 40s : 10s);
   return out;
 }
 
@@ -137,7 +146,8 @@ TEST_F(BrokerRefusalTest, CorruptFrameAndBadPayloadCrcAreRefused) {
 }
 
 TEST_F(BrokerRefusalTest, GoodBatchIsStoredAndAResendIsAckedAgain) {
-  auto out = converse(*cluster_, "h1", {hello("h1"), wire::encode(batch_for("h1", 1)), wire::encode(batch_for("h1", 1))});
+  auto out = converse(*cluster_, "h1", {hello("h1"), wire::encode(batch_for("h1", 1)), wire::encode(batch_for("h1", 1))},
+                      wire::FrameType::kDelivered);
   EXPECT_FALSE(out.error);
   // Both copies are acked (STORED, or DELIVERED once committed), and the consumer's
   // commit comes back as DELIVERED on the same connection.
