@@ -306,8 +306,12 @@ void AgentApp::send_cut_batches() {
 
 void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
   auto& delivered = metrics_.counter("ferry_agent_delivered_batches_total", "Batches acked DELIVERED");
+  auto& delivered_events = metrics_.counter("ferry_agent_delivered_events_total", "Events in batches acked DELIVERED");
   for (const auto& b : batches) {
-    if (checkpoint_->mark_delivered(b.category, b.seq) > 0) delivered.inc();
+    if (checkpoint_->mark_delivered(b.category, b.seq) > 0) {
+      delivered.inc();
+      delivered_events.inc(b.events);
+    }
   }
   // Not flushed here: a lost DELIVERED mark costs a resend, which is deduplicated.
 }

@@ -188,7 +188,7 @@ std::string cluster_up(const ClusterOptions& o) {
     add(c,
         "node_id = \"" + c.id + "\"\nlisten = \"127.0.0.1:" + std::to_string(c.port) + "\"\nhttp_listen = \"127.0.0.1:" +
             std::to_string(c.http) + "\"\ndata_dir = \"" + dir + "/data/" + c.name + "\"\noutput_root = \"" + dir +
-            "/output\"\n" + tls_section(certs, c.id) + "[output]\nroll_age = \"10s\"\n[hours]\nsilent_timeout = \"2m\"\n",
+            "/output\"\n" + tls_section(certs, c.id) + "[output]\nroll_age = \"" + o.roll_age + "\"\n[hours]\nsilent_timeout = \"2m\"\n",
         "ferry-consumer", json::object());
     j["dashboards"].push_back("http://127.0.0.1:" + std::to_string(c.http) + "/");
   }

@@ -24,6 +24,7 @@ struct ClusterOptions {
   uint64_t events = 0;   // per host and category; 0 = no generator
   uint64_t rotate_bytes = 0;            // the generator rotates files past this size
   std::string rotate_style = "rename";  // ... this way (ferryctl gen --rotate-style)
+  std::string roll_age = "10s";         // consumers commit a part file at least this often
   std::string bin_dir;   // where ferry-* live; default: next to ferryctl
 };
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   ferry::ferryctl::add_verify_command(app);
   ferry::ferryctl::add_hosts_command(app);
   ferry::ferryctl::add_status_command(app);
+  ferry::ferryctl::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
