@@ -166,7 +166,7 @@ TEST(PipelineFaultTest, BrokerSigkillAgentsFailOver) {
   std::this_thread::sleep_for(1s);
   cluster.start("broker-2");
   writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 2, 15000, 90s), 30000);
+  expect_exactly_once(wait_for_delivery(cluster, 2, 6000, 90s), 12000);
 }
 
 TEST(PipelineFaultTest, ConsumerSigkillAndRestart) {
@@ -181,7 +181,7 @@ TEST(PipelineFaultTest, ConsumerSigkillAndRestart) {
     cluster.start("consumer");
   }
   writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 2, 15000, 90s), 30000);
+  expect_exactly_once(wait_for_delivery(cluster, 2, 6000, 90s), 12000);
 }
 
 // The consumer kills itself at each step of its commit protocol in turn.
