@@ -176,11 +176,16 @@ Result<AddOutcome> BucketStore::add(const wire::BatchFrame& frame) {
   }
   auto w = writer_for(key, bytes.size());
   if (!w) return fail(w.error());
-  if (auto r = w.value()->append(bytes, BatchMeta{h.host, h.seq, h.event_count}); !r) {
-    return fail(r.error());
-  }
+  auto load = w.value()->append(bytes, BatchMeta{h.host, h.seq, h.event_count});
+  if (!load) return fail(load.error());
   FERRY_CRASH_POINT("consumer.after_append");
   pending_.insert(std::move(id));
+  if ((options_.roll_stream_batches != 0 && load.value().batches >= options_.roll_stream_batches) ||
+      (options_.roll_stream_bytes != 0 && load.value().bytes >= options_.roll_stream_bytes)) {
+    auto it = open_.find(key);
+    full_.push_back(std::move(it->second));  // commit_due() commits it
+    open_.erase(it);
+  }
   return AddOutcome::kAccepted;
 }
 

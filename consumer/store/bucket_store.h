@@ -45,6 +45,12 @@ struct StoreOptions {
   bool plain = false;               // write decompressed .log instead of .log.zst
   uint64_t roll_bytes = 128u << 20; // a file is committed before it would exceed this
   TimeMs roll_age_ms = 60'000;      // ... or once its first batch is this old (bounds unacked age)
+  // ... or once one host has this many batches or bytes waiting in it (0: no limit). An
+  // agent keeps each batch in its window until it is committed, so without this a busy
+  // host would fill its window (agent defaults: 256 batches, 32 MiB) and wait for
+  // roll_age: its throughput would be one window per roll_age.
+  uint32_t roll_stream_batches = 128;
+  uint64_t roll_stream_bytes = 16u << 20;
   size_t max_open_files = 256;      // beyond this, commit_due() commits the oldest
 };
 

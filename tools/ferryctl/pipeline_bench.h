@@ -4,8 +4,8 @@
 // one-host cluster (agent -> broker -> consumer over mTLS on loopback, every fsync on),
 // then the whole input file is put where the agent tails it, and the clock runs until
 // the agent counts every event DELIVERED (committed by the consumer). CPU is each
-// process's utime+stime over that interval. Then every line is checked: lost and
-// duplicated must be 0 for the figure to count.
+// process's utime+stime over that interval. Then every delivered line is compared with
+// the input: lost and duplicated must be 0 for the figure to count.
 
 #include <cstdint>
 #include <string>
@@ -15,8 +15,8 @@ namespace ferry::ferryctl {
 
 struct PipelineBenchOptions {
   std::string dir;          // work directory (corpus and one cluster per repetition)
+  std::string input;         // replay this file; default: a generated corpus of `lines`
   uint64_t lines = 1'000'000;
-  size_t line_bytes = 209;  // the peers' corpus averages 209 B per line
   int reps = 3;
   int timeout_s = 300;      // per repetition
   // The consumer acks a batch COMMITTED when its part file is committed, at the latest
@@ -28,7 +28,8 @@ struct PipelineBenchOptions {
 
 struct PipelineRun {
   uint64_t lines = 0, bytes = 0;
-  double seconds = 0;
+  double seconds = 0;       // until every event is DELIVERED (committed by the consumer)
+  double sent_seconds = 0;  // until the agent had read and sent every event (polled, 50 ms)
   double cpu_agent = 0, cpu_broker = 0, cpu_consumer = 0;  // CPU seconds
   uint64_t lost = 0, duplicated = 0;
   std::string error;  // non-empty: the run failed (timeout, a process died, ...)

@@ -51,6 +51,25 @@ bool is_delivered_part(const fs::path& path, const fs::path& root) {
 
 }  // namespace
 
+Result<void> for_each_delivered_part(const std::string& output_root, const std::function<void(std::string_view)>& fn) {
+  compress::ZstdDecompressor zstd;
+  std::string raw;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(output_root, ec); !ec && it != fs::recursive_directory_iterator(); ++it) {
+    if (!it->is_regular_file() || !is_delivered_part(it->path(), output_root)) continue;
+    std::string bytes = read_all(it->path());
+    if (it->path().extension() == ".zst") {
+      auto r = zstd.decompress(bytes, 8ull << 30, raw);
+      if (!r) return r.error();
+    } else {
+      raw = std::move(bytes);
+    }
+    fn(raw);
+  }
+  if (ec) return ec;
+  return success();
+}
+
 Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root, size_t examples) {
   std::unordered_map<std::string, uint32_t> seen;  // id -> copies delivered (expected ids start at 0)
   std::unordered_map<std::string, uint32_t> extra;
@@ -63,17 +82,7 @@ Result<VerifyResult> run_verify(const std::string& input_dir, const std::string&
     });
   }
   if (ec) return ec;
-  compress::ZstdDecompressor zstd;
-  std::string raw;
-  for (auto it = fs::recursive_directory_iterator(output_root, ec); !ec && it != fs::recursive_directory_iterator(); ++it) {
-    if (!it->is_regular_file() || !is_delivered_part(it->path(), output_root)) continue;
-    std::string bytes = read_all(it->path());
-    if (it->path().extension() == ".zst") {
-      auto r = zstd.decompress(bytes, 8ull << 30, raw);
-      if (!r) return r.error();
-    } else {
-      raw = std::move(bytes);
-    }
+  auto read = for_each_delivered_part(output_root, [&](std::string_view raw) {
     for_each_line(raw, [&](std::string_view line) {
       if (line.rfind(kContinuation, 0) == 0) return;  // later piece of a split line
       auto id = id_of(line);
@@ -85,8 +94,8 @@ Result<VerifyResult> run_verify(const std::string& input_dir, const std::string&
         ++extra[std::string(id)];
       }
     });
-  }
-  if (ec) return ec;
+  });
+  if (!read) return read.error();
   VerifyResult r;
   for (const auto& [id, n] : seen) {
     ++r.expected;

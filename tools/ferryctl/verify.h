@@ -6,7 +6,9 @@
 // piece.
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/result.h"
@@ -22,6 +24,10 @@ struct VerifyResult {
   std::vector<std::string> lost_examples, duplicated_examples;
   bool ok() const { return lost == 0 && duplicated == 0; }
 };
+
+// Calls `fn` with the decompressed content of every delivered part under the output
+// root (the parts run_verify reads).
+Result<void> for_each_delivered_part(const std::string& output_root, const std::function<void(std::string_view)>& fn);
 
 Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root, size_t examples = 5);
 

@@ -137,6 +137,35 @@ TEST(BucketStoreTest, RollsByAge) {
   EXPECT_EQ(h.store->open_files(), 0u);
 }
 
+// One busy host fills a file's share before roll_bytes or roll_age: the file commits then,
+// so the host's agent gets DELIVERED before its window is full. Other hosts' batches in
+// the same file commit with it.
+TEST(BucketStoreTest, RollsWhenOneHostHasEnoughWaiting) {
+  Harness h;
+  h.options.roll_stream_batches = 3;
+  h.clock.now = kT;
+  h.open();
+  ASSERT_TRUE(h.store->add(make_batch("quiet", "cat", 1, kT)));
+  ASSERT_TRUE(h.store->add(make_batch("busy", "cat", 1, kT)));
+  ASSERT_TRUE(h.store->add(make_batch("busy", "cat", 2, kT)));
+  EXPECT_TRUE(h.store->commit_due(kT).value().empty());
+  ASSERT_TRUE(h.store->add(make_batch("busy", "cat", 3, kT)));
+  EXPECT_EQ(h.store->commit_due(kT).value().size(), 4u);
+  EXPECT_EQ(h.store->open_files(), 0u);
+
+  // The same by bytes.
+  Harness by_bytes;
+  auto probe = make_batch("busy", "cat", 1, kT);
+  by_bytes.options.roll_stream_batches = 0;
+  by_bytes.options.roll_stream_bytes = probe.payload.size() + 1;  // a second batch crosses it
+  by_bytes.clock.now = kT;
+  by_bytes.open();
+  ASSERT_TRUE(by_bytes.store->add(make_batch("busy", "cat", 1, kT)));
+  EXPECT_TRUE(by_bytes.store->commit_due(kT).value().empty());
+  ASSERT_TRUE(by_bytes.store->add(make_batch("busy", "cat", 2, kT)));
+  EXPECT_EQ(by_bytes.store->commit_due(kT).value().size(), 2u);
+}
+
 TEST(BucketStoreTest, TooManyOpenFilesCommitsTheOldest) {
   Harness h;
   h.options.max_open_files = 2;
