@@ -1,7 +1,5 @@
 #include "tests/support/mini_cluster.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,26 +9,13 @@
 #include <stdexcept>
 
 #include "common/compress/zstd_codec.h"
+#include "common/net/free_port.h"
 #include "common/tls/cert_factory.h"
 
 namespace ferry::testing {
 namespace fs = std::filesystem;
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind to a free port failed");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+uint16_t free_port() { return net::free_loopback_port(); }
 
 std::string syslog_line(const std::string& host, const std::string& body) {
   std::time_t t = std::time(nullptr);

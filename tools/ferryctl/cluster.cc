@@ -1,9 +1,7 @@
 #include "tools/ferryctl/cluster.h"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +11,7 @@
 #include <thread>
 
 #include "common/http/http_client.h"
+#include "common/net/free_port.h"
 #include "common/storage/durable_file.h"
 #include "common/tls/cert_factory.h"
 
@@ -22,17 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+uint16_t free_port() { return net::free_loopback_port(); }
 
 std::string self_dir() {
   std::error_code ec;
