@@ -54,9 +54,10 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   c.store.roll_bytes = out.bytes("roll_bytes", c.store.roll_bytes, 1u << 10, 4ull << 30);
   c.store.roll_age_ms = out.duration("roll_age", std::chrono::milliseconds(c.store.roll_age_ms),
                                      std::chrono::milliseconds(100)).count();
-  c.store.roll_stream_batches = static_cast<uint32_t>(
-      out.integer("roll_stream_batches", c.store.roll_stream_batches, 0, 1'000'000));
-  c.store.roll_stream_bytes = out.bytes("roll_stream_bytes", c.store.roll_stream_bytes, 0, 4ull << 30);
+  c.store.roll_host_batches = static_cast<uint64_t>(out.integer("roll_host_batches", c.store.roll_host_batches, 0, 1'000'000));
+  c.store.roll_host_bytes = out.bytes("roll_host_bytes", c.store.roll_host_bytes, 0, 4ull << 30);
+  c.store.roll_pending_batches = static_cast<uint64_t>(out.integer("roll_pending_batches", c.store.roll_pending_batches, 0, 10'000'000));
+  c.store.roll_pending_bytes = out.bytes("roll_pending_bytes", c.store.roll_pending_bytes, 0, 64ull << 30);
   c.store.max_open_files = static_cast<size_t>(out.integer("max_open_files", c.store.max_open_files, 1, 100'000));
   c.commit_interval = out.duration("commit_interval", c.commit_interval, std::chrono::milliseconds(10));
 

@@ -24,7 +24,7 @@ struct ConsumerConfig {
   std::string log_level = "info";
   std::string log_file;
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
-  std::chrono::milliseconds commit_interval{500};  // how often due files are committed
+  std::chrono::milliseconds commit_interval{100};  // how often due files are committed (cheap when none is)
   uint32_t max_pending_adds = 4096;               // per broker connection, awaiting the store
   store::StoreOptions store;
   store::HourTrackerOptions hours;

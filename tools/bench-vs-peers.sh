@@ -37,7 +37,8 @@ rm -f "$RESULTS/throughput.jsonl" "$RESULTS/ferry.jsonl"
 "$PEERS_DIR/run-peers.sh" throughput -n "$N" -r "$REPS" "${PEERS[@]}"
 input="$DATA/input-$N.log"
 [ -f "$input" ] || { echo "the peers' input $input is missing" >&2; exit 1; }
-"$BIN/ferryctl" bench pipeline --dir "$RESULTS/ferry" --input "$input" --reps "$REPS" --json "$RESULTS/ferry.jsonl"
+# A failed or lossy run is reported in the table (its error, lost and dup columns).
+"$BIN/ferryctl" bench pipeline --dir "$RESULTS/ferry" --input "$input" --reps "$REPS" --json "$RESULTS/ferry.jsonl" || true
 
 python3 - "$RESULTS/throughput.jsonl" "$RESULTS/ferry.jsonl" <<'EOF'
 import json, statistics, sys
@@ -52,6 +53,7 @@ for line in open(sys.argv[1]):
 for line in open(sys.argv[2]):
     r = json.loads(line)
     if r["error"]:
+        print(f'ferry run failed: {r["error"]}', file=sys.stderr)
         continue
     rows.setdefault("ferry agent->broker->consumer (mTLS, zstd, fsync, e2e ack)", []).append(
         (r["seconds"], r["bytes"], r["lines"], r["cpu_agent"] + r["cpu_broker"] + r["cpu_consumer"],

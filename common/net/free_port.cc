@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 namespace ferry::net {
@@ -39,15 +41,25 @@ uint16_t ephemeral_low() {
 }  // namespace
 
 uint16_t free_loopback_port() {
+  // Never the same port twice in one process: a cluster's daemons bind theirs only later.
+  static std::mutex mu;
+  static std::set<uint16_t> given;
+  std::lock_guard lock(mu);
   const uint16_t high = ephemeral_low();
   if (high > kLowest + 1000) {
-    static thread_local std::mt19937 rng(std::random_device{}());
+    static std::mt19937 rng(std::random_device{}());
     std::uniform_int_distribution<unsigned> pick(kLowest, high - 1u);
     for (int attempt = 0; attempt < 100; ++attempt) {
-      if (uint16_t port = try_bind(static_cast<uint16_t>(pick(rng)))) return port;
+      const auto port = static_cast<uint16_t>(pick(rng));
+      if (!given.contains(port) && try_bind(port) == port) {
+        given.insert(port);
+        return port;
+      }
     }
   }
-  if (uint16_t port = try_bind(0)) return port;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (uint16_t port = try_bind(0); port != 0 && given.insert(port).second) return port;
+  }
   throw std::runtime_error("no free loopback port");
 }
 

@@ -6,7 +6,7 @@
 // has started, and in the meantime an ephemeral port could be handed to any outgoing
 // connection on the machine (another test's agent, say). Ports below the range are only
 // ever taken by an explicit bind. Falls back to a kernel-chosen port when the range
-// leaves no room below it.
+// leaves no room below it. Never returns the same port twice in one process.
 
 #include <cstdint>
 

@@ -133,8 +133,7 @@ Result<BucketWriter*> BucketStore::writer_for(const BucketKey& key, uint64_t inc
   if (it != open_.end()) {
     BucketWriter& w = *it->second;
     if (w.bytes() == 0 || w.bytes() + incoming_bytes <= options_.roll_bytes) return &w;
-    full_.push_back(std::move(it->second));  // roll by size: commit_due() commits it
-    open_.erase(it);
+    close_for_appends(it);  // roll by size
   }
   FileRecord rec;
   rec.number = manifest_->allocate_number();
@@ -176,17 +175,46 @@ Result<AddOutcome> BucketStore::add(const wire::BatchFrame& frame) {
   }
   auto w = writer_for(key, bytes.size());
   if (!w) return fail(w.error());
-  auto load = w.value()->append(bytes, BatchMeta{h.host, h.seq, h.event_count});
-  if (!load) return fail(load.error());
+  if (auto r = w.value()->append(bytes, BatchMeta{h.host, h.seq, h.event_count}); !r) {
+    return fail(r.error());
+  }
   FERRY_CRASH_POINT("consumer.after_append");
   pending_.insert(std::move(id));
-  if ((options_.roll_stream_batches != 0 && load.value().batches >= options_.roll_stream_batches) ||
-      (options_.roll_stream_bytes != 0 && load.value().bytes >= options_.roll_stream_bytes)) {
-    auto it = open_.find(key);
-    full_.push_back(std::move(it->second));  // commit_due() commits it
-    open_.erase(it);
-  }
+  HostLoad& host_load = open_host_loads_[h.host];
+  ++host_load.batches;
+  host_load.bytes += bytes.size();
+  ++open_load_.batches;
+  open_load_.bytes += bytes.size();
+  apply_load_limits(h.host);
   return AddOutcome::kAccepted;
+}
+
+BucketStore::OpenWriters::iterator BucketStore::close_for_appends(OpenWriters::iterator it) {
+  for (const auto& [host, load] : it->second->loads()) {
+    auto h = open_host_loads_.find(host);
+    h->second.batches -= load.batches;
+    h->second.bytes -= load.bytes;
+    if (h->second.batches == 0) open_host_loads_.erase(h);
+    open_load_.batches -= load.batches;
+    open_load_.bytes -= load.bytes;
+  }
+  full_.push_back(std::move(it->second));
+  return open_.erase(it);
+}
+
+void BucketStore::apply_load_limits(std::string_view host) {
+  auto over = [](const HostLoad& load, uint64_t max_batches, uint64_t max_bytes) {
+    return (max_batches != 0 && load.batches >= max_batches) || (max_bytes != 0 && load.bytes >= max_bytes);
+  };
+  if (over(open_load_, options_.roll_pending_batches, options_.roll_pending_bytes)) {
+    for (auto it = open_.begin(); it != open_.end();) it = close_for_appends(it);
+    return;
+  }
+  auto h = open_host_loads_.find(host);
+  if (h == open_host_loads_.end() || !over(h->second, options_.roll_host_batches, options_.roll_host_bytes)) return;
+  for (auto it = open_.begin(); it != open_.end();) {
+    it = it->second->loads().count(host) != 0 ? close_for_appends(it) : std::next(it);
+  }
 }
 
 Result<void> BucketStore::commit_writer(BucketWriter& w, std::vector<BatchId>& committed) {
@@ -224,24 +252,18 @@ Result<void> BucketStore::commit_writer(BucketWriter& w, std::vector<BatchId>& c
 
 Result<std::vector<BatchId>> BucketStore::commit_due(TimeMs now) {
   if (failed_) return std::error_code(Errc::kFailed);
-  std::vector<std::unique_ptr<BucketWriter>> due = std::move(full_);
-  full_.clear();
   for (auto it = open_.begin(); it != open_.end();) {
-    BucketWriter& w = *it->second;
-    if (w.bytes() >= options_.roll_bytes || now - w.opened_at_ms() >= options_.roll_age_ms) {
-      due.push_back(std::move(it->second));
-      it = open_.erase(it);
-    } else {
-      ++it;
-    }
+    const BucketWriter& w = *it->second;
+    const bool due = w.bytes() >= options_.roll_bytes || now - w.opened_at_ms() >= options_.roll_age_ms;
+    it = due ? close_for_appends(it) : std::next(it);
   }
   while (open_.size() > options_.max_open_files) {
-    auto oldest = std::min_element(open_.begin(), open_.end(), [](const auto& a, const auto& b) {
+    close_for_appends(std::min_element(open_.begin(), open_.end(), [](const auto& a, const auto& b) {
       return a.second->opened_at_ms() < b.second->opened_at_ms();
-    });
-    due.push_back(std::move(oldest->second));
-    open_.erase(oldest);
+    }));
   }
+  std::vector<std::unique_ptr<BucketWriter>> due = std::move(full_);
+  full_.clear();
   std::vector<BatchId> committed;
   for (auto& w : due) {
     if (auto r = commit_writer(*w, committed); !r) return fail(r.error());
@@ -251,8 +273,7 @@ Result<std::vector<BatchId>> BucketStore::commit_due(TimeMs now) {
 
 Result<std::vector<BatchId>> BucketStore::commit_all() {
   if (failed_) return std::error_code(Errc::kFailed);
-  for (auto& [key, w] : open_) full_.push_back(std::move(w));
-  open_.clear();
+  for (auto it = open_.begin(); it != open_.end();) it = close_for_appends(it);
   return commit_due(clock_.now_ms());
 }
 

@@ -45,12 +45,18 @@ struct StoreOptions {
   bool plain = false;               // write decompressed .log instead of .log.zst
   uint64_t roll_bytes = 128u << 20; // a file is committed before it would exceed this
   TimeMs roll_age_ms = 60'000;      // ... or once its first batch is this old (bounds unacked age)
-  // ... or once one host has this many batches or bytes waiting in it (0: no limit). An
-  // agent keeps each batch in its window until it is committed, so without this a busy
-  // host would fill its window (agent defaults: 256 batches, 32 MiB) and wait for
-  // roll_age: its throughput would be one window per roll_age.
-  uint32_t roll_stream_batches = 128;
-  uint64_t roll_stream_bytes = 16u << 20;
+  // Senders keep every batch in their window until it is committed: an agent (defaults
+  // 256 batches, 32 MiB, all its categories) and a broker (4096 batches, 128 MiB per
+  // consumer). A full window waits for a roll, so with roll_bytes and roll_age alone a
+  // host or a broker could ship one window per roll_age. Hence two more rules (0: off):
+  // the open files are committed once one host has roll_host_batches or
+  // roll_host_bytes waiting in them (all of that host's files), or once they hold
+  // roll_pending_batches or roll_pending_bytes in all (every open file). Keep these
+  // below the senders' windows.
+  uint64_t roll_host_batches = 128;
+  uint64_t roll_host_bytes = 16u << 20;
+  uint64_t roll_pending_batches = 2048;
+  uint64_t roll_pending_bytes = 64u << 20;
   size_t max_open_files = 256;      // beyond this, commit_due() commits the oldest
 };
 
@@ -107,6 +113,13 @@ class BucketStore {
 
   Result<void> recover();
   Result<BucketWriter*> writer_for(const BucketKey& key, uint64_t incoming_bytes);
+  using OpenWriters = std::map<BucketKey, std::unique_ptr<BucketWriter>>;
+  // Moves an open writer to full_ (no more appends; commit_due() commits it) and takes
+  // its batches out of the open loads. Returns the next open writer.
+  OpenWriters::iterator close_for_appends(OpenWriters::iterator it);
+  // The roll rules that look at what waits in all open files together (roll_host_*,
+  // roll_pending_*), after a batch of `host` was appended.
+  void apply_load_limits(std::string_view host);
   Result<std::string> output_bytes(const wire::BatchFrame& frame);
   Result<void> commit_writer(BucketWriter& w, std::vector<BatchId>& committed);
   // Steps (c) and (d) of the protocol; shared by commit and recovery. Sets `dropped`
@@ -120,8 +133,10 @@ class BucketStore {
   StoreOptions options_;
   HourTracker* tracker_;
   std::unique_ptr<CommitManifest> manifest_;
-  std::map<BucketKey, std::unique_ptr<BucketWriter>> open_;
+  OpenWriters open_;
   std::vector<std::unique_ptr<BucketWriter>> full_;  // closed for appends, not yet committed
+  HostLoads open_host_loads_;  // what waits in open_ (not full_), per host ...
+  HostLoad open_load_;         // ... and in all
   std::set<BatchId> pending_;
   compress::ZstdCompressor compressor_;
   compress::ZstdDecompressor decompressor_;

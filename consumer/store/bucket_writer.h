@@ -16,26 +16,26 @@
 
 namespace ferry::consumer::store {
 
-// What one host's stream has waiting, uncommitted, in a file.
-struct StreamLoad {
-  uint32_t batches = 0;
+// Batches and bytes waiting, uncommitted: of one host in a file, or in several files.
+struct HostLoad {
+  uint64_t batches = 0;
   uint64_t bytes = 0;
 };
+using HostLoads = std::map<std::string, HostLoad, std::less<>>;
 
 class BucketWriter {
  public:
   BucketWriter(FileRecord record, std::unique_ptr<Sink::Writer> out, TimeMs opened_at_ms)
       : record_(std::move(record)), out_(std::move(out)), opened_at_ms_(opened_at_ms) {}
 
-  // Appends one batch's output bytes and remembers its id. Returns what the batch's
-  // host now has waiting in this file.
-  Result<StreamLoad> append(std::string_view bytes, BatchMeta meta) {
+  // Appends one batch's output bytes and remembers its id.
+  Result<void> append(std::string_view bytes, BatchMeta meta) {
     BOOST_OUTCOME_TRY(out_->append(bytes));
-    StreamLoad& load = loads_[meta.host];
+    HostLoad& load = loads_[meta.host];
     ++load.batches;
     load.bytes += bytes.size();
     record_.batches.push_back(std::move(meta));
-    return load;
+    return success();
   }
   // Makes everything appended durable and records the synced size.
   Result<void> sync() {
@@ -49,13 +49,14 @@ class BucketWriter {
   uint64_t bytes() const { return out_ ? out_->size() : record_.bytes; }
   TimeMs opened_at_ms() const { return opened_at_ms_; }
   FileRecord& record() { return record_; }
+  const HostLoads& loads() const { return loads_; }
   const FileRecord& record() const { return record_; }
 
  private:
   FileRecord record_;
   std::unique_ptr<Sink::Writer> out_;
   TimeMs opened_at_ms_;
-  std::map<std::string, StreamLoad, std::less<>> loads_;  // by host (a file holds one category)
+  HostLoads loads_;  // by host (a file holds one category)
 };
 
 }  // namespace ferry::consumer::store

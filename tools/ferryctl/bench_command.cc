@@ -57,25 +57,31 @@ void add_bench_command(CLI::App& app) {
   pipeline->add_option("--json", *json_out, "Append one JSON line per run to this file");
   pipeline->callback([o, json_out] {
     std::vector<PipelineRun> runs;
+    auto report = [json_out](int rep, const PipelineRun& r) {
+      print_run(rep, r);
+      if (json_out->empty()) return;
+      nlohmann::json j = {{"peer", "ferry"},          {"lines", r.lines},
+                          {"bytes", r.bytes},         {"seconds", r.seconds},
+                          {"sent_seconds", r.sent_seconds}, {"cpu_agent", r.cpu_agent},
+                          {"cpu_broker", r.cpu_broker}, {"cpu_consumer", r.cpu_consumer},
+                          {"lost", r.lost},           {"duplicated", r.duplicated},
+                          {"error", r.error}};
+      std::ofstream(*json_out, std::ios::app) << j.dump() << "\n";
+    };
     try {
-      runs = run_pipeline_bench(*o, print_run);
+      runs = run_pipeline_bench(*o, report);
     } catch (const std::exception& e) {
       std::cerr << "ferryctl bench pipeline: " << e.what() << "\n";
       throw CLI::RuntimeError(2);
     }
     std::vector<double> seconds, sent, agent, broker, consumer;
+    double lines = 0, bytes = 0;
     bool ok = true;
     for (const auto& r : runs) {
       ok = ok && r.error.empty() && r.lost == 0 && r.duplicated == 0;
-      if (!json_out->empty()) {
-        nlohmann::json j = {{"peer", "ferry"},         {"lines", r.lines},
-                            {"bytes", r.bytes},        {"seconds", r.seconds}, {"sent_seconds", r.sent_seconds},
-                            {"cpu_agent", r.cpu_agent}, {"cpu_broker", r.cpu_broker},
-                            {"cpu_consumer", r.cpu_consumer}, {"lost", r.lost},
-                            {"duplicated", r.duplicated}, {"error", r.error}};
-        std::ofstream(*json_out, std::ios::app) << j.dump() << "\n";
-      }
       if (!r.error.empty()) continue;
+      lines = static_cast<double>(r.lines);
+      bytes = static_cast<double>(r.bytes);
       seconds.push_back(r.seconds);
       sent.push_back(r.sent_seconds);
       agent.push_back(r.cpu_agent);
@@ -83,7 +89,6 @@ void add_bench_command(CLI::App& app) {
       consumer.push_back(r.cpu_consumer);
     }
     if (!seconds.empty()) {
-      const double lines = static_cast<double>(runs.front().lines), bytes = static_cast<double>(runs.front().bytes);
       const double s = median(seconds);
       std::printf("median of %zu: %.2f s (all sent at %.2f s)  %.0f lines/s  %.1f MB/s  cpu s per 1M lines: agent %.2f"
                   " broker %.2f consumer %.2f\n",

@@ -8,6 +8,7 @@
 // the input: lost and duplicated must be 0 for the figure to count.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,6 @@ struct PipelineRun {
 
 // Runs every repetition; calls `report` after each one.
 std::vector<PipelineRun> run_pipeline_bench(const PipelineBenchOptions& options,
-                                            void (*report)(int rep, const PipelineRun& run));
+                                            const std::function<void(int rep, const PipelineRun& run)>& report);
 
 }  // namespace ferry::ferryctl

@@ -137,33 +137,62 @@ TEST(BucketStoreTest, RollsByAge) {
   EXPECT_EQ(h.store->open_files(), 0u);
 }
 
-// One busy host fills a file's share before roll_bytes or roll_age: the file commits then,
-// so the host's agent gets DELIVERED before its window is full. Other hosts' batches in
-// the same file commit with it.
-TEST(BucketStoreTest, RollsWhenOneHostHasEnoughWaiting) {
+// One busy host has enough waiting before roll_bytes or roll_age: every file holding its
+// batches commits then (its agent's window spans all its categories), so the agent gets
+// DELIVERED before its window is full. Other hosts' batches in those files go with them;
+// a file without the busy host's batches stays open.
+TEST(BucketStoreTest, RollsEveryFileOfAHostWithEnoughWaiting) {
   Harness h;
-  h.options.roll_stream_batches = 3;
+  h.options.roll_host_batches = 3;
   h.clock.now = kT;
   h.open();
   ASSERT_TRUE(h.store->add(make_batch("quiet", "cat", 1, kT)));
+  ASSERT_TRUE(h.store->add(make_batch("quiet", "other", 1, kT)));
   ASSERT_TRUE(h.store->add(make_batch("busy", "cat", 1, kT)));
-  ASSERT_TRUE(h.store->add(make_batch("busy", "cat", 2, kT)));
+  ASSERT_TRUE(h.store->add(make_batch("busy", "dog", 1, kT)));
   EXPECT_TRUE(h.store->commit_due(kT).value().empty());
+  ASSERT_TRUE(h.store->add(make_batch("busy", "dog", 2, kT)));  // 3 in two files
+  auto ids = h.store->commit_due(kT);
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(ids.value().size(), 4u);  // cat: quiet 1, busy 1; dog: busy 1, 2
+  EXPECT_EQ(h.store->open_files(), 1u);  // "other" holds only quiet's batch
+  // The busy host's count starts again from what is still open (nothing).
+  ASSERT_TRUE(h.store->add(make_batch("busy", "cat", 2, kT)));
   ASSERT_TRUE(h.store->add(make_batch("busy", "cat", 3, kT)));
-  EXPECT_EQ(h.store->commit_due(kT).value().size(), 4u);
-  EXPECT_EQ(h.store->open_files(), 0u);
+  EXPECT_TRUE(h.store->commit_due(kT).value().empty());
 
   // The same by bytes.
   Harness by_bytes;
   auto probe = make_batch("busy", "cat", 1, kT);
-  by_bytes.options.roll_stream_batches = 0;
-  by_bytes.options.roll_stream_bytes = probe.payload.size() + 1;  // a second batch crosses it
+  by_bytes.options.roll_host_batches = 0;
+  by_bytes.options.roll_host_bytes = probe.payload.size() + 1;  // a second batch crosses it
   by_bytes.clock.now = kT;
   by_bytes.open();
   ASSERT_TRUE(by_bytes.store->add(make_batch("busy", "cat", 1, kT)));
   EXPECT_TRUE(by_bytes.store->commit_due(kT).value().empty());
   ASSERT_TRUE(by_bytes.store->add(make_batch("busy", "cat", 2, kT)));
   EXPECT_EQ(by_bytes.store->commit_due(kT).value().size(), 2u);
+}
+
+// Many hosts, none busy, fill a broker's forward window together: once the open files
+// hold roll_pending_batches in all, every open file commits.
+TEST(BucketStoreTest, RollsEveryOpenFileWhenEnoughWaitsInAll) {
+  Harness h;
+  h.options.roll_host_batches = 0;
+  h.options.roll_pending_batches = 4;
+  h.clock.now = kT;
+  h.open();
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(h.store->add(make_batch("h" + std::to_string(i), "cat" + std::to_string(i % 2), 1, kT)));
+  }
+  EXPECT_TRUE(h.store->commit_due(kT).value().empty());
+  ASSERT_TRUE(h.store->add(make_batch("h4", "cat0", 1, kT)));
+  EXPECT_EQ(h.store->commit_due(kT).value().size(), 4u);
+  EXPECT_EQ(h.store->open_files(), 0u);
+  // Counting starts again from zero.
+  for (int i = 5; i <= 7; ++i) ASSERT_TRUE(h.store->add(make_batch("h" + std::to_string(i), "cat0", 1, kT)));
+  EXPECT_TRUE(h.store->commit_due(kT).value().empty());
+  EXPECT_EQ(h.store->open_files(), 1u);
 }
 
 TEST(BucketStoreTest, TooManyOpenFilesCommitsTheOldest) {
