@@ -178,6 +178,13 @@ TEST(AgentTailTest, BytesTruncatedBeforeTheyWereReadAreCountedInMetrics) {
   std::ifstream log(cluster.log("agent-1"));
   std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_NE(log_text.find(path + " was truncated at read offset"), std::string::npos);
+  // Every committed line is an event the agent counts DELIVERED (once the acks are back).
+  const double committed = static_cast<double>(cluster.delivered_lines().size());
+  double delivered_events = -1;
+  EXPECT_TRUE(wait_until([&] {
+    delivered_events = metric_value(http_get(http_port, "/metrics").body, "ferry_agent_delivered_events_total");
+    return delivered_events == committed;
+  }, 30s)) << "agent counts " << delivered_events << " events delivered, the consumer committed " << committed;
 }
 
 // The agent is killed with batches unacked, and their file is deleted while it is down:

@@ -97,5 +97,29 @@ TEST(ConfigLoadingTest, ConsumerOutputFormatIsChecked) {
   EXPECT_EQ(e.key, "output.format");
 }
 
+// The roll rules: defaults below the senders' default windows, overrides, 0 = off, and
+// a value with the wrong unit refused with its key.
+TEST(ConfigLoadingTest, ConsumerRollLimits) {
+  testing::TempDir dir;
+  const std::string top = std::string("node_id = \"c1\"\ndata_dir = \"/d\"\noutput_root = \"/o\"\n") + kTls;
+  testing::write_file(dir.file("c.toml"), top);
+  auto c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_EQ(c.store.roll_host_batches, 128u);
+  EXPECT_EQ(c.store.roll_host_bytes, 16u << 20);
+  EXPECT_EQ(c.store.roll_pending_batches, 2048u);
+  EXPECT_EQ(c.store.roll_pending_bytes, 64u << 20);
+  testing::write_file(dir.file("c.toml"), top + "[output]\nroll_host_batches = 0\nroll_host_bytes = \"4MiB\"\n"
+                                                "roll_pending_batches = 500\nroll_pending_bytes = \"1GiB\"\n");
+  c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_EQ(c.store.roll_host_batches, 0u);
+  EXPECT_EQ(c.store.roll_host_bytes, 4u << 20);
+  EXPECT_EQ(c.store.roll_pending_batches, 500u);
+  EXPECT_EQ(c.store.roll_pending_bytes, 1ull << 30);
+  testing::write_file(dir.file("c.toml"), top + "[output]\nroll_host_bytes = \"4 parsecs\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "output.roll_host_bytes");
+  testing::write_file(dir.file("c.toml"), top + "[output]\nroll_pending_batches = -1\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "output.roll_pending_batches");
+}
+
 }  // namespace
 }  // namespace ferry
