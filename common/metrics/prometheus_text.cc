@@ -1,6 +1,7 @@
 #include "common/metrics/prometheus_text.h"
 
 #include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -109,6 +110,23 @@ void render_family(const HistogramFamily& f, std::string& out) {
     out += fmt::format("{}_sum{} {}\n", f.name(), labels, format_value(s.sum));
     out += fmt::format("{}_count{} {}\n", f.name(), labels, s.count);
   });
+}
+
+std::optional<double> sample_value(std::string_view text, std::string_view series) {
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(at, end - at);
+    if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ') {
+      std::string value(line.substr(series.size() + 1));
+      char* parsed_end = nullptr;
+      double v = std::strtod(value.c_str(), &parsed_end);
+      if (parsed_end == value.c_str()) return std::nullopt;
+      return v;
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
 }
 
 }  // namespace ferry::metrics

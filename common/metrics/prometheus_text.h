@@ -2,6 +2,7 @@
 // Prometheus text exposition format 0.0.4: the pieces Registry::render() is built from.
 // Pure functions.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,5 +30,9 @@ bool valid_label_name(std::string_view name);
 void render_family(const CounterFamily& f, std::string& out);
 void render_family(const GaugeFamily& f, std::string& out);
 void render_family(const HistogramFamily& f, std::string& out);
+
+// Reading a scrape (tools, tests): the value of one series, named exactly as rendered
+// (`name` or `name{label="v",...}`), or nullopt when it is absent or not a number.
+std::optional<double> sample_value(std::string_view text, std::string_view series);
 
 }  // namespace ferry::metrics

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/metrics/prometheus_text.h"
 #include "tests/support/http_get.h"
 #include "tests/support/mini_cluster.h"
 
@@ -126,10 +127,9 @@ TEST(AgentTailTest, FullWindowStopsReadingAndResumes) {
 }
 
 // The value of `series` (e.g. name{labels}) in Prometheus text, or -1 if absent.
+// -1 when the series is absent.
 double metric_value(const std::string& text, const std::string& series) {
-  size_t at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 2));
+  return metrics::sample_value(text, series).value_or(-1);
 }
 
 // Bytes truncated away before the agent could read them are not lost silently: the

@@ -98,9 +98,9 @@ TEST(BrokerMemoryTest, BacklogLivesOnDiskNotInMemory) {
               r2 / 1e6);
   ASSERT_GT(r1, 0u);
   // Holding the backlog in memory would grow it by (p2 - p1) and more; allow half of
-  // that for buffers still filling (seen: +82 MB while 260 MB piled up).
+  // that for buffers still filling (seen: +82 MB while 260 MB piled up). No absolute
+  // bound: RocksDB's buffers alone reach 200-240 MB on a loaded run, whatever the backlog.
   EXPECT_LT(r2, r1 + (p2 - p1) / 2) << "the broker's memory grew with its backlog";
-  EXPECT_LT(r2, p2 / 2) << "the broker holds as much as half its backlog in memory";
 
   // The consumer returns and the backlog drains.
   cluster.start("consumer");

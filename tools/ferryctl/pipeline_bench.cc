@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http/http_client.h"
+#include "common/metrics/prometheus_text.h"
 #include "tools/ferryctl/cluster.h"
 #include "tools/ferryctl/verify.h"
 
@@ -44,11 +45,9 @@ double cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-// The sum of an unlabelled counter in Prometheus text, or -1 when absent.
+// An unlabelled counter in a scrape, -1 when absent.
 double counter_value(const std::string& text, const std::string& name) {
-  auto at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + name.size() + 2));
+  return metrics::sample_value(text, name).value_or(-1);
 }
 
 // A corpus like the peers' (../shared/peers, `peers.py gen`): syslog lines from 64

@@ -56,5 +56,21 @@ TEST(HistogramTest, BucketHelpers) {
   EXPECT_EQ(default_buckets().size(), 11u);
 }
 
+TEST(PrometheusTextTest, ReadsOneSampleOfAScrape) {
+  const std::string text =
+      "ferry_x_total 7\n"
+      "# HELP ferry_y help\n"
+      "ferry_y{category=\"a\"} 1.5\n"
+      "ferry_y{category=\"ab\"} 2\n"
+      "ferry_y_total 9\n"
+      "ferry_w garbage";
+  EXPECT_EQ(sample_value(text, "ferry_x_total"), 7.0);  // the first line counts too
+  EXPECT_EQ(sample_value(text, "ferry_y{category=\"a\"}"), 1.5);
+  EXPECT_EQ(sample_value(text, "ferry_y{category=\"ab\"}"), 2.0);
+  EXPECT_EQ(sample_value(text, "ferry_y"), std::nullopt);  // a prefix of other series only
+  EXPECT_EQ(sample_value(text, "ferry_missing"), std::nullopt);
+  EXPECT_EQ(sample_value(text, "ferry_w"), std::nullopt);  // not a number
+}
+
 }  // namespace
 }  // namespace ferry::metrics
