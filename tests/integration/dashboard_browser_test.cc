@@ -171,6 +171,18 @@ void wait_settled(uint16_t port, size_t hosts) {
   }, 30s)) << "not every host reported, or unacked events or a broker backlog remain after delivery";
 }
 
+// Starts the two-agent cluster, has each agent write 100 lines, and returns once they
+// are delivered (the DC's rates checked on the way) and the page at `port` has settled.
+void start_and_deliver_200_lines(MiniCluster& cluster, uint16_t port) {
+  cluster.start_all();
+  for (int a = 1; a <= 2; ++a) {
+    std::ofstream out(cluster.input_file(a), std::ios::app);
+    for (int i = 0; i < 100; ++i) out << syslog_line(cluster.host(a), "id=" + std::to_string(i));
+  }
+  ASSERT_NO_FATAL_FAILURE(deliver_and_check_rates(cluster, port, 200));
+  ASSERT_NO_FATAL_FAILURE(wait_settled(port, 2));
+}
+
 class DashboardBrowserTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -180,15 +192,9 @@ class DashboardBrowserTest : public ::testing::Test {
 
 TEST_F(DashboardBrowserTest, TilesMatchTheApiAndALaggingHostTurnsRed) {
   MiniCluster cluster({.brokers = 1, .agents = 2});
-  cluster.start_all();
-  for (int a = 1; a <= 2; ++a) {
-    std::ofstream out(cluster.input_file(a), std::ios::app);
-    for (int i = 0; i < 100; ++i) out << syslog_line(cluster.host(a), "id=" + std::to_string(i));
-  }
-  uint16_t port = cluster.broker_http_port(1);
-  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
-  ASSERT_NO_FATAL_FAILURE(deliver_and_check_rates(cluster, port, 200));
-  ASSERT_NO_FATAL_FAILURE(wait_settled(port, 2));
+  const uint16_t port = cluster.broker_http_port(1);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  ASSERT_NO_FATAL_FAILURE(start_and_deliver_200_lines(cluster, port));
 
   // 1. Everything delivered: two green tiles with the API's numbers, and the DC's totals
   // (the rates were checked above, while the events flowed).
@@ -247,15 +253,9 @@ TEST_F(DashboardBrowserTest, TilesMatchTheApiAndALaggingHostTurnsRed) {
 // its hosts turn to the disconnected colour there too.
 TEST_F(DashboardBrowserTest, ConsumerPageTotalsAndHostsOfAKilledBroker) {
   MiniCluster cluster({.brokers = 1, .agents = 2});
-  cluster.start_all();
-  for (int a = 1; a <= 2; ++a) {
-    std::ofstream out(cluster.input_file(a), std::ios::app);
-    for (int i = 0; i < 100; ++i) out << syslog_line(cluster.host(a), "id=" + std::to_string(i));
-  }
-  uint16_t port = cluster.consumer_http_port();
-  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
-  ASSERT_NO_FATAL_FAILURE(deliver_and_check_rates(cluster, port, 200));
-  ASSERT_NO_FATAL_FAILURE(wait_settled(port, 2));
+  const uint16_t port = cluster.consumer_http_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  ASSERT_NO_FATAL_FAILURE(start_and_deliver_200_lines(cluster, port));
 
   nlohmann::json dcs;
   auto tiles = tiles_of(expect_totals_match(port, url, &dcs));

@@ -92,13 +92,7 @@ std::string make_corpus(const PipelineBenchOptions& o) {
 
 std::vector<std::string_view> sorted_lines(std::string_view text) {
   std::vector<std::string_view> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) nl = text.size();
-    lines.push_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
+  for_each_line(text, [&](std::string_view line) { lines.push_back(line); });
   std::sort(lines.begin(), lines.end());
   return lines;
 }

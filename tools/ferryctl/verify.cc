@@ -22,17 +22,6 @@ std::string_view id_of(std::string_view line) {
   return line.substr(at + 3, end == std::string_view::npos ? std::string_view::npos : end - at - 3);
 }
 
-template <class Fn>
-void for_each_line(std::string_view text, Fn&& fn) {
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) nl = text.size();
-    fn(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-}
-
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;

@@ -25,6 +25,18 @@ struct VerifyResult {
   bool ok() const { return lost == 0 && duplicated == 0; }
 };
 
+// Calls `fn` with each line of `text`, without its newline (a last line may lack one).
+template <class Fn>
+void for_each_line(std::string_view text, Fn&& fn) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    fn(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+}
+
 // Calls `fn` with the decompressed content of every delivered part under the output
 // root (the parts run_verify reads).
 Result<void> for_each_delivered_part(const std::string& output_root, const std::function<void(std::string_view)>& fn);

@@ -83,6 +83,13 @@ class SourceWatcherTest : public ::testing::Test {
     return std::make_unique<SourceWatcher>(o, clock_);
   }
   std::string path(const std::string& name) { return dir_.file(name); }
+  // `w` watches app.log* and has read the first kilobyte that `out` wrote to app.log.
+  void start_after_first_kilobyte(Writer& out, std::unique_ptr<SourceWatcher>& w) {
+    w = make({"app.log*"});
+    out.write(first_kilobyte());
+    ASSERT_TRUE(w->start());
+    EXPECT_EQ(drain(*w).lines.size(), 40u);
+  }
 
   TempDir dir_;
   FakeClock clock_;
@@ -210,12 +217,9 @@ TEST_F(SourceWatcherTest, CopytruncateCountsBytesNeverRead) {
 }
 
 TEST_F(SourceWatcherTest, CopytruncateCopyMatchingTheGlobResumesWhereTheOriginalWas) {
-  auto w = make({"app.log*"});
   Writer out(path("app.log"));
-  const std::string head = first_kilobyte();
-  out.write(head);
-  ASSERT_TRUE(w->start());
-  EXPECT_EQ(drain(*w).lines.size(), 40u);
+  std::unique_ptr<SourceWatcher> w;
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
   out.write("tail-before-rotation\n");
   std::filesystem::copy_file(path("app.log"), path("app.log.1"));
   std::filesystem::resize_file(path("app.log"), 0);
@@ -226,19 +230,16 @@ TEST_F(SourceWatcherTest, CopytruncateCopyMatchingTheGlobResumesWhereTheOriginal
   EXPECT_EQ(lines, (Lines{"after", "tail-before-rotation"}));
   auto copies = w->take_adopted_copies();
   ASSERT_EQ(copies.size(), 1u);
-  EXPECT_EQ(copies[0].offset, head.size());
+  EXPECT_EQ(copies[0].offset, first_kilobyte().size());
 }
 
 // The copy is found before the original is truncated, and lines keep going to the
 // original meanwhile: they are read once (from the original), and the copy only
 // supplies what the original lost to the truncation.
 TEST_F(SourceWatcherTest, CopyFoundBeforeTheTruncationWaitsForIt) {
-  auto w = make({"app.log*"});
   Writer out(path("app.log"));
-  const std::string head = first_kilobyte();
-  out.write(head);
-  ASSERT_TRUE(w->start());
-  EXPECT_EQ(drain(*w).lines.size(), 40u);
+  std::unique_ptr<SourceWatcher> w;
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
   out.write("before-copy\n");
   std::filesystem::copy_file(path("app.log"), path("app.log.1"));
   ASSERT_TRUE(w->poll());  // finds the copy; the original is still whole
@@ -252,18 +253,15 @@ TEST_F(SourceWatcherTest, CopyFoundBeforeTheTruncationWaitsForIt) {
   EXPECT_EQ(drain(*w).lines, (Lines{"after"}));
   auto copies = w->take_adopted_copies();
   ASSERT_EQ(copies.size(), 1u);
-  EXPECT_EQ(copies[0].offset, head.size() + 12);  // the copy's end: it never had the later line
+  EXPECT_EQ(copies[0].offset, first_kilobyte().size() + 12);  // the copy's end: it never had the later line
   EXPECT_EQ(w->unreadable_bytes(), 0u);
 }
 
 // A plain copy of a file that is never truncated is never read.
 TEST_F(SourceWatcherTest, CopyOfAFileNeverTruncatedIsNotRead) {
-  auto w = make({"app.log*"});
   Writer out(path("app.log"));
-  const std::string head = first_kilobyte();
-  out.write(head);
-  ASSERT_TRUE(w->start());
-  EXPECT_EQ(drain(*w).lines.size(), 40u);
+  std::unique_ptr<SourceWatcher> w;
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
   std::filesystem::copy_file(path("app.log"), path("app.log.bak"));
   out.write("more\n");
   ASSERT_TRUE(w->poll());
