@@ -68,7 +68,13 @@ Result<FileTailer::Stat> FileTailer::stat() const {
 }
 
 Result<void> FileTailer::refresh_identity() {
-  if (fingerprint_final(identity_.fingerprint)) return success();
+  if (fingerprint_final(identity_.fingerprint)) {
+    // Truncated and written past our offset again since the last poll looked: what was
+    // just read is new content, which the restart at 0 reads in its turn.
+    BOOST_OUTCOME_TRY(same, fd_matches(fd_, identity_));
+    if (!same) truncated_ = true;
+    return success();
+  }
   BOOST_OUTCOME_TRY(id, identity_of_fd(fd_));
   if (id.fingerprint == identity_.fingerprint) return success();
   // Only an extension of the old prefix is the same file grown; anything else means the
@@ -117,13 +123,15 @@ Result<ReadChunk> FileTailer::read(size_t max_bytes, TimeMs read_time, bool fina
   chunk.bytes.resize(held + got.value());
   at_eof_ = got.value() < max_bytes;
 
-  // The identity may still be provisional; settle it before naming events with it.
+  // Settle a provisional identity, and make sure the bytes just read are still the
+  // file's (not a new content after a truncation), before naming events with it.
   if (got.value() > 0) {
     BOOST_OUTCOME_TRY(refresh_identity());
     if (truncated_) {
+      // Nothing of it is handed out; the next read restarts at 0.
       chunk.bytes.resize(held);
       pending_ = std::move(chunk.bytes);
-      return flush_after_truncation(read_time);
+      return ReadChunk{};
     }
   }
   chunk.file = identity_;

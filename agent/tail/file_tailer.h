@@ -46,7 +46,9 @@ class FileTailer {
   // Reads up to `max_bytes` new bytes and returns the events they complete (possibly
   // none). If the read reaches the end of the file and `final` is set, the pending
   // unterminated line becomes an event too. After mark_truncated(), the next read
-  // instead returns the pending bytes as a final event and restarts at offset 0.
+  // instead returns the pending bytes as a final event and restarts at offset 0. A read
+  // that finds the first bytes changed (truncated and rewritten since anyone looked)
+  // hands out nothing and marks the file truncated.
   Result<ReadChunk> read(size_t max_bytes, TimeMs read_time, bool final);
 
   // The file shrank below read_offset() (copytruncate) or its content was replaced.
@@ -56,6 +58,13 @@ class FileTailer {
     truncated_ = true;
     if (drop_pending) pending_.clear();
   }
+  // Marked truncated and not read since: the next read() restarts at 0.
+  bool truncation_pending() const { return truncated_; }
+
+  // Recomputes a provisional identity (a file shorter than kFingerprintBytes when last
+  // looked at) from the file's current first bytes. Content that no longer starts with
+  // the identity's prefix counts as a truncation.
+  Result<void> refresh_identity();
 
   // The file's current size (fstat of the descriptor) and link count.
   struct Stat {
@@ -69,7 +78,6 @@ class FileTailer {
 
  private:
   FileTailer(int fd, std::string path, FileIdentity id, size_t max_event_bytes);
-  Result<void> refresh_identity();
   Result<ReadChunk> flush_after_truncation(TimeMs read_time);
 
   int fd_;

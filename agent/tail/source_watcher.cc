@@ -68,6 +68,11 @@ Result<std::string> pread_exact(int fd, uint64_t offset, uint64_t length) {
   return out;
 }
 
+bool starts_with(const FileTailer& tailer, uint64_t fingerprint) {
+  auto same = starts_with_fingerprint(tailer.fd(), fingerprint);
+  return same && same.value();
+}
+
 bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
 }  // namespace
@@ -85,7 +90,9 @@ void SourceWatcher::add_resume_points(const std::vector<ResumePoint>& points) {
 
 Result<void> SourceWatcher::start() {
   setup_inotify();
+  // Files there before the start are not being copied right now: no undecided wait.
   BOOST_OUTCOME_TRY(poll());
+  started_ = true;
   // Files known before the restart that no glob matches any more (renamed away or
   // deleted while the agent was down): read what is left of them by their last name.
   for (auto it = resume_.begin(); it != resume_.end();) {
@@ -164,7 +171,7 @@ SourceWatcher::Tracked* SourceWatcher::find(uint64_t dev, uint64_t ino) {
 
 void SourceWatcher::check_descriptors() {
   for (auto& t : files_) {
-    if (!t.tailer || t.finished) continue;
+    if (!t.tailer || t.finished || t.undecided_since >= 0 || t.tailer->truncation_pending()) continue;
     auto& tailer = *t.tailer;
     auto st = tailer.stat();
     if (!st) {
@@ -178,46 +185,57 @@ void SourceWatcher::check_descriptors() {
       truncated = same && !same.value();
     }
     if (truncated) {
-      if (start_waiting_copies(tailer)) {
-        // Its copy holds everything from position() on, the unterminated line included.
-        spdlog::info("[{}] {} was truncated (copytruncate); its copy carries on from {}", options_.category,
-                     tailer.path(), tailer.position());
-        tailer.mark_truncated(/*drop_pending=*/true);
-        t.last_size = size;
-        continue;
-      }
-      const uint64_t lost = t.last_size > tailer.read_offset() ? t.last_size - tailer.read_offset() : 0;
-      unreadable_bytes_ += lost;
-      if (fingerprint_final(tailer.identity().fingerprint)) {
-        truncated_[tailer.identity().fingerprint] = tailer.read_offset();
-      }
-      if (lost > 0) {
-        spdlog::error("[{}] {} was truncated at read offset {}: {} bytes written before the "
-                      "truncation were never read (unreadable)",
-                      options_.category, tailer.path(), tailer.read_offset(), lost);
-      } else {
-        spdlog::info("[{}] {} was truncated (copytruncate); reading it again from 0",
-                     options_.category, tailer.path());
-      }
       tailer.mark_truncated();
+      on_truncated(t);
     }
     t.last_size = size;
   }
 }
 
+void SourceWatcher::on_truncated(Tracked& t) {
+  auto& tailer = *t.tailer;
+  if (start_waiting_copies(tailer)) {
+    // Its copy holds everything from position() on, the unterminated line included.
+    spdlog::info("[{}] {} was truncated (copytruncate); its copy carries on from {}", options_.category,
+                 tailer.path(), tailer.position());
+    tailer.mark_truncated(/*drop_pending=*/true);
+    return;
+  }
+  const uint64_t unread = t.last_size > tailer.read_offset() ? t.last_size - tailer.read_offset() : 0;
+  spdlog::info("[{}] {} was truncated (copytruncate) at read offset {}; reading it again from 0",
+               options_.category, tailer.path(), tailer.read_offset());
+  if (fingerprint_length(tailer.identity().fingerprint) >= kMinCopyPrefix) {
+    // The unread bytes are lost unless a copy of the old content turns up by the end of
+    // the next poll.
+    truncated_.push_back({tailer.identity().fingerprint, tailer.read_offset(), unread, tailer.path()});
+    if (truncated_.size() > kMaxTruncations) truncated_.erase(truncated_.begin());
+  } else {
+    lose_truncated_bytes(tailer.path(), tailer.read_offset(), unread);
+  }
+}
+
 std::optional<SourceWatcher::CopySource> SourceWatcher::copy_source(FileTailer& tailer) {
-  // Too short a prefix says nothing about being a copy.
-  constexpr uint32_t kMinCopyPrefix = 64;
   const uint64_t fp = tailer.identity().fingerprint;
   const uint32_t len = fingerprint_length(fp);
-  if (len < kMinCopyPrefix) return std::nullopt;
-  if (auto it = truncated_.find(fp); it != truncated_.end()) return CopySource{it->second, nullptr};
+  if (len < kMinCopyPrefix) return std::nullopt;  // too short a prefix says nothing
+  for (auto it = truncated_.rbegin(); it != truncated_.rend(); ++it) {
+    // The old content is known by as many first bytes as had been read of it.
+    const uint32_t known = fingerprint_length(it->fingerprint);
+    if (known > len) continue;
+    if (known < kMinCopyPrefix) continue;
+    if (known == len ? it->fingerprint != fp : !starts_with(tailer, it->fingerprint)) continue;
+    if (it->unread > 0) {
+      spdlog::info("[{}] the {} bytes of {} beyond read offset {} live on in its copy {}", options_.category,
+                   it->unread, it->path, it->read_offset, tailer.path());
+      it->unread = 0;
+    }
+    return CopySource{it->read_offset, nullptr};
+  }
   for (auto& t : files_) {
-    if (!t.tailer || t.tailer.get() == &tailer || t.copy_of) continue;
+    if (!t.tailer || t.tailer.get() == &tailer || t.copy_of || t.undecided_since >= 0) continue;
     auto& other = *t.tailer;
-    if (fingerprint_length(other.identity().fingerprint) < len) continue;
-    auto same = starts_with_fingerprint(other.fd(), fp);
-    if (same && same.value()) return CopySource{other.read_offset(), &t};
+    // The original's bytes as they are now, however few of them it has been read.
+    if (starts_with(other, fp)) return CopySource{other.read_offset(), &t};
   }
   // A position from before a restart whose own inode no longer starts with these bytes
   // (it was truncated while the agent was down): this file carries its content on.
@@ -225,8 +243,7 @@ std::optional<SourceWatcher::CopySource> SourceWatcher::copy_source(FileTailer& 
     const uint32_t rlen = fingerprint_length(r.file.fingerprint);
     if (rlen < kMinCopyPrefix || rlen > len) continue;
     if (r.file.dev == tailer.identity().dev && r.file.ino == tailer.identity().ino) continue;
-    auto same = starts_with_fingerprint(tailer.fd(), r.file.fingerprint);
-    if (same && same.value()) return CopySource{r.offset, nullptr};
+    if (starts_with(tailer, r.file.fingerprint)) return CopySource{r.offset, nullptr};
   }
   return std::nullopt;
 }
@@ -302,22 +319,62 @@ void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino
     adopt(std::move(tailer), false);
     return;
   }
-  if (auto source = copy_source(*tailer)) {
-    if (const Tracked* original = source->live_original) {
-      spdlog::info("[{}] {} is a copy of {}, which is not truncated (yet): the copy waits", options_.category,
-                   path, original->tailer->path());
-      const auto key = std::make_pair(original->tailer->identity().dev, original->tailer->identity().ino);
-      adopt(std::move(tailer), false).copy_of = key;
-      return;
-    }
-    spdlog::info("[{}] {} is a copy of a file already read up to {}; resuming there",
-                 options_.category, path, source->offset);
-    if (auto sought = tailer->seek(source->offset, clock_.now_ms()); !sought) return;
-    adopted_copies_.push_back({tailer->identity(), source->offset, clock_.now_ms(), path});
-  } else {
-    spdlog::info("[{}] new file {} ({})", options_.category, path, to_string(id));
+  Tracked& t = adopt(std::move(tailer), false);
+  t.undecided_since = clock_.now_ms();
+  decide(t, /*force=*/false);
+}
+
+void SourceWatcher::decide(Tracked& t, bool force) {
+  auto& tailer = *t.tailer;
+  if (auto r = tailer.refresh_identity(); !r) {
+    spdlog::error("[{}] {}: {}", options_.category, tailer.path(), r.error().message());
+    return;
   }
-  adopt(std::move(tailer), false);
+  if (fingerprint_length(tailer.identity().fingerprint) < kMinCopyPrefix && !force && started_ &&
+      clock_.now_ms() - t.undecided_since < kDecideAfterMs) {
+    return;  // perhaps a copy still being written: look again at the next poll
+  }
+  auto source = copy_source(tailer);
+  if (!source && fingerprint_length(tailer.identity().fingerprint) >= kMinCopyPrefix) {
+    // The original may have been truncated after this poll looked at it, and the copy
+    // may have grown since it was opened. A copy is whole before its original is
+    // truncated, so looking again in this order settles it.
+    check_descriptors();
+    if (auto r = tailer.refresh_identity(); !r) return;
+    source = copy_source(tailer);
+  }
+  if (!source) {
+    spdlog::info("[{}] new file {} ({})", options_.category, tailer.path(), to_string(tailer.identity()));
+  } else if (const Tracked* original = source->live_original) {
+    spdlog::info("[{}] {} is a copy of {}, which is not truncated (yet): the copy waits", options_.category,
+                 tailer.path(), original->tailer->path());
+    t.copy_of = std::make_pair(original->tailer->identity().dev, original->tailer->identity().ino);
+  } else {
+    spdlog::info("[{}] {} is a copy of a file already read up to {}; resuming there", options_.category,
+                 tailer.path(), source->offset);
+    if (auto sought = tailer.seek(source->offset, clock_.now_ms()); !sought) {
+      spdlog::error("[{}] {}: cannot resume at {}: {}", options_.category, tailer.path(), source->offset,
+                    sought.error().message());
+      return;  // tried again at the next poll
+    }
+    adopted_copies_.push_back({tailer.identity(), source->offset, clock_.now_ms(), tailer.path()});
+  }
+  t.undecided_since = -1;
+}
+
+void SourceWatcher::lose_truncated_bytes(const std::string& path, uint64_t read_offset, uint64_t bytes) {
+  if (bytes == 0) return;
+  unreadable_bytes_ += bytes;
+  spdlog::error("[{}] {} was truncated at read offset {}: {} bytes written before the truncation were never "
+                "read (unreadable)",
+                options_.category, path, read_offset, bytes);
+}
+
+void SourceWatcher::count_unclaimed_truncations() {
+  for (auto& tr : truncated_) {
+    lose_truncated_bytes(tr.path, tr.read_offset, tr.unread);
+    tr.unread = 0;
+  }
 }
 
 Result<void> SourceWatcher::poll() {
@@ -339,6 +396,10 @@ Result<void> SourceWatcher::poll() {
     }
     discover(f.path, f.dev, f.ino);
   }
+  for (auto& t : files_) {
+    if (t.undecided_since >= 0) decide(t, /*force=*/!t.seen);
+  }
+  count_unclaimed_truncations();
   // A waiting copy is dropped when it goes away or its original is rotated away without
   // a truncation: the original was (or will be) read whole, the copy is never needed.
   std::set<std::pair<uint64_t, uint64_t>> live_originals;
@@ -367,6 +428,10 @@ Result<ReadChunk> SourceWatcher::read_from(Tracked& t, size_t max_bytes) {
     const uint64_t before = tailer.read_offset();
     const bool final = t.rotated && t.eof_since >= 0 && now - t.eof_since >= options_.rotate_wait_ms;
     BOOST_OUTCOME_TRY(chunk, tailer.read(max_bytes, now, final));
+    if (tailer.truncation_pending()) {
+      on_truncated(t);  // found by this read: it handed out nothing
+      return chunk;
+    }
     if (tailer.read_offset() != before) t.eof_since = -1;
     if (tailer.at_eof() && t.rotated && t.eof_since < 0) t.eof_since = now;
     if (final && tailer.at_eof() && tailer.read_offset() == tailer.position()) {
@@ -387,14 +452,14 @@ Result<ReadChunk> SourceWatcher::read_some(size_t max_bytes) {
   }
   // Rotated files first: they are older and their writers have moved on.
   for (auto& t : files_) {
-    if (!t.rotated || t.finished || t.copy_of) continue;
+    if (!t.rotated || t.finished || t.copy_of || t.undecided_since >= 0) continue;
     BOOST_OUTCOME_TRY(chunk, read_from(t, max_bytes));
     if (!chunk.empty()) return chunk;
   }
   const size_t n = files_.size();
   for (size_t i = 0; i < n; ++i) {
     auto& t = files_[(next_live_ + i) % n];
-    if (t.rotated || t.finished || t.copy_of) continue;
+    if (t.rotated || t.finished || t.copy_of || t.undecided_since >= 0) continue;
     BOOST_OUTCOME_TRY(chunk, read_from(t, max_bytes));
     if (!chunk.empty()) {
       next_live_ = (next_live_ + i + 1) % n;

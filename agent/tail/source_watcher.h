@@ -13,7 +13,10 @@
 //     truncated (copytruncate): reading restarts at 0; bytes it had beyond the read
 //     offset that were never read are counted as unreadable and logged;
 //   - a new inode whose first bytes equal a tracked (or truncated) file's is a copy of
-//     it (copytruncate's rotated copy). A copy of a file not yet truncated waits, unread:
+//     it (copytruncate's rotated copy). copytruncate creates the copy empty and then
+//     fills it, so a file found while running with fewer than kMinCopyPrefix bytes is
+//     "undecided" and not read until it has them (or has stayed that short for
+//     kDecideAfterMs: a new file of short lines). A copy of a file not yet truncated waits, unread:
 //     the original is read on meanwhile, and only when it is truncated does the copy
 //     start, at the original's position then (reading both would double the lines
 //     written between the copy and the truncation). A copy of a file already truncated
@@ -33,7 +36,6 @@
 // Runs on the tail thread/strand only; not thread-safe.
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +48,13 @@
 #include "common/base/result.h"
 
 namespace ferry::agent::tail {
+
+// A copy (copytruncate) is told by at least this many first bytes; fewer say nothing.
+inline constexpr uint32_t kMinCopyPrefix = 64;
+// How long a file found with fewer bytes waits before it is read as a new file.
+inline constexpr TimeMs kDecideAfterMs = 1'000;
+// Truncated contents remembered for a copy that turns up later.
+inline constexpr size_t kMaxTruncations = 256;
 
 struct SourceOptions {
   std::string category;
@@ -137,17 +146,35 @@ class SourceWatcher {
     uint64_t last_size = 0;
     // A copy waiting for its original (this dev/ino) to be truncated; not read meanwhile.
     std::optional<std::pair<uint64_t, uint64_t>> copy_of;
+    // Found while running, too short yet to tell a new file from a copy being written:
+    // not read meanwhile. -1 once decided.
+    TimeMs undecided_since = -1;
   };
   struct CopySource {
     uint64_t offset = 0;
     const Tracked* live_original = nullptr;  // not yet truncated: the copy waits for it
   };
+  // A truncated content (copytruncate) whose copy may still turn up at a glob path.
+  struct Truncation {
+    uint64_t fingerprint = 0;  // final: the first kFingerprintBytes of the old content
+    uint64_t read_offset = 0;  // where its copy carries on
+    uint64_t unread = 0;       // bytes beyond it: lost unless a copy carries them
+    std::string path;
+  };
 
   void check_descriptors();
+  // `t` was found truncated (and marked so): its copy, waiting or yet to come, carries
+  // its old content on.
+  void on_truncated(Tracked& t);
   void discover(const std::string& path, uint64_t dev, uint64_t ino);
   Tracked& adopt(std::unique_ptr<FileTailer> tailer, bool rotated);
   Tracked* find(uint64_t dev, uint64_t ino);
   std::optional<CopySource> copy_source(FileTailer& tailer);
+  // Reads `t` as a new file or as a copy, once it can be told (see undecided_since).
+  void decide(Tracked& t, bool force);
+  // Bytes of truncated contents that no copy carried on in this poll are lost.
+  void count_unclaimed_truncations();
+  void lose_truncated_bytes(const std::string& path, uint64_t read_offset, uint64_t bytes);
   // The original of waiting copies was truncated: they start where it was.
   bool start_waiting_copies(const FileTailer& original);
   Result<std::unique_ptr<FileTailer>> open_by_identity(const FileIdentity& file);
@@ -158,9 +185,10 @@ class SourceWatcher {
   const Clock& clock_;
   std::vector<Tracked> files_;  // discovery order, oldest first
   std::vector<ResumePoint> resume_;
-  // Final fingerprints of truncated contents → the read offset they had, to resume a
-  // copy of them (copytruncate) where the original left off.
-  std::map<uint64_t, uint64_t> truncated_;
+  // Recent truncated contents, oldest first (bounded), to resume a copy of them
+  // (copytruncate) where the original left off.
+  std::vector<Truncation> truncated_;
+  bool started_ = false;
   std::vector<ResumePoint> adopted_copies_;
   size_t next_live_ = 0;  // round robin over live files
   uint64_t unreadable_bytes_ = 0;

@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/tail/errc.h"
@@ -91,8 +94,25 @@ class SourceWatcherTest : public ::testing::Test {
     EXPECT_EQ(drain(*w).lines.size(), 40u);
   }
 
+  // app.log*'s watcher saw two lines it did not read yet when app.log is copied to
+  // `copy` and truncated; returns what it reads afterwards, sorted.
+  Lines copytruncate_with_unread_tail(const std::string& copy) {
+    Writer out(path("app.log"));
+    start_after_first_kilobyte(out, watcher_);
+    out.write("unread-1\nunread-2\n");
+    EXPECT_TRUE(watcher_->poll());  // sees them but nobody asks to read them
+    std::filesystem::copy_file(path("app.log"), path(copy));
+    std::filesystem::resize_file(path("app.log"), 0);
+    out.write("after\n");
+    EXPECT_TRUE(watcher_->poll());
+    auto lines = drain(*watcher_).lines;
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  }
+
   TempDir dir_;
   FakeClock clock_;
+  std::unique_ptr<SourceWatcher> watcher_;
 };
 
 TEST_F(SourceWatcherTest, ReadsFilesThatAppearAfterStart) {
@@ -102,7 +122,20 @@ TEST_F(SourceWatcherTest, ReadsFilesThatAppearAfterStart) {
   Writer out(path("app.log"));
   out.write("one\ntwo\n");
   ASSERT_TRUE(w->poll());
+  EXPECT_TRUE(drain(*w).lines.empty()) << "8 bytes could be the start of a copy being written";
+  clock_.now += kDecideAfterMs;
+  ASSERT_TRUE(w->poll());
   EXPECT_EQ(drain(*w).lines, (Lines{"one", "two"}));
+}
+
+TEST_F(SourceWatcherTest, NewFileWithEnoughBytesToTellIsReadAtOnce) {
+  auto w = make({"app*.log"});
+  ASSERT_TRUE(w->start());
+  Writer out(path("app.log"));
+  const std::string line(kMinCopyPrefix, 'x');
+  out.write(line + "\n");
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines, (Lines{line}));
 }
 
 TEST_F(SourceWatcherTest, NothingIsReadUnlessAsked) {
@@ -144,9 +177,10 @@ TEST_F(SourceWatcherTest, RenameAndCreateReadsTheOldFileToItsEnd) {
   Writer fresh(path("app.log"));
   fresh.write("4\n");
   ASSERT_TRUE(w->poll());
-  EXPECT_EQ(drain(*w).lines, (Lines{"2", "4"}));
-  clock_.now += 1'000;  // rotate_wait passes: the old file's tail becomes an event
-  EXPECT_EQ(drain(*w).lines, (Lines{"3-unterminated"}));
+  EXPECT_EQ(drain(*w).lines, (Lines{"2"}));
+  clock_.now += 1'000;  // rotate_wait passes: the old file's tail becomes an event; the new file is decided
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines, (Lines{"3-unterminated", "4"}));
   ASSERT_EQ(w->finished_files().size(), 1u);
 }
 
@@ -161,7 +195,10 @@ TEST_F(SourceWatcherTest, RotatedNameStillMatchingTheGlobIsNotReadTwice) {
   Writer fresh(path("app.log"));
   fresh.write("4\n");
   ASSERT_TRUE(w->poll());
-  EXPECT_EQ(drain(*w).lines, (Lines{"3", "4"}));
+  EXPECT_EQ(drain(*w).lines, (Lines{"3"}));
+  clock_.now += kDecideAfterMs;
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines, (Lines{"4"}));
   ASSERT_TRUE(w->poll());
   clock_.now += 5'000;
   EXPECT_TRUE(drain(*w).lines.empty());
@@ -181,6 +218,8 @@ TEST_F(SourceWatcherTest, HourlyNamedFiles) {
   h0.write("b\n");
   Writer h1(path("app-2026112307.log"));
   h1.write("c\n");
+  ASSERT_TRUE(w->poll());
+  clock_.now += kDecideAfterMs;
   ASSERT_TRUE(w->poll());
   auto lines = drain(*w).lines;
   std::sort(lines.begin(), lines.end());
@@ -269,6 +308,121 @@ TEST_F(SourceWatcherTest, CopyOfAFileNeverTruncatedIsNotRead) {
   std::filesystem::remove(path("app.log.bak"));
   ASSERT_TRUE(w->poll());
   EXPECT_EQ(w->files().size(), 1u) << "the copy is let go";
+}
+
+// copytruncate creates the copy empty and fills it afterwards. Found while still empty,
+// the copy is not taken for a new file (that would read the whole content twice): it
+// waits until its first bytes tell what it is.
+TEST_F(SourceWatcherTest, CopyFoundWhileStillEmptyIsToldOnceItHasItsFirstBytes) {
+  Writer out(path("app.log"));
+  std::unique_ptr<SourceWatcher> w;
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
+  out.write("before-copy\n");
+  {
+    Writer copy(path("app.log.1"));  // created, not yet written
+    ASSERT_TRUE(w->poll());
+    EXPECT_EQ(drain(*w).lines, (Lines{"before-copy"}));
+    copy.write(first_kilobyte() + "before-copy\n");
+  }
+  ASSERT_TRUE(w->poll());
+  EXPECT_TRUE(drain(*w).lines.empty()) << "the copy's content was read from the original";
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("after\n");
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines, (Lines{"after"}));
+  EXPECT_EQ(w->unreadable_bytes(), 0u);
+}
+
+// The original was truncated before the agent read its last lines; its copy carries
+// them, so they are read from there and not reported lost.
+TEST_F(SourceWatcherTest, BytesTheCopyCarriesOnAreNotCountedUnreadable) {
+  EXPECT_EQ(copytruncate_with_unread_tail("app.log.1"), (Lines{"after", "unread-1", "unread-2"}));
+  EXPECT_EQ(watcher_->unreadable_bytes(), 0u);
+}
+
+// The same without a copy at a glob path: the bytes are gone, and counted.
+TEST_F(SourceWatcherTest, BytesNoCopyCarriesOnAreCountedUnreadable) {
+  EXPECT_EQ(copytruncate_with_unread_tail("elsewhere.log"), (Lines{"after"}));
+  EXPECT_EQ(watcher_->unreadable_bytes(), 18u);
+}
+
+// Truncated and written past the read offset again between two polls: the read that
+// follows would see new bytes at an old offset. It notices, hands out nothing, and the
+// new content is read from 0 and the old tail from the copy.
+TEST_F(SourceWatcherTest, TruncatedAndRegrownBeforeThePollIsNotReadAtTheOldOffset) {
+  Writer out(path("app.log"));
+  std::unique_ptr<SourceWatcher> w;
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
+  out.write("old-tail\n");
+  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
+  std::filesystem::resize_file(path("app.log"), 0);
+  std::string regrown;
+  for (int i = 0; i < 120; ++i) regrown += "new content line " + std::to_string(i) + "\n";
+  out.write(regrown);
+  auto lines = drain(*w).lines;  // no poll between the truncation and this read
+  ASSERT_TRUE(w->poll());
+  for (auto& l : drain(*w).lines) lines.push_back(l);
+  std::sort(lines.begin(), lines.end());
+  Lines expected{"old-tail"};
+  for (int i = 0; i < 120; ++i) expected.push_back("new content line " + std::to_string(i));
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(lines, expected);
+  EXPECT_EQ(w->unreadable_bytes(), 0u);
+}
+
+// copytruncate racing the watcher: a thread writes, copies and truncates while the
+// watcher polls and reads without pause, so every interleaving the scheduler offers
+// (copy found empty, half-written, before or after the truncation; truncation seen by
+// the poll or by a read) comes up. Every line is read exactly once.
+TEST_F(SourceWatcherTest, CopytruncateRacingTheWatcherReadsEveryLineOnce) {
+  auto w = make({"app.log*"});
+  ASSERT_TRUE(w->start());
+  constexpr int kRotations = 200;
+  constexpr int kLinesPerFile = 25;  // 2.5 KB: a copy has a final fingerprint
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    Writer out(path("app.log"));
+    int n = 0;
+    for (int r = 1; r <= kRotations; ++r) {
+      for (int i = 0; i < kLinesPerFile; ++i) {
+        char line[128];
+        std::snprintf(line, sizeof line, "line %06d of the racing writer, padded to about a hundred bytes ......\n", n++);
+        out.write(line);
+      }
+      std::filesystem::copy_file(path("app.log"), path("app.log." + std::to_string(r)));
+      std::filesystem::resize_file(path("app.log"), 0);
+    }
+    done = true;
+  });
+  Lines lines;
+  bool ok = true;
+  while (!done && ok) {
+    ok = static_cast<bool>(w->poll());
+    for (auto& l : drain(*w).lines) lines.push_back(l);
+    clock_.now += 1;
+  }
+  writer.join();
+  ASSERT_TRUE(ok);
+  for (int i = 0; i < 3; ++i) {
+    clock_.now += kDecideAfterMs;
+    ASSERT_TRUE(w->poll());
+    for (auto& l : drain(*w).lines) lines.push_back(l);
+  }
+  std::map<std::string, int> seen;
+  for (const auto& l : lines) ++seen[l.substr(0, 11)];
+  int missing = 0, twice = 0;
+  for (int n = 0; n < kRotations * kLinesPerFile; ++n) {
+    char id[16];
+    std::snprintf(id, sizeof id, "line %06d", n);
+    const int count = seen[id];
+    missing += count == 0;
+    twice += count > 1;
+    if (count != 1 && missing + twice <= 3) ADD_FAILURE() << id << " read " << count << " times";
+  }
+  EXPECT_EQ(missing, 0);
+  EXPECT_EQ(twice, 0);
+  EXPECT_EQ(lines.size(), static_cast<size_t>(kRotations * kLinesPerFile));
+  EXPECT_EQ(w->unreadable_bytes(), 0u);
 }
 
 TEST_F(SourceWatcherTest, DeletedWhileOpenIsReadToItsEndThroughTheDescriptor) {
@@ -446,6 +600,8 @@ TEST_F(SourceWatcherTest, InotifyWakesOnNewFiles) {
   pollfd p{w->inotify_fd(), POLLIN, 0};
   ASSERT_EQ(::poll(&p, 1, 5'000), 1);  // kernel delivery; returns at once when ready
   EXPECT_TRUE(w->drain_inotify());
+  ASSERT_TRUE(w->poll());
+  clock_.now += kDecideAfterMs;  // "x\n" alone could be a copy's first bytes
   ASSERT_TRUE(w->poll());
   EXPECT_EQ(drain(*w).lines, (Lines{"x"}));
 }
