@@ -210,21 +210,22 @@ bool AgentApp::pump_once() {
   bool poll_due = now_steady - last_poll_ >= config_.poll_interval;
   bool read_any = false;
   for (auto& [category, s] : streams_) {
-    if (s.watcher->drain_inotify()) poll_due = true;
+    if (s.watcher->drain_inotify() || s.watcher->needs_poll()) poll_due = true;
   }
   if (poll_due) last_poll_ = now_steady;
   for (auto& [category, s] : streams_) {
     if (poll_due) {
       auto r = s.watcher->poll();
       if (!r) spdlog::warn("polling {} failed: {}", category, r.error().message());
-      for (const auto& copy : s.watcher->take_adopted_copies()) {
-        checkpoint_->note_position(category, {copy.file, copy.offset, copy.line_time_ms, copy.path});
-      }
+      note_adopted_copies(category, s);
     }
     // Backpressure: only read while the window (including batches cut this pass) has
     // room. Memory is the window plus one batch per stream.
     while (window_.has_room() && cut_.size() < 16) {
       auto chunk = s.watcher->read_some(std::min<size_t>(kMaxReadPerPass, config_.batch_max_bytes));
+      // A read can start a copy (its original found truncated): its position goes in
+      // before any of its batches.
+      note_adopted_copies(category, s);
       if (!chunk) {
         spdlog::warn("reading {} failed: {}", category, chunk.error().message());
         break;
@@ -254,6 +255,12 @@ bool AgentApp::pump_once() {
   send_cut_batches();
   if (poll_due) release_finished_files();
   return read_any;
+}
+
+void AgentApp::note_adopted_copies(const std::string& category, Stream& s) {
+  for (const auto& copy : s.watcher->take_adopted_copies()) {
+    checkpoint_->note_position(category, {copy.file, copy.offset, copy.line_time_ms, copy.path});
+  }
 }
 
 void AgentApp::cut(const std::string& category, Stream& s) {

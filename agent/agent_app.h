@@ -56,6 +56,8 @@ class AgentApp {
   static asio::awaitable<void> status_loop(AgentApp* self);
   // Reads and batches while the window has room; returns true if it read anything.
   bool pump_once();
+  // Records where copies (copytruncate) adopted by the watcher start, for a restart.
+  void note_adopted_copies(const std::string& category, Stream& s);
   void cut(const std::string& category, Stream& s);
   void send_cut_batches();
   void on_delivered(std::vector<send::InflightBatch> batches);

@@ -13,6 +13,7 @@
 // This layout is stored in checkpoints and batch headers; never change it.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,8 +31,16 @@ inline uint32_t fingerprint_length(uint64_t fp) { return static_cast<uint32_t>(f
 inline uint32_t fingerprint_crc(uint64_t fp) { return static_cast<uint32_t>(fp); }
 inline bool fingerprint_final(uint64_t fp) { return fingerprint_length(fp) >= kFingerprintBytes; }
 
-// The identity of an open file, from fstat and a read of its first bytes.
-Result<FileIdentity> identity_of_fd(int fd);
+// A new file counts as a copy of another only if at least this many first bytes match.
+inline constexpr uint32_t kMinCopyPrefix = 64;
+
+// CRC of the first kMinCopyPrefix bytes of `prefix` (nullopt if shorter): a cheap first
+// test of "same content" before both files are read.
+std::optional<uint32_t> head_crc(std::string_view prefix);
+
+// The identity of an open file, from fstat and a read of its first bytes; with `head`,
+// also their head_crc().
+Result<FileIdentity> identity_of_fd(int fd, std::optional<uint32_t>* head = nullptr);
 
 // Whether the open file's first fingerprint_length(fingerprint) bytes hash to the
 // fingerprint's CRC (whatever its dev and ino): it holds, or continues, that content.

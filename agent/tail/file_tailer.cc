@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <spdlog/spdlog.h>
@@ -34,16 +35,18 @@ Result<std::unique_ptr<FileTailer>> FileTailer::open(const std::string& path,
                                                      size_t max_event_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return last_error();
-  auto id = identity_of_fd(fd);
+  std::optional<uint32_t> head;
+  auto id = identity_of_fd(fd, &head);
   if (!id) {
     ::close(fd);
     return id.error();
   }
-  return std::unique_ptr<FileTailer>(new FileTailer(fd, path, id.value(), max_event_bytes));
+  return std::unique_ptr<FileTailer>(new FileTailer(fd, path, id.value(), head, max_event_bytes));
 }
 
-FileTailer::FileTailer(int fd, std::string path, FileIdentity id, size_t max_event_bytes)
-    : fd_(fd), path_(std::move(path)), identity_(id), splitter_(max_event_bytes) {}
+FileTailer::FileTailer(int fd, std::string path, FileIdentity id, std::optional<uint32_t> head,
+                       size_t max_event_bytes)
+    : fd_(fd), path_(std::move(path)), identity_(id), splitter_(max_event_bytes), head_crc_(head) {}
 
 FileTailer::~FileTailer() { ::close(fd_); }
 
@@ -67,54 +70,63 @@ Result<FileTailer::Stat> FileTailer::stat() const {
   return Stat{static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_nlink)};
 }
 
-Result<void> FileTailer::refresh_identity() {
-  if (fingerprint_final(identity_.fingerprint)) {
-    // Truncated and written past our offset again since the last poll looked: what was
-    // just read is new content, which the restart at 0 reads in its turn.
-    BOOST_OUTCOME_TRY(same, fd_matches(fd_, identity_));
-    if (!same) truncated_ = true;
-    return success();
-  }
-  BOOST_OUTCOME_TRY(id, identity_of_fd(fd_));
-  if (id.fingerprint == identity_.fingerprint) return success();
-  // Only an extension of the old prefix is the same file grown; anything else means the
-  // content was replaced under the same inode.
-  BOOST_OUTCOME_TRY(same, fd_matches(fd_, identity_));
-  if (!same) {
-    truncated_ = true;
-    return success();
-  }
+Result<bool> FileTailer::content_replaced(uint64_t seen) {
+  // Still the bytes the identity was taken from (a final identity never changes else).
+  BOOST_OUTCOME_TRY(same, starts_with_fingerprint(fd_, identity_.fingerprint));
+  if (!same) return true;
+  if (fingerprint_final(identity_.fingerprint)) return false;
+  // Provisional: take in what the file has grown since.
+  std::optional<uint32_t> head;
+  BOOST_OUTCOME_TRY(id, identity_of_fd(fd_, &head));
+  // Fewer first bytes than were seen: truncated since (its new content, if any, may yet
+  // start like the old).
+  if (fingerprint_length(id.fingerprint) < std::min<uint64_t>(seen, kFingerprintBytes)) return true;
   identity_ = id;
-  return success();
+  head_crc_ = head;
+  return false;
 }
 
-Result<ReadChunk> FileTailer::flush_after_truncation(TimeMs read_time) {
-  ReadChunk chunk;
-  chunk.file = identity_;
-  chunk.path = path_;
-  chunk.offset = position_;
-  chunk.bytes = std::move(pending_);
-  splitter_.split(chunk.bytes, chunk.offset, read_time, /*final=*/true, chunk.events);
+Result<void> FileTailer::restart_after_truncation(TimeMs now, bool drop_pending) {
+  if (!drop_pending && !pending_.empty()) {
+    ReadChunk tail;
+    tail.file = identity_;
+    tail.path = path_;
+    tail.offset = position_;
+    tail.bytes = std::move(pending_);
+    splitter_.split(tail.bytes, tail.offset, now, /*final=*/true, tail.events);
+    old_tail_ = std::move(tail);
+  }
   pending_.clear();
   position_ = 0;
   splitter_.reset();
-  truncated_ = false;
   at_eof_ = false;
-  BOOST_OUTCOME_TRY(id, identity_of_fd(fd_));
+  replaced_ = false;
+  std::optional<uint32_t> head;
+  BOOST_OUTCOME_TRY(id, identity_of_fd(fd_, &head));
   identity_ = id;
-  return chunk;
+  head_crc_ = head;
+  return success();
 }
 
 Result<ReadChunk> FileTailer::read(size_t max_bytes, TimeMs read_time, bool final) {
-  if (truncated_) return flush_after_truncation(read_time);
+  if (old_tail_) {
+    ReadChunk tail = std::move(*old_tail_);
+    old_tail_.reset();
+    return tail;
+  }
+  if (replaced_) return ReadChunk{};  // the owner has not restarted it yet
 
+  // No bigger a buffer than the file has bytes for: idle files are read on every pass.
+  BOOST_OUTCOME_TRY(st, stat());
   ReadChunk chunk;
   chunk.offset = position_;
   chunk.bytes = std::move(pending_);
   pending_.clear();
   const size_t held = chunk.bytes.size();
-  chunk.bytes.resize(held + max_bytes);
-  auto got = pread_full(fd_, chunk.bytes.data() + held, max_bytes, position_ + held);
+  const uint64_t from = position_ + held;
+  const size_t want = st.size > from ? static_cast<size_t>(std::min<uint64_t>(max_bytes, st.size - from)) : 0;
+  chunk.bytes.resize(held + want);
+  auto got = pread_full(fd_, chunk.bytes.data() + held, want, from);
   if (!got) {
     chunk.bytes.resize(held);
     pending_ = std::move(chunk.bytes);
@@ -123,14 +135,15 @@ Result<ReadChunk> FileTailer::read(size_t max_bytes, TimeMs read_time, bool fina
   chunk.bytes.resize(held + got.value());
   at_eof_ = got.value() < max_bytes;
 
-  // Settle a provisional identity, and make sure the bytes just read are still the
-  // file's (not a new content after a truncation), before naming events with it.
+  // The bytes just read must still be this content's (not a new one written after a
+  // truncation nobody has seen yet), and a provisional identity is settled before
+  // events are named with it.
   if (got.value() > 0) {
-    BOOST_OUTCOME_TRY(refresh_identity());
-    if (truncated_) {
-      // Nothing of it is handed out; the next read restarts at 0.
+    BOOST_OUTCOME_TRY(replaced, content_replaced(from + got.value()));
+    if (replaced) {
       chunk.bytes.resize(held);
       pending_ = std::move(chunk.bytes);
+      replaced_ = true;
       return ReadChunk{};
     }
   }

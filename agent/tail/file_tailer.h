@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/event/line_splitter.h"
@@ -45,26 +46,26 @@ class FileTailer {
 
   // Reads up to `max_bytes` new bytes and returns the events they complete (possibly
   // none). If the read reaches the end of the file and `final` is set, the pending
-  // unterminated line becomes an event too. After mark_truncated(), the next read
-  // instead returns the pending bytes as a final event and restarts at offset 0. A read
-  // that finds the first bytes changed (truncated and rewritten since anyone looked)
-  // hands out nothing and marks the file truncated.
+  // unterminated line becomes an event too. A read that finds the file's first bytes
+  // changed (truncated and rewritten since anyone looked) hands out nothing and sets
+  // replacement_found(); reading stops until restart_after_truncation().
   Result<ReadChunk> read(size_t max_bytes, TimeMs read_time, bool final);
+  bool replacement_found() const { return replaced_; }
 
-  // The file shrank below read_offset() (copytruncate) or its content was replaced.
-  // With `drop_pending`, the unterminated line read so far is dropped instead of being
-  // handed out as an event (a copy of the file carries it on from position()).
-  void mark_truncated(bool drop_pending = false) {
-    truncated_ = true;
-    if (drop_pending) pending_.clear();
-  }
-  // Marked truncated and not read since: the next read() restarts at 0.
-  bool truncation_pending() const { return truncated_; }
+  // Whether the content the identity names is gone: the first bytes changed, or there
+  // are fewer of them than the `seen` bytes already read. A provisional identity (fewer
+  // than kFingerprintBytes seen) that the file's first bytes extend is refined instead:
+  // the file grew.
+  Result<bool> content_replaced(uint64_t seen);
 
-  // Recomputes a provisional identity (a file shorter than kFingerprintBytes when last
-  // looked at) from the file's current first bytes. Content that no longer starts with
-  // the identity's prefix counts as a truncation.
-  Result<void> refresh_identity();
+  // The file shrank below read_offset() (copytruncate) or its content was replaced:
+  // reading restarts at 0 on what it holds now, under that content's identity. The
+  // unterminated line read so far is handed out by the next read as the old content's
+  // final event, or with `drop_pending` dropped (a copy carries it on from position()).
+  Result<void> restart_after_truncation(TimeMs now, bool drop_pending);
+
+  // CRC of the first kMinCopyPrefix bytes as of the identity (nullopt if fewer).
+  std::optional<uint32_t> head_crc() const { return head_crc_; }
 
   // The file's current size (fstat of the descriptor) and link count.
   struct Stat {
@@ -73,12 +74,8 @@ class FileTailer {
   };
   Result<Stat> stat() const;
 
-  // Whether the file still starts with the bytes its identity was computed from.
-  Result<bool> content_unchanged() const { return fd_matches(fd_, identity_); }
-
  private:
-  FileTailer(int fd, std::string path, FileIdentity id, size_t max_event_bytes);
-  Result<ReadChunk> flush_after_truncation(TimeMs read_time);
+  FileTailer(int fd, std::string path, FileIdentity id, std::optional<uint32_t> head, size_t max_event_bytes);
 
   int fd_;
   std::string path_;
@@ -87,7 +84,9 @@ class FileTailer {
   uint64_t position_ = 0;
   std::string pending_;
   bool at_eof_ = false;
-  bool truncated_ = false;
+  bool replaced_ = false;
+  std::optional<uint32_t> head_crc_;
+  std::optional<ReadChunk> old_tail_;  // the replaced content's last line, not yet handed out
 };
 
 }  // namespace ferry::agent::tail

@@ -169,9 +169,10 @@ SourceWatcher::Tracked* SourceWatcher::find(uint64_t dev, uint64_t ino) {
   return nullptr;
 }
 
-void SourceWatcher::check_descriptors() {
+size_t SourceWatcher::check_descriptors() {
+  size_t found = 0;
   for (auto& t : files_) {
-    if (!t.tailer || t.finished || t.undecided_since >= 0 || t.tailer->truncation_pending()) continue;
+    if (!t.tailer || t.finished) continue;
     auto& tailer = *t.tailer;
     auto st = tailer.stat();
     if (!st) {
@@ -179,62 +180,76 @@ void SourceWatcher::check_descriptors() {
       continue;
     }
     const uint64_t size = st.value().size;
-    bool truncated = size < tailer.read_offset();
-    if (!truncated && fingerprint_length(tailer.identity().fingerprint) > 0) {
-      auto same = tailer.content_unchanged();
-      truncated = same && !same.value();
-    }
-    if (truncated) {
-      tailer.mark_truncated();
-      on_truncated(t);
+    if (t.undecided_since < 0) {
+      bool truncated = size < tailer.read_offset();
+      if (!truncated) {
+        auto replaced = tailer.content_replaced(tailer.read_offset());  // also refines a provisional identity
+        truncated = replaced && replaced.value();
+      }
+      if (truncated) {
+        on_truncated(t);
+        ++found;
+      }
     }
     t.last_size = size;
   }
+  return found;
 }
 
 void SourceWatcher::on_truncated(Tracked& t) {
   auto& tailer = *t.tailer;
-  if (start_waiting_copies(tailer)) {
+  const TimeMs now = clock_.now_ms();
+  const bool copy_started = start_waiting_copies(tailer);
+  if (copy_started) {
     // Its copy holds everything from position() on, the unterminated line included.
     spdlog::info("[{}] {} was truncated (copytruncate); its copy carries on from {}", options_.category,
                  tailer.path(), tailer.position());
-    tailer.mark_truncated(/*drop_pending=*/true);
-    return;
-  }
-  const uint64_t unread = t.last_size > tailer.read_offset() ? t.last_size - tailer.read_offset() : 0;
-  spdlog::info("[{}] {} was truncated (copytruncate) at read offset {}; reading it again from 0",
-               options_.category, tailer.path(), tailer.read_offset());
-  if (fingerprint_length(tailer.identity().fingerprint) >= kMinCopyPrefix) {
-    // The unread bytes are lost unless a copy of the old content turns up by the end of
-    // the next poll.
-    truncated_.push_back({tailer.identity().fingerprint, tailer.read_offset(), unread, tailer.path()});
-    if (truncated_.size() > kMaxTruncations) truncated_.erase(truncated_.begin());
   } else {
-    lose_truncated_bytes(tailer.path(), tailer.read_offset(), unread);
+    const uint64_t unread = t.last_size > tailer.read_offset() ? t.last_size - tailer.read_offset() : 0;
+    spdlog::info("[{}] {} ({}) was truncated (copytruncate) at read offset {}; reading it again from 0",
+                 options_.category, tailer.path(), to_string(tailer.identity()), tailer.read_offset());
+    if (fingerprint_length(tailer.identity().fingerprint) >= kMinCopyPrefix) {
+      // The unread bytes are lost unless a copy of the old content turns up soon.
+      truncated_.push_back(
+          {tailer.identity().fingerprint, tailer.head_crc(), tailer.read_offset(), unread, tailer.path(), now});
+      if (truncated_.size() > kMaxTruncations) truncated_.erase(truncated_.begin());
+    } else {
+      lose_truncated_bytes(tailer.path(), tailer.read_offset(), unread);
+    }
+  }
+  // On to the new content at once, so that a second truncation before the next read is
+  // seen too, and a copy of the new content starts at the right offset.
+  if (auto r = tailer.restart_after_truncation(now, /*drop_pending=*/copy_started); !r) {
+    spdlog::error("[{}] {}: cannot restart after the truncation: {}", options_.category, tailer.path(),
+                  r.error().message());
   }
 }
 
 std::optional<SourceWatcher::CopySource> SourceWatcher::copy_source(FileTailer& tailer) {
   const uint64_t fp = tailer.identity().fingerprint;
   const uint32_t len = fingerprint_length(fp);
-  if (len < kMinCopyPrefix) return std::nullopt;  // too short a prefix says nothing
-  for (auto it = truncated_.rbegin(); it != truncated_.rend(); ++it) {
+  const auto head = tailer.head_crc();
+  if (len < kMinCopyPrefix || !head) return std::nullopt;  // too short a prefix says nothing
+  for (size_t i = truncated_.size(); i-- > 0;) {  // newest first
+    const Truncation& tr = truncated_[i];
     // The old content is known by as many first bytes as had been read of it.
-    const uint32_t known = fingerprint_length(it->fingerprint);
-    if (known > len) continue;
-    if (known < kMinCopyPrefix) continue;
-    if (known == len ? it->fingerprint != fp : !starts_with(tailer, it->fingerprint)) continue;
-    if (it->unread > 0) {
+    const uint32_t known = fingerprint_length(tr.fingerprint);
+    if (known > len || (tr.head && tr.head != head)) continue;
+    if (known == len ? tr.fingerprint != fp : !starts_with(tailer, tr.fingerprint)) continue;
+    if (tr.unread > 0) {
       spdlog::info("[{}] the {} bytes of {} beyond read offset {} live on in its copy {}", options_.category,
-                   it->unread, it->path, it->read_offset, tailer.path());
-      it->unread = 0;
+                   tr.unread, tr.path, tr.read_offset, tailer.path());
     }
-    return CopySource{it->read_offset, nullptr};
+    const uint64_t offset = tr.read_offset;
+    truncated_.erase(truncated_.begin() + static_cast<ptrdiff_t>(i));  // one copy carries it on
+    return CopySource{offset, nullptr};
   }
   for (auto& t : files_) {
     if (!t.tailer || t.tailer.get() == &tailer || t.copy_of || t.undecided_since >= 0) continue;
     auto& other = *t.tailer;
-    // The original's bytes as they are now, however few of them it has been read.
+    // A known, different head rules it out without a read; else the original's bytes as
+    // they are now decide, however few of them it has been read.
+    if (other.head_crc() && other.head_crc() != head) continue;
     if (starts_with(other, fp)) return CopySource{other.read_offset(), &t};
   }
   // A position from before a restart whose own inode no longer starts with these bytes
@@ -256,6 +271,7 @@ bool SourceWatcher::start_waiting_copies(const FileTailer& original) {
     }
     // Lines written to the original after the copy was made were read from the original:
     // the copy starts at its end then.
+    (void)t.tailer->content_replaced(0);  // refine the identity the checkpoint records
     auto st = t.tailer->stat();
     const uint64_t start = std::min(original.position(), st ? st.value().size : original.position());
     auto sought = t.tailer->seek(start, clock_.now_ms());
@@ -314,6 +330,11 @@ void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino
     } else {
       spdlog::info("[{}] {}: inode reused by new content; reading it from 0", options_.category,
                    path);
+      // Truncated while the agent was down (copytruncate): a copy of the old content
+      // found later carries on from the recorded offset.
+      if (fingerprint_length(it->file.fingerprint) >= kMinCopyPrefix) {
+        truncated_.push_back({it->file.fingerprint, std::nullopt, it->offset, 0, it->path, clock_.now_ms()});
+      }
     }
     resume_.erase(it);
     adopt(std::move(tailer), false);
@@ -326,22 +347,43 @@ void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino
 
 void SourceWatcher::decide(Tracked& t, bool force) {
   auto& tailer = *t.tailer;
-  if (auto r = tailer.refresh_identity(); !r) {
-    spdlog::error("[{}] {}: {}", options_.category, tailer.path(), r.error().message());
+  const TimeMs now = clock_.now_ms();
+  auto replaced = tailer.content_replaced(0);  // refines the identity as the file fills
+  if (!replaced) {
+    spdlog::error("[{}] {}: {}", options_.category, tailer.path(), replaced.error().message());
     return;
   }
-  if (fingerprint_length(tailer.identity().fingerprint) < kMinCopyPrefix && !force && started_ &&
-      clock_.now_ms() - t.undecided_since < kDecideAfterMs) {
-    return;  // perhaps a copy still being written: look again at the next poll
+  if (replaced.value()) (void)tailer.restart_after_truncation(now, /*drop_pending=*/true);  // nothing read yet
+  const uint32_t len = fingerprint_length(tailer.identity().fingerprint);
+  if (!force && len == 0) {
+    t.undecided_since = now;  // nothing to read either way; the wait starts with the first bytes
+    return;
   }
+  const bool may_wait = !force && now - t.undecided_since < kDecideAfterMs;
+  // Files there before the start are not being copied right now, unless still empty.
+  if (len < kMinCopyPrefix && may_wait && started_) return;  // perhaps a copy still being written
+
   auto source = copy_source(tailer);
-  if (!source && fingerprint_length(tailer.identity().fingerprint) >= kMinCopyPrefix) {
-    // The original may have been truncated after this poll looked at it, and the copy
-    // may have grown since it was opened. A copy is whole before its original is
-    // truncated, so looking again in this order settles it.
-    check_descriptors();
-    if (auto r = tailer.refresh_identity(); !r) return;
+  // The original may have been truncated after this poll looked at it, and the copy may
+  // have grown since it was opened. A copy is whole before its original is truncated,
+  // so looking at the originals again, then at the copy, settles it.
+  if (!source && len >= kMinCopyPrefix && check_descriptors() > 0) {
+    if (auto r = tailer.content_replaced(0); !r) return;
     source = copy_source(tailer);
+  }
+  if (source && source->live_original) {
+    // Matching a live file's first bytes is not enough while it has more of them to
+    // compare: a copy being written grows to them at once, a new file that only shares a
+    // header (CSV, W3C) does not.
+    auto original = source->live_original->tailer->stat();
+    const uint64_t comparable = std::min<uint64_t>(kFingerprintBytes, original ? original.value().size : 0);
+    if (fingerprint_length(tailer.identity().fingerprint) < comparable) {
+      if (may_wait) return;
+      spdlog::info("[{}] {} shares its first {} bytes with {} but is no copy of it", options_.category,
+                   tailer.path(), fingerprint_length(tailer.identity().fingerprint),
+                   source->live_original->tailer->path());
+      source.reset();
+    }
   }
   if (!source) {
     spdlog::info("[{}] new file {} ({})", options_.category, tailer.path(), to_string(tailer.identity()));
@@ -352,12 +394,12 @@ void SourceWatcher::decide(Tracked& t, bool force) {
   } else {
     spdlog::info("[{}] {} is a copy of a file already read up to {}; resuming there", options_.category,
                  tailer.path(), source->offset);
-    if (auto sought = tailer.seek(source->offset, clock_.now_ms()); !sought) {
+    if (auto sought = tailer.seek(source->offset, now); !sought) {
       spdlog::error("[{}] {}: cannot resume at {}: {}", options_.category, tailer.path(), source->offset,
                     sought.error().message());
       return;  // tried again at the next poll
     }
-    adopted_copies_.push_back({tailer.identity(), source->offset, clock_.now_ms(), tailer.path()});
+    adopted_copies_.push_back({tailer.identity(), source->offset, now, tailer.path()});
   }
   t.undecided_since = -1;
 }
@@ -371,17 +413,28 @@ void SourceWatcher::lose_truncated_bytes(const std::string& path, uint64_t read_
 }
 
 void SourceWatcher::count_unclaimed_truncations() {
+  // Long enough for a copy found while being written to be decided.
+  const TimeMs claim_wait_ms = 2 * kDecideAfterMs;
   for (auto& tr : truncated_) {
+    if (tr.unread == 0 || clock_.now_ms() - tr.at_ms < claim_wait_ms) continue;
     lose_truncated_bytes(tr.path, tr.read_offset, tr.unread);
     tr.unread = 0;
   }
 }
 
 Result<void> SourceWatcher::poll() {
+  needs_poll_ = false;
   // Truncation first, so that a copytruncate copy found below is recognised as a copy.
   check_descriptors();
   for (auto& t : files_) t.seen = false;
-  for (const auto& f : expand_globs(options_.globs)) {
+  auto found = expand_globs(options_.globs);
+  // Files with a resume point first: an original truncated while the agent was down
+  // must be known as such before its copy is looked at.
+  std::stable_partition(found.begin(), found.end(), [this](const Found& f) {
+    return std::any_of(resume_.begin(), resume_.end(),
+                       [&f](const ResumePoint& r) { return r.file.dev == f.dev && r.file.ino == f.ino; });
+  });
+  for (const auto& f : found) {
     if (Tracked* t = find(f.dev, f.ino)) {
       t->seen = true;
       if (t->tailer->path() != f.path) {
@@ -428,8 +481,12 @@ Result<ReadChunk> SourceWatcher::read_from(Tracked& t, size_t max_bytes) {
     const uint64_t before = tailer.read_offset();
     const bool final = t.rotated && t.eof_since >= 0 && now - t.eof_since >= options_.rotate_wait_ms;
     BOOST_OUTCOME_TRY(chunk, tailer.read(max_bytes, now, final));
-    if (tailer.truncation_pending()) {
-      on_truncated(t);  // found by this read: it handed out nothing
+    if (tailer.replacement_found()) {
+      // Found by this read, which handed out nothing. Its copy, if any, is found by the
+      // next poll, before anything more is read: the checkpoint learns where the copy
+      // starts before it learns the original's new content.
+      on_truncated(t);
+      needs_poll_ = true;
       return chunk;
     }
     if (tailer.read_offset() != before) t.eof_since = -1;
@@ -446,6 +503,7 @@ Result<ReadChunk> SourceWatcher::read_from(Tracked& t, size_t max_bytes) {
 }
 
 Result<ReadChunk> SourceWatcher::read_some(size_t max_bytes) {
+  if (needs_poll_) return ReadChunk{};
   // Drop finished files nobody needs to hold.
   if (!options_.hold_finished) {
     std::erase_if(files_, [](const Tracked& t) { return t.finished; });

@@ -10,19 +10,28 @@
 //     unterminated last line becomes an event and it is "finished";
 //   - hourly-named files are simply new files; old hours stay tracked;
 //   - a file whose size drops below the read offset, or whose first bytes change, was
-//     truncated (copytruncate): reading restarts at 0; bytes it had beyond the read
-//     offset that were never read are counted as unreadable and logged;
+//     truncated (copytruncate): reading restarts at 0 on its new content at once (so a
+//     second truncation before anything is read is seen too). A read that finds the
+//     first bytes changed hands out nothing and stops reading until the next poll
+//     (needs_poll()), so the copy is found, and its start recorded, first. Bytes beyond
+//     the read offset that no copy carries on are counted as unreadable and logged;
 //   - a new inode whose first bytes equal a tracked (or truncated) file's is a copy of
-//     it (copytruncate's rotated copy). copytruncate creates the copy empty and then
-//     fills it, so a file found while running with fewer than kMinCopyPrefix bytes is
-//     "undecided" and not read until it has them (or has stayed that short for
-//     kDecideAfterMs: a new file of short lines). A copy of a file not yet truncated waits, unread:
-//     the original is read on meanwhile, and only when it is truncated does the copy
-//     start, at the original's position then (reading both would double the lines
-//     written between the copy and the truncation). A copy of a file already truncated
-//     resumes at the offset the original had been read to. After a
-//     restart the same holds for a resume point whose inode now holds other content
-//     (the original, truncated while the agent was down).
+//     it (copytruncate's rotated copy). copytruncate creates the copy empty and fills it,
+//     and the original may be truncated between any two steps of a poll, so:
+//       - an empty file is "undecided" and not read; found while running, so is one with
+//         fewer than kMinCopyPrefix bytes, or fewer than min(1 KiB, size) of a live
+//         file it starts like, until it has them or kDecideAfterMs passed (a copy is
+//         written at once; a new file of short lines or one sharing a header is not);
+//       - a copy of a file not yet truncated waits, unread: the original is read on
+//         meanwhile, and only when it is truncated does the copy start, at the
+//         original's position then (reading both would double the lines written
+//         between the copy and the truncation);
+//       - a copy of a file already truncated resumes at the offset the original had
+//         been read to; if no match is found and the originals turn out truncated since
+//         the poll began, the match is tried again.
+//     After a restart the same holds for a resume point whose inode now holds other
+//     content (the original, truncated while the agent was down); files with resume
+//     points are looked at first so that it is known before its copy is.
 // inotify only wakes the owner earlier: poll() is correct on its own, so the owner
 // calls it on inotify activity and on a timer (e.g. every second).
 //
@@ -49,8 +58,6 @@
 
 namespace ferry::agent::tail {
 
-// A copy (copytruncate) is told by at least this many first bytes; fewer say nothing.
-inline constexpr uint32_t kMinCopyPrefix = 64;
 // How long a file found with fewer bytes waits before it is read as a new file.
 inline constexpr TimeMs kDecideAfterMs = 1'000;
 // Truncated contents remembered for a copy that turns up later.
@@ -103,6 +110,8 @@ class SourceWatcher {
 
   // Rediscovers files and detects rotation, deletion and truncation.
   Result<void> poll();
+  // A read found a truncation: nothing more is read until the next poll (call it now).
+  bool needs_poll() const { return needs_poll_; }
 
   // Reads up to about max_bytes from one file (rotated files first, then the others in
   // turn) and returns its new events; an empty chunk when there is nothing to read.
@@ -156,13 +165,16 @@ class SourceWatcher {
   };
   // A truncated content (copytruncate) whose copy may still turn up at a glob path.
   struct Truncation {
-    uint64_t fingerprint = 0;  // final: the first kFingerprintBytes of the old content
-    uint64_t read_offset = 0;  // where its copy carries on
-    uint64_t unread = 0;       // bytes beyond it: lost unless a copy carries them
+    uint64_t fingerprint = 0;       // the old content's first bytes, as far as they were read
+    std::optional<uint32_t> head;   // their head_crc(), if known
+    uint64_t read_offset = 0;       // where its copy carries on
+    uint64_t unread = 0;            // bytes beyond it: lost unless a copy carries them
     std::string path;
+    TimeMs at_ms = 0;
   };
 
-  void check_descriptors();
+  // Finds truncated files (and refines provisional identities); returns how many.
+  size_t check_descriptors();
   // `t` was found truncated (and marked so): its copy, waiting or yet to come, carries
   // its old content on.
   void on_truncated(Tracked& t);
@@ -172,7 +184,7 @@ class SourceWatcher {
   std::optional<CopySource> copy_source(FileTailer& tailer);
   // Reads `t` as a new file or as a copy, once it can be told (see undecided_since).
   void decide(Tracked& t, bool force);
-  // Bytes of truncated contents that no copy carried on in this poll are lost.
+  // Bytes of truncated contents that no copy carried on within a while are lost.
   void count_unclaimed_truncations();
   void lose_truncated_bytes(const std::string& path, uint64_t read_offset, uint64_t bytes);
   // The original of waiting copies was truncated: they start where it was.
@@ -189,6 +201,7 @@ class SourceWatcher {
   // (copytruncate) where the original left off.
   std::vector<Truncation> truncated_;
   bool started_ = false;
+  bool needs_poll_ = false;
   std::vector<ResumePoint> adopted_copies_;
   size_t next_live_ = 0;  // round robin over live files
   uint64_t unreadable_bytes_ = 0;

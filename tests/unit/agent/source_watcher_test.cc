@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -343,6 +344,9 @@ TEST_F(SourceWatcherTest, BytesTheCopyCarriesOnAreNotCountedUnreadable) {
 // The same without a copy at a glob path: the bytes are gone, and counted.
 TEST_F(SourceWatcherTest, BytesNoCopyCarriesOnAreCountedUnreadable) {
   EXPECT_EQ(copytruncate_with_unread_tail("elsewhere.log"), (Lines{"after"}));
+  EXPECT_EQ(watcher_->unreadable_bytes(), 0u) << "a copy may still turn up";
+  clock_.now += 2 * kDecideAfterMs;
+  ASSERT_TRUE(watcher_->poll());
   EXPECT_EQ(watcher_->unreadable_bytes(), 18u);
 }
 
@@ -360,6 +364,8 @@ TEST_F(SourceWatcherTest, TruncatedAndRegrownBeforeThePollIsNotReadAtTheOldOffse
   for (int i = 0; i < 120; ++i) regrown += "new content line " + std::to_string(i) + "\n";
   out.write(regrown);
   auto lines = drain(*w).lines;  // no poll between the truncation and this read
+  EXPECT_TRUE(w->needs_poll());
+  EXPECT_TRUE(drain(*w).lines.empty()) << "nothing is read before the copy is looked for";
   ASSERT_TRUE(w->poll());
   for (auto& l : drain(*w).lines) lines.push_back(l);
   std::sort(lines.begin(), lines.end());
@@ -368,6 +374,61 @@ TEST_F(SourceWatcherTest, TruncatedAndRegrownBeforeThePollIsNotReadAtTheOldOffse
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(lines, expected);
   EXPECT_EQ(w->unreadable_bytes(), 0u);
+}
+
+// Backpressure: nothing is read while two copytruncates pass. The second copy holds
+// lines the agent never read from the original; it starts at 0, not at the offset the
+// original had reached in its first content.
+TEST_F(SourceWatcherTest, TwoCopytruncatesWhileNothingIsReadLoseNothing) {
+  Writer out(path("app.log"));
+  std::unique_ptr<SourceWatcher> w;
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
+  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
+  std::filesystem::resize_file(path("app.log"), 0);
+  ASSERT_TRUE(w->poll());
+  std::string second;
+  Lines expected;
+  for (int i = 0; i < 40; ++i) {
+    expected.push_back("second content, line " + std::to_string(i));
+    second += expected.back() + "\n";
+  }
+  out.write(second);
+  std::filesystem::copy_file(path("app.log"), path("app.log.2"));
+  ASSERT_TRUE(w->poll());  // finds the copy before the truncation
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("third\n");
+  expected.push_back("third");
+  ASSERT_TRUE(w->poll());
+  auto lines = drain(*w).lines;
+  std::sort(lines.begin(), lines.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(lines, expected);
+  EXPECT_EQ(w->unreadable_bytes(), 0u);
+}
+
+// A new hourly file that starts with the same header as the last hour's is not a copy
+// of it: it is read once it has more bytes than the header, or after a short wait.
+TEST_F(SourceWatcherTest, NewFileSharingAHeaderWithAnotherIsNoCopy) {
+  const std::string header = "#Version: 1.0\n#Fields: date time s-ip cs-method cs-uri-stem sc-status time-taken\n";
+  auto w = make({"app-*.log"});
+  Writer h6(path("app-06.log"));
+  h6.write(header + first_kilobyte());
+  ASSERT_TRUE(w->start());
+  EXPECT_EQ(drain(*w).lines.size(), 42u);
+  Writer h7(path("app-07.log"));
+  h7.write(header);
+  ASSERT_TRUE(w->poll());
+  EXPECT_TRUE(drain(*w).lines.empty()) << "could still be a copy of app-06.log being written";
+  h7.write("2026-11-23 07:00:01 10.0.0.1 GET / 200 3\n");
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines.size(), 3u);
+  // Only the header for a while: a new file too (a copy is written at once).
+  Writer h8(path("app-08.log"));
+  h8.write(header);
+  ASSERT_TRUE(w->poll());
+  clock_.now += kDecideAfterMs;
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines.size(), 2u);
 }
 
 // copytruncate racing the watcher: a thread writes, copies and truncates while the
@@ -552,6 +613,51 @@ TEST_F(SourceWatcherTest, CopytruncateWhileStoppedResumesTheCopyAtTheOriginalsPo
   EXPECT_EQ(copies[0].offset, head.size());
   EXPECT_EQ(copies[0].path, path("app.log.1"));
   EXPECT_TRUE(w->take_adopted_copies().empty());
+}
+
+// A copy being made while the agent restarts, found before its original (older mtime)
+// and before the original is truncated: it waits for the truncation like any copy
+// instead of resuming at the original's recorded position (which the original resumes
+// at too).
+TEST_F(SourceWatcherTest, CopyMadeWhileStoppedOfAnOriginalNotYetTruncatedWaits) {
+  Writer out(path("app.log"));
+  const std::string head = first_kilobyte();
+  out.write(head);
+  ResumePoint rp;
+  {
+    auto w = make({"app.log*"});
+    ASSERT_TRUE(w->start());
+    auto drained = drain(*w);
+    rp = {drained.chunks.back().file, drained.chunks.back().end_offset(), 0, path("app.log")};
+  }
+  out.write("written-while-stopped\n");
+  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
+  std::filesystem::last_write_time(path("app.log.1"),
+                                   std::filesystem::last_write_time(path("app.log")) - std::chrono::hours(1));
+  auto w = make({"app.log*"});
+  w->add_resume_points({rp});
+  ASSERT_TRUE(w->start());
+  EXPECT_EQ(drain(*w).lines, (Lines{"written-while-stopped"}));
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("after\n");
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines, (Lines{"after"}));
+}
+
+// An empty file at start may be a copy about to be filled: it is not taken for a new
+// file before it has bytes to tell by.
+TEST_F(SourceWatcherTest, EmptyFileAtStartIsToldByItsFirstBytes) {
+  Writer out(path("app.log"));
+  out.write(first_kilobyte());
+  Writer copy(path("app.log.1"));  // copytruncate's copy, created as the agent starts
+  auto w = make({"app.log*"});
+  ASSERT_TRUE(w->start());
+  EXPECT_EQ(drain(*w).lines.size(), 40u);
+  copy.write(first_kilobyte());
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("after\n");
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines, (Lines{"after"}));
 }
 
 TEST_F(SourceWatcherTest, FileRotatedAwayWhileStoppedIsReadByItsLastName) {
