@@ -111,6 +111,14 @@ class SourceWatcherTest : public ::testing::Test {
     return lines;
   }
 
+  // app.log's copy is made: after the truncation only the new line is read.
+  void truncate_then_only_new_lines_are_read(Writer& out, SourceWatcher& w) {
+    std::filesystem::resize_file(path("app.log"), 0);
+    out.write("after\n");
+    ASSERT_TRUE(w.poll());
+    EXPECT_EQ(drain(w).lines, (Lines{"after"}));
+  }
+
   TempDir dir_;
   FakeClock clock_;
   std::unique_ptr<SourceWatcher> watcher_;
@@ -287,10 +295,7 @@ TEST_F(SourceWatcherTest, CopyFoundBeforeTheTruncationWaitsForIt) {
   auto before = drain(*w).lines;
   EXPECT_EQ(before, (Lines{"before-copy", "between-copy-and-truncate"}));
   EXPECT_TRUE(w->take_adopted_copies().empty()) << "a waiting copy has no position yet";
-  std::filesystem::resize_file(path("app.log"), 0);
-  out.write("after\n");
-  ASSERT_TRUE(w->poll());
-  EXPECT_EQ(drain(*w).lines, (Lines{"after"}));
+  ASSERT_NO_FATAL_FAILURE(truncate_then_only_new_lines_are_read(out, *w));
   auto copies = w->take_adopted_copies();
   ASSERT_EQ(copies.size(), 1u);
   EXPECT_EQ(copies[0].offset, first_kilobyte().size() + 12);  // the copy's end: it never had the later line
@@ -327,10 +332,7 @@ TEST_F(SourceWatcherTest, CopyFoundWhileStillEmptyIsToldOnceItHasItsFirstBytes) 
   }
   ASSERT_TRUE(w->poll());
   EXPECT_TRUE(drain(*w).lines.empty()) << "the copy's content was read from the original";
-  std::filesystem::resize_file(path("app.log"), 0);
-  out.write("after\n");
-  ASSERT_TRUE(w->poll());
-  EXPECT_EQ(drain(*w).lines, (Lines{"after"}));
+  ASSERT_NO_FATAL_FAILURE(truncate_then_only_new_lines_are_read(out, *w));
   EXPECT_EQ(w->unreadable_bytes(), 0u);
 }
 
@@ -638,10 +640,7 @@ TEST_F(SourceWatcherTest, CopyMadeWhileStoppedOfAnOriginalNotYetTruncatedWaits) 
   w->add_resume_points({rp});
   ASSERT_TRUE(w->start());
   EXPECT_EQ(drain(*w).lines, (Lines{"written-while-stopped"}));
-  std::filesystem::resize_file(path("app.log"), 0);
-  out.write("after\n");
-  ASSERT_TRUE(w->poll());
-  EXPECT_EQ(drain(*w).lines, (Lines{"after"}));
+  ASSERT_NO_FATAL_FAILURE(truncate_then_only_new_lines_are_read(out, *w));
 }
 
 // An empty file at start may be a copy about to be filled: it is not taken for a new
@@ -654,10 +653,7 @@ TEST_F(SourceWatcherTest, EmptyFileAtStartIsToldByItsFirstBytes) {
   ASSERT_TRUE(w->start());
   EXPECT_EQ(drain(*w).lines.size(), 40u);
   copy.write(first_kilobyte());
-  std::filesystem::resize_file(path("app.log"), 0);
-  out.write("after\n");
-  ASSERT_TRUE(w->poll());
-  EXPECT_EQ(drain(*w).lines, (Lines{"after"}));
+  ASSERT_NO_FATAL_FAILURE(truncate_then_only_new_lines_are_read(out, *w));
 }
 
 TEST_F(SourceWatcherTest, FileRotatedAwayWhileStoppedIsReadByItsLastName) {
