@@ -45,12 +45,11 @@ std::optional<uint32_t> head_crc(std::string_view prefix) {
   return crc32c::value(prefix.substr(0, kMinCopyPrefix));
 }
 
-Result<FileIdentity> identity_of_fd(int fd, std::optional<uint32_t>* head) {
+Result<FileIdentity> identity_of_fd(int fd) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return last_error();
   if (!S_ISREG(st.st_mode)) return Errc::kNotRegularFile;
   BOOST_OUTCOME_TRY(prefix, read_prefix(fd, kFingerprintBytes));
-  if (head != nullptr) *head = head_crc(prefix);
   return FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
                       make_fingerprint(prefix)};
 }

@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/tail/errc.h"
+
 namespace ferry::agent::tail {
 namespace {
 
@@ -35,20 +37,46 @@ Result<std::unique_ptr<FileTailer>> FileTailer::open(const std::string& path,
                                                      size_t max_event_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return last_error();
-  std::optional<uint32_t> head;
-  auto id = identity_of_fd(fd, &head);
-  if (!id) {
-    ::close(fd);
-    return id.error();
-  }
-  return std::unique_ptr<FileTailer>(new FileTailer(fd, path, id.value(), head, max_event_bytes));
+  std::unique_ptr<FileTailer> tailer(new FileTailer(fd, path, max_event_bytes));
+  BOOST_OUTCOME_TRY(tailer->take_identity());
+  return tailer;
 }
 
-FileTailer::FileTailer(int fd, std::string path, FileIdentity id, std::optional<uint32_t> head,
-                       size_t max_event_bytes)
-    : fd_(fd), path_(std::move(path)), identity_(id), splitter_(max_event_bytes), head_crc_(head) {}
+FileTailer::FileTailer(int fd, std::string path, size_t max_event_bytes)
+    : fd_(fd), path_(std::move(path)), splitter_(max_event_bytes) {}
 
 FileTailer::~FileTailer() { ::close(fd_); }
+
+Result<void> FileTailer::take_identity() {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return last_error();
+  if (!S_ISREG(st.st_mode)) return Errc::kNotRegularFile;
+  BOOST_OUTCOME_TRY(prefix, stable_prefix());
+  identity_.dev = static_cast<uint64_t>(st.st_dev);
+  identity_.ino = static_cast<uint64_t>(st.st_ino);
+  set_prefix(std::move(prefix));
+  return success();
+}
+
+Result<std::string> FileTailer::stable_prefix() const {
+  // A read racing a truncation and rewrite can return part of each content, a prefix of
+  // neither: a read counts once the next one continues it (the file may be growing).
+  std::string last;
+  for (int attempt = 0;; ++attempt) {
+    std::string prefix(kFingerprintBytes, '\0');
+    BOOST_OUTCOME_TRY(n, pread_full(fd_, prefix.data(), prefix.size(), 0));
+    prefix.resize(n);
+    if (attempt > 0 && prefix.starts_with(last)) return last;
+    if (attempt == 4) return Errc::kRangeUnavailable;  // still being replaced: look again later
+    last = std::move(prefix);
+  }
+}
+
+void FileTailer::set_prefix(std::string prefix) {
+  prefix_ = std::move(prefix);
+  identity_.fingerprint = make_fingerprint(prefix_);
+  head_crc_ = tail::head_crc(prefix_);
+}
 
 Result<void> FileTailer::seek(uint64_t position, TimeMs line_time) {
   position_ = position;
@@ -74,16 +102,27 @@ Result<bool> FileTailer::content_replaced(uint64_t seen) {
   // Still the bytes the identity was taken from (a final identity never changes else).
   BOOST_OUTCOME_TRY(same, starts_with_fingerprint(fd_, identity_.fingerprint));
   if (!same) return true;
-  if (fingerprint_final(identity_.fingerprint)) return false;
-  // Provisional: take in what the file has grown since.
-  std::optional<uint32_t> head;
-  BOOST_OUTCOME_TRY(id, identity_of_fd(fd_, &head));
+  if (prefix_.size() >= kFingerprintBytes) return false;
+  // Provisional: take in what the file has grown since, if it continues what is known.
+  BOOST_OUTCOME_TRY(prefix, stable_prefix());
+  const size_t n = prefix.size();
   // Fewer first bytes than were seen: truncated since (its new content, if any, may yet
   // start like the old).
-  if (fingerprint_length(id.fingerprint) < std::min<uint64_t>(seen, kFingerprintBytes)) return true;
-  identity_ = id;
-  head_crc_ = head;
+  if (!prefix.starts_with(prefix_) || n < std::min<uint64_t>(seen, kFingerprintBytes)) return true;
+  set_prefix(std::move(prefix));
   return false;
+}
+
+bool FileTailer::continues_prefix(std::string_view bytes, uint64_t offset, std::string& longer) const {
+  longer.clear();
+  if (offset > prefix_.size()) return true;  // not contiguous: nothing to compare or add
+  const size_t overlap = std::min<size_t>(prefix_.size() - offset, bytes.size());
+  if (bytes.substr(0, overlap) != std::string_view(prefix_).substr(offset, overlap)) return false;
+  if (prefix_.size() < kFingerprintBytes && overlap < bytes.size()) {
+    longer = prefix_;
+    longer.append(bytes.substr(overlap, kFingerprintBytes - prefix_.size()));
+  }
+  return true;
 }
 
 Result<void> FileTailer::restart_after_truncation(TimeMs now, bool drop_pending) {
@@ -101,11 +140,7 @@ Result<void> FileTailer::restart_after_truncation(TimeMs now, bool drop_pending)
   splitter_.reset();
   at_eof_ = false;
   replaced_ = false;
-  std::optional<uint32_t> head;
-  BOOST_OUTCOME_TRY(id, identity_of_fd(fd_, &head));
-  identity_ = id;
-  head_crc_ = head;
-  return success();
+  return take_identity();
 }
 
 Result<ReadChunk> FileTailer::read(size_t max_bytes, TimeMs read_time, bool final) {
@@ -135,12 +170,21 @@ Result<ReadChunk> FileTailer::read(size_t max_bytes, TimeMs read_time, bool fina
   chunk.bytes.resize(held + got.value());
   at_eof_ = got.value() < max_bytes;
 
-  // The bytes just read must still be this content's (not a new one written after a
-  // truncation nobody has seen yet), and a provisional identity is settled before
-  // events are named with it.
+  // The bytes just read must be this content's, not a new one written after a
+  // truncation nobody has seen yet: they must continue the known first bytes, and the
+  // file must still start with those after the read. A provisional identity grows from
+  // these very bytes (a re-read could see another content).
   if (got.value() > 0) {
-    BOOST_OUTCOME_TRY(replaced, content_replaced(from + got.value()));
-    if (replaced) {
+    std::string longer;
+    bool same = continues_prefix(std::string_view(chunk.bytes).substr(held), from, longer);
+    if (same) {
+      // Bytes of a new content past an old prefix would make a prefix of neither.
+      const uint64_t fingerprint = longer.empty() ? identity_.fingerprint : make_fingerprint(longer);
+      BOOST_OUTCOME_TRY(still, starts_with_fingerprint(fd_, fingerprint));
+      same = still;
+      if (same && !longer.empty()) set_prefix(std::move(longer));
+    }
+    if (!same) {
       chunk.bytes.resize(held);
       pending_ = std::move(chunk.bytes);
       replaced_ = true;

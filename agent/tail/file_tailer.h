@@ -75,7 +75,15 @@ class FileTailer {
   Result<Stat> stat() const;
 
  private:
-  FileTailer(int fd, std::string path, FileIdentity id, std::optional<uint32_t> head, size_t max_event_bytes);
+  FileTailer(int fd, std::string path, size_t max_event_bytes);
+  // Identity (and prefix_) from fstat and the file's first bytes now.
+  Result<void> take_identity();
+  void set_prefix(std::string prefix);
+  // The file's first bytes (up to kFingerprintBytes), read consistently.
+  Result<std::string> stable_prefix() const;
+  // `bytes` were read at `offset`: false if they contradict the known first bytes; else
+  // `longer` gets the first bytes they extend a provisional identity to (empty if none).
+  bool continues_prefix(std::string_view bytes, uint64_t offset, std::string& longer) const;
 
   int fd_;
   std::string path_;
@@ -85,6 +93,7 @@ class FileTailer {
   std::string pending_;
   bool at_eof_ = false;
   bool replaced_ = false;
+  std::string prefix_;  // the content's first bytes (up to kFingerprintBytes) the identity hashes
   std::optional<uint32_t> head_crc_;
   std::optional<ReadChunk> old_tail_;  // the replaced content's last line, not yet handed out
 };

@@ -387,10 +387,16 @@ void SourceWatcher::decide(Tracked& t, bool force) {
   }
   if (!source) {
     spdlog::info("[{}] new file {} ({})", options_.category, tailer.path(), to_string(tailer.identity()));
-  } else if (const Tracked* original = source->live_original) {
+  } else if (Tracked* original = source->live_original) {
     spdlog::info("[{}] {} is a copy of {}, which is not truncated (yet): the copy waits", options_.category,
                  tailer.path(), original->tailer->path());
     t.copy_of = std::make_pair(original->tailer->identity().dev, original->tailer->identity().ino);
+    // The original's identity may know fewer first bytes than the copy was matched on
+    // (nothing read of it yet): take them in, so that its truncation is seen. If it was
+    // truncated meanwhile, the copy starts now.
+    auto& o = *original->tailer;
+    auto replaced = o.content_replaced(o.read_offset());
+    if (!replaced || replaced.value() || !starts_with(o, tailer.identity().fingerprint)) on_truncated(*original);
   } else {
     spdlog::info("[{}] {} is a copy of a file already read up to {}; resuming there", options_.category,
                  tailer.path(), source->offset);

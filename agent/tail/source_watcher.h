@@ -161,7 +161,7 @@ class SourceWatcher {
   };
   struct CopySource {
     uint64_t offset = 0;
-    const Tracked* live_original = nullptr;  // not yet truncated: the copy waits for it
+    Tracked* live_original = nullptr;  // not yet truncated: the copy waits for it
   };
   // A truncated content (copytruncate) whose copy may still turn up at a glob path.
   struct Truncation {
