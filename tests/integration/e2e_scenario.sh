@@ -14,11 +14,15 @@
 #   consumer-away  the consumer is down for a while (backlog builds in the brokers),
 #                  then returns
 #   random         a random kill schedule over every process (FERRY_FAULT_SEED)
+# FERRY_E2E_ROTATE=1 rotates the files (as in `rotation`) in any scenario.
 # Volume: FERRY_E2E_EVENTS lines per host and category (default 25000, so 200,000 in
 # all) at FERRY_E2E_RATE lines/s (default 8000); delivery must complete within
 # FERRY_E2E_DRAIN_S seconds after the generator ends (default 150). A soak:
 #   FERRY_E2E_EVENTS=2500000 FERRY_E2E_RATE=15000 FERRY_E2E_DRAIN_S=1800 \
 #     e2e_scenario.sh build/bin random
+# and one where every file is copytruncated or renamed every 1 MB under random kills:
+#   FERRY_E2E_ROTATE=1 FERRY_E2E_EVENTS=1000000 FERRY_E2E_RATE=15000 \
+#     FERRY_E2E_DRAIN_S=1800 e2e_scenario.sh build/bin random
 set -euo pipefail
 bin=$1
 scenario=$2
@@ -48,7 +52,9 @@ EOF
 }
 
 rotation=()
-[[ $scenario == rotation ]] && rotation=(--rotate-bytes 1000000 --rotate-style mixed)
+if [[ $scenario == rotation || -n ${FERRY_E2E_ROTATE:-} ]]; then
+  rotation=(--rotate-bytes 1000000 --rotate-style mixed)
+fi
 kills=0
 began=$(date +%s)
 say "scenario $scenario: $total lines at $rate lines/s"
