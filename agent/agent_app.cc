@@ -258,7 +258,12 @@ bool AgentApp::pump_once() {
 }
 
 void AgentApp::note_adopted_copies(const std::string& category, Stream& s) {
-  for (const auto& copy : s.watcher->take_adopted_copies()) {
+  auto copies = s.watcher->take_adopted_copies();
+  if (copies.empty()) return;
+  // The events read from the original up to where its copy starts go into the
+  // checkpoint with the copy's start: a restart must find either both or neither.
+  if (!s.builder.empty()) cut(category, s);
+  for (const auto& copy : copies) {
     checkpoint_->note_position(category, {copy.file, copy.offset, copy.line_time_ms, copy.path});
   }
 }
@@ -326,9 +331,10 @@ void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
 void AgentApp::release_finished_files() {
   for (auto& [category, s] : streams_) {
     for (const auto& file : s.watcher->finished_files()) {
-      bool referenced = s.file == file && !s.builder.empty();
+      // By inode: batches recorded while the identity was still provisional count too.
+      bool referenced = tail::same_inode(s.file, file) && !s.builder.empty();
       for (const auto& [seq, rec] : checkpoint_->unacked(category)) {
-        if (rec.file == file) {
+        if (tail::same_inode(rec.file, file)) {
           referenced = true;
           break;
         }
@@ -361,8 +367,8 @@ void AgentApp::prune_positions() {
     for (const auto& p : checkpoint_->positions(src.category)) {
       if (present.count({p.file.dev, p.file.ino})) continue;
       bool referenced = false;
-      for (const auto& [seq, rec] : checkpoint_->unacked(src.category)) referenced |= rec.file == p.file;
-      for (const auto& t : streams_.at(src.category).watcher->files()) referenced |= t.file == p.file;
+      for (const auto& [seq, rec] : checkpoint_->unacked(src.category)) referenced |= tail::same_inode(rec.file, p.file);
+      for (const auto& t : streams_.at(src.category).watcher->files()) referenced |= tail::same_inode(t.file, p.file);
       if (!referenced) gone.push_back(p.file);
     }
     for (const auto& f : gone) checkpoint_->forget_file(src.category, f);

@@ -140,7 +140,16 @@ Result<void> FileTailer::restart_after_truncation(TimeMs now, bool drop_pending)
   splitter_.reset();
   at_eof_ = false;
   replaced_ = false;
+  // Known by none of the old bytes even if the new ones cannot be read now: its
+  // identity then grows from its own reads.
+  set_prefix({});
   return take_identity();
+}
+
+bool FileTailer::drop_old_tail(const FileIdentity& content, uint64_t offset) {
+  if (!old_tail_ || !(old_tail_->file == content) || old_tail_->offset != offset) return false;
+  old_tail_.reset();
+  return true;
 }
 
 Result<ReadChunk> FileTailer::read(size_t max_bytes, TimeMs read_time, bool final) {

@@ -63,6 +63,9 @@ class FileTailer {
   // unterminated line read so far is handed out by the next read as the old content's
   // final event, or with `drop_pending` dropped (a copy carries it on from position()).
   Result<void> restart_after_truncation(TimeMs now, bool drop_pending);
+  // Drops the old content's last line, not yet handed out, if it is that `content`'s
+  // and starts at `offset` (a copy found since carries it whole); true if it did.
+  bool drop_old_tail(const FileIdentity& content, uint64_t offset);
 
   // CRC of the first kMinCopyPrefix bytes as of the identity (nullopt if fewer).
   std::optional<uint32_t> head_crc() const { return head_crc_; }

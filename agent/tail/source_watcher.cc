@@ -90,8 +90,13 @@ void SourceWatcher::add_resume_points(const std::vector<ResumePoint>& points) {
 
 Result<void> SourceWatcher::start() {
   setup_inotify();
-  // Files there before the start are not being copied right now: no undecided wait.
   BOOST_OUTCOME_TRY(poll());
+  // A rename during that look can hide a file from it (glob listed the old name, stat
+  // found the new file there): look once more before giving resume points up, or the
+  // renamed file is read again from 0 as a new one.
+  if (!resume_.empty()) {
+    BOOST_OUTCOME_TRY(poll());
+  }
   started_ = true;
   // Files known before the restart that no glob matches any more (renamed away or
   // deleted while the agent was down): read what is left of them by their last name.
@@ -199,27 +204,28 @@ size_t SourceWatcher::check_descriptors() {
 void SourceWatcher::on_truncated(Tracked& t) {
   auto& tailer = *t.tailer;
   const TimeMs now = clock_.now_ms();
-  const bool copy_started = start_waiting_copies(tailer);
-  if (copy_started) {
-    // Its copy holds everything from position() on, the unterminated line included.
-    spdlog::info("[{}] {} was truncated (copytruncate); its copy carries on from {}", options_.category,
-                 tailer.path(), tailer.position());
+  const CopyStart started = start_waiting_copies(tailer);
+  if (started != CopyStart::kNone) {
+    spdlog::info("[{}] {} was truncated (copytruncate); its copy carries on", options_.category, tailer.path());
   } else {
     const uint64_t unread = t.last_size > tailer.read_offset() ? t.last_size - tailer.read_offset() : 0;
     spdlog::info("[{}] {} ({}) was truncated (copytruncate) at read offset {}; reading it again from 0",
                  options_.category, tailer.path(), to_string(tailer.identity()), tailer.read_offset());
     if (fingerprint_length(tailer.identity().fingerprint) >= kMinCopyPrefix) {
       // The unread bytes are lost unless a copy of the old content turns up soon.
-      truncated_.push_back(
-          {tailer.identity().fingerprint, tailer.head_crc(), tailer.read_offset(), unread, tailer.path(), now});
+      truncated_.push_back({tailer.identity().fingerprint, tailer.head_crc(), tailer.identity().dev,
+                            tailer.identity().ino, tailer.position(), tailer.read_offset(), unread, tailer.path(),
+                            now});
       if (truncated_.size() > kMaxTruncations) truncated_.erase(truncated_.begin());
     } else {
       lose_truncated_bytes(tailer.path(), tailer.read_offset(), unread);
     }
   }
   // On to the new content at once, so that a second truncation before the next read is
-  // seen too, and a copy of the new content starts at the right offset.
-  if (auto r = tailer.restart_after_truncation(now, /*drop_pending=*/copy_started); !r) {
+  // seen too, and a copy of the new content starts at the right offset. The old
+  // content's unterminated last line goes out as its last event unless a copy has it.
+  const bool copy_has_pending = started == CopyStart::kWithPendingLine;
+  if (auto r = tailer.restart_after_truncation(now, copy_has_pending); !r) {
     spdlog::error("[{}] {}: cannot restart after the truncation: {}", options_.category, tailer.path(),
                   r.error().message());
   }
@@ -240,9 +246,9 @@ std::optional<SourceWatcher::CopySource> SourceWatcher::copy_source(FileTailer& 
       spdlog::info("[{}] the {} bytes of {} beyond read offset {} live on in its copy {}", options_.category,
                    tr.unread, tr.path, tr.read_offset, tailer.path());
     }
-    const uint64_t offset = tr.read_offset;
+    CopySource source{tr.read_offset, tr.position, {tr.dev, tr.ino, tr.fingerprint}, nullptr};
     truncated_.erase(truncated_.begin() + static_cast<ptrdiff_t>(i));  // one copy carries it on
-    return CopySource{offset, nullptr};
+    return source;
   }
   for (auto& t : files_) {
     if (!t.tailer || t.tailer.get() == &tailer || t.copy_of || t.undecided_since >= 0) continue;
@@ -250,43 +256,57 @@ std::optional<SourceWatcher::CopySource> SourceWatcher::copy_source(FileTailer& 
     // A known, different head rules it out without a read; else the original's bytes as
     // they are now decide, however few of them it has been read.
     if (other.head_crc() && other.head_crc() != head) continue;
-    if (starts_with(other, fp)) return CopySource{other.read_offset(), &t};
+    if (starts_with(other, fp)) return CopySource{other.read_offset(), other.position(), {}, &t};
   }
   // A position from before a restart whose own inode no longer starts with these bytes
   // (it was truncated while the agent was down): this file carries its content on.
+  // Only at the start: later resume points are finished files, not truncated ones.
+  if (started_) return std::nullopt;
   for (const auto& r : resume_) {
     const uint32_t rlen = fingerprint_length(r.file.fingerprint);
     if (rlen < kMinCopyPrefix || rlen > len) continue;
     if (r.file.dev == tailer.identity().dev && r.file.ino == tailer.identity().ino) continue;
-    if (starts_with(tailer, r.file.fingerprint)) return CopySource{r.offset, nullptr};
+    if (starts_with(tailer, r.file.fingerprint)) return CopySource{r.offset, r.offset, {}, nullptr};
   }
   return std::nullopt;
 }
 
-bool SourceWatcher::start_waiting_copies(const FileTailer& original) {
-  bool any = false;
+SourceWatcher::CopyStart SourceWatcher::start_waiting_copies(const FileTailer& original) {
+  CopyStart started = CopyStart::kNone;
+  const TimeMs now = clock_.now_ms();
   for (auto& t : files_) {
     if (!t.copy_of || t.copy_of->first != original.identity().dev || t.copy_of->second != original.identity().ino) {
       continue;
     }
-    // Lines written to the original after the copy was made were read from the original:
-    // the copy starts at its end then.
-    (void)t.tailer->content_replaced(0);  // refine the identity the checkpoint records
-    auto st = t.tailer->stat();
-    const uint64_t start = std::min(original.position(), st ? st.value().size : original.position());
-    auto sought = t.tailer->seek(start, clock_.now_ms());
-    if (!sought) {
-      spdlog::error("[{}] {}: cannot start the copy at {}: {}", options_.category, t.tailer->path(), start,
+    auto& copy = *t.tailer;
+    auto replaced = copy.content_replaced(0);  // refines the identity the checkpoint records
+    auto st = copy.stat();
+    if (!replaced || replaced.value() || !st) {
+      spdlog::warn("[{}] {} changed while it waited as a copy of {}; reading it as a new file", options_.category,
+                   copy.path(), original.path());
+      if (replaced && replaced.value()) (void)copy.restart_after_truncation(now, /*drop_pending=*/true);
+      t.copy_of.reset();
+      continue;
+    }
+    // The copy starts where the original's events end. Lines written to the original
+    // after the copy was made were read from the original: if the copy does not reach
+    // the original's read offset, it starts at its own end, and the original hands out
+    // its unterminated last line itself.
+    const uint64_t size = st.value().size;
+    const bool has_pending_line = size >= original.read_offset();
+    const uint64_t start = has_pending_line ? original.position() : std::min(original.position(), size);
+    if (auto sought = copy.seek(start, now); !sought) {
+      spdlog::error("[{}] {}: cannot start the copy at {}: {}", options_.category, copy.path(), start,
                     sought.error().message());
       continue;
     }
     t.copy_of.reset();
-    t.last_size = st ? st.value().size : start;
-    adopted_copies_.push_back({t.tailer->identity(), start, clock_.now_ms(), t.tailer->path()});
-    spdlog::info("[{}] {} (copy of {}) starts at {}", options_.category, t.tailer->path(), original.path(), start);
-    any = true;
+    t.last_size = size;
+    adopted_copies_.push_back({copy.identity(), start, now, copy.path()});
+    spdlog::info("[{}] {} (copy of {}) starts at {}", options_.category, copy.path(), original.path(), start);
+    if (started == CopyStart::kNone) started = has_pending_line ? CopyStart::kWithPendingLine : CopyStart::kStarted;
   }
-  return any;
+  return started;
 }
 
 SourceWatcher::Tracked& SourceWatcher::adopt(std::unique_ptr<FileTailer> tailer, bool rotated) {
@@ -333,7 +353,8 @@ void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino
       // Truncated while the agent was down (copytruncate): a copy of the old content
       // found later carries on from the recorded offset.
       if (fingerprint_length(it->file.fingerprint) >= kMinCopyPrefix) {
-        truncated_.push_back({it->file.fingerprint, std::nullopt, it->offset, 0, it->path, clock_.now_ms()});
+        truncated_.push_back({it->file.fingerprint, std::nullopt, it->file.dev, it->file.ino, it->offset, it->offset,
+                              0, it->path, clock_.now_ms()});
       }
     }
     resume_.erase(it);
@@ -368,7 +389,12 @@ void SourceWatcher::decide(Tracked& t, bool force) {
   // have grown since it was opened. A copy is whole before its original is truncated,
   // so looking at the originals again, then at the copy, settles it.
   if (!source && len >= kMinCopyPrefix && check_descriptors() > 0) {
-    if (auto r = tailer.content_replaced(0); !r) return;
+    auto r = tailer.content_replaced(0);
+    if (!r) return;
+    if (r.value()) {
+      (void)tailer.restart_after_truncation(now, /*drop_pending=*/true);  // nothing read yet
+      return;
+    }
     source = copy_source(tailer);
   }
   if (source && source->live_original) {
@@ -396,18 +422,53 @@ void SourceWatcher::decide(Tracked& t, bool force) {
     // truncated meanwhile, the copy starts now.
     auto& o = *original->tailer;
     auto replaced = o.content_replaced(o.read_offset());
-    if (!replaced || replaced.value() || !starts_with(o, tailer.identity().fingerprint)) on_truncated(*original);
+    auto same = starts_with_fingerprint(o.fd(), tailer.identity().fingerprint);
+    if (replaced && same && (replaced.value() || !same.value())) on_truncated(*original);
   } else {
-    spdlog::info("[{}] {} is a copy of a file already read up to {}; resuming there", options_.category,
-                 tailer.path(), source->offset);
-    if (auto sought = tailer.seek(source->offset, now); !sought) {
-      spdlog::error("[{}] {}: cannot resume at {}: {}", options_.category, tailer.path(), source->offset,
+    // The copy carries on where the original's events were read to, but never past its
+    // own end (lines written after the copy was made were read from the original). If
+    // the original's unterminated last line was not handed out yet, the copy has it whole.
+    auto st = tailer.stat();
+    const uint64_t size = st ? st.value().size : 0;
+    uint64_t start = std::min(source->offset, size);
+    if (size >= source->offset && source->position < source->offset) {
+      Tracked* o = find(source->original.dev, source->original.ino);
+      if (o != nullptr && o->tailer->drop_old_tail(source->original, source->position)) start = source->position;
+    }
+    spdlog::info("[{}] {} is a copy of a file already read up to {}; resuming at {}", options_.category,
+                 tailer.path(), source->offset, start);
+    if (auto sought = tailer.seek(start, now); !sought) {
+      spdlog::error("[{}] {}: cannot resume at {}: {}", options_.category, tailer.path(), start,
                     sought.error().message());
       return;  // tried again at the next poll
     }
-    adopted_copies_.push_back({tailer.identity(), source->offset, now, tailer.path()});
+    adopted_copies_.push_back({tailer.identity(), start, now, tailer.path()});
   }
   t.undecided_since = -1;
+}
+
+void SourceWatcher::recheck_waiting_copies() {
+  for (auto& t : files_) {
+    if (!t.copy_of) continue;
+    Tracked* original = find(t.copy_of->first, t.copy_of->second);
+    if (original == nullptr) continue;  // poll() lets it go
+    auto& copy = *t.tailer;
+    auto& o = *original->tailer;
+    // A copy is a snapshot of the original: never longer, and the original starts with it
+    // until it is truncated.
+    auto replaced = copy.content_replaced(0);
+    auto copy_size = copy.stat();
+    auto original_size = o.stat();
+    auto same = starts_with_fingerprint(o.fd(), copy.identity().fingerprint);
+    if (!replaced || !copy_size || !original_size || !same) continue;  // look again next time
+    if (!replaced.value() && copy_size.value().size <= original_size.value().size && same.value()) continue;
+    check_descriptors();  // truncated just now: then the copy has started
+    if (!t.copy_of) continue;
+    spdlog::info("[{}] {} is no copy of {} after all; reading it as a new file", options_.category, copy.path(),
+                 o.path());
+    if (replaced.value()) (void)copy.restart_after_truncation(clock_.now_ms(), /*drop_pending=*/true);
+    t.copy_of.reset();
+  }
 }
 
 void SourceWatcher::lose_truncated_bytes(const std::string& path, uint64_t read_offset, uint64_t bytes) {
@@ -458,7 +519,10 @@ Result<void> SourceWatcher::poll() {
   for (auto& t : files_) {
     if (t.undecided_since >= 0) decide(t, /*force=*/!t.seen);
   }
+  recheck_waiting_copies();
   count_unclaimed_truncations();
+  // After the start, resume points only carry released files to their rediscovery.
+  if (started_) resume_.clear();
   // A waiting copy is dropped when it goes away or its original is rotated away without
   // a truncation: the original was (or will be) read whole, the copy is never needed.
   std::set<std::pair<uint64_t, uint64_t>> live_originals;
@@ -562,11 +626,11 @@ Result<std::string> SourceWatcher::read_range(const FileIdentity& file, uint64_t
   if (opened) return pread_exact(opened.value()->fd(), offset, length);
   // The original was truncated (copytruncate) but a copy with the same first bytes is
   // tracked: the range lives on there.
-  if (fingerprint_final(file.fingerprint)) {
+  if (fingerprint_length(file.fingerprint) >= kMinCopyPrefix) {
     for (auto& t : files_) {
-      if (!t.tailer || t.tailer->identity().dev != file.dev) continue;
-      auto id = identity_of_fd(t.tailer->fd());
-      if (id && id.value().fingerprint == file.fingerprint) {
+      if (!t.tailer || t.tailer->identity().dev != file.dev || t.tailer->identity().ino == file.ino) continue;
+      auto st = t.tailer->stat();
+      if (st && st.value().size >= offset + length && starts_with(*t.tailer, file.fingerprint)) {
         spdlog::info("[{}] reading {} {}+{} from its copy {}", options_.category,
                      to_string(file), offset, length, t.tailer->path());
         return pread_exact(t.tailer->fd(), offset, length);

@@ -27,8 +27,13 @@
 //         original's position then (reading both would double the lines written
 //         between the copy and the truncation);
 //       - a copy of a file already truncated resumes at the offset the original had
-//         been read to; if no match is found and the originals turn out truncated since
-//         the poll began, the match is tried again.
+//         been read to, never past its own end (lines written between the copy and the
+//         truncation were read from the original), and at the start of the original's
+//         unterminated last line if that was not handed out yet (the copy has it whole);
+//         if no match is found and the originals turn out truncated since the poll
+//         began, the match is tried again;
+//       - a waiting copy that grows past its original, or stops matching it while the
+//         original is not truncated, is a new file after all.
 //     After a restart the same holds for a resume point whose inode now holds other
 //     content (the original, truncated while the agent was down); files with resume
 //     points are looked at first so that it is known before its copy is.
@@ -160,13 +165,18 @@ class SourceWatcher {
     TimeMs undecided_since = -1;
   };
   struct CopySource {
-    uint64_t offset = 0;
-    Tracked* live_original = nullptr;  // not yet truncated: the copy waits for it
+    uint64_t offset = 0;    // the original's read offset: where the copy carries on
+    uint64_t position = 0;  // the original's events' end: before its unterminated last line
+    FileIdentity original;  // a truncated original, as it was
+    Tracked* live_original = nullptr;        // not yet truncated: the copy waits for it
   };
+  enum class CopyStart { kNone, kStarted, kWithPendingLine };
   // A truncated content (copytruncate) whose copy may still turn up at a glob path.
   struct Truncation {
     uint64_t fingerprint = 0;       // the old content's first bytes, as far as they were read
     std::optional<uint32_t> head;   // their head_crc(), if known
+    uint64_t dev = 0, ino = 0;      // the truncated file's
+    uint64_t position = 0;          // the end of its events
     uint64_t read_offset = 0;       // where its copy carries on
     uint64_t unread = 0;            // bytes beyond it: lost unless a copy carries them
     std::string path;
@@ -187,8 +197,11 @@ class SourceWatcher {
   // Bytes of truncated contents that no copy carried on within a while are lost.
   void count_unclaimed_truncations();
   void lose_truncated_bytes(const std::string& path, uint64_t read_offset, uint64_t bytes);
-  // The original of waiting copies was truncated: they start where it was.
-  bool start_waiting_copies(const FileTailer& original);
+  // The original of waiting copies was truncated: they start where it was. Whether one
+  // started, and whether it carries the original's unterminated last line.
+  CopyStart start_waiting_copies(const FileTailer& original);
+  // A waiting copy that grew past its original or stopped matching it is a new file.
+  void recheck_waiting_copies();
   Result<std::unique_ptr<FileTailer>> open_by_identity(const FileIdentity& file);
   Result<ReadChunk> read_from(Tracked& t, size_t max_bytes);
   void setup_inotify();

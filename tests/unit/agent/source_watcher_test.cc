@@ -377,6 +377,81 @@ TEST_F(SourceWatcherTest, TruncatedAndRegrownBeforeThePollIsNotReadAtTheOldOffse
   EXPECT_EQ(lines, expected);
   EXPECT_EQ(w->unreadable_bytes(), 0u);
 }
+// logrotate's copytruncate leaves a window: lines the app writes between the copy and
+// the truncation are in the original only. Read from there, they put the original's
+// read offset past the copy's end; the copy is then at its end, not "truncated".
+TEST_F(SourceWatcherTest, CopyShorterThanTheReadOffsetIsNotReadAgain) {
+  Writer out(path("app.log"));
+  std::unique_ptr<SourceWatcher> w;
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
+  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
+  out.write("between-copy-and-truncate\n");
+  EXPECT_EQ(drain(*w).lines, (Lines{"between-copy-and-truncate"}));
+  ASSERT_NO_FATAL_FAILURE(truncate_then_only_new_lines_are_read(out, *w));
+  ASSERT_TRUE(w->poll());
+  EXPECT_TRUE(drain(*w).lines.empty()) << "the copy was read again";
+}
+
+// The agent had read half a line when the original was copied (with the whole line)
+// and truncated: the line goes out once and whole, from the copy.
+TEST_F(SourceWatcherTest, LineHalfReadAtTheTruncationGoesOutWholeFromTheCopy) {
+  Writer out(path("app.log"));
+  std::unique_ptr<SourceWatcher> w;
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
+  out.write("half-");
+  EXPECT_TRUE(drain(*w).lines.empty());
+  out.write("line\n");
+  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("after\n");
+  ASSERT_TRUE(w->poll());
+  auto d = drain(*w);
+  auto lines = d.lines;
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (Lines{"after", "half-line"}));
+  size_t events = 0;
+  for (const auto& c : d.chunks) events += c.events.size();
+  EXPECT_EQ(events, 2u) << "the line was cut in two";
+}
+
+// A new file that starts with a live file's whole content (a header-only file) waits as
+// its copy; once it grows past it, it cannot be one, and is read as a new file.
+TEST_F(SourceWatcherTest, WaitingCopyThatOutgrowsItsOriginalIsANewFile) {
+  const std::string header = "#Version: 1.0\n#Fields: date time s-ip cs-method cs-uri-stem sc-status time-taken\n";
+  auto w = make({"app-*.log"});
+  Writer h6(path("app-06.log"));
+  h6.write(header);
+  ASSERT_TRUE(w->start());
+  EXPECT_EQ(drain(*w).lines.size(), 2u);
+  Writer h7(path("app-07.log"));
+  h7.write(header);
+  ASSERT_TRUE(w->poll());
+  EXPECT_TRUE(drain(*w).lines.empty());
+  h7.write("2026-11-23 07:00:01 10.0.0.1 GET / 200 3\n");
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines.size(), 3u);
+}
+
+// A batch recorded while its file was shorter than a KiB (a provisional identity) can
+// still be read for a resend after the file was copytruncated: from the copy.
+TEST_F(SourceWatcherTest, ResendOfASmallFilesBatchReadsItFromTheCopy) {
+  Writer out(path("app.log"));
+  const std::string lines = "first line of a small file, long enough to be told by\nsecond line\nthird line\n";
+  out.write(lines);
+  auto w = make({"app.log*"});
+  ASSERT_TRUE(w->start());
+  auto d = drain(*w);
+  ASSERT_EQ(d.chunks.size(), 1u);
+  const auto file = d.chunks[0].file;
+  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("after\n");
+  ASSERT_TRUE(w->poll());
+  auto range = w->read_range(file, 0, lines.size());
+  ASSERT_TRUE(range) << range.error().message();
+  EXPECT_EQ(range.value(), lines);
+}
+
 
 // Backpressure: nothing is read while two copytruncates pass. The second copy holds
 // lines the agent never read from the original; it starts at 0, not at the offset the
