@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/tail/errc.h"
 #include "common/batch/payload.h"
 #include "common/net/endpoint.h"
 #include "common/net/tls_server.h"
@@ -115,7 +116,13 @@ void AgentApp::resend_unacked() {
       continue;
     }
     for (const auto& [seq, rec] : checkpoint_->unacked(category)) {
-      auto chunk = it->second.watcher->reread(rec.file, rec.offset, rec.length, rec.min_time_ms);
+      auto& watcher = *it->second.watcher;
+      auto chunk = watcher.reread(rec.file, rec.offset, rec.length, rec.min_time_ms);
+      if (!chunk && chunk.error() == tail::Errc::kFileGone) {
+        // Copytruncated since the watcher's start: its copy, found by a poll, has the range.
+        if (auto polled = watcher.poll(); polled) note_adopted_copies(category, it->second);
+        chunk = watcher.reread(rec.file, rec.offset, rec.length, rec.min_time_ms);
+      }
       batch::BatchBuilder b(std::numeric_limits<size_t>::max());
       if (!chunk) {
         // The file went while the agent was down. If a broker stored the batch, this
