@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "agent/tail/errc.h"
 #include "common/base/crc32c.h"
 
 namespace ferry::agent::tail {
@@ -43,15 +42,6 @@ uint64_t make_fingerprint(std::string_view prefix) {
 std::optional<uint32_t> head_crc(std::string_view prefix) {
   if (prefix.size() < kMinCopyPrefix) return std::nullopt;
   return crc32c::value(prefix.substr(0, kMinCopyPrefix));
-}
-
-Result<FileIdentity> identity_of_fd(int fd) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return last_error();
-  if (!S_ISREG(st.st_mode)) return Errc::kNotRegularFile;
-  BOOST_OUTCOME_TRY(prefix, read_prefix(fd, kFingerprintBytes));
-  return FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-                      make_fingerprint(prefix)};
 }
 
 Result<bool> starts_with_fingerprint(int fd, uint64_t fingerprint) {

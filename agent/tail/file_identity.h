@@ -38,9 +38,6 @@ inline constexpr uint32_t kMinCopyPrefix = 64;
 // test of "same content" before both files are read.
 std::optional<uint32_t> head_crc(std::string_view prefix);
 
-// The identity of an open file, from fstat and a read of its first bytes.
-Result<FileIdentity> identity_of_fd(int fd);
-
 // Whether the open file's first fingerprint_length(fingerprint) bytes hash to the
 // fingerprint's CRC (whatever its dev and ino): it holds, or continues, that content.
 Result<bool> starts_with_fingerprint(int fd, uint64_t fingerprint);

@@ -75,7 +75,6 @@ Result<std::string> FileTailer::stable_prefix() const {
 void FileTailer::set_prefix(std::string prefix) {
   prefix_ = std::move(prefix);
   identity_.fingerprint = make_fingerprint(prefix_);
-  head_crc_ = tail::head_crc(prefix_);
 }
 
 Result<void> FileTailer::seek(uint64_t position, TimeMs line_time) {

@@ -68,7 +68,7 @@ class FileTailer {
   bool drop_old_tail(const FileIdentity& content, uint64_t offset);
 
   // CRC of the first kMinCopyPrefix bytes as of the identity (nullopt if fewer).
-  std::optional<uint32_t> head_crc() const { return head_crc_; }
+  std::optional<uint32_t> head_crc() const { return tail::head_crc(prefix_); }
 
   // The file's current size (fstat of the descriptor) and link count.
   struct Stat {
@@ -97,7 +97,6 @@ class FileTailer {
   bool at_eof_ = false;
   bool replaced_ = false;
   std::string prefix_;  // the content's first bytes (up to kFingerprintBytes) the identity hashes
-  std::optional<uint32_t> head_crc_;
   std::optional<ReadChunk> old_tail_;  // the replaced content's last line, not yet handed out
 };
 
