@@ -201,6 +201,11 @@ size_t SourceWatcher::check_descriptors() {
   return found;
 }
 
+void SourceWatcher::remember_truncation(Truncation truncation) {
+  truncated_.push_back(std::move(truncation));
+  if (truncated_.size() > kMaxTruncations) truncated_.erase(truncated_.begin());
+}
+
 void SourceWatcher::on_truncated(Tracked& t) {
   auto& tailer = *t.tailer;
   const TimeMs now = clock_.now_ms();
@@ -213,10 +218,8 @@ void SourceWatcher::on_truncated(Tracked& t) {
                  options_.category, tailer.path(), to_string(tailer.identity()), tailer.read_offset());
     if (fingerprint_length(tailer.identity().fingerprint) >= kMinCopyPrefix) {
       // The unread bytes are lost unless a copy of the old content turns up soon.
-      truncated_.push_back({tailer.identity().fingerprint, tailer.head_crc(), tailer.identity().dev,
-                            tailer.identity().ino, tailer.position(), tailer.read_offset(), unread, tailer.path(),
-                            now});
-      if (truncated_.size() > kMaxTruncations) truncated_.erase(truncated_.begin());
+      remember_truncation(
+          {tailer.identity(), tailer.head_crc(), tailer.position(), tailer.read_offset(), unread, tailer.path(), now});
     } else {
       lose_truncated_bytes(tailer.path(), tailer.read_offset(), unread);
     }
@@ -239,14 +242,14 @@ std::optional<SourceWatcher::CopySource> SourceWatcher::copy_source(FileTailer& 
   for (size_t i = truncated_.size(); i-- > 0;) {  // newest first
     const Truncation& tr = truncated_[i];
     // The old content is known by as many first bytes as had been read of it.
-    const uint32_t known = fingerprint_length(tr.fingerprint);
+    const uint32_t known = fingerprint_length(tr.content.fingerprint);
     if (known > len || (tr.head && tr.head != head)) continue;
-    if (known == len ? tr.fingerprint != fp : !starts_with(tailer, tr.fingerprint)) continue;
+    if (known == len ? tr.content.fingerprint != fp : !starts_with(tailer, tr.content.fingerprint)) continue;
     if (tr.unread > 0) {
       spdlog::info("[{}] the {} bytes of {} beyond read offset {} live on in its copy {}", options_.category,
                    tr.unread, tr.path, tr.read_offset, tailer.path());
     }
-    CopySource source{tr.read_offset, tr.position, {tr.dev, tr.ino, tr.fingerprint}, nullptr};
+    CopySource source{tr.read_offset, tr.position, tr.content, nullptr};
     truncated_.erase(truncated_.begin() + static_cast<ptrdiff_t>(i));  // one copy carries it on
     return source;
   }
@@ -353,8 +356,7 @@ void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino
       // Truncated while the agent was down (copytruncate): a copy of the old content
       // found later carries on from the recorded offset.
       if (fingerprint_length(it->file.fingerprint) >= kMinCopyPrefix) {
-        truncated_.push_back({it->file.fingerprint, std::nullopt, it->file.dev, it->file.ino, it->offset, it->offset,
-                              0, it->path, clock_.now_ms()});
+        remember_truncation({it->file, std::nullopt, it->offset, it->offset, 0, it->path, clock_.now_ms()});
       }
     }
     resume_.erase(it);

@@ -173,9 +173,8 @@ class SourceWatcher {
   enum class CopyStart { kNone, kStarted, kWithPendingLine };
   // A truncated content (copytruncate) whose copy may still turn up at a glob path.
   struct Truncation {
-    uint64_t fingerprint = 0;       // the old content's first bytes, as far as they were read
+    FileIdentity content;           // the truncated file, by the old content's first bytes read
     std::optional<uint32_t> head;   // their head_crc(), if known
-    uint64_t dev = 0, ino = 0;      // the truncated file's
     uint64_t position = 0;          // the end of its events
     uint64_t read_offset = 0;       // where its copy carries on
     uint64_t unread = 0;            // bytes beyond it: lost unless a copy carries them
@@ -183,6 +182,8 @@ class SourceWatcher {
     TimeMs at_ms = 0;
   };
 
+  // Keeps a truncated content for a copy to claim (at most kMaxTruncations, oldest go).
+  void remember_truncation(Truncation truncation);
   // Finds truncated files (and refines provisional identities); returns how many.
   size_t check_descriptors();
   // `t` was found truncated (and marked so): its copy, waiting or yet to come, carries
