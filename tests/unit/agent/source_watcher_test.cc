@@ -69,6 +69,11 @@ Drained drain(SourceWatcher& w, size_t max_bytes = 4096) {
 
 using Lines = std::vector<std::string>;
 
+Lines sorted(Lines lines) {
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
 // 40 lines, more than a fingerprint's worth: enough to tell a copy by its first bytes.
 std::string first_kilobyte() {
   std::string head;
@@ -87,6 +92,11 @@ class SourceWatcherTest : public ::testing::Test {
     return std::make_unique<SourceWatcher>(o, clock_);
   }
   std::string path(const std::string& name) { return dir_.file(name); }
+  // logrotate's copytruncate of app.log: copied to `copy`, then emptied in place.
+  void copytruncate(const std::string& copy) {
+    std::filesystem::copy_file(path("app.log"), path(copy));
+    std::filesystem::resize_file(path("app.log"), 0);
+  }
   // `w` watches app.log* and has read the first kilobyte that `out` wrote to app.log.
   void start_after_first_kilobyte(Writer& out, std::unique_ptr<SourceWatcher>& w) {
     w = make({"app.log*"});
@@ -102,12 +112,10 @@ class SourceWatcherTest : public ::testing::Test {
     start_after_first_kilobyte(out, watcher_);
     out.write("unread-1\nunread-2\n");
     EXPECT_TRUE(watcher_->poll());  // sees them but nobody asks to read them
-    std::filesystem::copy_file(path("app.log"), path(copy));
-    std::filesystem::resize_file(path("app.log"), 0);
+    copytruncate(copy);
     out.write("after\n");
     EXPECT_TRUE(watcher_->poll());
-    auto lines = drain(*watcher_).lines;
-    std::sort(lines.begin(), lines.end());
+    auto lines = sorted(drain(*watcher_).lines);
     return lines;
   }
 
@@ -230,8 +238,7 @@ TEST_F(SourceWatcherTest, HourlyNamedFiles) {
   ASSERT_TRUE(w->poll());
   clock_.now += kDecideAfterMs;
   ASSERT_TRUE(w->poll());
-  auto lines = drain(*w).lines;
-  std::sort(lines.begin(), lines.end());
+  auto lines = sorted(drain(*w).lines);
   EXPECT_EQ(lines, (Lines{"b", "c"}));
 }
 
@@ -241,8 +248,7 @@ TEST_F(SourceWatcherTest, CopytruncateRestartsAtZero) {
   out.write("1\n2\n");
   ASSERT_TRUE(w->start());
   EXPECT_EQ(drain(*w).lines, (Lines{"1", "2"}));
-  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
-  std::filesystem::resize_file(path("app.log"), 0);
+  copytruncate("app.log.1");
   out.write("3\n");  // O_APPEND: writes at the new end
   ASSERT_TRUE(w->poll());
   EXPECT_EQ(drain(*w).lines, (Lines{"3"}));
@@ -269,12 +275,10 @@ TEST_F(SourceWatcherTest, CopytruncateCopyMatchingTheGlobResumesWhereTheOriginal
   std::unique_ptr<SourceWatcher> w;
   ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
   out.write("tail-before-rotation\n");
-  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
-  std::filesystem::resize_file(path("app.log"), 0);
+  copytruncate("app.log.1");
   out.write("after\n");
   ASSERT_TRUE(w->poll());
-  auto lines = drain(*w).lines;
-  std::sort(lines.begin(), lines.end());
+  auto lines = sorted(drain(*w).lines);
   EXPECT_EQ(lines, (Lines{"after", "tail-before-rotation"}));
   auto copies = w->take_adopted_copies();
   ASSERT_EQ(copies.size(), 1u);
@@ -360,8 +364,7 @@ TEST_F(SourceWatcherTest, TruncatedAndRegrownBeforeThePollIsNotReadAtTheOldOffse
   std::unique_ptr<SourceWatcher> w;
   ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
   out.write("old-tail\n");
-  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
-  std::filesystem::resize_file(path("app.log"), 0);
+  copytruncate("app.log.1");
   std::string regrown;
   for (int i = 0; i < 120; ++i) regrown += "new content line " + std::to_string(i) + "\n";
   out.write(regrown);
@@ -370,11 +373,9 @@ TEST_F(SourceWatcherTest, TruncatedAndRegrownBeforeThePollIsNotReadAtTheOldOffse
   EXPECT_TRUE(drain(*w).lines.empty()) << "nothing is read before the copy is looked for";
   ASSERT_TRUE(w->poll());
   for (auto& l : drain(*w).lines) lines.push_back(l);
-  std::sort(lines.begin(), lines.end());
   Lines expected{"old-tail"};
   for (int i = 0; i < 120; ++i) expected.push_back("new content line " + std::to_string(i));
-  std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(lines, expected);
+  EXPECT_EQ(sorted(lines), sorted(expected));
   EXPECT_EQ(w->unreadable_bytes(), 0u);
 }
 // logrotate's copytruncate leaves a window: lines the app writes between the copy and
@@ -401,14 +402,11 @@ TEST_F(SourceWatcherTest, LineHalfReadAtTheTruncationGoesOutWholeFromTheCopy) {
   out.write("half-");
   EXPECT_TRUE(drain(*w).lines.empty());
   out.write("line\n");
-  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
-  std::filesystem::resize_file(path("app.log"), 0);
+  copytruncate("app.log.1");
   out.write("after\n");
   ASSERT_TRUE(w->poll());
   auto d = drain(*w);
-  auto lines = d.lines;
-  std::sort(lines.begin(), lines.end());
-  EXPECT_EQ(lines, (Lines{"after", "half-line"}));
+  EXPECT_EQ(sorted(d.lines), (Lines{"after", "half-line"}));
   size_t events = 0;
   for (const auto& c : d.chunks) events += c.events.size();
   EXPECT_EQ(events, 2u) << "the line was cut in two";
@@ -443,8 +441,7 @@ TEST_F(SourceWatcherTest, ResendOfASmallFilesBatchReadsItFromTheCopy) {
   auto d = drain(*w);
   ASSERT_EQ(d.chunks.size(), 1u);
   const auto file = d.chunks[0].file;
-  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
-  std::filesystem::resize_file(path("app.log"), 0);
+  copytruncate("app.log.1");
   out.write("after\n");
   ASSERT_TRUE(w->poll());
   auto range = w->read_range(file, 0, lines.size());
@@ -460,8 +457,7 @@ TEST_F(SourceWatcherTest, TwoCopytruncatesWhileNothingIsReadLoseNothing) {
   Writer out(path("app.log"));
   std::unique_ptr<SourceWatcher> w;
   ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, w));
-  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
-  std::filesystem::resize_file(path("app.log"), 0);
+  copytruncate("app.log.1");
   ASSERT_TRUE(w->poll());
   std::string second;
   Lines expected;
@@ -476,10 +472,7 @@ TEST_F(SourceWatcherTest, TwoCopytruncatesWhileNothingIsReadLoseNothing) {
   out.write("third\n");
   expected.push_back("third");
   ASSERT_TRUE(w->poll());
-  auto lines = drain(*w).lines;
-  std::sort(lines.begin(), lines.end());
-  std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(lines, expected);
+  EXPECT_EQ(sorted(drain(*w).lines), sorted(expected));
   EXPECT_EQ(w->unreadable_bytes(), 0u);
 }
 
@@ -527,8 +520,7 @@ TEST_F(SourceWatcherTest, CopytruncateRacingTheWatcherReadsEveryLineOnce) {
         std::snprintf(line, sizeof line, "line %06d of the racing writer, padded to about a hundred bytes ......\n", n++);
         out.write(line);
       }
-      std::filesystem::copy_file(path("app.log"), path("app.log." + std::to_string(r)));
-      std::filesystem::resize_file(path("app.log"), 0);
+      copytruncate("app.log." + std::to_string(r));
     }
     done = true;
   });
@@ -676,14 +668,12 @@ TEST_F(SourceWatcherTest, CopytruncateWhileStoppedResumesTheCopyAtTheOriginalsPo
     rp = {drained.chunks.back().file, drained.chunks.back().end_offset(), 0, path("app.log")};
   }
   out.write("tail-before-rotation\n");
-  std::filesystem::copy_file(path("app.log"), path("app.log.1"));
-  std::filesystem::resize_file(path("app.log"), 0);
+  copytruncate("app.log.1");
   out.write("after\n");
   auto w = make({"app.log*"});
   w->add_resume_points({rp});
   ASSERT_TRUE(w->start());
-  auto lines = drain(*w).lines;
-  std::sort(lines.begin(), lines.end());
+  auto lines = sorted(drain(*w).lines);
   EXPECT_EQ(lines, (Lines{"after", "tail-before-rotation"}));
   // The owner is told, so it can record the copy's position before the original's is
   // overwritten by the original's new content.
