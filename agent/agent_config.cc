@@ -12,8 +12,8 @@ namespace ferry::agent {
 AgentConfig load_agent_config(const std::string& path) {
   config::ConfigReader r(path);
   AgentConfig c;
-  c.host = config::read_name(r, "host");
-  c.dc = config::read_name(r, "dc");
+  c.host = config::read_identity_name(r, "host");
+  c.dc = config::read_identity_name(r, "dc");
   r.require("state_dir");
   c.state_dir = r.str("state_dir", "");
   c.brokers = r.strings("brokers");

@@ -17,8 +17,8 @@ void check_address(const config::ConfigReader& r, const std::string& key, const 
 BrokerConfig load_broker_config(const std::string& path) {
   config::ConfigReader r(path);
   BrokerConfig c;
-  c.node_id = config::read_name(r, "node_id");
-  c.dc = config::read_name(r, "dc");
+  c.node_id = config::read_identity_name(r, "node_id");
+  c.dc = config::read_identity_name(r, "dc");
   r.require("data_dir");
   c.listen = config::read_address(r, "listen", c.listen);
   c.http_listen = config::read_address(r, "http_listen", c.http_listen);

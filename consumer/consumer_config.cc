@@ -10,7 +10,7 @@ namespace ferry::consumer {
 ConsumerConfig load_consumer_config(const std::string& path) {
   config::ConfigReader r(path);
   ConsumerConfig c;
-  c.node_id = config::read_name(r, "node_id");
+  c.node_id = config::read_identity_name(r, "node_id");
   r.require("data_dir");
   c.listen = config::read_address(r, "listen", c.listen);
   c.http_listen = config::read_address(r, "http_listen", c.http_listen);

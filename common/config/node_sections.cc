@@ -2,6 +2,7 @@
 
 #include "common/batch/batch_header.h"
 #include "common/net/endpoint.h"
+#include "common/tls/role_claim.h"
 
 namespace ferry::config {
 
@@ -10,6 +11,10 @@ std::string read_name(const ConfigReader& r, std::string_view key) {
   std::string name = r.str(key, "");
   if (!batch::valid_name(name)) throw r.error(key, "must be 1-255 chars of [A-Za-z0-9._-]");
   return name;
+}
+
+std::string read_identity_name(const ConfigReader& r, std::string_view key) {
+  return tls::canonical_name(read_name(r, key));
 }
 
 std::string read_address(const ConfigReader& r, std::string_view key, std::string_view def) {

@@ -12,6 +12,10 @@ namespace ferry::config {
 // A required name at `key`: 1-255 chars of [A-Za-z0-9._-] (batch::valid_name).
 std::string read_name(const ConfigReader& r, std::string_view key);
 
+// A node's identity (host, node_id, dc): a name as above, lowercased, since identities
+// compare in one canonical case (common/tls/role_claim.h).
+std::string read_identity_name(const ConfigReader& r, std::string_view key);
+
 // A host:port at `key`, or `def` when the key is absent. An empty result only when absent
 // and `def` is empty (an optional address left off).
 std::string read_address(const ConfigReader& r, std::string_view key, std::string_view def);

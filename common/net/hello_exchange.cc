@@ -7,6 +7,16 @@
 namespace ferry::net {
 namespace {
 
+tls::RoleClaim claim_of(const wire::Hello& h) {
+  switch (h.role) {
+    case wire::Role::kAgent: return {tls::NodeRole::kAgent, "", h.node_id};
+    case wire::Role::kBroker: return {tls::NodeRole::kBroker, h.dc, h.node_id};
+    case wire::Role::kConsumer: return {tls::NodeRole::kConsumer, "", h.node_id};
+    case wire::Role::kAdmin: return {tls::NodeRole::kAdmin, "", h.node_id};
+  }
+  return {};
+}
+
 // Reads and validates the peer's HELLO; on any failure the connection is failed with
 // a specific reason and the error returned.
 asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, const HelloPolicy& p) {
@@ -42,15 +52,15 @@ asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, cons
                      "peer says it is a " + std::string(wire::role_name(h.role)) + ", expected a " +
                          std::string(wire::role_name(p.expected_peer_role)));
   }
-  // Development certificates also name "localhost" (so any node can be dialled by that
-  // name), so it cannot identify a node.
-  if (h.node_id == "localhost") co_return refuse(wire::Errc::kIdentityMismatch, "'localhost' is not a node identity");
+  // The certificate's ferry:// URI must grant exactly what the HELLO claims: role, DC
+  // (for brokers) and name. The CN and DNS names identify nothing here (DESIGN §10).
   auto identity = tls::peer_identity(conn.ssl());
   if (!identity) co_return refuse(wire::Errc::kUnauthenticated, "no verified peer certificate");
-  if (!identity.value().names(h.node_id)) {
+  const tls::RoleClaim claimed = claim_of(h);
+  if (!identity.value().holds(claimed)) {
     co_return refuse(wire::Errc::kIdentityMismatch,
-                     "HELLO names '" + h.node_id + "' but the certificate names '" +
-                         identity.value().common_name + "'");
+                     "HELLO claims " + tls::role_uri(claimed) + " but the certificate grants " +
+                         identity.value().describe_roles());
   }
   if (!p.required_peer_id.empty() && h.node_id != p.required_peer_id) {
     co_return refuse(wire::Errc::kIdentityMismatch,

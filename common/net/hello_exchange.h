@@ -1,7 +1,7 @@
 #pragma once
 // The HELLO exchange that opens every connection (docs/protocol.md §1), with the
-// identity rule of DESIGN §10: the peer's certificate (CN or DNS SAN) must name the
-// node_id its HELLO claims. Failures send ERROR with the reason and close.
+// identity rule of DESIGN §10: the peer's certificate must grant, by its ferry:// URI
+// (common/tls/role_claim.h), the role, DC and node_id its HELLO claims. Failures send ERROR with the reason and close.
 
 #include <chrono>
 #include <string>

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -97,7 +98,8 @@ TlsResult<Issued> make_ca(const DevPkiOptions& options) {
   return Issued{std::move(cert), std::move(key)};
 }
 
-TlsResult<Issued> issue_leaf(const Issued& ca, const std::string& name, int days) {
+TlsResult<Issued> issue_leaf(const Issued& ca, const RoleClaim& claim, int days) {
+  const std::string& name = claim.id;
   BOOST_OUTCOME_TRY(key, new_key());
   BOOST_OUTCOME_TRY(cert, new_cert(key.get(), name, days));
   if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca.cert.get())) != 1) {
@@ -108,7 +110,7 @@ TlsResult<Issued> issue_leaf(const Issued& ca, const std::string& name, int days
       {{NID_basic_constraints, "critical,CA:FALSE"},
        {NID_key_usage, "critical,digitalSignature"},
        {NID_ext_key_usage, "serverAuth,clientAuth"},
-       {NID_subject_alt_name, "DNS:" + name + ",DNS:localhost,IP:127.0.0.1"},
+       {NID_subject_alt_name, "DNS:" + name + ",DNS:localhost,IP:127.0.0.1,URI:" + role_uri(claim)},
        {NID_subject_key_identifier, "hash"},
        {NID_authority_key_identifier, "keyid:always"}}));
   if (X509_sign(cert.get(), ca.key.get(), EVP_sha256()) == 0) {
@@ -124,9 +126,12 @@ TlsError write_error(const fs::path& path, const std::string& why) {
 // Writes `data` to path.tmp with `mode`, fsyncs it and renames it over `path`.
 TlsResult<void> write_file(const fs::path& path, std::string_view data, mode_t mode) {
   const fs::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A stale temp file from a crash goes first; then O_EXCL|O_NOFOLLOW, so a link planted
+  // at the temp name (in a shared directory) can never redirect a key elsewhere.
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return write_error(path, std::strerror(errno));
-  bool ok = ::fchmod(fd, mode) == 0;  // O_CREAT's mode does not apply to an existing file
+  bool ok = ::fchmod(fd, mode) == 0;  // the umask may have narrowed O_CREAT's mode
   for (size_t done = 0; ok && done < data.size();) {
     const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
@@ -214,10 +219,25 @@ TlsResult<void> check_identity_name(std::string_view name) {
   return success();
 }
 
-TlsResult<DevPki> make_dev_pki(const fs::path& out_dir, const std::vector<std::string>& identities,
+TlsResult<DevPki> make_dev_pki(const fs::path& out_dir, const std::vector<RoleClaim>& claims,
                                const DevPkiOptions& options) {
-  for (const auto& name : identities) {
-    BOOST_OUTCOME_TRY(check_identity_name(name));
+  std::vector<RoleClaim> identities;  // each once; a name never holds two roles
+  for (RoleClaim claim : claims) {
+    claim.id = canonical_name(claim.id);
+    claim.dc = canonical_name(claim.dc);
+    BOOST_OUTCOME_TRY(check_identity_name(claim.id));
+    if (claim.role == NodeRole::kBroker) {
+      BOOST_OUTCOME_TRY(check_identity_name(claim.dc));
+    }
+    auto same_name = std::find_if(identities.begin(), identities.end(),
+                                  [&](const RoleClaim& c) { return c.id == claim.id; });
+    if (same_name == identities.end()) {
+      identities.push_back(claim);
+    } else if (!(*same_name == claim)) {
+      return TlsError(Errc::kInvalidName, "identity name '" + claim.id + "' is given as " +
+                                              role_uri(*same_name) + " and as " + role_uri(claim) +
+                                              "; each role needs a name of its own");
+    }
   }
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -244,9 +264,10 @@ TlsResult<DevPki> make_dev_pki(const fs::path& out_dir, const std::vector<std::s
     BOOST_OUTCOME_TRY(write_pair(ca, ca_crt, ca_key, report));
   }
 
-  for (const auto& name : identities) {
-    BOOST_OUTCOME_TRY(leaf, issue_leaf(ca, name, options.leaf_days));
-    BOOST_OUTCOME_TRY(write_pair(leaf, out_dir / (name + ".crt"), out_dir / (name + ".key"), report));
+  for (const auto& claim : identities) {
+    BOOST_OUTCOME_TRY(leaf, issue_leaf(ca, claim, options.leaf_days));
+    BOOST_OUTCOME_TRY(
+        write_pair(leaf, out_dir / (claim.id + ".crt"), out_dir / (claim.id + ".key"), report));
   }
   return report;
 }

@@ -2,21 +2,23 @@
 // A development PKI: one CA and a certificate per identity, as PEM files
 // (`ferryctl certs`, and tests). Not for production: keys are unencrypted on disk.
 //
-// make_dev_pki(out_dir, {"b1", "h1"}) writes out_dir/ca.crt and ca.key (unless both
+// make_dev_pki(out_dir, {RoleClaim::broker("dc1", "b1"), RoleClaim::agent("h1")}) writes out_dir/ca.crt and ca.key (unless both
 // already exist, in which case that CA is reused, so a host can be added later), then
 // b1.crt/b1.key and h1.crt/h1.key, replacing any previous files of those names. Keys are
 // ECDSA P-256, key files mode 0600, and every file is written to a temporary name and
 // renamed, so a reader never sees half a file.
 //
 // CA: self-signed, basicConstraints critical CA:TRUE, keyUsage keyCertSign + cRLSign.
-// Leaf: CN = name, SAN DNS:name, DNS:localhost, IP:127.0.0.1, extendedKeyUsage
-// serverAuth + clientAuth (every Ferry process is both a TLS client and a server).
+// Leaf: CN = name, SAN DNS:name, DNS:localhost, IP:127.0.0.1 and the role's URI
+// (role_claim.h: it is what peers check), extendedKeyUsage serverAuth + clientAuth (every
+// Ferry process is both a TLS client and a server). Names are lowercased (canonical).
 
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/tls/role_claim.h"
 #include "common/tls/tls_error.h"
 
 namespace ferry::tls {
@@ -39,7 +41,7 @@ struct DevPki {
 TlsResult<void> check_identity_name(std::string_view name);
 
 TlsResult<DevPki> make_dev_pki(const std::filesystem::path& out_dir,
-                               const std::vector<std::string>& identities,
+                               const std::vector<RoleClaim>& identities,
                                const DevPkiOptions& options = {});
 
 }  // namespace ferry::tls

@@ -1,5 +1,6 @@
 #include "common/tls/peer_identity.h"
 
+#include <algorithm>
 #include <memory>
 
 #include <openssl/x509v3.h>
@@ -8,15 +9,6 @@
 
 namespace ferry::tls {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 // Decodes an ASN.1 string as UTF-8; refuses embedded NULs (a classic CN spoofing trick).
 Result<std::string> to_utf8(const ASN1_STRING* s) {
@@ -35,13 +27,15 @@ struct GeneralNamesFree {
 
 }  // namespace
 
-bool PeerIdentity::names(std::string_view host) const {
-  if (host.empty()) return false;
-  if (iequals(common_name, host)) return true;
-  for (const auto& san : dns_sans) {
-    if (iequals(san, host)) return true;
-  }
-  return false;
+bool PeerIdentity::holds(const RoleClaim& claim) const {
+  return std::find(roles.begin(), roles.end(), claim) != roles.end();
+}
+
+std::string PeerIdentity::describe_roles() const {
+  if (roles.empty()) return "no ferry:// role";
+  std::string out;
+  for (const auto& r : roles) out += (out.empty() ? "" : ", ") + role_uri(r);
+  return out;
 }
 
 Result<PeerIdentity> certificate_identity(X509* cert) {
@@ -59,9 +53,13 @@ Result<PeerIdentity> certificate_identity(X509* cert) {
   if (sans) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans.get(), i);
-      if (name->type != GEN_DNS) continue;
-      BOOST_OUTCOME_TRY(dns, to_utf8(name->d.dNSName));
-      identity.dns_sans.push_back(std::move(dns));
+      if (name->type == GEN_DNS) {
+        BOOST_OUTCOME_TRY(dns, to_utf8(name->d.dNSName));
+        identity.dns_sans.push_back(std::move(dns));
+      } else if (name->type == GEN_URI) {
+        BOOST_OUTCOME_TRY(uri, to_utf8(name->d.uniformResourceIdentifier));
+        if (auto claim = parse_role_uri(uri)) identity.roles.push_back(std::move(*claim));
+      }
     }
   }
   return identity;

@@ -1,7 +1,8 @@
 #pragma once
-// Who is on the other end of a verified TLS connection: the names in its certificate.
-// DESIGN §10: an agent's certificate names its host, and a broker refuses batches whose
-// header names another host; brokers and consumers check each other the same way.
+// Who is on the other end of a verified TLS connection: the names and roles in its
+// certificate. DESIGN §10: a certificate's ferry:// URIs (role_claim.h) say which roles
+// and names it may claim in HELLO; a broker refuses batches whose header names another
+// host; brokers and consumers check each other the same way.
 
 #include <string>
 #include <string_view>
@@ -10,16 +11,19 @@
 #include <openssl/ssl.h>
 
 #include "common/base/result.h"
+#include "common/tls/role_claim.h"
 
 namespace ferry::tls {
 
 struct PeerIdentity {
   std::string common_name;            // subject CN, empty if the certificate has none
   std::vector<std::string> dns_sans;  // subjectAltName DNS entries, in certificate order
+  std::vector<RoleClaim> roles;       // subjectAltName ferry:// URIs; others are ignored
 
-  // True if `host` is the CN or one of the DNS SANs (ASCII case-insensitive, exact:
-  // wildcards are not expanded).
-  bool names(std::string_view host) const;
+  // True if the certificate grants exactly this role, DC and name.
+  bool holds(const RoleClaim& claim) const;
+  // The roles for a log line: "ferry://agent/h1, ferry://broker/dc1/b1" or "no ferry:// role".
+  std::string describe_roles() const;
 };
 
 // The identity in a parsed certificate. Fails with Errc::kBadPeerCertificate if the CN

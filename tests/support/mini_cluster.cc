@@ -37,9 +37,10 @@ MiniCluster::MiniCluster(MiniClusterOptions options) : options_(std::move(option
     broker_ports_.push_back(free_port());
     broker_http_.push_back(free_port());
   }
-  std::vector<std::string> ids{"consumer-1"};
-  for (int i = 1; i <= options_.brokers; ++i) ids.push_back("broker-" + std::to_string(i));
-  for (int i = 1; i <= options_.agents; ++i) ids.push_back(host(i));
+  std::vector<tls::RoleClaim> ids{tls::RoleClaim::consumer("consumer-1")};
+  for (int i = 1; i <= options_.brokers; ++i) ids.push_back(tls::RoleClaim::broker("dc1", "broker-" + std::to_string(i)));
+  for (int i = 1; i <= options_.agents; ++i) ids.push_back(tls::RoleClaim::agent(host(i)));
+  ids.insert(ids.end(), options_.extra_identities.begin(), options_.extra_identities.end());
   auto pki = tls::make_dev_pki(dir_.path() / "certs", ids);
   if (!pki) throw std::runtime_error(pki.error().text);
   write_configs();
@@ -51,6 +52,11 @@ MiniCluster::~MiniCluster() {
 
 std::string MiniCluster::input_file(int agent) const {
   return dir_.file("input/" + host(agent) + "/" + options_.category + ".log");
+}
+
+tls::TlsOptions MiniCluster::tls_options(const std::string& identity) const {
+  std::string certs = dir_.file("certs");
+  return {certs + "/" + identity + ".crt", certs + "/" + identity + ".key", certs + "/ca.crt"};
 }
 
 std::string MiniCluster::log(const std::string& name) const { return dir_.file("logs/" + name + ".log"); }

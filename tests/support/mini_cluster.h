@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/tls/role_claim.h"
+#include "common/tls/tls_options.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -23,6 +25,8 @@ struct MiniClusterOptions {
   std::string agent_extra;     // ... to every agent config's top level (before its tables)
   std::string agent_batch = "linger = \"50ms\"";  // the agents' [batch] table
   std::map<std::string, std::string> consumer_env;  // e.g. FERRY_CRASH_POINTS
+  // More certificates from the cluster's CA, e.g. for a test playing a hostile peer.
+  std::vector<tls::RoleClaim> extra_identities;
 };
 
 class MiniCluster {
@@ -46,12 +50,15 @@ class MiniCluster {
   std::string input_file(int agent) const;
   std::string host(int agent) const { return "h" + std::to_string(agent); }
   uint16_t consumer_http_port() const { return consumer_http_; }
+  uint16_t consumer_port() const { return consumer_port_; }
   uint16_t broker_http_port(int broker) const { return broker_http_.at(broker - 1); }
   uint16_t broker_port(int broker) const { return broker_ports_.at(broker - 1); }
   const std::string& output_root() const { return output_; }
   // Where delivered_lines() reads (e.g. a fake HDFS's backing directory).
   void set_output_root(std::string root) { output_ = std::move(root); }
   std::string log(const std::string& name) const;
+  // TLS files of an identity issued by the cluster's CA (its name: "h1", "broker-1"...).
+  tls::TlsOptions tls_options(const std::string& identity) const;
   const TempDir& dir() const { return dir_; }
 
   // Every line of every committed output file (late/ included, temp files excluded).

@@ -6,7 +6,7 @@
 
 namespace ferry::testing {
 
-TestPki::TestPki(const std::vector<std::string>& identities) {
+TestPki::TestPki(const std::vector<tls::RoleClaim>& identities) {
   auto made = tls::make_dev_pki(dir_.path(), identities);
   if (!made) throw std::runtime_error("TestPki: " + made.error().text);
 }

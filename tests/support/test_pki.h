@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/tls/role_claim.h"
 #include "common/tls/tls_options.h"
 #include "tests/support/temp_dir.h"
 
@@ -15,7 +16,7 @@ namespace ferry::testing {
 class TestPki {
  public:
   // Throws std::runtime_error (with make_dev_pki's text) if the PKI cannot be made.
-  explicit TestPki(const std::vector<std::string>& identities);
+  explicit TestPki(const std::vector<tls::RoleClaim>& identities);
 
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::string ca_file() const { return dir_.file("ca.crt"); }

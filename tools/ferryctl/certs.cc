@@ -1,8 +1,8 @@
 // ferryctl certs: a development PKI for a Ferry deployment (DESIGN §10). One identity
 // certificate per agent host, broker and consumer (plus an optional admin client), all
-// signed by one CA in --out. An existing CA there is reused, so hosts can be added later.
+// signed by one CA in --out, each granting its one role (common/tls/role_claim.h). An
+// existing CA there is reused, so hosts can be added later.
 
-#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -22,6 +22,7 @@ struct CertsArgs {
   std::vector<std::string> hosts;
   std::vector<std::string> brokers;
   std::vector<std::string> consumers;
+  std::string dc;  // for brokers given without one
   std::string admin;
 };
 
@@ -31,16 +32,30 @@ std::string validate_name(const std::string& name) {
   return checked ? std::string() : checked.error().text;
 }
 
-// Every identity once, in the order given: a name used for two roles gets one cert.
-std::vector<std::string> identities(const CertsArgs& args) {
-  std::vector<std::string> out;
-  auto add = [&out](const std::string& name) {
-    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
-  };
-  for (const auto* list : {&args.hosts, &args.brokers, &args.consumers}) {
-    for (const auto& name : *list) add(name);
+// A broker is "DC/ID", or "ID" with --dc.
+std::string validate_broker(const std::string& spec) {
+  size_t slash = spec.find('/');
+  if (slash == std::string::npos) return validate_name(spec);
+  std::string dc_error = validate_name(spec.substr(0, slash));
+  return dc_error.empty() ? validate_name(spec.substr(slash + 1)) : dc_error;
+}
+
+tls::RoleClaim broker_claim(const std::string& spec, const std::string& default_dc) {
+  size_t slash = spec.find('/');
+  if (slash != std::string::npos) return tls::RoleClaim::broker(spec.substr(0, slash), spec.substr(slash + 1));
+  if (default_dc.empty()) {
+    std::cerr << "ferryctl certs: broker '" << spec << "' needs its DC: write DC/" << spec << " or pass --dc\n";
+    throw CLI::RuntimeError(2);
   }
-  add(args.admin);
+  return tls::RoleClaim::broker(default_dc, spec);
+}
+
+std::vector<tls::RoleClaim> identities(const CertsArgs& args) {
+  std::vector<tls::RoleClaim> out;
+  for (const auto& h : args.hosts) out.push_back(tls::RoleClaim::agent(h));
+  for (const auto& b : args.brokers) out.push_back(broker_claim(b, args.dc));
+  for (const auto& c : args.consumers) out.push_back(tls::RoleClaim::consumer(c));
+  if (!args.admin.empty()) out.push_back(tls::RoleClaim::admin(args.admin));
   return out;
 }
 
@@ -72,9 +87,10 @@ void add_certs_command(CLI::App& app) {
   cmd->add_option("--hosts", args->hosts, "Agent host names (comma separated)")
       ->delimiter(',')
       ->check(name_check);
-  cmd->add_option("--brokers", args->brokers, "Broker names (comma separated)")
+  cmd->add_option("--brokers", args->brokers, "Brokers as DC/ID, or ID with --dc (comma separated)")
       ->delimiter(',')
-      ->check(name_check);
+      ->check(CLI::Validator(validate_broker, "DC/ID"));
+  cmd->add_option("--dc", args->dc, "DC of the brokers given without one")->check(name_check);
   cmd->add_option("--consumers", args->consumers, "Consumer names (comma separated)")
       ->delimiter(',')
       ->check(name_check);

@@ -149,10 +149,10 @@ std::string cluster_up(const ClusterOptions& o) {
       agents.push_back({"agent-" + host, "agent", dc, host, 0, free_port()});
     }
   }
-  std::vector<std::string> ids;
-  for (const auto* group : {&consumers, &brokers, &agents}) {
-    for (const auto& n : *group) ids.push_back(n.id);
-  }
+  std::vector<tls::RoleClaim> ids;
+  for (const auto& n : consumers) ids.push_back(tls::RoleClaim::consumer(n.id));
+  for (const auto& n : brokers) ids.push_back(tls::RoleClaim::broker(n.dc, n.id));
+  for (const auto& n : agents) ids.push_back(tls::RoleClaim::agent(n.id));
   auto pki = tls::make_dev_pki(certs, ids);
   if (!pki) return "cannot make certificates: " + pki.error().text;
 

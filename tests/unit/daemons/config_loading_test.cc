@@ -38,6 +38,22 @@ TEST(ConfigLoadingTest, BrokerDefaultsAndOverrides) {
   EXPECT_EQ(c.consumer_tuning.send_buffer_bytes, 4 << 20);  // WAN default kept
 }
 
+// Identities compare in one case (common/tls/role_claim.h): "B1" and "b1" are one node.
+TEST(ConfigLoadingTest, NodeNamesAreLowercasedCategoriesAreNot) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("b.toml"), "node_id = \"Broker-1\"\ndc = \"DC1\"\ndata_dir = \"/tmp/x\"\n"
+                                          "consumers = [\"127.0.0.1:1\"]\n" + std::string(kTls));
+  auto b = broker::load_broker_config(dir.file("b.toml"));
+  EXPECT_EQ(b.node_id, "broker-1");
+  EXPECT_EQ(b.dc, "dc1");
+  testing::write_file(dir.file("a.toml"), "host = \"DC1-H1\"\ndc = \"dc1\"\nstate_dir = \"/tmp/s\"\n"
+                                          "brokers = [\"127.0.0.1:1\"]\n[[source]]\ncategory = \"Song_Plays\"\n"
+                                          "paths = [\"/tmp/*.log\"]\n" + std::string(kTls));
+  auto a = agent::load_agent_config(dir.file("a.toml"));
+  EXPECT_EQ(a.host, "dc1-h1");
+  EXPECT_EQ(a.sources.at(0).category, "Song_Plays");
+}
+
 TEST(ConfigLoadingTest, BrokerTypoIsRefusedWithTheKey) {
   testing::TempDir dir;
   testing::write_file(dir.file("b.toml"), broker_toml("listne = \"127.0.0.1:1\"\n"));

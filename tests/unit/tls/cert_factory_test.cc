@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/tls/errc.h"
+#include "common/tls/peer_identity.h"
 #include "tests/support/temp_dir.h"
 
 namespace ferry::tls {
@@ -61,7 +62,7 @@ int days_left(X509* cert) {
 
 TEST(CertFactoryTest, WritesCaAndLeavesThatChainAndKeysPrivate) {
   testing::TempDir dir;
-  auto pki = make_dev_pki(dir.path() / "pki", {"broker-1", "host.example"});
+  auto pki = make_dev_pki(dir.path() / "pki", {RoleClaim::broker("dc1", "broker-1"), RoleClaim::agent("host.example")});
   ASSERT_TRUE(pki) << pki.error().text;
   EXPECT_FALSE(pki.value().ca_reused);
   EXPECT_EQ(pki.value().written.size(), 6u);
@@ -92,10 +93,10 @@ TEST(CertFactoryTest, WritesCaAndLeavesThatChainAndKeysPrivate) {
 
 TEST(CertFactoryTest, ReusesExistingCaSoHostsCanBeAddedLater) {
   testing::TempDir dir;
-  ASSERT_TRUE(make_dev_pki(dir.path(), {"h1"}));
+  ASSERT_TRUE(make_dev_pki(dir.path(), {RoleClaim::agent("h1")}));
   const std::string ca_before = testing::read_file(dir.file("ca.crt"));
 
-  auto again = make_dev_pki(dir.path(), {"h2"});
+  auto again = make_dev_pki(dir.path(), {RoleClaim::agent("h2")});
   ASSERT_TRUE(again) << again.error().text;
   EXPECT_TRUE(again.value().ca_reused);
   EXPECT_EQ(again.value().written,
@@ -113,7 +114,7 @@ TEST(CertFactoryTest, RefusesToReplaceHalfACa) {
   testing::TempDir dir;
   ASSERT_TRUE(make_dev_pki(dir.path(), {}));
   fs::remove(dir.path() / "ca.key");
-  auto r = make_dev_pki(dir.path(), {"h1"});
+  auto r = make_dev_pki(dir.path(), {RoleClaim::agent("h1")});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::kCaLoad);
   EXPECT_NE(r.error().text.find(dir.file("ca.key")), std::string::npos) << r.error().text;
@@ -126,7 +127,7 @@ TEST(CertFactoryTest, ValidityIsConfigurable) {
   DevPkiOptions options;
   options.ca_days = 30;
   options.leaf_days = 2;
-  ASSERT_TRUE(make_dev_pki(dir.path(), {"h1"}, options));
+  ASSERT_TRUE(make_dev_pki(dir.path(), {RoleClaim::agent("h1")}, options));
   EXPECT_NEAR(days_left(read_cert(dir.path() / "ca.crt").get()), 30, 1);
   EXPECT_NEAR(days_left(read_cert(dir.path() / "h1.crt").get()), 2, 1);
 }
@@ -137,13 +138,40 @@ TEST(CertFactoryTest, RefusesInvalidNamesBeforeWritingAnything) {
                                               "-flag", "has space", "ca", "CA", "ümlaut",
                                               std::string(65, 'a')};
   for (const auto& bad : bad_names) {
-    auto r = make_dev_pki(dir.path() / "out", {"ok", bad});
+    auto r = make_dev_pki(dir.path() / "out", {RoleClaim::agent("ok"), RoleClaim::agent(bad)});
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, Errc::kInvalidName) << bad;
     EXPECT_NE(r.error().text.find("identity name"), std::string::npos) << r.error().text;
   }
   EXPECT_FALSE(fs::exists(dir.path() / "out"));
   EXPECT_TRUE(check_identity_name("Broker_1.dc-2"));
+}
+
+PeerIdentity identity_in(const fs::path& crt) {
+  X509Ptr cert = read_cert(crt);
+  auto id = certificate_identity(cert.get());
+  EXPECT_TRUE(id);
+  return id ? id.value() : PeerIdentity{};
+}
+
+TEST(CertFactoryTest, EachLeafGrantsItsOneRoleInCanonicalCase) {
+  testing::TempDir dir;
+  ASSERT_TRUE(make_dev_pki(dir.path(), {RoleClaim::agent("DC1-H1"), RoleClaim{NodeRole::kBroker, "DC2", "B1"},
+                                        RoleClaim::consumer("c1"), RoleClaim::admin("ops")}));
+  EXPECT_EQ(identity_in(dir.path() / "dc1-h1.crt").roles, std::vector<RoleClaim>{RoleClaim::agent("dc1-h1")});
+  EXPECT_EQ(identity_in(dir.path() / "b1.crt").roles, std::vector<RoleClaim>{RoleClaim::broker("dc2", "b1")});
+  EXPECT_EQ(identity_in(dir.path() / "c1.crt").roles, std::vector<RoleClaim>{RoleClaim::consumer("c1")});
+  EXPECT_EQ(identity_in(dir.path() / "ops.crt").roles, std::vector<RoleClaim>{RoleClaim::admin("ops")});
+  EXPECT_FALSE(fs::exists(dir.path() / "DC1-H1.crt"));
+}
+
+TEST(CertFactoryTest, RefusesOneNameForTwoRoles) {
+  testing::TempDir dir;
+  auto r = make_dev_pki(dir.path() / "out", {RoleClaim::agent("n1"), RoleClaim::consumer("n1")});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kInvalidName);
+  EXPECT_NE(r.error().text.find("ferry://consumer/n1"), std::string::npos) << r.error().text;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
 }
 
 }  // namespace

@@ -16,12 +16,25 @@ TEST(CertsCommandTest, WritesCaAndOneCertPerIdentity) {
   CLI::App app{"test", "ferryctl"};
   add_certs_command(app);
   const std::string out = dir.file("pki");
-  app.parse("certs --out " + out + " --hosts h1,h2 --brokers b1,b2 --consumers c1 --admin ops",
+  app.parse("certs --out " + out + " --hosts h1,h2 --brokers dc1/b1,b2 --dc dc2 --consumers c1 --admin ops",
             false);
   for (const std::string name : {"ca", "h1", "h2", "b1", "b2", "c1", "ops"}) {
     EXPECT_TRUE(fs::exists(out + "/" + name + ".crt")) << name;
     EXPECT_TRUE(fs::exists(out + "/" + name + ".key")) << name;
   }
+}
+
+TEST(CertsCommandTest, BrokersNeedTheirDc) {
+  testing::TempDir dir;
+  CLI::App app{"test", "ferryctl"};
+  add_certs_command(app);
+  try {
+    app.parse("certs --out " + dir.file("pki") + " --brokers b1", false);
+    FAIL() << "made a broker certificate without a DC";
+  } catch (const CLI::RuntimeError& e) {
+    EXPECT_NE(app.exit(e), 0);
+  }
+  EXPECT_FALSE(fs::exists(dir.file("pki/b1.crt")));
 }
 
 TEST(CertsCommandTest, RefusesInvalidNameNamingIt) {

@@ -129,8 +129,8 @@ std::shared_ptr<asio::ssl::context> client_context(const TlsOptions& options) {
 
 class MtlsHandshakeTest : public ::testing::Test {
  protected:
-  testing::TestPki pki_{{"broker-1", "agent-host-1"}};
-  testing::TestPki other_pki_{{"broker-1", "agent-host-1"}};  // same names, another CA
+  testing::TestPki pki_{{RoleClaim::broker("dc1", "broker-1"), RoleClaim::agent("agent-host-1")}};
+  testing::TestPki other_pki_{{RoleClaim::broker("dc1", "broker-1"), RoleClaim::agent("agent-host-1")}};  // same names, another CA
 };
 
 TEST_F(MtlsHandshakeTest, SucceedsAndEachSideSeesTheOthersIdentity) {
@@ -146,13 +146,14 @@ TEST_F(MtlsHandshakeTest, SucceedsAndEachSideSeesTheOthersIdentity) {
   ASSERT_TRUE(h.server.peer && *h.server.peer);
   const PeerIdentity& agent = h.server.peer->value();
   EXPECT_EQ(agent.common_name, "agent-host-1");
-  EXPECT_TRUE(agent.names("agent-host-1"));
-  EXPECT_FALSE(agent.names("broker-1"));
+  EXPECT_TRUE(agent.holds(RoleClaim::agent("agent-host-1")));
+  EXPECT_FALSE(agent.holds(RoleClaim::broker("dc1", "broker-1")));
 
   ASSERT_TRUE(h.client.peer && *h.client.peer);
   const PeerIdentity& broker = h.client.peer->value();
   EXPECT_EQ(broker.common_name, "broker-1");
   EXPECT_EQ(broker.dns_sans, (std::vector<std::string>{"broker-1", "localhost"}));
+  EXPECT_TRUE(broker.holds(RoleClaim::broker("dc1", "broker-1")));
 }
 
 TEST_F(MtlsHandshakeTest, ServerRejectsClientCertificateFromAnotherCa) {

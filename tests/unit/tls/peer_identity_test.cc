@@ -12,7 +12,7 @@ namespace ferry::tls {
 namespace {
 
 TEST(PeerIdentityTest, ReadsCommonNameAndDnsSansFromACertificate) {
-  testing::TestPki pki({"agent-7.dc1"});
+  testing::TestPki pki({RoleClaim::agent("agent-7.dc1")});
   FILE* f = std::fopen(pki.cert_file("agent-7.dc1").c_str(), "r");
   ASSERT_NE(f, nullptr);
   std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_X509(f, nullptr, nullptr, nullptr),
@@ -24,18 +24,20 @@ TEST(PeerIdentityTest, ReadsCommonNameAndDnsSansFromACertificate) {
   ASSERT_TRUE(id);
   EXPECT_EQ(id.value().common_name, "agent-7.dc1");
   EXPECT_EQ(id.value().dns_sans, (std::vector<std::string>{"agent-7.dc1", "localhost"}));
+  EXPECT_EQ(id.value().roles, std::vector<RoleClaim>{RoleClaim::agent("agent-7.dc1")});
 }
 
-TEST(PeerIdentityTest, NamesMatchesCnOrDnsSanIgnoringAsciiCase) {
-  PeerIdentity id{"broker-1", {"broker-1.example", "localhost"}};
-  EXPECT_TRUE(id.names("broker-1"));
-  EXPECT_TRUE(id.names("BROKER-1"));
-  EXPECT_TRUE(id.names("broker-1.example"));
-  EXPECT_TRUE(id.names("localhost"));
-  EXPECT_FALSE(id.names("broker-2"));
-  EXPECT_FALSE(id.names("broker-1.exampl"));
-  EXPECT_FALSE(id.names(""));
-  EXPECT_FALSE(PeerIdentity{}.names(""));
+TEST(PeerIdentityTest, HoldsOnlyTheExactRoleDcAndName) {
+  PeerIdentity id{"b1", {"b1", "localhost"}, {RoleClaim::broker("dc1", "b1")}};
+  EXPECT_TRUE(id.holds(RoleClaim::broker("dc1", "b1")));
+  EXPECT_FALSE(id.holds(RoleClaim::broker("dc2", "b1")));      // another DC
+  EXPECT_FALSE(id.holds(RoleClaim{NodeRole::kBroker, "dc1", "B1"}));  // not canonical
+  EXPECT_FALSE(id.holds(RoleClaim::agent("b1")));              // another role
+  EXPECT_FALSE(id.holds(RoleClaim::consumer("b1")));
+  const PeerIdentity names_only{"h1", {"h1"}, {}};
+  EXPECT_FALSE(names_only.holds(RoleClaim::agent("h1")));  // CN and DNS names grant nothing
+  EXPECT_EQ(id.describe_roles(), "ferry://broker/dc1/b1");
+  EXPECT_EQ(PeerIdentity{}.describe_roles(), "no ferry:// role");
 }
 
 TEST(PeerIdentityTest, NoCertificateBeforeAHandshake) {

@@ -14,7 +14,7 @@ bool contains(const std::string& text, const std::string& part) {
 
 class TlsContextTest : public ::testing::Test {
  protected:
-  testing::TestPki pki_{{"broker-1", "host-1"}};
+  testing::TestPki pki_{{RoleClaim::broker("dc1", "broker-1"), RoleClaim::agent("host-1")}};
 };
 
 TEST_F(TlsContextTest, MakesTls13OnlyMutualAuthContexts) {
