@@ -1,5 +1,7 @@
 #include "agent/agent_app.h"
 
+#include "agent/event/line_splitter.h"
+
 #include <glob.h>
 #include <sys/stat.h>
 
@@ -80,7 +82,10 @@ void AgentApp::start() {
   lo.tuning = config_.tuning;
   lo.max_frame_bytes = config_.max_frame_bytes;
   link_ = std::make_unique<send::BrokerLink>(io_.get_executor(), *tls_, lo, window_,
-                                             [this](std::vector<send::InflightBatch> b) { on_delivered(std::move(b)); });
+                                             [this](std::vector<send::InflightBatch> b) { on_delivered(std::move(b)); },
+                                             [this](std::vector<send::InflightBatch> b, const wire::Refusal& r) {
+                                               on_refused(std::move(b), r);
+                                             });
   link_->start();
   setup_http();
   asio::co_spawn(io_, pump_loop(this), net::log_exception);
@@ -335,6 +340,18 @@ void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
   // Not flushed here: a lost DELIVERED mark costs a resend, which is deduplicated.
 }
 
+void AgentApp::on_refused(std::vector<send::InflightBatch> batches, const wire::Refusal& refusal) {
+  // The broker keeps the batch in its quarantine; resending it would be refused again.
+  for (const auto& b : batches) {
+    spdlog::error("broker refused batch {}/{} ({} events) for good and quarantined it: {}", b.category, b.seq,
+                  b.events, refusal.text);
+    if (checkpoint_->mark_delivered(b.category, b.seq) > 0) {
+      metrics_.counter("ferry_agent_refused_batches_total", "Batches a broker refused for good (quarantined)").inc();
+      metrics_.counter("ferry_agent_refused_events_total", "Events in batches a broker refused for good").inc(b.events);
+    }
+  }
+}
+
 void AgentApp::release_finished_files() {
   for (auto& [category, s] : streams_) {
     for (const auto& file : s.watcher->finished_files()) {
@@ -485,6 +502,9 @@ void AgentApp::export_metrics() {
     next_seq.set(l, static_cast<double>(checkpoint_->next_seq(ss.category)));
   }
   metrics_.gauge("ferry_agent_broker_connected", "1 while a broker connection is up").set(link_->connected() ? 1 : 0);
+  metrics_.gauge("ferry_agent_clamped_event_times_total",
+                 "Events whose own time was outside 7 days back / 1 hour ahead of their read time, given the read time")
+      .set(static_cast<double>(event::clamped_event_times()));
 }
 
 }  // namespace ferry::agent

@@ -61,6 +61,7 @@ class AgentApp {
   void cut(const std::string& category, Stream& s);
   void send_cut_batches();
   void on_delivered(std::vector<send::InflightBatch> batches);
+  void on_refused(std::vector<send::InflightBatch> batches, const wire::Refusal& refusal);
   void release_finished_files();
   // Forgets read positions of files no glob matches any more (and nothing references).
   void prune_positions();

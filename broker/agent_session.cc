@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker_app.h"
+#include "common/batch/batch_header.h"
 #include "common/net/hello_exchange.h"
 #include "common/wire/messages.h"
 
@@ -71,7 +72,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
     }
     switch (frame.value().type) {
       case wire::FrameType::kBatch: {
-        auto batch = wire::decode_batch(frame.value().body);
+        auto batch = wire::decode_batch_fields(frame.value().body);
         if (!batch) {
           refuse(*conn, host, static_cast<wire::Errc>(batch.error().value()),
                  "bad BATCH: " + batch.error().message());
@@ -83,9 +84,15 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
                  "batch names host '" + b.header.host + "' on a connection of '" + host + "'");
           break;
         }
-        if (auto ec = wire::verify_payload(b)) {
-          refuse(*conn, host, static_cast<wire::Errc>(ec.value()),
-                 "batch " + b.header.category + "/" + std::to_string(b.header.seq) + ": " + ec.message());
+        if (!batch::valid_name(b.header.category) || b.header.seq == 0) {
+          refuse(*conn, host, wire::Errc::kBadBatch, "batch without a valid category and seq cannot be named");
+          break;
+        }
+        // One bad batch is refused alone: quarantined and answered REFUSED, the
+        // connection goes on (DESIGN §2.6).
+        std::string why;
+        if (auto ec = app.checker().check(b, app.now_ms(), why)) {
+          app.refuse_batch(conn, std::move(b), static_cast<wire::Errc>(ec.value()), std::move(why));
           break;
         }
         wire::AckRange range{b.header.host, b.header.category, b.header.seq, b.header.seq};

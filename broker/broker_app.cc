@@ -45,6 +45,12 @@ void BrokerApp::start() {
   if (!opened) throw std::runtime_error("cannot open the batch store at " + so.path + ": " + why);
   store_ = std::move(opened).value();
   committer_ = std::make_unique<store::GroupCommitter>(*store_);
+  auto quarantine = storage::Quarantine::open(config_.data_dir + "/quarantine");
+  if (!quarantine) {
+    throw std::runtime_error("cannot open the quarantine at " + config_.data_dir + "/quarantine: " +
+                             quarantine.error().message());
+  }
+  quarantine_ = std::move(quarantine).value();
   auto totals = store_->totals();
   spdlog::info("store {} opened: {} pending batches ({} bytes), {} retained", so.path,
                totals.pending_batches, totals.pending_bytes, totals.retained_batches);
@@ -112,6 +118,30 @@ void BrokerApp::on_committed(const std::vector<wire::AckRange>& moved) {
       .inc(moved.size());
 }
 
+void BrokerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
+                             std::string why) {
+  const auto& h = batch.header;
+  wire::Refusal refusal{{h.host, h.category, h.seq, h.seq}, code, why};
+  spdlog::warn("agent {}: batch {}/{} refused for good: {}", h.host, h.category, h.seq, why);
+  // The quarantine write is synced: off the io thread, and REFUSED only once it is durable,
+  // since the agent then lets the batch go.
+  auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
+  asio::post(store_pool_, [this, conn, frame, refusal = std::move(refusal)]() mutable {
+    auto kept = quarantine_->put(*frame, config_.node_id + ": " + refusal.text);
+    asio::post(io_, [this, conn, kept, refusal = std::move(refusal)] {
+      auto c = conn.lock();
+      if (!kept) {
+        spdlog::error("cannot quarantine batch {}/{}/{}: {}", refusal.batch.host, refusal.batch.category,
+                      refusal.batch.first_seq, kept.error().message());
+        if (c) c->fail(wire::Errc::kInternal, "quarantine write failed; resend later");
+        return;
+      }
+      metrics_.counter("ferry_broker_refused_batches_total", "Batches refused for good from agents").inc();
+      if (c) c->send(wire::encode(refusal));
+    });
+  });
+}
+
 void BrokerApp::metrics_batch_received(size_t bytes) {
   metrics_.counter("ferry_broker_received_batches_total", "Batches received from agents").inc();
   metrics_.counter("ferry_broker_received_bytes_total", "Payload bytes received from agents").inc(bytes);
@@ -173,6 +203,8 @@ nlohmann::json BrokerApp::summary_json() {
           {"fsyncs", stats.syncs},
           {"stored_batches", stats.written},
           {"duplicate_batches", stats.duplicates},
+          {"quarantined_batches", quarantine_->batches()},
+          {"quarantine_dir", quarantine_->dir()},
           {"consumers", forwarder_->to_json()},
           {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
 }
@@ -201,6 +233,8 @@ void BrokerApp::setup_http() {
     metrics_.gauge("ferry_broker_retained_batches", "Committed batches kept for replay").set(totals.retained_batches);
     metrics_.gauge("ferry_broker_disk_used_bytes", "Bytes the store uses on disk").set(store_->disk_budget().used_bytes());
     metrics_.gauge("ferry_broker_ingest_paused", "1 while ingest is paused for disk").set(store_->over_budget() ? 1 : 0);
+    metrics_.gauge("ferry_broker_quarantined_batches", "Batches refused for good and kept in the quarantine")
+        .set(static_cast<double>(quarantine_->batches()));
     auto stats = committer_->stats();
     metrics_.gauge("ferry_broker_fsyncs", "Group-commit syncs since start").set(stats.syncs);
   });

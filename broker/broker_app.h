@@ -17,6 +17,8 @@
 #include "broker/store/batch_store.h"
 #include "broker/store/group_committer.h"
 #include "common/base/clock.h"
+#include "common/batch/batch_check.h"
+#include "common/storage/quarantine.h"
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
 #include "common/net/asio.h"
@@ -56,6 +58,11 @@ class BrokerApp {
 
   void on_stored(const wire::AckRange& range, store::SubmitOutcome outcome);
   void on_committed(const std::vector<wire::AckRange>& moved);
+  // Checks batches before they are stored (io thread only).
+  batch::BatchChecker& checker() { return checker_; }
+  // Keeps a batch that failed the checks in the quarantine, then answers REFUSED on `conn`.
+  void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
+                    std::string why);
   void metrics_batch_received(size_t bytes);
   void metrics_agent_connected(int delta);
 
@@ -75,6 +82,8 @@ class BrokerApp {
   std::shared_ptr<asio::ssl::context> tls_client_;
   std::unique_ptr<store::BatchStore> store_;
   std::unique_ptr<store::GroupCommitter> committer_;
+  std::unique_ptr<storage::Quarantine> quarantine_;
+  batch::BatchChecker checker_;
   asio::thread_pool store_pool_{1};
   AckRelay relay_;
   status::HostTable hosts_;

@@ -49,15 +49,21 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
     }
     switch (frame.value().type) {
       case wire::FrameType::kBatch: {
-        auto batch = wire::decode_batch(frame.value().body);
+        auto batch = wire::decode_batch_fields(frame.value().body);
         if (!batch) {
           refuse(*conn, broker, static_cast<wire::Errc>(batch.error().value()), "bad BATCH: " + batch.error().message());
           break;
         }
-        if (auto ec = wire::verify_payload(batch.value())) {
-          refuse(*conn, broker, static_cast<wire::Errc>(ec.value()),
-                 "batch " + batch.value().header.host + "/" + batch.value().header.category + "/" +
-                     std::to_string(batch.value().header.seq) + ": " + ec.message());
+        const auto& h = batch.value().header;
+        if (!batch::valid_name(h.host) || !batch::valid_name(h.category) || h.seq == 0) {
+          refuse(*conn, broker, wire::Errc::kBadBatch, "batch without a valid host, category and seq cannot be named");
+          break;
+        }
+        // Refused alone: quarantined and answered REFUSED; the link and every other
+        // host's batches on it go on. Nothing that fails here reaches an output file.
+        std::string why;
+        if (auto ec = app.checker().check(batch.value(), app.now_ms(), why)) {
+          app.refuse_batch(conn, std::move(batch).value(), static_cast<wire::Errc>(ec.value()), broker + ": " + why);
           break;
         }
         ++*pending_adds;

@@ -49,6 +49,12 @@ void ConsumerApp::start() {
                              "database is corrupt, restore it or move it aside (output files stay valid).");
   }
   db_ = std::move(db).value();
+  auto quarantine = storage::Quarantine::open(config_.data_dir + "/quarantine");
+  if (!quarantine) {
+    throw std::runtime_error("cannot open the quarantine at " + config_.data_dir + "/quarantine: " +
+                             quarantine.error().message());
+  }
+  quarantine_ = std::move(quarantine).value();
   if (config_.sink == "webhdfs") {
     sink_ = std::make_unique<store::WebHdfsSink>(config_.webhdfs);
   } else {
@@ -141,10 +147,7 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
       if (!outcome) {
         const auto& ec = outcome.error();
         if (ec == store::Errc::kBadBatch || ec == store::Errc::kSealedPayload) {
-          std::string text = "batch " + h.host + "/" + h.category + "/" + std::to_string(h.seq) + " refused: " +
-                             ec.message();
-          spdlog::warn("{}", text);
-          if (c) c->fail(wire::Errc::kBadBatch, text);
+          refuse_batch(conn, *frame, wire::Errc::kBadBatch, "the store refused it: " + ec.message());
         } else {
           fail_store(ec);
         }
@@ -166,6 +169,28 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
       }
       if (c) w.conns.push_back(conn);
       w.newest_event_ms = std::max(w.newest_event_ms, h.max_time_ms);
+    });
+  });
+}
+
+void ConsumerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
+                               std::string why) {
+  const auto& h = batch.header;
+  wire::Refusal refusal{{h.host, h.category, h.seq, h.seq}, code, why};
+  spdlog::warn("batch {}/{}/{} refused for good: {}", h.host, h.category, h.seq, why);
+  auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
+  asio::post(worker_, [this, conn, frame, refusal = std::move(refusal)]() mutable {
+    auto kept = quarantine_->put(*frame, config_.node_id + ": " + refusal.text);
+    asio::post(io_, [this, conn, kept, refusal = std::move(refusal)] {
+      auto c = conn.lock();
+      if (!kept) {
+        spdlog::error("cannot quarantine batch {}/{}/{}: {}", refusal.batch.host, refusal.batch.category,
+                      refusal.batch.first_seq, kept.error().message());
+        if (c) c->fail(wire::Errc::kInternal, "quarantine write failed; resend later");
+        return;
+      }
+      metrics_.counter("ferry_consumer_refused_batches_total", "Batches refused for good and quarantined").inc();
+      if (c) c->send(wire::encode(refusal));
     });
   });
 }
@@ -269,10 +294,14 @@ void ConsumerApp::setup_http() {
                         {"committed_batches", committed_batches_},
                         {"duplicate_batches", duplicate_batches_},
                         {"awaiting_commit", waiters_.size()},
+                        {"quarantined_batches", quarantine_->batches()},
+                        {"quarantine_dir", quarantine_->dir()},
                         {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
     return http::Response::json(j.dump());
   });
   metrics_.on_collect([this] {
+    metrics_.gauge("ferry_consumer_quarantined_batches", "Batches refused for good and kept in the quarantine")
+        .set(static_cast<double>(quarantine_->batches()));
     status::export_host_gauges(hosts_, metrics_, now_ms());
     dc_totals_.export_gauges(hosts_.snapshot(now_ms()), metrics_, now_ms());
   });

@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base/clock.h"
+#include "common/batch/batch_check.h"
+#include "common/storage/quarantine.h"
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
 #include "common/net/asio.h"
@@ -58,6 +60,11 @@ class ConsumerApp {
   void add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
                  std::shared_ptr<uint32_t> pending_adds);
   void add_watermark(const wire::Watermark& w);
+  // Checks batches before they are handed to the store (io thread only).
+  batch::BatchChecker& checker() { return checker_; }
+  // Keeps a batch that failed the checks in the quarantine, then answers REFUSED on `conn`.
+  void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
+                    std::string why);
 
  private:
   void schedule_commit();
@@ -76,6 +83,8 @@ class ConsumerApp {
   std::unique_ptr<store::Sink> sink_;
   std::unique_ptr<store::HourTracker> tracker_;
   std::unique_ptr<store::BucketStore> store_;
+  std::unique_ptr<storage::Quarantine> quarantine_;
+  batch::BatchChecker checker_;
   std::unique_ptr<net::TlsServer> broker_server_;
   status::HostTable hosts_;
   metrics::Registry metrics_;

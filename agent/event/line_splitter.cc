@@ -1,5 +1,7 @@
 #include "agent/event/line_splitter.h"
 
+#include <atomic>
+
 #include <algorithm>
 #include <cstring>
 
@@ -9,6 +11,24 @@ namespace ferry::agent::event {
 
 LineSplitter::LineSplitter(size_t max_event_bytes)
     : max_event_bytes_(std::max(max_event_bytes, kMinEventBytes)) {}
+
+namespace {
+
+std::atomic<uint64_t> clamped_times{0};
+
+// The line's own time, unless it has none or it lies outside the window around the
+// read time (a clock reset to 1970, a typo'd year): then the read time, counted.
+TimeMs event_time(std::string_view line, TimeMs read_time) {
+  auto parsed = parse_syslog_time(line, read_time);
+  if (!parsed) return read_time;
+  if (kAgentTimeWindow.contains(*parsed, read_time)) return *parsed;
+  clamped_times.fetch_add(1, std::memory_order_relaxed);
+  return read_time;
+}
+
+}  // namespace
+
+uint64_t clamped_event_times() { return clamped_times.load(std::memory_order_relaxed); }
 
 size_t LineSplitter::split(std::string_view bytes, uint64_t offset, TimeMs read_time,
                            bool final, std::vector<Event>& out) {
@@ -43,7 +63,7 @@ size_t LineSplitter::split(std::string_view bytes, uint64_t offset, TimeMs read_
       e.flags |= kContinuation;
       e.time_ms = line_time_;
     } else {
-      e.time_ms = parse_syslog_time({start, e.length}, read_time).value_or(read_time);
+      e.time_ms = event_time({start, e.length}, read_time);
       line_time_ = e.time_ms;
     }
     out.push_back(e);

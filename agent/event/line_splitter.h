@@ -16,8 +16,15 @@
 
 #include "agent/event/event.h"
 #include "common/base/clock.h"
+#include "common/batch/event_time_window.h"
 
 namespace ferry::agent::event {
+
+// Event times further than this from the read time are clamped to the read time.
+constexpr batch::EventTimeWindow kAgentTimeWindow{};
+
+// How many event times were clamped, in this process, since start.
+uint64_t clamped_event_times();
 
 class LineSplitter {
  public:

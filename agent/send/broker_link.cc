@@ -10,12 +10,14 @@
 namespace ferry::agent::send {
 
 BrokerLink::BrokerLink(asio::any_io_executor executor, asio::ssl::context& tls,
-                       BrokerLinkOptions options, InflightWindow& window, DeliveredFn on_delivered)
+                       BrokerLinkOptions options, InflightWindow& window, DeliveredFn on_delivered,
+                       RefusedFn on_refused)
     : executor_(executor),
       tls_(tls),
       options_(std::move(options)),
       window_(window),
       on_delivered_(std::move(on_delivered)),
+      on_refused_(std::move(on_refused)),
       sleep_(std::make_unique<asio::steady_timer>(executor)) {}
 
 void BrokerLink::start() { asio::co_spawn(executor_, run(this), net::log_exception); }
@@ -106,6 +108,16 @@ asio::awaitable<void> BrokerLink::serve(std::shared_ptr<net::FrameConnection> co
           auto delivered = window_.take_delivered(ack.value().ranges);
           if (!delivered.empty()) on_delivered_(std::move(delivered));
         }
+        break;
+      }
+      case wire::FrameType::kRefused: {
+        auto refusal = wire::decode_refusal(frame.value().body);
+        if (!refusal) {
+          conn->fail(wire::Errc::kMalformedBody, "bad REFUSED");
+          break;
+        }
+        auto refused = window_.take_delivered({refusal.value().batch});
+        if (!refused.empty()) on_refused_(std::move(refused), refusal.value());
         break;
       }
       case wire::FrameType::kHeartbeat:

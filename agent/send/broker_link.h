@@ -34,9 +34,11 @@ struct BrokerLinkOptions {
 class BrokerLink {
  public:
   using DeliveredFn = std::function<void(std::vector<InflightBatch>)>;
+  // A batch the broker refused for good (REFUSED): it leaves the window like a delivered one.
+  using RefusedFn = std::function<void(std::vector<InflightBatch>, const wire::Refusal&)>;
 
   BrokerLink(asio::any_io_executor executor, asio::ssl::context& tls, BrokerLinkOptions options,
-             InflightWindow& window, DeliveredFn on_delivered);
+             InflightWindow& window, DeliveredFn on_delivered, RefusedFn on_refused);
 
   void start();
   void stop();
@@ -58,6 +60,7 @@ class BrokerLink {
   BrokerLinkOptions options_;
   InflightWindow& window_;
   DeliveredFn on_delivered_;
+  RefusedFn on_refused_;
   std::shared_ptr<net::FrameConnection> conn_;
   std::string current_;
   bool stopped_ = false;

@@ -52,7 +52,7 @@ std::error_code validate_header(const BatchHeader& h) {
   return {};
 }
 
-Result<BatchHeader> decode_header(std::string_view& in) {
+Result<BatchHeader> decode_header_fields(std::string_view& in) {
   ByteReader r(in);
   BatchHeader h;
   uint8_t version = r.u8();
@@ -75,8 +75,15 @@ Result<BatchHeader> decode_header(std::string_view& in) {
   h.replay_id = r.u64();
   if (!r.ok()) return make_error_code(wire::Errc::kMalformedBody);
   if (version != kHeaderVersion) return make_error_code(wire::Errc::kUnsupportedVersion);
-  if (auto ec = validate_header(h)) return ec;
   in.remove_prefix(in.size() - r.remaining());
+  return h;
+}
+
+Result<BatchHeader> decode_header(std::string_view& in) {
+  std::string_view rest = in;
+  BOOST_OUTCOME_TRY(h, decode_header_fields(rest));
+  if (auto ec = validate_header(h)) return ec;
+  in = rest;
   return h;
 }
 

@@ -60,6 +60,10 @@ void encode_header(const BatchHeader& h, std::string& out);
 // Errors are ferry::wire::Errc::kMalformedBody or kBadBatch.
 Result<BatchHeader> decode_header(std::string_view& in);
 
+// Decodes the fields only, without validate_header: for a receiver that refuses a bad
+// batch by name (REFUSED) instead of dropping the connection that carried it.
+Result<BatchHeader> decode_header_fields(std::string_view& in);
+
 // Checks the invariants every receiver relies on: names valid, seq >= 1, times within
 // one hour, known codec and flags, sizes within limits.
 std::error_code validate_header(const BatchHeader& h);

@@ -1,5 +1,7 @@
 #include "common/batch/payload.h"
 
+#include <algorithm>
+
 #include "common/base/crc32c.h"
 #include "common/wire/errc.h"
 
@@ -38,6 +40,27 @@ std::error_code decode_payload(const BatchHeader& header, std::string_view paylo
     if (!r) return r.error();
   }
   if (raw.size() != header.raw_size) return wire::Errc::kBadBatch;
+  return {};
+}
+
+std::error_code validate_payload(const BatchHeader& header, std::string_view payload,
+                                 compress::ZstdDecompressor& zstd, std::string& raw, std::string& why) {
+  if (header.sealed()) {
+    why = "sealed payloads are not accepted by this cluster";
+    return wire::Errc::kBadFlags;
+  }
+  if (auto ec = decode_payload(header, payload, zstd, raw)) {
+    why = ec == wire::Errc::kBadBatch ? "payload does not decode to its declared raw_size " +
+                                            std::to_string(header.raw_size)
+                                      : "payload: " + ec.message();
+    return ec;
+  }
+  const auto lines = static_cast<uint64_t>(std::count(raw.begin(), raw.end(), '\n'));
+  if (lines != header.event_count || raw.empty() || raw.back() != '\n') {
+    why = "payload holds " + std::to_string(lines) + " whole lines, header says " +
+          std::to_string(header.event_count) + " events";
+    return wire::Errc::kBadBatch;
+  }
   return {};
 }
 

@@ -16,10 +16,11 @@ enum class FrameType : uint8_t {
   kStatus = 7,     // agent -> broker -> consumer
   kHeartbeat = 8,
   kError = 9,
+  kRefused = 10,   // broker -> agent: a batch refused for good and quarantined; do not resend
 };
 
 constexpr uint8_t kMinFrameType = 1;
-constexpr uint8_t kMaxFrameType = 9;
+constexpr uint8_t kMaxFrameType = 10;
 
 constexpr std::string_view frame_type_name(FrameType t) {
   switch (t) {
@@ -32,6 +33,7 @@ constexpr std::string_view frame_type_name(FrameType t) {
     case FrameType::kStatus: return "STATUS";
     case FrameType::kHeartbeat: return "HEARTBEAT";
     case FrameType::kError: return "ERROR";
+    case FrameType::kRefused: return "REFUSED";
   }
   return "UNKNOWN";
 }

@@ -63,9 +63,12 @@ std::string encode(const BatchFrame& m) {
   return frame_of(FrameType::kBatch, body);
 }
 
-Result<BatchFrame> decode_batch(std::string_view body) {
+namespace {
+
+Result<BatchFrame> decode_batch_with(Result<batch::BatchHeader> (*decode_header)(std::string_view&),
+                                     std::string_view body) {
   BatchFrame m;
-  auto header = batch::decode_header(body);
+  auto header = decode_header(body);
   if (!header) return header.error();
   m.header = std::move(header).value();
   ByteReader r(body);
@@ -73,6 +76,14 @@ Result<BatchFrame> decode_batch(std::string_view body) {
   if (auto ec = finish(r)) return ec;
   if (m.payload.size() != m.header.payload_size) return make_error_code(Errc::kBadBatch);
   return m;
+}
+
+}  // namespace
+
+Result<BatchFrame> decode_batch(std::string_view body) { return decode_batch_with(batch::decode_header, body); }
+
+Result<BatchFrame> decode_batch_fields(std::string_view body) {
+  return decode_batch_with(batch::decode_header_fields, body);
 }
 
 std::error_code verify_payload(const BatchFrame& m) {
@@ -217,6 +228,35 @@ Result<Error> decode_error(std::string_view body) {
   m.code = static_cast<Errc>(r.u16());
   m.text = std::string(r.str16());
   if (auto ec = finish(r)) return ec;
+  return m;
+}
+
+std::string encode(const Refusal& m) {
+  std::string body;
+  ByteWriter w(body);
+  w.str16(m.batch.host);
+  w.str16(m.batch.category);
+  w.u64(m.batch.first_seq);
+  w.u64(m.batch.last_seq);
+  w.u16(static_cast<uint16_t>(m.code));
+  w.str16(m.text);
+  return frame_of(FrameType::kRefused, body);
+}
+
+Result<Refusal> decode_refusal(std::string_view body) {
+  ByteReader r(body);
+  Refusal m;
+  m.batch.host = std::string(r.str16());
+  m.batch.category = std::string(r.str16());
+  m.batch.first_seq = r.u64();
+  m.batch.last_seq = r.u64();
+  m.code = static_cast<Errc>(r.u16());
+  m.text = std::string(r.str16());
+  if (auto ec = finish(r)) return ec;
+  if (!batch::valid_name(m.batch.host) || !batch::valid_name(m.batch.category) || m.batch.first_seq == 0 ||
+      m.batch.first_seq != m.batch.last_seq) {
+    return make_error_code(Errc::kMalformedBody);
+  }
   return m;
 }
 

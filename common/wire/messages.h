@@ -87,6 +87,15 @@ struct Error {
   bool operator==(const Error&) const = default;
 };
 
+// One batch refused for good by a hop: the connection goes on, the batch is kept in that
+// hop's quarantine, and its sender must not resend it (DESIGN §2.6).
+struct Refusal {
+  AckRange batch;  // first_seq == last_seq
+  Errc code = Errc::kBadBatch;
+  std::string text;
+  bool operator==(const Refusal&) const = default;
+};
+
 // Bounds on lists inside bodies, so a tiny frame cannot claim a huge count.
 constexpr uint32_t kMaxAckRanges = 65536;
 constexpr uint32_t kMaxStatusStreams = 4096;
@@ -98,14 +107,18 @@ std::string encode(const Watermark& m);
 std::string encode(const Status& m);
 std::string encode(const Heartbeat& m);
 std::string encode(const Error& m);
+std::string encode(const Refusal& m);
 
 Result<Hello> decode_hello(std::string_view body);
 Result<BatchFrame> decode_batch(std::string_view body);
+// The frame's structure only (batch::decode_header_fields): check it with batch::BatchChecker.
+Result<BatchFrame> decode_batch_fields(std::string_view body);
 Result<Ack> decode_ack(std::string_view body);
 Result<Watermark> decode_watermark(std::string_view body);
 Result<Status> decode_status(std::string_view body);
 Result<Heartbeat> decode_heartbeat(std::string_view body);
 Result<Error> decode_error(std::string_view body);
+Result<Refusal> decode_refusal(std::string_view body);
 
 // Checks a batch's payload against its header: size and CRC32C.
 std::error_code verify_payload(const BatchFrame& m);

@@ -47,6 +47,21 @@ TEST(LineSplitterTest, CompleteLinesAndPendingTail) {
   EXPECT_TRUE(ev[0].newline_added());
 }
 
+// A line stamped 1970 once made the consumer walk (and mark complete) every hour since.
+TEST(LineSplitterTest, TimesFarFromTheReadTimeAreClampedAndCounted) {
+  constexpr TimeMs kRead = 1'795'417'200'000;  // 2026-11-23T07:00:00Z
+  LineSplitter s(1024);
+  std::vector<Event> ev;
+  const uint64_t before = clamped_event_times();
+  std::string bytes = "1970-01-01T00:00:00Z epoch\n<134>Nov 23 06:57:01 host ok\n2026-11-23T09:00:00Z ahead\n";
+  ASSERT_EQ(s.split(bytes, 0, kRead, false, ev), bytes.size());
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[0].time_ms, kRead);
+  EXPECT_EQ(ev[1].time_ms, kRead - 179'000);
+  EXPECT_EQ(ev[2].time_ms, kRead);  // two hours ahead: past the one-hour window
+  EXPECT_EQ(clamped_event_times() - before, 2u);
+}
+
 TEST(LineSplitterTest, LongLineIsSplitIntoMarkedPiecesWithoutLosingBytes) {
   constexpr size_t kMax = 64;
   LineSplitter s(kMax);
@@ -54,7 +69,8 @@ TEST(LineSplitterTest, LongLineIsSplitIntoMarkedPiecesWithoutLosingBytes) {
   for (int i = 0; i < 300; ++i) line.push_back(static_cast<char>('a' + i % 26));
   std::string bytes = "short\n" + line + "\nafter\n";
   std::vector<Event> ev;
-  ASSERT_EQ(s.split(bytes, 0, 1'000, false, ev), bytes.size());
+  constexpr TimeMs kRead = 1'795'417'200'000;  // 2026-11-23T07:00:00Z, near the line's own time
+  ASSERT_EQ(s.split(bytes, 0, kRead, false, ev), bytes.size());
   ASSERT_GT(ev.size(), 4u);
   uint64_t next = 0;
   for (const auto& e : ev) {
@@ -64,10 +80,10 @@ TEST(LineSplitterTest, LongLineIsSplitIntoMarkedPiecesWithoutLosingBytes) {
   }
   EXPECT_EQ(next, bytes.size());
   // All pieces of the long line carry the time of its first piece.
-  EXPECT_NE(ev[1].time_ms, 1'000);
+  EXPECT_NE(ev[1].time_ms, kRead);
   EXPECT_EQ(ev[2].time_ms, ev[1].time_ms);
   EXPECT_TRUE(ev[2].continuation());
-  EXPECT_EQ(ev.back().time_ms, 1'000);
+  EXPECT_EQ(ev.back().time_ms, kRead);
   auto lines = reassemble(render(bytes, 0, ev));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[1], line);

@@ -127,6 +127,19 @@ TEST(MessagesTest, BadPayloadCrcIsDetected) {
   EXPECT_EQ(verify_payload(m), Errc::kBadCrc);
 }
 
+TEST(MessagesTest, RefusalRoundTripsAndNamesOneValidBatch) {
+  Refusal m{{"h1", "cat", 7, 7}, Errc::kDecompressionBomb, "expands past raw_size"};
+  std::string frame = encode(m);
+  auto back = decode_refusal(std::string_view(frame).substr(kFrameHeaderSize));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back.value(), m);
+  for (const auto& bad : {Refusal{{"h1", "cat", 0, 0}, Errc::kBadBatch, ""}, Refusal{{"h1", "cat", 1, 2}, Errc::kBadBatch, ""},
+                          Refusal{{"../x", "cat", 1, 1}, Errc::kBadBatch, ""}}) {
+    std::string f = encode(bad);
+    EXPECT_FALSE(decode_refusal(std::string_view(f).substr(kFrameHeaderSize))) << bad.batch.host << bad.batch.first_seq;
+  }
+}
+
 // Golden bytes: the encoding of every frame type is pinned in tests/golden/frames.hex.
 // A change here is a protocol change: bump kProtocolVersion and update docs/protocol.md.
 std::string hex(const std::string& bytes) {
@@ -150,6 +163,7 @@ std::map<std::string, std::string> golden_frames() {
       {"STATUS", encode(Status{"h1", 1'700'000'000'000, {{"cat", 5, 1, 100, 1'699'999'000'000, 1'700'000'000'000, 0}}})},
       {"HEARTBEAT", encode(Heartbeat{1'700'000'000'000})},
       {"ERROR", encode(Error{Errc::kBadCrc, "bad crc"})},
+      {"REFUSED", encode(Refusal{{"h1", "cat", 3, 3}, Errc::kBadBatch, "bad"})},
   };
 }
 
