@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/net/quarantine_refusal.h"
+
 #include "broker/agent_session.h"
 #include "broker/self_status.h"
 #include "broker/store/batch_id.h"
@@ -119,27 +121,10 @@ void BrokerApp::on_committed(const std::vector<wire::AckRange>& moved) {
 }
 
 void BrokerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                             std::string why) {
-  const auto& h = batch.header;
-  wire::Refusal refusal{{h.host, h.category, h.seq, h.seq}, code, why};
-  spdlog::warn("agent {}: batch {}/{} refused for good: {}", h.host, h.category, h.seq, why);
-  // The quarantine write is synced: off the io thread, and REFUSED only once it is durable,
-  // since the agent then lets the batch go.
-  auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
-  asio::post(store_pool_, [this, conn, frame, refusal = std::move(refusal)]() mutable {
-    auto kept = quarantine_->put(*frame, config_.node_id + ": " + refusal.text);
-    asio::post(io_, [this, conn, kept, refusal = std::move(refusal)] {
-      auto c = conn.lock();
-      if (!kept) {
-        spdlog::error("cannot quarantine batch {}/{}/{}: {}", refusal.batch.host, refusal.batch.category,
-                      refusal.batch.first_seq, kept.error().message());
-        if (c) c->fail(wire::Errc::kInternal, "quarantine write failed; resend later");
-        return;
-      }
-      metrics_.counter("ferry_broker_refused_batches_total", "Batches refused for good from agents").inc();
-      if (c) c->send(wire::encode(refusal));
-    });
-  });
+                              std::string why) {
+  net::QuarantineRefusal how{*quarantine_, store_pool_.get_executor(), io_.get_executor(), config_.node_id,
+                             [this] { metrics_.counter("ferry_broker_refused_batches_total", "Batches refused for good from agents").inc(); }};
+  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why));
 }
 
 void BrokerApp::metrics_batch_received(size_t bytes) {

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/net/quarantine_refusal.h"
+
 #include "common/dashboard/dashboard.h"
 #include "common/net/endpoint.h"
 #include "common/tls/tls_context.h"
@@ -174,25 +176,10 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
 }
 
 void ConsumerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                               std::string why) {
-  const auto& h = batch.header;
-  wire::Refusal refusal{{h.host, h.category, h.seq, h.seq}, code, why};
-  spdlog::warn("batch {}/{}/{} refused for good: {}", h.host, h.category, h.seq, why);
-  auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
-  asio::post(worker_, [this, conn, frame, refusal = std::move(refusal)]() mutable {
-    auto kept = quarantine_->put(*frame, config_.node_id + ": " + refusal.text);
-    asio::post(io_, [this, conn, kept, refusal = std::move(refusal)] {
-      auto c = conn.lock();
-      if (!kept) {
-        spdlog::error("cannot quarantine batch {}/{}/{}: {}", refusal.batch.host, refusal.batch.category,
-                      refusal.batch.first_seq, kept.error().message());
-        if (c) c->fail(wire::Errc::kInternal, "quarantine write failed; resend later");
-        return;
-      }
-      metrics_.counter("ferry_consumer_refused_batches_total", "Batches refused for good and quarantined").inc();
-      if (c) c->send(wire::encode(refusal));
-    });
-  });
+                                std::string why) {
+  net::QuarantineRefusal how{*quarantine_, worker_.get_executor(), io_.get_executor(), config_.node_id,
+                             [this] { metrics_.counter("ferry_consumer_refused_batches_total", "Batches refused for good and quarantined").inc(); }};
+  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why));
 }
 
 void ConsumerApp::add_watermark(const wire::Watermark& w) {
