@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker_app.h"
+#include "common/log/printable.h"
 #include "common/net/hello_exchange.h"
 #include "common/wire/messages.h"
 
@@ -12,7 +13,7 @@ namespace {
 // Refuses the connection with a logged, specific reason (DESIGN §2.6).
 void refuse(net::FrameConnection& conn, const std::string& host, wire::Errc code,
             const std::string& text) {
-  spdlog::warn("agent {} ({}): {} — closing", host, conn.remote(), text);
+  spdlog::warn("agent {} ({}): {} — closing", log::printable(host), conn.remote(), log::printable(text));
   conn.fail(code, text);
 }
 
@@ -147,7 +148,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         break;
       case wire::FrameType::kError: {
         auto e = wire::decode_error(frame.value().body);
-        spdlog::warn("agent {} sent ERROR: {}", host, e ? e.value().text : "(malformed)");
+        spdlog::warn("agent {} sent ERROR: {}", host, log::printable(e ? e.value().text : "(malformed)"));
         conn->close();
         break;
       }
