@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 namespace ferry::http {
 namespace {
@@ -45,8 +46,8 @@ AccessPolicy::AccessPolicy(const ServerOptions& options, uint16_t port)
   if (listen.find(':') != std::string::npos) listen = "[" + listen + "]";  // IPv6 as Host writes it
   names_.push_back(listen);
   for (const auto& h : options.allowed_hosts) {
-    auto [name, p] = split_host(h);
-    (p.empty() ? names_ : exact_).push_back(lower(h));
+    bool with_port = !split_host(h).second.empty();
+    (with_port ? exact_ : names_).push_back(lower(h));
   }
 }
 
