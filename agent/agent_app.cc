@@ -1,6 +1,7 @@
 #include "agent/agent_app.h"
 
 #include "agent/event/line_splitter.h"
+#include "common/log/printable.h"
 
 #include <glob.h>
 #include <sys/stat.h>
@@ -344,7 +345,7 @@ void AgentApp::on_refused(std::vector<send::InflightBatch> batches, const wire::
   // The broker keeps the batch in its quarantine; resending it would be refused again.
   for (const auto& b : batches) {
     spdlog::error("broker refused batch {}/{} ({} events) for good and quarantined it: {}", b.category, b.seq,
-                  b.events, refusal.text);
+                  b.events, log::printable(refusal.text));
     if (checkpoint_->mark_delivered(b.category, b.seq) > 0) {
       metrics_.counter("ferry_agent_refused_batches_total", "Batches a broker refused for good (quarantined)").inc();
       metrics_.counter("ferry_agent_refused_events_total", "Events in batches a broker refused for good").inc(b.events);

@@ -4,6 +4,7 @@
 
 #include "broker/broker_app.h"
 #include "common/batch/batch_header.h"
+#include "common/log/printable.h"
 #include "common/net/hello_exchange.h"
 #include "common/wire/messages.h"
 
@@ -13,7 +14,7 @@ namespace {
 // Refuses the connection with a logged, specific reason (DESIGN §2.6).
 void refuse(net::FrameConnection& conn, const std::string& host, wire::Errc code,
             const std::string& text) {
-  spdlog::warn("agent {} ({}): {} — closing", host, conn.remote(), text);
+  spdlog::warn("agent {} ({}): {} — closing", log::printable(host), conn.remote(), log::printable(text));
   conn.fail(code, text);
 }
 
@@ -154,7 +155,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         break;
       case wire::FrameType::kError: {
         auto e = wire::decode_error(frame.value().body);
-        spdlog::warn("agent {} sent ERROR: {}", host, e ? e.value().text : "(malformed)");
+        spdlog::warn("agent {} sent ERROR: {}", host, log::printable(e ? e.value().text : "(malformed)"));
         conn->close();
         break;
       }

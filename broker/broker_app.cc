@@ -195,12 +195,7 @@ nlohmann::json BrokerApp::summary_json() {
 }
 
 void BrokerApp::setup_http() {
-  http::ServerOptions options;
-  auto hp = net::parse_host_port(config_.http_listen);
-  if (!hp) throw std::runtime_error("http_listen: not host:port: " + config_.http_listen);
-  options.address = hp->host;
-  options.port = hp->port;
-  http_ = std::make_unique<http::HttpServer>(io_, options, &metrics_);
+  http_ = std::make_unique<http::HttpServer>(io_, config_.http, &metrics_);
   // Handlers run on the io thread, like everything that updates the state they read.
   http_->routes().get("/api/hosts", [this](const http::Request&) {
     return http::Response::json(hosts_.to_json(now_ms()).dump());

@@ -1,6 +1,7 @@
 #include "broker/broker_config.h"
 
 #include "common/config/config_reader.h"
+#include "common/config/http_section.h"
 #include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
 #include "common/net/socket_tuning_config.h"
@@ -22,6 +23,7 @@ BrokerConfig load_broker_config(const std::string& path) {
   r.require("data_dir");
   c.listen = config::read_address(r, "listen", c.listen);
   c.http_listen = config::read_address(r, "http_listen", c.http_listen);
+  c.http = config::read_http_section(r, c.http_listen);
   c.data_dir = r.str("data_dir", "");
   c.consumers = r.strings("consumers");
   if (c.consumers.empty()) throw r.error("consumers", "at least one consumer address is needed");

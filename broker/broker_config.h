@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/http/server_options.h"
 #include "common/net/socket_tuning.h"
 #include "common/wire/frame.h"
 
@@ -17,6 +18,7 @@ struct BrokerConfig {
   std::string dc;                 // required
   std::string listen = "127.0.0.1:7400";       // agents
   std::string http_listen = "127.0.0.1:7480";  // dashboard, /api, /metrics
+  http::ServerOptions http;                    // http_listen and [http]: access, limits
   std::string data_dir;           // required; RocksDB lives in data_dir/db
   std::string tls_cert, tls_key, tls_ca;
   std::vector<std::string> consumers;  // host:port of each consumer

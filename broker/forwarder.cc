@@ -4,6 +4,7 @@
 
 #include "broker/broker_app.h"
 #include "common/base/crc32c.h"
+#include "common/log/printable.h"
 #include "common/net/backoff.h"
 #include "common/net/endpoint.h"
 #include "common/net/hello_exchange.h"
@@ -206,13 +207,13 @@ asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_pt
       // resent forever and its stream goes on.
       const auto& r = refusal.value();
       spdlog::error("forwarder: consumer {} refused batch {}/{}/{} for good: {}", self->address_, r.batch.host,
-                    r.batch.category, r.batch.first_seq, r.text);
+                    r.batch.category, r.batch.first_seq, log::printable(r.text));
       self->settle({r.batch});
     } else if (frame.value().type == wire::FrameType::kHeartbeat) {
       continue;
     } else if (frame.value().type == wire::FrameType::kError) {
       auto e = wire::decode_error(frame.value().body);
-      spdlog::warn("consumer {} sent ERROR: {}", self->address_, e ? e.value().text : "(malformed)");
+      spdlog::warn("consumer {} sent ERROR: {}", self->address_, log::printable(e ? e.value().text : "(malformed)"));
       conn->close();
     } else {
       conn->fail(wire::Errc::kProtocolViolation,

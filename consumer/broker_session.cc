@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/log/printable.h"
 #include "consumer/consumer_app.h"
 #include "common/net/hello_exchange.h"
 #include "common/wire/messages.h"
@@ -10,7 +11,7 @@ namespace ferry::consumer {
 namespace {
 
 void refuse(net::FrameConnection& conn, const std::string& broker, wire::Errc code, const std::string& text) {
-  spdlog::warn("broker {} ({}): {} — closing", broker, conn.remote(), text);
+  spdlog::warn("broker {} ({}): {} — closing", log::printable(broker), conn.remote(), log::printable(text));
   conn.fail(code, text);
 }
 
@@ -98,7 +99,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
         break;
       case wire::FrameType::kError: {
         auto e = wire::decode_error(frame.value().body);
-        spdlog::warn("broker {} sent ERROR: {}", broker, e ? e.value().text : "(malformed)");
+        spdlog::warn("broker {} sent ERROR: {}", broker, log::printable(e ? e.value().text : "(malformed)"));
         conn->close();
         break;
       }

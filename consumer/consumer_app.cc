@@ -264,11 +264,7 @@ void ConsumerApp::route_committed(const std::vector<store::BatchId>& ids) {
 }
 
 void ConsumerApp::setup_http() {
-  http::ServerOptions options;
-  auto hp = net::parse_host_port(config_.http_listen);
-  options.address = hp->host;
-  options.port = hp->port;
-  http_ = std::make_unique<http::HttpServer>(io_, options, &metrics_);
+  http_ = std::make_unique<http::HttpServer>(io_, config_.http, &metrics_);
   http_->routes().get("/api/hosts", [this](const http::Request&) {
     return http::Response::json(hosts_.to_json(now_ms()).dump());
   });
@@ -296,22 +292,24 @@ void ConsumerApp::setup_http() {
     std::lock_guard lock(hours_mu_);
     return http::Response::json(hours_json_.dump());
   });
-  http_->routes().post("/api/hosts/forget", [this](const http::Request& req) {
-    auto host = req.query_param("host");
-    if (!host || !batch::valid_name(*host)) return http::Response::text("missing or invalid ?host=\n", 400);
-    std::promise<std::error_code> done;
-    asio::post(worker_, [this, h = *host, &done] {
-      auto r = tracker_->forget_host(h);
-      done.set_value(r ? std::error_code() : r.error());
-    });
-    auto ec = done.get_future().get();
-    if (ec) return http::Response::text("forget failed: " + ec.message() + "\n", 500);
-    hosts_.forget(*host);
-    spdlog::info("operator declared host {} gone", *host);
-    return http::Response::text("forgot " + *host + "\n");
-  });
+  http_->routes().post_async("/api/hosts/forget", [this](http::Request req) { return forget_host(std::move(req)); });
   auto started = http_->start();
   if (!started) throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " + started.error().message());
+}
+
+asio::awaitable<std::error_code> ConsumerApp::forget_host_on_worker(std::string host) {
+  auto r = tracker_->forget_host(host);
+  co_return r ? std::error_code() : r.error();
+}
+
+asio::awaitable<http::Response> ConsumerApp::forget_host(http::Request req) {
+  auto host = req.query_param("host");
+  if (!host || !batch::valid_name(*host)) co_return http::Response::text("missing or invalid ?host=\n", 400);
+  std::error_code ec = co_await asio::co_spawn(worker_, forget_host_on_worker(*host), asio::use_awaitable);
+  if (ec) co_return http::Response::text("forget failed: " + ec.message() + "\n", 500);
+  hosts_.forget(*host);
+  spdlog::info("operator declared host {} gone", *host);
+  co_return http::Response::text("forgot " + *host + "\n");
 }
 
 }  // namespace ferry::consumer

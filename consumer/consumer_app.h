@@ -71,6 +71,10 @@ class ConsumerApp {
   void commit_on_worker();
   void route_committed(const std::vector<store::BatchId>& ids);
   void setup_http();
+  // POST /api/hosts/forget?host=H: the tracker forgets H on the worker while the io
+  // thread serves others; then the host table does.
+  asio::awaitable<http::Response> forget_host(http::Request req);
+  asio::awaitable<std::error_code> forget_host_on_worker(std::string host);
   void fail_store(const std::error_code& ec);
 
   ConsumerConfig config_;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "common/http/server_options.h"
 #include "common/net/socket_tuning.h"
 #include "common/wire/frame.h"
 #include "consumer/store/bucket_store.h"
@@ -16,6 +17,7 @@ struct ConsumerConfig {
   std::string node_id;  // required; the certificate must name it; also part-<id>-<n>
   std::string listen = "127.0.0.1:7500";       // brokers
   std::string http_listen = "127.0.0.1:7580";  // dashboard, /api, /metrics
+  http::ServerOptions http;                    // http_listen and [http]: access, limits
   std::string data_dir;                        // required; manifest RocksDB in data_dir/db
   std::string output_root;                     // required for the posix sink
   std::string sink = "posix";                 // "posix" or "webhdfs"

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/log/printable.h"
 #include "common/net/backoff.h"
 #include "common/net/endpoint.h"
 #include "common/net/hello_exchange.h"
@@ -124,7 +125,7 @@ asio::awaitable<void> BrokerLink::serve(std::shared_ptr<net::FrameConnection> co
         break;
       case wire::FrameType::kError: {
         auto e = wire::decode_error(frame.value().body);
-        spdlog::error("broker refused us: {}", e ? e.value().text : "(malformed ERROR)");
+        spdlog::error("broker refused us: {}", log::printable(e ? e.value().text : "(malformed ERROR)"));
         conn->close();
         break;
       }

@@ -7,9 +7,12 @@
 // the page's thresholds) and the hour completeness table. Plain HTML/CSS/JS embedded in
 // the binary; it polls the JSON APIs every 2 s and updates tiles in place. Query parameters: warn_min, lag_min (age thresholds, minutes),
 // warn_unacked, tz (comma-separated IANA zones), sort (worst|name), synthetic=N (a
-// client-side feed of N fake hosts, for load measurements).
+// client-side feed of N fake hosts, for load measurements). Everything from the URL or the
+// APIs (zones, host, DC and category names) is inserted as text, and the page is sent
+// with a Content-Security-Policy that lets only its own inline script and style run.
 
 #include <string>
+#include <string_view>
 
 #include "common/http/router.h"
 
@@ -19,5 +22,9 @@ namespace ferry::dashboard {
 void add_dashboard_routes(http::Router& router, const std::string& title);
 
 const std::string& page_html();
+
+// The policy sent with `page`: default-src 'none', the page's one inline script and
+// style allowed by hash, fetches to its own origin, no framing.
+std::string content_security_policy(std::string_view page);
 
 }  // namespace ferry::dashboard

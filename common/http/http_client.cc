@@ -12,7 +12,8 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
 Result<ClientReply> fetch(const std::string& method, const std::string& url, const std::string& body,
-                          std::chrono::milliseconds timeout) {
+                          std::chrono::milliseconds timeout,
+                          const std::vector<std::pair<std::string, std::string>>& headers) {
   const std::string scheme = "http://";
   if (url.rfind(scheme, 0) != 0) return make_error(std::errc::invalid_argument);
   auto slash = url.find('/', scheme.size());
@@ -37,6 +38,7 @@ Result<ClientReply> fetch(const std::string& method, const std::string& url, con
     }
     auto req = std::make_shared<bhttp::request<bhttp::string_body>>(bhttp::string_to_verb(method), target, 11);
     req->set(bhttp::field::host, authority);
+    for (const auto& [name, value] : headers) req->set(name, value);
     req->body() = body;
     if (!body.empty()) req->set(bhttp::field::content_type, "application/octet-stream");
     req->prepare_payload();

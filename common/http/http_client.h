@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/base/result.h"
 
@@ -15,8 +17,10 @@ struct ClientReply {
   std::string location;  // the Location header, for redirects
 };
 
-// url: "http://host:port/path?query". Errors: connection, timeout, malformed reply.
+// url: "http://host:port/path?query"; `headers` are sent besides Host (e.g.
+// Authorization). Errors: connection, timeout, malformed reply.
 Result<ClientReply> fetch(const std::string& method, const std::string& url, const std::string& body = {},
-                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                          std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                          const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace ferry::http

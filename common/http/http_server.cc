@@ -51,20 +51,30 @@ void LogCoroutineException::operator()(std::exception_ptr e) const {
   }
 }
 
-bool ServerState::add(const std::shared_ptr<Connection>& conn) {
+bool ServerState::add(const std::shared_ptr<Connection>& conn, const asio::ip::address& peer) {
   std::lock_guard lock(mu_);
   if (stopping.load()) return false;
   if (connections_.size() >= options.max_connections) {
-    spdlog::warn("http: refusing connection: {} open", connections_.size());
+    spdlog::warn("http: refusing connection from {}: {} open", peer.to_string(), connections_.size());
     return false;
   }
-  connections_.emplace(conn.get(), conn);
+  size_t& from_peer = per_peer_[peer];
+  if (from_peer >= options.max_connections_per_ip) {
+    spdlog::debug("http: refusing connection from {}: {} open from there", peer.to_string(), from_peer);
+    return false;
+  }
+  ++from_peer;
+  connections_.emplace(conn.get(), Entry{conn, peer});
   return true;
 }
 
 void ServerState::remove(const Connection* conn) {
   std::lock_guard lock(mu_);
-  connections_.erase(conn);
+  auto it = connections_.find(conn);
+  if (it == connections_.end()) return;
+  auto peer = per_peer_.find(it->second.peer);
+  if (peer != per_peer_.end() && --peer->second == 0) per_peer_.erase(peer);
+  connections_.erase(it);
 }
 
 void ServerState::stop() {
@@ -72,8 +82,8 @@ void ServerState::stop() {
   {
     std::lock_guard lock(mu_);
     stopping.store(true);
-    for (auto& [ptr, weak] : connections_) {
-      if (auto conn = weak.lock()) open.push_back(std::move(conn));
+    for (auto& [ptr, entry] : connections_) {
+      if (auto conn = entry.conn.lock()) open.push_back(std::move(conn));
     }
   }
   // Sockets and timers are touched only on their own strands.
@@ -124,6 +134,7 @@ Result<void> HttpServer::start() {
   }
   port_ = acceptor.local_endpoint(ec).port();
   if (ec) return std::error_code(ec);
+  state_->access.emplace(state_->options, port_);
   started_ = true;
   asio::co_spawn(acceptor.get_executor(), accept_loop(state_),
                  LogCoroutineException{"http accept loop"});

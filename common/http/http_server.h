@@ -1,6 +1,6 @@
 #pragma once
 // HttpServer: a small HTTP/1.1 server for dashboards, JSON APIs, /metrics and /healthz
-// (DESIGN §11). Plain HTTP; admin routes add their own authentication.
+// (DESIGN §11). Plain HTTP; write routes need the admin token.
 //
 // Lifecycle: construct, add routes through routes(), start() (binds and listens; port 0
 // picks a free port, read it back with port()), and later stop(). The caller owns the
@@ -13,17 +13,22 @@
 // returns at once; the coroutines end on the io_context shortly after. The server's
 // shared state lives until the last of them ends, so destroying HttpServer early is safe.
 //
-// Limits: each request must arrive within read_timeout (also the keep-alive idle limit),
-// with headers up to max_header_bytes (else 431) and a body up to max_body_bytes (else
-// 413); both close the connection. Over max_connections, new connections are closed.
+// Limits: a request's headers must arrive within header_timeout (also the keep-alive
+// idle limit) and be at most max_header_bytes (else 431), its body within read_timeout
+// and at most max_body_bytes (else 413); both close the connection. Over
+// max_connections, or max_connections_per_ip from one address, new connections are
+// closed at once.
+//
+// Access (AccessPolicy): a Host the server does not answer to is 421; a write route
+// (POST) needs `Authorization: Bearer <admin_token>` (401 without, 403 when no token is
+// configured) and, from a browser, a same-origin Origin (else 403).
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
-#include <string>
 
 #include "common/base/result.h"
 #include "common/http/router.h"
+#include "common/http/server_options.h"
 #include "common/net/asio.h"
 
 namespace ferry::metrics {
@@ -31,16 +36,6 @@ class Registry;
 }
 
 namespace ferry::http {
-
-struct ServerOptions {
-  std::string address = "127.0.0.1";
-  uint16_t port = 0;
-  uint32_t max_header_bytes = 16 * 1024;
-  uint64_t max_body_bytes = 1024 * 1024;
-  std::chrono::milliseconds read_timeout{30'000};
-  std::chrono::milliseconds write_timeout{30'000};
-  size_t max_connections = 256;
-};
 
 struct ServerState;
 

@@ -5,6 +5,8 @@
 // operator new (a false positive: both use the thread-local recycling allocator).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -49,6 +51,18 @@ Response call_handler(const Handler& handler, const Request& req) {
   return Response::text("internal error\n", 500);
 }
 
+asio::awaitable<Response> call_async_handler(const AsyncHandler& handler, Request req) {
+  std::string method = req.method, path = req.path;
+  try {
+    co_return co_await handler(std::move(req));
+  } catch (const std::exception& e) {
+    spdlog::error("http: handler for {} {} threw: {}", method, path, e.what());
+  } catch (...) {
+    spdlog::error("http: handler for {} {} threw a non-exception", method, path);
+  }
+  co_return Response::text("internal error\n", 500);
+}
+
 Response error_response(const Router::Match& m) {
   if (m.status == 405) {
     Response r = Response::text("method not allowed\n", 405);
@@ -66,6 +80,8 @@ asio::awaitable<void> write_response(Connection& conn, const ServerOptions& opti
   res.result(r.status);
   res.set(bhttp::field::server, "ferry");
   res.set(bhttp::field::content_type, r.content_type);
+  // No response is to be read as another type than it says (a reflected 421 text, JSON).
+  res.set("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : r.headers) res.set(name, value);
   res.body() = std::move(r.body);
   res.keep_alive(keep_alive);
@@ -153,8 +169,11 @@ class Registration {
 }  // namespace
 
 asio::awaitable<void> run_session(tcp::socket socket, std::shared_ptr<ServerState> state) {
+  error_code peer_ec;
+  auto peer = socket.remote_endpoint(peer_ec).address();
+  if (peer_ec) co_return;
   auto conn = std::make_shared<Connection>(std::move(socket));
-  if (!state->add(conn)) co_return;
+  if (!state->add(conn, peer)) co_return;
   Registration registration(*state, conn.get());
   const ServerOptions& options = state->options;
   beast::flat_buffer buffer;
@@ -164,9 +183,16 @@ asio::awaitable<void> run_session(tcp::socket socket, std::shared_ptr<ServerStat
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(options.max_header_bytes);
     parser.body_limit(options.max_body_bytes);
-    conn->stream.expires_after(options.read_timeout);
-    co_await bhttp::async_read(conn->stream, buffer, parser,
-                               asio::redirect_error(asio::use_awaitable, ec));
+    // Headers within header_timeout (a slow drip of header bytes holds a connection no
+    // longer than that), then the body within read_timeout.
+    conn->stream.expires_after(std::min(options.header_timeout, options.read_timeout));
+    co_await bhttp::async_read_header(conn->stream, buffer, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && !parser.is_done()) {
+      conn->stream.expires_after(options.read_timeout);
+      co_await bhttp::async_read(conn->stream, buffer, parser,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit) {
       bool header = ec == bhttp::error::header_limit;
       spdlog::warn("http: refusing request: {} over the limit",
@@ -196,12 +222,22 @@ asio::awaitable<void> run_session(tcp::socket socket, std::shared_ptr<ServerStat
     bool keep_alive = raw.keep_alive();
     Request req = to_request(raw);
     Router::Match match = state->router.find(req.method, req.path);
+    bool routed = match.handler != nullptr || match.async_handler != nullptr || match.events != nullptr;
+    std::optional<Response> refusal = state->access->refusal(req);
+    if (refusal && (routed || refusal->status == 421)) {
+      co_await write_response(*conn, options, std::move(*refusal), version, false, ec);
+      break;
+    }
     if (match.events != nullptr) {
       co_await stream_events(*conn, *state, *match.events, req);
       break;
     }
-    Response res = match.handler != nullptr ? call_handler(*match.handler, req)
-                                            : error_response(match);
+    Response res;
+    if (match.async_handler != nullptr) {
+      res = co_await call_async_handler(*match.async_handler, std::move(req));
+    } else {
+      res = match.handler != nullptr ? call_handler(*match.handler, req) : error_response(match);
+    }
     keep_alive = keep_alive && !state->stopping.load();
     co_await write_response(*conn, options, std::move(res), version, keep_alive, ec);
     if (ec || !keep_alive) break;

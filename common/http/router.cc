@@ -8,6 +8,8 @@ void Router::get(const std::string& path, Handler h) { get_[path] = std::move(h)
 
 void Router::post(const std::string& path, Handler h) { post_[path] = std::move(h); }
 
+void Router::post_async(const std::string& path, AsyncHandler h) { post_async_[path] = std::move(h); }
+
 void Router::get_prefix(const std::string& prefix, Handler h) {
   get_prefix_[prefix] = std::move(h);
 }
@@ -47,12 +49,16 @@ Router::Match Router::find(const std::string& method, const std::string& path) c
       m.handler = &it->second;
       return m;
     }
+    if (auto it = post_async_.find(path); it != post_async_.end()) {
+      m.async_handler = &it->second;
+      return m;
+    }
   }
   bool get_ok = get_.count(path) || events_.count(path);
   for (const auto& [prefix, handler] : get_prefix_) {
     if (path.compare(0, prefix.size(), prefix) == 0) get_ok = true;
   }
-  bool post_ok = post_.count(path) > 0;
+  bool post_ok = post_.count(path) > 0 || post_async_.count(path) > 0;
   if (get_ok || post_ok) {
     m.status = 405;
     m.allow = get_ok && post_ok ? "GET, POST" : get_ok ? "GET" : "POST";

@@ -7,9 +7,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "common/http/access_policy.h"
 #include "common/http/http_server.h"
 #include "common/http/router.h"
 #include "common/net/asio.h"
@@ -29,9 +31,9 @@ struct ServerState {
   ServerState(asio::io_context& io, ServerOptions opts, const metrics::Registry* reg)
       : options(std::move(opts)), registry(reg), acceptor(asio::make_strand(io)) {}
 
-  // Registers a new connection; false once stopping (the caller then drops it) or when
-  // over max_connections.
-  bool add(const std::shared_ptr<Connection>& conn);
+  // Registers a new connection from `peer`; false once stopping (the caller then drops
+  // it) or when over max_connections or max_connections_per_ip.
+  bool add(const std::shared_ptr<Connection>& conn, const asio::ip::address& peer);
   void remove(const Connection* conn);
   // Sets stopping, closes the acceptor and every registered connection, each on its
   // own strand.
@@ -39,13 +41,19 @@ struct ServerState {
 
   const ServerOptions options;
   Router router;  // read-only once started
+  std::optional<AccessPolicy> access;  // set by start(), read-only afterwards
   const metrics::Registry* registry;
   tcp::acceptor acceptor;  // used on its strand only
   std::atomic<bool> stopping{false};
 
  private:
   std::mutex mu_;
-  std::map<const Connection*, std::weak_ptr<Connection>> connections_;
+  struct Entry {
+    std::weak_ptr<Connection> conn;
+    asio::ip::address peer;
+  };
+  std::map<const Connection*, Entry> connections_;
+  std::map<asio::ip::address, size_t> per_peer_;
 };
 
 // co_spawn completion handler: logs an exception that escaped a coroutine instead of

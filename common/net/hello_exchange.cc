@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/log/printable.h"
 #include "common/tls/peer_identity.h"
 
 namespace ferry::net {
@@ -28,14 +29,14 @@ asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, cons
     co_return frame.error();
   }
   auto refuse = [&](wire::Errc code, const std::string& text) -> std::error_code {
-    spdlog::warn("refusing {} from {}: {}", wire::role_name(p.expected_peer_role), conn.remote(), text);
+    spdlog::warn("refusing {} from {}: {}", wire::role_name(p.expected_peer_role), conn.remote(), log::printable(text));
     conn.fail(code, text);
     return make_error_code(code);
   };
   if (frame.value().type == wire::FrameType::kError) {
     auto err = wire::decode_error(frame.value().body);
     std::string text = err ? err.value().text : std::string("(malformed ERROR)");
-    spdlog::warn("{} refused us: {}", conn.remote(), text);
+    spdlog::warn("{} refused us: {}", conn.remote(), log::printable(text));
     conn.close();
     co_return make_error_code(err ? err.value().code : wire::Errc::kMalformedBody);
   }

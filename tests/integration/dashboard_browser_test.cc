@@ -2,7 +2,8 @@
 // rendered DOM match /api/hosts and the per-DC totals bars match /api/summary's dcs, on
 // a broker and on the consumer; a host with old unacked events turns to the lagging
 // colour; the hosts of a SIGKILLed broker turn to the disconnected colour on the
-// consumer's page; the page is measured with a synthetic feed of 5,000 hosts.
+// consumer's page; the page is measured with a synthetic feed of 5,000 hosts; markup in
+// the URL (?tz=) is shown as text and never runs.
 // Screenshots are saved under the build directory (Testing/artifacts/).
 
 #include <algorithm>
@@ -332,6 +333,30 @@ TEST_F(DashboardBrowserTest, FiveThousandHostsRender) {
   // reported, not asserted (speed belongs to benchmarks, not tests).
   EXPECT_GE(std::stoi(m[1]), 1);
   chromium(url, "--screenshot=" + artifacts_dir() + "/dashboard_5000_hosts.png", 3000);
+}
+
+// ?tz= names the clocks' zones. A page link carrying markup there once ran its script
+// (the labels went in as HTML): now the label is text, and the policy forbids inline
+// handlers anyway.
+TEST_F(DashboardBrowserTest, MarkupInTheTzParameterIsShownAsTextAndNeverRuns) {
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start("consumer");
+  const uint16_t port = cluster.consumer_http_port();
+  ASSERT_TRUE(wait_until([&] {
+    try {
+      return http_get(port, "/healthz").status == 200;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }, 20s));
+  // <img src=x onerror="document.title='pwned';window.ferryPwned=1">, URL-encoded.
+  const std::string payload =
+      "%3Cimg%20src%3Dx%20onerror%3D%22document.title%3D%27pwned%27%3Bwindow.ferryPwned%3D1%22%3E";
+  std::string dom = chromium("http://127.0.0.1:" + std::to_string(port) + "/?tz=" + payload, "--dump-dom");
+  ASSERT_NE(dom.find("id=\"clocks\""), std::string::npos) << dom.substr(0, 2000);
+  EXPECT_EQ(dom.find("<title>pwned"), std::string::npos) << "the injected handler ran";
+  EXPECT_EQ(dom.find("<img"), std::string::npos) << "the parameter became an element";
+  EXPECT_NE(dom.find("&lt;img src=x onerror="), std::string::npos) << "the zone label is not shown as text";
 }
 
 }  // namespace

@@ -211,7 +211,8 @@ TEST(HourCompletenessTest, HostsForgetReleasesAnHourASilentHostBlocks) {
   EXPECT_FALSE(fs::exists(hour.dir(cluster) + "/_SUCCESS"));
 
   const std::string cmd = bin_path("ferryctl") + " hosts forget h2 --url http://127.0.0.1:" +
-                          std::to_string(cluster.consumer_http_port()) + " >/dev/null";
+                          std::to_string(cluster.consumer_http_port()) + " --token-file " +
+                          cluster.admin_token_file() + " >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const std::string success = hour.dir(cluster) + "/_SUCCESS";
   ASSERT_TRUE(wait_until([&] { return fs::exists(success); }, 30s));

@@ -63,6 +63,8 @@ HttpReply HttpConnection::request(const std::string& method, const std::string& 
   return reply;
 }
 
+void HttpConnection::send(const std::string& bytes) { asio::write(impl_->socket, asio::buffer(bytes)); }
+
 std::string HttpConnection::send_and_read_until(const std::string& bytes,
                                                 const std::string& needle, int count) {
   asio::write(impl_->socket, asio::buffer(bytes));

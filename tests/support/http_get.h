@@ -35,6 +35,8 @@ class HttpConnection {
   ~HttpConnection();
   HttpReply request(const std::string& method, const std::string& target,
                     const std::string& body = "");
+  // Sends `bytes` and returns at once (e.g. part of a request).
+  void send(const std::string& bytes);
   // Sends `bytes`, then reads until `needle` has been seen `count` times or the server
   // closes; returns all read.
   std::string send_and_read_until(const std::string& bytes, const std::string& needle,

@@ -43,6 +43,8 @@ MiniCluster::MiniCluster(MiniClusterOptions options) : options_(std::move(option
   ids.insert(ids.end(), options_.extra_identities.begin(), options_.extra_identities.end());
   auto pki = tls::make_dev_pki(dir_.path() / "certs", ids);
   if (!pki) throw std::runtime_error(pki.error().text);
+  admin_token_ = "test-admin-token-" + std::to_string(consumer_http_);
+  write_file(admin_token_file(), admin_token_ + "\n");
   write_configs();
 }
 
@@ -71,7 +73,8 @@ void MiniCluster::write_configs() {
                          "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_) + "\"\ndata_dir = \"" +
                          dir_.file("data/consumer") + "\"\noutput_root = \"" + output_ + "\"\n" +
                          options_.consumer_extra + "\n" + tls("consumer-1") +
-                         "[output]\n" + options_.consumer_output + "\n";
+                         "[output]\n" + options_.consumer_output + "\n[http]\nadmin_token_file = \"" +
+                         admin_token_file() + "\"\n";
   std::string brokers_list;
   for (int i = 0; i < options_.brokers; ++i) {
     std::string id = "broker-" + std::to_string(i + 1);

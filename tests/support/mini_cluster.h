@@ -60,6 +60,9 @@ class MiniCluster {
   // TLS files of an identity issued by the cluster's CA (its name: "h1", "broker-1"...).
   tls::TlsOptions tls_options(const std::string& identity) const;
   const TempDir& dir() const { return dir_; }
+  // The consumer's admin token (POST /api/...) and the file holding it.
+  const std::string& admin_token() const { return admin_token_; }
+  std::string admin_token_file() const { return dir_.file("admin.token"); }
 
   // Every line of every committed output file (late/ included, temp files excluded).
   std::vector<std::string> delivered_lines() const;
@@ -70,6 +73,7 @@ class MiniCluster {
   MiniClusterOptions options_;
   TempDir dir_;
   std::string output_;
+  std::string admin_token_;
   uint16_t consumer_port_ = 0, consumer_http_ = 0;
   std::vector<uint16_t> broker_ports_, broker_http_;
   std::map<std::string, std::string> configs_;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/http/admin_token.h"
 #include "common/http/http_client.h"
 #include "common/net/free_port.h"
 #include "common/storage/durable_file.h"
@@ -155,10 +156,16 @@ std::string cluster_up(const ClusterOptions& o) {
   for (const auto& n : agents) ids.push_back(tls::RoleClaim::agent(n.id));
   auto pki = tls::make_dev_pki(certs, ids);
   if (!pki) return "cannot make certificates: " + pki.error().text;
+  // The consumers' write endpoints (ferryctl hosts forget --dir) need this token.
+  const std::string token_file = dir + "/admin.token";
+  if (auto token = http::create_admin_token(token_file); !token) {
+    return "cannot write " + token_file + ": " + token.error().message();
+  }
 
   json j;
   j["dir"] = dir;
   j["output_root"] = dir + "/output";
+  j["admin_token_file"] = token_file;
   j["processes"] = json::array();
   j["dashboards"] = json::array();
   std::vector<std::string> consumer_addrs;
@@ -177,7 +184,8 @@ std::string cluster_up(const ClusterOptions& o) {
     add(c,
         "node_id = \"" + c.id + "\"\nlisten = \"127.0.0.1:" + std::to_string(c.port) + "\"\nhttp_listen = \"127.0.0.1:" +
             std::to_string(c.http) + "\"\ndata_dir = \"" + dir + "/data/" + c.name + "\"\noutput_root = \"" + dir +
-            "/output\"\n" + tls_section(certs, c.id) + "[output]\nroll_age = \"" + o.roll_age + "\"\n[hours]\nsilent_timeout = \"2m\"\n",
+            "/output\"\n" + tls_section(certs, c.id) + "[output]\nroll_age = \"" + o.roll_age + "\"\n[hours]\nsilent_timeout = \"2m\"\n" +
+            "[http]\nadmin_token_file = \"" + token_file + "\"\n",
         "ferry-consumer", json::object());
     j["dashboards"].push_back("http://127.0.0.1:" + std::to_string(c.http) + "/");
   }

@@ -2,7 +2,8 @@
 // `ferryctl cluster`: a whole local topology on loopback for demos, tests and
 // benchmarks — several DCs of brokers, the consumer(s), one agent per simulated host and
 // optionally a traffic generator — described in DIR/cluster.json so other tools can
-// find every process, port, config, log, tailed file and the output root.
+// find every process, port, config, log, tailed file, the output root and the admin
+// token file (admin_token_file) that the consumers' write endpoints need.
 
 #include <string>
 #include <vector>

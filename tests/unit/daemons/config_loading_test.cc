@@ -137,5 +137,36 @@ TEST(ConfigLoadingTest, ConsumerRollLimits) {
   EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "output.roll_pending_batches");
 }
 
+// [http]: the admin token is read from its file at load; a missing or too short one, or a
+// malformed allowed host, refuses the config with its key.
+TEST(ConfigLoadingTest, ConsumerHttpSection) {
+  testing::TempDir dir;
+  const std::string top = std::string("node_id = \"c1\"\ndata_dir = \"/d\"\noutput_root = \"/o\"\n"
+                                      "http_listen = \"127.0.0.1:7999\"\n") + kTls;
+  testing::write_file(dir.file("c.toml"), top);
+  auto c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_EQ(c.http.port, 7999);
+  EXPECT_TRUE(c.http.admin_token.empty());  // writes are off
+  EXPECT_EQ(c.http.header_timeout, std::chrono::seconds(5));
+
+  testing::write_file(dir.file("admin.token"), "  s3cret-token-0123456789\n");
+  testing::write_file(dir.file("c.toml"), top + "[http]\nadmin_token_file = \"" + dir.file("admin.token") +
+                                              "\"\nallowed_hosts = [\"dash.example.net\"]\nheader_timeout = \"2s\"\n"
+                                              "max_connections_per_ip = 8\n");
+  c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_EQ(c.http.admin_token, "s3cret-token-0123456789");
+  EXPECT_EQ(c.http.allowed_hosts, std::vector<std::string>{"dash.example.net"});
+  EXPECT_EQ(c.http.header_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c.http.max_connections_per_ip, 8u);
+
+  testing::write_file(dir.file("c.toml"), top + "[http]\nadmin_token_file = \"" + dir.file("missing") + "\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "http.admin_token_file");
+  testing::write_file(dir.file("short.token"), "short\n");
+  testing::write_file(dir.file("c.toml"), top + "[http]\nadmin_token_file = \"" + dir.file("short.token") + "\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "http.admin_token_file");
+  testing::write_file(dir.file("c.toml"), top + "[http]\nallowed_hosts = [\"http://x/\"]\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "http.allowed_hosts");
+}
+
 }  // namespace
 }  // namespace ferry

@@ -1,6 +1,9 @@
 #include "common/http/http_server.h"
 
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -15,14 +18,50 @@ namespace {
 using testing::http_get;
 using testing::http_raw;
 using testing::http_request;
+using namespace std::chrono_literals;
 
-// A server on 127.0.0.1:0 whose io_context runs on one background thread.
+constexpr const char* kToken = "test-admin-token-0123456789";
+const std::vector<std::pair<std::string, std::string>> kAuth{{"Authorization", std::string("Bearer ") + kToken}};
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+// A connection that has sent only part of a request's headers.
+std::unique_ptr<testing::HttpConnection> half_sent_request(uint16_t port) {
+  auto conn = std::make_unique<testing::HttpConnection>(port);
+  conn->send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+  return conn;
+}
+
+// Runs on the pool: blocks it (not the I/O thread) until `released`.
+asio::awaitable<void> block_until(std::shared_future<void> released, std::atomic<bool>* entered) {
+  entered->store(true);
+  released.wait();
+  co_return;
+}
+
+asio::awaitable<Response> reply_when_released(asio::thread_pool& pool, std::shared_future<void> released,
+                                              std::atomic<bool>* entered) {
+  co_await asio::co_spawn(pool, block_until(released, entered), asio::use_awaitable);
+  co_return Response::text("released\n");
+}
+
+// A server on 127.0.0.1:0 whose io_context runs on one background thread. Its admin
+// token is kToken unless the test's options name another.
 class HttpServerTest : public ::testing::Test {
  protected:
-  void start(ServerOptions options = {}) {
+  void start(ServerOptions options = {}, const std::function<void(Router&)>& more_routes = {}) {
+    if (options.admin_token.empty()) options.admin_token = kToken;
     server_ = std::make_unique<HttpServer>(io_, options, &registry_);
     add_routes(server_->routes());
     add_endless_stream(server_->routes());
+    if (more_routes) more_routes(server_->routes());
     auto started = server_->start();
     ASSERT_TRUE(started) << started.error().message();
     ASSERT_NE(server_->port(), 0);
@@ -115,7 +154,7 @@ TEST_F(HttpServerTest, JsonRouteSeesQuery) {
 TEST_F(HttpServerTest, PrefixPostAndAssetRoutes) {
   start();
   EXPECT_EQ(http_get(port(), "/api/hosts/h42").body, "host h42");
-  auto post = http_request(port(), "POST", "/api/replay", "0123456789");
+  auto post = http_request(port(), "POST", "/api/replay", "0123456789", kAuth);
   EXPECT_EQ(post.status, 202u);
   EXPECT_EQ(post.body, R"({"accepted":10})");
   auto page = http_get(port(), "/");
@@ -144,7 +183,7 @@ TEST_F(HttpServerTest, OversizedHeadersAre431) {
   ServerOptions options;
   options.max_header_bytes = 1024;
   start(options);
-  std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
+  std::string req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(20000, 'a') +
                     "\r\n\r\n";
   std::string reply = http_raw(port(), req);
   EXPECT_EQ(reply.rfind("HTTP/1.1 431 ", 0), 0u) << reply;
@@ -154,10 +193,10 @@ TEST_F(HttpServerTest, OversizedBodyIs413) {
   ServerOptions options;
   options.max_body_bytes = 100;
   start(options);
-  auto r = http_request(port(), "POST", "/api/replay", std::string(50, 'x'));
+  auto r = http_request(port(), "POST", "/api/replay", std::string(50, 'x'), kAuth);
   EXPECT_EQ(r.status, 202u);
   std::string reply = http_raw(port(),
-                               "POST /api/replay HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000"
+                               "POST /api/replay HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000"
                                "\r\n\r\n" + std::string(1000, 'x'));
   EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << reply;
 }
@@ -176,10 +215,86 @@ TEST_F(HttpServerTest, IdleConnectionIsClosedAfterReadTimeout) {
   EXPECT_TRUE(conn.closed_by_server());
 }
 
+TEST_F(HttpServerTest, HalfSentRequestIsClosedAfterTheHeaderTimeout) {
+  ServerOptions options;
+  options.header_timeout = 200ms;
+  start(options);
+  auto slow = half_sent_request(port());
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(slow->closed_by_server());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
+TEST_F(HttpServerTest, ConnectionsOverThePerIpCapAreClosedAtOnce) {
+  ServerOptions options;
+  options.max_connections_per_ip = 3;
+  start(options);
+  std::vector<std::unique_ptr<testing::HttpConnection>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(half_sent_request(port()));
+  testing::HttpConnection excess(port());
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(excess.closed_by_server());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  held.clear();  // their slots come free once the server sees them close
+  EXPECT_TRUE(wait_until([&] {
+    try {
+      return http_get(port(), "/healthz").status == 200;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }, 5s));
+}
+
+TEST_F(HttpServerTest, WriteRouteNeedsTheAdminToken) {
+  start();
+  auto none = http_request(port(), "POST", "/api/replay", "x");
+  EXPECT_EQ(none.status, 401u);
+  EXPECT_EQ(none.headers["www-authenticate"], "Bearer");
+  EXPECT_EQ(http_request(port(), "POST", "/api/replay", "x", {{"Authorization", "Bearer wrong"}}).status, 401u);
+  EXPECT_EQ(http_request(port(), "POST", "/api/replay", "x", kAuth).status, 202u);
+  // Reads need none.
+  EXPECT_EQ(http_get(port(), "/api/status").status, 200u);
+}
+
+TEST_F(HttpServerTest, ForeignHostIs421AndCrossOriginWriteIs403) {
+  start();
+  const std::string self = "127.0.0.1:" + std::to_string(port());
+  EXPECT_EQ(http_request(port(), "GET", "/api/status", "", {{"Host", "rebound.example:" + std::to_string(port())}}).status,
+            421u);
+  auto headers = kAuth;
+  headers.emplace_back("Host", self);
+  headers.emplace_back("Origin", "http://attacker.example");
+  EXPECT_EQ(http_request(port(), "POST", "/api/replay", "x", headers).status, 403u);
+  headers.back().second = "http://" + self;
+  EXPECT_EQ(http_request(port(), "POST", "/api/replay", "x", headers).status, 202u);
+}
+
+// The handler waits on another thread; meanwhile the only I/O thread serves others.
+TEST_F(HttpServerTest, AsyncHandlerLeavesTheIoThreadFree) {
+  asio::thread_pool pool(1);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> entered{false};
+  start({}, [&](Router& r) {
+    r.post_async("/api/slow", [&pool, released, &entered](Request) {
+      return reply_when_released(pool, released, &entered);
+    });
+  });
+  testing::HttpReply slow;
+  std::thread client([&] { slow = http_request(port(), "POST", "/api/slow", "", kAuth); });
+  ASSERT_TRUE(wait_until([&] { return entered.load(); }, 5s));
+  EXPECT_EQ(http_get(port(), "/healthz").status, 200u);
+  release.set_value();
+  client.join();
+  EXPECT_EQ(slow.status, 200u);
+  EXPECT_EQ(slow.body, "released\n");
+  pool.join();
+}
+
 TEST_F(HttpServerTest, EventStreamSendsJsonEventsThenEnds) {
   start();
   testing::HttpConnection conn(port());
-  std::string out = conn.send_and_read_until("GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n",
+  std::string out = conn.send_and_read_until("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
                                              "\n\n", 4);
   EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
   EXPECT_NE(out.find("Content-Type: text/event-stream\r\n"), std::string::npos);
@@ -197,7 +312,7 @@ TEST_F(HttpServerTest, StopClosesOpenConnectionsAndStreams) {
   EXPECT_EQ(idle.request("GET", "/healthz").status, 200u);
   testing::HttpConnection stream(port());
   std::string first =
-      stream.send_and_read_until("GET /api/forever HTTP/1.1\r\nHost: x\r\n\r\n", "\n\n", 1);
+      stream.send_and_read_until("GET /api/forever HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "\n\n", 1);
   EXPECT_NE(first.find("data: {}\n\n"), std::string::npos) << first;
   server_->stop();
   EXPECT_TRUE(idle.closed_by_server());

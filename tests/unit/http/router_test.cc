@@ -52,6 +52,19 @@ TEST(RouterTest, AssetAndEventRoutes) {
   EXPECT_EQ(r.find("POST", "/events").status, 405u);
 }
 
+asio::awaitable<Response> accepted(Request) { co_return Response::text("ok", 202); }
+
+TEST(RouterTest, AsyncPostRoutes) {
+  Router r;
+  r.post_async("/api/hosts/forget", [](Request req) { return accepted(std::move(req)); });
+  auto m = r.find("POST", "/api/hosts/forget");
+  EXPECT_NE(m.async_handler, nullptr);
+  EXPECT_EQ(m.handler, nullptr);
+  auto wrong = r.find("GET", "/api/hosts/forget");
+  EXPECT_EQ(wrong.status, 405u);
+  EXPECT_EQ(wrong.allow, "POST");
+}
+
 TEST(RequestTest, HeadersAndQueryParams) {
   Request req;
   req.headers = {{"Authorization", "Bearer t"}, {"X-A", "1"}};
