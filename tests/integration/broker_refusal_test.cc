@@ -78,11 +78,16 @@ TEST_F(BrokerRefusalTest, CorruptFrameAndBadPayloadCrcAreRefused) {
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, wire::Errc::kBadCrc);
 
+  // Frame intact, payload CRC wrong: that one batch is refused (REFUSED, quarantined),
+  // not the connection.
   auto bad = batch_for("h1", 1);
-  bad.header.payload_crc ^= 1;  // frame intact, payload CRC wrong
+  bad.header.payload_crc ^= 1;
   out = converse(*cluster_, "h1", {hello("h1"), wire::encode(bad)});
-  ASSERT_TRUE(out.error);
-  EXPECT_EQ(out.error->code, wire::Errc::kBadCrc);
+  EXPECT_FALSE(out.error);
+  ASSERT_TRUE(out.saw(wire::FrameType::kRefused));
+  for (const auto& f : out.bodies) {
+    if (f.type == wire::FrameType::kRefused) EXPECT_EQ(wire::decode_refusal(f.body).value().code, wire::Errc::kBadCrc);
+  }
 }
 
 TEST_F(BrokerRefusalTest, GoodBatchIsStoredAndAResendIsAckedAgain) {
