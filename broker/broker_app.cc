@@ -121,10 +121,37 @@ void BrokerApp::on_committed(const std::vector<wire::AckRange>& moved) {
 }
 
 void BrokerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                              std::string why) {
+                             std::string why) {
   net::QuarantineRefusal how{*quarantine_, store_pool_.get_executor(), io_.get_executor(), config_.node_id,
-                             [this] { metrics_.counter("ferry_broker_refused_batches_total", "Batches refused for good from agents").inc(); }};
-  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why));
+                             [this, conn](wire::BatchFrame marker, const wire::Refusal& refusal) {
+                               store_marker(conn, std::move(marker), refusal);
+                             }};
+  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why), now_ms());
+}
+
+void BrokerApp::store_marker(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame marker,
+                             wire::Refusal refusal) {
+  // REFUSED lets the agent drop the batch, so it goes out only once the marker holding
+  // the batch's place is durable; until then a crash means a resend, refused again.
+  const wire::AckRange range = refusal.batch;
+  auto submitted = committer_->submit(std::move(marker), [this, conn, range, refusal](Result<store::SubmitOutcome> r) {
+    asio::post(io_, [this, conn, range, refusal, r] {
+      auto c = conn.lock();
+      if (!r) {
+        spdlog::error("storing the quarantine marker of {}/{}/{} failed: {}", range.host, range.category,
+                      range.first_seq, r.error().message());
+        if (c) c->fail(wire::Errc::kInternal, "store write failed: " + r.error().message());
+        return;
+      }
+      metrics_.counter("ferry_broker_refused_batches_total", "Batches refused for good from agents").inc();
+      on_stored(range, r.value());
+      if (c) c->send(wire::encode(refusal));
+    });
+  });
+  if (!submitted) {
+    auto c = conn.lock();
+    if (c) c->fail(wire::Errc::kOverloaded, "broker store queue refused a quarantine marker; resend later");
+  }
 }
 
 void BrokerApp::metrics_batch_received(size_t bytes) {

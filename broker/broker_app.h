@@ -60,13 +60,16 @@ class BrokerApp {
   void on_committed(const std::vector<wire::AckRange>& moved);
   // Checks batches before they are stored (io thread only).
   batch::BatchChecker& checker() { return checker_; }
-  // Keeps a batch that failed the checks in the quarantine, then answers REFUSED on `conn`.
+  // Keeps a batch that failed the checks in the quarantine, stores its marker
+  // (batch/quarantine_marker.h) in its place, then answers REFUSED on `conn`.
   void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
                     std::string why);
   void metrics_batch_received(size_t bytes);
   void metrics_agent_connected(int delta);
 
  private:
+  // Stores the marker that takes a refused batch's place, then answers REFUSED.
+  void store_marker(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame marker, wire::Refusal refusal);
   void setup_http();
   void schedule_housekeeping();
   // Once a second: the DC's in/out counts from the store's flow totals, and the broker's

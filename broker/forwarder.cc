@@ -197,18 +197,6 @@ asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_pt
         break;
       }
       self->settle(std::move(ack).value().ranges);
-    } else if (frame.value().type == wire::FrameType::kRefused) {
-      auto refusal = wire::decode_refusal(frame.value().body);
-      if (!refusal) {
-        conn->fail(wire::Errc::kMalformedBody, "bad REFUSED");
-        break;
-      }
-      // The consumer keeps it in its quarantine: settle it like a commit, so it is not
-      // resent forever and its stream goes on.
-      const auto& r = refusal.value();
-      spdlog::error("forwarder: consumer {} refused batch {}/{}/{} for good: {}", self->address_, r.batch.host,
-                    r.batch.category, r.batch.first_seq, log::printable(r.text));
-      self->settle({r.batch});
     } else if (frame.value().type == wire::FrameType::kHeartbeat) {
       continue;
     } else if (frame.value().type == wire::FrameType::kError) {

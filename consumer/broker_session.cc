@@ -60,11 +60,12 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
           refuse(*conn, broker, wire::Errc::kBadBatch, "batch without a valid host, category and seq cannot be named");
           break;
         }
-        // Refused alone: quarantined and answered REFUSED; the link and every other
-        // host's batches on it go on. Nothing that fails here reaches an output file.
+        // Refused alone: quarantined, and a marker committed in its place; the link and
+        // every other host's batches on it go on. Nothing that fails here is written.
         std::string why;
         if (auto ec = app.checker().check(batch.value(), app.now_ms(), why)) {
-          app.refuse_batch(conn, std::move(batch).value(), static_cast<wire::Errc>(ec.value()), broker + ": " + why);
+          app.refuse_batch(conn, std::move(batch).value(), static_cast<wire::Errc>(ec.value()), broker + ": " + why, dc,
+                           pending_adds);
           break;
         }
         ++*pending_adds;

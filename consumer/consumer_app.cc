@@ -149,7 +149,7 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
       if (!outcome) {
         const auto& ec = outcome.error();
         if (ec == store::Errc::kBadBatch || ec == store::Errc::kSealedPayload) {
-          refuse_batch(conn, *frame, wire::Errc::kBadBatch, "the store refused it: " + ec.message());
+          refuse_batch(conn, *frame, wire::Errc::kBadBatch, "the store refused it: " + ec.message(), dc, pending_adds);
         } else {
           fail_store(ec);
         }
@@ -176,10 +176,18 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
 }
 
 void ConsumerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                                std::string why) {
+                               std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds) {
+  // The marker is written and committed in the batch's place, so the broker sees
+  // COMMITTED as for any batch and the stream's seqs stay dense for hour completeness.
   net::QuarantineRefusal how{*quarantine_, worker_.get_executor(), io_.get_executor(), config_.node_id,
-                             [this] { metrics_.counter("ferry_consumer_refused_batches_total", "Batches refused for good and quarantined").inc(); }};
-  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why));
+                             [this, conn, dc, pending_adds](wire::BatchFrame marker, const wire::Refusal&) {
+                               metrics_.counter("ferry_consumer_refused_batches_total",
+                                                "Batches refused for good and quarantined")
+                                   .inc();
+                               ++*pending_adds;
+                               add_batch(std::move(marker), dc, conn, pending_adds);
+                             }};
+  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why), now_ms());
 }
 
 void ConsumerApp::add_watermark(const wire::Watermark& w) {

@@ -62,9 +62,10 @@ class ConsumerApp {
   void add_watermark(const wire::Watermark& w);
   // Checks batches before they are handed to the store (io thread only).
   batch::BatchChecker& checker() { return checker_; }
-  // Keeps a batch that failed the checks in the quarantine, then answers REFUSED on `conn`.
+  // Keeps a batch that failed the checks in the quarantine and commits its marker
+  // (batch/quarantine_marker.h) in its place; `conn` is acked COMMITTED as for any batch.
   void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                    std::string why);
+                    std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds);
 
  private:
   void schedule_commit();

@@ -1,9 +1,10 @@
 #pragma once
 // Refusing one batch for good without dropping its connection (DESIGN §2.6): keep it in
 // the quarantine (a synced write, so on a thread that may block), then, back on the
-// connection's thread, answer REFUSED. The sender lets the batch go on REFUSED, so it is
-// sent only once the batch is durable; if it cannot be kept, the connection fails instead
-// and the sender resends later.
+// connection's thread, hand its marker (batch/quarantine_marker.h) to the caller, which
+// stores or writes it in the refused batch's place and answers the sender. Nothing is
+// answered before the batch is durable; if it cannot be kept, the connection fails
+// instead and the sender resends later.
 
 #include <functional>
 #include <memory>
@@ -21,10 +22,12 @@ struct QuarantineRefusal {
   asio::any_io_executor blocking;  // runs the quarantine write
   asio::any_io_executor io;        // the connection's thread
   std::string node_id;             // prefixes the kept reason
-  std::function<void()> on_refused;  // on `io`, once REFUSED is queued (metrics)
+  // On `io`, once the batch is kept: the marker that takes its place, and the REFUSED
+  // that names it; called whether or not the connection is still open.
+  std::function<void(wire::BatchFrame marker, const wire::Refusal& refusal)> on_kept;
 };
 
 void quarantine_then_refuse(const QuarantineRefusal& how, std::weak_ptr<FrameConnection> conn,
-                            wire::BatchFrame batch, wire::Errc code, std::string why);
+                            wire::BatchFrame batch, wire::Errc code, std::string why, TimeMs now);
 
 }  // namespace ferry::net

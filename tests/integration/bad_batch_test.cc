@@ -1,10 +1,12 @@
 // One bad batch is refused alone (DESIGN §2.6): a hop that finds a batch it can never
-// store or write answers REFUSED for that batch, keeps it in its quarantine and goes on
-// with the same connection; nothing that fails the checks reaches an output file. Before,
+// store or write keeps it in its quarantine, puts a one-line "[ferry:quarantined]" marker
+// in its place (so the stream stays dense), answers the broker's agent REFUSED, and goes
+// on with the same connection; nothing that fails the checks reaches an output file. Before,
 // such a batch was STORED, then made the consumer drop the broker's whole link over and
 // over (a real line behind it was never acknowledged), or was committed into a shared
 // hourly file that no longer decoded.
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -79,6 +81,11 @@ std::vector<wire::Refusal> refusals_in(const Conversation& c) {
   return out;
 }
 
+size_t count_prefixed(const std::vector<std::string>& lines, const std::string& prefix) {
+  return static_cast<size_t>(
+      std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(prefix); }));
+}
+
 // Every committed output file passes `zstd -t`.
 void expect_output_decodes(const std::string& root) {
   int files = 0;
@@ -129,8 +136,10 @@ TEST_F(BadBatchTest, BrokerRefusesEachLyingBatchAloneAndTheConnectionGoesOn) {
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept.value().size(), lies.size());
   auto lines = cluster_.delivered_lines();
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0], "good-line-after-the-lies");
+  ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == lies.size() + 1; }, 20s))
+      << lines.size() << " lines delivered";
+  EXPECT_EQ(count_prefixed(lines, "[ferry:quarantined] broker-1: "), lies.size());
+  EXPECT_EQ(count_prefixed(lines, "good-line-after-the-lies"), 1u);
   expect_output_decodes(cluster_.output_root());
   EXPECT_TRUE(cluster_.running("broker-1"));
   EXPECT_TRUE(cluster_.running("consumer"));
@@ -147,17 +156,15 @@ TEST_F(BadBatchTest, ConsumerRefusesALyingBatchFromABrokerAndCommitsTheRest) {
                       wire::FrameType::kCommitted);
 
   EXPECT_FALSE(out.error) << out.error->text;
-  auto refused = refusals_in(out);
-  ASSERT_EQ(refused.size(), 1u);
-  EXPECT_EQ(refused[0].batch.host, "h1");
-  ASSERT_TRUE(out.saw(wire::FrameType::kCommitted)) << "h2's batch on the same link was not committed";
+  ASSERT_TRUE(out.saw(wire::FrameType::kCommitted)) << "the link's batches were not committed";
   auto kept = storage::Quarantine::list(cluster_.dir().file("data/consumer/quarantine"));
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept.value().size(), 1u);
   expect_output_decodes(cluster_.output_root());
-  auto lines = cluster_.delivered_lines();
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0], "other-host-line");
+  std::vector<std::string> lines;
+  ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == 2; }, 20s)) << lines.size();
+  EXPECT_EQ(count_prefixed(lines, "[ferry:quarantined] consumer-1: broker-1: "), 1u);
+  EXPECT_EQ(count_prefixed(lines, "other-host-line"), 1u);
 }
 
 }  // namespace
