@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/checkpoint/state_dir_lock.h"
 #include "agent/tail/errc.h"
 #include "common/batch/payload.h"
 #include "common/net/endpoint.h"
@@ -32,12 +33,12 @@ AgentApp::AgentApp(AgentConfig config, const Clock& clock)
 AgentApp::~AgentApp() = default;
 
 void AgentApp::start() {
+  // Before anything reads or writes the state: it is ours alone, and writable.
+  state_lock_ = checkpoint::StateDirLock::acquire(config_.state_dir);
   auto ctx = tls::make_client_context({config_.tls_cert, config_.tls_key, config_.tls_ca});
   if (!ctx) throw std::runtime_error("TLS: " + ctx.error().text);
   tls_ = ctx.value();
 
-  std::error_code fs_ec;
-  std::filesystem::create_directories(config_.state_dir, fs_ec);
   std::string state_path = config_.state_dir + "/checkpoint";
   auto cp = checkpoint::Checkpoint::open(state_path);
   if (!cp) {

@@ -13,11 +13,13 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/agent_config.h"
 #include "agent/checkpoint/checkpoint.h"
+#include "agent/checkpoint/state_dir_lock.h"
 #include "agent/send/broker_link.h"
 #include "agent/send/inflight_window.h"
 #include "agent/tail/source_watcher.h"
@@ -76,6 +78,7 @@ class AgentApp {
 
   AgentConfig config_;
   const Clock& clock_;
+  std::optional<checkpoint::StateDirLock> state_lock_;  // held until the process exits
   asio::io_context io_{1};
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
   std::shared_ptr<asio::ssl::context> tls_;
