@@ -86,6 +86,7 @@ void AgentApp::start() {
   setup_http();
   asio::co_spawn(io_, pump_loop(this), net::log_exception);
   asio::co_spawn(io_, status_loop(this), net::log_exception);
+  hangup_.start();
   signals_.async_wait([this](boost::system::error_code ec, int sig) {
     if (!ec) {
       spdlog::info("signal {}: stop reading, waiting up to {} ms for acks", sig, config_.shutdown_timeout.count());
@@ -198,6 +199,7 @@ asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
         if (!r) spdlog::error("final checkpoint flush failed: {}", r.error().message());
         self->link_->stop();
         self->signals_.cancel();
+        self->hangup_.stop();
         self->io_.stop();
         co_return;
       }

@@ -28,6 +28,7 @@
 #include "common/compress/zstd_codec.h"
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
+#include "common/app/hangup_handler.h"
 #include "common/net/asio.h"
 #include "common/wire/messages.h"
 
@@ -81,6 +82,7 @@ class AgentApp {
   std::optional<checkpoint::StateDirLock> state_lock_;  // held until the process exits
   asio::io_context io_{1};
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  app::HangupHandler hangup_{io_};
   std::shared_ptr<asio::ssl::context> tls_;
   std::unique_ptr<checkpoint::Checkpoint> checkpoint_;
   std::map<std::string, Stream> streams_;

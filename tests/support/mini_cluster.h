@@ -23,6 +23,7 @@ struct MiniClusterOptions {
   std::string agent_extra;     // ... to every agent config's top level (before its tables)
   std::string agent_batch = "linger = \"50ms\"";  // the agents' [batch] table
   std::map<std::string, std::string> consumer_env;  // e.g. FERRY_CRASH_POINTS
+  bool log_to_files = false;   // each daemon logs to daemon_log(name) instead of stderr
 };
 
 class MiniCluster {
@@ -52,6 +53,8 @@ class MiniCluster {
   // Where delivered_lines() reads (e.g. a fake HDFS's backing directory).
   void set_output_root(std::string root) { output_ = std::move(root); }
   std::string log(const std::string& name) const;
+  // The [log] file of a daemon when log_to_files is set.
+  std::string daemon_log(const std::string& name) const;
   const TempDir& dir() const { return dir_; }
 
   // Every line of every committed output file (late/ included, temp files excluded).
