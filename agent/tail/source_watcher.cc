@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/event/line_splitter.h"
+#include "agent/tail/copy_beside.h"
 #include "agent/tail/errc.h"
 
 namespace ferry::agent::tail {
@@ -482,12 +483,47 @@ void SourceWatcher::lose_truncated_bytes(const std::string& path, uint64_t read_
 }
 
 void SourceWatcher::count_unclaimed_truncations() {
-  // Long enough for a copy found while being written to be decided.
-  const TimeMs claim_wait_ms = 2 * kDecideAfterMs;
   for (auto& tr : truncated_) {
-    if (tr.unread == 0 || clock_.now_ms() - tr.at_ms < claim_wait_ms) continue;
-    lose_truncated_bytes(tr.path, tr.read_offset, tr.unread);
-    tr.unread = 0;
+    if (tr.reported || clock_.now_ms() - tr.at_ms < kClaimWaitMs) continue;
+    tr.reported = true;
+    if (tr.unread > 0) {
+      lose_truncated_bytes(tr.path, tr.read_offset, tr.unread);
+      tr.unread = 0;
+    } else {
+      // Lines written after the last look and before the truncation were only in the
+      // copy; how many, no one can tell without it.
+      spdlog::warn("[{}] {} was truncated (copytruncate) at read offset {} and no copy of it was found at a glob "
+                   "path or beside it: lines written after that offset before the truncation, if any, are lost",
+                   options_.category, tr.path, tr.read_offset);
+    }
+  }
+}
+
+void SourceWatcher::find_copies_beside_truncations() {
+  // Snapshot: adopting a copy claims (erases) its truncation.
+  std::vector<std::pair<std::string, uint64_t>> unclaimed;
+  for (const auto& tr : truncated_) {
+    if (!tr.reported && clock_.now_ms() - tr.at_ms < kClaimWaitMs) unclaimed.emplace_back(tr.path, tr.content.fingerprint);
+  }
+  for (const auto& [original, fingerprint] : unclaimed) {
+    for (const auto& f : copies_beside(original, fingerprint)) {
+      if (find(f.dev, f.ino)) continue;
+      const size_t adopted_before = adopted_copies_.size();
+      discover(f.path, f.dev, f.ino);
+      Tracked* t = find(f.dev, f.ino);
+      if (t == nullptr) continue;
+      if (adopted_copies_.size() == adopted_before || !same_inode(adopted_copies_.back().file, t->tailer->identity())) {
+        // Not taken for the copy of a truncation after all: no glob names it, so it is
+        // not ours to read.
+        std::erase_if(files_, [t](const Tracked& x) { return &x == t; });
+        next_live_ = 0;
+        continue;
+      }
+      spdlog::info("[{}] {}, the copy of truncated {}, sits beside it where no glob names it; reading it to its end",
+                   options_.category, f.path, original);
+      t->seen = false;
+      t->rotated = true;  // read to its end, finished, then let go
+    }
   }
 }
 
@@ -518,6 +554,7 @@ Result<void> SourceWatcher::poll() {
     }
     discover(f.path, f.dev, f.ino);
   }
+  find_copies_beside_truncations();
   for (auto& t : files_) {
     if (t.undecided_since >= 0) decide(t, /*force=*/!t.seen);
   }

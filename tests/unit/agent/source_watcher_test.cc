@@ -97,9 +97,10 @@ class SourceWatcherTest : public ::testing::Test {
     std::filesystem::copy_file(path("app.log"), path(copy));
     std::filesystem::resize_file(path("app.log"), 0);
   }
-  // `w` watches app.log* and has read the first kilobyte that `out` wrote to app.log.
-  void start_after_first_kilobyte(Writer& out, std::unique_ptr<SourceWatcher>& w) {
-    w = make({"app.log*"});
+  // `w` watches `glob` and has read the first kilobyte that `out` wrote to app.log.
+  void start_after_first_kilobyte(Writer& out, std::unique_ptr<SourceWatcher>& w,
+                                  const std::string& glob = "app.log*") {
+    w = make({glob});
     out.write(first_kilobyte());
     ASSERT_TRUE(w->start());
     EXPECT_EQ(drain(*w).lines.size(), 40u);
@@ -354,6 +355,49 @@ TEST_F(SourceWatcherTest, BytesNoCopyCarriesOnAreCountedUnreadable) {
   clock_.now += 2 * kDecideAfterMs;
   ASSERT_TRUE(watcher_->poll());
   EXPECT_EQ(watcher_->unreadable_bytes(), 18u);
+}
+
+// logrotate's usual layout: the glob names app.log only, and copytruncate leaves the
+// copy app.log.1 beside it. Lines written after the last look and before the truncation
+// live on only in the copy: they are read from there, once, and the copy is let go.
+TEST_F(SourceWatcherTest, CopyBesideTheOriginalThatNoGlobNamesCarriesItsUnreadTail) {
+  Writer out(path("app.log"));
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, watcher_, "app.log"));
+  out.write("unseen-1\nunseen-2\n");  // no poll or read sees them
+  copytruncate("app.log.1");
+  out.write("after\n");
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_EQ(sorted(drain(*watcher_).lines), (Lines{"after", "unseen-1", "unseen-2"}));
+  auto copies = watcher_->take_adopted_copies();
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].path, path("app.log.1"));
+  EXPECT_EQ(copies[0].offset, first_kilobyte().size());
+  // Read to its end and finished like a rotated file; nothing lost, nothing read twice.
+  clock_.now += 2 * kDecideAfterMs;
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_TRUE(drain(*watcher_).lines.empty());
+  EXPECT_EQ(watcher_->finished_files().size(), 1u);
+  EXPECT_EQ(watcher_->unreadable_bytes(), 0u);
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_TRUE(drain(*watcher_).lines.empty());
+}
+
+// Beside the original but named otherwise, or with other first bytes: not its copy.
+TEST_F(SourceWatcherTest, FilesBesideTheOriginalThatAreNoCopyOfItAreNotRead) {
+  Writer out(path("app.log"));
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, watcher_, "app.log"));
+  out.write("seen\n");
+  ASSERT_TRUE(watcher_->poll());
+  ferry::testing::write_file(path("app.log.2"), "an older rotation with other content entirely, and long enough\n");
+  ferry::testing::write_file(path("other.log"), first_kilobyte() + "seen\n");
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("after\n");
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_EQ(drain(*watcher_).lines, (Lines{"after"}));
+  EXPECT_EQ(watcher_->files().size(), 1u);
+  clock_.now += 2 * kDecideAfterMs;
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_EQ(watcher_->unreadable_bytes(), 5u) << "the unread line the poll saw is lost and counted";
 }
 
 // Truncated and written past the read offset again between two polls: the read that
