@@ -20,6 +20,7 @@
 #include "agent/agent_config.h"
 #include "agent/checkpoint/checkpoint.h"
 #include "agent/checkpoint/state_dir_lock.h"
+#include "agent/pump_waker.h"
 #include "agent/send/broker_link.h"
 #include "agent/send/inflight_window.h"
 #include "agent/tail/source_watcher.h"
@@ -51,7 +52,7 @@ class AgentApp {
     batch::BatchBuilder builder{1};
     batch::FileIdentity file;        // of the events in the builder
     std::string path;
-    std::chrono::steady_clock::time_point opened;  // first event in the builder
+    TimeMs opened_ms = 0;  // first event in the builder, by the clock
     TimeMs last_sent_max_ms = 0;
   };
 
@@ -59,6 +60,9 @@ class AgentApp {
   static asio::awaitable<void> status_loop(AgentApp* self);
   // Reads and batches while the window has room; returns true if it read anything.
   bool pump_once();
+  // How long an idle pump may sleep: until the next safety poll, linger cut or stop
+  // deadline (inotify and wake() end it sooner).
+  std::chrono::milliseconds idle_wait() const;
   // Records where copies (copytruncate) adopted by the watcher start, for a restart.
   void note_adopted_copies(const std::string& category, Stream& s);
   void cut(const std::string& category, Stream& s);
@@ -81,6 +85,7 @@ class AgentApp {
   const Clock& clock_;
   std::optional<checkpoint::StateDirLock> state_lock_;  // held until the process exits
   asio::io_context io_{1};
+  PumpWaker waker_{io_};
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
   app::HangupHandler hangup_{io_};
   std::shared_ptr<asio::ssl::context> tls_;
@@ -94,8 +99,9 @@ class AgentApp {
   std::vector<send::InflightBatch> cut_;  // recorded, awaiting the checkpoint flush
   bool stopping_ = false;
   bool reading_stopped_ = false;
-  std::chrono::steady_clock::time_point stop_deadline_;
-  std::chrono::steady_clock::time_point last_poll_;
+  TimeMs stop_deadline_ms_ = 0;
+  TimeMs last_poll_ms_ = 0;
+  bool window_full_ = false;  // the last pass stopped reading for want of window room
 };
 
 }  // namespace ferry::agent
