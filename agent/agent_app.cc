@@ -65,6 +65,8 @@ void AgentApp::start() {
     so.globs = src.paths;
     so.max_event_bytes = config_.max_event_bytes;
     so.rotate_wait_ms = config_.rotate_wait.count();
+    so.time_zone = src.time_zone;
+    spdlog::info("[{}] RFC 3164 timestamps are read in time zone {}", src.category, src.time_zone->name());
     Stream s;
     s.watcher = std::make_unique<tail::SourceWatcher>(so, clock_);
     s.builder = batch::BatchBuilder(config_.batch_max_bytes);

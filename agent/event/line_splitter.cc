@@ -7,8 +7,8 @@
 
 namespace ferry::agent::event {
 
-LineSplitter::LineSplitter(size_t max_event_bytes)
-    : max_event_bytes_(std::max(max_event_bytes, kMinEventBytes)) {}
+LineSplitter::LineSplitter(size_t max_event_bytes, const TimeZone* zone)
+    : max_event_bytes_(std::max(max_event_bytes, kMinEventBytes)), zone_(zone) {}
 
 size_t LineSplitter::split(std::string_view bytes, uint64_t offset, TimeMs read_time,
                            bool final, std::vector<Event>& out) {
@@ -43,7 +43,7 @@ size_t LineSplitter::split(std::string_view bytes, uint64_t offset, TimeMs read_
       e.flags |= kContinuation;
       e.time_ms = line_time_;
     } else {
-      e.time_ms = parse_syslog_time({start, e.length}, read_time).value_or(read_time);
+      e.time_ms = parse_syslog_time({start, e.length}, read_time, zone_).value_or(read_time);
       line_time_ = e.time_ms;
     }
     out.push_back(e);

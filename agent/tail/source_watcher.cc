@@ -102,7 +102,7 @@ Result<void> SourceWatcher::start() {
   // Files known before the restart that no glob matches any more (renamed away or
   // deleted while the agent was down): read what is left of them by their last name.
   for (auto it = resume_.begin(); it != resume_.end();) {
-    auto opened = FileTailer::open(it->path, options_.max_event_bytes);
+    auto opened = FileTailer::open(it->path, options_.max_event_bytes, options_.time_zone.get());
     bool matched = false;
     if (opened && !find(opened.value()->identity().dev, opened.value()->identity().ino)) {
       auto same = fd_matches(opened.value()->fd(), it->file);
@@ -325,7 +325,7 @@ SourceWatcher::Tracked& SourceWatcher::adopt(std::unique_ptr<FileTailer> tailer,
 }
 
 void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino) {
-  auto opened = FileTailer::open(path, options_.max_event_bytes);
+  auto opened = FileTailer::open(path, options_.max_event_bytes, options_.time_zone.get());
   if (!opened) {
     // Gone between glob and open, or unreadable: the next poll sees it again.
     spdlog::warn("[{}] cannot open {}: {}", options_.category, path, opened.error().message());
@@ -646,7 +646,7 @@ Result<std::unique_ptr<FileTailer>> SourceWatcher::open_by_identity(const FileId
     if (r.file.dev == file.dev && r.file.ino == file.ino) paths.push_back(r.path);
   }
   for (const auto& p : paths) {
-    auto opened = FileTailer::open(p, options_.max_event_bytes);
+    auto opened = FileTailer::open(p, options_.max_event_bytes, options_.time_zone.get());
     if (!opened) continue;
     auto same = fd_matches(opened.value()->fd(), file);
     if (same && same.value()) return std::move(opened).value();
@@ -687,7 +687,7 @@ Result<ReadChunk> SourceWatcher::reread(const FileIdentity& file, uint64_t offse
   ReadChunk chunk;
   chunk.file = file;
   chunk.offset = offset;
-  event::LineSplitter splitter(options_.max_event_bytes);
+  event::LineSplitter splitter(options_.max_event_bytes, options_.time_zone.get());
   if (offset > 0 && bytes[0] != '\n') splitter.resume_mid_line(time);
   chunk.bytes = bytes.substr(offset - from);
   splitter.split(chunk.bytes, offset, time, /*final=*/true, chunk.events);

@@ -57,6 +57,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/event/time_zone.h"
 #include "agent/tail/file_identity.h"
 #include "agent/tail/file_tailer.h"
 #include "agent/tail/read_chunk.h"
@@ -79,6 +80,8 @@ struct SourceOptions {
   size_t max_event_bytes = 64 * 1024;
   TimeMs rotate_wait_ms = 5'000;
   bool hold_finished = true;  // keep finished files open until release()
+  // RFC 3164 timestamps (no zone of their own) are read in this zone; UTC if null.
+  std::shared_ptr<const event::TimeZone> time_zone;
 };
 
 // Where to resume a file after a restart: the end of the last recorded batch.

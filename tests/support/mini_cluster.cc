@@ -90,7 +90,7 @@ void MiniCluster::write_configs() {
         "host = \"" + host(a) + "\"\ndc = \"dc1\"\nbrokers = [" + brokers_list + "]\nstate_dir = \"" +
         dir_.file("data/agent-" + std::to_string(a)) + "\"\npoll_interval = \"100ms\"\nstatus_interval = \"500ms\"\n" +
         options_.agent_extra + "\n[[source]]\ncategory = \"" + options_.category + "\"\npaths = [\"" +
-        input_file(a) + "*\"]\n" + tls(host(a), "agent-" + std::to_string(a)) + "[batch]\n" + options_.agent_batch + "\n";
+        input_file(a) + "*\"]\ntimezone = \"UTC\"\n" + tls(host(a), "agent-" + std::to_string(a)) + "[batch]\n" + options_.agent_batch + "\n";
   }
   for (const auto& [name, text] : configs_) {
     write_file(dir_.file("config/" + name + ".toml"), text);
