@@ -327,10 +327,16 @@ SourceWatcher::Tracked& SourceWatcher::adopt(std::unique_ptr<FileTailer> tailer,
 void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino) {
   auto opened = FileTailer::open(path, options_.max_event_bytes, options_.time_zone.get());
   if (!opened) {
-    // Gone between glob and open, or unreadable: the next poll sees it again.
-    spdlog::warn("[{}] cannot open {}: {}", options_.category, path, opened.error().message());
+    // Gone between glob and open: the next poll sees what took its place.
+    if (opened.error() == std::errc::no_such_file_or_directory) return;
+    if (unopened_.failed(path, clock_.now_ms())) {
+      spdlog::warn("[{}] cannot open {}: {}; trying again with backoff (up to {} s), reported again once it opens",
+                   options_.category, path, opened.error().message(),
+                   std::chrono::duration_cast<std::chrono::seconds>(kUnopenedRetryMax).count());
+    }
     return;
   }
+  if (unopened_.opened(path)) spdlog::info("[{}] {} can be opened now", options_.category, path);
   auto tailer = std::move(opened).value();
   const auto& id = tailer->identity();
   if (id.dev != dev || id.ino != ino) {
@@ -539,7 +545,9 @@ Result<void> SourceWatcher::poll() {
     return std::any_of(resume_.begin(), resume_.end(),
                        [&f](const ResumePoint& r) { return r.file.dev == f.dev && r.file.ino == f.ino; });
   });
+  std::set<std::string> found_paths;
   for (const auto& f : found) {
+    found_paths.insert(f.path);
     if (Tracked* t = find(f.dev, f.ino)) {
       t->seen = true;
       if (t->tailer->path() != f.path) {
@@ -552,8 +560,9 @@ Result<void> SourceWatcher::poll() {
       }
       continue;
     }
-    discover(f.path, f.dev, f.ino);
+    if (unopened_.due(f.path, clock_.now_ms())) discover(f.path, f.dev, f.ino);
   }
+  unopened_.keep_only(found_paths);
   find_copies_beside_truncations();
   for (auto& t : files_) {
     if (t.undecided_since >= 0) decide(t, /*force=*/!t.seen);

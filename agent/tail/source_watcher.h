@@ -61,6 +61,7 @@
 #include "agent/tail/file_identity.h"
 #include "agent/tail/file_tailer.h"
 #include "agent/tail/read_chunk.h"
+#include "agent/tail/unopened_files.h"
 #include "common/base/clock.h"
 #include "common/base/result.h"
 
@@ -231,6 +232,7 @@ class SourceWatcher {
   std::vector<ResumePoint> adopted_copies_;
   size_t next_live_ = 0;  // round robin over live files
   uint64_t unreadable_bytes_ = 0;
+  UnopenedFiles unopened_;  // glob matches that could not be opened, retried with backoff
   int inotify_fd_ = -1;
 };
 

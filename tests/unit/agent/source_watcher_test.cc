@@ -1,20 +1,27 @@
 #include "agent/tail/source_watcher.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <sstream>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "agent/tail/errc.h"
+#include "agent/tail/unopened_files.h"
 #include "tests/support/temp_dir.h"
 
 namespace ferry::agent::tail {
@@ -398,6 +405,56 @@ TEST_F(SourceWatcherTest, FilesBesideTheOriginalThatAreNoCopyOfItAreNotRead) {
   clock_.now += 2 * kDecideAfterMs;
   ASSERT_TRUE(watcher_->poll());
   EXPECT_EQ(watcher_->unreadable_bytes(), 5u) << "the unread line the poll saw is lost and counted";
+}
+
+// Root opens any file: the scenario then runs in a child that is nobody.
+void as_unprivileged_user(const std::function<void()>& scenario) {
+  if (::geteuid() != 0) return scenario();
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+    scenario();
+    ::_exit(::testing::Test::HasFailure() ? 1 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the unprivileged run failed (status " << status << ")";
+}
+
+// A glob match that cannot be opened is reported once, not at every poll, and tried
+// again with backoff until it opens.
+TEST_F(SourceWatcherTest, UnopenableFileIsReportedOnceAndRetriedWithBackoff) {
+  as_unprivileged_user([] {
+    TempDir dir;
+    FakeClock clock;
+    ferry::testing::write_file(dir.file("app.log"), "x\n");
+    ::chmod(dir.file("app.log").c_str(), 0);
+    std::ostringstream log;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+    spdlog::default_logger()->sinks().push_back(sink);
+    SourceOptions o;
+    o.category = "cat";
+    o.globs = {dir.file("app.log")};
+    SourceWatcher w(o, clock);
+    EXPECT_TRUE(w.start());
+    for (int i = 0; i < 20; ++i) {
+      clock.now += 500;  // the agent's safety poll
+      EXPECT_TRUE(w.poll());
+    }
+    ::chmod(dir.file("app.log").c_str(), 0644);
+    clock.now += kUnopenedRetryMax.count();
+    EXPECT_TRUE(w.poll());
+    clock.now += kDecideAfterMs;  // a short file found while running waits to be told from a copy
+    EXPECT_TRUE(w.poll());
+    EXPECT_EQ(drain(w).lines, (Lines{"x"}));
+    spdlog::default_logger()->sinks().pop_back();
+    const std::string text = log.str();
+    size_t reports = 0;
+    for (size_t at = text.find("cannot open"); at != std::string::npos; at = text.find("cannot open", at + 1)) ++reports;
+    EXPECT_EQ(reports, 1u) << text;
+    EXPECT_NE(text.find("can be opened now"), std::string::npos) << text;
+  });
 }
 
 // Truncated and written past the read offset again between two polls: the read that
