@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/checkpoint/state_dir_lock.h"
 #include "agent/tail/errc.h"
 #include "common/batch/payload.h"
 #include "common/net/endpoint.h"
@@ -21,8 +22,13 @@
 namespace ferry::agent {
 namespace {
 
-constexpr auto kIdleWait = std::chrono::milliseconds(20);
 constexpr size_t kMaxReadPerPass = 1u << 20;
+
+// Whether `interval` has passed since `since`; a clock that stepped back counts as passed,
+// so that a wall clock set back never stalls polls or linger cuts.
+bool elapsed(TimeMs now, TimeMs since, std::chrono::milliseconds interval) {
+  return now < since || now - since >= interval.count();
+}
 
 }  // namespace
 
@@ -35,12 +41,12 @@ AgentApp::AgentApp(AgentConfig config, const Clock& clock)
 AgentApp::~AgentApp() = default;
 
 void AgentApp::start() {
+  // Before anything reads or writes the state: it is ours alone, and writable.
+  state_lock_ = checkpoint::StateDirLock::acquire(config_.state_dir);
   auto ctx = tls::make_client_context({config_.tls_cert, config_.tls_key, config_.tls_ca});
   if (!ctx) throw std::runtime_error("TLS: " + ctx.error().text);
   tls_ = ctx.value();
 
-  std::error_code fs_ec;
-  std::filesystem::create_directories(config_.state_dir, fs_ec);
   std::string state_path = config_.state_dir + "/checkpoint";
   auto cp = checkpoint::Checkpoint::open(state_path);
   if (!cp) {
@@ -62,6 +68,8 @@ void AgentApp::start() {
     so.globs = src.paths;
     so.max_event_bytes = config_.max_event_bytes;
     so.rotate_wait_ms = config_.rotate_wait.count();
+    so.time_zone = src.time_zone;
+    spdlog::info("[{}] RFC 3164 timestamps are read in time zone {}", src.category, src.time_zone->name());
     Stream s;
     s.watcher = std::make_unique<tail::SourceWatcher>(so, clock_);
     s.builder = batch::BatchBuilder(config_.batch_max_bytes);
@@ -72,6 +80,7 @@ void AgentApp::start() {
     s.watcher->add_resume_points(resume);
     auto started = s.watcher->start();
     if (!started) throw std::runtime_error("cannot watch " + src.category + ": " + started.error().message());
+    if (s.watcher->inotify_fd() >= 0) waker_.watch_readable(s.watcher->inotify_fd());
     streams_.emplace(src.category, std::move(s));
   }
   resend_unacked();
@@ -91,6 +100,7 @@ void AgentApp::start() {
   setup_http();
   asio::co_spawn(io_, pump_loop(this), net::log_exception);
   asio::co_spawn(io_, status_loop(this), net::log_exception);
+  hangup_.start();
   signals_.async_wait([this](boost::system::error_code ec, int sig) {
     if (!ec) {
       spdlog::info("signal {}: stop reading, waiting up to {} ms for acks", sig, config_.shutdown_timeout.count());
@@ -110,7 +120,8 @@ void AgentApp::stop() {
   if (stopping_) return;
   stopping_ = true;
   reading_stopped_ = true;
-  stop_deadline_ = std::chrono::steady_clock::now() + config_.shutdown_timeout;
+  stop_deadline_ms_ = clock_.now_ms() + config_.shutdown_timeout.count();
+  waker_.wake();
 }
 
 void AgentApp::resend_unacked() {
@@ -189,13 +200,12 @@ Result<send::InflightBatch> AgentApp::make_batch(const std::string& category, ui
 }
 
 asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
-  asio::steady_timer timer(self->io_);
-  self->last_poll_ = std::chrono::steady_clock::now() - self->config_.poll_interval;
+  self->last_poll_ms_ = self->clock_.now_ms() - self->config_.poll_interval.count();
   while (true) {
     bool busy = false;
     if (!self->reading_stopped_) busy = self->pump_once();
     if (self->stopping_) {
-      if (self->window_.empty() || std::chrono::steady_clock::now() >= self->stop_deadline_) {
+      if (self->window_.empty() || self->clock_.now_ms() >= self->stop_deadline_ms_) {
         if (!self->window_.empty()) {
           spdlog::warn("stopping with {} batches not yet DELIVERED; they are resent on restart", self->window_.size());
         }
@@ -203,29 +213,42 @@ asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
         if (!r) spdlog::error("final checkpoint flush failed: {}", r.error().message());
         self->link_->stop();
         self->signals_.cancel();
+        self->hangup_.stop();
         self->io_.stop();
         co_return;
       }
     }
-    if (!busy) {
-      timer.expires_after(kIdleWait);
-      boost::system::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    } else {
+    bool poll_needed = false;
+    for (auto& [category, s] : self->streams_) poll_needed |= s.watcher->needs_poll();
+    if (busy || poll_needed) {
       // Let acks and the network run between passes.
       co_await asio::post(self->io_, asio::use_awaitable);
+    } else {
+      // Idle: nothing to read. Sleep until inotify sees a change, a delivery makes room,
+      // stop(), or the next safety poll or linger cut.
+      co_await self->waker_.sleep_for(self->idle_wait());
     }
   }
 }
 
+std::chrono::milliseconds AgentApp::idle_wait() const {
+  const TimeMs now = clock_.now_ms();
+  TimeMs wait = config_.poll_interval.count() - std::max<TimeMs>(0, now - last_poll_ms_);
+  for (const auto& [category, s] : streams_) {
+    if (!s.builder.empty()) wait = std::min(wait, s.opened_ms + config_.linger.count() - now);
+  }
+  if (stopping_) wait = std::min(wait, stop_deadline_ms_ - now);
+  return std::chrono::milliseconds(std::clamp<TimeMs>(wait, 1, config_.poll_interval.count()));
+}
+
 bool AgentApp::pump_once() {
-  auto now_steady = std::chrono::steady_clock::now();
-  bool poll_due = now_steady - last_poll_ >= config_.poll_interval;
+  const TimeMs now = clock_.now_ms();
+  bool poll_due = elapsed(now, last_poll_ms_, config_.poll_interval);
   bool read_any = false;
   for (auto& [category, s] : streams_) {
     if (s.watcher->drain_inotify() || s.watcher->needs_poll()) poll_due = true;
   }
-  if (poll_due) last_poll_ = now_steady;
+  if (poll_due) last_poll_ms_ = now;
   for (auto& [category, s] : streams_) {
     if (poll_due) {
       auto r = s.watcher->poll();
@@ -258,14 +281,15 @@ bool AgentApp::pump_once() {
         if (s.builder.empty()) {
           s.file = c.file;
           s.path = c.path;
-          s.opened = std::chrono::steady_clock::now();
+          s.opened_ms = clock_.now_ms();
         }
         s.builder.add(rendered, e.time_ms, e.offset, e.length);
       }
     }
-    if (!s.builder.empty() && std::chrono::steady_clock::now() - s.opened >= config_.linger) cut(category, s);
+    if (!s.builder.empty() && elapsed(clock_.now_ms(), s.opened_ms, config_.linger)) cut(category, s);
   }
   send_cut_batches();
+  window_full_ = !window_.has_room();
   if (poll_due) release_finished_files();
   return read_any;
 }
@@ -339,6 +363,8 @@ void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
     }
   }
   // Not flushed here: a lost DELIVERED mark costs a resend, which is deduplicated.
+  // A pump that stopped reading for want of room, or waits to drain, goes on now.
+  if (window_full_ || stopping_) waker_.wake();
 }
 
 void AgentApp::on_refused(std::vector<send::InflightBatch> batches, const wire::Refusal& refusal) {

@@ -13,11 +13,14 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/agent_config.h"
 #include "agent/checkpoint/checkpoint.h"
+#include "agent/checkpoint/state_dir_lock.h"
+#include "agent/pump_waker.h"
 #include "agent/send/broker_link.h"
 #include "agent/send/inflight_window.h"
 #include "agent/tail/source_watcher.h"
@@ -26,6 +29,7 @@
 #include "common/compress/zstd_codec.h"
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
+#include "common/app/hangup_handler.h"
 #include "common/net/asio.h"
 #include "common/wire/messages.h"
 
@@ -48,7 +52,7 @@ class AgentApp {
     batch::BatchBuilder builder{1};
     batch::FileIdentity file;        // of the events in the builder
     std::string path;
-    std::chrono::steady_clock::time_point opened;  // first event in the builder
+    TimeMs opened_ms = 0;  // first event in the builder, by the clock
     TimeMs last_sent_max_ms = 0;
   };
 
@@ -56,6 +60,9 @@ class AgentApp {
   static asio::awaitable<void> status_loop(AgentApp* self);
   // Reads and batches while the window has room; returns true if it read anything.
   bool pump_once();
+  // How long an idle pump may sleep: until the next safety poll, linger cut or stop
+  // deadline (inotify and wake() end it sooner).
+  std::chrono::milliseconds idle_wait() const;
   // Records where copies (copytruncate) adopted by the watcher start, for a restart.
   void note_adopted_copies(const std::string& category, Stream& s);
   void cut(const std::string& category, Stream& s);
@@ -77,8 +84,11 @@ class AgentApp {
 
   AgentConfig config_;
   const Clock& clock_;
+  std::optional<checkpoint::StateDirLock> state_lock_;  // held until the process exits
   asio::io_context io_{1};
+  PumpWaker waker_{io_};
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  app::HangupHandler hangup_{io_};
   std::shared_ptr<asio::ssl::context> tls_;
   std::unique_ptr<checkpoint::Checkpoint> checkpoint_;
   std::map<std::string, Stream> streams_;
@@ -90,8 +100,9 @@ class AgentApp {
   std::vector<send::InflightBatch> cut_;  // recorded, awaiting the checkpoint flush
   bool stopping_ = false;
   bool reading_stopped_ = false;
-  std::chrono::steady_clock::time_point stop_deadline_;
-  std::chrono::steady_clock::time_point last_poll_;
+  TimeMs stop_deadline_ms_ = 0;
+  TimeMs last_poll_ms_ = 0;
+  bool window_full_ = false;  // the last pass stopped reading for want of window room
 };
 
 }  // namespace ferry::agent

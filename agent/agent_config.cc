@@ -29,6 +29,15 @@ AgentConfig load_agent_config(const std::string& path) {
     if (!categories.insert(src.category).second) throw s.error("category", "'" + src.category + "' appears twice");
     src.paths = s.strings("paths");
     if (src.paths.empty()) throw s.error("paths", "needs at least one path or glob");
+    const std::string zone = s.str("timezone", "");
+    if (zone.empty()) {
+      src.time_zone = std::make_shared<const event::TimeZone>(event::TimeZone::local());
+    } else if (auto z = event::TimeZone::load(zone)) {
+      src.time_zone = std::make_shared<const event::TimeZone>(std::move(*z));
+    } else {
+      throw s.error("timezone", "unknown time zone '" + zone + "' (an IANA name such as America/New_York or UTC, "
+                                "from " + event::kZoneInfoDir + ")");
+    }
     c.sources.push_back(std::move(src));
   }
   if (c.sources.empty()) throw r.error("source", "at least one [[source]] is needed");

@@ -2,9 +2,11 @@
 // Everything an agent is told by its TOML file (deploy/agent.example.toml).
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "agent/event/time_zone.h"
 #include "common/net/socket_tuning.h"
 #include "common/wire/frame.h"
 
@@ -13,6 +15,9 @@ namespace ferry::agent {
 struct SourceConfig {
   std::string category;
   std::vector<std::string> paths;  // globs
+  // `timezone`: the zone of RFC 3164 timestamps (an IANA name; default the host's zone,
+  // as rsyslog), resolved at load.
+  std::shared_ptr<const event::TimeZone> time_zone;
 };
 
 struct AgentConfig {

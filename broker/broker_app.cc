@@ -71,6 +71,7 @@ void BrokerApp::start() {
     return run_agent_session(*this, std::move(conn));
   });
   forwarder_->start();
+  hangup_.start();
   signals_.async_wait([this](boost::system::error_code ec, int sig) {
     if (!ec) {
       spdlog::info("signal {}: draining", sig);
@@ -104,6 +105,7 @@ void BrokerApp::stop() {
   if (http_) http_->stop();
   housekeeping_.cancel();
   signals_.cancel();
+  hangup_.stop();
   io_.stop();
 }
 

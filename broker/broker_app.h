@@ -21,6 +21,7 @@
 #include "common/storage/quarantine.h"
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
+#include "common/app/hangup_handler.h"
 #include "common/net/asio.h"
 #include "common/net/tls_server.h"
 #include "common/status/dc_totals.h"
@@ -81,6 +82,7 @@ class BrokerApp {
   const Clock& clock_;
   asio::io_context io_{1};
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  app::HangupHandler hangup_{io_};
   std::shared_ptr<asio::ssl::context> tls_server_;
   std::shared_ptr<asio::ssl::context> tls_client_;
   std::unique_ptr<store::BatchStore> store_;

@@ -86,6 +86,7 @@ void ConsumerApp::start() {
   broker_server_->start([this](std::shared_ptr<net::FrameConnection> conn) {
     return run_broker_session(*this, std::move(conn));
   });
+  hangup_.start();
   signals_.async_wait([this](boost::system::error_code ec, int sig) {
     if (!ec) {
       spdlog::info("signal {}: draining", sig);
@@ -110,6 +111,7 @@ void ConsumerApp::stop() {
   broker_server_->stop_accepting();
   commit_timer_.cancel();
   signals_.cancel();
+  hangup_.stop();
   // Commit what is open so a clean stop leaves no unfinished files; the acks cannot go
   // out any more, so brokers resend and learn COMMITTED from the manifest.
   std::promise<void> done;

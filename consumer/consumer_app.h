@@ -21,6 +21,7 @@
 #include "common/storage/quarantine.h"
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
+#include "common/app/hangup_handler.h"
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
 #include "common/net/tls_server.h"
@@ -82,6 +83,7 @@ class ConsumerApp {
   const Clock& clock_;
   asio::io_context io_{1};
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  app::HangupHandler hangup_{io_};
   asio::thread_pool worker_{1};
   std::shared_ptr<asio::ssl::context> tls_server_;
   std::unique_ptr<storage::RocksStore> db_;

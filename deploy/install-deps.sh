@@ -13,6 +13,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 curl procps iproute2
+  tzdata
 )
 if [[ "${FERRY_WITH_BROWSER:-1}" == 1 ]]; then
   packages+=(chromium)

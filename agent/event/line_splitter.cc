@@ -9,8 +9,8 @@
 
 namespace ferry::agent::event {
 
-LineSplitter::LineSplitter(size_t max_event_bytes)
-    : max_event_bytes_(std::max(max_event_bytes, kMinEventBytes)) {}
+LineSplitter::LineSplitter(size_t max_event_bytes, const TimeZone* zone)
+    : max_event_bytes_(std::max(max_event_bytes, kMinEventBytes)), zone_(zone) {}
 
 namespace {
 
@@ -18,8 +18,8 @@ std::atomic<uint64_t> clamped_times{0};
 
 // The line's own time, unless it has none or it lies outside the window around the
 // read time (a clock reset to 1970, a typo'd year): then the read time, counted.
-TimeMs event_time(std::string_view line, TimeMs read_time) {
-  auto parsed = parse_syslog_time(line, read_time);
+TimeMs event_time(std::string_view line, TimeMs read_time, const TimeZone* zone) {
+  auto parsed = parse_syslog_time(line, read_time, zone);
   if (!parsed) return read_time;
   if (kAgentTimeWindow.contains(*parsed, read_time)) return *parsed;
   clamped_times.fetch_add(1, std::memory_order_relaxed);
@@ -63,7 +63,7 @@ size_t LineSplitter::split(std::string_view bytes, uint64_t offset, TimeMs read_
       e.flags |= kContinuation;
       e.time_ms = line_time_;
     } else {
-      e.time_ms = event_time({start, e.length}, read_time);
+      e.time_ms = event_time({start, e.length}, read_time, zone_);
       line_time_ = e.time_ms;
     }
     out.push_back(e);

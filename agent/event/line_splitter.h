@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agent/event/event.h"
+#include "agent/event/time_zone.h"
 #include "common/base/clock.h"
 #include "common/batch/event_time_window.h"
 
@@ -28,8 +29,9 @@ uint64_t clamped_event_times();
 
 class LineSplitter {
  public:
-  // max_event_bytes is raised to kMinEventBytes if smaller.
-  explicit LineSplitter(size_t max_event_bytes);
+  // max_event_bytes is raised to kMinEventBytes if smaller. RFC 3164 timestamps are
+  // read in `zone` (UTC if null), which must outlive the splitter.
+  explicit LineSplitter(size_t max_event_bytes, const TimeZone* zone = nullptr);
 
   // Next byte starts a line / continues a long line whose first piece had `line_time`.
   void reset() { mid_line_ = false; }
@@ -50,6 +52,7 @@ class LineSplitter {
 
  private:
   size_t max_event_bytes_;
+  const TimeZone* zone_;
   bool mid_line_ = false;
   TimeMs line_time_ = 0;
 };

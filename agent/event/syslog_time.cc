@@ -132,7 +132,7 @@ std::optional<TimeMs> parse_iso8601(std::string_view s) {
   return to_ms(y, mo, d, h, mi, sec, ms) - offset_min * 60'000;
 }
 
-std::optional<TimeMs> parse_rfc3164(std::string_view s, TimeMs read_time) {
+std::optional<TimeMs> parse_rfc3164(std::string_view s, TimeMs read_time, const TimeZone* zone) {
   // "Mmm dd hh:mm:ss" with dd space-padded ("Nov  3") or zero-padded ("Nov 03").
   if (s.size() < 15 || s[3] != ' ') return std::nullopt;
   const int mo = month_from_abbrev(s);
@@ -162,7 +162,8 @@ std::optional<TimeMs> parse_rfc3164(std::string_view s, TimeMs read_time) {
   std::optional<TimeMs> best;
   for (int64_t y = ry - 1; y <= ry + 1; ++y) {
     if (static_cast<unsigned>(d) > days_in_month(y, mo)) continue;  // Feb 29
-    const TimeMs t = to_ms(y, mo, d, h, mi, sec, ms);
+    const TimeMs local = to_ms(y, mo, d, h, mi, sec, ms);
+    const TimeMs t = zone != nullptr ? zone->to_utc(local) : local;
     if (t > read_time + kMaxFutureMs) continue;
     const TimeMs dist = t > read_time ? t - read_time : read_time - t;
     if (!best || dist < (*best > read_time ? *best - read_time : read_time - *best)) best = t;
@@ -170,7 +171,7 @@ std::optional<TimeMs> parse_rfc3164(std::string_view s, TimeMs read_time) {
   return best;
 }
 
-std::optional<TimeMs> parse_syslog_time(std::string_view line, TimeMs read_time) {
+std::optional<TimeMs> parse_syslog_time(std::string_view line, TimeMs read_time, const TimeZone* zone) {
   const size_t pri_end = skip_pri(line);
   std::string_view s = line.substr(pri_end);
   if (s.empty()) return std::nullopt;
@@ -184,7 +185,7 @@ std::optional<TimeMs> parse_syslog_time(std::string_view line, TimeMs read_time)
     }
     return parse_iso8601(s);
   }
-  return parse_rfc3164(s, read_time);
+  return parse_rfc3164(s, read_time, zone);
 }
 
 }  // namespace ferry::agent::event

@@ -34,16 +34,17 @@ Result<size_t> pread_full(int fd, char* buf, size_t n, uint64_t offset) {
 }  // namespace
 
 Result<std::unique_ptr<FileTailer>> FileTailer::open(const std::string& path,
-                                                     size_t max_event_bytes) {
+                                                     size_t max_event_bytes,
+                                                     const event::TimeZone* zone) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return last_error();
-  std::unique_ptr<FileTailer> tailer(new FileTailer(fd, path, max_event_bytes));
+  std::unique_ptr<FileTailer> tailer(new FileTailer(fd, path, max_event_bytes, zone));
   BOOST_OUTCOME_TRY(tailer->take_identity());
   return tailer;
 }
 
-FileTailer::FileTailer(int fd, std::string path, size_t max_event_bytes)
-    : fd_(fd), path_(std::move(path)), splitter_(max_event_bytes) {}
+FileTailer::FileTailer(int fd, std::string path, size_t max_event_bytes, const event::TimeZone* zone)
+    : fd_(fd), path_(std::move(path)), splitter_(max_event_bytes, zone) {}
 
 FileTailer::~FileTailer() { ::close(fd_); }
 

@@ -25,8 +25,9 @@ namespace ferry::agent::tail {
 class FileTailer {
  public:
   // Opens `path` read-only and computes its identity. Reading starts at offset 0.
-  static Result<std::unique_ptr<FileTailer>> open(const std::string& path,
-                                                  size_t max_event_bytes);
+  // RFC 3164 times are read in `zone` (UTC if null; it must outlive the tailer).
+  static Result<std::unique_ptr<FileTailer>> open(const std::string& path, size_t max_event_bytes,
+                                                  const event::TimeZone* zone = nullptr);
   ~FileTailer();
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;
@@ -78,7 +79,7 @@ class FileTailer {
   Result<Stat> stat() const;
 
  private:
-  FileTailer(int fd, std::string path, size_t max_event_bytes);
+  FileTailer(int fd, std::string path, size_t max_event_bytes, const event::TimeZone* zone);
   // Identity (and prefix_) from fstat and the file's first bytes now.
   Result<void> take_identity();
   void set_prefix(std::string prefix);

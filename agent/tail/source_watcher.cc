@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/event/line_splitter.h"
+#include "agent/tail/copy_beside.h"
 #include "agent/tail/errc.h"
 
 namespace ferry::agent::tail {
@@ -101,7 +102,7 @@ Result<void> SourceWatcher::start() {
   // Files known before the restart that no glob matches any more (renamed away or
   // deleted while the agent was down): read what is left of them by their last name.
   for (auto it = resume_.begin(); it != resume_.end();) {
-    auto opened = FileTailer::open(it->path, options_.max_event_bytes);
+    auto opened = FileTailer::open(it->path, options_.max_event_bytes, options_.time_zone.get());
     bool matched = false;
     if (opened && !find(opened.value()->identity().dev, opened.value()->identity().ino)) {
       auto same = fd_matches(opened.value()->fd(), it->file);
@@ -324,12 +325,18 @@ SourceWatcher::Tracked& SourceWatcher::adopt(std::unique_ptr<FileTailer> tailer,
 }
 
 void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino) {
-  auto opened = FileTailer::open(path, options_.max_event_bytes);
+  auto opened = FileTailer::open(path, options_.max_event_bytes, options_.time_zone.get());
   if (!opened) {
-    // Gone between glob and open, or unreadable: the next poll sees it again.
-    spdlog::warn("[{}] cannot open {}: {}", options_.category, path, opened.error().message());
+    // Gone between glob and open: the next poll sees what took its place.
+    if (opened.error() == std::errc::no_such_file_or_directory) return;
+    if (unopened_.failed(path, clock_.now_ms())) {
+      spdlog::warn("[{}] cannot open {}: {}; trying again with backoff (up to {} s), reported again once it opens",
+                   options_.category, path, opened.error().message(),
+                   std::chrono::duration_cast<std::chrono::seconds>(kUnopenedRetryMax).count());
+    }
     return;
   }
+  if (unopened_.opened(path)) spdlog::info("[{}] {} can be opened now", options_.category, path);
   auto tailer = std::move(opened).value();
   const auto& id = tailer->identity();
   if (id.dev != dev || id.ino != ino) {
@@ -482,12 +489,47 @@ void SourceWatcher::lose_truncated_bytes(const std::string& path, uint64_t read_
 }
 
 void SourceWatcher::count_unclaimed_truncations() {
-  // Long enough for a copy found while being written to be decided.
-  const TimeMs claim_wait_ms = 2 * kDecideAfterMs;
   for (auto& tr : truncated_) {
-    if (tr.unread == 0 || clock_.now_ms() - tr.at_ms < claim_wait_ms) continue;
-    lose_truncated_bytes(tr.path, tr.read_offset, tr.unread);
-    tr.unread = 0;
+    if (tr.reported || clock_.now_ms() - tr.at_ms < kClaimWaitMs) continue;
+    tr.reported = true;
+    if (tr.unread > 0) {
+      lose_truncated_bytes(tr.path, tr.read_offset, tr.unread);
+      tr.unread = 0;
+    } else {
+      // Lines written after the last look and before the truncation were only in the
+      // copy; how many, no one can tell without it.
+      spdlog::warn("[{}] {} was truncated (copytruncate) at read offset {} and no copy of it was found at a glob "
+                   "path or beside it: lines written after that offset before the truncation, if any, are lost",
+                   options_.category, tr.path, tr.read_offset);
+    }
+  }
+}
+
+void SourceWatcher::find_copies_beside_truncations() {
+  // Snapshot: adopting a copy claims (erases) its truncation.
+  std::vector<std::pair<std::string, uint64_t>> unclaimed;
+  for (const auto& tr : truncated_) {
+    if (!tr.reported && clock_.now_ms() - tr.at_ms < kClaimWaitMs) unclaimed.emplace_back(tr.path, tr.content.fingerprint);
+  }
+  for (const auto& [original, fingerprint] : unclaimed) {
+    for (const auto& f : copies_beside(original, fingerprint)) {
+      if (find(f.dev, f.ino)) continue;
+      const size_t adopted_before = adopted_copies_.size();
+      discover(f.path, f.dev, f.ino);
+      Tracked* t = find(f.dev, f.ino);
+      if (t == nullptr) continue;
+      if (adopted_copies_.size() == adopted_before || !same_inode(adopted_copies_.back().file, t->tailer->identity())) {
+        // Not taken for the copy of a truncation after all: no glob names it, so it is
+        // not ours to read.
+        std::erase_if(files_, [t](const Tracked& x) { return &x == t; });
+        next_live_ = 0;
+        continue;
+      }
+      spdlog::info("[{}] {}, the copy of truncated {}, sits beside it where no glob names it; reading it to its end",
+                   options_.category, f.path, original);
+      t->seen = false;
+      t->rotated = true;  // read to its end, finished, then let go
+    }
   }
 }
 
@@ -503,7 +545,9 @@ Result<void> SourceWatcher::poll() {
     return std::any_of(resume_.begin(), resume_.end(),
                        [&f](const ResumePoint& r) { return r.file.dev == f.dev && r.file.ino == f.ino; });
   });
+  std::set<std::string> found_paths;
   for (const auto& f : found) {
+    found_paths.insert(f.path);
     if (Tracked* t = find(f.dev, f.ino)) {
       t->seen = true;
       if (t->tailer->path() != f.path) {
@@ -516,8 +560,10 @@ Result<void> SourceWatcher::poll() {
       }
       continue;
     }
-    discover(f.path, f.dev, f.ino);
+    if (unopened_.due(f.path, clock_.now_ms())) discover(f.path, f.dev, f.ino);
   }
+  unopened_.keep_only(found_paths);
+  find_copies_beside_truncations();
   for (auto& t : files_) {
     if (t.undecided_since >= 0) decide(t, /*force=*/!t.seen);
   }
@@ -609,7 +655,7 @@ Result<std::unique_ptr<FileTailer>> SourceWatcher::open_by_identity(const FileId
     if (r.file.dev == file.dev && r.file.ino == file.ino) paths.push_back(r.path);
   }
   for (const auto& p : paths) {
-    auto opened = FileTailer::open(p, options_.max_event_bytes);
+    auto opened = FileTailer::open(p, options_.max_event_bytes, options_.time_zone.get());
     if (!opened) continue;
     auto same = fd_matches(opened.value()->fd(), file);
     if (same && same.value()) return std::move(opened).value();
@@ -650,7 +696,7 @@ Result<ReadChunk> SourceWatcher::reread(const FileIdentity& file, uint64_t offse
   ReadChunk chunk;
   chunk.file = file;
   chunk.offset = offset;
-  event::LineSplitter splitter(options_.max_event_bytes);
+  event::LineSplitter splitter(options_.max_event_bytes, options_.time_zone.get());
   if (offset > 0 && bytes[0] != '\n') splitter.resume_mid_line(time);
   chunk.bytes = bytes.substr(offset - from);
   splitter.split(chunk.bytes, offset, time, /*final=*/true, chunk.events);

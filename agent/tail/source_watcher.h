@@ -34,6 +34,8 @@
 //         began, the match is tried again;
 //       - a waiting copy that grows past its original, or stops matching it while the
 //         original is not truncated, is a new file after all.
+//     A copy of a truncated file that no glob names is looked for beside it
+//     (copy_beside.h) and, if found, read from the original's read offset to its end.
 //     After a restart the same holds for a resume point whose inode now holds other
 //     content (the original, truncated while the agent was down); files with resume
 //     points are looked at first so that it is known before its copy is.
@@ -55,9 +57,11 @@
 #include <string>
 #include <vector>
 
+#include "agent/event/time_zone.h"
 #include "agent/tail/file_identity.h"
 #include "agent/tail/file_tailer.h"
 #include "agent/tail/read_chunk.h"
+#include "agent/tail/unopened_files.h"
 #include "common/base/clock.h"
 #include "common/base/result.h"
 
@@ -67,6 +71,9 @@ namespace ferry::agent::tail {
 inline constexpr TimeMs kDecideAfterMs = 1'000;
 // Truncated contents remembered for a copy that turns up later.
 inline constexpr size_t kMaxTruncations = 256;
+// How long a truncated content waits for its copy before its unread bytes count as lost
+// (long enough for a copy found while being written to be decided).
+inline constexpr TimeMs kClaimWaitMs = 2 * kDecideAfterMs;
 
 struct SourceOptions {
   std::string category;
@@ -74,6 +81,8 @@ struct SourceOptions {
   size_t max_event_bytes = 64 * 1024;
   TimeMs rotate_wait_ms = 5'000;
   bool hold_finished = true;  // keep finished files open until release()
+  // RFC 3164 timestamps (no zone of their own) are read in this zone; UTC if null.
+  std::shared_ptr<const event::TimeZone> time_zone;
 };
 
 // Where to resume a file after a restart: the end of the last recorded batch.
@@ -180,6 +189,7 @@ class SourceWatcher {
     uint64_t unread = 0;            // bytes beyond it: lost unless a copy carries them
     std::string path;
     TimeMs at_ms = 0;
+    bool reported = false;          // unclaimed after kClaimWaitMs: its loss was told
   };
 
   // Keeps a truncated content for a copy to claim (at most kMaxTruncations, oldest go).
@@ -197,6 +207,9 @@ class SourceWatcher {
   void decide(Tracked& t, bool force);
   // Bytes of truncated contents that no copy carried on within a while are lost.
   void count_unclaimed_truncations();
+  // A copy no glob names, beside a truncated file (copies_beside()), is read from where
+  // the original was read to, to its end.
+  void find_copies_beside_truncations();
   void lose_truncated_bytes(const std::string& path, uint64_t read_offset, uint64_t bytes);
   // The original of waiting copies was truncated: they start where it was. Whether one
   // started, and whether it carries the original's unterminated last line.
@@ -219,6 +232,7 @@ class SourceWatcher {
   std::vector<ResumePoint> adopted_copies_;
   size_t next_live_ = 0;  // round robin over live files
   uint64_t unreadable_bytes_ = 0;
+  UnopenedFiles unopened_;  // glob matches that could not be opened, retried with backoff
   int inotify_fd_ = -1;
 };
 

@@ -3,6 +3,7 @@
 // exit codes operators rely on (0 clean stop, 1 cannot start or failed, 2 bad usage or
 // bad config with file, key and reason on stderr).
 
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -21,6 +22,8 @@ std::optional<std::string> config_path_from_args(const char* program, int argc, 
 // App(config) has start() and run().
 template <class App, class Load>
 int daemon_main(const char* program, int argc, char** argv, Load&& load) {
+  // Until the app listens for it (HangupHandler), a SIGHUP must not kill the process.
+  std::signal(SIGHUP, SIG_IGN);
   int exit_code = 0;
   auto path = config_path_from_args(program, argc, argv, exit_code);
   if (!path) return exit_code;

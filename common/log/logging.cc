@@ -1,17 +1,21 @@
 #include "common/log/logging.h"
 
+#include <chrono>
 #include <memory>
 
 #include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "common/config/config_error.h"
+#include "common/log/reopenable_file_sink.h"
 
 namespace ferry::log {
 namespace {
+
+// The file sink init_logging installed, for reopen_log_file(); null when logging to stderr.
+std::shared_ptr<ReopenableFileSink> file_sink;
 
 // spdlog::level::from_str maps anything unknown to "off", which would silence a typo'd
 // config; so only the documented names are accepted.
@@ -46,11 +50,13 @@ void init_logging(std::string_view program, std::string_view level,
   spdlog::sink_ptr sink;
   if (file) {
     try {
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(*file, /*truncate=*/false);
+      file_sink = std::make_shared<ReopenableFileSink>(*file);
+      sink = file_sink;
     } catch (const spdlog::spdlog_ex& e) {
       throw config::ConfigError("", "log.file", fmt::format("cannot open {}: {}", *file, e.what()));
     }
   } else {
+    file_sink.reset();
     sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   }
   auto logger = std::make_shared<spdlog::logger>(std::string(program), std::move(sink));
@@ -59,6 +65,14 @@ void init_logging(std::string_view program, std::string_view level,
   logger->set_level(*parsed);
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(std::move(logger));
+  // A file is buffered: without this, info lines would reach it only in 4 KiB steps.
+  if (file_sink) spdlog::flush_every(std::chrono::seconds(1));
+}
+
+std::optional<std::string> reopen_log_file() {
+  if (!file_sink) return std::nullopt;
+  file_sink->reopen();
+  return file_sink->path();
 }
 
 }  // namespace ferry::log

@@ -17,6 +17,11 @@ namespace ferry::log {
 void init_logging(std::string_view program, std::string_view level,
                   std::optional<std::string> file = std::nullopt);
 
+// Opens the log file again by its configured path (after logrotate moved it away) and
+// returns that path; nullopt when logging to stderr. Throws spdlog::spdlog_ex if it
+// cannot be opened (logging then goes on to the old file). Safe while others log.
+std::optional<std::string> reopen_log_file();
+
 // The pattern init_logging installs, for tests and for extra sinks.
 std::string log_pattern(std::string_view program);
 

@@ -30,6 +30,7 @@ MiniCluster::MiniCluster(MiniClusterOptions options) : options_(std::move(option
   output_ = dir_.file("output");
   fs::create_directories(output_);
   fs::create_directories(dir_.file("logs"));
+  fs::create_directories(dir_.file("daemon-logs"));
   fs::create_directories(dir_.file("input"));
   consumer_port_ = free_port();
   consumer_http_ = free_port();
@@ -62,17 +63,24 @@ tls::TlsOptions MiniCluster::tls_options(const std::string& identity) const {
 }
 
 std::string MiniCluster::log(const std::string& name) const { return dir_.file("logs/" + name + ".log"); }
+std::string MiniCluster::daemon_log(const std::string& name) const {
+  return dir_.file("daemon-logs/" + name + ".log");
+}
 
 void MiniCluster::write_configs() {
-  auto tls = [&](const std::string& id) {
+  // `name` is the daemon's (see names()), `id` the one its certificate names.
+  auto tls = [&](const std::string& id, const std::string& name) {
     std::string certs = dir_.file("certs");
-    return "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" + id + ".key\"\nca = \"" +
+    // With log_to_files each daemon writes its own log file (as deployed), else stderr.
+    const std::string log_table =
+        options_.log_to_files ? "[log]\nfile = \"" + daemon_log(name) + "\"\n" : "";
+    return log_table + "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" + id + ".key\"\nca = \"" +
            certs + "/ca.crt\"\n";
   };
   configs_["consumer"] = "node_id = \"consumer-1\"\nlisten = \"127.0.0.1:" + std::to_string(consumer_port_) +
                          "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_) + "\"\ndata_dir = \"" +
                          dir_.file("data/consumer") + "\"\noutput_root = \"" + output_ + "\"\n" +
-                         options_.consumer_extra + "\n" + tls("consumer-1") +
+                         options_.consumer_extra + "\n" + tls("consumer-1", "consumer") +
                          "[output]\n" + options_.consumer_output + "\n[http]\nadmin_token_file = \"" +
                          admin_token_file() + "\"\n";
   std::string brokers_list;
@@ -81,7 +89,7 @@ void MiniCluster::write_configs() {
     configs_[id] = "node_id = \"" + id + "\"\ndc = \"dc1\"\nlisten = \"127.0.0.1:" + std::to_string(broker_ports_[i]) +
                    "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(broker_http_[i]) + "\"\ndata_dir = \"" +
                    dir_.file("data/" + id) + "\"\nconsumers = [\"127.0.0.1:" + std::to_string(consumer_port_) +
-                   "\"]\n" + tls(id);
+                   "\"]\n" + tls(id, id);
     brokers_list += (i ? ", " : "") + std::string("\"127.0.0.1:") + std::to_string(broker_ports_[i]) + "\"";
   }
   for (int a = 1; a <= options_.agents; ++a) {
@@ -91,7 +99,7 @@ void MiniCluster::write_configs() {
         "host = \"" + host(a) + "\"\ndc = \"dc1\"\nbrokers = [" + brokers_list + "]\nstate_dir = \"" +
         dir_.file("data/agent-" + std::to_string(a)) + "\"\npoll_interval = \"100ms\"\nstatus_interval = \"500ms\"\n" +
         options_.agent_extra + "\n[[source]]\ncategory = \"" + options_.category + "\"\npaths = [\"" +
-        input_file(a) + "*\"]\n" + tls(host(a)) + "[batch]\n" + options_.agent_batch + "\n";
+        input_file(a) + "*\"]\ntimezone = \"UTC\"\n" + tls(host(a), "agent-" + std::to_string(a)) + "[batch]\n" + options_.agent_batch + "\n";
   }
   for (const auto& [name, text] : configs_) {
     write_file(dir_.file("config/" + name + ".toml"), text);

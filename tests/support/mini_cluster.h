@@ -27,6 +27,7 @@ struct MiniClusterOptions {
   std::map<std::string, std::string> consumer_env;  // e.g. FERRY_CRASH_POINTS
   // More certificates from the cluster's CA, e.g. for a test playing a hostile peer.
   std::vector<tls::RoleClaim> extra_identities;
+  bool log_to_files = false;   // each daemon logs to daemon_log(name) instead of stderr
 };
 
 class MiniCluster {
@@ -59,6 +60,8 @@ class MiniCluster {
   std::string log(const std::string& name) const;
   // TLS files of an identity issued by the cluster's CA (its name: "h1", "broker-1"...).
   tls::TlsOptions tls_options(const std::string& identity) const;
+  // The [log] file of a daemon when log_to_files is set.
+  std::string daemon_log(const std::string& name) const;
   const TempDir& dir() const { return dir_; }
   // The consumer's admin token (POST /api/...) and the file holding it.
   const std::string& admin_token() const { return admin_token_; }

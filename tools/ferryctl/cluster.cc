@@ -211,7 +211,8 @@ std::string cluster_up(const ClusterOptions& o) {
     json globs = json::array();
     for (const auto& cat : o.categories) {
       std::string glob = input + "/" + cat + ".log*";
-      sources += "[[source]]\ncategory = \"" + cat + "\"\npaths = [\"" + glob + "\"]\n";
+      // The generator writes RFC 3164 times in UTC, whatever the host's zone.
+      sources += "[[source]]\ncategory = \"" + cat + "\"\npaths = [\"" + glob + "\"]\ntimezone = \"UTC\"\n";
       globs.push_back(glob);
     }
     add(a,

@@ -1,20 +1,27 @@
 #include "agent/tail/source_watcher.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <sstream>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "agent/tail/errc.h"
+#include "agent/tail/unopened_files.h"
 #include "tests/support/temp_dir.h"
 
 namespace ferry::agent::tail {
@@ -97,9 +104,10 @@ class SourceWatcherTest : public ::testing::Test {
     std::filesystem::copy_file(path("app.log"), path(copy));
     std::filesystem::resize_file(path("app.log"), 0);
   }
-  // `w` watches app.log* and has read the first kilobyte that `out` wrote to app.log.
-  void start_after_first_kilobyte(Writer& out, std::unique_ptr<SourceWatcher>& w) {
-    w = make({"app.log*"});
+  // `w` watches `glob` and has read the first kilobyte that `out` wrote to app.log.
+  void start_after_first_kilobyte(Writer& out, std::unique_ptr<SourceWatcher>& w,
+                                  const std::string& glob = "app.log*") {
+    w = make({glob});
     out.write(first_kilobyte());
     ASSERT_TRUE(w->start());
     EXPECT_EQ(drain(*w).lines.size(), 40u);
@@ -354,6 +362,99 @@ TEST_F(SourceWatcherTest, BytesNoCopyCarriesOnAreCountedUnreadable) {
   clock_.now += 2 * kDecideAfterMs;
   ASSERT_TRUE(watcher_->poll());
   EXPECT_EQ(watcher_->unreadable_bytes(), 18u);
+}
+
+// logrotate's usual layout: the glob names app.log only, and copytruncate leaves the
+// copy app.log.1 beside it. Lines written after the last look and before the truncation
+// live on only in the copy: they are read from there, once, and the copy is let go.
+TEST_F(SourceWatcherTest, CopyBesideTheOriginalThatNoGlobNamesCarriesItsUnreadTail) {
+  Writer out(path("app.log"));
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, watcher_, "app.log"));
+  out.write("unseen-1\nunseen-2\n");  // no poll or read sees them
+  copytruncate("app.log.1");
+  out.write("after\n");
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_EQ(sorted(drain(*watcher_).lines), (Lines{"after", "unseen-1", "unseen-2"}));
+  auto copies = watcher_->take_adopted_copies();
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].path, path("app.log.1"));
+  EXPECT_EQ(copies[0].offset, first_kilobyte().size());
+  // Read to its end and finished like a rotated file; nothing lost, nothing read twice.
+  clock_.now += 2 * kDecideAfterMs;
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_TRUE(drain(*watcher_).lines.empty());
+  EXPECT_EQ(watcher_->finished_files().size(), 1u);
+  EXPECT_EQ(watcher_->unreadable_bytes(), 0u);
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_TRUE(drain(*watcher_).lines.empty());
+}
+
+// Beside the original but named otherwise, or with other first bytes: not its copy.
+TEST_F(SourceWatcherTest, FilesBesideTheOriginalThatAreNoCopyOfItAreNotRead) {
+  Writer out(path("app.log"));
+  ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, watcher_, "app.log"));
+  out.write("seen\n");
+  ASSERT_TRUE(watcher_->poll());
+  ferry::testing::write_file(path("app.log.2"), "an older rotation with other content entirely, and long enough\n");
+  ferry::testing::write_file(path("other.log"), first_kilobyte() + "seen\n");
+  std::filesystem::resize_file(path("app.log"), 0);
+  out.write("after\n");
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_EQ(drain(*watcher_).lines, (Lines{"after"}));
+  EXPECT_EQ(watcher_->files().size(), 1u);
+  clock_.now += 2 * kDecideAfterMs;
+  ASSERT_TRUE(watcher_->poll());
+  EXPECT_EQ(watcher_->unreadable_bytes(), 5u) << "the unread line the poll saw is lost and counted";
+}
+
+// Root opens any file: the scenario then runs in a child that is nobody.
+void as_unprivileged_user(const std::function<void()>& scenario) {
+  if (::geteuid() != 0) return scenario();
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+    scenario();
+    ::_exit(::testing::Test::HasFailure() ? 1 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the unprivileged run failed (status " << status << ")";
+}
+
+// A glob match that cannot be opened is reported once, not at every poll, and tried
+// again with backoff until it opens.
+TEST_F(SourceWatcherTest, UnopenableFileIsReportedOnceAndRetriedWithBackoff) {
+  as_unprivileged_user([] {
+    TempDir dir;
+    FakeClock clock;
+    ferry::testing::write_file(dir.file("app.log"), "x\n");
+    ::chmod(dir.file("app.log").c_str(), 0);
+    std::ostringstream log;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+    spdlog::default_logger()->sinks().push_back(sink);
+    SourceOptions o;
+    o.category = "cat";
+    o.globs = {dir.file("app.log")};
+    SourceWatcher w(o, clock);
+    EXPECT_TRUE(w.start());
+    for (int i = 0; i < 20; ++i) {
+      clock.now += 500;  // the agent's safety poll
+      EXPECT_TRUE(w.poll());
+    }
+    ::chmod(dir.file("app.log").c_str(), 0644);
+    clock.now += kUnopenedRetryMax.count();
+    EXPECT_TRUE(w.poll());
+    clock.now += kDecideAfterMs;  // a short file found while running waits to be told from a copy
+    EXPECT_TRUE(w.poll());
+    EXPECT_EQ(drain(w).lines, (Lines{"x"}));
+    spdlog::default_logger()->sinks().pop_back();
+    const std::string text = log.str();
+    size_t reports = 0;
+    for (size_t at = text.find("cannot open"); at != std::string::npos; at = text.find("cannot open", at + 1)) ++reports;
+    EXPECT_EQ(reports, 1u) << text;
+    EXPECT_NE(text.find("can be opened now"), std::string::npos) << text;
+  });
 }
 
 // Truncated and written past the read offset again between two polls: the read that

@@ -91,6 +91,25 @@ TEST(ConfigLoadingTest, AgentSourcesAreValidated) {
   EXPECT_EQ(e.key, "batch.linger");
 }
 
+// RFC 3164 times are read in the source's `timezone`: the host's zone by default, an
+// IANA name otherwise; an unknown name is refused with its key.
+TEST(ConfigLoadingTest, AgentSourceTimezoneIsResolvedOrRefused) {
+  testing::TempDir dir;
+  std::string head = "host = \"h1\"\ndc = \"dc1\"\nstate_dir = \"/tmp/s\"\nbrokers = [\"127.0.0.1:1\"]\n";
+  testing::write_file(dir.file("a.toml"), head + "[[source]]\ncategory = \"c\"\npaths = [\"/x\"]\n" +
+                                              "[[source]]\ncategory = \"ny\"\npaths = [\"/y\"]\ntimezone = \"America/New_York\"\n" + kTls);
+  auto c = agent::load_agent_config(dir.file("a.toml"));
+  ASSERT_TRUE(c.sources[0].time_zone);
+  EXPECT_EQ(c.sources[0].time_zone->offset_ms_at(0), agent::event::TimeZone::local().offset_ms_at(0));
+  ASSERT_TRUE(c.sources[1].time_zone);
+  EXPECT_EQ(c.sources[1].time_zone->name(), "America/New_York");
+
+  testing::write_file(dir.file("a2.toml"), head + "[[source]]\ncategory = \"c\"\npaths = [\"/x\"]\ntimezone = \"Mars/Olympus_Mons\"\n" + kTls);
+  auto e = error_of([&] { (void)agent::load_agent_config(dir.file("a2.toml")); });
+  EXPECT_EQ(e.key, "source[0].timezone");
+  EXPECT_NE(e.reason.find("Mars/Olympus_Mons"), std::string::npos) << e.reason;
+}
+
 TEST(ConfigLoadingTest, AgentHttpListenIsOptionalAndChecked) {
   testing::TempDir dir;
   std::string head = "host = \"h1\"\ndc = \"dc1\"\nstate_dir = \"/tmp/s\"\nbrokers = [\"127.0.0.1:1\"]\n";
