@@ -11,6 +11,7 @@
 #include "common/tls/tls_context.h"
 #include "common/wire/messages.h"
 #include "tests/support/mini_cluster.h"
+#include "tests/support/test_pki.h"
 
 namespace ferry::testing {
 namespace {
@@ -27,11 +28,10 @@ struct Outcome {
 // what comes back until the broker closes, 3 s pass without a frame or 10 s in all. With
 // `until`, reading stops at that frame type instead, and waits up to 40 s for it (a
 // DELIVERED takes a commit on the consumer, several synced writes on a loaded disk).
-Outcome converse(const MiniCluster& cluster, const std::string& identity, std::vector<std::string> frames,
-                 std::optional<wire::FrameType> until = std::nullopt) {
+Outcome converse_as(const MiniCluster& cluster, const tls::TlsOptions& identity, std::vector<std::string> frames,
+                    std::optional<wire::FrameType> until = std::nullopt) {
   asio::io_context io;
-  std::string certs = cluster.dir().file("certs");
-  auto ctx = tls::make_client_context({certs + "/" + identity + ".crt", certs + "/" + identity + ".key", certs + "/ca.crt"});
+  auto ctx = tls::make_client_context(identity);
   EXPECT_TRUE(ctx);
   Outcome out;
   struct Run {
@@ -66,6 +66,14 @@ Outcome converse(const MiniCluster& cluster, const std::string& identity, std::v
   return out;
 }
 
+// The same, with `identity`'s certificate from the cluster's CA.
+Outcome converse(const MiniCluster& cluster, const std::string& identity, std::vector<std::string> frames,
+                 std::optional<wire::FrameType> until = std::nullopt) {
+  std::string certs = cluster.dir().file("certs");
+  return converse_as(cluster, {certs + "/" + identity + ".crt", certs + "/" + identity + ".key", certs + "/ca.crt"},
+                     std::move(frames), until);
+}
+
 wire::BatchFrame batch_for(const std::string& host, uint64_t seq) {
   wire::BatchFrame b;
   b.header.host = host;
@@ -93,6 +101,17 @@ class BrokerRefusalTest : public ::testing::Test {
     cluster_->start("broker-1");
     ASSERT_TRUE(wait_until([&] { return converse(*cluster_, "h1", {}).connected; }, 20s));
   }
+  // The broker still serves a good agent, and its log gives `reason`.
+  void expect_alive_and_logged(const std::string& reason) {
+    EXPECT_TRUE(cluster_->running("broker-1"));
+    auto out = converse(*cluster_, "h2", {hello("h2")});
+    EXPECT_FALSE(out.error);
+    ASSERT_FALSE(out.frames.empty());
+    EXPECT_EQ(out.frames.front(), wire::FrameType::kHello);
+    EXPECT_NE(read_file(cluster_->log("broker-1")).find(reason), std::string::npos)
+        << "no '" << reason << "' in the broker's log";
+  }
+
   std::unique_ptr<MiniCluster> cluster_;
 };
 
@@ -129,6 +148,33 @@ TEST_F(BrokerRefusalTest, BatchBeforeHelloIsAProtocolViolation) {
   auto out = converse(*cluster_, "h1", {wire::encode(batch_for("h1", 1))});
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, wire::Errc::kProtocolViolation);
+  expect_alive_and_logged("expected HELLO, got BATCH");
+}
+
+TEST_F(BrokerRefusalTest, UnknownProtocolVersionIsRefused) {
+  // Version 2 in the frame header: the decoder refuses it before reading the body.
+  std::string frame = hello("h1");
+  frame[4] = 2;
+  auto out = converse(*cluster_, "h1", {frame});
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, wire::Errc::kUnsupportedVersion);
+  expect_alive_and_logged("unsupported protocol version before HELLO");
+
+  // Version 2 inside a well-formed HELLO.
+  out = converse(*cluster_, "h1", {wire::encode(wire::Hello{2, wire::Role::kAgent, "h1", "dc1"})});
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, wire::Errc::kUnsupportedVersion);
+  expect_alive_and_logged("bad HELLO: unsupported protocol version");
+}
+
+TEST_F(BrokerRefusalTest, CertificateFromAnotherCaIsRefusedAtTheHandshake) {
+  // The client trusts the broker (the cluster's CA) but shows a certificate of its own CA.
+  TestPki other({"h1"});
+  tls::TlsOptions stranger = other.options("h1");
+  stranger.ca_file = cluster_->dir().file("certs/ca.crt");
+  auto out = converse_as(*cluster_, stranger, {hello("h1")});
+  EXPECT_TRUE(out.frames.empty()) << "a peer of another CA got frames back";
+  expect_alive_and_logged("TLS handshake with 127.0.0.1 failed: certificate verify failed");
 }
 
 TEST_F(BrokerRefusalTest, CorruptFrameAndBadPayloadCrcAreRefused) {
