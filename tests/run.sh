@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, configures, builds (-j2) and runs every test,
-# then the fuzz targets for FERRY_FUZZ_SECONDS each (tests/fuzz/run.sh; FERRY_FUZZ=0
+# then the fuzz targets for FERRY_FUZZ_SECONDS each (tests/fuzz/run.sh; FERRY_RUN_FUZZ=0
 # skips them). Exits non-zero on any failure. Usage: tests/run.sh [extra ctest args]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +15,6 @@ cmake --build "$build" -j2
 
 (cd "$build" && ctest -j2 --output-on-failure --timeout 600 "$@")
 
-if [[ "${FERRY_FUZZ:-1}" != 0 ]]; then
+if [[ "${FERRY_RUN_FUZZ:-1}" != 0 ]]; then
   bash "$root/tests/fuzz/run.sh"
 fi
