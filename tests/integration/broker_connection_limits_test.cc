@@ -314,7 +314,9 @@ TEST(BrokerConnectionLimitsTest, IdleAndSlowPeersAreCappedAndTimedOutWhileAnAgen
 
   EXPECT_TRUE(cluster.running("broker-1"));
   const std::string log = read_file(cluster.log("broker-1"));
-  EXPECT_NE(log.find("open-file limit raised from 1024"), std::string::npos) << log;
+  rlimit nofile{};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  if (nofile.rlim_max > 1024) EXPECT_NE(log.find("open-file limit raised from 1024"), std::string::npos) << log;
   EXPECT_NE(log.find("refusing connection from 127.0.0.2: address full"), std::string::npos);
   EXPECT_NE(log.find("TLS handshake with 127.0.0.2 failed"), std::string::npos);
   EXPECT_NE(log.find("no HELLO within"), std::string::npos);
