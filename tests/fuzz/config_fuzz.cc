@@ -39,5 +39,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try_load(ferry::broker::load_broker_config);
   try_load(ferry::agent::load_agent_config);
+  ::unlink(scratch_path().c_str());  // libFuzzer exits without running atexit handlers
   return 0;
 }
