@@ -7,6 +7,7 @@
 #include "common/log/printable.h"
 #include "common/net/backoff.h"
 #include "common/net/endpoint.h"
+#include "common/net/heartbeat.h"
 #include "common/net/hello_exchange.h"
 #include "common/net/tls_server.h"
 #include "broker/store/batch_id.h"
@@ -88,6 +89,7 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
   cursor_.clear();
   pass_generation_ = 0;
   asio::co_spawn(app_.executor(), read_acks(this, conn), net::log_exception);
+  net::start_heartbeats(conn);  // the consumer closes links silent past its idle timeout
 
   auto last_flush = std::chrono::steady_clock::now() - kFlushInterval;
   while (conn->usable() && !stopped_) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/http/server_options.h"
+#include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/wire/frame.h"
 #include "consumer/store/bucket_store.h"
@@ -30,6 +31,7 @@ struct ConsumerConfig {
   uint32_t max_pending_adds = 4096;               // per broker connection, awaiting the store
   store::StoreOptions store;
   store::HourTrackerOptions hours;
+  net::ServerLimits broker_limits;  // [connections]: caps and timeouts for brokers
   net::SocketTuning broker_tuning;
 };
 
