@@ -58,6 +58,12 @@ void AgentApp::start() {
   checkpoint_ = std::move(cp).value();
   window_.set_incarnation(checkpoint_->state().incarnation);
   spdlog::info("agent state {} is incarnation {}", config_.state_dir, checkpoint_->state().incarnation);
+  if (checkpoint_->loaded_from() == checkpoint::Checkpoint::Source::kFresh) {
+    spdlog::warn("agent state {} is new: every file matching the sources' globs is read from its start. If this "
+                 "host shipped before under another state (a wiped state dir, a reimage), the lines of those files "
+                 "arrive again as a new incarnation: nothing is lost, some lines may repeat",
+                 config_.state_dir);
+  }
   if (checkpoint_->loaded_from() == checkpoint::Checkpoint::Source::kPrevious) {
     spdlog::error("checkpoint {} was torn or corrupt: resumed from the previous copy {}; batches recorded "
                   "after it will be read and sent again (downstream deduplicates)",

@@ -1,5 +1,7 @@
 #include "broker/agent_session.h"
 
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "broker/broker_app.h"
@@ -20,8 +22,21 @@ void refuse(net::FrameConnection& conn, const std::string& host, wire::Errc code
 
 struct SessionState {
   std::string host;
+  std::set<std::string> categories;  // bounded by max_categories_per_host
   uint32_t pending_submits = 0;  // batches handed to the group commit, not yet answered
 };
+
+// A category already seen, or room for one more.
+bool admit_category(SessionState& s, const std::string& category, uint32_t limit) {
+  if (s.categories.count(category) != 0) return true;
+  if (s.categories.size() >= limit) return false;
+  s.categories.insert(category);
+  return true;
+}
+
+std::string too_many_categories(uint32_t limit) {
+  return "more than max_categories_per_host (" + std::to_string(limit) + ") categories on one connection";
+}
 
 }  // namespace
 
@@ -42,6 +57,11 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
   auto state = std::make_shared<SessionState>();
   state->host = hello.value().node_id;
   const std::string& host = state->host;
+  std::string holder;
+  if (!app.agents_live().claim(host, conn, holder)) {
+    refuse(*conn, host, wire::Errc::kIdentityMismatch, "host " + host + " already has a live connection from " + holder);
+    co_return;
+  }
   spdlog::info("agent {} connected from {}", host, conn->remote());
   app.relay().attach(host, conn);
   app.hosts().set_connected(host, app.config().dc, app.config().node_id, true, app.now_ms());
@@ -87,6 +107,10 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         }
         if (!batch::valid_name(b.header.category) || b.header.seq == 0) {
           refuse(*conn, host, wire::Errc::kBadBatch, "batch without a valid category and seq cannot be named");
+          break;
+        }
+        if (!admit_category(*state, b.header.category, app.config().max_categories_per_host)) {
+          refuse(*conn, host, wire::Errc::kOverloaded, too_many_categories(app.config().max_categories_per_host));
           break;
         }
         // One bad batch is refused alone: quarantined and answered REFUSED, the
@@ -135,6 +159,10 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
                  "bad WATERMARK");
           break;
         }
+        if (!admit_category(*state, w.value().category, app.config().max_categories_per_host)) {
+          refuse(*conn, host, wire::Errc::kOverloaded, too_many_categories(app.config().max_categories_per_host));
+          break;
+        }
         app.forwarder().forward_watermark(w.value());
         break;
       }
@@ -165,6 +193,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         break;
     }
   }
+  app.agents_live().release(host, conn.get());
   app.relay().detach(host, conn.get());
   app.hosts().set_connected(host, app.config().dc, app.config().node_id, false, app.now_ms());
   app.metrics_agent_connected(-1);

@@ -23,6 +23,7 @@
 #include "common/metrics/registry.h"
 #include "common/app/hangup_handler.h"
 #include "common/net/asio.h"
+#include "common/net/live_sessions.h"
 #include "common/net/tls_server.h"
 #include "common/status/dc_totals.h"
 #include "common/status/host_table.h"
@@ -61,6 +62,8 @@ class BrokerApp {
   void on_committed(const std::vector<wire::AckRange>& moved);
   // Checks batches before they are stored (io thread only).
   batch::BatchChecker& checker() { return checker_; }
+  // One live connection per agent host (io thread only).
+  net::LiveSessions& agents_live() { return agents_live_; }
   // Keeps a batch that failed the checks in the quarantine, stores its marker
   // (batch/quarantine_marker.h) in its place, then answers REFUSED on `conn`.
   void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
@@ -89,6 +92,7 @@ class BrokerApp {
   std::unique_ptr<store::GroupCommitter> committer_;
   std::unique_ptr<storage::Quarantine> quarantine_;
   batch::BatchChecker checker_;
+  net::LiveSessions agents_live_;
   asio::thread_pool store_pool_{1};
   AckRelay relay_;
   status::HostTable hosts_;

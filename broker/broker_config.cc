@@ -51,6 +51,8 @@ BrokerConfig load_broker_config(const std::string& path) {
   c.forward_window_bytes = fwd.bytes("window_bytes", c.forward_window_bytes, 1u << 20);
   c.agent_max_pending_submits =
       static_cast<uint32_t>(r.integer("agent_max_pending_submits", c.agent_max_pending_submits, 1, 100'000));
+  c.max_categories_per_host =
+      static_cast<uint32_t>(r.integer("max_categories_per_host", c.max_categories_per_host, 1, 1'000'000));
 
   c.agent_limits = net::load_server_limits(r.section("connections"), c.agent_limits);
   c.agent_tuning = net::load_tuning(r.section("agent_socket"), c.agent_tuning);

@@ -31,6 +31,9 @@ struct BrokerConfig {
   uint64_t min_free_bytes = 256u << 20;  // ingest stops while the filesystem has less free
   std::chrono::milliseconds retention{24LL * 3600 * 1000};
   uint32_t agent_max_pending_submits = 512;  // per connection, awaiting the group commit
+  // Distinct categories one agent connection may name (batches and watermarks): each is a
+  // stream every hop keeps state for, and a directory in the output.
+  uint32_t max_categories_per_host = 1024;
   uint32_t forward_window_batches = 4096;    // in flight to each consumer
   uint64_t forward_window_bytes = 128u << 20;
   net::ServerLimits agent_limits;            // [connections]: caps and timeouts for agents

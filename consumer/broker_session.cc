@@ -25,6 +25,12 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
   if (!hello) co_return;
   const std::string broker = hello.value().node_id;
   const std::string dc = hello.value().dc;
+  std::string holder;
+  if (!app.brokers_live().claim(broker, conn, holder)) {
+    refuse(*conn, broker, wire::Errc::kIdentityMismatch,
+           "broker " + broker + " already has a live connection from " + holder);
+    co_return;
+  }
   spdlog::info("broker {} (dc {}) connected from {}", broker, dc, conn->remote());
 
   auto pending_adds = std::make_shared<uint32_t>(0);
@@ -110,6 +116,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
         break;
     }
   }
+  app.brokers_live().release(broker, conn.get());
   spdlog::info("broker {} disconnected", broker);
 }
 

@@ -24,6 +24,7 @@
 #include "common/app/hangup_handler.h"
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
+#include "common/net/live_sessions.h"
 #include "common/net/tls_server.h"
 #include "common/status/dc_totals.h"
 #include "common/status/host_table.h"
@@ -63,6 +64,8 @@ class ConsumerApp {
   void add_watermark(const wire::Watermark& w);
   // Checks batches before they are handed to the store (io thread only).
   batch::BatchChecker& checker() { return checker_; }
+  // One live connection per broker id (io thread only).
+  net::LiveSessions& brokers_live() { return brokers_live_; }
   // Keeps a batch that failed the checks in the quarantine and commits its marker
   // (batch/quarantine_marker.h) in its place; `conn` is acked COMMITTED as for any batch.
   void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
@@ -92,6 +95,7 @@ class ConsumerApp {
   std::unique_ptr<store::BucketStore> store_;
   std::unique_ptr<storage::Quarantine> quarantine_;
   batch::BatchChecker checker_;
+  net::LiveSessions brokers_live_;
   std::unique_ptr<net::TlsServer> broker_server_;
   status::HostTable hosts_;
   metrics::Registry metrics_;

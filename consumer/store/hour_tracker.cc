@@ -207,7 +207,15 @@ void HourTracker::apply(Staged staged) {
 }
 
 Result<void> HourTracker::on_watermark(const wire::Watermark& wm) {
-  StreamState& s = streams_[{wm.category, wm.host}];
+  // Only streams with a committed batch are tracked: a watermark cannot make one, so a
+  // peer naming endless categories grows nothing here (they come again every status
+  // interval, so one that runs ahead of its stream's first commit is not missed).
+  auto it = streams_.find({wm.category, wm.host});
+  if (it == streams_.end()) {
+    ++ignored_watermarks_;
+    return success();
+  }
+  StreamState& s = it->second;
   s.last_contact_ms = std::max(s.last_contact_ms, clock_.now_ms());
   if (!takes_part(s, wm.incarnation)) return success();  // a superseded state's late word
   auto& p = s.pending_watermarks;

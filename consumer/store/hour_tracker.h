@@ -98,6 +98,8 @@ class HourTracker {
   void apply(Staged staged);
 
   Result<void> on_watermark(const wire::Watermark& wm);
+  // Watermarks of streams without a committed batch, ignored (see on_watermark).
+  uint64_t ignored_watermarks() const { return ignored_watermarks_; }
   // Declares a host gone: it stops being expected until it next sends a batch or a
   // watermark. Synced.
   Result<void> forget_host(std::string_view host);
@@ -129,7 +131,8 @@ class HourTracker {
   std::map<std::pair<std::string, std::string>, StreamState> streams_;  // (category, host)
   std::map<std::pair<std::string, TimeMs>, HourRecord> hours_;          // (category, hour)
   std::map<std::string, CategoryState> categories_;
-  std::map<std::string, TimeMs> forgotten_;                             // host -> when
+  std::map<std::string, TimeMs> forgotten_;
+  uint64_t ignored_watermarks_ = 0;                             // host -> when
 };
 
 }  // namespace ferry::consumer::store

@@ -107,7 +107,8 @@ class BadBatchTest : public ::testing::Test {
   }
   static MiniClusterOptions options() {
     MiniClusterOptions o{.brokers = 1, .agents = 0};
-    o.extra_identities = {tls::RoleClaim::agent("h1")};  // played by the test, not a daemon
+    // Played by the test, not daemons: an agent, and a second broker of dc1.
+    o.extra_identities = {tls::RoleClaim::agent("h1"), tls::RoleClaim::broker("dc1", "broker-x")};
     return o;
   }
   MiniCluster cluster_{options()};
@@ -149,10 +150,10 @@ TEST_F(BadBatchTest, BrokerRefusesEachLyingBatchAloneAndTheConnectionGoesOn) {
 // broker key, an older broker) is refused there, alone, and the link's other hosts go on.
 TEST_F(BadBatchTest, ConsumerRefusesALyingBatchFromABrokerAndCommitsTheRest) {
   std::vector<std::string> frames{
-      wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, "broker-1", "dc1"})};
+      wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, "broker-x", "dc1"})};
   frames.push_back(wire::encode(lying_batches().front()));
   frames.push_back(wire::encode(one_line_batch("h2", 1, "other-host-line\n")));
-  auto out = converse(cluster_.consumer_port(), cluster_.tls_options("broker-1"), std::move(frames),
+  auto out = converse(cluster_.consumer_port(), cluster_.tls_options("broker-x"), std::move(frames),
                       wire::FrameType::kCommitted);
 
   EXPECT_FALSE(out.error) << out.error->text;
@@ -163,8 +164,29 @@ TEST_F(BadBatchTest, ConsumerRefusesALyingBatchFromABrokerAndCommitsTheRest) {
   expect_output_decodes(cluster_.output_root());
   std::vector<std::string> lines;
   ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == 2; }, 20s)) << lines.size();
-  EXPECT_EQ(count_prefixed(lines, "[ferry:quarantined] consumer-1: broker-1: "), 1u);
+  EXPECT_EQ(count_prefixed(lines, "[ferry:quarantined] consumer-1: broker-x: "), 1u);
   EXPECT_EQ(count_prefixed(lines, "other-host-line"), 1u);
+}
+
+// Every category is a stream each hop keeps state for and a directory in the output: one
+// connection may name at most max_categories_per_host of them.
+TEST(CategoryLimitTest, AnAgentNamingTooManyCategoriesIsCutOff) {
+  MiniClusterOptions o{.brokers = 1, .agents = 1};
+  o.broker_extra = "max_categories_per_host = 3";
+  MiniCluster cluster(o);
+  cluster.start("consumer");
+  cluster.start("broker-1");
+  ASSERT_TRUE(wait_until([&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; }, 20s));
+  std::vector<std::string> frames{wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"})};
+  for (int c = 1; c <= 4; ++c) {
+    wire::Watermark w{"h1", "cat" + std::to_string(c), 1, one_line_batch("h1", 1).header.min_time_ms, 0};
+    frames.push_back(wire::encode(w));
+  }
+  auto out = converse(cluster.broker_port(1), cluster.tls_options("h1"), std::move(frames));
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, wire::Errc::kOverloaded);
+  EXPECT_NE(out.error->text.find("max_categories_per_host (3)"), std::string::npos) << out.error->text;
+  EXPECT_TRUE(cluster.running("broker-1"));
 }
 
 }  // namespace

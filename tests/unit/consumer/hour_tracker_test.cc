@@ -75,6 +75,19 @@ TEST_F(HourTrackerTest, ANewIncarnationSupersedesTheOldOnesGapsAndWatermarks) {
   EXPECT_EQ(h.tracker->stream("h1", "cat")->contiguous_seq, 1u);
 }
 
+// 40,000 WATERMARKs naming made-up categories once grew the stream table (and its
+// database) for good: a watermark now moves only a stream that has a committed batch.
+TEST_F(HourTrackerTest, WatermarksOfStreamsWithoutACommitGrowNothing) {
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(h.tracker->on_watermark({"h1", "made-up-" + std::to_string(i), 1, kEnd}));
+  }
+  EXPECT_EQ(h.tracker->stream("h1", "made-up-7"), nullptr);
+  EXPECT_EQ(h.tracker->ignored_watermarks(), 2000u);
+  commit("h1", 1);
+  watermark("h1", 1, kEnd);
+  EXPECT_EQ(h.tracker->stream("h1", "cat")->watermark_ms, kEnd);
+}
+
 TEST_F(HourTrackerTest, IdleHostsWatermarkCompletesTheHourAndWritesSuccess) {
   commit("h1", 1, kHour0 + 1000, 4);
   commit("h1", 2, kHour0 + 2000, 1);
