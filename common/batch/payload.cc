@@ -1,6 +1,6 @@
 #include "common/batch/payload.h"
 
-#include <algorithm>
+#include <cstring>
 
 #include "common/base/crc32c.h"
 #include "common/wire/errc.h"
@@ -43,6 +43,24 @@ std::error_code decode_payload(const BatchHeader& header, std::string_view paylo
   return {};
 }
 
+namespace {
+
+// memchr is vectorised in glibc: several times std::count's speed on long buffers.
+uint64_t count_newlines(std::string_view bytes) {
+  uint64_t n = 0;
+  const char* p = bytes.data();
+  const char* end = p + bytes.size();
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    if (nl == nullptr) break;
+    ++n;
+    p = static_cast<const char*>(nl) + 1;
+  }
+  return n;
+}
+
+}  // namespace
+
 std::error_code validate_payload(const BatchHeader& header, std::string_view payload,
                                  compress::ZstdDecompressor& zstd, std::string& raw, std::string& why) {
   if (header.sealed()) {
@@ -55,7 +73,7 @@ std::error_code validate_payload(const BatchHeader& header, std::string_view pay
                                       : "payload: " + ec.message();
     return ec;
   }
-  const auto lines = static_cast<uint64_t>(std::count(raw.begin(), raw.end(), '\n'));
+  const uint64_t lines = count_newlines(raw);
   if (lines != header.event_count || raw.empty() || raw.back() != '\n') {
     why = "payload holds " + std::to_string(lines) + " whole lines, header says " +
           std::to_string(header.event_count) + " events";
