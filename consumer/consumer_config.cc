@@ -35,10 +35,7 @@ ConsumerConfig load_consumer_config(const std::string& path) {
     throw out_section.error("sink", "must be \"posix\" or \"webhdfs\"");
   }
 
-  auto tls = config::read_tls_section(r);
-  c.tls_cert = tls.cert;
-  c.tls_key = tls.key;
-  c.tls_ca = tls.ca;
+  c.tls = config::read_tls_section(r);
 
   auto log = config::read_log_section(r);
   c.log_level = log.level;

@@ -6,6 +6,7 @@
 
 #include "common/http/server_options.h"
 #include "common/net/socket_tuning.h"
+#include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
@@ -22,7 +23,7 @@ struct ConsumerConfig {
   std::string output_root;                     // required for the posix sink
   std::string sink = "posix";                 // "posix" or "webhdfs"
   store::WebHdfsOptions webhdfs;               // [webhdfs] namenode, root, user, timeout
-  std::string tls_cert, tls_key, tls_ca;
+  tls::TlsOptions tls;  // [tls]
   std::string log_level = "info";
   std::string log_file;
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;

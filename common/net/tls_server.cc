@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/tls/crl_file.h"
+
 namespace ferry::net {
 
 void log_exception(std::exception_ptr e) {
@@ -14,6 +16,11 @@ void log_exception(std::exception_ptr e) {
 }
 
 TlsServer::TlsServer(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
+                     SocketTuning tuning, uint32_t max_frame_body, std::string name)
+    : TlsServer(executor, std::make_shared<tls::ContextSource>(std::move(tls)), std::move(tuning), max_frame_body,
+                std::move(name)) {}
+
+TlsServer::TlsServer(asio::any_io_executor executor, std::shared_ptr<tls::ContextSource> tls,
                      SocketTuning tuning, uint32_t max_frame_body, std::string name)
     : executor_(executor),
       tls_(std::move(tls)),
@@ -68,11 +75,14 @@ asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket
   (void)apply_tuning(socket, self->tuning_);
   boost::system::error_code ep_ec;
   auto remote = socket.remote_endpoint(ep_ec);
-  TlsStream stream(std::move(socket), *self->tls_);
+  const auto context = self->tls_->current();  // this connection's, for its whole life
+  TlsStream stream(std::move(socket), *context);
   auto ec = co_await handshake(stream, asio::ssl::stream_base::server, std::chrono::seconds(10));
   if (ec) {
-    spdlog::warn("{}: TLS handshake with {} failed: {}", self->name_,
-                 ep_ec ? std::string("?") : remote.address().to_string(), ec.message());
+    const std::string why = tls::peer_verify_failure(stream.native_handle());
+    spdlog::warn("{}: TLS handshake with {} failed: {}{}", self->name_,
+                 ep_ec ? std::string("?") : remote.address().to_string(), ec.message(),
+                 why.empty() ? "" : " (" + why + ")");
     co_return;
   }
   auto conn = std::make_shared<FrameConnection>(std::move(stream), self->max_frame_body_);
@@ -108,7 +118,11 @@ asio::awaitable<Result<std::shared_ptr<FrameConnection>>> connect_tls(
   if (ec) co_return std::error_code(ec);
   TlsStream stream(std::move(socket), tls);
   auto hs = co_await handshake(stream, asio::ssl::stream_base::client, timeout);
-  if (hs) co_return hs;
+  if (hs) {
+    const std::string why = tls::peer_verify_failure(stream.native_handle());
+    if (!why.empty()) spdlog::warn("TLS handshake with {}:{} failed: server certificate: {}", host, port, why);
+    co_return hs;
+  }
   co_return std::make_shared<FrameConnection>(std::move(stream), max_frame_body);
 }
 
