@@ -1,12 +1,31 @@
 #include "consumer/consumer_config.h"
 
+#include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
 #include "common/config/http_section.h"
 #include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
 #include "common/net/socket_tuning_config.h"
+#include "common/tls/role_claim.h"
 
 namespace ferry::consumer {
+namespace {
+
+// "dc/id", each part a node name; lowercased like every identity (role_claim.h).
+std::vector<std::string> read_allowed_brokers(const config::ConfigReader& r) {
+  std::vector<std::string> out;
+  for (const auto& entry : r.strings("allowed_brokers")) {
+    const size_t slash = entry.find('/');
+    if (slash == std::string::npos || !batch::valid_name(entry.substr(0, slash)) ||
+        !batch::valid_name(entry.substr(slash + 1))) {
+      throw r.error("allowed_brokers", "'" + entry + "' is not DC/BROKER_ID");
+    }
+    out.push_back(tls::canonical_name(entry));
+  }
+  return out;
+}
+
+}  // namespace
 
 ConsumerConfig load_consumer_config(const std::string& path) {
   config::ConfigReader r(path);
@@ -36,6 +55,7 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   }
 
   c.tls = config::read_tls_section(r);
+  c.allowed_brokers = read_allowed_brokers(r);
 
   auto log = config::read_log_section(r);
   c.log_level = log.level;

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/http/server_options.h"
 #include "common/net/socket_tuning.h"
@@ -24,6 +25,9 @@ struct ConsumerConfig {
   std::string sink = "posix";                 // "posix" or "webhdfs"
   store::WebHdfsOptions webhdfs;               // [webhdfs] namenode, root, user, timeout
   tls::TlsOptions tls;  // [tls]
+  // allowed_brokers: "dc/id" of the brokers that may connect, lowercased; empty = any
+  // broker the CA vouches for.
+  std::vector<std::string> allowed_brokers;
   std::string log_level = "info";
   std::string log_file;
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
