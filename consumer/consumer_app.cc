@@ -64,7 +64,7 @@ void ConsumerApp::start() {
     std::error_code ec;
     std::filesystem::create_directories(config_.output_root, ec);
     if (ec) throw std::runtime_error("cannot create output_root " + config_.output_root + ": " + ec.message());
-    sink_ = std::make_unique<store::PosixSink>(config_.output_root);
+    sink_ = std::make_unique<store::PosixSink>(config_.output_root, config_.output_modes);
   }
   auto tracker = store::HourTracker::open(*db_, *sink_, clock_, config_.hours);
   if (!tracker) throw std::runtime_error("cannot open the hour tracker: " + tracker.error().message());

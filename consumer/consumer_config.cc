@@ -25,6 +25,18 @@ std::vector<std::string> read_allowed_brokers(const config::ConfigReader& r) {
   return out;
 }
 
+// An octal mode as a string ("0640"), which must leave the owner `owner_bits`.
+mode_t read_mode(const config::ConfigReader& r, std::string_view key, mode_t def, mode_t owner_bits) {
+  const std::string text = r.str(key, "");
+  if (text.empty()) return def;
+  const bool octal = text.size() <= 4 && text.find_first_not_of("01234567") == std::string::npos;
+  const mode_t mode = octal ? static_cast<mode_t>(std::stoul(text, nullptr, 8)) : 0;
+  if (!octal || (mode & owner_bits) != owner_bits) {
+    throw r.error(key, "'" + text + "' is not an octal mode such as \"0640\" that the owner can use");
+  }
+  return mode;
+}
+
 }  // namespace
 
 ConsumerConfig load_consumer_config(const std::string& path) {
@@ -79,6 +91,8 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   c.store.roll_pending_bytes = out.bytes("roll_pending_bytes", c.store.roll_pending_bytes, 0, 64ull << 30);
   c.store.max_open_files = static_cast<size_t>(out.integer("max_open_files", c.store.max_open_files, 1, 100'000));
   c.commit_interval = out.duration("commit_interval", c.commit_interval, std::chrono::milliseconds(10));
+  c.output_modes.file = read_mode(out, "file_mode", c.output_modes.file, 0600);
+  c.output_modes.dir = read_mode(out, "dir_mode", c.output_modes.dir, 0700);
 
   auto hours = r.section("hours");
   c.hours.lookback_ms = hours.duration("lookback", std::chrono::milliseconds(c.hours.lookback_ms),

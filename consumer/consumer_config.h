@@ -7,6 +7,7 @@
 
 #include "common/http/server_options.h"
 #include "common/net/socket_tuning.h"
+#include "common/storage/file_modes.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
 #include "consumer/store/bucket_store.h"
@@ -34,6 +35,7 @@ struct ConsumerConfig {
   std::chrono::milliseconds commit_interval{100};  // how often due files are committed (cheap when none is)
   uint32_t max_pending_adds = 4096;               // per broker connection, awaiting the store
   store::StoreOptions store;
+  storage::FileModes output_modes;  // [output] file_mode, dir_mode (posix sink)
   store::HourTrackerOptions hours;
   net::SocketTuning broker_tuning;
 };

@@ -145,6 +145,23 @@ TEST(ConfigLoadingTest, ConsumerAllowedBrokersAreLowercasedAndChecked) {
   EXPECT_EQ(e.key, "allowed_brokers");
 }
 
+TEST(ConfigLoadingTest, ConsumerOutputModes) {
+  testing::TempDir dir;
+  const std::string top = std::string("node_id = \"c1\"\ndata_dir = \"/d\"\noutput_root = \"/o\"\n") + kTls;
+  testing::write_file(dir.file("c.toml"), top);
+  auto c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_EQ(c.output_modes.file, 0640u);
+  EXPECT_EQ(c.output_modes.dir, 0750u);
+  testing::write_file(dir.file("c.toml"), top + "[output]\nfile_mode = \"0644\"\ndir_mode = \"0755\"\n");
+  c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_EQ(c.output_modes.file, 0644u);
+  EXPECT_EQ(c.output_modes.dir, 0755u);
+  testing::write_file(dir.file("c.toml"), top + "[output]\nfile_mode = \"640\"\ndir_mode = \"0640\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "output.dir_mode");
+  testing::write_file(dir.file("c.toml"), top + "[output]\nfile_mode = \"rw-r-----\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "output.file_mode");
+}
+
 // The roll rules: defaults below the senders' default windows, overrides, 0 = off, and
 // a value with the wrong unit refused with its key.
 TEST(ConfigLoadingTest, ConsumerRollLimits) {
