@@ -73,6 +73,8 @@ TEST_F(RevocationTest, SighupRevokesForNewConnectionsWhileOpenOnesGoOn) {
 
 TEST_F(RevocationTest, ABadFileOnSighupKeepsThePreviousContext) {
   cluster_.start_all();
+  // A SIGHUP before the broker's handler is installed would end it.
+  ASSERT_TRUE(wait_until([&] { return file_contains(cluster_.daemon_log("broker-1"), "listening"); }, 30s));
   auto crl = tls::revoke_dev_certs(cluster_.dir().path() / "certs", {"h9"});
   ASSERT_TRUE(crl) << crl.error().text;
   ASSERT_EQ(::kill(cluster_.pid("broker-1"), SIGHUP), 0);
