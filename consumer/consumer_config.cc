@@ -62,6 +62,7 @@ ConsumerConfig load_consumer_config(const std::string& path) {
     if (c.webhdfs.root.empty() || c.webhdfs.root[0] != '/') throw w.error("root", "must be an absolute HDFS path");
     c.webhdfs.user = w.str("user", c.webhdfs.user);
     c.webhdfs.timeout = w.duration("timeout", c.webhdfs.timeout, std::chrono::milliseconds(100));
+    c.webhdfs.datanodes = w.strings("datanodes");
   } else {
     throw out_section.error("sink", "must be \"posix\" or \"webhdfs\"");
   }
