@@ -57,6 +57,8 @@ void AgentApp::start() {
                              "together with the consumer's record of this host.");
   }
   checkpoint_ = std::move(cp).value();
+  window_.set_incarnation(checkpoint_->state().incarnation);
+  spdlog::info("agent state {} is incarnation {}", config_.state_dir, checkpoint_->state().incarnation);
   if (checkpoint_->loaded_from() == checkpoint::Checkpoint::Source::kPrevious) {
     spdlog::error("checkpoint {} was torn or corrupt: resumed from the previous copy {}; batches recorded "
                   "after it will be read and sent again (downstream deduplicates)",
@@ -185,6 +187,7 @@ Result<send::InflightBatch> AgentApp::make_batch(const std::string& category, ui
   frame.header.host = config_.host;
   frame.header.category = category;
   frame.header.seq = seq;
+  frame.header.incarnation = checkpoint_->state().incarnation;
   frame.header.file = file;
   auto payload = batch::encode_payload(built, batch::Codec::kZstd, zstd_, frame.header);
   if (!payload) return payload.error();
@@ -478,7 +481,8 @@ void AgentApp::send_status() {
   for (const auto& ss : status.streams) {
     uint64_t sent_through = checkpoint_->next_seq(ss.category) - 1;
     if (sent_through > 0 && ss.watermark_ms > 0) {
-      link_->send_side(wire::encode(wire::Watermark{config_.host, ss.category, sent_through, ss.watermark_ms}));
+      link_->send_side(wire::encode(wire::Watermark{config_.host, ss.category, sent_through, ss.watermark_ms,
+                                                    checkpoint_->state().incarnation}));
     }
   }
   link_->send_side(wire::encode(status));

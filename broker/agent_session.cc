@@ -96,7 +96,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
           app.refuse_batch(conn, std::move(b), static_cast<wire::Errc>(ec.value()), std::move(why));
           break;
         }
-        wire::AckRange range{b.header.host, b.header.category, b.header.seq, b.header.seq};
+        wire::AckRange range{b.header.host, b.header.category, b.header.seq, b.header.seq, b.header.incarnation};
         app.metrics_batch_received(b.payload.size());
         ++state->pending_submits;
         std::weak_ptr<net::FrameConnection> weak = conn;

@@ -59,7 +59,7 @@ void BrokerApp::start() {
 
   forwarder_ = std::make_unique<Forwarder>(*this);
   agent_server_ = std::make_unique<net::TlsServer>(io_.get_executor(), tls_server_, config_.agent_tuning,
-                                                   config_.max_frame_bytes, "agent listener");
+                                                   config_.max_frame_bytes, "agent listener", config_.agent_limits);
   auto hp = net::parse_host_port(config_.listen);
   if (!hp) throw std::runtime_error("listen: not host:port: " + config_.listen);
   if (auto ec = agent_server_->listen(hp->host, hp->port)) {

@@ -4,6 +4,7 @@
 #include "common/config/http_section.h"
 #include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
+#include "common/net/server_limits_config.h"
 #include "common/net/socket_tuning_config.h"
 
 namespace ferry::broker {
@@ -48,6 +49,7 @@ BrokerConfig load_broker_config(const std::string& path) {
   c.agent_max_pending_submits =
       static_cast<uint32_t>(r.integer("agent_max_pending_submits", c.agent_max_pending_submits, 1, 100'000));
 
+  c.agent_limits = net::load_server_limits(r.section("connections"), c.agent_limits);
   c.agent_tuning = net::load_tuning(r.section("agent_socket"), c.agent_tuning);
   // WAN defaults: 100 Mbit/s at 100 ms RTT fills 1.25 MB; bbr where the kernel has it.
   net::SocketTuning wan;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/http/server_options.h"
+#include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
@@ -33,6 +34,7 @@ struct BrokerConfig {
   uint32_t agent_max_pending_submits = 512;  // per connection, awaiting the group commit
   uint32_t forward_window_batches = 4096;    // in flight to each consumer
   uint64_t forward_window_bytes = 128u << 20;
+  net::ServerLimits agent_limits;            // [connections]: caps and timeouts for agents
   net::SocketTuning agent_tuning;            // LAN defaults
   net::SocketTuning consumer_tuning;         // WAN: see load_broker_config
 };

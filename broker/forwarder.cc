@@ -7,6 +7,7 @@
 #include "common/log/printable.h"
 #include "common/net/backoff.h"
 #include "common/net/endpoint.h"
+#include "common/net/heartbeat.h"
 #include "common/net/hello_exchange.h"
 #include "common/net/tls_server.h"
 #include "broker/store/batch_id.h"
@@ -41,7 +42,7 @@ asio::awaitable<void> ConsumerLink::wait_wake(std::chrono::milliseconds max) {
 }
 
 void ConsumerLink::queue_watermark(const wire::Watermark& w) {
-  watermarks_[storage::stream_prefix(w.host, w.category)] = w;
+  watermarks_[storage::stream_prefix(w.host, w.category, w.incarnation)] = w;
 }
 
 void ConsumerLink::queue_status(const wire::Status& s, const std::string& dc) {
@@ -89,6 +90,7 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
   cursor_.clear();
   pass_generation_ = 0;
   asio::co_spawn(app_.executor(), read_acks(this, conn), net::log_exception);
+  net::start_heartbeats(conn);  // the consumer closes links silent past its idle timeout
 
   auto last_flush = std::chrono::steady_clock::now() - kFlushInterval;
   while (conn->usable() && !stopped_) {
@@ -146,7 +148,7 @@ void ConsumerLink::settle(std::vector<wire::AckRange> ranges) {
   for (const auto& range : ranges) {
     // Bounded walk: a hostile range cannot make us loop for long.
     for (uint64_t seq = range.first_seq; seq <= range.last_seq && seq - range.first_seq < 1'000'000; ++seq) {
-      auto key = storage::stream_seq_key(range.host, range.category, seq);
+      auto key = storage::stream_seq_key(range.host, range.category, range.incarnation, seq);
       auto it = inflight_size_.find(key);
       if (it == inflight_size_.end()) continue;
       inflight_bytes_ -= it->second;

@@ -78,7 +78,7 @@ void ConsumerApp::start() {
                rec.discarded_open, rec.rolled_forward, rec.completed, rec.lost_prepared);
 
   broker_server_ = std::make_unique<net::TlsServer>(io_.get_executor(), tls_server_, config_.broker_tuning,
-                                                    config_.max_frame_bytes, "broker listener");
+                                                    config_.max_frame_bytes, "broker listener", config_.broker_limits);
   auto hp = net::parse_host_port(config_.listen);
   if (auto ec = broker_server_->listen(hp->host, hp->port)) {
     throw std::runtime_error("cannot listen on " + config_.listen + ": " + ec.message());

@@ -5,6 +5,7 @@
 #include "common/config/http_section.h"
 #include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
+#include "common/net/server_limits_config.h"
 #include "common/net/socket_tuning_config.h"
 #include "common/tls/role_claim.h"
 
@@ -100,6 +101,7 @@ ConsumerConfig load_consumer_config(const std::string& path) {
                                        std::chrono::minutes(1)).count();
   c.hours.silent_timeout_ms = hours.duration("silent_timeout", std::chrono::milliseconds(c.hours.silent_timeout_ms),
                                              std::chrono::seconds(1)).count();
+  c.broker_limits = net::load_server_limits(r.section("connections"), c.broker_limits);
   c.broker_tuning = net::load_tuning(r.section("broker_socket"), c.broker_tuning);
   r.finish();
   return c;

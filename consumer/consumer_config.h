@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/http/server_options.h"
+#include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/storage/file_modes.h"
 #include "common/tls/tls_options.h"
@@ -37,6 +38,7 @@ struct ConsumerConfig {
   store::StoreOptions store;
   storage::FileModes output_modes;  // [output] file_mode, dir_mode (posix sink)
   store::HourTrackerOptions hours;
+  net::ServerLimits broker_limits;  // [connections]: caps and timeouts for brokers
   net::SocketTuning broker_tuning;
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, configures, builds (-j2) and runs every test.
-# Exits non-zero on any failure. Usage: tests/run.sh [extra ctest args]
+# The test command: installs dependencies, configures, builds (-j2) and runs every test,
+# then the fuzz targets for FERRY_FUZZ_SECONDS each (tests/fuzz/run.sh; FERRY_RUN_FUZZ=0
+# skips them). Exits non-zero on any failure. Usage: tests/run.sh [extra ctest args]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FERRY_BUILD_DIR:-$root/build}
@@ -12,5 +13,8 @@ if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCH
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}"
 cmake --build "$build" -j2
 
-cd "$build"
-ctest -j2 --output-on-failure --timeout 600 "$@"
+(cd "$build" && ctest -j2 --output-on-failure --timeout 600 "$@")
+
+if [[ "${FERRY_RUN_FUZZ:-1}" != 0 ]]; then
+  bash "$root/tests/fuzz/run.sh"
+fi

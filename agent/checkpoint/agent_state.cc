@@ -1,5 +1,9 @@
 #include "agent/checkpoint/agent_state.h"
 
+#include <algorithm>
+#include <chrono>
+#include <random>
+
 #include "agent/checkpoint/errc.h"
 #include "common/base/byte_io.h"
 #include "common/base/crc32c.h"
@@ -27,9 +31,20 @@ batch::FileIdentity get_identity(ByteReader& r) {
 
 }  // namespace
 
+uint64_t make_incarnation() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  std::random_device random;
+  const uint64_t low = random() & 0xFFFF;
+  // Never 0: that is the incarnation of states from before incarnations existed.
+  return (static_cast<uint64_t>(std::max<int64_t>(ms, 1)) << 16) | low;
+}
+
 std::string encode_state(const AgentState& state) {
   std::string body;
   ByteWriter b(body);
+  b.u64(state.incarnation);
   b.u32(static_cast<uint32_t>(state.streams.size()));
   for (const auto& [name, s] : state.streams) {
     b.str16(name);
@@ -73,10 +88,13 @@ Result<AgentState> decode_state(std::string_view bytes) {
 
   ByteReader r(covered);
   AgentState state;
-  if (r.u32() != kStateMagic || r.u16() != kStateVersion || r.u16() != 0) return Errc::kCorrupt;
+  if (r.u32() != kStateMagic) return Errc::kCorrupt;
+  const uint16_t version = r.u16();
+  if ((version != 1 && version != kStateVersion) || r.u16() != 0) return Errc::kCorrupt;
   state.generation = r.u64();
   const uint32_t body_length = r.u32();
   if (body_length != r.remaining()) return Errc::kCorrupt;
+  if (version >= 2) state.incarnation = r.u64();
   const uint32_t streams = r.u32();
   for (uint32_t i = 0; i < streams && r.ok(); ++i) {
     std::string name(r.str16());

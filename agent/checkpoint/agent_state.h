@@ -4,10 +4,10 @@
 // and per file the read position, which is the end of the last recorded batch.
 //
 // Encoding (little-endian, byte_io):
-//   u32 magic "FCKP" | u16 version (1) | u16 reserved (0) | u64 generation
+//   u32 magic "FCKP" | u16 version (2) | u16 reserved (0) | u64 generation
 //   u32 body_length | body | u32 CRC32C of all bytes before it
 // body:
-//   u32 streams; per stream: str16 name, u64 next_seq,
+//   u64 incarnation (version 2 only), u32 streams; per stream: str16 name, u64 next_seq,
 //     u32 batches; per batch: u64 seq, u64 dev, u64 ino, u64 fingerprint, u64 offset,
 //                             u64 length, u32 event_count, i64 min_time, i64 max_time
 //     u32 files; per file: u64 dev, u64 ino, u64 fingerprint, u64 offset, i64 line_time,
@@ -27,7 +27,7 @@
 namespace ferry::agent::checkpoint {
 
 inline constexpr uint32_t kStateMagic = 0x504B4346;  // "FCKP"
-inline constexpr uint16_t kStateVersion = 1;
+inline constexpr uint16_t kStateVersion = 2;  // 2: incarnation; 1 still loads (as incarnation 0)
 
 struct BatchRecord {
   uint64_t seq = 0;
@@ -57,9 +57,16 @@ struct StreamState {
 
 struct AgentState {
   uint64_t generation = 0;  // +1 per write; the newer valid copy wins on load
+  // Made with the state (make_incarnation): every stream of this state is (host,
+  // category, incarnation), so a wiped or lost state never reuses another's seqs.
+  uint64_t incarnation = 0;
   std::map<std::string, StreamState, std::less<>> streams;
   bool operator==(const AgentState&) const = default;
 };
+
+// A new state's incarnation: its creation time in ms in the high bits, random low bits,
+// so later states of a host compare greater (as long as its clock does not go back).
+uint64_t make_incarnation();
 
 std::string encode_state(const AgentState& state);
 // Errc::kCorrupt for anything but a complete, checksummed, known-version encoding.

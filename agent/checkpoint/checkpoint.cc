@@ -48,7 +48,9 @@ Result<std::unique_ptr<Checkpoint>> Checkpoint::open(std::string path) {
   const bool prev_ok = prev.exists && !prev.error;
 
   if (!cur.exists && !prev.exists) {
-    spdlog::info("checkpoint {}: none yet, starting fresh", cp->path_);
+    cp->state_.incarnation = make_incarnation();
+    cp->dirty_ = true;  // the incarnation is on disk before the first batch goes out
+    spdlog::info("checkpoint {}: none yet, starting fresh as incarnation {}", cp->path_, cp->state_.incarnation);
     return cp;
   }
   if (cur.exists && cur.error) {

@@ -5,6 +5,7 @@
 #include "common/log/printable.h"
 #include "common/net/backoff.h"
 #include "common/net/endpoint.h"
+#include "common/net/heartbeat.h"
 #include "common/net/hello_exchange.h"
 #include "common/net/tls_server.h"
 
@@ -83,6 +84,7 @@ asio::awaitable<void> BrokerLink::serve(std::shared_ptr<net::FrameConnection> co
   spdlog::info("connected to broker {} ({}); resending {} unacked batches", hello.value().node_id,
                conn->remote(), window_.size());
   conn_ = conn;
+  net::start_heartbeats(conn);  // the broker closes links silent past its idle timeout
   window_.for_each([&](const InflightBatch& b) { conn->send(b.frame); });
 
   while (conn->usable()) {

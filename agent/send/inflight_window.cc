@@ -10,6 +10,7 @@ void InflightWindow::add(InflightBatch batch) {
 
 void InflightWindow::mark_stored(const std::vector<wire::AckRange>& ranges) {
   for (const auto& r : ranges) {
+    if (r.incarnation != incarnation_) continue;  // an ack of a former state's stream
     auto it = batches_.lower_bound({r.category, r.first_seq});
     for (; it != batches_.end() && it->first.first == r.category && it->first.second <= r.last_seq; ++it) {
       it->second.stored = true;
@@ -20,6 +21,7 @@ void InflightWindow::mark_stored(const std::vector<wire::AckRange>& ranges) {
 std::vector<InflightBatch> InflightWindow::take_delivered(const std::vector<wire::AckRange>& ranges) {
   std::vector<InflightBatch> out;
   for (const auto& r : ranges) {
+    if (r.incarnation != incarnation_) continue;  // its seqs are not ours
     auto it = batches_.lower_bound({r.category, r.first_seq});
     while (it != batches_.end() && it->first.first == r.category && it->first.second <= r.last_seq) {
       bytes_ -= it->second.frame.size();

@@ -38,6 +38,10 @@ class InflightWindow {
   InflightWindow(uint32_t max_batches, uint64_t max_bytes)
       : max_batches_(max_batches), max_bytes_(max_bytes) {}
 
+  // Acks name a stream's incarnation; only this agent state's count (the others are of
+  // a former state of this host, whose seqs may equal ours).
+  void set_incarnation(uint64_t incarnation) { incarnation_ = incarnation; }
+
   bool has_room() const { return batches_.size() < max_batches_ && bytes_ < max_bytes_; }
   bool empty() const { return batches_.empty(); }
   size_t size() const { return batches_.size(); }
@@ -62,6 +66,7 @@ class InflightWindow {
   uint32_t max_batches_;
   uint64_t max_bytes_;
   uint64_t bytes_ = 0;
+  uint64_t incarnation_ = 0;
   std::map<Key, InflightBatch> batches_;
 };
 

@@ -1,5 +1,5 @@
 #pragma once
-// Identity of a stored batch, (host, category, seq), and its RocksDB key
+// Identity of a stored batch, (host, category, incarnation, seq), and its RocksDB key
 // (storage::stream_seq_key), plus folding ids into the AckRanges that DELIVERED carries.
 
 #include <cstdint>
@@ -16,6 +16,7 @@ struct BatchId {
   std::string host;
   std::string category;
   uint64_t seq = 0;
+  uint64_t incarnation = 0;
   auto operator<=>(const BatchId&) const = default;
   bool operator==(const BatchId&) const = default;
 };

@@ -185,9 +185,9 @@ Result<void> BatchStore::try_resume() {
   return success();
 }
 
-Result<BatchState> BatchStore::state(std::string_view host, std::string_view category,
+Result<BatchState> BatchStore::state(std::string_view host, std::string_view category, uint64_t incarnation,
                                      uint64_t seq) const {
-  std::string key = storage::stream_seq_key(host, category, seq);
+  std::string key = storage::stream_seq_key(host, category, incarnation, seq);
   BOOST_OUTCOME_TRY(pending, db_->get(pending_cf_, key));
   if (pending) return BatchState::kPending;
   BOOST_OUTCOME_TRY(retained, db_->get(retained_cf_, key));
@@ -211,7 +211,7 @@ std::vector<Result<SubmitOutcome>> BatchStore::store_group(
       out[i] = std::error_code(storage::Errc::kInvalidArgument);
       continue;
     }
-    std::string key = storage::stream_seq_key(f.header.host, f.header.category, f.header.seq);
+    std::string key = storage::stream_seq_key(f.header.host, f.header.category, f.header.incarnation, f.header.seq);
     if (auto it = first_writer.find(key); it != first_writer.end()) {
       writer[i] = it->second;
       continue;
@@ -309,8 +309,8 @@ Result<std::vector<BatchId>> BatchStore::mark_committed(const std::vector<wire::
         r.first_seq > r.last_seq) {
       continue;
     }
-    std::string begin = storage::stream_seq_key(r.host, r.category, r.first_seq);
-    std::string end = key_after(storage::stream_seq_key(r.host, r.category, r.last_seq));
+    std::string begin = storage::stream_seq_key(r.host, r.category, r.incarnation, r.first_seq);
+    std::string end = key_after(storage::stream_seq_key(r.host, r.category, r.incarnation, r.last_seq));
     auto scanned = db_->scan_range(pending_cf_, begin, end, [&](std::string_view k, std::string_view v) {
       if (!seen.emplace(k).second) return true;
       moves.emplace_back(std::string(k), std::string(v));
@@ -366,7 +366,8 @@ Result<Page<RetainedBatch>> BatchStore::scan_retained(const ReplayQuery& query,
     if (query.category.empty()) {
       storage::put_name(prefix, query.host);
     } else {
-      prefix = storage::stream_prefix(query.host, query.category);
+      storage::put_name(prefix, query.host);  // every incarnation of the stream
+      storage::put_name(prefix, query.category);
     }
   }
   std::string begin = prefix;

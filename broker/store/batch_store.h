@@ -7,7 +7,7 @@
 //   "retained_by_time" be64(commit time) + batch key -> bytes: the expiry index
 //   "meta"             format version and the counters (see StoreCounters)
 //
-// Batch key = storage::stream_seq_key(host, category, seq), so a stream's batches sort
+// Batch key = storage::stream_seq_key(host, category, incarnation, seq), so a stream's batches sort
 // by seq and a resend finds its earlier copy. A batch is in at most one of pending and
 // retained; moving it is one atomic write.
 //
@@ -104,7 +104,8 @@ class BatchStore {
   BatchStore(const BatchStore&) = delete;
   BatchStore& operator=(const BatchStore&) = delete;
 
-  Result<BatchState> state(std::string_view host, std::string_view category, uint64_t seq) const;
+  Result<BatchState> state(std::string_view host, std::string_view category, uint64_t incarnation,
+                            uint64_t seq) const;
 
   // Stores every frame not already pending or retained in one synced write; frames that
   // repeat within `frames` are stored once. Returns one outcome per frame, in order. A

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/app/open_file_limit.h"
 #include "common/config/config_error.h"
 #include "common/log/logging.h"
 
@@ -31,6 +32,7 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
     auto config = load(*path);
     log::init_logging(program, config.log_level,
                       config.log_file.empty() ? std::nullopt : std::optional(config.log_file));
+    raise_open_file_limit();
     App app(std::move(config));
     app.start();
     return app.run();

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 
 namespace ferry {
 
@@ -11,7 +12,15 @@ using TimeMs = int64_t;
 
 constexpr TimeMs kMsPerHour = 3'600'000;
 
-inline TimeMs hour_start(TimeMs t) { return t - ((t % kMsPerHour) + kMsPerHour) % kMsPerHour; }
+// The start of t's UTC hour. Times come from peers, so any int64 is possible: in the
+// range's first, partial hour the true start is not representable, and the result
+// saturates at the lowest TimeMs instead of overflowing.
+inline TimeMs hour_start(TimeMs t) {
+  const TimeMs into_hour = t % kMsPerHour;  // (-1 h, 1 h)
+  if (into_hour >= 0) return t - into_hour;
+  if (t < std::numeric_limits<TimeMs>::min() + kMsPerHour) return std::numeric_limits<TimeMs>::min();
+  return t - into_hour - kMsPerHour;
+}
 
 class Clock {
  public:

@@ -35,6 +35,7 @@ void encode_header(const BatchHeader& h, std::string& out) {
   w.u8(h.flags);
   w.u32(h.payload_crc);
   w.u64(h.replay_id);
+  w.u64(h.incarnation);
 }
 
 std::error_code validate_header(const BatchHeader& h) {
@@ -73,6 +74,7 @@ Result<BatchHeader> decode_header_fields(std::string_view& in) {
   h.flags = r.u8();
   h.payload_crc = r.u32();
   h.replay_id = r.u64();
+  h.incarnation = r.u64();
   if (!r.ok()) return make_error_code(wire::Errc::kMalformedBody);
   if (version != kHeaderVersion) return make_error_code(wire::Errc::kUnsupportedVersion);
   in.remove_prefix(in.size() - r.remaining());

@@ -1,7 +1,7 @@
 #pragma once
 // The batch header (DESIGN §3): everything a broker and consumer need to store, route,
 // deduplicate and account for a batch without parsing its events. Batch id = (host,
-// category, seq). Encoded little-endian, fixed layout, in docs/protocol.md §5.
+// category, incarnation, seq). Encoded little-endian, fixed layout, in docs/protocol.md §5.
 
 #include <cstdint>
 #include <string>
@@ -16,7 +16,7 @@ enum class Codec : uint8_t { kNone = 0, kZstd = 1 };
 
 constexpr uint8_t kFlagSealed = 0x01;  // payload is AES-256-GCM sealed (brokers see ciphertext)
 constexpr uint8_t kKnownFlags = kFlagSealed;
-constexpr uint8_t kHeaderVersion = 1;
+constexpr uint8_t kHeaderVersion = 2;  // 2: incarnation
 constexpr size_t kMaxNameBytes = 255;  // host and category names
 // Hard ceiling on a batch's raw (uncompressed) size, whatever the config says; also the
 // decompression limit used for batches.
@@ -35,6 +35,10 @@ struct BatchHeader {
   std::string host;
   std::string category;
   uint64_t seq = 0;  // dense per stream, from 1
+  // The agent state that numbered this stream: made with the state, so an agent whose
+  // state was lost or wiped starts a new stream instead of reusing seqs (0: a state from
+  // before incarnations).
+  uint64_t incarnation = 0;
   uint32_t event_count = 0;
   uint32_t raw_size = 0;         // bytes of events before compression
   uint32_t payload_size = 0;     // bytes of the payload as sent (compressed, maybe sealed)

@@ -13,6 +13,7 @@ wire::BatchFrame quarantine_marker(const BatchHeader& refused, std::string_view 
   h.host = refused.host;
   h.category = refused.category;
   h.seq = refused.seq;
+  h.incarnation = refused.incarnation;
   h.replay_id = refused.replay_id;
   h.file = refused.file;
   h.file_offset = refused.file_offset;

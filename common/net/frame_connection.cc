@@ -2,18 +2,28 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/base/memory_release.h"
 #include "common/wire/messages.h"
 
 namespace ferry::net {
 
 namespace {
 constexpr size_t kReadChunk = 64 * 1024;
+// After fail(), how long the peer has to take its ERROR before we close regardless.
+constexpr auto kFailGrace = std::chrono::seconds(2);
+// A queue that peaked above this hands its memory back when it drains.
+constexpr size_t kReleaseAfterPeak = 4u << 20;
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0);
 }
+}  // namespace
 
 FrameConnection::FrameConnection(TlsStream stream, uint32_t max_frame_body)
     : stream_(std::move(stream)),
       decoder_(max_frame_body),
-      drained_(stream_.get_executor()) {
+      drained_(stream_.get_executor()),
+      watchdog_(stream_.get_executor()) {
   boost::system::error_code ec;
   auto ep = stream_.lowest_layer().remote_endpoint(ec);
   remote_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -23,14 +33,28 @@ FrameConnection::FrameConnection(TlsStream stream, uint32_t max_frame_body)
 asio::awaitable<Result<wire::Frame>> FrameConnection::read_frame() {
   while (true) {
     auto next = decoder_.next();
-    if (!next) co_return next.error();
-    if (next.value()) co_return std::move(*next.value());
-    if (closed_) co_return make_error_code(std::errc::not_connected);
+    if (!next) {
+      stopped_waiting();
+      co_return next.error();
+    }
+    if (next.value()) {
+      stopped_waiting();
+      ++frames_read_;
+      co_return std::move(*next.value());
+    }
+    if (closed_) {
+      stopped_waiting();
+      co_return make_error_code(std::errc::not_connected);
+    }
+    started_waiting();  // a peer dripping bytes of a frame does not restart the clock
     read_buf_.resize(kReadChunk);
     boost::system::error_code ec;
     size_t n = co_await stream_.async_read_some(asio::buffer(read_buf_),
                                                 asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return std::error_code(ec);
+    if (ec) {
+      stopped_waiting();
+      co_return std::error_code(ec);
+    }
     decoder_.feed(std::string_view(read_buf_.data(), n));
   }
 }
@@ -52,8 +76,19 @@ asio::awaitable<Result<wire::Frame>> FrameConnection::read_frame_within(
 
 bool FrameConnection::send(std::string frame) {
   if (closed_ || closing_) return false;
+  if (max_queued_ > 0 &&
+      queued_bytes_ + frame.size() + (queue_.size() + 1) * kQueuedFrameOverhead > max_queued_) {
+    fail_unread_replies();
+    return false;
+  }
+  enqueue(std::move(frame));
+  return true;
+}
+
+void FrameConnection::enqueue(std::string frame) {
   queued_bytes_ += frame.size();
   queue_.push_back(std::move(frame));
+  peak_queued_ = std::max(peak_queued_, queued_bytes_ + queue_.size() * kQueuedFrameOverhead);
   if (!writing_) {
     writing_ = true;
     asio::co_spawn(executor(), write_loop(shared_from_this()), [](std::exception_ptr e) {
@@ -66,7 +101,30 @@ bool FrameConnection::send(std::string frame) {
       }
     });
   }
-  return true;
+}
+
+void FrameConnection::fail_unread_replies() {
+  std::string why = fmt::format("peer does not read its replies: {} bytes in {} frames queued for it (limit {})",
+                                queued_bytes_, queue_.size(), max_queued_);
+  spdlog::error("{}: {}; closing", remote_, why);
+  drop_unwritten();
+  fail(wire::Errc::kOverloaded, why);
+}
+
+void FrameConnection::drop_unwritten() {
+  while (queue_.size() > in_write_) {
+    queued_bytes_ -= queue_.back().size();
+    queue_.pop_back();
+  }
+  release_queue_memory();
+}
+
+void FrameConnection::release_queue_memory() {
+  if (peak_queued_ < kReleaseAfterPeak) return;
+  peak_queued_ = queued_bytes_ + queue_.size() * kQueuedFrameOverhead;
+  // std::deque keeps its block map at the peak's size; a fresh one starts small.
+  if (queue_.empty()) std::deque<std::string>().swap(queue_);
+  release_free_memory();
 }
 
 asio::awaitable<void> FrameConnection::write_loop(std::shared_ptr<FrameConnection> self) {
@@ -80,6 +138,7 @@ asio::awaitable<void> FrameConnection::write_loop(std::shared_ptr<FrameConnectio
       buffers.push_back(asio::buffer(self->queue_[i]));
       bytes += self->queue_[i].size();
     }
+    self->in_write_ = count;
     boost::system::error_code ec;
     co_await asio::async_write(self->stream_, buffers, asio::redirect_error(asio::use_awaitable, ec));
     // close() may have run meanwhile (the reader saw the peer go); it leaves the queue
@@ -89,14 +148,17 @@ asio::awaitable<void> FrameConnection::write_loop(std::shared_ptr<FrameConnectio
       break;
     }
     for (size_t i = 0; i < count; ++i) self->queue_.pop_front();
+    self->in_write_ = 0;
     self->queued_bytes_ -= bytes;
     self->wake_waiters();
   }
   self->writing_ = false;
+  self->in_write_ = 0;
   if (self->closed_) {
     self->queue_.clear();
     self->queued_bytes_ = 0;
   }
+  self->release_queue_memory();
   if (self->closing_ && !self->closed_) {
     // Best effort: the ERROR frame has been written; tell TLS we are done, then close.
     boost::system::error_code ec;
@@ -119,8 +181,11 @@ void FrameConnection::wake_waiters() {
 
 void FrameConnection::fail(wire::Errc code, const std::string& text) {
   if (closed_ || closing_) return;
-  send(wire::encode(wire::Error{code, text}));
+  enqueue(wire::encode(wire::Error{code, text}));
   closing_ = true;
+  // A peer that reads nothing would keep the writer, and us, waiting for ever.
+  close_by_ = std::chrono::steady_clock::now() + kFailGrace;
+  arm_watchdog(*close_by_);
 }
 
 void FrameConnection::close() {
@@ -128,11 +193,64 @@ void FrameConnection::close() {
   closed_ = true;
   boost::system::error_code ec;
   stream_.lowest_layer().close(ec);
+  watchdog_.cancel();
   if (!writing_) {  // else the writer owns the queue until its write returns
     queue_.clear();
     queued_bytes_ = 0;
+    release_queue_memory();
   }
   wake_waiters();
+}
+
+void FrameConnection::watch_reads(std::chrono::milliseconds first_frame, std::chrono::milliseconds later_frames) {
+  first_frame_timeout_ = first_frame;
+  frame_timeout_ = later_frames;
+}
+
+void FrameConnection::started_waiting() {
+  if (waiting_since_ || frame_timeout_.count() <= 0) return;
+  waiting_since_ = std::chrono::steady_clock::now();
+  arm_watchdog(*waiting_since_ + (frames_read_ == 0 ? first_frame_timeout_ : frame_timeout_));
+}
+
+void FrameConnection::stopped_waiting() { waiting_since_.reset(); }
+
+void FrameConnection::arm_watchdog(SteadyTime when) {
+  if (closed_ || (watchdog_armed_ && watchdog_.expiry() <= when)) return;
+  watchdog_armed_ = true;
+  watchdog_.expires_at(when);
+  watchdog_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;  // re-armed or closed
+    auto self = weak.lock();
+    if (!self) return;
+    self->watchdog_armed_ = false;
+    self->check_deadlines();
+  });
+}
+
+void FrameConnection::check_deadlines() {
+  if (closed_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (close_by_) {
+    if (now >= *close_by_) {
+      spdlog::warn("{}: peer did not take its ERROR within {}; closing", remote_,
+                   seconds_text(std::chrono::duration_cast<std::chrono::milliseconds>(kFailGrace)));
+      close();
+      return;
+    }
+    arm_watchdog(*close_by_);
+  }
+  if (!waiting_since_ || closing_) return;
+  const bool before_hello = frames_read_ == 0;
+  const auto limit = before_hello ? first_frame_timeout_ : frame_timeout_;
+  if (now - *waiting_since_ < limit) {
+    arm_watchdog(*waiting_since_ + limit);
+    return;
+  }
+  std::string why = before_hello ? "no HELLO within " + seconds_text(limit)
+                                 : "idle: no frame for " + seconds_text(limit);
+  spdlog::warn("{}: {}; closing", remote_, why);
+  fail(wire::Errc::kProtocolViolation, why);
 }
 
 bool is_normal_close(const std::error_code& ec) {

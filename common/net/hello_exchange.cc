@@ -26,6 +26,8 @@ asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, cons
   auto frame = co_await conn.read_frame_within(p.timeout);
   if (!frame) {
     if (frame.error().category() == wire::wire_category()) {
+      spdlog::warn("refusing {} from {}: {} before HELLO", wire::role_name(p.expected_peer_role), conn.remote(),
+                   frame.error().message());
       conn.fail(static_cast<wire::Errc>(frame.error().value()), frame.error().message());
     }
     co_return frame.error();

@@ -9,7 +9,7 @@ namespace ferry::net {
 void quarantine_then_refuse(const QuarantineRefusal& how, std::weak_ptr<FrameConnection> conn,
                             wire::BatchFrame batch, wire::Errc code, std::string why, TimeMs now) {
   const auto& h = batch.header;
-  wire::Refusal refusal{{h.host, h.category, h.seq, h.seq}, code, std::move(why)};
+  wire::Refusal refusal{{h.host, h.category, h.seq, h.seq, h.incarnation}, code, std::move(why)};
   spdlog::warn("batch {}/{}/{} refused for good: {}", h.host, h.category, h.seq, refusal.text);
   auto marker = std::make_shared<wire::BatchFrame>(
       batch::quarantine_marker(h, how.node_id + ": " + refusal.text, now));

@@ -1,10 +1,20 @@
 #include "common/net/tls_server.h"
 
+#include <sys/resource.h>
+
 #include <spdlog/spdlog.h>
 
+#include "common/net/backoff.h"
 #include "common/tls/crl_file.h"
 
 namespace ferry::net {
+namespace {
+
+// Descriptors kept for everything that is not a peer: RocksDB's files, the HTTP
+// listener and its clients, outgoing links, logs.
+constexpr size_t kReservedDescriptors = 1024;
+
+}  // namespace
 
 void log_exception(std::exception_ptr e) {
   if (!e) return;
@@ -16,17 +26,19 @@ void log_exception(std::exception_ptr e) {
 }
 
 TlsServer::TlsServer(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
-                     SocketTuning tuning, uint32_t max_frame_body, std::string name)
+                     SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits)
     : TlsServer(executor, std::make_shared<tls::ContextSource>(std::move(tls)), std::move(tuning), max_frame_body,
-                std::move(name)) {}
+                std::move(name), limits) {}
 
 TlsServer::TlsServer(asio::any_io_executor executor, std::shared_ptr<tls::ContextSource> tls,
-                     SocketTuning tuning, uint32_t max_frame_body, std::string name)
+                     SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits)
     : executor_(executor),
       tls_(std::move(tls)),
       tuning_(std::move(tuning)),
       max_frame_body_(max_frame_body),
       name_(std::move(name)),
+      limits_(limits),
+      gate_(limits.max_connections, limits.max_connections_per_address),
       acceptor_(executor) {}
 
 std::error_code TlsServer::listen(const std::string& address, uint16_t port) {
@@ -42,6 +54,16 @@ std::error_code TlsServer::listen(const std::string& address, uint16_t port) {
   acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return ec;
   port_ = acceptor_.local_endpoint().port();
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    size_t room = nofile.rlim_cur > kReservedDescriptors * 2 ? nofile.rlim_cur - kReservedDescriptors
+                                                             : nofile.rlim_cur / 2;
+    if (gate_.max_total() > room) {
+      spdlog::info("{}: at most {} connections, to fit the open-file limit ({}); max_connections is {}", name_,
+                   room, nofile.rlim_cur, gate_.max_total());
+      gate_.set_max_total(room);
+    }
+  }
   return {};
 }
 
@@ -56,36 +78,69 @@ void TlsServer::stop_accepting() {
 }
 
 asio::awaitable<void> TlsServer::accept_loop(TlsServer* self) {
+  // EMFILE and friends: the pending connection stays queued, so retrying at once would
+  // spin. Back off, doubling up to a second, until descriptors free up.
+  Backoff backoff(std::chrono::milliseconds(10), std::chrono::seconds(1));
   while (self->acceptor_.is_open()) {
     boost::system::error_code ec;
     tcp::socket socket = co_await self->acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (!self->acceptor_.is_open()) break;
-      spdlog::warn("{}: accept failed: {}", self->name_, ec.message());
-      // EMFILE and friends: back off briefly instead of spinning.
-      asio::steady_timer t(self->executor_, std::chrono::milliseconds(100));
+      size_t held_back = 0;
+      if (self->accept_error_log_.allow(held_back)) {
+        spdlog::warn("{}: accept failed: {}{}; backing off", self->name_, ec.message(),
+                     log::LogThrottle::held_back_note(held_back));
+      }
+      asio::steady_timer t(self->executor_, backoff.next());
       co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    asio::co_spawn(self->executor_, handshake_then_run(self, std::move(socket)), log_exception);
+    backoff.reset();
+    boost::system::error_code ep_ec;
+    auto remote = socket.remote_endpoint(ep_ec);
+    if (ep_ec) continue;  // already gone; the socket closes here
+    std::string why;
+    auto pass = self->gate_.admit(remote.address(), why);
+    if (!pass) {
+      self->refuse(socket, why);
+      continue;
+    }
+    asio::co_spawn(self->executor_, handshake_then_run(self, std::move(socket), std::move(*pass)), log_exception);
   }
 }
 
-asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket socket) {
+void TlsServer::refuse(tcp::socket& socket, const std::string& why) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  size_t held_back = 0;
+  if (refusal_log_.allow(held_back)) {
+    spdlog::warn("{}: refusing connection from {}: {}{}", name_, ec ? std::string("?") : remote.address().to_string(),
+                 why, log::LogThrottle::held_back_note(held_back));
+  }
+  // No TLS yet, so no ERROR frame: a reset tells the peer at once.
+  socket.set_option(asio::socket_base::linger(true, 0), ec);
+  socket.close(ec);
+}
+
+asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket socket, ConnectionGate::Pass pass) {
   (void)apply_tuning(socket, self->tuning_);
   boost::system::error_code ep_ec;
   auto remote = socket.remote_endpoint(ep_ec);
+  const ServerLimits limits = self->limits_;
   const auto context = self->tls_->current();  // this connection's, for its whole life
   TlsStream stream(std::move(socket), *context);
-  auto ec = co_await handshake(stream, asio::ssl::stream_base::server, std::chrono::seconds(10));
-  if (ec) {
+  auto ec = co_await handshake(stream, asio::ssl::stream_base::server, limits.handshake_timeout);
+  size_t held_back = 0;
+  if (ec && self->handshake_log_.allow(held_back)) {
     const std::string why = tls::peer_verify_failure(stream.native_handle());
-    spdlog::warn("{}: TLS handshake with {} failed: {}{}", self->name_,
+    spdlog::warn("{}: TLS handshake with {} failed: {}{}{}", self->name_,
                  ep_ec ? std::string("?") : remote.address().to_string(), ec.message(),
-                 why.empty() ? "" : " (" + why + ")");
-    co_return;
+                 why.empty() ? "" : " (" + why + ")", log::LogThrottle::held_back_note(held_back));
   }
+  if (ec) co_return;
   auto conn = std::make_shared<FrameConnection>(std::move(stream), self->max_frame_body_);
+  conn->limit_queue(limits.max_write_queue_bytes);
+  conn->watch_reads(limits.hello_timeout, limits.idle_timeout);
   co_await self->session_(conn);
 }
 

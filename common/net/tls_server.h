@@ -4,6 +4,11 @@
 // failures (no client certificate, wrong CA) are logged with the peer address and the
 // connection dropped; they never reach the session.
 //
+// ServerLimits bound what peers can hold: a connection over the global or per-address
+// cap is closed before its handshake, and each session's FrameConnection gets the write
+// queue cap and the HELLO and idle timeouts. Refusals are logged, throttled to a line a
+// second per listener. accept() failing (EMFILE) backs off up to a second, never spins.
+//
 // Two-phase shutdown: stop_accepting() closes the listener; sessions are drained by
 // their owner.
 //
@@ -13,8 +18,11 @@
 #include <functional>
 #include <memory>
 
+#include "common/log/log_throttle.h"
 #include "common/net/asio.h"
+#include "common/net/connection_gate.h"
 #include "common/net/frame_connection.h"
+#include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/tls/context_source.h"
 
@@ -25,12 +33,13 @@ class TlsServer {
   using Session = std::function<asio::awaitable<void>(std::shared_ptr<FrameConnection>)>;
 
   TlsServer(asio::any_io_executor executor, std::shared_ptr<tls::ContextSource> tls,
-            SocketTuning tuning, uint32_t max_frame_body, std::string name);
+            SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits = {});
   // A context that never changes.
   TlsServer(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
-            SocketTuning tuning, uint32_t max_frame_body, std::string name);
+            SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits = {});
 
-  // Binds and listens; port 0 picks a free port (read it back with port()).
+  // Binds and listens; port 0 picks a free port (read it back with port()). Lowers the
+  // connection cap to what RLIMIT_NOFILE leaves, with a warning, if it is above that.
   std::error_code listen(const std::string& address, uint16_t port);
   uint16_t port() const { return port_; }
 
@@ -40,13 +49,19 @@ class TlsServer {
 
  private:
   static asio::awaitable<void> accept_loop(TlsServer* self);
-  static asio::awaitable<void> handshake_then_run(TlsServer* self, tcp::socket socket);
+  static asio::awaitable<void> handshake_then_run(TlsServer* self, tcp::socket socket, ConnectionGate::Pass pass);
+  void refuse(tcp::socket& socket, const std::string& why);
 
   asio::any_io_executor executor_;
   std::shared_ptr<tls::ContextSource> tls_;
   SocketTuning tuning_;
   uint32_t max_frame_body_;
   std::string name_;
+  ServerLimits limits_;
+  ConnectionGate gate_;
+  log::LogThrottle refusal_log_;
+  log::LogThrottle accept_error_log_;
+  log::LogThrottle handshake_log_;
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;
   Session session_;

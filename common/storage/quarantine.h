@@ -1,8 +1,8 @@
 #pragma once
 // Batches refused for good (DESIGN §2.6): kept, counted and listable, never silently
 // dropped and never retried forever. Each is two files in one directory:
-//   <host>.<category>.<seq>.batch   the BATCH frame as received (ferry-decodable)
-//   <host>.<category>.<seq>.reason  one line: the refusing node, the code and why
+//   <host>.<category>.<incarnation>.<seq>.batch   the BATCH frame as received (ferry-decodable)
+//   <host>.<category>.<incarnation>.<seq>.reason  one line: the refusing node, the code and why
 // Bounded: past max_batches or max_bytes only the reason is kept and the frame is
 // counted as dropped (a hostile sender cannot fill the disk through it).
 
@@ -24,7 +24,7 @@ struct QuarantineLimits {
 };
 
 struct QuarantinedBatch {
-  std::string name;    // <host>.<category>.<seq>
+  std::string name;    // <host>.<category>.<incarnation>.<seq>
   std::string reason;  // the .reason line
   uint64_t bytes = 0;  // of the kept frame, 0 if it was dropped for the bound
 };

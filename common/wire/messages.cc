@@ -101,6 +101,7 @@ std::string encode(FrameType ack_type, const Ack& m) {
     w.str16(a.category);
     w.u64(a.first_seq);
     w.u64(a.last_seq);
+    w.u64(a.incarnation);
   }
   return frame_of(ack_type, body);
 }
@@ -110,9 +111,9 @@ Result<Ack> decode_ack(std::string_view body) {
   uint32_t n = r.u32();
   if (n > kMaxAckRanges) return make_error_code(Errc::kMalformedBody);
   Ack m;
-  // Each range is at least 20 bytes, so a count the body cannot hold is refused before
+  // Each range is at least 28 bytes, so a count the body cannot hold is refused before
   // anything is reserved.
-  if (static_cast<uint64_t>(n) * 20 > r.remaining()) return make_error_code(Errc::kMalformedBody);
+  if (static_cast<uint64_t>(n) * 28 > r.remaining()) return make_error_code(Errc::kMalformedBody);
   m.ranges.reserve(n);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     AckRange a;
@@ -120,6 +121,7 @@ Result<Ack> decode_ack(std::string_view body) {
     a.category = std::string(r.str16());
     a.first_seq = r.u64();
     a.last_seq = r.u64();
+    a.incarnation = r.u64();
     if (r.ok() && (!batch::valid_name(a.host) || !batch::valid_name(a.category) ||
                    a.first_seq == 0 || a.first_seq > a.last_seq)) {
       return make_error_code(Errc::kMalformedBody);
@@ -137,6 +139,7 @@ std::string encode(const Watermark& m) {
   w.str16(m.category);
   w.u64(m.seq);
   w.i64(m.time_ms);
+  w.u64(m.incarnation);
   return frame_of(FrameType::kWatermark, body);
 }
 
@@ -147,6 +150,7 @@ Result<Watermark> decode_watermark(std::string_view body) {
   m.category = std::string(r.str16());
   m.seq = r.u64();
   m.time_ms = r.i64();
+  m.incarnation = r.u64();
   if (auto ec = finish(r)) return ec;
   if (!batch::valid_name(m.host) || !batch::valid_name(m.category)) {
     return make_error_code(Errc::kMalformedBody);
@@ -238,6 +242,7 @@ std::string encode(const Refusal& m) {
   w.str16(m.batch.category);
   w.u64(m.batch.first_seq);
   w.u64(m.batch.last_seq);
+  w.u64(m.batch.incarnation);
   w.u16(static_cast<uint16_t>(m.code));
   w.str16(m.text);
   return frame_of(FrameType::kRefused, body);
@@ -250,6 +255,7 @@ Result<Refusal> decode_refusal(std::string_view body) {
   m.batch.category = std::string(r.str16());
   m.batch.first_seq = r.u64();
   m.batch.last_seq = r.u64();
+  m.batch.incarnation = r.u64();
   m.code = static_cast<Errc>(r.u16());
   m.text = std::string(r.str16());
   if (auto ec = finish(r)) return ec;

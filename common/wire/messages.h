@@ -40,6 +40,7 @@ struct AckRange {
   std::string category;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;
+  uint64_t incarnation = 0;  // the stream's agent state (batch::BatchHeader::incarnation)
   bool operator==(const AckRange&) const = default;
 };
 
@@ -55,6 +56,7 @@ struct Watermark {
   std::string category;
   uint64_t seq = 0;
   TimeMs time_ms = 0;
+  uint64_t incarnation = 0;
   bool operator==(const Watermark&) const = default;
 };
 

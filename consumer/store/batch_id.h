@@ -1,5 +1,5 @@
 #pragma once
-// Identity of a batch for deduplication: (host, category, seq) for live traffic, plus
+// Identity of a batch for deduplication: (host, category, incarnation, seq) for live traffic, plus
 // the replay id for replayed batches, so a replay is deduplicated within itself and
 // never against live output (DESIGN §7).
 
@@ -19,12 +19,14 @@ struct BatchId {
   std::string category;
   uint64_t seq = 0;
   uint64_t replay_id = 0;
+  uint64_t incarnation = 0;  // of the agent state that numbered the stream
   auto operator<=>(const BatchId&) const = default;
 };
 
 BatchId batch_id_of(const batch::BatchHeader& h);
 
-// Order-preserving RocksDB key: name(host) name(category) be64(replay_id) be64(seq).
+// Order-preserving RocksDB key: name(host) name(category) be64(incarnation) be64(replay_id)
+// be64(seq).
 std::string batch_id_key(const BatchId& id);
 // The inverse; Errc::kBadRecord for anything batch_id_key cannot have written.
 Result<BatchId> parse_batch_id_key(std::string_view key);

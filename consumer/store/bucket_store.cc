@@ -175,7 +175,7 @@ Result<AddOutcome> BucketStore::add(const wire::BatchFrame& frame) {
   }
   auto w = writer_for(key, bytes.size());
   if (!w) return fail(w.error());
-  if (auto r = w.value()->append(bytes, BatchMeta{h.host, h.seq, h.event_count}); !r) {
+  if (auto r = w.value()->append(bytes, BatchMeta{h.host, h.seq, h.event_count, h.incarnation}); !r) {
     return fail(r.error());
   }
   FERRY_CRASH_POINT("consumer.after_append");

@@ -5,7 +5,7 @@
 
 namespace ferry::consumer::store {
 namespace {
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;  // 2: incarnation per batch
 }
 
 std::string encode_record(const FileRecord& r) {
@@ -26,6 +26,7 @@ std::string encode_record(const FileRecord& r) {
     w.str16(b.host);
     w.u64(b.seq);
     w.u32(b.events);
+    w.u64(b.incarnation);
   }
   return out;
 }
@@ -44,7 +45,7 @@ Result<FileRecord> decode_record(std::string_view bytes) {
   r.final_path = std::string(in.str16());
   r.bytes = in.u64();
   uint32_t count = in.u32();
-  if (!in.ok() || state < 1 || state > 3 || kind > 2 || count > in.remaining() / 14) {
+  if (!in.ok() || state < 1 || state > 3 || kind > 2 || count > in.remaining() / 22) {
     return Errc::kBadRecord;
   }
   r.state = static_cast<FileState>(state);
@@ -55,6 +56,7 @@ Result<FileRecord> decode_record(std::string_view bytes) {
     m.host = std::string(in.str16());
     m.seq = in.u64();
     m.events = in.u32();
+    m.incarnation = in.u64();
     r.batches.push_back(std::move(m));
   }
   if (!in.ok() || !in.at_end()) return Errc::kBadRecord;

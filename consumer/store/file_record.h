@@ -23,6 +23,7 @@ struct BatchMeta {
   std::string host;
   uint64_t seq = 0;
   uint32_t events = 0;
+  uint64_t incarnation = 0;
   bool operator==(const BatchMeta&) const = default;
 };
 
@@ -35,7 +36,9 @@ struct FileRecord {
   uint64_t bytes = 0;      // size of the synced temp file (set at prepare)
   std::vector<BatchMeta> batches;
 
-  BatchId id_of(const BatchMeta& m) const { return {m.host, bucket.category, m.seq, bucket.replay_id}; }
+  BatchId id_of(const BatchMeta& m) const {
+    return {m.host, bucket.category, m.seq, bucket.replay_id, m.incarnation};
+  }
   bool operator==(const FileRecord&) const = default;
 };
 

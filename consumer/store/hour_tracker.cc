@@ -39,11 +39,12 @@ std::string forgotten_key(std::string_view host) {
 }
 
 json to_json(const HourTracker::StreamState& s) {
-  return json{{"contiguous", s.contiguous_seq}, {"above", s.above},
+  return json{{"incarnation", s.incarnation}, {"contiguous", s.contiguous_seq}, {"above", s.above},
               {"pending", s.pending_watermarks}, {"wm", s.watermark_ms},
               {"contact", s.last_contact_ms},    {"produced", s.last_produced_ms}};
 }
 void from_json(const json& j, HourTracker::StreamState& s) {
+  s.incarnation = j.value("incarnation", uint64_t{0});
   j.at("contiguous").get_to(s.contiguous_seq);
   j.at("above").get_to(s.above);
   j.at("pending").get_to(s.pending_watermarks);
@@ -62,6 +63,20 @@ void from_json(const json& j, HourTracker::HourRecord& r) {
   }
   j.at("late_events").get_to(r.late_events);
   j.at("late_batches").get_to(r.late_batches);
+}
+
+// Whether a batch or watermark of `incarnation` moves stream `s`: the current one does; a
+// newer one supersedes it first (its seqs start again at 1; the hour watermark reached
+// so far stays, the newer state only moves it on); an older one does not.
+bool takes_part(HourTracker::StreamState& s, uint64_t incarnation) {
+  if (incarnation < s.incarnation) return false;
+  if (incarnation > s.incarnation) {
+    s.incarnation = incarnation;
+    s.contiguous_seq = 0;
+    s.above.clear();
+    s.pending_watermarks.clear();
+  }
+  return true;
 }
 
 // Moves the contiguous prefix forward over out-of-order seqs, then lets every pending
@@ -155,8 +170,10 @@ HourTracker::Staged HourTracker::stage_commit(const FileRecord& rec,
       sit = st.streams.emplace(key, mit != streams_.end() ? mit->second : StreamState{}).first;
     }
     StreamState& s = sit->second;
-    if (b.seq > s.contiguous_seq) s.above.insert(b.seq);
-    advance(s);
+    if (takes_part(s, b.incarnation)) {
+      if (b.seq > s.contiguous_seq) s.above.insert(b.seq);
+      advance(s);
+    }
     s.last_contact_ms = std::max(s.last_contact_ms, now);
     s.last_produced_ms = std::max(s.last_produced_ms, now);
     if (rec.bucket.kind == BucketKind::kLate) {
@@ -192,6 +209,7 @@ void HourTracker::apply(Staged staged) {
 Result<void> HourTracker::on_watermark(const wire::Watermark& wm) {
   StreamState& s = streams_[{wm.category, wm.host}];
   s.last_contact_ms = std::max(s.last_contact_ms, clock_.now_ms());
+  if (!takes_part(s, wm.incarnation)) return success();  // a superseded state's late word
   auto& p = s.pending_watermarks;
   if (wm.seq <= s.contiguous_seq) {
     s.watermark_ms = std::max(s.watermark_ms, wm.time_ms);

@@ -60,6 +60,10 @@ class HourTracker {
     uint64_t batches = 0;
   };
   struct StreamState {
+    // The newest agent state seen for (host, category); seqs below count for it only.
+    // A newer incarnation (a wiped or reimaged host) supersedes the older one, whose gaps
+    // and pending watermarks then stop holding hours back.
+    uint64_t incarnation = 0;
     uint64_t contiguous_seq = 0;      // every seq 1..contiguous_seq is committed
     std::set<uint64_t> above;         // committed seqs beyond a gap
     std::vector<std::pair<uint64_t, TimeMs>> pending_watermarks;  // (seq, time), seq rising

@@ -12,21 +12,12 @@
 
 #include "tests/support/http_get.h"
 #include "tests/support/mini_cluster.h"
+#include "tests/support/proc_stats.h"
 
 namespace ferry::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Resident set size of a process in bytes, from /proc (0 if unreadable).
-uint64_t rss_bytes(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  }
-  return 0;
-}
 
 uint64_t pending_bytes(const MiniCluster& c) {
   try {

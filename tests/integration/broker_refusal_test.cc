@@ -8,11 +8,17 @@
 #include "common/wire/messages.h"
 #include "tests/support/hostile_peer.h"
 #include "tests/support/mini_cluster.h"
+#include "tests/support/test_pki.h"
 
 namespace ferry::testing {
 namespace {
 
 using namespace std::chrono_literals;
+
+Conversation converse_as(const MiniCluster& cluster, const tls::TlsOptions& identity, std::vector<std::string> frames,
+                         std::optional<wire::FrameType> until = std::nullopt) {
+  return testing::converse(cluster.broker_port(1), identity, std::move(frames), until);
+}
 
 Conversation converse(const MiniCluster& cluster, const std::string& identity, std::vector<std::string> frames,
                       std::optional<wire::FrameType> until = std::nullopt) {
@@ -33,6 +39,17 @@ class BrokerRefusalTest : public ::testing::Test {
     cluster_->start("broker-1");
     ASSERT_TRUE(wait_until([&] { return converse(*cluster_, "h1", {}).connected; }, 20s));
   }
+  // The broker still serves a good agent, and its log gives `reason`.
+  void expect_alive_and_logged(const std::string& reason) {
+    EXPECT_TRUE(cluster_->running("broker-1"));
+    auto out = converse(*cluster_, "h2", {hello("h2")});
+    EXPECT_FALSE(out.error);
+    ASSERT_FALSE(out.frames.empty());
+    EXPECT_EQ(out.frames.front(), wire::FrameType::kHello);
+    EXPECT_NE(read_file(cluster_->log("broker-1")).find(reason), std::string::npos)
+        << "no '" << reason << "' in the broker's log";
+  }
+
   std::unique_ptr<MiniCluster> cluster_;
 };
 
@@ -69,6 +86,33 @@ TEST_F(BrokerRefusalTest, BatchBeforeHelloIsAProtocolViolation) {
   auto out = converse(*cluster_, "h1", {wire::encode(batch_for("h1", 1))});
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, wire::Errc::kProtocolViolation);
+  expect_alive_and_logged("expected HELLO, got BATCH");
+}
+
+TEST_F(BrokerRefusalTest, UnknownProtocolVersionIsRefused) {
+  // Version 2 in the frame header: the decoder refuses it before reading the body.
+  std::string frame = hello("h1");
+  frame[4] = 2;
+  auto out = converse(*cluster_, "h1", {frame});
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, wire::Errc::kUnsupportedVersion);
+  expect_alive_and_logged("unsupported protocol version before HELLO");
+
+  // Version 2 inside a well-formed HELLO.
+  out = converse(*cluster_, "h1", {wire::encode(wire::Hello{2, wire::Role::kAgent, "h1", "dc1"})});
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, wire::Errc::kUnsupportedVersion);
+  expect_alive_and_logged("bad HELLO: unsupported protocol version");
+}
+
+TEST_F(BrokerRefusalTest, CertificateFromAnotherCaIsRefusedAtTheHandshake) {
+  // The client trusts the broker (the cluster's CA) but shows a certificate of its own CA.
+  TestPki other({tls::RoleClaim::agent("h1")});
+  tls::TlsOptions stranger = other.options("h1");
+  stranger.ca_file = cluster_->dir().file("certs/ca.crt");
+  auto out = converse_as(*cluster_, stranger, {hello("h1")});
+  EXPECT_TRUE(out.frames.empty()) << "a peer of another CA got frames back";
+  expect_alive_and_logged("TLS handshake with 127.0.0.1 failed: certificate verify failed");
 }
 
 TEST_F(BrokerRefusalTest, CorruptFrameAndBadPayloadCrcAreRefused) {

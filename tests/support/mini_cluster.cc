@@ -93,7 +93,7 @@ void MiniCluster::write_configs() {
     configs_[id] = "node_id = \"" + id + "\"\ndc = \"dc1\"\nlisten = \"127.0.0.1:" + std::to_string(broker_ports_[i]) +
                    "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(broker_http_[i]) + "\"\ndata_dir = \"" +
                    dir_.file("data/" + id) + "\"\nconsumers = [\"127.0.0.1:" + std::to_string(consumer_port_) +
-                   "\"]\n" + tls(id, id);
+                   "\"]\n" + tls(id, id) + options_.broker_tables + "\n";
     brokers_list += (i ? ", " : "") + std::string("\"127.0.0.1:") + std::to_string(broker_ports_[i]) + "\"";
   }
   for (int a = 1; a <= options_.agents; ++a) {

@@ -23,6 +23,7 @@ struct MiniClusterOptions {
   std::string consumer_extra;  // TOML lines appended to the consumer config's top level
   std::string consumer_output = "roll_age = \"300ms\"\ncommit_interval = \"100ms\"";  // its [output] table
   std::string agent_extra;     // ... to every agent config's top level (before its tables)
+  std::string broker_tables;   // TOML tables appended to every broker config, e.g. "[connections]\n..."
   std::string agent_batch = "linger = \"50ms\"";  // the agents' [batch] table
   std::map<std::string, std::string> consumer_env;  // e.g. FERRY_CRASH_POINTS
   // More certificates from the cluster's CA, e.g. for a test playing a hostile peer.

@@ -1,10 +1,13 @@
 #include "agent/checkpoint/checkpoint.h"
 
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "agent/checkpoint/errc.h"
+#include "common/base/crc32c.h"
 #include "common/storage/durable_file.h"
 #include "tests/support/temp_dir.h"
 
@@ -37,6 +40,48 @@ TEST(CheckpointTest, FreshStateStartsAtSeqOne) {
   EXPECT_EQ(cp->loaded_from(), Checkpoint::Source::kFresh);
   EXPECT_EQ(cp->next_seq("cat"), 1u);
   EXPECT_TRUE(cp->unacked("cat").empty());
+}
+
+// A fresh state is a new incarnation (never 0, later ones greater), durable at the first
+// flush, and kept by every reopen: a wiped state dir never reuses an old state's streams.
+TEST(CheckpointTest, FreshStateIsANewIncarnationThatReopensUnchanged) {
+  TempDir dir;
+  auto first = open_ok(dir.file("state"));
+  const uint64_t incarnation = first->state().incarnation;
+  EXPECT_NE(incarnation, 0u);
+  ASSERT_TRUE(first->flush());
+  EXPECT_EQ(open_ok(dir.file("state"))->state().incarnation, incarnation);
+
+  TempDir wiped;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_GT(open_ok(wiped.file("state"))->state().incarnation, incarnation);
+}
+
+TEST(CheckpointTest, AVersionOneStateLoadsAsIncarnationZero) {
+  AgentState v2;
+  v2.generation = 4;
+  v2.incarnation = 77;
+  v2.streams["cat"].next_seq = 9;
+  std::string bytes = encode_state(v2);
+  auto back = decode_state(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back.value(), v2);
+
+  // Version 1: no incarnation in the body.
+  AgentState v1 = v2;
+  v1.incarnation = 0;
+  std::string body_v1 = encode_state(v1);
+  body_v1[4] = 1;                       // version field
+  body_v1.erase(4 + 2 + 2 + 8 + 4, 8);  // the body's leading u64
+  const uint32_t body_length = static_cast<uint32_t>(body_v1.size() - (4 + 2 + 2 + 8 + 4) - 4);
+  std::memcpy(&body_v1[16], &body_length, 4);
+  body_v1.resize(body_v1.size() - 4);
+  const uint32_t crc = crc32c::value(body_v1);
+  body_v1.append(reinterpret_cast<const char*>(&crc), 4);
+  auto old = decode_state(body_v1);
+  ASSERT_TRUE(old) << old.error().message();
+  EXPECT_EQ(old.value().incarnation, 0u);
+  EXPECT_EQ(old.value().streams.at("cat").next_seq, 9u);
 }
 
 TEST(CheckpointTest, RoundTripsThroughFlushAndReopen) {

@@ -114,7 +114,7 @@ void expect_all_acked_present(const std::string& db, const std::vector<AckRecord
   ASSERT_TRUE(store) << why;
   size_t missing = 0;
   for (const auto& a : acks) {
-    auto s = store.value()->state("h" + std::to_string(a.host), "cat", a.seq);
+    auto s = store.value()->state("h" + std::to_string(a.host), "cat", 0, a.seq);
     ASSERT_TRUE(s);
     if (s.value() != BatchState::kPending) ++missing;
   }

@@ -48,7 +48,7 @@ ReplayQuery query(std::string host, std::string category, TimeMs from_ms = 0,
 
 BatchState state_of(const BatchStore& store, const std::string& host, uint64_t seq,
                     const std::string& category = "cat") {
-  auto s = store.state(host, category, seq);
+  auto s = store.state(host, category, 0, seq);
   EXPECT_TRUE(s);
   return s ? s.value() : BatchState::kUnknown;
 }

@@ -82,7 +82,7 @@ TEST(GroupCommitterTest, ConcurrentSubmittersShareSyncsAndEveryBatchIsStoredOnce
   for (int t = 0; t < kThreads; ++t) {
     EXPECT_EQ(store->pending_for("h" + std::to_string(t)).batches, kPerThread);
     for (uint64_t seq = 1; seq <= kPerThread; seq += 37) {
-      EXPECT_EQ(store->state("h" + std::to_string(t), "cat", seq).value(), BatchState::kPending);
+      EXPECT_EQ(store->state("h" + std::to_string(t), "cat", 0, seq).value(), BatchState::kPending);
     }
   }
   EXPECT_EQ(committer.queued_bytes(), 0u);

@@ -18,12 +18,15 @@ class HourTrackerTest : public ::testing::Test {
     h.tracker_options.silent_timeout_ms = 90 * 60'000;
     h.open();
   }
-  void commit(const std::string& host, uint64_t seq, TimeMs t = kHour0 + 1000, int events = 3) {
-    ASSERT_TRUE(h.store->add(make_batch(host, "cat", seq, t, events)));
+  void commit(const std::string& host, uint64_t seq, TimeMs t = kHour0 + 1000, int events = 3,
+              uint64_t incarnation = 0) {
+    auto b = make_batch(host, "cat", seq, t, events);
+    b.header.incarnation = incarnation;
+    ASSERT_TRUE(h.store->add(b));
     ASSERT_TRUE(h.store->commit_all());
   }
-  void watermark(const std::string& host, uint64_t seq, TimeMs t) {
-    ASSERT_TRUE(h.tracker->on_watermark({host, "cat", seq, t}));
+  void watermark(const std::string& host, uint64_t seq, TimeMs t, uint64_t incarnation = 0) {
+    ASSERT_TRUE(h.tracker->on_watermark({host, "cat", seq, t, incarnation}));
   }
   std::vector<CompletedHour> evaluate(TimeMs now) {
     h.clock.now = now;
@@ -48,6 +51,28 @@ TEST_F(HourTrackerTest, WatermarkCountsOnlyOnceItsSeqsAreContiguous) {
   EXPECT_EQ(h.tracker->stream("h1", "cat")->contiguous_seq, 3u);
   EXPECT_EQ(h.tracker->stream("h1", "cat")->watermark_ms, kEnd);
   EXPECT_EQ(evaluate(kEnd + 1), (std::vector<CompletedHour>{{"cat", kHour0}}));
+}
+
+// A host whose agent state was wiped: the old incarnation left a gap (seq 2 never came)
+// and a watermark waiting on it; the new incarnation starts at seq 1 and its watermark
+// alone decides, while a late word from the old state moves nothing.
+TEST_F(HourTrackerTest, ANewIncarnationSupersedesTheOldOnesGapsAndWatermarks) {
+  commit("h1", 1, kHour0 + 1000, 3, 5);
+  commit("h1", 3, kHour0 + 2000, 3, 5);
+  watermark("h1", 3, kEnd, 5);
+  EXPECT_TRUE(evaluate(kEnd + 1000).empty());
+
+  commit("h1", 1, kHour0 + 3000, 3, 9);
+  watermark("h1", 1, kEnd + 10, 9);
+  watermark("h1", 3, kEnd + 99'000, 5);  // the superseded state's late word
+  EXPECT_EQ(h.tracker->stream("h1", "cat")->incarnation, 9u);
+  EXPECT_EQ(h.tracker->stream("h1", "cat")->watermark_ms, kEnd + 10);
+  auto done = evaluate(kEnd + 2000);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].hour, kHour0);
+
+  commit("h1", 2, kHour0 + 4000, 3, 5);  // an old batch still in flight is kept, never dedup'd
+  EXPECT_EQ(h.tracker->stream("h1", "cat")->contiguous_seq, 1u);
 }
 
 TEST_F(HourTrackerTest, IdleHostsWatermarkCompletesTheHourAndWritesSuccess) {

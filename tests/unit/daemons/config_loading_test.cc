@@ -54,6 +54,22 @@ TEST(ConfigLoadingTest, NodeNamesAreLowercasedCategoriesAreNot) {
   EXPECT_EQ(a.sources.at(0).category, "Song_Plays");
 }
 
+TEST(ConfigLoadingTest, BrokerConnectionLimitsHaveDefaultsAndAreChecked) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("b.toml"), broker_toml("") + "[connections]\nmax_connections_per_address = 50\n"
+                                                           "idle_timeout = \"45s\"\nmax_write_queue = \"8MiB\"\n");
+  auto c = broker::load_broker_config(dir.file("b.toml"));
+  EXPECT_EQ(c.agent_limits.max_connections_per_address, 50u);
+  EXPECT_EQ(c.agent_limits.idle_timeout, std::chrono::seconds(45));
+  EXPECT_EQ(c.agent_limits.max_write_queue_bytes, 8u << 20);
+  EXPECT_EQ(c.agent_limits.max_connections, 20'000u);                          // default kept
+  EXPECT_EQ(c.agent_limits.handshake_timeout, std::chrono::seconds(10));       // default kept
+
+  testing::write_file(dir.file("b2.toml"), broker_toml("") + "[connections]\nmax_write_queue = \"1KiB\"\n");
+  auto e = error_of([&] { (void)broker::load_broker_config(dir.file("b2.toml")); });
+  EXPECT_EQ(e.key, "connections.max_write_queue");
+}
+
 TEST(ConfigLoadingTest, BrokerTypoIsRefusedWithTheKey) {
   testing::TempDir dir;
   testing::write_file(dir.file("b.toml"), broker_toml("listne = \"127.0.0.1:1\"\n"));

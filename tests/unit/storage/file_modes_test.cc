@@ -56,8 +56,8 @@ TEST_P(FileModesTest, StateFilesAndTheQuarantine) {
   ASSERT_TRUE(q);
   ASSERT_TRUE(q.value()->put(testing::one_line_batch("h1", 1), "bad"));
   EXPECT_EQ(mode_of(dir_.file("quarantine")), 0750u);
-  EXPECT_EQ(mode_of(dir_.file("quarantine/h1.events.1.batch")), 0640u);
-  EXPECT_EQ(mode_of(dir_.file("quarantine/h1.events.1.reason")), 0640u);
+  EXPECT_EQ(mode_of(dir_.file("quarantine/h1.events.0.1.batch")), 0640u);
+  EXPECT_EQ(mode_of(dir_.file("quarantine/h1.events.0.1.reason")), 0640u);
 }
 
 TEST_P(FileModesTest, NewDatabaseDirectoriesKeepOthersOut) {

@@ -21,7 +21,7 @@ TEST(QuarantineTest, KeepsFramesAndReasonsAndCountsThemAgainOnOpen) {
   auto listed = Quarantine::list(dir.file("q"));
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed.value().size(), 1u);
-  EXPECT_EQ(listed.value()[0].name, "h1.events.3");
+  EXPECT_EQ(listed.value()[0].name, "h1.events.0.3");
   EXPECT_EQ(listed.value()[0].reason, "b1: bad");
   EXPECT_GT(listed.value()[0].bytes, 0u);
   auto again = Quarantine::open(dir.file("q"));
@@ -37,8 +37,8 @@ TEST(QuarantineTest, PastItsBoundOnlyTheReasonIsKept) {
   for (uint64_t seq = 1; seq <= 4; ++seq) ASSERT_TRUE(q.value()->put(testing::one_line_batch("h1", seq), "bad"));
   EXPECT_EQ(q.value()->batches(), 4u);
   EXPECT_EQ(q.value()->dropped_frames(), 2u);
-  EXPECT_TRUE(std::filesystem::exists(dir.file("q/h1.events.2.batch")));
-  EXPECT_FALSE(std::filesystem::exists(dir.file("q/h1.events.3.batch")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("q/h1.events.0.2.batch")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("q/h1.events.0.3.batch")));
   auto listed = Quarantine::list(dir.file("q"));
   ASSERT_TRUE(listed);
   EXPECT_NE(listed.value()[3].reason.find("not kept"), std::string::npos);

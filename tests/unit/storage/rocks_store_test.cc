@@ -17,16 +17,17 @@ TEST(RocksStoreTest, WritesAtomicallyAndScansInKeyOrder) {
   int cf = db.cf("batches");
   ASSERT_EQ(cf, 1);
   auto b = db.new_batch();
-  for (uint64_t seq : {10, 2, 300}) b.put(cf, stream_seq_key("h1", "c", seq), std::to_string(seq));
-  b.put(cf, stream_seq_key("h1", "cc", 1), "other stream");
+  for (uint64_t seq : {10, 2, 300}) b.put(cf, stream_seq_key("h1", "c", 7, seq), std::to_string(seq));
+  b.put(cf, stream_seq_key("h1", "cc", 7, 1), "other stream");
+  b.put(cf, stream_seq_key("h1", "c", 8, 1), "another incarnation");
   ASSERT_TRUE(db.write(b, true));
   std::vector<std::string> seen;
-  ASSERT_TRUE(db.scan(cf, stream_prefix("h1", "c"), [&](std::string_view, std::string_view v) {
+  ASSERT_TRUE(db.scan(cf, stream_prefix("h1", "c", 7), [&](std::string_view, std::string_view v) {
     seen.emplace_back(v);
     return true;
   }));
   EXPECT_EQ(seen, (std::vector<std::string>{"2", "10", "300"}));
-  auto missing = db.get(cf, stream_seq_key("h1", "c", 3));
+  auto missing = db.get(cf, stream_seq_key("h1", "c", 7, 3));
   ASSERT_TRUE(missing);
   EXPECT_FALSE(missing.value().has_value());
 }
