@@ -16,7 +16,7 @@
 #include "common/batch/payload.h"
 #include "common/net/endpoint.h"
 #include "common/net/tls_server.h"
-#include "common/tls/tls_context.h"
+#include "common/tls/context_source.h"
 #include "common/wire/messages.h"
 
 namespace ferry::agent {
@@ -43,9 +43,10 @@ AgentApp::~AgentApp() = default;
 void AgentApp::start() {
   // Before anything reads or writes the state: it is ours alone, and writable.
   state_lock_ = checkpoint::StateDirLock::acquire(config_.state_dir);
-  auto ctx = tls::make_client_context({config_.tls_cert, config_.tls_key, config_.tls_ca});
+  auto ctx = tls::ContextSource::load(tls::ContextSource::Side::kClient, config_.tls);
   if (!ctx) throw std::runtime_error("TLS: " + ctx.error().text);
   tls_ = ctx.value();
+  hangup_.reload_on_hangup("TLS client context", tls_);
 
   std::string state_path = config_.state_dir + "/checkpoint";
   auto cp = checkpoint::Checkpoint::open(state_path);

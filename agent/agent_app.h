@@ -89,7 +89,7 @@ class AgentApp {
   PumpWaker waker_{io_};
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
   app::HangupHandler hangup_{io_};
-  std::shared_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<tls::ContextSource> tls_;  // reloaded on SIGHUP
   std::unique_ptr<checkpoint::Checkpoint> checkpoint_;
   std::map<std::string, Stream> streams_;
   send::InflightWindow window_;

@@ -44,10 +44,7 @@ AgentConfig load_agent_config(const std::string& path) {
 
   c.http_listen = config::read_address(r, "http_listen", "");
 
-  auto tls = config::read_tls_section(r);
-  c.tls_cert = tls.cert;
-  c.tls_key = tls.key;
-  c.tls_ca = tls.ca;
+  c.tls = config::read_tls_section(r);
   auto log = config::read_log_section(r);
   c.log_level = log.level;
   c.log_file = log.file;

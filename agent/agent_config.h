@@ -8,6 +8,7 @@
 
 #include "agent/event/time_zone.h"
 #include "common/net/socket_tuning.h"
+#include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
 
 namespace ferry::agent {
@@ -26,7 +27,7 @@ struct AgentConfig {
   std::vector<std::string> brokers;  // host:port of the brokers of this DC, in preference order
   std::vector<SourceConfig> sources;
   std::string state_dir;             // required; the checkpoint lives here
-  std::string tls_cert, tls_key, tls_ca;
+  tls::TlsOptions tls;  // [tls]
   std::string log_level = "info";
   std::string log_file;
   std::string http_listen;  // host:port for /metrics and /healthz; empty: no HTTP

@@ -9,15 +9,13 @@
 #include "broker/store/batch_id.h"
 #include "common/dashboard/dashboard.h"
 #include "common/net/endpoint.h"
-#include "common/tls/tls_context.h"
+#include "common/tls/context_source.h"
 
 namespace ferry::broker {
 namespace {
 
 constexpr auto kHousekeepingInterval = std::chrono::seconds(1);
 constexpr auto kDrainTimeout = std::chrono::seconds(10);
-
-tls::TlsOptions tls_options(const BrokerConfig& c) { return {c.tls_cert, c.tls_key, c.tls_ca}; }
 
 }  // namespace
 
@@ -30,12 +28,14 @@ BrokerApp::~BrokerApp() {
 }
 
 void BrokerApp::start() {
-  auto server_ctx = tls::make_server_context(tls_options(config_));
+  auto server_ctx = tls::ContextSource::load(tls::ContextSource::Side::kServer, config_.tls);
   if (!server_ctx) throw std::runtime_error("TLS: " + server_ctx.error().text);
   tls_server_ = server_ctx.value();
-  auto client_ctx = tls::make_client_context(tls_options(config_));
+  auto client_ctx = tls::ContextSource::load(tls::ContextSource::Side::kClient, config_.tls);
   if (!client_ctx) throw std::runtime_error("TLS: " + client_ctx.error().text);
   tls_client_ = client_ctx.value();
+  hangup_.reload_on_hangup("TLS server context (agents)", tls_server_);
+  hangup_.reload_on_hangup("TLS client context (consumer)", tls_client_);
 
   store::BatchStoreOptions so;
   so.path = config_.data_dir + "/db";

@@ -55,7 +55,7 @@ class BrokerApp {
   status::HostTable& hosts() { return hosts_; }
   Forwarder& forwarder() { return *forwarder_; }
   asio::any_io_executor executor() { return io_.get_executor(); }
-  asio::ssl::context& tls_client() { return *tls_client_; }
+  tls::ContextSource& tls_client() { return *tls_client_; }
   TimeMs now_ms() const { return clock_.now_ms(); }
 
   void on_stored(const wire::AckRange& range, store::SubmitOutcome outcome);
@@ -86,8 +86,8 @@ class BrokerApp {
   asio::io_context io_{1};
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
   app::HangupHandler hangup_{io_};
-  std::shared_ptr<asio::ssl::context> tls_server_;
-  std::shared_ptr<asio::ssl::context> tls_client_;
+  std::shared_ptr<tls::ContextSource> tls_server_;  // both reloaded on SIGHUP
+  std::shared_ptr<tls::ContextSource> tls_client_;
   std::unique_ptr<store::BatchStore> store_;
   std::unique_ptr<store::GroupCommitter> committer_;
   std::unique_ptr<storage::Quarantine> quarantine_;

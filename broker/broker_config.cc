@@ -30,10 +30,7 @@ BrokerConfig load_broker_config(const std::string& path) {
   if (c.consumers.empty()) throw r.error("consumers", "at least one consumer address is needed");
   for (size_t i = 0; i < c.consumers.size(); ++i) check_address(r, "consumers", c.consumers[i]);
 
-  auto tls = config::read_tls_section(r);
-  c.tls_cert = tls.cert;
-  c.tls_key = tls.key;
-  c.tls_ca = tls.ca;
+  c.tls = config::read_tls_section(r);
 
   auto log = config::read_log_section(r);
   c.log_level = log.level;

@@ -10,6 +10,7 @@
 #include "common/http/server_options.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
+#include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
 
 namespace ferry::broker {
@@ -21,7 +22,7 @@ struct BrokerConfig {
   std::string http_listen = "127.0.0.1:7480";  // dashboard, /api, /metrics
   http::ServerOptions http;                    // http_listen and [http]: access, limits
   std::string data_dir;           // required; RocksDB lives in data_dir/db
-  std::string tls_cert, tls_key, tls_ca;
+  tls::TlsOptions tls;  // [tls]
   std::vector<std::string> consumers;  // host:port of each consumer
   std::string log_level = "info";
   std::string log_file;

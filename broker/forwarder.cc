@@ -57,7 +57,8 @@ asio::awaitable<void> ConsumerLink::run(ConsumerLink* self) {
     co_return;
   }
   while (!self->stopped_) {
-    auto conn = co_await net::connect_tls(self->app_.executor(), self->app_.tls_client(), hp->host, hp->port,
+    const auto context = self->app_.tls_client().current();  // kept for this connection's life
+    auto conn = co_await net::connect_tls(self->app_.executor(), *context, hp->host, hp->port,
                                           self->app_.config().consumer_tuning,
                                           self->app_.config().max_frame_bytes, std::chrono::seconds(10));
     if (conn) {

@@ -21,6 +21,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
   net::HelloPolicy policy;
   policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kConsumer, app.config().node_id, "central"};
   policy.expected_peer_role = wire::Role::kBroker;
+  policy.allowed_peers = app.config().allowed_brokers;
   auto hello = co_await net::accept_hello(*conn, policy);
   if (!hello) co_return;
   const std::string broker = hello.value().node_id;

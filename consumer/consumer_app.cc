@@ -8,7 +8,7 @@
 
 #include "common/dashboard/dashboard.h"
 #include "common/net/endpoint.h"
-#include "common/tls/tls_context.h"
+#include "common/tls/context_source.h"
 #include "consumer/broker_session.h"
 #include "consumer/store/errc.h"
 #include "consumer/store/posix_sink.h"
@@ -38,9 +38,10 @@ ConsumerApp::~ConsumerApp() {
 }
 
 void ConsumerApp::start() {
-  auto ctx = tls::make_server_context({config_.tls_cert, config_.tls_key, config_.tls_ca});
+  auto ctx = tls::ContextSource::load(tls::ContextSource::Side::kServer, config_.tls);
   if (!ctx) throw std::runtime_error("TLS: " + ctx.error().text);
   tls_server_ = ctx.value();
+  hangup_.reload_on_hangup("TLS server context", tls_server_);
 
   std::string why;
   auto db = storage::RocksStore::open(
@@ -63,7 +64,7 @@ void ConsumerApp::start() {
     std::error_code ec;
     std::filesystem::create_directories(config_.output_root, ec);
     if (ec) throw std::runtime_error("cannot create output_root " + config_.output_root + ": " + ec.message());
-    sink_ = std::make_unique<store::PosixSink>(config_.output_root);
+    sink_ = std::make_unique<store::PosixSink>(config_.output_root, config_.output_modes);
   }
   auto tracker = store::HourTracker::open(*db_, *sink_, clock_, config_.hours);
   if (!tracker) throw std::runtime_error("cannot open the hour tracker: " + tracker.error().message());

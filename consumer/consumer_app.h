@@ -88,7 +88,7 @@ class ConsumerApp {
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
   app::HangupHandler hangup_{io_};
   asio::thread_pool worker_{1};
-  std::shared_ptr<asio::ssl::context> tls_server_;
+  std::shared_ptr<tls::ContextSource> tls_server_;  // reloaded on SIGHUP
   std::unique_ptr<storage::RocksStore> db_;
   std::unique_ptr<store::Sink> sink_;
   std::unique_ptr<store::HourTracker> tracker_;

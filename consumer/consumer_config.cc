@@ -1,13 +1,44 @@
 #include "consumer/consumer_config.h"
 
+#include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
 #include "common/config/http_section.h"
 #include "common/config/node_sections.h"
 #include "common/net/endpoint.h"
 #include "common/net/server_limits_config.h"
 #include "common/net/socket_tuning_config.h"
+#include "common/tls/role_claim.h"
 
 namespace ferry::consumer {
+namespace {
+
+// "dc/id", each part a node name; lowercased like every identity (role_claim.h).
+std::vector<std::string> read_allowed_brokers(const config::ConfigReader& r) {
+  std::vector<std::string> out;
+  for (const auto& entry : r.strings("allowed_brokers")) {
+    const size_t slash = entry.find('/');
+    if (slash == std::string::npos || !batch::valid_name(entry.substr(0, slash)) ||
+        !batch::valid_name(entry.substr(slash + 1))) {
+      throw r.error("allowed_brokers", "'" + entry + "' is not DC/BROKER_ID");
+    }
+    out.push_back(tls::canonical_name(entry));
+  }
+  return out;
+}
+
+// An octal mode as a string ("0640"), which must leave the owner `owner_bits`.
+mode_t read_mode(const config::ConfigReader& r, std::string_view key, mode_t def, mode_t owner_bits) {
+  const std::string text = r.str(key, "");
+  if (text.empty()) return def;
+  const bool octal = text.size() <= 4 && text.find_first_not_of("01234567") == std::string::npos;
+  const mode_t mode = octal ? static_cast<mode_t>(std::stoul(text, nullptr, 8)) : 0;
+  if (!octal || (mode & owner_bits) != owner_bits) {
+    throw r.error(key, "'" + text + "' is not an octal mode such as \"0640\" that the owner can use");
+  }
+  return mode;
+}
+
+}  // namespace
 
 ConsumerConfig load_consumer_config(const std::string& path) {
   config::ConfigReader r(path);
@@ -32,14 +63,13 @@ ConsumerConfig load_consumer_config(const std::string& path) {
     if (c.webhdfs.root.empty() || c.webhdfs.root[0] != '/') throw w.error("root", "must be an absolute HDFS path");
     c.webhdfs.user = w.str("user", c.webhdfs.user);
     c.webhdfs.timeout = w.duration("timeout", c.webhdfs.timeout, std::chrono::milliseconds(100));
+    c.webhdfs.datanodes = w.strings("datanodes");
   } else {
     throw out_section.error("sink", "must be \"posix\" or \"webhdfs\"");
   }
 
-  auto tls = config::read_tls_section(r);
-  c.tls_cert = tls.cert;
-  c.tls_key = tls.key;
-  c.tls_ca = tls.ca;
+  c.tls = config::read_tls_section(r);
+  c.allowed_brokers = read_allowed_brokers(r);
 
   auto log = config::read_log_section(r);
   c.log_level = log.level;
@@ -63,6 +93,8 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   c.store.roll_pending_bytes = out.bytes("roll_pending_bytes", c.store.roll_pending_bytes, 0, 64ull << 30);
   c.store.max_open_files = static_cast<size_t>(out.integer("max_open_files", c.store.max_open_files, 1, 100'000));
   c.commit_interval = out.duration("commit_interval", c.commit_interval, std::chrono::milliseconds(10));
+  c.output_modes.file = read_mode(out, "file_mode", c.output_modes.file, 0600);
+  c.output_modes.dir = read_mode(out, "dir_mode", c.output_modes.dir, 0700);
 
   auto hours = r.section("hours");
   c.hours.lookback_ms = hours.duration("lookback", std::chrono::milliseconds(c.hours.lookback_ms),

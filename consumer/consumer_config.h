@@ -3,10 +3,13 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/http/server_options.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
+#include "common/storage/file_modes.h"
+#include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
@@ -23,13 +26,17 @@ struct ConsumerConfig {
   std::string output_root;                     // required for the posix sink
   std::string sink = "posix";                 // "posix" or "webhdfs"
   store::WebHdfsOptions webhdfs;               // [webhdfs] namenode, root, user, timeout
-  std::string tls_cert, tls_key, tls_ca;
+  tls::TlsOptions tls;  // [tls]
+  // allowed_brokers: "dc/id" of the brokers that may connect, lowercased; empty = any
+  // broker the CA vouches for.
+  std::vector<std::string> allowed_brokers;
   std::string log_level = "info";
   std::string log_file;
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
   std::chrono::milliseconds commit_interval{100};  // how often due files are committed (cheap when none is)
   uint32_t max_pending_adds = 4096;               // per broker connection, awaiting the store
   store::StoreOptions store;
+  storage::FileModes output_modes;  // [output] file_mode, dir_mode (posix sink)
   store::HourTrackerOptions hours;
   net::ServerLimits broker_limits;  // [connections]: caps and timeouts for brokers
   net::SocketTuning broker_tuning;

@@ -1,5 +1,7 @@
 #include "agent/checkpoint/state_dir_lock.h"
 
+#include "common/storage/file_modes.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -22,7 +24,9 @@ std::string errno_text(int err) { return std::strerror(err); }
 
 void ensure_writable_directory(const std::string& dir) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  if (std::filesystem::create_directories(dir, ec)) {
+    std::filesystem::permissions(dir, std::filesystem::perms(storage::FileModes{}.dir), ec);  // as private as the output
+  }
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     refuse(dir, "cannot create it (" + (ec ? ec.message() : errno_text(errno)) + ")");

@@ -11,7 +11,7 @@
 
 namespace ferry::agent::send {
 
-BrokerLink::BrokerLink(asio::any_io_executor executor, asio::ssl::context& tls,
+BrokerLink::BrokerLink(asio::any_io_executor executor, tls::ContextSource& tls,
                        BrokerLinkOptions options, InflightWindow& window, DeliveredFn on_delivered,
                        RefusedFn on_refused)
     : executor_(executor),
@@ -45,7 +45,8 @@ asio::awaitable<void> BrokerLink::run(BrokerLink* self) {
     const std::string& address = self->options_.brokers[next % self->options_.brokers.size()];
     auto hp = net::parse_host_port(address);
     if (hp) {
-      auto conn = co_await net::connect_tls(self->executor_, self->tls_, hp->host, hp->port,
+      const auto context = self->tls_.current();  // kept for this connection's life
+      auto conn = co_await net::connect_tls(self->executor_, *context, hp->host, hp->port,
                                             self->options_.tuning, self->options_.max_frame_bytes,
                                             self->options_.connect_timeout);
       if (conn) {

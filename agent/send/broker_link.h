@@ -16,6 +16,7 @@
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
 #include "common/net/socket_tuning.h"
+#include "common/tls/context_source.h"
 #include "common/wire/messages.h"
 
 namespace ferry::agent::send {
@@ -37,7 +38,8 @@ class BrokerLink {
   // A batch the broker refused for good (REFUSED): it leaves the window like a delivered one.
   using RefusedFn = std::function<void(std::vector<InflightBatch>, const wire::Refusal&)>;
 
-  BrokerLink(asio::any_io_executor executor, asio::ssl::context& tls, BrokerLinkOptions options,
+  // Each dial takes tls.current(), so reloaded certificates reach the next connection.
+  BrokerLink(asio::any_io_executor executor, tls::ContextSource& tls, BrokerLinkOptions options,
              InflightWindow& window, DeliveredFn on_delivered, RefusedFn on_refused);
 
   void start();
@@ -56,7 +58,7 @@ class BrokerLink {
   asio::awaitable<void> serve(std::shared_ptr<net::FrameConnection> conn);
 
   asio::any_io_executor executor_;
-  asio::ssl::context& tls_;
+  tls::ContextSource& tls_;
   BrokerLinkOptions options_;
   InflightWindow& window_;
   DeliveredFn on_delivered_;

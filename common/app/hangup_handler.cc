@@ -11,14 +11,13 @@ void reopen_log() {
   try {
     auto path = log::reopen_log_file();
     if (path) {
-      spdlog::info("SIGHUP: log file {} reopened; full config reload is not supported yet", *path);
+      spdlog::info("SIGHUP: log file {} reopened", *path);
     } else {
-      spdlog::info("SIGHUP: logging to stderr, nothing to reopen; full config reload is not supported yet");
+      spdlog::info("SIGHUP: logging to stderr, nothing to reopen");
     }
   } catch (const std::exception& e) {
     spdlog::error("SIGHUP: cannot reopen the log file ({}); still writing to the old one", e.what());
   }
-  spdlog::default_logger_raw()->flush();  // the operator is looking for this line now
 }
 
 }  // namespace
@@ -35,8 +34,24 @@ void HangupHandler::wait() {
   signals_.async_wait([this](boost::system::error_code ec, int) {
     if (ec || stopped_) return;
     reopen_log();
+    reload_tls();
+    spdlog::default_logger_raw()->flush();  // the operator is looking for these lines now
     wait();
   });
+}
+
+void HangupHandler::reload_tls() {
+  for (const auto& [what, source] : tls_) {
+    auto reloaded = source->reload();
+    if (reloaded) {
+      const auto& o = source->options();
+      spdlog::info("SIGHUP: {} reloaded (cert {}, ca {}, crl {}); new connections use it", what, o.cert_file,
+                   o.ca_file, o.crl_file.empty() ? "none" : o.crl_file);
+    } else {
+      spdlog::error("SIGHUP: cannot reload {}: {}; new connections keep the previous one", what,
+                    reloaded.error().text);
+    }
+  }
 }
 
 }  // namespace ferry::app

@@ -24,12 +24,12 @@ std::string read_address(const ConfigReader& r, std::string_view key, std::strin
   return address;
 }
 
-TlsFiles read_tls_section(const ConfigReader& root) {
+tls::TlsOptions read_tls_section(const ConfigReader& root) {
   auto tls = root.section("tls");
   tls.require("cert");
   tls.require("key");
   tls.require("ca");
-  return {tls.str("cert", ""), tls.str("key", ""), tls.str("ca", "")};
+  return {tls.str("cert", ""), tls.str("key", ""), tls.str("ca", ""), tls.str("crl", "")};
 }
 
 LogSettings read_log_section(const ConfigReader& root) {

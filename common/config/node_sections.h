@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/config/config_reader.h"
+#include "common/tls/tls_options.h"
 
 namespace ferry::config {
 
@@ -20,12 +21,9 @@ std::string read_identity_name(const ConfigReader& r, std::string_view key);
 // and `def` is empty (an optional address left off).
 std::string read_address(const ConfigReader& r, std::string_view key, std::string_view def);
 
-struct TlsFiles {
-  std::string cert, key, ca;
-};
-
-// [tls] cert, key, ca: all required.
-TlsFiles read_tls_section(const ConfigReader& root);
+// [tls] cert, key, ca: all required; crl: optional (a PEM CRL of that CA). Re-read on
+// SIGHUP by the daemons (common/tls/context_source.h).
+tls::TlsOptions read_tls_section(const ConfigReader& root);
 
 struct LogSettings {
   std::string level = "info";

@@ -1,5 +1,7 @@
 #include "common/net/hello_exchange.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "common/log/printable.h"
@@ -72,6 +74,13 @@ asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, cons
   if (!p.required_peer_dc.empty() && h.dc != p.required_peer_dc) {
     co_return refuse(wire::Errc::kProtocolViolation,
                      h.node_id + " is in dc '" + h.dc + "', this node serves dc '" + p.required_peer_dc + "'");
+  }
+  if (!p.allowed_peers.empty()) {
+    const std::string name = h.role == wire::Role::kBroker ? h.dc + "/" + h.node_id : h.node_id;
+    if (std::find(p.allowed_peers.begin(), p.allowed_peers.end(), name) == p.allowed_peers.end()) {
+      co_return refuse(wire::Errc::kUnauthenticated,
+                       std::string(wire::role_name(h.role)) + " " + name + " is not in this node's allow-list");
+    }
   }
   co_return h;
 }

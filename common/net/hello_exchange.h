@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/net/frame_connection.h"
@@ -17,6 +18,9 @@ struct HelloPolicy {
   wire::Role expected_peer_role;
   std::string required_peer_dc;      // empty = any DC
   std::string required_peer_id;      // empty = any (still must match the certificate)
+  // Peers allowed in, as "dc/node_id" (brokers) or "node_id", canonical case; empty = any
+  // the certificate check passes (the consumer's allowed_brokers).
+  std::vector<std::string> allowed_peers;
   std::chrono::milliseconds timeout{10'000};
 };
 

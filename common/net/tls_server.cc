@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/net/backoff.h"
+#include "common/tls/crl_file.h"
 
 namespace ferry::net {
 namespace {
@@ -25,6 +26,11 @@ void log_exception(std::exception_ptr e) {
 }
 
 TlsServer::TlsServer(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
+                     SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits)
+    : TlsServer(executor, std::make_shared<tls::ContextSource>(std::move(tls)), std::move(tuning), max_frame_body,
+                std::move(name), limits) {}
+
+TlsServer::TlsServer(asio::any_io_executor executor, std::shared_ptr<tls::ContextSource> tls,
                      SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits)
     : executor_(executor),
       tls_(std::move(tls)),
@@ -121,13 +127,15 @@ asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket
   boost::system::error_code ep_ec;
   auto remote = socket.remote_endpoint(ep_ec);
   const ServerLimits limits = self->limits_;
-  TlsStream stream(std::move(socket), *self->tls_);
+  const auto context = self->tls_->current();  // this connection's, for its whole life
+  TlsStream stream(std::move(socket), *context);
   auto ec = co_await handshake(stream, asio::ssl::stream_base::server, limits.handshake_timeout);
   size_t held_back = 0;
   if (ec && self->handshake_log_.allow(held_back)) {
-    spdlog::warn("{}: TLS handshake with {} failed: {}{}", self->name_,
+    const std::string why = tls::peer_verify_failure(stream.native_handle());
+    spdlog::warn("{}: TLS handshake with {} failed: {}{}{}", self->name_,
                  ep_ec ? std::string("?") : remote.address().to_string(), ec.message(),
-                 log::LogThrottle::held_back_note(held_back));
+                 why.empty() ? "" : " (" + why + ")", log::LogThrottle::held_back_note(held_back));
   }
   if (ec) co_return;
   auto conn = std::make_shared<FrameConnection>(std::move(stream), self->max_frame_body_);
@@ -165,7 +173,11 @@ asio::awaitable<Result<std::shared_ptr<FrameConnection>>> connect_tls(
   if (ec) co_return std::error_code(ec);
   TlsStream stream(std::move(socket), tls);
   auto hs = co_await handshake(stream, asio::ssl::stream_base::client, timeout);
-  if (hs) co_return hs;
+  if (hs) {
+    const std::string why = tls::peer_verify_failure(stream.native_handle());
+    if (!why.empty()) spdlog::warn("TLS handshake with {}:{} failed: server certificate: {}", host, port, why);
+    co_return hs;
+  }
   co_return std::make_shared<FrameConnection>(std::move(stream), max_frame_body);
 }
 

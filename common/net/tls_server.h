@@ -11,6 +11,9 @@
 //
 // Two-phase shutdown: stop_accepting() closes the listener; sessions are drained by
 // their owner.
+//
+// Each accepted connection takes the context its ContextSource holds at that moment, so
+// a SIGHUP reload reaches new connections while open ones go on.
 
 #include <functional>
 #include <memory>
@@ -21,6 +24,7 @@
 #include "common/net/frame_connection.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
+#include "common/tls/context_source.h"
 
 namespace ferry::net {
 
@@ -28,6 +32,9 @@ class TlsServer {
  public:
   using Session = std::function<asio::awaitable<void>(std::shared_ptr<FrameConnection>)>;
 
+  TlsServer(asio::any_io_executor executor, std::shared_ptr<tls::ContextSource> tls,
+            SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits = {});
+  // A context that never changes.
   TlsServer(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
             SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits = {});
 
@@ -46,7 +53,7 @@ class TlsServer {
   void refuse(tcp::socket& socket, const std::string& why);
 
   asio::any_io_executor executor_;
-  std::shared_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<tls::ContextSource> tls_;
   SocketTuning tuning_;
   uint32_t max_frame_body_;
   std::string name_;

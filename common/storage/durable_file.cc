@@ -56,13 +56,14 @@ Result<void> sync_dir(const std::string& dir) {
   return success();
 }
 
-Result<void> durable_write(const std::string& path, std::string_view content) {
+Result<void> durable_write(const std::string& path, std::string_view content, mode_t mode) {
   // One owner per path, so a fixed temp name is enough; a stale temp left by a crash is
   // simply truncated here.
   const std::string tmp = path + ".tmp";
   {
-    FdGuard fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    FdGuard fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
     if (fd.get() < 0) return last_error();
+    if (::fchmod(fd.get(), mode) != 0) return last_error();  // the umask shaped O_CREAT's mode
     BOOST_OUTCOME_TRY(write_all(fd.get(), content));
     if (::fsync(fd.get()) != 0) return last_error();
     if (::close(fd.release()) != 0) return last_error();

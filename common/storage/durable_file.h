@@ -11,11 +11,13 @@
 #include <string_view>
 
 #include "common/base/result.h"
+#include "common/storage/file_modes.h"
 
 namespace ferry::storage {
 
-// Atomically and durably replaces `path` with `content`.
-Result<void> durable_write(const std::string& path, std::string_view content);
+// Atomically and durably replaces `path` with `content`, mode `mode` whatever the umask.
+Result<void> durable_write(const std::string& path, std::string_view content,
+                           mode_t mode = FileModes{}.file);
 
 // Reads the whole file. A missing file is std::errc::no_such_file_or_directory.
 Result<std::string> read_whole_file(const std::string& path);

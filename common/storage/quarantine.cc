@@ -19,7 +19,8 @@ std::string name_of(const batch::BatchHeader& h) {
 
 Result<std::unique_ptr<Quarantine>> Quarantine::open(std::string dir, QuarantineLimits limits) {
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  // Refused batches hold log content: as private as the output (file_modes.h).
+  if (fs::create_directories(dir, ec)) fs::permissions(dir, fs::perms(FileModes{}.dir), ec);
   if (ec) return ec;
   std::unique_ptr<Quarantine> q(new Quarantine(std::move(dir), limits));
   BOOST_OUTCOME_TRY(held, list(q->dir_));

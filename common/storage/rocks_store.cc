@@ -1,5 +1,7 @@
 #include "common/storage/rocks_store.h"
 
+#include "common/storage/file_modes.h"
+
 #include <filesystem>
 
 #include <rocksdb/db.h>
@@ -82,7 +84,11 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   std::error_code fs_ec;
-  if (options.create_if_missing) std::filesystem::create_directories(options.path, fs_ec);
+  // RocksDB makes its files 0644 under the usual umask; a 0750 directory keeps other
+  // users out of them (file_modes.h).
+  if (options.create_if_missing && std::filesystem::create_directories(options.path, fs_ec)) {
+    std::filesystem::permissions(options.path, std::filesystem::perms(FileModes{}.dir), fs_ec);
+  }
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));

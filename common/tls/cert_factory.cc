@@ -25,10 +25,14 @@ struct OpenSslFree {
   void operator()(BIO* p) const { BIO_free(p); }
   void operator()(BIGNUM* p) const { BN_free(p); }
   void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
+  void operator()(X509_REVOKED* p) const { X509_REVOKED_free(p); }
+  void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); }
 };
 using X509Ptr = std::unique_ptr<X509, OpenSslFree>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, OpenSslFree>;
 using BioPtr = std::unique_ptr<BIO, OpenSslFree>;
+using CrlPtr = std::unique_ptr<X509_CRL, OpenSslFree>;
 
 struct Issued {
   X509Ptr cert;
@@ -197,6 +201,66 @@ TlsResult<Issued> load_ca(const fs::path& crt, const fs::path& key) {
   return Issued{std::move(cert), std::move(pkey)};
 }
 
+
+TlsResult<X509Ptr> load_cert(const fs::path& path) {
+  clear_openssl_errors();
+  BioPtr bio(BIO_new_file(path.c_str(), "r"));
+  X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!cert) {
+    return TlsError(Errc::kCertificateLoad, "cannot load certificate " + path.string() + ": " +
+                                                take_openssl_errors());
+  }
+  return cert;
+}
+
+// The CRL at `path` if there is one, or a new empty CRL of `ca`.
+TlsResult<CrlPtr> existing_or_new_crl(const fs::path& path, const Issued& ca) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    clear_openssl_errors();
+    BioPtr bio(BIO_new_file(path.c_str(), "r"));
+    CrlPtr crl(bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    if (!crl || X509_CRL_verify(crl.get(), X509_get0_pubkey(ca.cert.get())) != 1) {
+      return TlsError(Errc::kCrlLoad, path.string() + " is not a CRL of this CA: " + take_openssl_errors() +
+                                          "; move it away to start a new one");
+    }
+    return crl;
+  }
+  CrlPtr crl(X509_CRL_new());
+  if (!crl || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.cert.get())) != 1) {
+    return issue_error("cannot make a CRL");
+  }
+  return crl;
+}
+
+// Adds `cert`'s serial unless the CRL already lists it.
+TlsResult<void> add_revoked(X509_CRL* crl, X509* cert) {
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
+  X509_REVOKED* listed = nullptr;
+  if (X509_CRL_get0_by_serial(crl, &listed, serial) == 1) return success();
+  std::unique_ptr<X509_REVOKED, OpenSslFree> entry(X509_REVOKED_new());
+  std::unique_ptr<ASN1_TIME, OpenSslFree> now(X509_gmtime_adj(nullptr, 0));
+  if (!entry || !now || X509_REVOKED_set_serialNumber(entry.get(), const_cast<ASN1_INTEGER*>(serial)) != 1 ||
+      X509_REVOKED_set_revocationDate(entry.get(), now.get()) != 1 ||
+      X509_CRL_add0_revoked(crl, entry.get()) != 1) {
+    return issue_error("cannot add a revoked entry");
+  }
+  entry.release();  // the CRL owns it now
+  return success();
+}
+
+TlsResult<void> sign_crl(X509_CRL* crl, const Issued& ca, int days) {
+  std::unique_ptr<ASN1_TIME, OpenSslFree> now(X509_gmtime_adj(nullptr, 0));
+  std::unique_ptr<ASN1_TIME, OpenSslFree> next(X509_time_adj_ex(nullptr, days, 0, nullptr));
+  if (!now || !next || X509_CRL_set1_lastUpdate(crl, now.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl, next.get()) != 1 || X509_CRL_sort(crl) != 1 ||
+      X509_CRL_sign(crl, ca.key.get(), EVP_sha256()) == 0) {
+    return issue_error("cannot sign the CRL");
+  }
+  return success();
+}
+
 }  // namespace
 
 TlsResult<void> check_identity_name(std::string_view name) {
@@ -270,6 +334,27 @@ TlsResult<DevPki> make_dev_pki(const fs::path& out_dir, const std::vector<RoleCl
         write_pair(leaf, out_dir / (claim.id + ".crt"), out_dir / (claim.id + ".key"), report));
   }
   return report;
+}
+
+TlsResult<fs::path> revoke_dev_certs(const fs::path& out_dir, const std::vector<std::string>& names,
+                                     const DevPkiOptions& options) {
+  BOOST_OUTCOME_TRY(ca, load_ca(out_dir / "ca.crt", out_dir / "ca.key"));
+  const fs::path crl_path = out_dir / "ca.crl";
+  BOOST_OUTCOME_TRY(crl, existing_or_new_crl(crl_path, ca));
+  for (const auto& given : names) {
+    const std::string name = canonical_name(given);
+    BOOST_OUTCOME_TRY(check_identity_name(name));
+    BOOST_OUTCOME_TRY(cert, load_cert(out_dir / (name + ".crt")));
+    if (X509_check_issued(ca.cert.get(), cert.get()) != X509_V_OK) {
+      return TlsError(Errc::kCertificateLoad, name + ".crt was not issued by " + (out_dir / "ca.crt").string());
+    }
+    BOOST_OUTCOME_TRY(add_revoked(crl.get(), cert.get()));
+  }
+  BOOST_OUTCOME_TRY(sign_crl(crl.get(), ca, options.crl_days));
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509_CRL(bio.get(), crl.get()) != 1) return issue_error("cannot encode the CRL");
+  BOOST_OUTCOME_TRY(write_file(crl_path, bio_contents(bio.get()), 0644));
+  return crl_path;
 }
 
 }  // namespace ferry::tls

@@ -26,6 +26,7 @@ namespace ferry::tls {
 struct DevPkiOptions {
   int ca_days = 3650;    // validity of a new CA
   int leaf_days = 825;   // validity of each identity certificate
+  int crl_days = 825;    // a CRL's next update: past it, peers checking it refuse everyone
   std::string ca_name = "Ferry development CA";
 };
 
@@ -43,5 +44,12 @@ TlsResult<void> check_identity_name(std::string_view name);
 TlsResult<DevPki> make_dev_pki(const std::filesystem::path& out_dir,
                                const std::vector<RoleClaim>& identities,
                                const DevPkiOptions& options = {});
+
+// Revokes out_dir/NAME.crt for each of `names`: adds their serials to out_dir/ca.crl
+// (keeping the entries of an existing one), signed by out_dir/ca.crt + ca.key, valid for
+// crl_days. Returns the CRL's path. Daemons read it as `[tls] crl` (on start and SIGHUP).
+TlsResult<std::filesystem::path> revoke_dev_certs(const std::filesystem::path& out_dir,
+                                                  const std::vector<std::string>& names,
+                                                  const DevPkiOptions& options = {});
 
 }  // namespace ferry::tls

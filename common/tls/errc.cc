@@ -20,6 +20,7 @@ class TlsCategory final : public std::error_category {
       case Errc::kInvalidName: return "invalid identity name";
       case Errc::kCertificateIssue: return "cannot issue certificate";
       case Errc::kFileWrite: return "cannot write file";
+      case Errc::kCrlLoad: return "cannot load certificate revocation list";
     }
     return "unknown tls error " + std::to_string(code);
   }

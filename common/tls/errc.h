@@ -21,6 +21,7 @@ enum class Errc : uint16_t {
   kInvalidName = 9,         // identity name outside [A-Za-z0-9._-]
   kCertificateIssue = 10,   // generating a key or signing a certificate failed
   kFileWrite = 11,          // writing a PEM file failed
+  kCrlLoad = 12,            // CRL file missing, unreadable, expired or not from the CA
 };
 
 const std::error_category& tls_category();

@@ -3,6 +3,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "common/tls/crl_file.h"
+
 namespace ferry::tls {
 namespace {
 
@@ -75,6 +77,9 @@ TlsResult<std::shared_ptr<asio::ssl::context>> make_context(const TlsOptions& op
                      nullptr);
   BOOST_OUTCOME_TRY(load_identity(ctx, options));
   BOOST_OUTCOME_TRY(load_ca(ctx, options, role));
+  if (!options.crl_file.empty()) {
+    BOOST_OUTCOME_TRY(load_crl_file(ctx, options.crl_file));
+  }
   return context;
 }
 

@@ -5,7 +5,8 @@
 // server refuses a client without a certificate. Verification stops at the CA: which
 // peer it is (its host or node name) is the application's check, through
 // peer_identity() after the handshake. Hostname checking on the client is optional
-// (expect_server_name) because brokers are often dialled by IP address.
+// (expect_server_name) because brokers are often dialled by IP address. With a crl_file,
+// a peer whose certificate it lists fails the handshake (crl_file.h).
 //
 // A context is immutable once made and may be shared by any number of streams on any
 // threads (OpenSSL SSL_CTX is thread-safe for this use).

@@ -73,7 +73,7 @@ std::string parent_dir(std::string_view path) {
   return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
 }
 
-PosixSink::PosixSink(std::string root) : root_(std::move(root)) {
+PosixSink::PosixSink(std::string root, storage::FileModes modes) : root_(std::move(root)), modes_(modes) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
@@ -83,8 +83,13 @@ std::string PosixSink::full(const std::string& path) const {
 
 Result<std::unique_ptr<Sink::Writer>> PosixSink::create(const std::string& path) {
   std::string p = full(path);
-  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, modes_.file);
   if (fd < 0) return errno_code();
+  if (::fchmod(fd, modes_.file) != 0) {  // the umask shaped O_CREAT's mode
+    auto ec = errno_code();
+    ::close(fd);
+    return ec;
+  }
   return std::unique_ptr<Writer>(new PosixWriter(fd, std::move(p)));
 }
 
@@ -148,7 +153,8 @@ Result<void> PosixSink::mkdirs(const std::string& dir) {
     std::string prefix = dir.substr(0, slash);
     if (!prefix.empty()) {
       std::string p = full(prefix);
-      if (::mkdir(p.c_str(), 0755) == 0) {
+      if (::mkdir(p.c_str(), modes_.dir) == 0) {
+        if (::chmod(p.c_str(), modes_.dir) != 0) return errno_code();
         BOOST_OUTCOME_TRY(fsync_path(dir_of(p)));
       } else if (errno != EEXIST) {
         return errno_code();

@@ -5,13 +5,15 @@
 
 #include <string>
 
+#include "common/storage/file_modes.h"
 #include "consumer/store/sink.h"
 
 namespace ferry::consumer::store {
 
 class PosixSink final : public Sink {
  public:
-  explicit PosixSink(std::string root);
+  // Files are created with modes.file and directories with modes.dir, whatever the umask.
+  explicit PosixSink(std::string root, storage::FileModes modes = {});
 
   Result<std::unique_ptr<Writer>> create(const std::string& path) override;
   Result<void> rename(const std::string& from, const std::string& to) override;
@@ -25,6 +27,7 @@ class PosixSink final : public Sink {
  private:
   std::string full(const std::string& path) const;
   std::string root_;
+  storage::FileModes modes_;
 };
 
 }  // namespace ferry::consumer::store

@@ -1,9 +1,14 @@
 #include "consumer/store/webhdfs_sink.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/http/http_client.h"
+#include "common/log/printable.h"
+#include "common/net/endpoint.h"
 #include "consumer/store/errc.h"
 
 namespace ferry::consumer::store {
@@ -46,6 +51,20 @@ std::error_code remote_error(const std::string& what, const http::ClientReply& r
   return make_error_code(std::errc::io_error);
 }
 
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// The host of an "http://host:port/..." URL, lowercased; empty if it has none.
+std::string url_host(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) return {};
+  const size_t slash = url.find('/', scheme.size());
+  auto hp = net::parse_host_port(url.substr(scheme.size(), slash == std::string::npos ? slash : slash - scheme.size()));
+  return hp ? lowercase(hp->host) : std::string();
+}
+
 bool json_boolean(const std::string& body) {
   try {
     return nlohmann::json::parse(body)["boolean"].get<bool>();
@@ -77,12 +96,25 @@ Result<void> WebHdfsSink::send(const std::string& path, std::string_view bytes, 
                            options_.timeout);
   if (!first) return first.error();
   if (first.value().status != 307 || first.value().location.empty()) return remote_error(what, first.value());
+  if (!allowed_datanode(first.value().location)) {
+    spdlog::error("webhdfs {}: redirect to {} refused: its host is not the namenode's nor in [webhdfs] datanodes",
+                  what, log::printable(first.value().location));
+    return make_error_code(std::errc::permission_denied);
+  }
   // Step 2: the data goes to the datanode.
   auto second = http::fetch(method, first.value().location, std::string(bytes), options_.timeout);
   if (!second) return second.error();
   unsigned expected = create ? 201 : 200;
   if (second.value().status != expected) return remote_error(what, second.value());
   return success();
+}
+
+bool WebHdfsSink::allowed_datanode(const std::string& location) const {
+  const std::string host = url_host(location);
+  if (host.empty()) return false;
+  if (options_.datanodes.empty()) return url_host("http://" + options_.namenode + "/") == host;
+  return std::any_of(options_.datanodes.begin(), options_.datanodes.end(),
+                     [&](const std::string& d) { return lowercase(d) == host; });
 }
 
 Result<std::unique_ptr<Sink::Writer>> WebHdfsSink::create(const std::string& path) {

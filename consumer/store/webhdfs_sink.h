@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "consumer/store/sink.h"
 
@@ -25,6 +26,10 @@ struct WebHdfsOptions {
   std::string root = "/ferry";  // absolute HDFS path under which everything is written
   std::string user = "ferry";   // user.name (simple authentication)
   std::chrono::milliseconds timeout{30'000};
+  // Hosts (as the namenode names them in its redirects) the data may be sent to. Empty:
+  // only the namenode's own host. A redirect anywhere else is refused, so a namenode
+  // answer (or whoever forged it) cannot send the output to a foreign host.
+  std::vector<std::string> datanodes;
 };
 
 class WebHdfsSink final : public Sink {
@@ -45,6 +50,7 @@ class WebHdfsSink final : public Sink {
  private:
   std::string url(const std::string& path, const std::string& op, const std::string& extra = {}) const;
   std::string hdfs_path(const std::string& path) const;
+  bool allowed_datanode(const std::string& location) const;
 
   WebHdfsOptions options_;
 };

@@ -60,6 +60,11 @@ FakeWebHdfs::~FakeWebHdfs() {
   thread_.join();
 }
 
+void FakeWebHdfs::redirect_to_host(std::string host) {
+  std::lock_guard lock(mu_);
+  datanode_host_ = std::move(host);
+}
+
 int FakeWebHdfs::count(const std::string& key) {
   std::lock_guard lock(mu_);
   return counts_[key];
@@ -105,7 +110,12 @@ void FakeWebHdfs::serve() {
           not_found();
         } else {
           res.result(bhttp::status::temporary_redirect);
-          res.set(bhttp::field::location, "http://127.0.0.1:" + std::to_string(port_) + target + "&datanode=true");
+          std::string host;
+          {
+            std::lock_guard lock(mu_);
+            host = datanode_host_;
+          }
+          res.set(bhttp::field::location, "http://" + host + ":" + std::to_string(port_) + target + "&datanode=true");
         }
       } else if (op == "CREATE") {
         fs::create_directories(fs::path(local).parent_path(), fec);

@@ -25,6 +25,9 @@ class FakeWebHdfs {
   std::string local(const std::string& hdfs_path) const { return dir_ + hdfs_path; }
   // Requests seen per "METHOD op" (e.g. "PUT CREATE", "PUT CREATE datanode").
   int count(const std::string& key);
+  // The host CREATE/APPEND redirects name (default 127.0.0.1, the namenode's); e.g.
+  // "localhost" plays a datanode on another host (it is still this server).
+  void redirect_to_host(std::string host);
 
  private:
   void serve();
@@ -35,6 +38,7 @@ class FakeWebHdfs {
   std::thread thread_;
   std::mutex mu_;
   std::map<std::string, int> counts_;
+  std::string datanode_host_ = "127.0.0.1";
 };
 
 }  // namespace ferry::testing

@@ -44,6 +44,10 @@ MiniCluster::MiniCluster(MiniClusterOptions options) : options_(std::move(option
   ids.insert(ids.end(), options_.extra_identities.begin(), options_.extra_identities.end());
   auto pki = tls::make_dev_pki(dir_.path() / "certs", ids);
   if (!pki) throw std::runtime_error(pki.error().text);
+  if (options_.crl) {
+    auto crl = tls::revoke_dev_certs(dir_.path() / "certs", {});
+    if (!crl) throw std::runtime_error(crl.error().text);
+  }
   admin_token_ = "test-admin-token-" + std::to_string(consumer_http_);
   write_file(admin_token_file(), admin_token_ + "\n");
   write_configs();
@@ -75,7 +79,7 @@ void MiniCluster::write_configs() {
     const std::string log_table =
         options_.log_to_files ? "[log]\nfile = \"" + daemon_log(name) + "\"\n" : "";
     return log_table + "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" + id + ".key\"\nca = \"" +
-           certs + "/ca.crt\"\n";
+           certs + "/ca.crt\"\n" + (options_.crl ? "crl = \"" + crl_file() + "\"\n" : "");
   };
   configs_["consumer"] = "node_id = \"consumer-1\"\nlisten = \"127.0.0.1:" + std::to_string(consumer_port_) +
                          "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_) + "\"\ndata_dir = \"" +

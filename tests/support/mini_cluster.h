@@ -30,6 +30,9 @@ struct MiniClusterOptions {
   // More certificates from the cluster's CA, e.g. for a test playing a hostile peer.
   std::vector<tls::RoleClaim> extra_identities;
   bool log_to_files = false;   // each daemon logs to daemon_log(name) instead of stderr
+  // Every daemon's [tls] crl names crl_file(), made empty at start (revoke with
+  // tls::revoke_dev_certs(dir()/"certs", ...), then SIGHUP).
+  bool crl = false;
 };
 
 class MiniCluster {
@@ -65,6 +68,7 @@ class MiniCluster {
   // The [log] file of a daemon when log_to_files is set.
   std::string daemon_log(const std::string& name) const;
   const TempDir& dir() const { return dir_; }
+  std::string crl_file() const { return dir_.file("certs/ca.crl"); }
   // The consumer's admin token (POST /api/...) and the file holding it.
   const std::string& admin_token() const { return admin_token_; }
   std::string admin_token_file() const { return dir_.file("admin.token"); }

@@ -1,7 +1,8 @@
 // ferryctl certs: a development PKI for a Ferry deployment (DESIGN §10). One identity
 // certificate per agent host, broker and consumer (plus an optional admin client), all
 // signed by one CA in --out, each granting its one role (common/tls/role_claim.h). An
-// existing CA there is reused, so hosts can be added later.
+// existing CA there is reused, so hosts can be added later. With --revoke, it instead
+// lists those certificates in DIR/ca.crl (the daemons' `[tls] crl`).
 
 #include <filesystem>
 #include <iostream>
@@ -24,6 +25,7 @@ struct CertsArgs {
   std::vector<std::string> consumers;
   std::string dc;  // for brokers given without one
   std::string admin;
+  std::vector<std::string> revoke;
 };
 
 // CLI11 runs this on each name (after splitting on commas); an empty string means valid.
@@ -59,7 +61,19 @@ std::vector<tls::RoleClaim> identities(const CertsArgs& args) {
   return out;
 }
 
+void run_revoke(const CertsArgs& args) {
+  auto crl = tls::revoke_dev_certs(args.out_dir, args.revoke);
+  if (!crl) {
+    std::cerr << "ferryctl certs: " << crl.error().text << "\n";
+    throw CLI::RuntimeError(1);
+  }
+  std::cout << "wrote " << crl.value().string() << " (revoked";
+  for (const auto& name : args.revoke) std::cout << " " << name;
+  std::cout << "); send SIGHUP to the daemons whose [tls] crl names it\n";
+}
+
 void run_certs(const CertsArgs& args) {
+  if (!args.revoke.empty()) return run_revoke(args);
   const std::filesystem::path out_dir(args.out_dir);
   auto pki = tls::make_dev_pki(out_dir, identities(args));
   if (!pki) {
@@ -95,6 +109,13 @@ void add_certs_command(CLI::App& app) {
       ->delimiter(',')
       ->check(name_check);
   cmd->add_option("--admin", args->admin, "Name of an admin client certificate")->check(name_check);
+  cmd->add_option("--revoke", args->revoke, "Revoke DIR/NAME.crt instead: add it to DIR/ca.crl (comma separated)")
+      ->delimiter(',')
+      ->check(name_check)
+      ->excludes("--hosts")
+      ->excludes("--brokers")
+      ->excludes("--consumers")
+      ->excludes("--admin");
   cmd->callback([args] { run_certs(*args); });
 }
 

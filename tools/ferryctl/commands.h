@@ -26,5 +26,7 @@ void add_hosts_command(CLI::App& app);
 void add_status_command(CLI::App& app);
 // ferryctl bench pipeline --dir DIR (bench_command.cc)
 void add_bench_command(CLI::App& app);
+// ferryctl quarantine list --dir DATA_DIR (quarantine_command.cc)
+void add_quarantine_command(CLI::App& app);
 
 }  // namespace ferry::ferryctl

@@ -41,6 +41,25 @@ TEST_F(WebHdfsSinkTest, CreateFollowsTheRedirectAndAppendsOnSync) {
   EXPECT_EQ(sink_.file_size("cat/2026-11-23/07/.part.tmp").value().value(), 14u);
 }
 
+// Before, any Location was followed: a namenode answer could send the output anywhere.
+TEST_F(WebHdfsSinkTest, RedirectToAHostOutsideTheClusterIsRefused) {
+  server_.redirect_to_host("localhost");  // not the namenode's host (127.0.0.1)
+  auto w = sink_.create("d/a");
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error(), std::errc::permission_denied);
+  EXPECT_EQ(server_.count("PUT CREATE"), 1);
+  EXPECT_EQ(server_.count("PUT CREATE datanode"), 0) << "the data went to the foreign host";
+}
+
+TEST_F(WebHdfsSinkTest, RedirectToAListedDatanodeIsFollowed) {
+  server_.redirect_to_host("localhost");
+  WebHdfsSink sink{{.namenode = server_.namenode(), .root = "/ferry", .user = "ferry", .datanodes = {"LocalHost"}}};
+  ASSERT_TRUE(sink.mkdirs("d"));
+  auto w = sink.create("d/a");
+  ASSERT_TRUE(w) << w.error().message();
+  EXPECT_EQ(server_.count("PUT CREATE datanode"), 1);
+}
+
 TEST_F(WebHdfsSinkTest, RenameRefusesAnExistingTargetAndMovesOtherwise) {
   ASSERT_TRUE(sink_.mkdirs("d"));
   ASSERT_TRUE(sink_.create("d/a"));

@@ -148,6 +148,36 @@ TEST(ConfigLoadingTest, ConsumerOutputFormatIsChecked) {
   EXPECT_EQ(e.key, "output.format");
 }
 
+TEST(ConfigLoadingTest, ConsumerAllowedBrokersAreLowercasedAndChecked) {
+  testing::TempDir dir;
+  const std::string top = std::string("node_id = \"c1\"\ndata_dir = \"/d\"\noutput_root = \"/o\"\n");
+  testing::write_file(dir.file("c.toml"), top + kTls);
+  EXPECT_TRUE(consumer::load_consumer_config(dir.file("c.toml")).allowed_brokers.empty());
+  testing::write_file(dir.file("c.toml"), top + "allowed_brokers = [\"DC1/Broker-DC1-1\", \"dc2/b2\"]\n" + kTls);
+  EXPECT_EQ(consumer::load_consumer_config(dir.file("c.toml")).allowed_brokers,
+            (std::vector<std::string>{"dc1/broker-dc1-1", "dc2/b2"}));
+  testing::write_file(dir.file("c.toml"), top + "allowed_brokers = [\"b2\"]\n" + kTls);
+  auto e = error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); });
+  EXPECT_EQ(e.key, "allowed_brokers");
+}
+
+TEST(ConfigLoadingTest, ConsumerOutputModes) {
+  testing::TempDir dir;
+  const std::string top = std::string("node_id = \"c1\"\ndata_dir = \"/d\"\noutput_root = \"/o\"\n") + kTls;
+  testing::write_file(dir.file("c.toml"), top);
+  auto c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_EQ(c.output_modes.file, 0640u);
+  EXPECT_EQ(c.output_modes.dir, 0750u);
+  testing::write_file(dir.file("c.toml"), top + "[output]\nfile_mode = \"0644\"\ndir_mode = \"0755\"\n");
+  c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_EQ(c.output_modes.file, 0644u);
+  EXPECT_EQ(c.output_modes.dir, 0755u);
+  testing::write_file(dir.file("c.toml"), top + "[output]\nfile_mode = \"640\"\ndir_mode = \"0640\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "output.dir_mode");
+  testing::write_file(dir.file("c.toml"), top + "[output]\nfile_mode = \"rw-r-----\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "output.file_mode");
+}
+
 // The roll rules: defaults below the senders' default windows, overrides, 0 = off, and
 // a value with the wrong unit refused with its key.
 TEST(ConfigLoadingTest, ConsumerRollLimits) {

@@ -174,5 +174,52 @@ TEST(CertFactoryTest, RefusesOneNameForTwoRoles) {
   EXPECT_FALSE(fs::exists(dir.path() / "out"));
 }
 
+
+struct CrlFree {
+  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
+};
+
+std::unique_ptr<X509_CRL, CrlFree> read_crl(const fs::path& path) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return nullptr;
+  std::unique_ptr<X509_CRL, CrlFree> crl(PEM_read_X509_CRL(f, nullptr, nullptr, nullptr));
+  std::fclose(f);
+  return crl;
+}
+
+bool lists(X509_CRL* crl, X509* cert) {
+  X509_REVOKED* entry = nullptr;
+  return X509_CRL_get0_by_serial(crl, &entry, X509_get0_serialNumber(cert)) == 1;
+}
+
+TEST(CertFactoryTest, RevokeWritesACrlOfTheCaListingThoseCertificatesOnly) {
+  testing::TempDir dir;
+  ASSERT_TRUE(make_dev_pki(dir.path(), {RoleClaim::agent("h1"), RoleClaim::agent("h2"), RoleClaim::consumer("c1")}));
+  auto first = revoke_dev_certs(dir.path(), {"H1"});  // names compare lowercased
+  ASSERT_TRUE(first) << first.error().text;
+  EXPECT_EQ(first.value(), dir.path() / "ca.crl");
+  auto second = revoke_dev_certs(dir.path(), {"c1"});
+  ASSERT_TRUE(second) << second.error().text;
+
+  auto crl = read_crl(dir.path() / "ca.crl");
+  auto ca = read_cert(dir.path() / "ca.crt");
+  ASSERT_TRUE(crl && ca);
+  EXPECT_EQ(X509_CRL_verify(crl.get(), X509_get0_pubkey(ca.get())), 1);
+  EXPECT_TRUE(lists(crl.get(), read_cert(dir.path() / "h1.crt").get()));  // kept from the first
+  EXPECT_TRUE(lists(crl.get(), read_cert(dir.path() / "c1.crt").get()));
+  EXPECT_FALSE(lists(crl.get(), read_cert(dir.path() / "h2.crt").get()));
+  EXPECT_EQ(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl.get())), 2);
+  EXPECT_EQ(mode_of(dir.path() / "ca.crl"), 0644u);
+}
+
+TEST(CertFactoryTest, RevokeNamesAMissingCertificate) {
+  testing::TempDir dir;
+  ASSERT_TRUE(make_dev_pki(dir.path(), {RoleClaim::agent("h1")}));
+  auto r = revoke_dev_certs(dir.path(), {"nobody"});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().text.find("nobody.crt"), std::string::npos) << r.error().text;
+  EXPECT_FALSE(fs::exists(dir.path() / "ca.crl"));
+}
+
 }  // namespace
 }  // namespace ferry::tls

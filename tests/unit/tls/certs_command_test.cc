@@ -24,6 +24,20 @@ TEST(CertsCommandTest, WritesCaAndOneCertPerIdentity) {
   }
 }
 
+TEST(CertsCommandTest, RevokeWritesTheCaCrl) {
+  testing::TempDir dir;
+  const std::string out = dir.file("pki");
+  {
+    CLI::App app{"test", "ferryctl"};
+    add_certs_command(app);
+    app.parse("certs --out " + out + " --hosts h1,h2", false);
+  }
+  CLI::App app{"test", "ferryctl"};
+  add_certs_command(app);
+  app.parse("certs --out " + out + " --revoke h1", false);
+  EXPECT_TRUE(fs::exists(out + "/ca.crl"));
+}
+
 TEST(CertsCommandTest, BrokersNeedTheirDc) {
   testing::TempDir dir;
   CLI::App app{"test", "ferryctl"};

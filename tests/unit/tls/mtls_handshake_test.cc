@@ -9,6 +9,8 @@
 #include <openssl/ssl.h>
 
 #include "common/net/asio.h"
+#include "common/tls/cert_factory.h"
+#include "common/tls/crl_file.h"
 #include "common/tls/errc.h"
 #include "common/tls/peer_identity.h"
 #include "common/tls/tls_context.h"
@@ -28,6 +30,7 @@ struct Side {
   boost::system::error_code handshake;
   boost::system::error_code exchange;
   std::optional<Result<PeerIdentity>> peer;
+  std::string verify_failure;  // peer_verify_failure() after a failed handshake
 
   bool connected() const { return finished && !handshake && !exchange; }
 };
@@ -56,6 +59,7 @@ asio::awaitable<void> serve_one(tcp::acceptor& acceptor, asio::ssl::context& con
     co_await stream.async_handshake(asio::ssl::stream_base::server,
                                     asio::redirect_error(asio::use_awaitable, ec));
     side.handshake = ec;
+    if (ec) side.verify_failure = peer_verify_failure(stream.native_handle());
     if (!ec) {
       side.peer = peer_identity(stream.native_handle());
       co_await exchange_byte(stream, true, side);
@@ -79,6 +83,7 @@ asio::awaitable<void> connect_one(tcp::endpoint server, asio::ssl::context& cont
                                     asio::redirect_error(asio::use_awaitable, ec));
   }
   side.handshake = ec;
+  if (ec) side.verify_failure = peer_verify_failure(stream.native_handle());
   if (!ec) {
     side.peer = peer_identity(stream.native_handle());
     co_await exchange_byte(stream, false, side);
@@ -221,6 +226,51 @@ TEST_F(MtlsHandshakeTest, ServerRefusesTls12Client) {
   Handshake h = run_handshake(*server, *client);
   EXPECT_TRUE(h.server.handshake);
   EXPECT_TRUE(h.client.handshake);
+}
+
+
+// Revocation: [tls] crl names a CRL of the CA (ferryctl certs --revoke writes one).
+class MtlsRevocationTest : public MtlsHandshakeTest {
+ protected:
+  TlsOptions with_crl(const std::string& identity) {
+    TlsOptions options = pki_.options(identity);
+    options.crl_file = (pki_.dir() / "ca.crl").string();
+    return options;
+  }
+};
+
+TEST_F(MtlsRevocationTest, ServerRefusesRevokedClientNamingTheReason) {
+  ASSERT_TRUE(revoke_dev_certs(pki_.dir(), {"agent-host-1"}));
+  auto server = server_context(with_crl("broker-1"));
+  auto client = client_context(pki_.options("agent-host-1"));
+  ASSERT_TRUE(server && client);
+  Handshake h = run_handshake(*server, *client);
+
+  EXPECT_TRUE(h.server.handshake);
+  EXPECT_EQ(h.server.verify_failure, "certificate revoked");
+  EXPECT_FALSE(h.client.connected());
+}
+
+TEST_F(MtlsRevocationTest, ClientRefusesRevokedServer) {
+  ASSERT_TRUE(revoke_dev_certs(pki_.dir(), {"broker-1"}));
+  auto server = server_context(pki_.options("broker-1"));
+  auto client = client_context(with_crl("agent-host-1"));
+  ASSERT_TRUE(server && client);
+  Handshake h = run_handshake(*server, *client);
+
+  EXPECT_TRUE(h.client.handshake);
+  EXPECT_EQ(h.client.verify_failure, "certificate revoked");
+}
+
+TEST_F(MtlsRevocationTest, PeersNotRevokedStillConnect) {
+  ASSERT_TRUE(revoke_dev_certs(pki_.dir(), {"broker-1"}));  // not the one connecting
+  auto server = server_context(with_crl("broker-1"));
+  auto client = client_context(pki_.options("agent-host-1"));
+  ASSERT_TRUE(server && client);
+  Handshake h = run_handshake(*server, *client);
+
+  EXPECT_TRUE(h.server.connected()) << h.server.handshake.message();
+  EXPECT_TRUE(h.client.connected()) << h.client.handshake.message();
 }
 
 }  // namespace

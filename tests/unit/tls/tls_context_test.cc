@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/tls/cert_factory.h"
 #include "common/tls/errc.h"
 #include "tests/support/test_pki.h"
 
@@ -97,6 +98,41 @@ TEST_F(TlsContextTest, ValueOfAFailedResultThrowsWithTheText) {
     EXPECT_EQ(e.code(), Errc::kCaLoad);
     EXPECT_TRUE(contains(e.what(), "no CA file given")) << e.what();
   }
+}
+
+
+TEST_F(TlsContextTest, CrlFileThatIsNotACrlIsNamed) {
+  TlsOptions options = pki_.options("broker-1");
+  options.crl_file = pki_.ca_file();  // a certificate, not a CRL
+  auto r = make_server_context(options);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kCrlLoad);
+  EXPECT_TRUE(contains(r.error().text, options.crl_file)) << r.error().text;
+  EXPECT_TRUE(contains(r.error().text, "no PEM X509 CRL")) << r.error().text;
+}
+
+TEST_F(TlsContextTest, CrlOfAnotherCaIsRefusedRatherThanFailingEveryHandshake) {
+  testing::TestPki other{{RoleClaim::agent("host-9")}};
+  auto crl = revoke_dev_certs(other.dir(), {"host-9"});
+  ASSERT_TRUE(crl) << crl.error().text;
+  TlsOptions options = pki_.options("broker-1");
+  options.crl_file = crl.value().string();
+  for (auto r : {make_server_context(options), make_client_context(options)}) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::kCrlLoad);
+    EXPECT_TRUE(contains(r.error().text, "not signed by a CA of the CA file")) << r.error().text;
+  }
+}
+
+TEST_F(TlsContextTest, CrlOfTheCaLoadsAndTurnsOnLeafChecking) {
+  auto crl = revoke_dev_certs(pki_.dir(), {"host-1"});
+  ASSERT_TRUE(crl) << crl.error().text;
+  TlsOptions options = pki_.options("broker-1");
+  options.crl_file = crl.value().string();
+  auto r = make_server_context(options);
+  ASSERT_TRUE(r) << r.error().text;
+  X509_VERIFY_PARAM* param = X509_STORE_get0_param(SSL_CTX_get_cert_store(r.value()->native_handle()));
+  EXPECT_TRUE(X509_VERIFY_PARAM_get_flags(param) & X509_V_FLAG_CRL_CHECK);
 }
 
 }  // namespace
