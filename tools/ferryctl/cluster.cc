@@ -49,12 +49,19 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   ::_exit(127);
 }
 
-// Alive and still one of ours (pids get reused).
+// Alive and still one of ours (pids get reused). A process in the middle of execve (just
+// spawned) shows an empty cmdline for a moment; a zombie shows one too, so tell them apart
+// by its state.
 bool alive(pid_t pid) {
   if (pid <= 0 || ::kill(pid, 0) != 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::ifstream in(proc + "/cmdline");
   std::string cmd((std::istreambuf_iterator<char>(in)), {});
-  return cmd.find("ferry") != std::string::npos;
+  if (!cmd.empty()) return cmd.find("ferry") != std::string::npos;
+  std::ifstream stat_file(proc + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
+  const size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
 }
 
 std::string slurp(const std::string& path) {
