@@ -16,6 +16,31 @@ std::error_code finish(const ByteReader& r) {
 
 bool valid_role(uint8_t r) { return r >= 1 && r <= 4; }
 
+// One AckRange, as in acks and REFUSED: host, category, first_seq, last_seq, incarnation.
+void put_range(ByteWriter& w, const AckRange& a) {
+  w.str16(a.host);
+  w.str16(a.category);
+  w.u64(a.first_seq);
+  w.u64(a.last_seq);
+  w.u64(a.incarnation);
+}
+
+AckRange take_range(ByteReader& r) {
+  AckRange a;
+  a.host = std::string(r.str16());
+  a.category = std::string(r.str16());
+  a.first_seq = r.u64();
+  a.last_seq = r.u64();
+  a.incarnation = r.u64();
+  return a;
+}
+
+// Names valid, 1 <= first_seq <= last_seq.
+bool valid_range(const AckRange& a) {
+  return batch::valid_name(a.host) && batch::valid_name(a.category) && a.first_seq != 0 &&
+         a.first_seq <= a.last_seq;
+}
+
 }  // namespace
 
 std::string_view role_name(Role r) {
@@ -96,13 +121,7 @@ std::string encode(FrameType ack_type, const Ack& m) {
   std::string body;
   ByteWriter w(body);
   w.u32(static_cast<uint32_t>(m.ranges.size()));
-  for (const auto& a : m.ranges) {
-    w.str16(a.host);
-    w.str16(a.category);
-    w.u64(a.first_seq);
-    w.u64(a.last_seq);
-    w.u64(a.incarnation);
-  }
+  for (const auto& a : m.ranges) put_range(w, a);
   return frame_of(ack_type, body);
 }
 
@@ -116,16 +135,8 @@ Result<Ack> decode_ack(std::string_view body) {
   if (static_cast<uint64_t>(n) * 28 > r.remaining()) return make_error_code(Errc::kMalformedBody);
   m.ranges.reserve(n);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
-    AckRange a;
-    a.host = std::string(r.str16());
-    a.category = std::string(r.str16());
-    a.first_seq = r.u64();
-    a.last_seq = r.u64();
-    a.incarnation = r.u64();
-    if (r.ok() && (!batch::valid_name(a.host) || !batch::valid_name(a.category) ||
-                   a.first_seq == 0 || a.first_seq > a.last_seq)) {
-      return make_error_code(Errc::kMalformedBody);
-    }
+    AckRange a = take_range(r);
+    if (r.ok() && !valid_range(a)) return make_error_code(Errc::kMalformedBody);
     m.ranges.push_back(std::move(a));
   }
   if (auto ec = finish(r)) return ec;
@@ -238,11 +249,7 @@ Result<Error> decode_error(std::string_view body) {
 std::string encode(const Refusal& m) {
   std::string body;
   ByteWriter w(body);
-  w.str16(m.batch.host);
-  w.str16(m.batch.category);
-  w.u64(m.batch.first_seq);
-  w.u64(m.batch.last_seq);
-  w.u64(m.batch.incarnation);
+  put_range(w, m.batch);
   w.u16(static_cast<uint16_t>(m.code));
   w.str16(m.text);
   return frame_of(FrameType::kRefused, body);
@@ -251,18 +258,11 @@ std::string encode(const Refusal& m) {
 Result<Refusal> decode_refusal(std::string_view body) {
   ByteReader r(body);
   Refusal m;
-  m.batch.host = std::string(r.str16());
-  m.batch.category = std::string(r.str16());
-  m.batch.first_seq = r.u64();
-  m.batch.last_seq = r.u64();
-  m.batch.incarnation = r.u64();
+  m.batch = take_range(r);
   m.code = static_cast<Errc>(r.u16());
   m.text = std::string(r.str16());
   if (auto ec = finish(r)) return ec;
-  if (!batch::valid_name(m.batch.host) || !batch::valid_name(m.batch.category) || m.batch.first_seq == 0 ||
-      m.batch.first_seq != m.batch.last_seq) {
-    return make_error_code(Errc::kMalformedBody);
-  }
+  if (!valid_range(m.batch) || m.batch.first_seq != m.batch.last_seq) return make_error_code(Errc::kMalformedBody);
   return m;
 }
 
