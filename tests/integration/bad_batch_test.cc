@@ -72,7 +72,7 @@ std::vector<wire::BatchFrame> lying_batches() {
 
 std::vector<wire::Refusal> refusals_in(const Conversation& c) {
   std::vector<wire::Refusal> out;
-  for (const auto& f : c.bodies) {
+  for (const auto& f : c.frames) {
     if (f.type != wire::FrameType::kRefused) continue;
     auto r = wire::decode_refusal(f.body);
     EXPECT_TRUE(r);

@@ -18,8 +18,7 @@ asio::awaitable<void> record(net::FrameConnection& conn, std::chrono::millisecon
   while (true) {
     auto frame = co_await conn.read_frame_within(idle);
     if (!frame) break;
-    out.frames.push_back(frame.value().type);
-    out.bodies.push_back(frame.value());
+    out.frames.push_back(frame.value());
     if (frame.value().type == until) break;
     if (frame.value().type == wire::FrameType::kError) {
       auto e = wire::decode_error(frame.value().body);
@@ -31,8 +30,8 @@ asio::awaitable<void> record(net::FrameConnection& conn, std::chrono::millisecon
 }  // namespace
 
 bool Conversation::saw(wire::FrameType type) const {
-  for (auto t : frames) {
-    if (t == type) return true;
+  for (const auto& f : frames) {
+    if (f.type == type) return true;
   }
   return false;
 }
@@ -96,8 +95,7 @@ FakePeerServer::FakePeerServer(uint16_t port, const tls::TlsOptions& identity, w
     out.connected = true;
     auto hello = co_await conn->read_frame_within(10s);
     if (hello) {
-      out.frames.push_back(hello.value().type);
-      out.bodies.push_back(hello.value());
+      out.frames.push_back(hello.value());
       conn->send(wire::encode(reply));
       co_await record(*conn, 10s, std::nullopt, out);
     }

@@ -20,8 +20,7 @@ namespace ferry::testing {
 struct Conversation {
   bool connected = false;
   std::optional<wire::Error> error;  // the ERROR the daemon sent, if any
-  std::vector<wire::FrameType> frames;
-  std::vector<wire::Frame> bodies;   // the same frames, whole
+  std::vector<wire::Frame> frames;   // everything the daemon sent, in order
   bool saw(wire::FrameType type) const;
 };
 
