@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -49,19 +51,20 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   ::_exit(127);
 }
 
-// Alive and still one of ours (pids get reused). A process in the middle of execve (just
-// spawned) shows an empty cmdline for a moment; a zombie shows one too, so tell them apart
-// by its state.
+// Alive and still one of ours (pids get reused).
 bool alive(pid_t pid) {
   if (pid <= 0 || ::kill(pid, 0) != 0) return false;
-  const std::string proc = "/proc/" + std::to_string(pid);
-  std::ifstream in(proc + "/cmdline");
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
   std::string cmd((std::istreambuf_iterator<char>(in)), {});
-  if (!cmd.empty()) return cmd.find("ferry") != std::string::npos;
-  std::ifstream stat_file(proc + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
-  const size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+  return cmd.find("ferry") != std::string::npos;
+}
+
+// For a process this one just spawned: waitpid knows exactly whether it has exited,
+// where /proc reads race with its execve (an empty cmdline for a moment).
+bool child_exited(pid_t pid) {
+  if (pid <= 0) return true;
+  const pid_t r = ::waitpid(pid, nullptr, WNOHANG);
+  return r == pid || (r < 0 && errno == ECHILD);
 }
 
 std::string slurp(const std::string& path) {
@@ -252,7 +255,7 @@ std::string cluster_up(const ClusterOptions& o) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (const auto& p : j["processes"]) {
     while (!healthy(p)) {
-      if (!alive(p["pid"].get<pid_t>())) {
+      if (child_exited(p["pid"].get<pid_t>())) {
         return p["name"].get<std::string>() + " exited during start; see " + p["log"].get<std::string>();
       }
       if (std::chrono::steady_clock::now() > deadline) {
