@@ -106,6 +106,11 @@ void AgentApp::start() {
                                                on_refused(std::move(b), r);
                                              });
   link_->start();
+  if (config_.zookeeper.enabled()) {
+    discovery_ = std::make_unique<send::BrokerDiscovery>(io_.get_executor(), config_.zookeeper, config_.host,
+                                                         config_.dc, config_.brokers, *link_);
+    discovery_->start();
+  }
   setup_http();
   asio::co_spawn(io_, pump_loop(this), net::log_exception);
   asio::co_spawn(io_, status_loop(this), net::log_exception);
@@ -221,6 +226,7 @@ asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
         }
         auto r = self->checkpoint_->flush();
         if (!r) spdlog::error("final checkpoint flush failed: {}", r.error().message());
+        if (self->discovery_) self->discovery_->stop();
         self->link_->stop();
         self->signals_.cancel();
         self->hangup_.stop();

@@ -21,6 +21,7 @@
 #include "agent/checkpoint/checkpoint.h"
 #include "agent/checkpoint/state_dir_lock.h"
 #include "agent/pump_waker.h"
+#include "agent/send/broker_discovery.h"
 #include "agent/send/broker_link.h"
 #include "agent/send/inflight_window.h"
 #include "agent/tail/source_watcher.h"
@@ -94,6 +95,7 @@ class AgentApp {
   std::map<std::string, Stream> streams_;
   send::InflightWindow window_;
   std::unique_ptr<send::BrokerLink> link_;
+  std::unique_ptr<send::BrokerDiscovery> discovery_;  // with [zookeeper] only
   compress::ZstdCompressor zstd_;
   metrics::Registry metrics_;
   std::unique_ptr<http::HttpServer> http_;

@@ -4,6 +4,7 @@
 
 #include "common/config/config_reader.h"
 #include "common/config/node_sections.h"
+#include "common/config/zookeeper_section.h"
 #include "common/net/endpoint.h"
 #include "common/net/socket_tuning_config.h"
 
@@ -17,7 +18,10 @@ AgentConfig load_agent_config(const std::string& path) {
   r.require("state_dir");
   c.state_dir = r.str("state_dir", "");
   c.brokers = r.strings("brokers");
-  if (c.brokers.empty()) throw r.error("brokers", "at least one broker address is needed");
+  c.zookeeper = config::read_zookeeper_section(r, /*with_advertise=*/false).options;
+  if (c.brokers.empty() && !c.zookeeper.enabled()) {
+    throw r.error("brokers", "at least one broker address is needed (or [zookeeper] hosts to discover them)");
+  }
   for (const auto& b : c.brokers) {
     if (!net::parse_host_port(b)) throw r.error("brokers", "'" + b + "' is not host:port");
   }

@@ -10,6 +10,7 @@
 #include "common/net/socket_tuning.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
+#include "common/zk/zk_options.h"
 
 namespace ferry::agent {
 
@@ -25,6 +26,7 @@ struct AgentConfig {
   std::string host;  // required; the certificate must name it
   std::string dc;    // required
   std::vector<std::string> brokers;  // host:port of the brokers of this DC, in preference order
+  zk::ZkOptions zookeeper;           // [zookeeper]: discover brokers; `brokers` is then the fallback
   std::vector<SourceConfig> sources;
   std::string state_dir;             // required; the checkpoint lives here
   tls::TlsOptions tls;  // [tls]

@@ -79,6 +79,12 @@ void BrokerApp::start() {
     }
   });
   schedule_housekeeping();
+  if (config_.zookeeper.enabled()) {  // only now: listening, and the store recovered
+    membership_ = zk::Membership::registration(
+        config_.zookeeper, "/brokers/" + config_.dc + "/" + config_.node_id,
+        zk::Member{config_.node_id, config_.dc, config_.advertise, config_.http_listen, 0});
+    membership_->start();
+  }
   spdlog::info("broker {} (dc {}) listening for agents on {}:{}, http on {}", config_.node_id, config_.dc,
                hp->host, agent_server_->port(), http_port());
 }
@@ -91,6 +97,7 @@ int BrokerApp::run() {
 void BrokerApp::stop() {
   if (stopping_) return;
   stopping_ = true;
+  if (membership_) membership_->stop();  // agents fail over to another broker at once
   agent_server_->stop_accepting();
   // Batches handed to the group commit are answered before we go: the committer
   // finishes its queue on stop(). Then the network closes.

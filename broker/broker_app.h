@@ -27,6 +27,7 @@
 #include "common/net/tls_server.h"
 #include "common/status/dc_totals.h"
 #include "common/status/host_table.h"
+#include "common/zk/membership.h"
 
 namespace ferry::broker {
 
@@ -102,6 +103,7 @@ class BrokerApp {
   status::DcTotals dc_totals_{{}, &metrics_};
   store::FlowTotals last_flow_;
   std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<zk::Membership> membership_;  // with [zookeeper]: agents find us there
   asio::steady_timer housekeeping_{io_};
   bool stopping_ = false;
 };

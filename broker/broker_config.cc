@@ -3,6 +3,7 @@
 #include "common/config/config_reader.h"
 #include "common/config/http_section.h"
 #include "common/config/node_sections.h"
+#include "common/config/zookeeper_section.h"
 #include "common/net/endpoint.h"
 #include "common/net/server_limits_config.h"
 #include "common/net/socket_tuning_config.h"
@@ -26,6 +27,9 @@ BrokerConfig load_broker_config(const std::string& path) {
   c.http_listen = config::read_address(r, "http_listen", c.http_listen);
   c.http = config::read_http_section(r, c.http_listen);
   c.data_dir = r.str("data_dir", "");
+  auto zk = config::read_zookeeper_section(r, /*with_advertise=*/true);
+  c.zookeeper = zk.options;
+  c.advertise = zk.advertise.empty() ? c.listen : zk.advertise;
   c.consumers = r.strings("consumers");
   if (c.consumers.empty()) throw r.error("consumers", "at least one consumer address is needed");
   for (size_t i = 0; i < c.consumers.size(); ++i) check_address(r, "consumers", c.consumers[i]);

@@ -12,6 +12,7 @@
 #include "common/net/socket_tuning.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
+#include "common/zk/zk_options.h"
 
 namespace ferry::broker {
 
@@ -24,6 +25,8 @@ struct BrokerConfig {
   std::string data_dir;           // required; RocksDB lives in data_dir/db
   tls::TlsOptions tls;  // [tls]
   std::vector<std::string> consumers;  // host:port of each consumer
+  zk::ZkOptions zookeeper;             // [zookeeper]: register at /brokers/<dc>/<node_id>
+  std::string advertise;               // [zookeeper] advertise: what agents dial (default listen)
   std::string log_level = "info";
   std::string log_file;
 

@@ -95,6 +95,11 @@ void ConsumerApp::start() {
     }
   });
   schedule_commit();
+  if (config_.zookeeper.enabled()) {  // only now: listening, and the store recovered
+    membership_ = zk::Membership::registration(config_.zookeeper, "/consumers/" + config_.node_id,
+                                               zk::Member{config_.node_id, "", config_.advertise, config_.http_listen, 0});
+    membership_->start();
+  }
   spdlog::info("consumer {} listening for brokers on {}:{}, http on {}, writing to {}", config_.node_id,
                hp->host, broker_server_->port(), http_port(),
                config_.sink == "webhdfs" ? "webhdfs://" + config_.webhdfs.namenode + config_.webhdfs.root
@@ -109,6 +114,7 @@ int ConsumerApp::run() {
 void ConsumerApp::stop() {
   if (stopping_) return;
   stopping_ = true;
+  if (membership_) membership_->stop();
   broker_server_->stop_accepting();
   commit_timer_.cancel();
   signals_.cancel();

@@ -28,6 +28,7 @@
 #include "common/net/tls_server.h"
 #include "common/status/dc_totals.h"
 #include "common/status/host_table.h"
+#include "common/zk/membership.h"
 #include "common/storage/rocks_store.h"
 #include "consumer/consumer_config.h"
 #include "consumer/store/bucket_store.h"
@@ -101,6 +102,7 @@ class ConsumerApp {
   metrics::Registry metrics_;
   status::DcTotals dc_totals_{{}, &metrics_};
   std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<zk::Membership> membership_;  // with [zookeeper]: brokers find us there
   asio::steady_timer commit_timer_{io_};
   // Who waits for which batch: batch_id_key -> broker connections (io thread only).
   struct Waiting {

@@ -4,6 +4,7 @@
 #include "common/config/config_reader.h"
 #include "common/config/http_section.h"
 #include "common/config/node_sections.h"
+#include "common/config/zookeeper_section.h"
 #include "common/net/endpoint.h"
 #include "common/net/server_limits_config.h"
 #include "common/net/socket_tuning_config.h"
@@ -46,6 +47,9 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   c.node_id = config::read_identity_name(r, "node_id");
   r.require("data_dir");
   c.listen = config::read_address(r, "listen", c.listen);
+  auto zk = config::read_zookeeper_section(r, /*with_advertise=*/true);
+  c.zookeeper = zk.options;
+  c.advertise = zk.advertise.empty() ? c.listen : zk.advertise;
   c.http_listen = config::read_address(r, "http_listen", c.http_listen);
   c.http = config::read_http_section(r, c.http_listen);
   c.data_dir = r.str("data_dir", "");

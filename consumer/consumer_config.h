@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/zk/zk_options.h"
 #include "common/http/server_options.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
@@ -20,6 +21,8 @@ namespace ferry::consumer {
 struct ConsumerConfig {
   std::string node_id;  // required; the certificate must name it; also part-<id>-<n>
   std::string listen = "127.0.0.1:7500";       // brokers
+  zk::ZkOptions zookeeper;                     // [zookeeper]: register at /consumers/<node_id>
+  std::string advertise;                       // [zookeeper] advertise: what brokers dial (default listen)
   std::string http_listen = "127.0.0.1:7580";  // dashboard, /api, /metrics
   http::ServerOptions http;                    // http_listen and [http]: access, limits
   std::string data_dir;                        // required; manifest RocksDB in data_dir/db

@@ -1,5 +1,7 @@
 #include "agent/send/broker_link.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "common/log/printable.h"
@@ -30,6 +32,19 @@ void BrokerLink::stop() {
   sleep_->cancel();
 }
 
+void BrokerLink::set_brokers(std::vector<std::string> brokers) {
+  if (brokers == options_.brokers) return;
+  options_.brokers = std::move(brokers);
+  next_ = 0;
+  const bool listed =
+      std::find(options_.brokers.begin(), options_.brokers.end(), current_) != options_.brokers.end();
+  if (!current_.empty() && !listed && conn_) {
+    spdlog::warn("broker {} left the membership; failing over", current_);
+    conn_->close();
+  }
+  sleep_->cancel();  // a link waiting for any broker at all dials now
+}
+
 void BrokerLink::send_batch(const InflightBatch& batch) {
   if (connected()) conn_->send(batch.frame);
 }
@@ -40,9 +55,14 @@ void BrokerLink::send_side(std::string frame) {
 
 asio::awaitable<void> BrokerLink::run(BrokerLink* self) {
   net::Backoff backoff(self->options_.backoff_initial, self->options_.backoff_max);
-  size_t next = 0;
-  while (!self->stopped_ && !self->options_.brokers.empty()) {
-    const std::string& address = self->options_.brokers[next % self->options_.brokers.size()];
+  while (!self->stopped_) {
+    if (self->options_.brokers.empty()) {  // discovery has found none yet
+      self->sleep_->expires_after(self->options_.backoff_max);
+      boost::system::error_code ec;
+      co_await self->sleep_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    const std::string address = self->options_.brokers[self->next_ % self->options_.brokers.size()];
     auto hp = net::parse_host_port(address);
     if (hp) {
       const auto context = self->tls_.current();  // kept for this connection's life
@@ -66,7 +86,7 @@ asio::awaitable<void> BrokerLink::run(BrokerLink* self) {
       spdlog::error("bad broker address '{}'", address);
     }
     if (self->stopped_) break;
-    ++next;  // fail over to the next broker
+    ++self->next_;  // fail over to the next broker
     self->sleep_->expires_after(backoff.next());
     boost::system::error_code ec;
     co_await self->sleep_->async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -44,6 +44,10 @@ class BrokerLink {
 
   void start();
   void stop();
+  // A new broker list (from discovery), best first. The connection stays where it is
+  // while its broker is listed (a host sticks to its broker); otherwise it fails over.
+  void set_brokers(std::vector<std::string> brokers);
+  const std::vector<std::string>& brokers() const { return options_.brokers; }
   // Sends a batch just added to the window (no-op while disconnected: it goes out with
   // the resend on the next connection).
   void send_batch(const InflightBatch& batch);
@@ -66,6 +70,7 @@ class BrokerLink {
   std::shared_ptr<net::FrameConnection> conn_;
   std::string current_;
   bool stopped_ = false;
+  size_t next_ = 0;  // index into options_.brokers of the next dial
   uint64_t reconnects_ = 0;
   std::unique_ptr<asio::steady_timer> sleep_;
 };

@@ -15,6 +15,14 @@ constexpr auto kRecheck = std::chrono::seconds(1);  // also paces retries while 
 Membership::Membership(MembershipOptions options, MembersFn on_members)
     : options_(std::move(options)), on_members_(std::move(on_members)) {}
 
+std::unique_ptr<Membership> Membership::registration(ZkOptions zk, std::string path, Member self) {
+  MembershipOptions o;
+  o.zk = std::move(zk);
+  o.self_path = std::move(path);
+  o.self = std::move(self);
+  return std::make_unique<Membership>(std::move(o), [](std::vector<Member>) {});
+}
+
 Membership::~Membership() { stop(); }
 
 void Membership::start() { thread_ = std::thread([this] { run(); }); }

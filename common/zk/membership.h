@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -33,6 +34,8 @@ class Membership {
   using MembersFn = std::function<void(std::vector<Member>)>;
 
   Membership(MembershipOptions options, MembersFn on_members);
+  // Registers `self` at `path` and watches nothing (brokers, consumers).
+  static std::unique_ptr<Membership> registration(ZkOptions zk, std::string path, Member self);
   ~Membership();  // stop()
   Membership(const Membership&) = delete;
   Membership& operator=(const Membership&) = delete;

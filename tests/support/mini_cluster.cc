@@ -100,10 +100,16 @@ void MiniCluster::write_configs() {
     fs::create_directories(fs::path(input_file(a)).parent_path());
     std::ofstream(input_file(a), std::ios::app).flush();
     configs_["agent-" + std::to_string(a)] =
-        "host = \"" + host(a) + "\"\ndc = \"dc1\"\nbrokers = [" + brokers_list + "]\nstate_dir = \"" +
+        "host = \"" + host(a) + "\"\ndc = \"dc1\"\nbrokers = [" + (options_.zookeeper.empty() ? brokers_list : "") +
+        "]\nstate_dir = \"" +
         dir_.file("data/agent-" + std::to_string(a)) + "\"\npoll_interval = \"100ms\"\nstatus_interval = \"500ms\"\n" +
         options_.agent_extra + "\n[[source]]\ncategory = \"" + options_.category + "\"\npaths = [\"" +
         input_file(a) + "*\"]\ntimezone = \"UTC\"\n" + tls(host(a), "agent-" + std::to_string(a)) + "[batch]\n" + options_.agent_batch + "\n";
+  }
+  if (!options_.zookeeper.empty()) {
+    for (auto& [name, text] : configs_) {
+      text += "\n[zookeeper]\nhosts = \"" + options_.zookeeper + "\"\nsession_timeout = \"2s\"\n";
+    }
   }
   for (const auto& [name, text] : configs_) {
     write_file(dir_.file("config/" + name + ".toml"), text);

@@ -33,6 +33,9 @@ struct MiniClusterOptions {
   // Every daemon's [tls] crl names crl_file(), made empty at start (revoke with
   // tls::revoke_dev_certs(dir()/"certs", ...), then SIGHUP).
   bool crl = false;
+  // ZooKeeper hosts: every daemon gets a [zookeeper] table, and agents list no brokers
+  // (they find them there).
+  std::string zookeeper;
 };
 
 class MiniCluster {
