@@ -49,6 +49,10 @@
 // (rotated, deleted-but-open, finished-but-held) and current glob matches. Finished files
 // stay open until release() so their unacked batches stay readable.
 //
+// Parts: glob_scan and directory_watch find files, tracked_file holds each file's
+// FileState, copy_matcher (with truncations and copy_beside) does the copytruncate rules
+// above, range_reader serves resends; this class runs poll, read, release and resume.
+//
 // Runs on the tail thread/strand only; not thread-safe.
 
 #include <cstdint>
