@@ -116,7 +116,6 @@ int AgentApp::run() {
 void AgentApp::stop() {
   if (stopping_) return;
   stopping_ = true;
-  reading_stopped_ = true;
   stop_deadline_ms_ = clock_.now_ms() + config_.shutdown_timeout.count();
   waker_.wake();
 }
@@ -125,7 +124,7 @@ asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
   self->last_poll_ms_ = self->clock_.now_ms() - self->config_.poll_interval.count();
   while (true) {
     bool busy = false;
-    if (!self->reading_stopped_) busy = self->pump_once();
+    if (!self->stopping_) busy = self->pump_once();  // stopping: no more reading, only acks
     if (self->stopping_) {
       if (self->window_.empty() || self->clock_.now_ms() >= self->stop_deadline_ms_) {
         if (!self->window_.empty()) {

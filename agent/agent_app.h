@@ -79,7 +79,6 @@ class AgentApp {
   std::unique_ptr<http::HttpServer> http_;
   StreamBatcher::Outbox cut_;  // recorded, awaiting the checkpoint flush
   bool stopping_ = false;
-  bool reading_stopped_ = false;
   TimeMs stop_deadline_ms_ = 0;
   TimeMs last_poll_ms_ = 0;
   bool window_full_ = false;  // the last pass stopped reading for want of window room
