@@ -18,16 +18,15 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/batch_encoder.h"
 #include "agent/checkpoint/checkpoint.h"
 #include "agent/checkpoint/state_dir_lock.h"
 #include "agent/pump_waker.h"
 #include "agent/send/broker_discovery.h"
 #include "agent/send/broker_link.h"
 #include "agent/send/inflight_window.h"
-#include "agent/tail/source_watcher.h"
+#include "agent/stream_batcher.h"
 #include "common/base/clock.h"
-#include "common/batch/batch_builder.h"
-#include "common/compress/zstd_codec.h"
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
 #include "common/app/hangup_handler.h"
@@ -48,15 +47,6 @@ class AgentApp {
   void stop();
 
  private:
-  struct Stream {
-    std::unique_ptr<tail::SourceWatcher> watcher;
-    batch::BatchBuilder builder{1};
-    batch::FileIdentity file;        // of the events in the builder
-    std::string path;
-    TimeMs opened_ms = 0;  // first event in the builder, by the clock
-    TimeMs last_sent_max_ms = 0;
-  };
-
   static asio::awaitable<void> pump_loop(AgentApp* self);
   static asio::awaitable<void> status_loop(AgentApp* self);
   // Reads and batches while the window has room; returns true if it read anything.
@@ -64,24 +54,14 @@ class AgentApp {
   // How long an idle pump may sleep: until the next safety poll, linger cut or stop
   // deadline (inotify and wake() end it sooner).
   std::chrono::milliseconds idle_wait() const;
-  // Records where copies (copytruncate) adopted by the watcher start, for a restart.
-  void note_adopted_copies(const std::string& category, Stream& s);
-  void cut(const std::string& category, Stream& s);
+  // Stops the agent if a batch could not be cut (`ok` false).
+  void stop_unless(bool ok);
   void send_cut_batches();
   void on_delivered(std::vector<send::InflightBatch> batches);
   void on_refused(std::vector<send::InflightBatch> batches, const wire::Refusal& refusal);
-  void release_finished_files();
-  // Forgets read positions of files no glob matches any more (and nothing references).
-  void prune_positions();
-  void resend_unacked();
-  // Per stream: unacked counts, backlog, unreadable bytes and watermark, as of `now`.
-  wire::Status current_status(TimeMs now);
   void send_status();
   // /metrics and /healthz on config_.http_listen, if set.
   void setup_http();
-  void export_metrics();
-  Result<send::InflightBatch> make_batch(const std::string& category, uint64_t seq,
-                                         const batch::BuiltBatch& built, const batch::FileIdentity& file);
 
   AgentConfig config_;
   const Clock& clock_;
@@ -92,16 +72,15 @@ class AgentApp {
   app::HangupHandler hangup_{io_};
   std::shared_ptr<tls::ContextSource> tls_;  // reloaded on SIGHUP
   std::unique_ptr<checkpoint::Checkpoint> checkpoint_;
-  std::map<std::string, Stream> streams_;
+  std::unique_ptr<BatchEncoder> encoder_;
+  std::map<std::string, StreamBatcher> streams_;
   send::InflightWindow window_;
   std::unique_ptr<send::BrokerLink> link_;
   std::unique_ptr<send::BrokerDiscovery> discovery_;  // with [zookeeper] only
-  compress::ZstdCompressor zstd_;
   metrics::Registry metrics_;
   std::unique_ptr<http::HttpServer> http_;
-  std::vector<send::InflightBatch> cut_;  // recorded, awaiting the checkpoint flush
+  StreamBatcher::Outbox cut_;  // recorded, awaiting the checkpoint flush
   bool stopping_ = false;
-  bool reading_stopped_ = false;
   TimeMs stop_deadline_ms_ = 0;
   TimeMs last_poll_ms_ = 0;
   bool window_full_ = false;  // the last pass stopped reading for want of window room

@@ -49,31 +49,30 @@
 // (rotated, deleted-but-open, finished-but-held) and current glob matches. Finished files
 // stay open until release() so their unacked batches stay readable.
 //
+// Parts: glob_scan and directory_watch find files, tracked_file holds each file's
+// FileState, copy_matcher (with truncations and copy_beside) does the copytruncate rules
+// above, range_reader serves resends; this class runs poll, read, release and resume.
+//
 // Runs on the tail thread/strand only; not thread-safe.
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/event/time_zone.h"
+#include "agent/tail/copy_matcher.h"
+#include "agent/tail/directory_watch.h"
 #include "agent/tail/file_identity.h"
-#include "agent/tail/file_tailer.h"
+#include "agent/tail/range_reader.h"
 #include "agent/tail/read_chunk.h"
+#include "agent/tail/resume_point.h"
+#include "agent/tail/tracked_file.h"
 #include "agent/tail/unopened_files.h"
 #include "common/base/clock.h"
 #include "common/base/result.h"
 
 namespace ferry::agent::tail {
-
-// How long a file found with fewer bytes waits before it is read as a new file.
-inline constexpr TimeMs kDecideAfterMs = 1'000;
-// Truncated contents remembered for a copy that turns up later.
-inline constexpr size_t kMaxTruncations = 256;
-// How long a truncated content waits for its copy before its unread bytes count as lost
-// (long enough for a copy found while being written to be decided).
-inline constexpr TimeMs kClaimWaitMs = 2 * kDecideAfterMs;
 
 struct SourceOptions {
   std::string category;
@@ -85,19 +84,12 @@ struct SourceOptions {
   std::shared_ptr<const event::TimeZone> time_zone;
 };
 
-// Where to resume a file after a restart: the end of the last recorded batch.
-struct ResumePoint {
-  FileIdentity file;
-  uint64_t offset = 0;
-  TimeMs line_time_ms = 0;  // time for the rest of a long line split at `offset`
-  std::string path;         // last known name, tried if no glob match has the identity
-};
-
 struct TrackedFileInfo {
   FileIdentity file;
   std::string path;
   uint64_t position = 0;  // end of the last event handed out
   uint64_t size = 0;      // at the last poll
+  FileState state = FileState::kLive;
   bool rotated = false;
   bool finished = false;
 };
@@ -105,7 +97,6 @@ struct TrackedFileInfo {
 class SourceWatcher {
  public:
   SourceWatcher(SourceOptions options, const Clock& clock);
-  ~SourceWatcher();
   SourceWatcher(const SourceWatcher&) = delete;
   SourceWatcher& operator=(const SourceWatcher&) = delete;
 
@@ -118,9 +109,9 @@ class SourceWatcher {
   Result<void> start();
 
   // Readable when something changed in a watched directory; -1 without inotify.
-  int inotify_fd() const { return inotify_fd_; }
+  int inotify_fd() const { return dirs_.fd(); }
   // Consumes pending inotify events; true if there were any (then call poll()).
-  bool drain_inotify();
+  bool drain_inotify() { return dirs_.drain(); }
 
   // Rediscovers files and detects rotation, deletion and truncation.
   Result<void> poll();
@@ -150,7 +141,7 @@ class SourceWatcher {
   // Copies (copytruncate) adopted since the last call, each at the offset its original
   // had been read to. The owner records them as read positions: the copy's bytes up to
   // there went out through the original, whose position a truncation overwrites.
-  std::vector<ResumePoint> take_adopted_copies();
+  std::vector<ResumePoint> take_adopted_copies() { return copies_.take_adopted_copies(); }
 
   uint64_t unreadable_bytes() const { return unreadable_bytes_; }
   // Bytes the owner could not read again (a recorded batch whose file is gone).
@@ -160,80 +151,28 @@ class SourceWatcher {
   std::vector<TrackedFileInfo> files() const;
 
  private:
-  struct Tracked {
-    std::unique_ptr<FileTailer> tailer;
-    bool seen = false;     // at a glob path in the current poll
-    bool rotated = false;  // renamed or deleted: read to the end, then finish
-    bool finished = false;
-    TimeMs eof_since = -1;  // when a rotated file was first found at its end
-    uint64_t last_size = 0;
-    // A copy waiting for its original (this dev/ino) to be truncated; not read meanwhile.
-    std::optional<std::pair<uint64_t, uint64_t>> copy_of;
-    // Found while running, too short yet to tell a new file from a copy being written:
-    // not read meanwhile. -1 once decided.
-    TimeMs undecided_since = -1;
-  };
-  struct CopySource {
-    uint64_t offset = 0;    // the original's read offset: where the copy carries on
-    uint64_t position = 0;  // the original's events' end: before its unterminated last line
-    FileIdentity original;  // a truncated original, as it was
-    Tracked* live_original = nullptr;        // not yet truncated: the copy waits for it
-  };
-  enum class CopyStart { kNone, kStarted, kWithPendingLine };
-  // A truncated content (copytruncate) whose copy may still turn up at a glob path.
-  struct Truncation {
-    FileIdentity content;           // the truncated file, by the old content's first bytes read
-    std::optional<uint32_t> head;   // their head_crc(), if known
-    uint64_t position = 0;          // the end of its events
-    uint64_t read_offset = 0;       // where its copy carries on
-    uint64_t unread = 0;            // bytes beyond it: lost unless a copy carries them
-    std::string path;
-    TimeMs at_ms = 0;
-    bool reported = false;          // unclaimed after kClaimWaitMs: its loss was told
-  };
-
-  // Keeps a truncated content for a copy to claim (at most kMaxTruncations, oldest go).
-  void remember_truncation(Truncation truncation);
-  // Finds truncated files (and refines provisional identities); returns how many.
-  size_t check_descriptors();
-  // `t` was found truncated (and marked so): its copy, waiting or yet to come, carries
-  // its old content on.
-  void on_truncated(Tracked& t);
   void discover(const std::string& path, uint64_t dev, uint64_t ino);
-  Tracked& adopt(std::unique_ptr<FileTailer> tailer, bool rotated);
-  Tracked* find(uint64_t dev, uint64_t ino);
-  std::optional<CopySource> copy_source(FileTailer& tailer);
-  // Reads `t` as a new file or as a copy, once it can be told (see undecided_since).
-  void decide(Tracked& t, bool force);
-  // Bytes of truncated contents that no copy carried on within a while are lost.
-  void count_unclaimed_truncations();
+  TrackedFile& adopt(std::unique_ptr<FileTailer> tailer, FileState state);
+  // Files known before the restart that no glob matches any more: read by their last name.
+  void resume_moved_files();
   // A copy no glob names, beside a truncated file (copies_beside()), is read from where
   // the original was read to, to its end.
   void find_copies_beside_truncations();
-  void lose_truncated_bytes(const std::string& path, uint64_t read_offset, uint64_t bytes);
-  // The original of waiting copies was truncated: they start where it was. Whether one
-  // started, and whether it carries the original's unterminated last line.
-  CopyStart start_waiting_copies(const FileTailer& original);
-  // A waiting copy that grew past its original or stopped matching it is a new file.
-  void recheck_waiting_copies();
-  Result<std::unique_ptr<FileTailer>> open_by_identity(const FileIdentity& file);
-  Result<ReadChunk> read_from(Tracked& t, size_t max_bytes);
-  void setup_inotify();
+  Result<ReadChunk> read_from(TrackedFile& t, size_t max_bytes);
+  RangeReader::Files range_files() const;
 
   SourceOptions options_;
   const Clock& clock_;
-  std::vector<Tracked> files_;  // discovery order, oldest first
+  std::vector<TrackedFile> files_;  // discovery order, oldest first
   std::vector<ResumePoint> resume_;
-  // Recent truncated contents, oldest first (bounded), to resume a copy of them
-  // (copytruncate) where the original left off.
-  std::vector<Truncation> truncated_;
+  uint64_t unreadable_bytes_ = 0;
+  CopyMatcher copies_{options_.category, clock_, files_, resume_, unreadable_bytes_};
+  RangeReader ranges_{options_.category, options_.max_event_bytes, options_.time_zone.get()};
   bool started_ = false;
   bool needs_poll_ = false;
-  std::vector<ResumePoint> adopted_copies_;
   size_t next_live_ = 0;  // round robin over live files
-  uint64_t unreadable_bytes_ = 0;
   UnopenedFiles unopened_;  // glob matches that could not be opened, retried with backoff
-  int inotify_fd_ = -1;
+  DirectoryWatch dirs_;
 };
 
 }  // namespace ferry::agent::tail

@@ -23,17 +23,14 @@
 #include "agent/tail/errc.h"
 #include "agent/tail/unopened_files.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/agent/fake_clock.h"
 
 namespace ferry::agent::tail {
 namespace {
 
 using ferry::testing::TempDir;
 
-class FakeClock final : public Clock {
- public:
-  TimeMs now_ms() const override { return now; }
-  TimeMs now = 1'800'000'000'000;
-};
+using ferry::agent::testing::FakeClock;
 
 // A writer that keeps its descriptor across renames and deletes, like a logging app.
 class Writer {

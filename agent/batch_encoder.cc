@@ -1,0 +1,30 @@
+#include "agent/batch_encoder.h"
+
+#include "common/batch/payload.h"
+#include "common/wire/messages.h"
+
+namespace ferry::agent {
+
+Result<send::InflightBatch> BatchEncoder::encode(const std::string& category, uint64_t seq,
+                                                 const batch::BuiltBatch& built, const batch::FileIdentity& file) {
+  wire::BatchFrame frame;
+  frame.header.host = host_;
+  frame.header.category = category;
+  frame.header.seq = seq;
+  frame.header.incarnation = incarnation_;
+  frame.header.file = file;
+  auto payload = batch::encode_payload(built, batch::Codec::kZstd, zstd_, frame.header);
+  if (!payload) return payload.error();
+  frame.payload = std::move(payload).value();
+  if (auto ec = batch::validate_header(frame.header)) return ec;
+  send::InflightBatch ib;
+  ib.category = category;
+  ib.seq = seq;
+  ib.events = built.event_count;
+  ib.min_time_ms = built.min_time_ms;
+  ib.max_time_ms = built.max_time_ms;
+  ib.frame = wire::encode(frame);
+  return ib;
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,32 @@
+#pragma once
+// Encodes a built batch as the BATCH frame the agent sends (and resends unchanged):
+// header with host, category, seq, incarnation and source file; payload zstd-compressed.
+
+#include <cstdint>
+#include <string>
+
+#include "agent/send/inflight_window.h"
+#include "common/base/result.h"
+#include "common/batch/batch_builder.h"
+#include "common/batch/batch_header.h"
+#include "common/compress/zstd_codec.h"
+
+namespace ferry::agent {
+
+class BatchEncoder {
+ public:
+  BatchEncoder(std::string host, uint64_t incarnation, int zstd_level)
+      : host_(std::move(host)), incarnation_(incarnation), zstd_(zstd_level) {}
+
+  // The batch `seq` of `category`, ready for the in-flight window; an error if it does
+  // not fit the wire's limits.
+  Result<send::InflightBatch> encode(const std::string& category, uint64_t seq, const batch::BuiltBatch& built,
+                                     const batch::FileIdentity& file);
+
+ private:
+  std::string host_;
+  uint64_t incarnation_;
+  compress::ZstdCompressor zstd_;
+};
+
+}  // namespace ferry::agent
