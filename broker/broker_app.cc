@@ -253,6 +253,11 @@ void BrokerApp::setup_http() {
         .set(static_cast<double>(quarantine_->batches()));
     auto stats = committer_->stats();
     metrics_.gauge("ferry_broker_fsyncs", "Group-commit syncs since start").set(stats.syncs);
+    forwarder_->export_gauges(metrics_);
+    if (membership_) {
+      metrics_.gauge("ferry_broker_zookeeper_registered", "1 while this broker's node is registered in ZooKeeper")
+          .set(membership_->registered() ? 1 : 0);
+    }
   });
   auto started = http_->start();
   if (!started) throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " + started.error().message());

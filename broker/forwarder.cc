@@ -254,6 +254,12 @@ bool Forwarder::any_connected() const {
   return false;
 }
 
+void Forwarder::export_gauges(metrics::Registry& metrics) const {
+  auto& up = metrics.gauge_family("ferry_broker_consumer_link_up", "1 while the link to this consumer is up",
+                                  {"consumer"});
+  for (const auto& l : links_) up.set({l->address()}, l->connected() ? 1 : 0);
+}
+
 nlohmann::json Forwarder::to_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& l : links_) {

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/metrics/registry.h"
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
 #include "common/wire/messages.h"
@@ -93,6 +94,9 @@ class Forwarder {
   // Which consumer owns a stream: stable while the consumer list is unchanged.
   size_t link_for(std::string_view host, std::string_view category) const;
   nlohmann::json to_json() const;
+  // ferry_broker_consumer_link_up{consumer=...}: an operator sees a consumer outage at
+  // once, not after the lag threshold.
+  void export_gauges(metrics::Registry& metrics) const;
   bool any_connected() const;
 
  private:

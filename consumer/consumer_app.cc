@@ -304,6 +304,10 @@ void ConsumerApp::setup_http() {
         .set(static_cast<double>(quarantine_->batches()));
     status::export_host_gauges(hosts_, metrics_, now_ms());
     dc_totals_.export_gauges(hosts_.snapshot(now_ms()), metrics_, now_ms());
+    if (membership_) {
+      metrics_.gauge("ferry_consumer_zookeeper_registered", "1 while this consumer's node is registered in ZooKeeper")
+          .set(membership_->registered() ? 1 : 0);
+    }
   });
   http_->routes().get("/api/hours", [this](const http::Request&) {
     std::lock_guard lock(hours_mu_);

@@ -16,6 +16,9 @@
 #   random         a random kill schedule over every process (FERRY_FAULT_SEED)
 #   wipe-state     an agent's state dir is moved aside mid-stream: nothing may be lost;
 #                  re-read lines are reported as duplicated (verify --allow-duplicates)
+#   zookeeper      the cluster runs a ZooKeeper (cluster up --zookeeper) and agents know
+#                  no broker address: they discover them; a broker per DC is SIGKILLed,
+#                  then ZooKeeper itself, and a broker while ZooKeeper is away
 # FERRY_E2E_ROTATE=1 rotates the files (as in `rotation`) in any scenario.
 # Volume: FERRY_E2E_EVENTS lines per host and category (default 25000, so 200,000 in
 # all) at FERRY_E2E_RATE lines/s (default 8000); delivery must complete within
@@ -57,11 +60,13 @@ rotation=()
 if [[ $scenario == rotation || -n ${FERRY_E2E_ROTATE:-} ]]; then
   rotation=(--rotate-bytes 1000000 --rotate-style mixed)
 fi
+coordination=()
+[[ $scenario == zookeeper ]] && coordination=(--zookeeper)
 kills=0
 began=$(date +%s)
 say "scenario $scenario: $total lines at $rate lines/s"
 "$ctl" cluster up --dir "$dir" --dcs 2 --brokers-per-dc 2 --hosts-per-dc 2 --consumers 1 \
-  --categories song_completion,playback --events "$events" --rate "$rate" "${rotation[@]}"
+  --categories song_completion,playback --events "$events" --rate "$rate" "${rotation[@]}" "${coordination[@]}"
 
 case $scenario in
   nofault) ;;
@@ -99,6 +104,10 @@ case $scenario in
     sleep 4; kill9 agent-dc1-h1
     say "state dir of agent-dc1-h1 moved aside"; mv "$dir/data/agent-dc1-h1" "$dir/data/agent-dc1-h1.wiped"
     sleep 1; start agent-dc1-h1 ;;
+  zookeeper)
+    sleep 4; kill9 broker-dc1-1; sleep 6; start broker-dc1-1
+    sleep 2; kill9 zookeeper; sleep 3; kill9 broker-dc2-2
+    sleep 3; start zookeeper; sleep 3; start broker-dc2-2 ;;
   *) echo "unknown scenario $scenario"; exit 2 ;;
 esac
 

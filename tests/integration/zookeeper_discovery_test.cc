@@ -9,6 +9,7 @@
 
 #include "common/zk/rendezvous.h"
 #include "tests/support/delivery_check.h"
+#include "tests/support/http_get.h"
 #include "tests/support/mini_cluster.h"
 #include "tests/support/zookeeper_server.h"
 
@@ -67,6 +68,15 @@ TEST(ZooKeeperDiscoveryTest, AgentsFindBrokersFailOverAndStick) {
     EXPECT_NE(seen[1], victim);
     EXPECT_EQ(seen.back(), seen[1]) << "agent-" << a << " stays on the broker it failed over to";
   }
+
+  // A broker says at once, on /metrics, when its consumer link is down.
+  const std::string link_up = "ferry_broker_consumer_link_up{consumer=\"127.0.0.1:" +
+                              std::to_string(cluster.consumer_port()) + "\"} ";
+  auto metrics = [&] { return http_get(cluster.broker_http_port(1), "/metrics").body; };
+  EXPECT_NE(metrics().find("ferry_broker_zookeeper_registered 1"), std::string::npos) << metrics();
+  EXPECT_NE(metrics().find(link_up + "1"), std::string::npos) << metrics();
+  cluster.kill9("consumer");
+  EXPECT_TRUE(wait_until([&] { return metrics().find(link_up + "0") != std::string::npos; }, 10s)) << metrics();
 }
 
 }  // namespace

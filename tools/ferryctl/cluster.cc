@@ -17,6 +17,7 @@
 #include "common/net/free_port.h"
 #include "common/storage/durable_file.h"
 #include "common/tls/cert_factory.h"
+#include "tools/ferryctl/local_zookeeper.h"
 
 namespace ferry::ferryctl {
 namespace {
@@ -56,7 +57,7 @@ bool alive(pid_t pid) {
   if (pid <= 0 || ::kill(pid, 0) != 0) return false;
   std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
   std::string cmd((std::istreambuf_iterator<char>(in)), {});
-  return cmd.find("ferry") != std::string::npos;
+  return cmd.find("ferry") != std::string::npos || cmd.find("org.apache.zookeeper") != std::string::npos;
 }
 
 // For a process this one just spawned: waitpid knows exactly whether it has exited,
@@ -83,6 +84,7 @@ bool healthy(const json& p) {
     return r && r.value().status == 200;
   }
   if (role == "agent") return slurp(p["log"]).find("connected to broker") != std::string::npos;
+  if (role == "zookeeper") return zookeeper_ready(static_cast<uint16_t>(p["port"].get<int>()));
   return true;
 }
 
@@ -181,6 +183,17 @@ std::string cluster_up(const ClusterOptions& o) {
   std::vector<std::string> consumer_addrs;
   for (const auto& c : consumers) consumer_addrs.push_back("127.0.0.1:" + std::to_string(c.port));
 
+  std::string zk_section;  // appended to every daemon's config
+  if (o.zookeeper) {
+    const uint16_t zk_port = free_port();
+    const std::string cfg = write_zoo_cfg(dir + "/data/zookeeper", zk_port);
+    j["zookeeper"] = "127.0.0.1:" + std::to_string(zk_port);
+    j["processes"].push_back({{"name", "zookeeper"}, {"role", "zookeeper"}, {"dc", ""}, {"pid", 0},
+                              {"port", zk_port}, {"http_port", 0}, {"log", dir + "/logs/zookeeper.log"},
+                              {"argv", zookeeper_argv(cfg)}});
+    zk_section = "[zookeeper]\nhosts = \"" + j["zookeeper"].get<std::string>() + "\"\nsession_timeout = \"4s\"\n";
+  }
+
   auto add = [&](const Node& n, const std::string& config_text, const std::string& binary, json extra) {
     std::string config = dir + "/config/" + n.name + ".toml";
     std::ofstream(config) << config_text;
@@ -195,7 +208,7 @@ std::string cluster_up(const ClusterOptions& o) {
         "node_id = \"" + c.id + "\"\nlisten = \"127.0.0.1:" + std::to_string(c.port) + "\"\nhttp_listen = \"127.0.0.1:" +
             std::to_string(c.http) + "\"\ndata_dir = \"" + dir + "/data/" + c.name + "\"\noutput_root = \"" + dir +
             "/output\"\n" + tls_section(certs, c.id) + "[output]\nroll_age = \"" + o.roll_age + "\"\n[hours]\nsilent_timeout = \"2m\"\n" +
-            "[http]\nadmin_token_file = \"" + token_file + "\"\n",
+            "[http]\nadmin_token_file = \"" + token_file + "\"\n" + zk_section,
         "ferry-consumer", json::object());
     j["dashboards"].push_back("http://127.0.0.1:" + std::to_string(c.http) + "/");
   }
@@ -203,7 +216,7 @@ std::string cluster_up(const ClusterOptions& o) {
     add(b,
         "node_id = \"" + b.id + "\"\ndc = \"" + b.dc + "\"\nlisten = \"127.0.0.1:" + std::to_string(b.port) +
             "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(b.http) + "\"\ndata_dir = \"" + dir + "/data/" + b.name +
-            "\"\nconsumers = " + quoted_list(consumer_addrs) + "\n" + tls_section(certs, b.id),
+            "\"\nconsumers = " + quoted_list(consumer_addrs) + "\n" + tls_section(certs, b.id) + zk_section,
         "ferry-broker", json::object());
     j["dashboards"].push_back("http://127.0.0.1:" + std::to_string(b.http) + "/");
   }
@@ -226,8 +239,10 @@ std::string cluster_up(const ClusterOptions& o) {
       globs.push_back(glob);
     }
     add(a,
-        "host = \"" + a.id + "\"\ndc = \"" + a.dc + "\"\nbrokers = " + quoted_list(dc_brokers) + "\nstate_dir = \"" +
-            dir + "/data/" + a.name + "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(a.http) + "\"\n" + sources + tls_section(certs, a.id),
+        "host = \"" + a.id + "\"\ndc = \"" + a.dc + "\"\nbrokers = " +
+            quoted_list(o.zookeeper ? std::vector<std::string>{} : dc_brokers) + "\nstate_dir = \"" + dir + "/data/" +
+            a.name + "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(a.http) + "\"\n" + sources +
+            tls_section(certs, a.id) + zk_section,
         "ferry-agent", {{"host", a.id}, {"input_dir", input}, {"globs", globs}});
   }
   if (o.events > 0) {
@@ -243,9 +258,14 @@ std::string cluster_up(const ClusterOptions& o) {
                                         std::to_string(o.rate), "--rotate-bytes", std::to_string(o.rotate_bytes),
                                         "--rotate-style", o.rotate_style}}});
   }
-  // Start in dependency order: consumers, brokers, agents, then traffic.
+  // Start in dependency order: ZooKeeper, consumers, brokers, agents, then traffic.
   for (auto& p : j["processes"]) {
     p["pid"] = spawn(p["argv"].get<std::vector<std::string>>(), p["log"]);
+    if (p["role"] == "zookeeper" && !wait_zookeeper_ready(p["port"].get<uint16_t>(), std::chrono::seconds(60))) {
+      save(dir, j);
+      return "zookeeper did not answer on port " + std::to_string(p["port"].get<int>()) + "; see " +
+             p["log"].get<std::string>();
+    }
     if (p["role"] == "broker" || p["role"] == "consumer" || p["role"] == "agent") {
       // Give each a moment so the next finds it listening.
       std::this_thread::sleep_for(std::chrono::milliseconds(p["role"] == "agent" ? 0 : 50));
@@ -270,7 +290,7 @@ std::string cluster_up(const ClusterOptions& o) {
 std::string cluster_down(const std::string& dir) {
   auto j = load_cluster(dir);
   // Traffic first, then agents (they drain their windows), brokers, consumers.
-  for (const char* role : {"generator", "agent", "broker", "consumer"}) {
+  for (const char* role : {"generator", "agent", "broker", "consumer", "zookeeper"}) {
     std::vector<pid_t> pids;
     for (const auto& p : j["processes"]) {
       if (p["role"] == role && alive(p["pid"].get<pid_t>())) {

@@ -27,6 +27,9 @@ struct ClusterOptions {
   std::string rotate_style = "rename";  // ... this way (ferryctl gen --rotate-style)
   std::string roll_age = "10s";         // consumers commit a part file at least this often
   std::string bin_dir;   // where ferry-* live; default: next to ferryctl
+  // Run a ZooKeeper server (process "zookeeper") and configure every daemon with it;
+  // agents then list no broker and discover them.
+  bool zookeeper = false;
 };
 
 // Each returns an operator-facing error text on failure (empty on success).

@@ -37,6 +37,9 @@ void add_cluster_command(CLI::App& app) {
   up->add_option("--rotate-style", opts->rotate_style, "rename (+create), copytruncate, or mixed")
       ->check(CLI::IsMember({"rename", "copytruncate", "mixed"}))
       ->capture_default_str();
+  up->add_flag("--zookeeper", opts->zookeeper,
+               "Start a ZooKeeper server (Debian's zookeeper package); brokers and consumers register, "
+               "agents find their brokers there");
   up->add_option("--bin-dir", opts->bin_dir, "Directory of ferry-agent, ferry-broker, ferry-consumer");
   up->callback([opts] {
     try {
@@ -50,6 +53,7 @@ void add_cluster_command(CLI::App& app) {
     std::cout << "cluster up in " << j["dir"].get<std::string>() << "\n";
     for (const auto& url : j["dashboards"]) std::cout << "dashboard: " << url.get<std::string>() << "\n";
     std::cout << "output:    " << j["output_root"].get<std::string>() << "\n";
+    if (j.contains("zookeeper")) std::cout << "zookeeper: " << j["zookeeper"].get<std::string>() << "\n";
   });
 
   auto dir = std::make_shared<std::string>();
