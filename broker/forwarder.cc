@@ -84,6 +84,7 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
 
   // Everything not yet COMMITTED is resent on a new connection.
   conn_ = conn;
+  sent_before_.insert(inflight_.begin(), inflight_.end());
   inflight_.clear();
   inflight_size_.clear();
   inflight_bytes_ = 0;
@@ -130,10 +131,12 @@ bool ConsumerLink::pump_once(net::FrameConnection& conn) {
   for (auto& pending : page.value().batches) {
     cursor_ = pending.key;
     const auto& b = pending.frame;
-    if (inflight_.count(pending.key) || app_.forwarder().link_for(b.header.host, b.header.category) != index_) {
+    if (inflight_.count(pending.key) || settling_.count(pending.key) ||
+        app_.forwarder().link_for(b.header.host, b.header.category) != index_) {
       continue;
     }
     conn.send(wire::encode(b));
+    if (sent_before_.erase(pending.key) > 0) ++resent_after_reconnect_;
     inflight_.insert(pending.key);
     inflight_size_[pending.key] = b.header.payload_size;
     inflight_bytes_ += b.header.payload_size;
@@ -145,6 +148,7 @@ bool ConsumerLink::pump_once(net::FrameConnection& conn) {
 }
 
 void ConsumerLink::settle(std::vector<wire::AckRange> ranges) {
+  std::vector<std::string> settled;
   for (const auto& range : ranges) {
     // Bounded walk: a hostile range cannot make us loop for long.
     for (uint64_t seq = range.first_seq; seq <= range.last_seq && seq - range.first_seq < 1'000'000; ++seq) {
@@ -154,6 +158,9 @@ void ConsumerLink::settle(std::vector<wire::AckRange> ranges) {
       inflight_bytes_ -= it->second;
       inflight_size_.erase(it);
       inflight_.erase(key);
+      sent_before_.erase(key);
+      settling_.insert(key);
+      settled.push_back(std::move(key));
       ++committed_batches_;
     }
   }
@@ -162,9 +169,11 @@ void ConsumerLink::settle(std::vector<wire::AckRange> ranges) {
   // move is durable the batches stay pending, so a crash here means a resend, not a loss.
   auto executor = app_.executor();
   BrokerApp& app = app_;
-  asio::post(app_.store_pool(), [&app, executor, ranges = std::move(ranges)] {
+  asio::post(app_.store_pool(), [this, &app, executor, ranges = std::move(ranges), settled = std::move(settled)] {
     auto moved = app.store().mark_committed(ranges, app.now_ms());
-    asio::post(executor, [&app, moved = std::move(moved)]() mutable {
+    asio::post(executor, [this, &app, moved = std::move(moved), settled = std::move(settled)]() mutable {
+      // Out of pending now (or, on failure, to be sent again: the consumer acks it again).
+      for (const auto& key : settled) settling_.erase(key);
       if (!moved) {
         spdlog::error("forwarder: recording COMMITTED failed: {}", moved.error().message());
         return;
@@ -258,6 +267,11 @@ void Forwarder::export_gauges(metrics::Registry& metrics) const {
   auto& up = metrics.gauge_family("ferry_broker_consumer_link_up", "1 while the link to this consumer is up",
                                   {"consumer"});
   for (const auto& l : links_) up.set({l->address()}, l->connected() ? 1 : 0);
+  uint64_t resent = 0;
+  for (const auto& l : links_) resent += l->resent_after_reconnect();
+  // The only resends there are: a batch goes again only on a new connection.
+  metrics.gauge_family("ferry_broker_resent_batches_total", "Batches sent to a consumer again, by cause", {"cause"})
+      .set({"reconnect"}, static_cast<double>(resent));
 }
 
 nlohmann::json Forwarder::to_json() const {

@@ -49,6 +49,7 @@ class ConsumerLink {
   const std::string& address() const { return address_; }
   uint64_t forwarded_batches() const { return forwarded_batches_; }
   uint64_t committed_batches() const { return committed_batches_; }
+  uint64_t resent_after_reconnect() const { return resent_after_reconnect_; }
 
  private:
   static asio::awaitable<void> run(ConsumerLink* self);
@@ -70,6 +71,13 @@ class ConsumerLink {
   std::shared_ptr<net::FrameConnection> conn_;
   asio::steady_timer wake_;
   std::set<std::string> inflight_;  // stream_seq keys sent and not yet COMMITTED
+  // COMMITTED, but still in the store's pending set until mark_committed lands: a scan
+  // must not send them again.
+  std::set<std::string> settling_;
+  // Sent on an earlier connection that ended before their COMMITTED: sending one again
+  // is a resend caused by the reconnect (counted).
+  std::set<std::string> sent_before_;
+  uint64_t resent_after_reconnect_ = 0;
   std::map<std::string, uint32_t> inflight_size_;
   uint64_t inflight_bytes_ = 0;
   std::string cursor_;

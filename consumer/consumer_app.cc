@@ -299,6 +299,8 @@ void ConsumerApp::setup_http() {
                         {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
     return http::Response::json(j.dump());
   });
+  // Shown from the start, at 0: a resend that never happened is worth seeing as such.
+  metrics_.counter("ferry_consumer_duplicate_batches_total", "Batches received again after their commit");
   metrics_.on_collect([this] {
     metrics_.gauge("ferry_consumer_quarantined_batches", "Batches refused for good and kept in the quarantine")
         .set(static_cast<double>(quarantine_->batches()));
