@@ -8,6 +8,7 @@
 #include "agent/file_release.h"
 #include "agent/status_report.h"
 #include "agent/unacked_resend.h"
+#include "common/net/socket_tuning.h"
 #include "common/log/printable.h"
 #include "common/net/endpoint.h"
 #include "common/net/tls_server.h"
@@ -291,6 +292,7 @@ void AgentApp::setup_http() {
   http_ = std::make_unique<http::HttpServer>(io_, options, &metrics_);
   // Collected on the io thread, which owns everything it reads.
   metrics_.on_collect([this] {
+    net::export_socket_gauges(metrics_);
     const TimeMs now = clock_.now_ms();
     export_status_metrics(agent_status(config_.host, streams_, window_, now), now, *checkpoint_, link_->connected(),
                           metrics_);

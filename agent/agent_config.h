@@ -45,7 +45,7 @@ struct AgentConfig {
   std::chrono::milliseconds rotate_wait{5000};     // a rotated file idle this long is finished
   std::chrono::milliseconds shutdown_timeout{5000};
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
-  net::SocketTuning tuning;
+  net::SocketTuning tuning = net::wan_tuning();  // [socket]
 };
 
 // Throws config::ConfigError naming file, key and reason.

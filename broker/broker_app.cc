@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/net/socket_tuning.h"
 #include "common/net/quarantine_refusal.h"
 
 #include "broker/agent_session.h"
@@ -241,6 +242,7 @@ void BrokerApp::setup_http() {
   });
   dashboard::add_dashboard_routes(http_->routes(), config_.node_id + " (" + config_.dc + ")");
   metrics_.on_collect([this] {
+    net::export_socket_gauges(metrics_);
     status::export_host_gauges(hosts_, metrics_, now_ms());
     dc_totals_.export_gauges(hosts_.snapshot(now_ms()), metrics_, now_ms());
     auto totals = store_->totals();

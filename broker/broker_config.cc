@@ -58,11 +58,9 @@ BrokerConfig load_broker_config(const std::string& path) {
   c.agent_limits = net::load_server_limits(r.section("connections"), c.agent_limits);
   c.agent_tuning = net::load_tuning(r.section("agent_socket"), c.agent_tuning);
   // WAN defaults: 100 Mbit/s at 100 ms RTT fills 1.25 MB; bbr where the kernel has it.
-  net::SocketTuning wan;
+  net::SocketTuning wan = net::wan_tuning();
   wan.send_buffer_bytes = 4 << 20;
   wan.recv_buffer_bytes = 4 << 20;
-  wan.notsent_lowat_bytes = 256 << 10;
-  wan.congestion = "bbr";
   c.consumer_tuning = net::load_tuning(r.section("consumer_socket"), wan);
   r.finish();
   return c;

@@ -41,7 +41,7 @@ struct BrokerConfig {
   uint32_t forward_window_batches = 4096;    // in flight to each consumer
   uint64_t forward_window_bytes = 128u << 20;
   net::ServerLimits agent_limits;            // [connections]: caps and timeouts for agents
-  net::SocketTuning agent_tuning;            // LAN defaults
+  net::SocketTuning agent_tuning = net::wan_tuning();  // [agent_socket]
   net::SocketTuning consumer_tuning;         // WAN: see load_broker_config
 };
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/net/socket_tuning.h"
 #include "common/net/quarantine_refusal.h"
 
 #include "common/dashboard/dashboard.h"
@@ -302,6 +303,7 @@ void ConsumerApp::setup_http() {
   // Shown from the start, at 0: a resend that never happened is worth seeing as such.
   metrics_.counter("ferry_consumer_duplicate_batches_total", "Batches received again after their commit");
   metrics_.on_collect([this] {
+    net::export_socket_gauges(metrics_);
     metrics_.gauge("ferry_consumer_quarantined_batches", "Batches refused for good and kept in the quarantine")
         .set(static_cast<double>(quarantine_->batches()));
     status::export_host_gauges(hosts_, metrics_, now_ms());

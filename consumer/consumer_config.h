@@ -42,7 +42,7 @@ struct ConsumerConfig {
   storage::FileModes output_modes;  // [output] file_mode, dir_mode (posix sink)
   store::HourTrackerOptions hours;
   net::ServerLimits broker_limits;  // [connections]: caps and timeouts for brokers
-  net::SocketTuning broker_tuning;
+  net::SocketTuning broker_tuning = net::wan_tuning();
 };
 
 // Throws config::ConfigError naming file, key and reason.

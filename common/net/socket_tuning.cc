@@ -10,6 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/metrics/registry.h"
+
 namespace ferry::net {
 namespace {
 
@@ -21,6 +23,9 @@ void warn_once(const std::string& what, int err) {
     spdlog::warn("socket tuning: {} refused by the kernel: {}", what, std::strerror(err));
   }
 }
+
+std::mutex refused_mu;
+std::set<std::string> refused;  // congestion controls the kernel would not give us
 
 void set_int(int fd, int level, int name, int value, const char* what) {
   if (::setsockopt(fd, level, name, &value, sizeof(value)) != 0) warn_once(what, errno);
@@ -49,10 +54,30 @@ std::error_code apply_tuning(tcp::socket& socket, const SocketTuning& t) {
   if (!t.congestion.empty()) {
     if (::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, t.congestion.data(),
                      static_cast<socklen_t>(t.congestion.size())) != 0) {
-      warn_once("TCP_CONGESTION=" + t.congestion, errno);
+      const int err = errno;
+      std::lock_guard lock(refused_mu);
+      if (refused.insert(t.congestion).second) {
+        // Loud, once: on a lossy WAN the system default (cubic) moves a fraction of the link.
+        spdlog::error("socket tuning: congestion control '{}' refused by the kernel ({}); connections use the "
+                      "system default. Fix: `modprobe tcp_{}` and add it to "
+                      "net.ipv4.tcp_allowed_congestion_control (sysctl). Shown as "
+                      "ferry_socket_congestion_refused in /metrics",
+                      t.congestion, std::strerror(err), t.congestion);
+      }
     }
   }
   return {};
+}
+
+std::vector<std::string> refused_congestion_controls() {
+  std::lock_guard lock(refused_mu);
+  return {refused.begin(), refused.end()};
+}
+
+void export_socket_gauges(metrics::Registry& metrics) {
+  auto& family = metrics.gauge_family("ferry_socket_congestion_refused",
+                                      "1 for a configured TCP congestion control the kernel refused", {"congestion"});
+  for (const auto& name : refused_congestion_controls()) family.set({name}, 1);
 }
 
 }  // namespace ferry::net

@@ -7,8 +7,13 @@
 
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "common/net/asio.h"
+
+namespace ferry::metrics {
+class Registry;
+}
 
 namespace ferry::net {
 
@@ -29,6 +34,21 @@ struct SocketTuning {
 // are logged once and skipped: a tuning miss must not stop traffic. Returns the first
 // error only for a socket that is not open.
 std::error_code apply_tuning(tcp::socket& socket, const SocketTuning& tuning);
+
+// The congestion controls refused so far in this process (each is logged once, loudly).
+std::vector<std::string> refused_congestion_controls();
+// ferry_socket_congestion_refused{congestion="bbr"} 1, for each refused one.
+void export_socket_gauges(metrics::Registry& metrics);
+
+// What every hop starts from, LAN or WAN (an agent may fail over to another DC's
+// brokers): bbr, a small unsent queue so control frames are not stuck behind megabytes,
+// keepalives and TCP_USER_TIMEOUT. Buffers stay autotuned unless configured.
+inline SocketTuning wan_tuning() {
+  SocketTuning t;
+  t.notsent_lowat_bytes = 256 << 10;
+  t.congestion = "bbr";
+  return t;
+}
 
 // Bandwidth-delay product in bytes, for sizing WAN buffers: bits/s * rtt.
 inline int bdp_bytes(double bits_per_second, double rtt_ms) {
