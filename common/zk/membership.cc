@@ -58,13 +58,16 @@ void Membership::wake() { cv_.notify_all(); }
 
 void Membership::run() {
   std::optional<bool> was_up;
+  const auto began = std::chrono::steady_clock::now();
   while (true) {
     {
       std::unique_lock lock(mutex_);
       if (stop_) return;
     }
     bool up = sync_once();
-    if (up != was_up) {  // said once per change, and once at start
+    // A session takes a moment to connect: "unreachable" only after a grace period.
+    const bool starting = !was_up && !up && std::chrono::steady_clock::now() - began < 2 * kRecheck;
+    if (up != was_up && !starting) {  // said once per change, and once at start
       if (up) {
         spdlog::info("zookeeper {}: session {} up", options_.zk.hosts, client_->session_id());
       } else {
@@ -86,7 +89,8 @@ bool Membership::sync_once() {
   }
   if (!client_) {
     registered_ = false;
-    auto c = ZkClient::connect(options_.zk, [this](const ZkEvent& e) {
+    // Not waiting for the connection: stop() must never wait on a ZooKeeper that is away.
+    auto c = ZkClient::start(options_.zk, [this](const ZkEvent& e) {
       {
         std::lock_guard lock(mutex_);
         // A reconnect may have missed a change; a fired watch is one.

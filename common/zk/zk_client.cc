@@ -24,7 +24,7 @@ ZkClient::ZkClient(ZkOptions options, EventFn on_event)
   if (options_.root == "/") options_.root.clear();
 }
 
-Result<std::unique_ptr<ZkClient>> ZkClient::connect(const ZkOptions& options, EventFn on_event) {
+Result<std::unique_ptr<ZkClient>> ZkClient::start(const ZkOptions& options, EventFn on_event) {
   zoo_set_debug_level(ZOO_LOG_LEVEL_WARN);
   std::unique_ptr<ZkClient> client(new ZkClient(options, std::move(on_event)));
   client->zh_ = zookeeper_init2(options.hosts.c_str(), &ZkClient::on_watch,
@@ -34,13 +34,6 @@ Result<std::unique_ptr<ZkClient>> ZkClient::connect(const ZkOptions& options, Ev
     auto ec = std::error_code(errno, std::generic_category());
     spdlog::warn("zookeeper {}: cannot start a session: {}", options.hosts, ec.message());
     return ec;
-  }
-  std::unique_lock lock(client->mutex_);
-  bool up = client->changed_.wait_for(lock, options.connect_timeout, [&] {
-    return client->state_.load() != SessionState::kConnecting;
-  });
-  if (!up || client->state_.load() != SessionState::kConnected) {
-    return zk_error(up ? ZSESSIONEXPIRED : ZCONNECTIONLOSS);
   }
   return client;
 }

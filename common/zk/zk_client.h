@@ -43,8 +43,9 @@ class ZkClient {
  public:
   using EventFn = std::function<void(const ZkEvent&)>;
 
-  // Starts a session and waits up to options.connect_timeout for it to connect.
-  static Result<std::unique_ptr<ZkClient>> connect(const ZkOptions& options, EventFn on_event);
+  // Starts a session without waiting: the library keeps trying the hosts, and the
+  // session event that connects it reaches `on_event`.
+  static Result<std::unique_ptr<ZkClient>> start(const ZkOptions& options, EventFn on_event);
   ~ZkClient();
   ZkClient(const ZkClient&) = delete;
   ZkClient& operator=(const ZkClient&) = delete;

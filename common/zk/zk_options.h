@@ -11,7 +11,6 @@ struct ZkOptions {
   std::string hosts;          // "host:port,host:port"
   std::string root = "/ferry";  // every node lives under it; one root per cluster
   std::chrono::milliseconds session_timeout{10000};
-  std::chrono::milliseconds connect_timeout{5000};  // first session at start
 
   bool enabled() const { return !hosts.empty(); }
 };

@@ -118,7 +118,6 @@ TEST(ZooKeeperMembershipTest, UnreachableServerFreezesTheListAndRecovers) {
 
 TEST(ZooKeeperMembershipTest, NoServerAtStartIsReportedNotFatal) {
   MembershipOptions o = watcher("127.0.0.1:1");
-  o.zk.connect_timeout = 300ms;
   Seen seen;
   Membership watch(o, seen.fn());
   watch.start();
