@@ -282,7 +282,7 @@ Result<size_t> BucketStore::compact_committed_index() {
   if (tracker_ == nullptr) return size_t{0};
   size_t raised = 0;
   for (const auto& [key, s] : tracker_->streams()) {
-    BatchId floor{key.second, key.first, s.contiguous_seq, 0};
+    BatchId floor{key.second, key.first, s.contiguous_seq, 0, s.incarnation};
     if (s.contiguous_seq <= manifest_->floor(floor)) continue;
     auto r = manifest_->raise_floor(floor);
     if (!r) return fail(r.error());

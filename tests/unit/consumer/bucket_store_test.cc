@@ -345,6 +345,27 @@ TEST(BucketStoreTest, CommittedIndexFoldsIntoPerStreamFloors) {
   for (const auto& [line, count] : output_lines(h.root())) EXPECT_EQ(count, 1) << line;
 }
 
+// Agents number their streams within an incarnation (never 0 since agent states have
+// one): the floor belongs to that incarnation's stream, so its index entries fold too,
+// and an older incarnation's seqs are not taken for committed.
+TEST(BucketStoreTest, FloorsFoldTheStreamsOwnIncarnation) {
+  Harness h;
+  h.open();
+  auto batch = [](uint64_t seq, uint64_t incarnation) {
+    auto b = make_batch("h1", "cat", seq, kT);
+    b.header.incarnation = incarnation;
+    return b;
+  };
+  for (uint64_t seq : {1, 2, 3}) ASSERT_TRUE(h.store->add(batch(seq, 7)));
+  ASSERT_TRUE(h.store->commit_all());
+  ASSERT_EQ(h.store->compact_committed_index().value(), 1u);
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0, 7}), 3u);
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0, 0}), 0u);
+  EXPECT_EQ(index_entries(h), 0u);
+  EXPECT_EQ(h.store->add(batch(2, 7)).value(), AddOutcome::kAlreadyCommitted);
+  EXPECT_EQ(h.store->add(batch(2, 0)).value(), AddOutcome::kAccepted);
+}
+
 TEST(BatchIdTest, KeyRoundTripsAndRejectsGarbage) {
   BatchId id{"host-1", "song_completion", 42, 7};
   auto back = parse_batch_id_key(batch_id_key(id));
