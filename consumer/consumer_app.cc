@@ -236,6 +236,10 @@ void ConsumerApp::commit_on_worker() {
       last_compact_ms_ = now;
       auto raised = store_->compact_committed_index();
       if (!raised) spdlog::error("compacting the committed-batch index failed: {}", raised.error().message());
+      if (size_t dropped = store_->expire_idle_streams(now); dropped > 0) {
+        spdlog::info("{} streams idle for {} s left memory (their records stay on disk)", dropped,
+                     config_.hours.idle_stream_ms / 1000);
+      }
     }
     auto snapshot = tracker_->snapshot(now);
     std::lock_guard lock(hours_mu_);

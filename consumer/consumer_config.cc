@@ -105,6 +105,12 @@ ConsumerConfig load_consumer_config(const std::string& path) {
                                        std::chrono::minutes(1)).count();
   c.hours.silent_timeout_ms = hours.duration("silent_timeout", std::chrono::milliseconds(c.hours.silent_timeout_ms),
                                              std::chrono::seconds(1)).count();
+  c.hours.idle_stream_ms = hours.duration("idle_stream_expiry", std::chrono::milliseconds(c.hours.idle_stream_ms),
+                                          std::chrono::minutes(1)).count();
+  if (c.hours.idle_stream_ms < c.hours.silent_timeout_ms) {
+    throw hours.error("idle_stream_expiry", "must be at least silent_timeout (a stream that is still "
+                                            "expected must stay in memory)");
+  }
   c.broker_limits = net::load_server_limits(r.section("connections"), c.broker_limits);
   c.broker_tuning = net::load_tuning(r.section("broker_socket"), c.broker_tuning);
   r.finish();

@@ -104,7 +104,12 @@ Result<void> BucketStore::finish_prepared(const FileRecord& rec, bool recovering
   auto wb = db_.new_batch();
   manifest_->stage_committed(rec, wb);
   HourTracker::Staged staged;
-  if (tracker_ != nullptr) staged = tracker_->stage_commit(rec, wb);
+  if (tracker_ != nullptr && rec.bucket.kind != BucketKind::kReplay) {
+    for (const BatchMeta& b : rec.batches) {
+      BOOST_OUTCOME_TRY(tracker_->touch(rec.bucket.category, b.host));
+    }
+    staged = tracker_->stage_commit(rec, wb);
+  }
   BOOST_OUTCOME_TRY(db_.write(wb, true));
   if (tracker_ != nullptr) tracker_->apply(std::move(staged));
   FERRY_CRASH_POINT("consumer.after_commit_record");
@@ -167,6 +172,9 @@ Result<AddOutcome> BucketStore::add(const wire::BatchFrame& frame) {
   BOOST_OUTCOME_TRY(bytes, output_bytes(frame));  // batch errors: store stays usable
 
   BucketKey key{h.category, h.hour(), BucketKind::kNormal, 0};
+  if (tracker_ != nullptr && h.replay_id == 0) {
+    if (auto r = tracker_->touch(h.category, h.host); !r) return fail(r.error());
+  }
   if (h.replay_id != 0) {
     key.kind = BucketKind::kReplay;
     key.replay_id = h.replay_id;
@@ -282,13 +290,27 @@ Result<size_t> BucketStore::compact_committed_index() {
   if (tracker_ == nullptr) return size_t{0};
   size_t raised = 0;
   for (const auto& [key, s] : tracker_->streams()) {
+    if (s.contiguous_seq == 0) continue;
     BatchId floor{key.second, key.first, s.contiguous_seq, 0, s.incarnation};
-    if (s.contiguous_seq <= manifest_->floor(floor)) continue;
+    auto old = manifest_->floor(floor);
+    if (!old) return fail(old.error());
+    if (s.contiguous_seq <= old.value()) continue;
     auto r = manifest_->raise_floor(floor);
     if (!r) return fail(r.error());
     ++raised;
   }
   return raised;
+}
+
+size_t BucketStore::expire_idle_streams(TimeMs now) {
+  if (failed_ || tracker_ == nullptr) return 0;
+  HourTracker::Busy busy;
+  for (const BatchId& id : pending_) busy.emplace(id.category, id.host);
+  const size_t dropped = tracker_->expire_idle(now, busy);
+  manifest_->retain_floors([&](const std::string& host, const std::string& category) {
+    return tracker_->stream(host, category) != nullptr;
+  });
+  return dropped;
 }
 
 }  // namespace ferry::consumer::store

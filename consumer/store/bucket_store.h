@@ -79,6 +79,11 @@ class BucketStore {
   // hour tracker knows to be committed, N becomes the stream's floor and its index
   // entries up to N go. Returns how many floors were raised. Cheap to call often.
   Result<size_t> compact_committed_index();
+  // Lets the state of streams idle for HourTrackerOptions::idle_stream_ms leave memory
+  // (the tracker's, the manifest's floors), except streams with batches awaiting commit.
+  // Their durable records stay: a stream that sends again goes on where it stopped.
+  // Returns how many streams were dropped.
+  size_t expire_idle_streams(TimeMs now);
   const CommitManifest& manifest() const { return *manifest_; }
 
   // Column families the RocksStore must be opened with (plus HourTracker's).

@@ -38,17 +38,6 @@ Result<std::unique_ptr<CommitManifest>> CommitManifest::open(storage::RocksStore
   if (m->files_cf_ < 0 || m->committed_cf_ < 0) return std::error_code(Errc::kBadRecord);
   BOOST_OUTCOME_TRY(next, db.get(m->files_cf_, kNextKey));
   if (next) m->next_number_ = std::max<uint64_t>(1, storage::get_be64(*next));
-  std::error_code bad;
-  BOOST_OUTCOME_TRY(m->db_.scan(m->files_cf_, "f", [&](std::string_view k, std::string_view v) {
-    auto id = parse_batch_id_key(k.substr(1));
-    if (!id || v.size() != 8) {
-      bad = Errc::kBadRecord;
-      return false;
-    }
-    m->floors_[stream_of(id.value())] = storage::get_be64(v);
-    return true;
-  }));
-  if (bad) return bad;
   return m;
 }
 
@@ -78,19 +67,30 @@ void CommitManifest::stage_committed(const FileRecord& rec, storage::RocksStore:
 }
 
 Result<bool> CommitManifest::is_committed(const BatchId& id) const {
-  if (id.seq <= floor(id)) return true;
+  BOOST_OUTCOME_TRY(f, floor(id));
+  if (id.seq <= f) return true;
   BOOST_OUTCOME_TRY(in, committed_in(id));
   return in.has_value();
 }
 
-uint64_t CommitManifest::floor(const BatchId& stream) const {
-  auto it = floors_.find(stream_of(stream));
-  return it == floors_.end() ? 0 : it->second;
+Result<uint64_t> CommitManifest::floor(const BatchId& stream) const {
+  const BatchId key = stream_of(stream);
+  auto it = floors_.find(key);
+  if (it != floors_.end()) return it->second;
+  BOOST_OUTCOME_TRY(v, db_.get(files_cf_, floor_key(key)));
+  if (!v) return uint64_t{0};
+  if (v->size() != 8) return std::error_code(Errc::kBadRecord);
+  return floors_[key] = storage::get_be64(*v);
+}
+
+void CommitManifest::retain_floors(
+    const std::function<bool(const std::string& host, const std::string& category)>& keep) {
+  std::erase_if(floors_, [&](const auto& f) { return !keep(f.first.host, f.first.category); });
 }
 
 Result<void> CommitManifest::raise_floor(const BatchId& stream_and_floor) {
   const BatchId stream = stream_of(stream_and_floor);
-  const uint64_t old_floor = floor(stream);
+  BOOST_OUTCOME_TRY(old_floor, floor(stream));
   if (stream_and_floor.seq <= old_floor) return success();
   BatchId end = stream;
   end.seq = stream_and_floor.seq + 1;

@@ -11,13 +11,16 @@
 // RocksDB write, so "id is in the index" is exactly "id is in a committed file".
 // Compaction: once every seq 1..F of a stream is committed, raise_floor(F) replaces its
 // entries <= F by the floor, in one write, so the index stays as small as the streams'
-// gaps instead of growing with every batch ever committed.
+// gaps instead of growing with every batch ever committed. Floors are read from RocksDB
+// and kept in memory as they are used; retain_floors() lets idle streams' go again.
 // Used by one thread (the BucketStore's owner).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/base/result.h"
@@ -52,8 +55,10 @@ class CommitManifest {
   // Every seq 1..floor of (host, category, replay_id) is committed: drops their index
   // entries and keeps the floor instead. No-op unless it raises the floor.
   Result<void> raise_floor(const BatchId& stream_and_floor);
-  uint64_t floor(const BatchId& stream) const;
-  size_t floors() const { return floors_.size(); }
+  Result<uint64_t> floor(const BatchId& stream) const;
+  // Keeps in memory only the floors of streams (host, category) that `keep` names.
+  void retain_floors(const std::function<bool(const std::string& host, const std::string& category)>& keep);
+  size_t floors_in_memory() const { return floors_.size(); }
   // Open and prepared records, by number.
   Result<std::vector<FileRecord>> unfinished() const;
   Result<std::optional<FileRecord>> committed_record(uint64_t number) const;
@@ -66,7 +71,7 @@ class CommitManifest {
   int files_cf_;
   int committed_cf_;
   uint64_t next_number_ = 1;
-  std::map<BatchId, uint64_t> floors_;  // key: the stream, seq 0
+  mutable std::map<BatchId, uint64_t> floors_;  // key: the stream, seq 0; a cache of "f" keys
 };
 
 }  // namespace ferry::consumer::store

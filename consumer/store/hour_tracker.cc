@@ -103,44 +103,88 @@ Result<std::unique_ptr<HourTracker>> HourTracker::open(storage::RocksStore& db, 
                                                        HourTrackerOptions options) {
   std::unique_ptr<HourTracker> t(new HourTracker(db, sink, clock, options));
   if (t->cf_ < 0) return std::error_code(Errc::kBadRecord);
-  BOOST_OUTCOME_TRY(t->load());
+  BOOST_OUTCOME_TRY(t->load(""));
+  t->expire_idle(clock.now_ms(), {});
   return t;
 }
 
-Result<void> HourTracker::load() {
+Result<void> HourTracker::load(std::string_view prefix) {
   bool bad = false;
-  BOOST_OUTCOME_TRY(db_.scan(cf_, "", [&](std::string_view key, std::string_view value) {
-    char tag = key.empty() ? '\0' : key[0];
-    std::string_view rest = key.substr(key.empty() ? 0 : 1);
-    json j = json::parse(value, nullptr, false);
-    if (j.is_discarded()) {
-      bad = true;
-      return false;
-    }
-    try {
-      if (tag == 's') {
-        std::string category(storage::take_name(rest));
-        std::string host(storage::take_name(rest));
-        from_json(j, streams_[{category, host}]);
-      } else if (tag == 'h') {
-        std::string category(storage::take_name(rest));
-        auto hour = static_cast<TimeMs>(storage::get_be64(rest));
-        from_json(j, hours_[{category, hour}]);
-      } else if (tag == 'c') {
-        auto& c = categories_[std::string(storage::take_name(rest))];
-        j.at("frontier").get_to(c.frontier);
-        j.at("any_completed").get_to(c.any_completed);
-      } else if (tag == 'f') {
-        forgotten_[std::string(storage::take_name(rest))] = j.get<TimeMs>();
-      }
-    } catch (const json::exception&) {
-      bad = true;
-      return false;
-    }
-    return true;
+  BOOST_OUTCOME_TRY(db_.scan(cf_, prefix, [&](std::string_view key, std::string_view value) {
+    bad = !take_record(key, value);
+    return !bad;
   }));
   if (bad) return std::error_code(Errc::kBadRecord);
   return success();
+}
+
+bool HourTracker::take_record(std::string_view key, std::string_view value) {
+  char tag = key.empty() ? '\0' : key[0];
+  std::string_view rest = key.substr(key.empty() ? 0 : 1);
+  json j = json::parse(value, nullptr, false);
+  if (j.is_discarded()) return false;
+  try {
+    if (tag == 's') {
+      std::string category(storage::take_name(rest));
+      std::string host(storage::take_name(rest));
+      from_json(j, streams_[{category, host}]);
+    } else if (tag == 'h') {
+      std::string category(storage::take_name(rest));
+      auto hour = static_cast<TimeMs>(storage::get_be64(rest));
+      from_json(j, hours_[{category, hour}]);
+    } else if (tag == 'c') {
+      auto& c = categories_[std::string(storage::take_name(rest))];
+      j.at("frontier").get_to(c.frontier);
+      j.at("any_completed").get_to(c.any_completed);
+    } else if (tag == 'f') {
+      forgotten_[std::string(storage::take_name(rest))] = j.get<TimeMs>();
+    }
+  } catch (const json::exception&) {
+    return false;
+  }
+  return true;
+}
+
+Result<void> HourTracker::touch(std::string_view category, std::string_view host) {
+  const std::string cat(category);
+  if (categories_.count(cat) == 0) {
+    BOOST_OUTCOME_TRY(load(category_key(category)));
+    std::string hours_prefix = "h";
+    storage::put_name(hours_prefix, category);
+    BOOST_OUTCOME_TRY(load(hours_prefix));
+  }
+  if (streams_.count({cat, std::string(host)}) == 0) {
+    BOOST_OUTCOME_TRY(load(stream_key(category, host)));
+  }
+  return success();
+}
+
+size_t HourTracker::expire_idle(TimeMs now, const Busy& busy) {
+  size_t dropped = 0;
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    const bool idle = now - it->second.last_contact_ms > options_.idle_stream_ms;
+    if (idle && busy.count(it->first) == 0) {
+      it = streams_.erase(it);
+      ++dropped;
+    } else {
+      ++it;
+    }
+  }
+  auto has_stream = [&](const std::string& category) {
+    auto it = streams_.lower_bound({category, ""});
+    return it != streams_.end() && it->first.first == category;
+  };
+  auto is_busy = [&](const std::string& category) {
+    auto it = busy.lower_bound({category, ""});
+    return it != busy.end() && it->first == category;
+  };
+  for (auto it = categories_.begin(); it != categories_.end();) {
+    it = has_stream(it->first) || is_busy(it->first) ? std::next(it) : categories_.erase(it);
+  }
+  for (auto it = hours_.begin(); it != hours_.end();) {
+    it = categories_.count(it->first.first) == 0 ? hours_.erase(it) : std::next(it);
+  }
+  return dropped;
 }
 
 void HourTracker::put_stream(storage::RocksStore::Batch& wb, const std::string& category,
@@ -323,8 +367,9 @@ Result<std::vector<CompletedHour>> HourTracker::evaluate(TimeMs now) {
   // Forget counts of long-completed hours.
   auto wb = db_.new_batch();
   for (auto it = hours_.begin(); it != hours_.end();) {
-    const auto& c = categories_[it->first.first];
-    if (it->first.second < now - options_.keep_ms && c.any_completed && it->first.second < c.frontier) {
+    auto c = categories_.find(it->first.first);
+    if (c != categories_.end() && it->first.second < now - options_.keep_ms && c->second.any_completed &&
+        it->first.second < c->second.frontier) {
       wb.del(cf_, hour_key(it->first.first, it->first.second));
       it = hours_.erase(it);
     } else {

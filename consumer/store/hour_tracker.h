@@ -9,7 +9,12 @@
 // from the hour of its first committed batch; each gets <hour>/_SUCCESS with a JSON
 // manifest, written atomically through the Sink.
 //
-// State lives in the RocksDB column family "hours" and survives restarts. Commit-derived
+// State lives in the RocksDB column family "hours" and survives restarts; memory holds
+// the streams heard from within `idle_stream_ms` (and their categories) only. A stream
+// idle for longer is no expected host anyway (idle_stream_ms >= silent_timeout_ms), so
+// dropping it changes no hour; touch() brings its durable record back before its next
+// batch is routed or committed, so its seqs and watermark go on where they stopped.
+// Commit-derived
 // changes are written in the same synced write as the manifest's commit record
 // (stage_commit / apply), so counts are exact across crashes; watermarks are written
 // unsynced (agents resend them).
@@ -43,6 +48,9 @@ struct HourTrackerOptions {
   TimeMs keep_ms = 48 * kMsPerHour;   // completed hours' counts are kept this long
   int max_hours_per_evaluate = 48;     // bounds the work of one evaluate() per category
   size_t max_pending_watermarks = 64;  // per stream, waiting for their seq to commit
+  // A stream with no committed batch and no watermark for this long leaves memory
+  // (expire_idle). At least silent_timeout_ms.
+  TimeMs idle_stream_ms = 24 * kMsPerHour;
 };
 
 struct CompletedHour {
@@ -90,8 +98,22 @@ class HourTracker {
   static Result<std::unique_ptr<HourTracker>> open(storage::RocksStore& db, Sink& sink,
                                                    const Clock& clock, HourTrackerOptions options);
 
-  // Whether batches of this hour now count as late.
+  // (category, host) pairs of batches not yet committed: expire_idle keeps them.
+  using Busy = std::set<std::pair<std::string, std::string>>;
+
+  // Whether batches of this hour now count as late. The category must have been
+  // touch()ed since the last expire_idle() (BucketStore does both).
   bool is_complete(std::string_view category, TimeMs hour) const;
+
+  // Brings back into memory the durable state of `category` (with its hour records) and
+  // of its stream from `host`, if expire_idle() dropped them or they were idle at open.
+  // Call before is_complete() or stage_commit() for them. Cheap when they are in memory.
+  Result<void> touch(std::string_view category, std::string_view host);
+  // Drops from memory every stream idle for idle_stream_ms that is not `busy`, then every
+  // category left with no stream in memory (and its hour records). Their durable
+  // records stay. Returns the number of streams dropped.
+  size_t expire_idle(TimeMs now, const Busy& busy);
+  size_t categories_in_memory() const { return categories_.size(); }
 
   // For BucketStore: adds the tracker's updates for a committing file to `wb`.
   Staged stage_commit(const FileRecord& rec, storage::RocksStore::Batch& wb) const;
@@ -118,7 +140,9 @@ class HourTracker {
 
  private:
   HourTracker(storage::RocksStore& db, Sink& sink, const Clock& clock, HourTrackerOptions options);
-  Result<void> load();
+  Result<void> load(std::string_view prefix);
+  // Applies one record of the column family to memory; false if it does not parse.
+  bool take_record(std::string_view key, std::string_view value);
   Result<void> write_success(const std::string& category, TimeMs hour, TimeMs now);
   void put_stream(storage::RocksStore::Batch& wb, const std::string& category,
                   const std::string& host, const StreamState& s) const;

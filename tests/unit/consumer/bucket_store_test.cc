@@ -326,12 +326,12 @@ TEST(BucketStoreTest, CommittedIndexFoldsIntoPerStreamFloors) {
   auto raised = h.store->compact_committed_index();
   ASSERT_TRUE(raised) << raised.error().message();
   EXPECT_EQ(raised.value(), 2u);  // h1/cat to 4, h2/cat to 1; replays keep their entries
-  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}), 4u);
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}).value(), 4u);
   EXPECT_EQ(index_entries(h), 2u);  // h1 seq 6 (beyond the gap) and the replay
   EXPECT_EQ(h.store->compact_committed_index().value(), 0u);  // nothing new
 
   h.reopen();
-  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}), 4u);
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}).value(), 4u);
   for (uint64_t seq : {1, 4, 6}) EXPECT_EQ(h.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAlreadyCommitted) << seq;
   EXPECT_EQ(h.store->add(make_batch("h2", "cat", 1, kT)).value(), AddOutcome::kAlreadyCommitted);
   EXPECT_EQ(h.store->add(make_batch("h1", "cat", 1, kT, 3, 7)).value(), AddOutcome::kAlreadyCommitted);
@@ -339,7 +339,7 @@ TEST(BucketStoreTest, CommittedIndexFoldsIntoPerStreamFloors) {
   EXPECT_EQ(h.store->add(make_batch("h1", "cat", 1, kT, 3, 8)).value(), AddOutcome::kAccepted);  // another replay
   ASSERT_TRUE(h.store->commit_all());
   ASSERT_TRUE(h.store->compact_committed_index());
-  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}), 6u);
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}).value(), 6u);
   EXPECT_EQ(index_entries(h), 2u);  // the two replays
   // Every line once in the output.
   for (const auto& [line, count] : output_lines(h.root())) EXPECT_EQ(count, 1) << line;
@@ -359,8 +359,8 @@ TEST(BucketStoreTest, FloorsFoldTheStreamsOwnIncarnation) {
   for (uint64_t seq : {1, 2, 3}) ASSERT_TRUE(h.store->add(batch(seq, 7)));
   ASSERT_TRUE(h.store->commit_all());
   ASSERT_EQ(h.store->compact_committed_index().value(), 1u);
-  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0, 7}), 3u);
-  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0, 0}), 0u);
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0, 7}).value(), 3u);
+  EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0, 0}).value(), 0u);
   EXPECT_EQ(index_entries(h), 0u);
   EXPECT_EQ(h.store->add(batch(2, 7)).value(), AddOutcome::kAlreadyCommitted);
   EXPECT_EQ(h.store->add(batch(2, 0)).value(), AddOutcome::kAccepted);

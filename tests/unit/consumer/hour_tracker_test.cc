@@ -88,6 +88,53 @@ TEST_F(HourTrackerTest, WatermarksOfStreamsWithoutACommitGrowNothing) {
   EXPECT_EQ(h.tracker->stream("h1", "cat")->watermark_ms, kEnd);
 }
 
+// Streams that went quiet (hosts that left, categories a host named once) leave memory
+// after idle_stream_ms instead of growing the tables for good. One that comes back goes
+// on where it stopped: its old seqs are still duplicates, its new ones follow them, and
+// its hours complete with the counts they had.
+TEST_F(HourTrackerTest, IdleStreamsLeaveMemoryAndComeBackWhereTheyStopped) {
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(h.store->add(make_batch("h1", "quiet-" + std::to_string(i), 1, kHour0 + 1000)));
+  }
+  commit("h2", 1);
+  ASSERT_TRUE(h.store->compact_committed_index());
+  EXPECT_EQ(h.tracker->streams().size(), 301u);
+  EXPECT_EQ(h.tracker->categories_in_memory(), 301u);
+  EXPECT_EQ(h.store->manifest().floors_in_memory(), 301u);
+
+  h.clock.now = kHour0 + 23 * kMsPerHour;
+  EXPECT_EQ(h.store->expire_idle_streams(h.clock.now), 0u);
+  const TimeMs later = kHour0 + 25 * kMsPerHour;  // only h2 spoke meanwhile
+  h.clock.now = later;
+  watermark("h2", 1, later);
+  EXPECT_EQ(h.store->expire_idle_streams(later), 300u);
+  EXPECT_EQ(h.tracker->streams().size(), 1u);
+  EXPECT_EQ(h.tracker->categories_in_memory(), 1u);
+  EXPECT_EQ(h.store->manifest().floors_in_memory(), 1u);
+
+  ASSERT_TRUE(h.tracker->on_watermark({"h1", "quiet-7", 1, later}));  // moves nothing while gone
+  EXPECT_EQ(h.tracker->stream("h1", "quiet-7"), nullptr);
+  EXPECT_EQ(h.store->add(make_batch("h1", "quiet-7", 1, kHour0 + 1000)).value(), AddOutcome::kAlreadyCommitted);
+  EXPECT_EQ(h.store->add(make_batch("h1", "quiet-7", 2, later)).value(), AddOutcome::kAccepted);
+  ASSERT_TRUE(h.store->commit_all());
+  ASSERT_NE(h.tracker->stream("h1", "quiet-7"), nullptr);
+  EXPECT_EQ(h.tracker->stream("h1", "quiet-7")->contiguous_seq, 2u);
+  const TimeMs end = hour_start(later) + kMsPerHour;
+  ASSERT_TRUE(h.tracker->on_watermark({"h1", "quiet-7", 2, end}));
+  auto done = evaluate(end + 1);
+  EXPECT_EQ(std::count_if(done.begin(), done.end(), [](const auto& d) { return d.category == "quiet-7"; }), 26);
+  auto first = nlohmann::json::parse(testing::read_file(h.root() + "/" + hour_dir("quiet-7", kHour0) + "/_SUCCESS"));
+  EXPECT_EQ(first["hosts"]["h1"]["events"], 3);
+  EXPECT_FALSE(std::filesystem::exists(h.root() + "/" + hour_dir("quiet-8", kHour0) + "/_SUCCESS"));
+
+  // A restart loads only what is not idle.
+  h.reopen();
+  EXPECT_EQ(h.tracker->streams().size(), 2u);
+  EXPECT_EQ(h.tracker->categories_in_memory(), 2u);
+  EXPECT_TRUE(h.tracker->is_complete("quiet-7", kHour0));
+  EXPECT_EQ(h.store->add(make_batch("h1", "quiet-8", 1, kHour0 + 1000)).value(), AddOutcome::kAlreadyCommitted);
+}
+
 TEST_F(HourTrackerTest, IdleHostsWatermarkCompletesTheHourAndWritesSuccess) {
   commit("h1", 1, kHour0 + 1000, 4);
   commit("h1", 2, kHour0 + 2000, 1);

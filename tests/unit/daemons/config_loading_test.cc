@@ -178,6 +178,17 @@ TEST(ConfigLoadingTest, ConsumerOutputModes) {
   EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "output.file_mode");
 }
 
+TEST(ConfigLoadingTest, ConsumerIdleStreamExpiry) {
+  testing::TempDir dir;
+  const std::string top = std::string("node_id = \"c1\"\ndata_dir = \"/d\"\noutput_root = \"/o\"\n") + kTls;
+  testing::write_file(dir.file("c.toml"), top);
+  EXPECT_EQ(consumer::load_consumer_config(dir.file("c.toml")).hours.idle_stream_ms, 24 * kMsPerHour);
+  testing::write_file(dir.file("c.toml"), top + "[hours]\nidle_stream_expiry = \"3d\"\n");
+  EXPECT_EQ(consumer::load_consumer_config(dir.file("c.toml")).hours.idle_stream_ms, 72 * kMsPerHour);
+  testing::write_file(dir.file("c.toml"), top + "[hours]\nsilent_timeout = \"2h\"\nidle_stream_expiry = \"1h\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "hours.idle_stream_expiry");
+}
+
 // The roll rules: defaults below the senders' default windows, overrides, 0 = off, and
 // a value with the wrong unit refused with its key.
 TEST(ConfigLoadingTest, ConsumerRollLimits) {
