@@ -10,6 +10,7 @@
 #include "broker/store/batch_id.h"
 #include "common/dashboard/dashboard.h"
 #include "common/net/endpoint.h"
+#include "common/storage/file_modes.h"
 #include "common/tls/context_source.h"
 
 namespace ferry::broker {
@@ -38,8 +39,14 @@ void BrokerApp::start() {
   hangup_.reload_on_hangup("TLS server context (agents)", tls_server_);
   hangup_.reload_on_hangup("TLS client context (consumer)", tls_client_);
 
+  // RocksDB creates its own files (0644): the umask keeps them within [store] file_mode.
+  storage::narrow_umask(config_.store_modes);
+  if (std::error_code ec = storage::create_dirs(config_.data_dir, config_.store_modes.dir)) {
+    throw std::runtime_error("cannot create data_dir " + config_.data_dir + ": " + ec.message());
+  }
   store::BatchStoreOptions so;
   so.path = config_.data_dir + "/db";
+  so.dir_mode = config_.store_modes.dir;
   so.retention_ms = config_.retention.count();
   so.disk_budget_bytes = config_.disk_budget_bytes;
   so.min_free_bytes = config_.min_free_bytes;
@@ -48,7 +55,7 @@ void BrokerApp::start() {
   if (!opened) throw std::runtime_error("cannot open the batch store at " + so.path + ": " + why);
   store_ = std::move(opened).value();
   committer_ = std::make_unique<store::GroupCommitter>(*store_);
-  auto quarantine = storage::Quarantine::open(config_.data_dir + "/quarantine");
+  auto quarantine = storage::Quarantine::open(config_.data_dir + "/quarantine", {}, config_.store_modes);
   if (!quarantine) {
     throw std::runtime_error("cannot open the quarantine at " + config_.data_dir + "/quarantine: " +
                              quarantine.error().message());

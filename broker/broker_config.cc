@@ -1,6 +1,7 @@
 #include "broker/broker_config.h"
 
 #include "common/config/config_reader.h"
+#include "common/config/file_modes_section.h"
 #include "common/config/http_section.h"
 #include "common/config/node_sections.h"
 #include "common/config/zookeeper_section.h"
@@ -44,6 +45,7 @@ BrokerConfig load_broker_config(const std::string& path) {
   c.disk_budget_bytes = store.bytes("disk_budget", 0);
   c.min_free_bytes = store.bytes("min_free", c.min_free_bytes);
   c.retention = store.duration("retention", c.retention, std::chrono::minutes(1));
+  c.store_modes = config::read_file_modes(store, c.store_modes);
 
   c.max_frame_bytes = static_cast<uint32_t>(
       r.bytes("max_frame_bytes", c.max_frame_bytes, 1u << 20, wire::kAbsoluteMaxFrameBody));

@@ -10,6 +10,7 @@
 #include "common/http/server_options.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
+#include "common/storage/file_modes.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
 #include "common/zk/zk_options.h"
@@ -23,6 +24,7 @@ struct BrokerConfig {
   std::string http_listen = "127.0.0.1:7480";  // dashboard, /api, /metrics
   http::ServerOptions http;                    // http_listen and [http]: access, limits
   std::string data_dir;           // required; RocksDB lives in data_dir/db
+  storage::FileModes store_modes;  // [store] file_mode, dir_mode: data_dir, db, quarantine
   tls::TlsOptions tls;  // [tls]
   std::vector<std::string> consumers;  // host:port of each consumer
   zk::ZkOptions zookeeper;             // [zookeeper]: register at /brokers/<dc>/<node_id>

@@ -2,6 +2,7 @@
 
 #include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
+#include "common/config/file_modes_section.h"
 #include "common/config/http_section.h"
 #include "common/config/node_sections.h"
 #include "common/config/zookeeper_section.h"
@@ -25,18 +26,6 @@ std::vector<std::string> read_allowed_brokers(const config::ConfigReader& r) {
     out.push_back(tls::canonical_name(entry));
   }
   return out;
-}
-
-// An octal mode as a string ("0640"), which must leave the owner `owner_bits`.
-mode_t read_mode(const config::ConfigReader& r, std::string_view key, mode_t def, mode_t owner_bits) {
-  const std::string text = r.str(key, "");
-  if (text.empty()) return def;
-  const bool octal = text.size() <= 4 && text.find_first_not_of("01234567") == std::string::npos;
-  const mode_t mode = octal ? static_cast<mode_t>(std::stoul(text, nullptr, 8)) : 0;
-  if (!octal || (mode & owner_bits) != owner_bits) {
-    throw r.error(key, "'" + text + "' is not an octal mode such as \"0640\" that the owner can use");
-  }
-  return mode;
 }
 
 }  // namespace
@@ -97,8 +86,7 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   c.store.roll_pending_bytes = out.bytes("roll_pending_bytes", c.store.roll_pending_bytes, 0, 64ull << 30);
   c.store.max_open_files = static_cast<size_t>(out.integer("max_open_files", c.store.max_open_files, 1, 100'000));
   c.commit_interval = out.duration("commit_interval", c.commit_interval, std::chrono::milliseconds(10));
-  c.output_modes.file = read_mode(out, "file_mode", c.output_modes.file, 0600);
-  c.output_modes.dir = read_mode(out, "dir_mode", c.output_modes.dir, 0700);
+  c.output_modes = config::read_file_modes(out, c.output_modes);
 
   auto hours = r.section("hours");
   c.hours.lookback_ms = hours.duration("lookback", std::chrono::milliseconds(c.hours.lookback_ms),

@@ -17,12 +17,11 @@ std::string name_of(const batch::BatchHeader& h) {
 
 }  // namespace
 
-Result<std::unique_ptr<Quarantine>> Quarantine::open(std::string dir, QuarantineLimits limits) {
-  std::error_code ec;
+Result<std::unique_ptr<Quarantine>> Quarantine::open(std::string dir, QuarantineLimits limits,
+                                                     FileModes modes) {
   // Refused batches hold log content: as private as the output (file_modes.h).
-  if (fs::create_directories(dir, ec)) fs::permissions(dir, fs::perms(FileModes{}.dir), ec);
-  if (ec) return ec;
-  std::unique_ptr<Quarantine> q(new Quarantine(std::move(dir), limits));
+  if (std::error_code ec = create_dirs(dir, modes.dir)) return ec;
+  std::unique_ptr<Quarantine> q(new Quarantine(std::move(dir), limits, modes));
   BOOST_OUTCOME_TRY(held, list(q->dir_));
   for (const auto& b : held) {
     ++q->batches_;
@@ -39,9 +38,9 @@ Result<void> Quarantine::put(const wire::BatchFrame& frame, std::string_view rea
   std::string line(reason);
   if (!keep) line += " (frame not kept: quarantine full)";
   if (keep) {
-    BOOST_OUTCOME_TRY(durable_write(base + ".batch", encoded));
+    BOOST_OUTCOME_TRY(durable_write(base + ".batch", encoded, modes_.file));
   }
-  BOOST_OUTCOME_TRY(durable_write(base + ".reason", line + "\n"));
+  BOOST_OUTCOME_TRY(durable_write(base + ".reason", line + "\n", modes_.file));
   ++batches_;
   if (keep) {
     bytes_ += encoded.size();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/storage/file_modes.h"
 #include "common/wire/messages.h"
 
 namespace ferry::storage {
@@ -31,8 +32,10 @@ struct QuarantinedBatch {
 
 class Quarantine {
  public:
-  // Creates `dir` if needed and counts what it already holds.
-  static Result<std::unique_ptr<Quarantine>> open(std::string dir, QuarantineLimits limits = {});
+  // Creates `dir` (modes.dir) if needed and counts what it already holds. Kept batches
+  // and reasons are written modes.file.
+  static Result<std::unique_ptr<Quarantine>> open(std::string dir, QuarantineLimits limits = {},
+                                                  FileModes modes = {});
 
   // Keeps `frame` (durably) with its reason. Thread-safe.
   Result<void> put(const wire::BatchFrame& frame, std::string_view reason);
@@ -45,10 +48,12 @@ class Quarantine {
   static Result<std::vector<QuarantinedBatch>> list(const std::string& dir);
 
  private:
-  Quarantine(std::string dir, QuarantineLimits limits) : dir_(std::move(dir)), limits_(limits) {}
+  Quarantine(std::string dir, QuarantineLimits limits, FileModes modes)
+      : dir_(std::move(dir)), limits_(limits), modes_(modes) {}
 
   std::string dir_;
   QuarantineLimits limits_;
+  FileModes modes_;
   mutable std::mutex mu_;
   uint64_t batches_ = 0, bytes_ = 0, dropped_ = 0;
 };

@@ -83,12 +83,9 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
-  std::error_code fs_ec;
   // RocksDB makes its files 0644 under the usual umask; a 0750 directory keeps other
-  // users out of them (file_modes.h).
-  if (options.create_if_missing && std::filesystem::create_directories(options.path, fs_ec)) {
-    std::filesystem::permissions(options.path, std::filesystem::perms(FileModes{}.dir), fs_ec);
-  }
+  // users out of them (file_modes.h). A failure here shows in DB::Open below.
+  if (options.create_if_missing) (void)create_dirs(options.path, options.dir_mode);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));

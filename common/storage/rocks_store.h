@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/storage/file_modes.h"
 #include "common/storage/errc.h"
 
 namespace rocksdb {
@@ -32,6 +33,7 @@ struct RocksOptions {
   uint64_t write_buffer_bytes = 32u << 20;
   uint64_t block_cache_bytes = 32u << 20;
   bool create_if_missing = true;
+  mode_t dir_mode = FileModes{}.dir;  // of the directories it creates (path and parents)
 };
 
 class RocksStore {

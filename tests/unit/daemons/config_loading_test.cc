@@ -189,6 +189,20 @@ TEST(ConfigLoadingTest, ConsumerIdleStreamExpiry) {
   EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "hours.idle_stream_expiry");
 }
 
+TEST(ConfigLoadingTest, BrokerStoreModes) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("b.toml"), broker_toml(""));
+  auto c = broker::load_broker_config(dir.file("b.toml"));
+  EXPECT_EQ(c.store_modes.file, 0640u);
+  EXPECT_EQ(c.store_modes.dir, 0750u);
+  testing::write_file(dir.file("b.toml"), broker_toml("") + "[store]\nfile_mode = \"0600\"\ndir_mode = \"0700\"\n");
+  c = broker::load_broker_config(dir.file("b.toml"));
+  EXPECT_EQ(c.store_modes.file, 0600u);
+  EXPECT_EQ(c.store_modes.dir, 0700u);
+  testing::write_file(dir.file("b.toml"), broker_toml("") + "[store]\ndir_mode = \"0600\"\n");
+  EXPECT_EQ(error_of([&] { (void)broker::load_broker_config(dir.file("b.toml")); }).key, "store.dir_mode");
+}
+
 // The roll rules: defaults below the senders' default windows, overrides, 0 = off, and
 // a value with the wrong unit refused with its key.
 TEST(ConfigLoadingTest, ConsumerRollLimits) {
