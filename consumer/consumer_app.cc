@@ -10,9 +10,11 @@
 #include "common/dashboard/dashboard.h"
 #include "common/net/endpoint.h"
 #include "common/tls/context_source.h"
+#include "common/tls/tls_context.h"
 #include "consumer/broker_session.h"
 #include "consumer/store/errc.h"
 #include "consumer/store/posix_sink.h"
+#include "consumer/store/webhdfs_sink.h"
 
 namespace ferry::consumer {
 namespace {
@@ -60,7 +62,13 @@ void ConsumerApp::start() {
   }
   quarantine_ = std::move(quarantine).value();
   if (config_.sink == "webhdfs") {
-    sink_ = std::make_unique<store::WebHdfsSink>(config_.webhdfs);
+    std::shared_ptr<asio::ssl::context> https;
+    if (config_.webhdfs.https) {
+      auto made = tls::make_https_client_context(config_.webhdfs.tls);
+      if (!made) throw std::runtime_error("[webhdfs] TLS: " + made.error().text);
+      https = std::move(made).value();
+    }
+    sink_ = std::make_unique<store::WebHdfsSink>(config_.webhdfs, std::move(https));
   } else {
     std::error_code ec;
     std::filesystem::create_directories(config_.output_root, ec);

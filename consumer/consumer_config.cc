@@ -51,7 +51,27 @@ ConsumerConfig load_consumer_config(const std::string& path) {
     auto w = r.section("webhdfs");
     w.require("namenode");
     c.webhdfs.namenode = w.str("namenode", "");
-    if (!net::parse_host_port(c.webhdfs.namenode)) throw w.error("namenode", "'" + c.webhdfs.namenode + "' is not host:port");
+    for (const std::string scheme : {"http://", "https://"}) {
+      if (c.webhdfs.namenode.rfind(scheme, 0) != 0) continue;
+      c.webhdfs.https = scheme == "https://";
+      c.webhdfs.namenode.erase(0, scheme.size());
+      if (!c.webhdfs.namenode.empty() && c.webhdfs.namenode.back() == '/') c.webhdfs.namenode.pop_back();
+    }
+    if (!net::parse_host_port(c.webhdfs.namenode)) {
+      throw w.error("namenode", "'" + c.webhdfs.namenode + "' is not host:port (or http:// or https:// host:port)");
+    }
+    c.webhdfs.tls.ca_file = w.str("ca_file", "");
+    c.webhdfs.tls.cert_file = w.str("cert_file", "");
+    c.webhdfs.tls.key_file = w.str("key_file", "");
+    if (c.webhdfs.https && c.webhdfs.tls.ca_file.empty()) {
+      throw w.error("ca_file", "an https namenode needs the CA file its certificates chain to");
+    }
+    if (!c.webhdfs.https && !(c.webhdfs.tls.ca_file + c.webhdfs.tls.cert_file + c.webhdfs.tls.key_file).empty()) {
+      throw w.error("ca_file", "TLS files are for an https namenode (namenode = \"https://host:port\")");
+    }
+    if (c.webhdfs.tls.cert_file.empty() != c.webhdfs.tls.key_file.empty()) {
+      throw w.error(c.webhdfs.tls.cert_file.empty() ? "cert_file" : "key_file", "cert_file and key_file go together");
+    }
     c.webhdfs.root = w.str("root", c.webhdfs.root);
     if (c.webhdfs.root.empty() || c.webhdfs.root[0] != '/') throw w.error("root", "must be an absolute HDFS path");
     c.webhdfs.user = w.str("user", c.webhdfs.user);

@@ -14,7 +14,7 @@
 #include "common/wire/frame.h"
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
-#include "consumer/store/webhdfs_sink.h"
+#include "consumer/store/webhdfs_options.h"
 
 namespace ferry::consumer {
 
@@ -28,7 +28,7 @@ struct ConsumerConfig {
   std::string data_dir;                        // required; manifest RocksDB in data_dir/db
   std::string output_root;                     // required for the posix sink
   std::string sink = "posix";                 // "posix" or "webhdfs"
-  store::WebHdfsOptions webhdfs;               // [webhdfs] namenode, root, user, timeout
+  store::WebHdfsOptions webhdfs;               // [webhdfs] namenode, root, user, timeout, TLS
   tls::TlsOptions tls;  // [tls]
   // allowed_brokers: "dc/id" of the brokers that may connect, lowercased; empty = any
   // broker the CA vouches for.

@@ -8,7 +8,7 @@
 namespace ferry::tls {
 namespace {
 
-enum class Role { kServer, kClient };
+enum class Role { kServer, kClient, kHttpsClient };
 
 TlsError file_error(Errc code, const char* what, const std::string& file) {
   return TlsError(code, std::string("cannot load ") + what + " " + file + ": " +
@@ -57,6 +57,8 @@ TlsResult<void> load_ca(SSL_CTX* ctx, const TlsOptions& options, Role role) {
 
 TlsResult<std::shared_ptr<asio::ssl::context>> make_context(const TlsOptions& options, Role role) {
   std::shared_ptr<asio::ssl::context> context;
+  // Ferry's own hops speak TLS 1.3 only; HTTPS servers outside it may offer 1.2.
+  const int min_version = role == Role::kHttpsClient ? TLS1_2_VERSION : TLS1_3_VERSION;
   try {
     context = std::make_shared<asio::ssl::context>(
         role == Role::kServer ? asio::ssl::context::tls_server : asio::ssl::context::tls_client);
@@ -65,9 +67,9 @@ TlsResult<std::shared_ptr<asio::ssl::context>> make_context(const TlsOptions& op
   }
   SSL_CTX* ctx = context->native_handle();
   clear_openssl_errors();
-  if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+  if (SSL_CTX_set_min_proto_version(ctx, min_version) != 1 ||
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
-    return TlsError(Errc::kContextSetup, "cannot restrict TLS context to TLS 1.3: " +
+    return TlsError(Errc::kContextSetup, "cannot restrict the TLS context's versions: " +
                                              take_openssl_errors());
   }
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
@@ -75,7 +77,9 @@ TlsResult<std::shared_ptr<asio::ssl::context>> make_context(const TlsOptions& op
                      role == Role::kServer ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
                                            : SSL_VERIFY_PEER,
                      nullptr);
-  BOOST_OUTCOME_TRY(load_identity(ctx, options));
+  if (role != Role::kHttpsClient || !options.cert_file.empty() || !options.key_file.empty()) {
+    BOOST_OUTCOME_TRY(load_identity(ctx, options));
+  }
   BOOST_OUTCOME_TRY(load_ca(ctx, options, role));
   if (!options.crl_file.empty()) {
     BOOST_OUTCOME_TRY(load_crl_file(ctx, options.crl_file));
@@ -91,6 +95,10 @@ TlsResult<std::shared_ptr<asio::ssl::context>> make_server_context(const TlsOpti
 
 TlsResult<std::shared_ptr<asio::ssl::context>> make_client_context(const TlsOptions& options) {
   return make_context(options, Role::kClient);
+}
+
+TlsResult<std::shared_ptr<asio::ssl::context>> make_https_client_context(const TlsOptions& options) {
+  return make_context(options, Role::kHttpsClient);
 }
 
 Result<void> expect_server_name(SSL* ssl, const std::string& host) {

@@ -28,6 +28,11 @@ TlsResult<std::shared_ptr<asio::ssl::context>> make_server_context(const TlsOpti
 // presents cert_file to it.
 TlsResult<std::shared_ptr<asio::ssl::context>> make_client_context(const TlsOptions& options);
 
+// A context for HTTPS to a server outside Ferry (WebHDFS): TLS 1.2 or 1.3, verifies the
+// server against ca_file, presents cert_file/key_file only when both are given. Pair it
+// with expect_server_name() on every connection: the server's name is what it proves.
+TlsResult<std::shared_ptr<asio::ssl::context>> make_https_client_context(const TlsOptions& options);
+
 // Optional, client side, before the handshake: send `host` as SNI (unless it is an IP
 // address) and make the handshake fail unless the server certificate names it (a DNS
 // SAN, or an IP SAN for an address).

@@ -56,9 +56,9 @@ std::string lowercase(std::string s) {
   return s;
 }
 
-// The host of an "http://host:port/..." URL, lowercased; empty if it has none.
-std::string url_host(const std::string& url) {
-  const std::string scheme = "http://";
+// The host of a "<scheme>host:port/..." URL, lowercased; empty if it has none or
+// another scheme.
+std::string url_host(const std::string& url, const std::string& scheme) {
   if (url.rfind(scheme, 0) != 0) return {};
   const size_t slash = url.find('/', scheme.size());
   auto hp = net::parse_host_port(url.substr(scheme.size(), slash == std::string::npos ? slash : slash - scheme.size()));
@@ -75,7 +75,8 @@ bool json_boolean(const std::string& body) {
 
 }  // namespace
 
-WebHdfsSink::WebHdfsSink(WebHdfsOptions options) : options_(std::move(options)) {
+WebHdfsSink::WebHdfsSink(WebHdfsOptions options, std::shared_ptr<asio::ssl::context> tls)
+    : options_(std::move(options)), tls_(std::move(tls)) {
   while (options_.root.size() > 1 && options_.root.back() == '/') options_.root.pop_back();
 }
 
@@ -84,7 +85,7 @@ std::string WebHdfsSink::hdfs_path(const std::string& path) const {
 }
 
 std::string WebHdfsSink::url(const std::string& path, const std::string& op, const std::string& extra) const {
-  return "http://" + options_.namenode + "/webhdfs/v1" + hdfs_path(path) + "?op=" + op +
+  return scheme() + options_.namenode + "/webhdfs/v1" + hdfs_path(path) + "?op=" + op +
          "&user.name=" + options_.user + extra;
 }
 
@@ -92,17 +93,16 @@ Result<void> WebHdfsSink::send(const std::string& path, std::string_view bytes, 
   const std::string method = create ? "PUT" : "POST";
   const std::string what = create ? "CREATE " + path : "APPEND " + path;
   // Step 1: the namenode names a datanode; no data is sent yet.
-  auto first = http::fetch(method, url(path, create ? "CREATE" : "APPEND", create ? "&overwrite=true" : ""), {},
-                           options_.timeout);
+  auto first = call(method, what, url(path, create ? "CREATE" : "APPEND", create ? "&overwrite=true" : ""));
   if (!first) return first.error();
   if (first.value().status != 307 || first.value().location.empty()) return remote_error(what, first.value());
   if (!allowed_datanode(first.value().location)) {
-    spdlog::error("webhdfs {}: redirect to {} refused: its host is not the namenode's nor in [webhdfs] datanodes",
-                  what, log::printable(first.value().location));
+    spdlog::error("webhdfs {}: redirect to {} refused: not {} to the namenode's host or one in [webhdfs] datanodes",
+                  what, log::printable(first.value().location), scheme());
     return make_error_code(std::errc::permission_denied);
   }
   // Step 2: the data goes to the datanode.
-  auto second = http::fetch(method, first.value().location, std::string(bytes), options_.timeout);
+  auto second = call(method, what, first.value().location, std::string(bytes));
   if (!second) return second.error();
   unsigned expected = create ? 201 : 200;
   if (second.value().status != expected) return remote_error(what, second.value());
@@ -110,11 +110,22 @@ Result<void> WebHdfsSink::send(const std::string& path, std::string_view bytes, 
 }
 
 bool WebHdfsSink::allowed_datanode(const std::string& location) const {
-  const std::string host = url_host(location);
+  const std::string host = url_host(location, scheme());  // with https, never a plain http one
   if (host.empty()) return false;
-  if (options_.datanodes.empty()) return url_host("http://" + options_.namenode + "/") == host;
+  if (options_.datanodes.empty()) return url_host(scheme() + options_.namenode + "/", scheme()) == host;
   return std::any_of(options_.datanodes.begin(), options_.datanodes.end(),
                      [&](const std::string& d) { return lowercase(d) == host; });
+}
+
+Result<http::ClientReply> WebHdfsSink::call(const std::string& method, const std::string& what,
+                                            const std::string& url, std::string body) {
+  if (options_.https && !tls_) return make_error_code(std::errc::invalid_argument);
+  auto r = http::fetch(method, url, body, options_.timeout, {}, tls_.get());
+  if (!r) {
+    const size_t path = url.find('/', url.find("//") + 2);
+    spdlog::error("webhdfs {}: {}: {}", what, log::printable(url.substr(0, path)), r.error().message());
+  }
+  return r;
 }
 
 Result<std::unique_ptr<Sink::Writer>> WebHdfsSink::create(const std::string& path) {
@@ -127,7 +138,7 @@ Result<std::unique_ptr<Sink::Writer>> WebHdfsSink::create(const std::string& pat
 Result<void> WebHdfsSink::rename(const std::string& from, const std::string& to) {
   BOOST_OUTCOME_TRY(target, file_size(to));
   if (target) return make_error_code(Errc::kExists);
-  auto r = http::fetch("PUT", url(from, "RENAME", "&destination=" + hdfs_path(to)), {}, options_.timeout);
+  auto r = call("PUT", "RENAME " + from, url(from, "RENAME", "&destination=" + hdfs_path(to)));
   if (!r) return r.error();
   if (r.value().status != 200) return remote_error("RENAME " + from, r.value());
   if (!json_boolean(r.value().body)) {
@@ -141,7 +152,7 @@ Result<void> WebHdfsSink::rename(const std::string& from, const std::string& to)
 }
 
 Result<std::optional<uint64_t>> WebHdfsSink::file_size(const std::string& path) {
-  auto r = http::fetch("GET", url(path, "GETFILESTATUS"), {}, options_.timeout);
+  auto r = call("GET", "GETFILESTATUS " + path, url(path, "GETFILESTATUS"));
   if (!r) return r.error();
   if (r.value().status == 404) return std::optional<uint64_t>();
   if (r.value().status != 200) return remote_error("GETFILESTATUS " + path, r.value());
@@ -155,7 +166,7 @@ Result<std::optional<uint64_t>> WebHdfsSink::file_size(const std::string& path) 
 }
 
 Result<std::vector<std::string>> WebHdfsSink::list(const std::string& dir) {
-  auto r = http::fetch("GET", url(dir, "LISTSTATUS"), {}, options_.timeout);
+  auto r = call("GET", "LISTSTATUS " + dir, url(dir, "LISTSTATUS"));
   if (!r) return r.error();
   if (r.value().status == 404) return std::vector<std::string>();
   if (r.value().status != 200) return remote_error("LISTSTATUS " + dir, r.value());
@@ -172,14 +183,14 @@ Result<std::vector<std::string>> WebHdfsSink::list(const std::string& dir) {
 }
 
 Result<void> WebHdfsSink::remove(const std::string& path) {
-  auto r = http::fetch("DELETE", url(path, "DELETE", "&recursive=false"), {}, options_.timeout);
+  auto r = call("DELETE", "DELETE " + path, url(path, "DELETE", "&recursive=false"));
   if (!r) return r.error();
   if (r.value().status != 200 && r.value().status != 404) return remote_error("DELETE " + path, r.value());
   return success();
 }
 
 Result<void> WebHdfsSink::mkdirs(const std::string& dir) {
-  auto r = http::fetch("PUT", url(dir, "MKDIRS"), {}, options_.timeout);
+  auto r = call("PUT", "MKDIRS " + dir, url(dir, "MKDIRS"));
   if (!r) return r.error();
   if (r.value().status != 200 || !json_boolean(r.value().body)) return remote_error("MKDIRS " + dir, r.value());
   return success();

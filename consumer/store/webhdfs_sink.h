@@ -14,27 +14,20 @@
 // not yet against a real Hadoop cluster.
 
 #include <chrono>
+#include <memory>
 #include <string>
-#include <vector>
 
+#include "common/http/http_client.h"
+#include "common/net/asio.h"
 #include "consumer/store/sink.h"
+#include "consumer/store/webhdfs_options.h"
 
 namespace ferry::consumer::store {
 
-struct WebHdfsOptions {
-  std::string namenode;   // host:port of the namenode's HTTP endpoint
-  std::string root = "/ferry";  // absolute HDFS path under which everything is written
-  std::string user = "ferry";   // user.name (simple authentication)
-  std::chrono::milliseconds timeout{30'000};
-  // Hosts (as the namenode names them in its redirects) the data may be sent to. Empty:
-  // only the namenode's own host. A redirect anywhere else is refused, so a namenode
-  // answer (or whoever forged it) cannot send the output to a foreign host.
-  std::vector<std::string> datanodes;
-};
-
 class WebHdfsSink final : public Sink {
  public:
-  explicit WebHdfsSink(WebHdfsOptions options);
+  // `tls`: required when options.https (shared, immutable).
+  explicit WebHdfsSink(WebHdfsOptions options, std::shared_ptr<asio::ssl::context> tls = nullptr);
 
   Result<std::unique_ptr<Writer>> create(const std::string& path) override;
   Result<void> rename(const std::string& from, const std::string& to) override;
@@ -50,9 +43,14 @@ class WebHdfsSink final : public Sink {
  private:
   std::string url(const std::string& path, const std::string& op, const std::string& extra = {}) const;
   std::string hdfs_path(const std::string& path) const;
+  std::string scheme() const { return options_.https ? "https://" : "http://"; }
   bool allowed_datanode(const std::string& location) const;
+  // http::fetch with this sink's timeout and TLS context; logs a failure to connect.
+  Result<http::ClientReply> call(const std::string& method, const std::string& what, const std::string& url,
+                                 std::string body = {});
 
   WebHdfsOptions options_;
+  std::shared_ptr<asio::ssl::context> tls_;
 };
 
 }  // namespace ferry::consumer::store

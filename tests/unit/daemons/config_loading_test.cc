@@ -203,6 +203,28 @@ TEST(ConfigLoadingTest, BrokerStoreModes) {
   EXPECT_EQ(error_of([&] { (void)broker::load_broker_config(dir.file("b.toml")); }).key, "store.dir_mode");
 }
 
+TEST(ConfigLoadingTest, ConsumerWebHdfsOverHttps) {
+  testing::TempDir dir;
+  const std::string top = std::string("node_id = \"c1\"\ndata_dir = \"/d\"\n") + kTls + "[output]\nsink = \"webhdfs\"\n";
+  testing::write_file(dir.file("c.toml"), top + "[webhdfs]\nnamenode = \"nn1:9870\"\n");
+  auto c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_FALSE(c.webhdfs.https);
+  EXPECT_EQ(c.webhdfs.namenode, "nn1:9870");
+  testing::write_file(dir.file("c.toml"), top + "[webhdfs]\nnamenode = \"https://nn1:9871/\"\nca_file = \"/etc/hdfs-ca.pem\"\n"
+                                               "cert_file = \"/c.crt\"\nkey_file = \"/c.key\"\n");
+  c = consumer::load_consumer_config(dir.file("c.toml"));
+  EXPECT_TRUE(c.webhdfs.https);
+  EXPECT_EQ(c.webhdfs.namenode, "nn1:9871");
+  EXPECT_EQ(c.webhdfs.tls.ca_file, "/etc/hdfs-ca.pem");
+  EXPECT_EQ(c.webhdfs.tls.key_file, "/c.key");
+  testing::write_file(dir.file("c.toml"), top + "[webhdfs]\nnamenode = \"https://nn1:9871\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "webhdfs.ca_file");
+  testing::write_file(dir.file("c.toml"), top + "[webhdfs]\nnamenode = \"nn1:9870\"\nca_file = \"/ca\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "webhdfs.ca_file");
+  testing::write_file(dir.file("c.toml"), top + "[webhdfs]\nnamenode = \"https://nn1:9871\"\nca_file = \"/ca\"\ncert_file = \"/c\"\n");
+  EXPECT_EQ(error_of([&] { (void)consumer::load_consumer_config(dir.file("c.toml")); }).key, "webhdfs.key_file");
+}
+
 // The roll rules: defaults below the senders' default windows, overrides, 0 = off, and
 // a value with the wrong unit refused with its key.
 TEST(ConfigLoadingTest, ConsumerRollLimits) {
