@@ -14,6 +14,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "common/storage/durable_file.h"
+
 namespace ferry::tls {
 namespace {
 
@@ -261,6 +263,32 @@ TlsResult<void> sign_crl(X509_CRL* crl, const Issued& ca, int days) {
   return success();
 }
 
+fs::path ca_dir_of(const fs::path& out_dir, const DevPkiOptions& options) {
+  return options.ca_dir.empty() ? out_dir / "ca" : options.ca_dir;
+}
+
+// Where the CA key is: ca_dir/ca.key, after moving an out_dir/ca.key of earlier versions
+// there (and creating ca_dir, mode 0700). Refuses when both exist: which is the CA?
+TlsResult<fs::path> settle_ca_key(const fs::path& out_dir, const DevPkiOptions& options, DevPki& report) {
+  const fs::path dir = ca_dir_of(out_dir, options);
+  const fs::path key = dir / "ca.key", old_key = out_dir / "ca.key";
+  std::error_code ec;
+  if (fs::create_directories(dir, ec)) fs::permissions(dir, fs::perms::owner_all, ec);
+  if (ec) return write_error(dir, ec.message());
+  if (!fs::exists(old_key, ec) || fs::equivalent(key, old_key, ec)) return key;
+  if (fs::exists(key, ec)) {
+    return TlsError(Errc::kCaLoad, "found a CA key in both " + key.string() + " and " + old_key.string() +
+                                       "; keep the one that signed ca.crt in " + dir.string() +
+                                       " and remove the other");
+  }
+  auto content = storage::read_whole_file(old_key.string());
+  if (!content) return TlsError(Errc::kPrivateKeyLoad, "cannot read " + old_key.string() + ": " + content.error().message());
+  BOOST_OUTCOME_TRY(write_file(key, content.value(), 0600));
+  if (!fs::remove(old_key, ec) || ec) return write_error(old_key, "cannot remove it after moving it: " + ec.message());
+  report.moved_ca_key = old_key;
+  return key;
+}
+
 }  // namespace
 
 TlsResult<void> check_identity_name(std::string_view name) {
@@ -309,7 +337,7 @@ TlsResult<DevPki> make_dev_pki(const fs::path& out_dir, const std::vector<RoleCl
 
   DevPki report;
   const fs::path ca_crt = out_dir / "ca.crt";
-  const fs::path ca_key = out_dir / "ca.key";
+  BOOST_OUTCOME_TRY(ca_key, settle_ca_key(out_dir, options, report));
   const bool have_crt = fs::exists(ca_crt, ec);
   const bool have_key = fs::exists(ca_key, ec);
   Issued ca;
@@ -338,7 +366,10 @@ TlsResult<DevPki> make_dev_pki(const fs::path& out_dir, const std::vector<RoleCl
 
 TlsResult<fs::path> revoke_dev_certs(const fs::path& out_dir, const std::vector<std::string>& names,
                                      const DevPkiOptions& options) {
-  BOOST_OUTCOME_TRY(ca, load_ca(out_dir / "ca.crt", out_dir / "ca.key"));
+  fs::path ca_key = ca_dir_of(out_dir, options) / "ca.key";
+  std::error_code ec;
+  if (!fs::exists(ca_key, ec) && fs::exists(out_dir / "ca.key", ec)) ca_key = out_dir / "ca.key";
+  BOOST_OUTCOME_TRY(ca, load_ca(out_dir / "ca.crt", ca_key));
   const fs::path crl_path = out_dir / "ca.crl";
   BOOST_OUTCOME_TRY(crl, existing_or_new_crl(crl_path, ca));
   for (const auto& given : names) {

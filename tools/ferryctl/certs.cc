@@ -1,7 +1,8 @@
 // ferryctl certs: a development PKI for a Ferry deployment (DESIGN §10). One identity
 // certificate per agent host, broker and consumer (plus an optional admin client), all
-// signed by one CA in --out, each granting its one role (common/tls/role_claim.h). An
-// existing CA there is reused, so hosts can be added later. With --revoke, it instead
+// signed by one CA in --out, each granting its one role (common/tls/role_claim.h). The
+// CA's key goes to --ca-dir (default DIR/ca/), apart from what hosts need. An existing CA
+// is reused, so hosts can be added later. With --revoke, it instead
 // lists those certificates in DIR/ca.crl (the daemons' `[tls] crl`).
 
 #include <filesystem>
@@ -26,6 +27,7 @@ struct CertsArgs {
   std::string dc;  // for brokers given without one
   std::string admin;
   std::vector<std::string> revoke;
+  std::string ca_dir;  // empty: DIR/ca
 };
 
 // CLI11 runs this on each name (after splitting on commas); an empty string means valid.
@@ -62,7 +64,7 @@ std::vector<tls::RoleClaim> identities(const CertsArgs& args) {
 }
 
 void run_revoke(const CertsArgs& args) {
-  auto crl = tls::revoke_dev_certs(args.out_dir, args.revoke);
+  auto crl = tls::revoke_dev_certs(args.out_dir, args.revoke, {.ca_dir = args.ca_dir});
   if (!crl) {
     std::cerr << "ferryctl certs: " << crl.error().text << "\n";
     throw CLI::RuntimeError(1);
@@ -75,10 +77,15 @@ void run_revoke(const CertsArgs& args) {
 void run_certs(const CertsArgs& args) {
   if (!args.revoke.empty()) return run_revoke(args);
   const std::filesystem::path out_dir(args.out_dir);
-  auto pki = tls::make_dev_pki(out_dir, identities(args));
+  auto pki = tls::make_dev_pki(out_dir, identities(args), {.ca_dir = args.ca_dir});
   if (!pki) {
     std::cerr << "ferryctl certs: " << pki.error().text << "\n";
     throw CLI::RuntimeError(1);
+  }
+  if (!pki.value().moved_ca_key.empty()) {
+    std::cout << "moved the CA key " << pki.value().moved_ca_key.string() << " to "
+              << (args.ca_dir.empty() ? out_dir / "ca" : std::filesystem::path(args.ca_dir)).string()
+              << "/ca.key, so that copying " << out_dir.string() << "'s files to hosts leaves it behind\n";
   }
   if (pki.value().ca_reused) {
     std::cout << "reused CA " << (out_dir / "ca.crt").string() << "\n";
@@ -94,10 +101,11 @@ void run_certs(const CertsArgs& args) {
 void add_certs_command(CLI::App& app) {
   auto args = std::make_shared<CertsArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "certs", "Make a development CA (or reuse DIR/ca.crt + ca.key) and a certificate per identity");
+      "certs", "Make a development CA (or reuse DIR/ca.crt + its key) and a certificate per identity");
   const CLI::Validator name_check(validate_name, "NAME");
-  cmd->add_option("--out", args->out_dir, "Directory for ca.crt, ca.key, NAME.crt, NAME.key")
+  cmd->add_option("--out", args->out_dir, "Directory for ca.crt, NAME.crt, NAME.key (what hosts need)")
       ->required();
+  cmd->add_option("--ca-dir", args->ca_dir, "Directory for the CA's key ca.key, kept off the hosts (default DIR/ca, mode 0700)");
   cmd->add_option("--hosts", args->hosts, "Agent host names (comma separated)")
       ->delimiter(',')
       ->check(name_check);

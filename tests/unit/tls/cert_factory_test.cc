@@ -87,8 +87,48 @@ TEST(CertFactoryTest, WritesCaAndLeavesThatChainAndKeysPrivate) {
     EXPECT_NEAR(days_left(leaf.get()), 825, 1);
     EXPECT_EQ(mode_of(out / (name + ".key")), 0600u);
   }
-  EXPECT_EQ(mode_of(out / "ca.key"), 0600u);
+  EXPECT_EQ(mode_of(out / "ca" / "ca.key"), 0600u);
+  EXPECT_EQ(mode_of(out / "ca"), 0700u);
+  EXPECT_FALSE(fs::exists(out / "ca.key")) << "copying the out dir's files to hosts would copy the CA key";
   EXPECT_FALSE(fs::exists(out / "ca.crt.tmp"));
+}
+
+// Before, ca.key sat beside the leaves in the out dir. A CA made so is still used: its
+// key moves to the CA directory, once, and revoking works from either place.
+TEST(CertFactoryTest, ACaKeyInTheOutDirMovesToTheCaDir) {
+  testing::TempDir dir;
+  ASSERT_TRUE(make_dev_pki(dir.path(), {RoleClaim::agent("h1")}));
+  fs::rename(dir.path() / "ca" / "ca.key", dir.path() / "ca.key");
+  fs::remove(dir.path() / "ca");
+  ASSERT_TRUE(revoke_dev_certs(dir.path(), {"h1"}));
+
+  auto again = make_dev_pki(dir.path(), {RoleClaim::agent("h2")});
+  ASSERT_TRUE(again) << again.error().text;
+  EXPECT_TRUE(again.value().ca_reused);
+  EXPECT_EQ(again.value().moved_ca_key, dir.path() / "ca.key");
+  EXPECT_FALSE(fs::exists(dir.path() / "ca.key"));
+  EXPECT_EQ(mode_of(dir.path() / "ca" / "ca.key"), 0600u);
+  EXPECT_TRUE(chains_to(read_cert(dir.path() / "h2.crt").get(), read_cert(dir.path() / "ca.crt").get()));
+  ASSERT_TRUE(revoke_dev_certs(dir.path(), {"h2"}));
+
+  // Two keys: which one signed ca.crt is for the operator to say.
+  testing::write_file(dir.file("ca.key"), testing::read_file(dir.file("ca/ca.key")));
+  auto both = make_dev_pki(dir.path(), {RoleClaim::agent("h3")});
+  ASSERT_FALSE(both);
+  EXPECT_NE(both.error().text.find("both"), std::string::npos) << both.error().text;
+  EXPECT_FALSE(fs::exists(dir.path() / "h3.crt"));
+}
+
+TEST(CertFactoryTest, TheCaKeyCanLiveElsewhere) {
+  testing::TempDir dir;
+  DevPkiOptions options;
+  options.ca_dir = dir.path() / "offline";
+  ASSERT_TRUE(make_dev_pki(dir.path() / "out", {RoleClaim::agent("h1")}, options));
+  EXPECT_EQ(mode_of(dir.path() / "offline" / "ca.key"), 0600u);
+  EXPECT_FALSE(fs::exists(dir.path() / "out" / "ca"));
+  EXPECT_FALSE(fs::exists(dir.path() / "out" / "ca.key"));
+  ASSERT_TRUE(revoke_dev_certs(dir.path() / "out", {"h1"}, options));
+  EXPECT_FALSE(revoke_dev_certs(dir.path() / "out", {"h1"})) << "no CA key at the default place";
 }
 
 TEST(CertFactoryTest, ReusesExistingCaSoHostsCanBeAddedLater) {
@@ -113,12 +153,12 @@ TEST(CertFactoryTest, ReusesExistingCaSoHostsCanBeAddedLater) {
 TEST(CertFactoryTest, RefusesToReplaceHalfACa) {
   testing::TempDir dir;
   ASSERT_TRUE(make_dev_pki(dir.path(), {}));
-  fs::remove(dir.path() / "ca.key");
+  fs::remove(dir.path() / "ca" / "ca.key");
   auto r = make_dev_pki(dir.path(), {RoleClaim::agent("h1")});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::kCaLoad);
-  EXPECT_NE(r.error().text.find(dir.file("ca.key")), std::string::npos) << r.error().text;
-  EXPECT_FALSE(fs::exists(dir.path() / "ca.key"));
+  EXPECT_NE(r.error().text.find(dir.file("ca/ca.key")), std::string::npos) << r.error().text;
+  EXPECT_FALSE(fs::exists(dir.path() / "ca" / "ca.key"));
   EXPECT_FALSE(fs::exists(dir.path() / "h1.crt"));
 }
 

@@ -18,10 +18,29 @@ TEST(CertsCommandTest, WritesCaAndOneCertPerIdentity) {
   const std::string out = dir.file("pki");
   app.parse("certs --out " + out + " --hosts h1,h2 --brokers dc1/b1,b2 --dc dc2 --consumers c1 --admin ops",
             false);
-  for (const std::string name : {"ca", "h1", "h2", "b1", "b2", "c1", "ops"}) {
+  for (const std::string name : {"h1", "h2", "b1", "b2", "c1", "ops"}) {
     EXPECT_TRUE(fs::exists(out + "/" + name + ".crt")) << name;
     EXPECT_TRUE(fs::exists(out + "/" + name + ".key")) << name;
   }
+  EXPECT_TRUE(fs::exists(out + "/ca.crt"));
+  EXPECT_TRUE(fs::exists(out + "/ca/ca.key"));
+  EXPECT_FALSE(fs::exists(out + "/ca.key"));
+}
+
+TEST(CertsCommandTest, CaDirKeepsTheCaKeyWhereItIsGiven) {
+  testing::TempDir dir;
+  const std::string out = dir.file("pki"), ca = dir.file("offline");
+  {
+    CLI::App app{"test", "ferryctl"};
+    add_certs_command(app);
+    app.parse("certs --out " + out + " --ca-dir " + ca + " --hosts h1,h2", false);
+  }
+  EXPECT_TRUE(fs::exists(ca + "/ca.key"));
+  EXPECT_FALSE(fs::exists(out + "/ca"));
+  CLI::App app{"test", "ferryctl"};
+  add_certs_command(app);
+  app.parse("certs --out " + out + " --ca-dir " + ca + " --revoke h1", false);
+  EXPECT_TRUE(fs::exists(out + "/ca.crl"));
 }
 
 TEST(CertsCommandTest, RevokeWritesTheCaCrl) {
