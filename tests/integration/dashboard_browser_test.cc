@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/hostile_peer.h"
 #include "tests/support/http_get.h"
 #include "tests/support/mini_cluster.h"
 
@@ -333,6 +334,46 @@ TEST_F(DashboardBrowserTest, FiveThousandHostsRender) {
   // reported, not asserted (speed belongs to benchmarks, not tests).
   EXPECT_GE(std::stoi(m[1]), 1);
   chromium(url, "--screenshot=" + artifacts_dir() + "/dashboard_5000_hosts.png", 3000);
+}
+
+// The number of batches a node has quarantined (refused for good) is on its own page,
+// from /api/summary's quarantined_batches, and in /metrics: two at the broker (an agent
+// sent lies), one at the consumer (a broker sent one).
+TEST_F(DashboardBrowserTest, EachNodesPageShowsItsQuarantineCount) {
+  MiniClusterOptions o{.brokers = 1, .agents = 0};
+  o.extra_identities = {tls::RoleClaim::agent("h1"), tls::RoleClaim::broker("dc1", "broker-x")};
+  MiniCluster cluster(o);
+  cluster.start("consumer");
+  cluster.start("broker-1");
+  ASSERT_TRUE(wait_until([&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; }, 20s));
+  auto lie = [](const std::string& host, uint64_t seq) {
+    wire::BatchFrame b = one_line_batch(host, seq);
+    b.header.flags = 0x80;  // an unknown flag
+    return wire::encode(b);
+  };
+  converse(cluster.broker_port(1), cluster.tls_options("h1"),
+           {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"}), lie("h1", 1), lie("h1", 2),
+            wire::encode(one_line_batch("h1", 3))},
+           wire::FrameType::kDelivered);
+  converse(cluster.consumer_port(), cluster.tls_options("broker-x"),
+           {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, "broker-x", "dc1"}), lie("h9", 1),
+            wire::encode(one_line_batch("h9", 2))},
+           wire::FrameType::kCommitted);
+
+  for (const auto& [port, want, metric] : {std::tuple{cluster.broker_http_port(1), 2, "ferry_broker_quarantined_batches 2\n"},
+                                           std::tuple{cluster.consumer_http_port(), 1, "ferry_consumer_quarantined_batches 1\n"}}) {
+    SCOPED_TRACE("port " + std::to_string(port));
+    EXPECT_EQ(nlohmann::json::parse(http_get(port, "/api/summary").body)["quarantined_batches"], want);
+    EXPECT_NE(http_get(port, "/metrics").body.find(metric), std::string::npos);
+    std::string dom = chromium("http://127.0.0.1:" + std::to_string(port) + "/", "--dump-dom");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"re(<span class="quarantine bad" id="quarantine" data-v="(\d+)"[^>]*>([^<]*)</span>)re")))
+        << dom.substr(dom.find("class=\"bar\""), 1500);
+    EXPECT_EQ(std::stoi(m[1]), want);
+    EXPECT_EQ(m[2].str(), std::to_string(want) + (want == 1 ? " batch" : " batches") + " quarantined");
+  }
+  chromium("http://127.0.0.1:" + std::to_string(cluster.broker_http_port(1)) + "/",
+           "--screenshot=" + artifacts_dir() + "/dashboard_quarantine.png");
 }
 
 // ?tz= names the clocks' zones. A page link carrying markup there once ran its script
