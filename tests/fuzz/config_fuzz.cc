@@ -1,4 +1,4 @@
-// libFuzzer target: the daemons' config loaders (TOML parse, then each program's
+// libFuzzer target: the three daemons' config loaders (TOML parse, then each program's
 // validation) on arbitrary file contents. A bad config must be refused with a
 // ConfigError naming file, key and reason (DESIGN §11); any other exception, a crash or
 // a hang is a bug.
@@ -13,6 +13,7 @@
 #include "agent/agent_config.h"
 #include "broker/broker_config.h"
 #include "common/config/config_error.h"
+#include "consumer/consumer_config.h"
 
 namespace {
 
@@ -39,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try_load(ferry::broker::load_broker_config);
   try_load(ferry::agent::load_agent_config);
+  try_load(ferry::consumer::load_consumer_config);
   ::unlink(scratch_path().c_str());  // libFuzzer exits without running atexit handlers
   return 0;
 }

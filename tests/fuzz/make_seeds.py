@@ -69,7 +69,7 @@ for i, line in enumerate([
         b"no timestamp at all"]):
     write("syslog_time_fuzz", f"line{i}", read_time + line)
 
-# Configs: a valid broker and agent file, and the sections each reads.
+# Configs: a valid broker, agent and consumer file, and the sections each reads.
 write("config_fuzz", "broker", b'''node_id = "broker-1"
 dc = "dc1"
 listen = "127.0.0.1:7400"
@@ -113,5 +113,50 @@ max_bytes = "1MiB"
 [window]
 batches = 4000
 bytes = "400MiB"
+''')
+write("config_fuzz", "consumer", b'''node_id = "consumer-1"
+listen = "127.0.0.1:7500"
+http_listen = "127.0.0.1:7580"
+data_dir = "/nonexistent/ferry-fuzz-consumer"
+allowed_brokers = ["dc1/broker-1", "dc2/broker-2"]
+max_pending_adds = 4096
+[tls]
+cert = "c.crt"
+key = "c.key"
+ca = "ca.crt"
+[output]
+sink = "webhdfs"
+format = "zstd"
+roll_bytes = "128MiB"
+roll_age = "60s"
+roll_host_batches = 128
+file_mode = "0640"
+dir_mode = "0750"
+[webhdfs]
+namenode = "https://nn1.example.net:9871"
+ca_file = "hdfs-ca.pem"
+root = "/ferry"
+datanodes = ["dn1.example.net"]
+timeout = "30s"
+[hours]
+lookback = "6h"
+silent_timeout = "30m"
+idle_stream_expiry = "24h"
+[connections]
+max_connections = 64
+idle_timeout = "30s"
+[http]
+allowed_hosts = ["ferry.example.net"]
+header_timeout = "5s"
+''')
+write("config_fuzz", "consumer-posix", b'''node_id = "c2"
+data_dir = "/nonexistent/d"
+output_root = "/nonexistent/o"
+[tls]
+cert = "c.crt"
+key = "c.key"
+ca = "ca.crt"
+[output]
+format = "plain"
 ''')
 print("seeds written under", corpus, file=sys.stderr)
