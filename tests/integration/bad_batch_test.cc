@@ -4,7 +4,8 @@
 // on with the same connection; nothing that fails the checks reaches an output file. Before,
 // such a batch was STORED, then made the consumer drop the broker's whole link over and
 // over (a real line behind it was never acknowledged), or was committed into a shared
-// hourly file that no longer decoded.
+// hourly file that no longer decoded. After each: both daemons run, a line committed
+// before is still there once, and the refusing node's log names the batch and reason.
 
 #include <algorithm>
 #include <filesystem>
@@ -104,6 +105,14 @@ class BadBatchTest : public ::testing::Test {
     cluster_.start("consumer");
     cluster_.start("broker-1");
     ASSERT_TRUE(wait_until([&] { return converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {}).connected; }, 20s));
+    // A line committed before the lies, in a stream of its own: it must stay intact.
+    wire::BatchFrame before = one_line_batch("h1", 1, "before-the-attack\n");
+    before.header.category = "before";
+    auto out = converse(cluster_.broker_port(1), cluster_.tls_options("h1"),
+                        {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"}), wire::encode(before)},
+                        wire::FrameType::kDelivered);
+    ASSERT_TRUE(out.saw(wire::FrameType::kDelivered));
+    ASSERT_TRUE(wait_until([&] { return !(before_ = cluster_.delivered_lines()).empty(); }, 20s));
   }
   static MiniClusterOptions options() {
     MiniClusterOptions o{.brokers = 1, .agents = 0};
@@ -112,6 +121,7 @@ class BadBatchTest : public ::testing::Test {
     return o;
   }
   MiniCluster cluster_{options()};
+  std::vector<std::string> before_;  // delivered before the lies
 };
 
 TEST_F(BadBatchTest, BrokerRefusesEachLyingBatchAloneAndTheConnectionGoesOn) {
@@ -137,13 +147,12 @@ TEST_F(BadBatchTest, BrokerRefusesEachLyingBatchAloneAndTheConnectionGoesOn) {
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept.value().size(), lies.size());
   auto lines = cluster_.delivered_lines();
-  ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == lies.size() + 1; }, 20s))
+  ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == lies.size() + 2; }, 20s))
       << lines.size() << " lines delivered";
   EXPECT_EQ(count_prefixed(lines, "[ferry:quarantined] broker-1: "), lies.size());
   EXPECT_EQ(count_prefixed(lines, "good-line-after-the-lies"), 1u);
   expect_output_decodes(cluster_.output_root());
-  EXPECT_TRUE(cluster_.running("broker-1"));
-  EXPECT_TRUE(cluster_.running("consumer"));
+  cluster_.expect_unharmed({"broker-1", "consumer"}, before_, "broker-1", "batch h1/events/2 refused for good");
 }
 
 // The consumer is the last hop before the files: a batch a broker let through (a stolen
@@ -163,9 +172,10 @@ TEST_F(BadBatchTest, ConsumerRefusesALyingBatchFromABrokerAndCommitsTheRest) {
   EXPECT_EQ(kept.value().size(), 1u);
   expect_output_decodes(cluster_.output_root());
   std::vector<std::string> lines;
-  ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == 2; }, 20s)) << lines.size();
+  ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == 3; }, 20s)) << lines.size();
   EXPECT_EQ(count_prefixed(lines, "[ferry:quarantined] consumer-1: broker-x: "), 1u);
   EXPECT_EQ(count_prefixed(lines, "other-host-line"), 1u);
+  cluster_.expect_unharmed({"broker-1", "consumer"}, before_, "consumer", "batch h1/events/1 refused for good");
 }
 
 // Every category is a stream each hop keeps state for and a directory in the output: one

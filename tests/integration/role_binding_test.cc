@@ -65,6 +65,7 @@ TEST_F(RoleBindingTest, AgentKeyPosingAsABrokerToTheConsumerForgesNothingAndShad
   std::ifstream log(cluster_.log("consumer"));
   std::string text((std::istreambuf_iterator<char>(log)), {});
   EXPECT_NE(text.find("ferry://broker/made-up-dc/h1"), std::string::npos) << "the consumer did not log the reason";
+  cluster_.expect_unharmed({"consumer", "broker-1", "agent-1"}, {}, "consumer", "certificate grants");
 }
 
 // A consumer's key saying HELLO to a broker as an agent once had its batches STORED.
@@ -76,6 +77,7 @@ TEST_F(RoleBindingTest, ConsumerKeyPosingAsAnAgentIsRefusedByTheBroker) {
                       {hello(wire::Role::kAgent, "consumer-1", "dc1"), wire::encode(one_line_batch("consumer-1", 1))});
   expect_refused_as_impostor(out);
   EXPECT_FALSE(out.saw(wire::FrameType::kStored));
+  cluster_.expect_unharmed({"consumer", "broker-1"}, {}, "broker-1", "HELLO claims ferry://agent/consumer-1");
 }
 
 // Names compare in one case: "H1" with h1's certificate once opened a second stream.
@@ -85,6 +87,7 @@ TEST_F(RoleBindingTest, ANameInAnotherCaseIsRefused) {
   ASSERT_TRUE(wait_until([&] { return converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {}).connected; }, 20s));
   auto out = converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {hello(wire::Role::kAgent, "H1", "dc1")});
   expect_refused_as_impostor(out);
+  cluster_.expect_unharmed({"consumer", "broker-1"}, {}, "broker-1", "HELLO claims ferry://agent/H1");
 }
 
 // A broker dials its consumers: an agent's key answering as the consumer once got every

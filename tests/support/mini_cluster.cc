@@ -8,6 +8,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 #include "common/compress/zstd_codec.h"
 #include "common/net/free_port.h"
 #include "common/tls/cert_factory.h"
@@ -196,6 +198,16 @@ std::vector<std::string> MiniCluster::delivered_lines() const {
     }
   }
   return lines;
+}
+
+void MiniCluster::expect_unharmed(const std::vector<std::string>& alive, const std::vector<std::string>& before,
+                                  const std::string& daemon, const std::string& reason) {
+  for (const auto& name : alive) EXPECT_TRUE(running(name)) << name << " died";
+  std::map<std::string, int> now, then;
+  for (const auto& l : delivered_lines()) ++now[l];
+  for (const auto& l : before) ++then[l];
+  for (const auto& [line, n] : then) EXPECT_EQ(now[line], n) << "'" << line << "' was delivered before, now it is not (as often)";
+  EXPECT_NE(read_file(log(daemon)).find(reason), std::string::npos) << "no '" << reason << "' in the log of " << daemon;
 }
 
 }  // namespace ferry::testing

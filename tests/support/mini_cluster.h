@@ -79,6 +79,12 @@ class MiniCluster {
   // Every line of every committed output file (late/ included, temp files excluded).
   std::vector<std::string> delivered_lines() const;
 
+  // The hostile-input suite's after-check: each daemon in `alive` still runs, every line
+  // of `before` (delivered_lines() taken before the attack) is still delivered as often
+  // (the output decodes), and the log of `daemon` names `reason`.
+  void expect_unharmed(const std::vector<std::string>& alive, const std::vector<std::string>& before,
+                       const std::string& daemon, const std::string& reason);
+
  private:
   void write_configs();
 
