@@ -1,7 +1,7 @@
 #pragma once
-// The shared main() of the three daemons: `--config FILE`, logging, start, run, and the
-// exit codes operators rely on (0 clean stop, 1 cannot start or failed, 2 bad usage or
-// bad config with file, key and reason on stderr).
+// The shared main() of the three daemons: the command line (daemon_args.h), logging,
+// start, run, and the exit codes operators rely on (0 clean stop, 1 cannot start or
+// failed, 2 bad usage or bad config with file, key and reason on stderr).
 
 #include <csignal>
 #include <cstdio>
@@ -10,14 +10,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/app/daemon_args.h"
 #include "common/app/open_file_limit.h"
 #include "common/config/config_error.h"
 #include "common/log/logging.h"
 
 namespace ferry::app {
-
-// Returns the config path from argv, or an exit code to return (0 for --help).
-std::optional<std::string> config_path_from_args(const char* program, int argc, char** argv, int& exit_code);
 
 // `load(path)` returns the program's config (with log_level and log_file members);
 // App(config) has start() and run().
@@ -26,10 +24,14 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
   // Until the app listens for it (HangupHandler), a SIGHUP must not kill the process.
   std::signal(SIGHUP, SIG_IGN);
   int exit_code = 0;
-  auto path = config_path_from_args(program, argc, argv, exit_code);
-  if (!path) return exit_code;
+  auto args = parse_daemon_args(program, argc, argv, exit_code);
+  if (!args) return exit_code;
   try {
-    auto config = load(*path);
+    auto config = load(args->config_path);
+    if (args->check_config) {
+      std::printf("%s: %s is valid\n", program, args->config_path.c_str());
+      return 0;
+    }
     log::init_logging(program, config.log_level,
                       config.log_file.empty() ? std::nullopt : std::optional(config.log_file));
     raise_open_file_limit();

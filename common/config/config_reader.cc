@@ -1,5 +1,7 @@
 #include "common/config/config_reader.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -40,6 +42,8 @@ std::string join(std::string_view prefix, std::string_view key) {
   return fmt::format("{}.{}", prefix, key);
 }
 
+std::string errno_text(int err) { return err != 0 ? std::strerror(err) : "unknown error"; }
+
 std::string format_ms(Duration d) { return fmt::format("{}ms", d.count()); }
 
 bool is_nonempty_array_of_tables(const toml::node& n) {
@@ -79,11 +83,12 @@ toml::table parse_or_throw(std::string_view text, const std::string& file) {
 }  // namespace
 
 ConfigReader::ConfigReader(const std::string& path) {
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path, "", "cannot open config file");
+  if (!in) throw ConfigError(path, "", fmt::format("cannot open config file: {}", errno_text(errno)));
   std::stringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw ConfigError(path, "", "cannot read config file");
+  if (in.bad()) throw ConfigError(path, "", fmt::format("cannot read config file: {}", errno_text(errno)));
   shared_ = std::make_shared<Shared>();
   shared_->file = path;
   shared_->root = parse_or_throw(text.str(), path);
