@@ -10,8 +10,9 @@
 
 namespace ferry::agent {
 
-AgentConfig load_agent_config(const std::string& path) {
-  config::ConfigReader r(path);
+AgentConfig load_agent_config(const std::string& path) { return read_agent_config(config::ConfigReader(path)); }
+
+AgentConfig read_agent_config(const config::ConfigReader& r) {
   AgentConfig c;
   c.host = config::read_identity_name(r, "host");
   c.dc = config::read_identity_name(r, "dc");

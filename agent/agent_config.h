@@ -1,5 +1,5 @@
 #pragma once
-// Everything an agent is told by its TOML file (deploy/agent.example.toml).
+// Everything an agent is told by its TOML file (deploy/agent.toml; docs/configuration.md).
 
 #include <chrono>
 #include <memory>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/event/time_zone.h"
+#include "common/config/config_reader.h"
 #include "common/net/socket_tuning.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
@@ -50,5 +51,8 @@ struct AgentConfig {
 
 // Throws config::ConfigError naming file, key and reason.
 AgentConfig load_agent_config(const std::string& path);
+// The same from a reader: what the daemon's main uses, so that --check-config and SIGHUP
+// see every key the loader asked for (ConfigReader::settings()).
+AgentConfig read_agent_config(const config::ConfigReader& r);
 
 }  // namespace ferry::agent

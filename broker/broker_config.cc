@@ -17,8 +17,9 @@ void check_address(const config::ConfigReader& r, const std::string& key, const 
 
 }  // namespace
 
-BrokerConfig load_broker_config(const std::string& path) {
-  config::ConfigReader r(path);
+BrokerConfig load_broker_config(const std::string& path) { return read_broker_config(config::ConfigReader(path)); }
+
+BrokerConfig read_broker_config(const config::ConfigReader& r) {
   BrokerConfig c;
   c.node_id = config::read_identity_name(r, "node_id");
   c.dc = config::read_identity_name(r, "dc");

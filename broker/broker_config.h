@@ -1,5 +1,5 @@
 #pragma once
-// Everything a broker is told by its TOML file (deploy/broker.example.toml documents
+// Everything a broker is told by its TOML file (deploy/broker.toml; docs/configuration.md documents
 // each key). Defaults are what a small deployment wants.
 
 #include <chrono>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/http/server_options.h"
+#include "common/config/config_reader.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/tls/tls_options.h"
@@ -52,5 +53,8 @@ namespace ferry::broker {
 // Loads and validates a broker config; throws config::ConfigError naming file, key and
 // reason.
 BrokerConfig load_broker_config(const std::string& path);
+// The same from a reader: what the daemon's main uses, so that --check-config and SIGHUP
+// see every key the loader asked for (ConfigReader::settings()).
+BrokerConfig read_broker_config(const config::ConfigReader& r);
 
 }  // namespace ferry::broker

@@ -41,8 +41,9 @@ mode_t read_mode(const config::ConfigReader& r, std::string_view key, mode_t def
 
 }  // namespace
 
-ConsumerConfig load_consumer_config(const std::string& path) {
-  config::ConfigReader r(path);
+ConsumerConfig load_consumer_config(const std::string& path) { return read_consumer_config(config::ConfigReader(path)); }
+
+ConsumerConfig read_consumer_config(const config::ConfigReader& r) {
   ConsumerConfig c;
   c.node_id = config::read_identity_name(r, "node_id");
   r.require("data_dir");
@@ -56,18 +57,20 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   c.output_root = r.str("output_root", "");
   auto out_section = r.section("output");
   c.sink = out_section.str("sink", c.sink);
+  // [webhdfs] is read whatever the sink, so that every key is known (and listed by
+  // --check-config); it is checked only when it is used.
+  auto w = r.section("webhdfs");
+  c.webhdfs.namenode = w.str("namenode", "");
+  c.webhdfs.root = w.str("root", c.webhdfs.root);
+  c.webhdfs.user = w.str("user", c.webhdfs.user);
+  c.webhdfs.timeout = w.duration("timeout", c.webhdfs.timeout, std::chrono::milliseconds(100));
+  c.webhdfs.datanodes = w.strings("datanodes");
   if (c.sink == "posix") {
     r.require("output_root");
   } else if (c.sink == "webhdfs") {
-    auto w = r.section("webhdfs");
     w.require("namenode");
-    c.webhdfs.namenode = w.str("namenode", "");
     if (!net::parse_host_port(c.webhdfs.namenode)) throw w.error("namenode", "'" + c.webhdfs.namenode + "' is not host:port");
-    c.webhdfs.root = w.str("root", c.webhdfs.root);
     if (c.webhdfs.root.empty() || c.webhdfs.root[0] != '/') throw w.error("root", "must be an absolute HDFS path");
-    c.webhdfs.user = w.str("user", c.webhdfs.user);
-    c.webhdfs.timeout = w.duration("timeout", c.webhdfs.timeout, std::chrono::milliseconds(100));
-    c.webhdfs.datanodes = w.strings("datanodes");
   } else {
     throw out_section.error("sink", "must be \"posix\" or \"webhdfs\"");
   }

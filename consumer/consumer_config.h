@@ -1,5 +1,5 @@
 #pragma once
-// Everything a consumer is told by its TOML file (deploy/consumer.example.toml).
+// Everything a consumer is told by its TOML file (deploy/consumer.toml; docs/configuration.md).
 
 #include <chrono>
 #include <string>
@@ -7,6 +7,7 @@
 
 #include "common/zk/zk_options.h"
 #include "common/http/server_options.h"
+#include "common/config/config_reader.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/storage/file_modes.h"
@@ -47,5 +48,8 @@ struct ConsumerConfig {
 
 // Throws config::ConfigError naming file, key and reason.
 ConsumerConfig load_consumer_config(const std::string& path);
+// The same from a reader: what the daemon's main uses, so that --check-config and SIGHUP
+// see every key the loader asked for (ConfigReader::settings()).
+ConsumerConfig read_consumer_config(const config::ConfigReader& r);
 
 }  // namespace ferry::consumer

@@ -7,17 +7,23 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
 #include "common/app/daemon_args.h"
 #include "common/app/open_file_limit.h"
 #include "common/config/config_error.h"
+#include "common/config/config_reader.h"
 #include "common/log/logging.h"
 
 namespace ferry::app {
 
-// `load(path)` returns the program's config (with log_level and log_file members);
+// Prints what --check-config shows for a valid file: a header, then every key the loader
+// asked for with its effective value (config::format_settings).
+void print_effective_config(std::string_view program, const config::ConfigReader& reader);
+
+// `load(reader)` returns the program's config (with log_level and log_file members);
 // App(config) has start() and run().
 template <class App, class Load>
 int daemon_main(const char* program, int argc, char** argv, Load&& load) {
@@ -27,9 +33,10 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
   auto args = parse_daemon_args(program, argc, argv, exit_code);
   if (!args) return exit_code;
   try {
-    auto config = load(args->config_path);
+    const config::ConfigReader reader(args->config_path);
+    auto config = load(reader);
     if (args->check_config) {
-      std::printf("%s: %s is valid\n", program, args->config_path.c_str());
+      print_effective_config(program, reader);
       return 0;
     }
     log::init_logging(program, config.log_level,

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/config/config_error.h"
+#include "common/log/log_level.h"
 #include "common/log/reopenable_file_sink.h"
 
 namespace ferry::log {
@@ -17,18 +18,10 @@ namespace {
 // The file sink init_logging installed, for reopen_log_file(); null when logging to stderr.
 std::shared_ptr<ReopenableFileSink> file_sink;
 
-// spdlog::level::from_str maps anything unknown to "off", which would silence a typo'd
-// config; so only the documented names are accepted.
 std::optional<spdlog::level::level_enum> parse_level(std::string_view level) {
-  using L = spdlog::level::level_enum;
-  if (level == "trace") return L::trace;
-  if (level == "debug") return L::debug;
-  if (level == "info") return L::info;
-  if (level == "warn" || level == "warning") return L::warn;
-  if (level == "error") return L::err;
-  if (level == "critical") return L::critical;
-  if (level == "off") return L::off;
-  return std::nullopt;
+  auto index = level_index(level);
+  if (!index) return std::nullopt;
+  return static_cast<spdlog::level::level_enum>(*index);
 }
 
 }  // namespace
@@ -44,8 +37,7 @@ void init_logging(std::string_view program, std::string_view level,
   if (!parsed) {
     throw config::ConfigError(
         "", "log.level",
-        fmt::format("unknown level \"{}\" (use trace, debug, info, warn, error, critical, off)",
-                    level));
+        fmt::format("unknown level \"{}\" ({})", level, kLevelHint));
   }
   spdlog::sink_ptr sink;
   if (file) {
