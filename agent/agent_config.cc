@@ -50,9 +50,7 @@ AgentConfig read_agent_config(const config::ConfigReader& r) {
   c.http_listen = config::read_address(r, "http_listen", "");
 
   c.tls = config::read_tls_section(r);
-  auto log = config::read_log_section(r);
-  c.log_level = log.level;
-  c.log_file = log.file;
+  c.log = config::read_log_section(r);
 
   auto b = r.section("batch");
   c.batch_max_bytes = b.bytes("max_bytes", c.batch_max_bytes, 4u << 10, 32u << 20);

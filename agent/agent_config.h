@@ -8,6 +8,7 @@
 
 #include "agent/event/time_zone.h"
 #include "common/config/config_reader.h"
+#include "common/config/node_sections.h"
 #include "common/net/socket_tuning.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
@@ -31,8 +32,7 @@ struct AgentConfig {
   std::vector<SourceConfig> sources;
   std::string state_dir;             // required; the checkpoint lives here
   tls::TlsOptions tls;  // [tls]
-  std::string log_level = "info";
-  std::string log_file;
+  config::LogSettings log;  // [log]
   std::string http_listen;  // host:port for /metrics and /healthz; empty: no HTTP
 
   uint64_t batch_max_bytes = 1u << 20;             // raw bytes per batch

@@ -37,9 +37,7 @@ BrokerConfig read_broker_config(const config::ConfigReader& r) {
 
   c.tls = config::read_tls_section(r);
 
-  auto log = config::read_log_section(r);
-  c.log_level = log.level;
-  c.log_file = log.file;
+  c.log = config::read_log_section(r);
 
   auto store = r.section("store");
   c.disk_budget_bytes = store.bytes("disk_budget", 0);

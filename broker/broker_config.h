@@ -9,6 +9,7 @@
 
 #include "common/http/server_options.h"
 #include "common/config/config_reader.h"
+#include "common/config/node_sections.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/tls/tls_options.h"
@@ -28,8 +29,7 @@ struct BrokerConfig {
   std::vector<std::string> consumers;  // host:port of each consumer
   zk::ZkOptions zookeeper;             // [zookeeper]: register at /brokers/<dc>/<node_id>
   std::string advertise;               // [zookeeper] advertise: what agents dial (default listen)
-  std::string log_level = "info";
-  std::string log_file;
+  config::LogSettings log;  // [log]
 
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
   uint64_t disk_budget_bytes = 0;        // 0 = no budget (ENOSPC still stops ingest)

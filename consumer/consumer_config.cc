@@ -1,5 +1,7 @@
 #include "consumer/consumer_config.h"
 
+#include <fmt/format.h>
+
 #include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
 #include "common/config/http_section.h"
@@ -29,8 +31,7 @@ std::vector<std::string> read_allowed_brokers(const config::ConfigReader& r) {
 
 // An octal mode as a string ("0640"), which must leave the owner `owner_bits`.
 mode_t read_mode(const config::ConfigReader& r, std::string_view key, mode_t def, mode_t owner_bits) {
-  const std::string text = r.str(key, "");
-  if (text.empty()) return def;
+  const std::string text = r.str(key, fmt::format("{:04o}", def));
   const bool octal = text.size() <= 4 && text.find_first_not_of("01234567") == std::string::npos;
   const mode_t mode = octal ? static_cast<mode_t>(std::stoul(text, nullptr, 8)) : 0;
   if (!octal || (mode & owner_bits) != owner_bits) {
@@ -78,9 +79,7 @@ ConsumerConfig read_consumer_config(const config::ConfigReader& r) {
   c.tls = config::read_tls_section(r);
   c.allowed_brokers = read_allowed_brokers(r);
 
-  auto log = config::read_log_section(r);
-  c.log_level = log.level;
-  c.log_file = log.file;
+  c.log = config::read_log_section(r);
 
   c.max_frame_bytes = static_cast<uint32_t>(
       r.bytes("max_frame_bytes", c.max_frame_bytes, 1u << 20, wire::kAbsoluteMaxFrameBody));

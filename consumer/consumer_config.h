@@ -8,6 +8,7 @@
 #include "common/zk/zk_options.h"
 #include "common/http/server_options.h"
 #include "common/config/config_reader.h"
+#include "common/config/node_sections.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/storage/file_modes.h"
@@ -34,8 +35,7 @@ struct ConsumerConfig {
   // allowed_brokers: "dc/id" of the brokers that may connect, lowercased; empty = any
   // broker the CA vouches for.
   std::vector<std::string> allowed_brokers;
-  std::string log_level = "info";
-  std::string log_file;
+  config::LogSettings log;  // [log]
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
   std::chrono::milliseconds commit_interval{100};  // how often due files are committed (cheap when none is)
   uint32_t max_pending_adds = 4096;               // per broker connection, awaiting the store

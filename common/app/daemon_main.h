@@ -23,7 +23,7 @@ namespace ferry::app {
 // asked for with its effective value (config::format_settings).
 void print_effective_config(std::string_view program, const config::ConfigReader& reader);
 
-// `load(reader)` returns the program's config (with log_level and log_file members);
+// `load(reader)` returns the program's config (with a `log` member, config::LogSettings);
 // App(config) has start() and run().
 template <class App, class Load>
 int daemon_main(const char* program, int argc, char** argv, Load&& load) {
@@ -39,8 +39,8 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
       print_effective_config(program, reader);
       return 0;
     }
-    log::init_logging(program, config.log_level,
-                      config.log_file.empty() ? std::nullopt : std::optional(config.log_file));
+    log::init_logging(program, config.log.level,
+                      config.log.file.empty() ? std::nullopt : std::optional(config.log.file), config.log.format);
     raise_open_file_limit();
     App app(std::move(config));
     app.start();

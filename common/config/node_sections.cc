@@ -41,6 +41,10 @@ LogSettings read_log_section(const ConfigReader& root) {
     throw log.error("level", "unknown level \"" + s.level + "\" (" + std::string(ferry::log::kLevelHint) + ")");
   }
   s.file = log.str("file", "");
+  const std::string format = log.str("format", "text");
+  auto parsed = ferry::log::parse_log_format(format);
+  if (!parsed) throw log.error("format", "must be \"text\" or \"json\"");
+  s.format = *parsed;
   return s;
 }
 

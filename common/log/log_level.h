@@ -1,5 +1,5 @@
 #pragma once
-// The names [log] level accepts. Kept free of spdlog so config validation (and the
+// The names [log] level and [log] format accept. Kept free of spdlog so config validation (and the
 // config fuzz target) can check a level without the logging library.
 
 #include <array>
@@ -21,6 +21,15 @@ inline std::optional<int> level_index(std::string_view name) {
   for (size_t i = 0; i < kLevelNames.size(); ++i) {
     if (kLevelNames[i] == name) return static_cast<int>(i);
   }
+  return std::nullopt;
+}
+
+// [log] format: "text" lines, or one JSON object per line for log shippers.
+enum class LogFormat { kText, kJson };
+
+inline std::optional<LogFormat> parse_log_format(std::string_view name) {
+  if (name == "text") return LogFormat::kText;
+  if (name == "json") return LogFormat::kJson;
   return std::nullopt;
 }
 

@@ -4,11 +4,11 @@
 #include <memory>
 
 #include <fmt/format.h>
-#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "common/config/config_error.h"
+#include "common/log/log_formatter.h"
 #include "common/log/log_level.h"
 #include "common/log/reopenable_file_sink.h"
 
@@ -26,13 +26,8 @@ std::optional<spdlog::level::level_enum> parse_level(std::string_view level) {
 
 }  // namespace
 
-std::string log_pattern(std::string_view program) {
-  // %Y-%m-%dT%H:%M:%S.%e plus a literal Z: the formatter runs in UTC (see below).
-  return fmt::format("%Y-%m-%dT%H:%M:%S.%eZ {} [%l] %v", program);
-}
-
 void init_logging(std::string_view program, std::string_view level,
-                  std::optional<std::string> file) {
+                  std::optional<std::string> file, LogFormat format) {
   auto parsed = parse_level(level);
   if (!parsed) {
     throw config::ConfigError(
@@ -40,6 +35,7 @@ void init_logging(std::string_view program, std::string_view level,
         fmt::format("unknown level \"{}\" ({})", level, kLevelHint));
   }
   spdlog::sink_ptr sink;
+  Destination to = Destination::kFile;
   if (file) {
     try {
       file_sink = std::make_shared<ReopenableFileSink>(*file);
@@ -50,15 +46,21 @@ void init_logging(std::string_view program, std::string_view level,
   } else {
     file_sink.reset();
     sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    to = stderr_is_journal() ? Destination::kJournal : Destination::kTerminal;
   }
   auto logger = std::make_shared<spdlog::logger>(std::string(program), std::move(sink));
-  logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-      log_pattern(program), spdlog::pattern_time_type::utc));
+  logger->set_formatter(make_formatter(program, format, to));
   logger->set_level(*parsed);
-  logger->flush_on(spdlog::level::warn);
+  // Line-buffered: every line reaches the file (or the journal) as it is logged.
+  logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
-  // A file is buffered: without this, info lines would reach it only in 4 KiB steps.
-  if (file_sink) spdlog::flush_every(std::chrono::seconds(1));
+}
+
+bool set_log_level(std::string_view level) {
+  auto parsed = parse_level(level);
+  if (!parsed) return false;
+  spdlog::default_logger_raw()->set_level(*parsed);
+  return true;
 }
 
 std::optional<std::string> reopen_log_file() {
