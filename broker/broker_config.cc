@@ -31,6 +31,7 @@ BrokerConfig read_broker_config(const config::ConfigReader& r) {
   auto zk = config::read_zookeeper_section(r, /*with_advertise=*/true);
   c.zookeeper = zk.options;
   c.advertise = zk.advertise.empty() ? c.listen : zk.advertise;
+  r.require("consumers");
   c.consumers = r.strings("consumers");
   if (c.consumers.empty()) throw r.error("consumers", "at least one consumer address is needed");
   for (size_t i = 0; i < c.consumers.size(); ++i) check_address(r, "consumers", c.consumers[i]);

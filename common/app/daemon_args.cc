@@ -18,6 +18,9 @@ std::string help_text(std::string_view program) {
       "      --check-config  validate the config, print the effective settings with their\n"
       "                      defaults and exit: 0 when valid; 2 naming file:line, key and\n"
       "                      reason when not\n"
+      "      --config-keys   validate the config, then print every key the program knows:\n"
+      "                      key, type, default, live or restart, required or optional\n"
+      "                      (tab-separated; docs/configuration.md is checked against it)\n"
       "  -h, --help          print this help and exit\n"
       "  -V, --version       print the version and git revision and exit\n"
       "\n"
@@ -51,6 +54,8 @@ std::optional<DaemonArgs> parse_daemon_args(std::string_view program, int argc, 
       args.config_path = a.substr(9);
     } else if (a == "--check-config") {
       args.check_config = true;
+    } else if (a == "--config-keys") {
+      args.config_keys = true;
     } else if (a == "--help" || a == "-h") {
       std::fputs(help_text(program).c_str(), stdout);
       exit_code = 0;

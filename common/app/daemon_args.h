@@ -11,6 +11,7 @@ namespace ferry::app {
 struct DaemonArgs {
   std::string config_path;
   bool check_config = false;  // validate, print the effective config, exit
+  bool config_keys = false;   // validate, print the table of every key the program knows, exit
 };
 
 // "/etc/ferry/agent.toml" for "ferry-agent".

@@ -22,6 +22,8 @@ namespace ferry::app {
 // Prints what --check-config shows for a valid file: a header, then every key the loader
 // asked for with its effective value (config::format_settings).
 void print_effective_config(std::string_view program, const config::ConfigReader& reader);
+// What --config-keys prints (config::format_key_table).
+void print_config_keys(const config::ConfigReader& reader);
 
 // `load(reader)` returns the program's config (with a `log` member, config::LogSettings);
 // App(config) has start() and run().
@@ -35,6 +37,10 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
   try {
     const config::ConfigReader reader(args->config_path);
     auto config = load(reader);
+    if (args->config_keys) {
+      print_config_keys(reader);
+      return 0;
+    }
     if (args->check_config) {
       print_effective_config(program, reader);
       return 0;

@@ -164,17 +164,19 @@ int ConfigReader::line_of(std::string_view key) const {
   }
 }
 
-void ConfigReader::note(std::string_view key, std::string value, std::string def, bool from_file) const {
+void ConfigReader::note(std::string_view key, std::string_view type, std::string value, std::string def,
+                        bool from_file) const {
   const std::string full = full_key(key);
   for (auto& s : shared_->settings) {
     if (s.key == full) {
       s.value = std::move(value);
       if (!s.required) s.def = std::move(def);
       s.from_file = from_file;
+      s.type = type;
       return;
     }
   }
-  shared_->settings.push_back({full, std::move(value), std::move(def), from_file, false});
+  shared_->settings.push_back({full, std::move(value), std::move(def), std::string(type), from_file, false});
 }
 
 const toml::node* ConfigReader::find(std::string_view key, bool mark) const {
@@ -201,13 +203,13 @@ std::string ConfigReader::str(std::string_view key, std::string_view def) const 
   const toml::node* n = find(key, true);
   if (n != nullptr && !n->is_string()) throw error(key, fmt::format("expected a string, got {}", type_name(*n)));
   std::string v = n != nullptr ? n->as_string()->get() : std::string(def);
-  note(key, quoted(v), quoted(def), n != nullptr);
+  note(key, "string", quoted(v), quoted(def), n != nullptr);
   return v;
 }
 
 int64_t ConfigReader::integer(std::string_view key, int64_t def, int64_t min, int64_t max) const {
   const toml::node* n = find(key, true);
-  note(key, std::to_string(def), std::to_string(def), false);
+  note(key, "integer", std::to_string(def), std::to_string(def), false);
   if (n == nullptr) return def;
   if (!n->is_integer()) {
     throw error(key, fmt::format("expected an integer, got {}", type_name(*n)));
@@ -216,7 +218,7 @@ int64_t ConfigReader::integer(std::string_view key, int64_t def, int64_t min, in
   if (v < min || v > max) {
     throw error(key, fmt::format("{} is out of range [{}, {}]", v, min, max));
   }
-  note(key, std::to_string(v), std::to_string(def), true);
+  note(key, "integer", std::to_string(v), std::to_string(def), true);
   return v;
 }
 
@@ -226,13 +228,13 @@ bool ConfigReader::boolean(std::string_view key, bool def) const {
     throw error(key, fmt::format("expected true or false, got {}", type_name(*n)));
   }
   const bool v = n != nullptr ? n->as_boolean()->get() : def;
-  note(key, v ? "true" : "false", def ? "true" : "false", n != nullptr);
+  note(key, "boolean", v ? "true" : "false", def ? "true" : "false", n != nullptr);
   return v;
 }
 
 double ConfigReader::number(std::string_view key, double def, double min, double max) const {
   const toml::node* n = find(key, true);
-  note(key, number_text(def), number_text(def), false);
+  note(key, "number", number_text(def), number_text(def), false);
   if (n == nullptr) return def;
   double v = 0;
   if (n->is_floating_point()) v = n->as_floating_point()->get();
@@ -241,14 +243,14 @@ double ConfigReader::number(std::string_view key, double def, double min, double
   if (!(v >= min && v <= max)) {
     throw error(key, fmt::format("{} is out of range [{}, {}]", v, min, max));
   }
-  note(key, number_text(v), number_text(def), true);
+  note(key, "number", number_text(v), number_text(def), true);
   return v;
 }
 
 std::vector<std::string> ConfigReader::strings(std::string_view key,
                                                const std::vector<std::string>& def) const {
   const toml::node* n = find(key, true);
-  note(key, quoted_list(def), quoted_list(def), false);
+  note(key, "strings", quoted_list(def), quoted_list(def), false);
   if (n == nullptr) return def;
   const toml::array* arr = n->as_array();
   if (arr == nullptr) {
@@ -263,14 +265,14 @@ std::vector<std::string> ConfigReader::strings(std::string_view key,
     }
     out.push_back(e.as_string()->get());
   }
-  note(key, quoted_list(out), quoted_list(def), true);
+  note(key, "strings", quoted_list(out), quoted_list(def), true);
   return out;
 }
 
 Duration ConfigReader::duration(std::string_view key, Duration def, Duration min,
                                 Duration max) const {
   const toml::node* n = find(key, true);
-  note(key, quoted(format_duration(def)), quoted(format_duration(def)), false);
+  note(key, "duration", quoted(format_duration(def)), quoted(format_duration(def)), false);
   if (n == nullptr) return def;
   Duration d{};
   if (n->is_integer()) {
@@ -291,14 +293,14 @@ Duration ConfigReader::duration(std::string_view key, Duration def, Duration min
   }
   if (d < min) throw error(key, fmt::format("{} is below the minimum {}", format_ms(d), format_ms(min)));
   if (d > max) throw error(key, fmt::format("{} is above the maximum {}", format_ms(d), format_ms(max)));
-  note(key, quoted(format_duration(d)), quoted(format_duration(def)), true);
+  note(key, "duration", quoted(format_duration(d)), quoted(format_duration(def)), true);
   return d;
 }
 
 uint64_t ConfigReader::bytes(std::string_view key, uint64_t def, uint64_t min,
                              uint64_t max) const {
   const toml::node* n = find(key, true);
-  note(key, bytes_text(def), bytes_text(def), false);
+  note(key, "size", bytes_text(def), bytes_text(def), false);
   if (n == nullptr) return def;
   uint64_t b = 0;
   if (n->is_integer()) {
@@ -320,7 +322,7 @@ uint64_t ConfigReader::bytes(std::string_view key, uint64_t def, uint64_t min,
   if (b < min || b > max) {
     throw error(key, fmt::format("{} bytes is out of range [{}, {}]", b, min, max));
   }
-  note(key, bytes_text(b), bytes_text(def), true);
+  note(key, "size", bytes_text(b), bytes_text(def), true);
   return b;
 }
 
@@ -329,7 +331,7 @@ bool ConfigReader::has(std::string_view key) const { return find(key, false) != 
 void ConfigReader::require(std::string_view key) const {
   const std::string full = full_key(key);
   if (std::none_of(shared_->settings.begin(), shared_->settings.end(), [&](const Setting& s) { return s.key == full; })) {
-    shared_->settings.push_back({full, "", "", false, true});
+    shared_->settings.push_back({full, "", "", "", false, true});
   }
   if (has(key)) return;
   // A typo of the key ("stat_dir" for "state_dir") is the likely cause: name it.

@@ -278,8 +278,12 @@ TEST(ConfigReaderTest, SettingsRecordEveryKeyAskedForWithDefaults) {
   EXPECT_EQ(s[5].key, "source[0].paths");
   EXPECT_EQ(generic_key(s[5].key), "source.paths");
   EXPECT_EQ(format_settings(s),
-            "host = \"h\"\nflag = true  # default\n\n[batch]\nlinger = \"2s\"\nmax_bytes = \"1MiB\"  # default\n"
-            "\n[window]\nzero = 0  # default\n\n[[source]]\npaths = [\"/a\"]\n");
+            "host = \"h\"  # required\nflag = true  # default\n\n[batch]\nlinger = \"2s\"  # default \"200ms\"\n"
+            "max_bytes = \"1MiB\"  # default\n\n[window]\nzero = 0  # default\n\n[[source]]\npaths = [\"/a\"]  # default []\n");
+  EXPECT_EQ(format_key_table(s, [](std::string_view k) { return k == "flag"; }),
+            "host\tstring\t\trestart\trequired\nbatch.linger\tduration\t\"200ms\"\trestart\toptional\n"
+            "batch.max_bytes\tsize\t\"1MiB\"\trestart\toptional\nwindow.zero\tsize\t0\trestart\toptional\n"
+            "flag\tboolean\ttrue\tlive\toptional\nsource.paths\tstrings\t[]\trestart\toptional\n");
 }
 
 TEST(ConfigReaderTest, FormattedSettingsReadBackToTheSameValues) {
