@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/app/service_notify.h"
 #include "common/net/socket_tuning.h"
 #include "common/net/quarantine_refusal.h"
 
@@ -98,6 +99,7 @@ int BrokerApp::run() {
 void BrokerApp::stop() {
   if (stopping_) return;
   stopping_ = true;
+  app::notify_service("STOPPING=1");
   if (membership_) membership_->stop();  // agents fail over to another broker at once
   agent_server_->stop_accepting();
   // Batches handed to the group commit are answered before we go: the committer

@@ -13,6 +13,7 @@
 
 #include "common/app/daemon_args.h"
 #include "common/app/open_file_limit.h"
+#include "common/app/service_notify.h"
 #include "common/config/config_error.h"
 #include "common/config/config_reader.h"
 #include "common/log/logging.h"
@@ -50,6 +51,7 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
     raise_open_file_limit();
     App app(std::move(config));
     app.start();
+    notify_service("READY=1");  // listening, store recovered: systemd may order dependents
     return app.run();
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "%s: bad config: %s\n", program, e.what());
