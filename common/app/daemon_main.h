@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/app/daemon_args.h"
+#include "common/app/hangup_handler.h"
 #include "common/app/open_file_limit.h"
 #include "common/app/service_notify.h"
 #include "common/config/config_error.h"
@@ -50,6 +51,13 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
                       config.log.file.empty() ? std::nullopt : std::optional(config.log.file), config.log.format);
     raise_open_file_limit();
     App app(std::move(config));
+    app.hangup().reload_config_with(
+        args->config_path,
+        [load](const config::ConfigReader& r) {
+          auto fresh = load(r);
+          return LiveConfig{fresh.log.level, fresh.tls};
+        },
+        reader.settings());
     app.start();
     notify_service("READY=1");  // listening, store recovered: systemd may order dependents
     return app.run();
