@@ -18,7 +18,6 @@ AgentConfig read_agent_config(const config::ConfigReader& r) {
   c.dc = config::read_identity_name(r, "dc");
   r.require("state_dir");
   c.state_dir = r.str("state_dir", "");
-  r.require("brokers");
   c.brokers = r.strings("brokers");
   c.zookeeper = config::read_zookeeper_section(r, /*with_advertise=*/false).options;
   if (c.brokers.empty() && !c.zookeeper.enabled()) {

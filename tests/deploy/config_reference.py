@@ -4,7 +4,8 @@
 Each daemon lists every key its loader asks for (`ferry-<role> --config-keys`, run on the
 sample config deploy/<role>.toml). This script checks that every such key is documented in
 docs/configuration.md (a table row starting with the key in backquotes) and listed in the
-sample config (set, or commented out with its default, in the right section).
+sample config (set, or commented out with its default, in the right section), and that a
+commented-out key shows the default the code has.
 
   config_reference.py BIN_DIR           check; exit 1 naming every missing key
   config_reference.py BIN_DIR --write   rewrite the key tables in docs/configuration.md
@@ -27,18 +28,21 @@ def code_keys(bin_dir, role):
     return [tuple(line.split("\t")) for line in out.splitlines() if line]
 
 
-def sample_keys(role):
-    """{key: comment} for every key the sample sets or shows commented out."""
+def sample_keys(role, commented_values=None):
+    """{key: comment} for every key the sample sets or shows commented out; fills
+    `commented_values` with {key: value} of the commented-out ones (their defaults)."""
     keys, section, comment = {}, "", []
     for raw in (ROOT / "deploy" / f"{role}.toml").read_text().splitlines():
         line = raw.strip()
         header = re.fullmatch(r"\[\[?([A-Za-z0-9_.]+)\]?\]", line)
-        setting = re.fullmatch(r"(?:# )?([A-Za-z0-9_]+) = .*", line)
+        setting = re.fullmatch(r"(# )?([A-Za-z0-9_]+) = (.*)", line)
         if header:
             section, comment = header.group(1), []
         elif setting:
-            key = f"{section}.{setting.group(1)}" if section else setting.group(1)
+            key = f"{section}.{setting.group(2)}" if section else setting.group(2)
             keys[key] = " ".join(comment)
+            if setting.group(1) and commented_values is not None:
+                commented_values[key] = setting.group(3)
             comment = []
         elif line.startswith("#"):
             comment.append(line.lstrip("# ").strip())
@@ -76,8 +80,13 @@ def write(bin_dir):
 def check(bin_dir):
     problems = []
     for role in ROLES:
-        known = [k[0] for k in code_keys(bin_dir, role)]
-        in_sample = sample_keys(role)
+        table = code_keys(bin_dir, role)
+        known = [k[0] for k in table]
+        shown = {}
+        in_sample = sample_keys(role, shown)
+        defaults = {k[0]: k[2] for k in table}
+        problems += [f"{role}: deploy/{role}.toml shows {k} = {v}, but its default is {defaults[k]}"
+                     for k, v in shown.items() if k in defaults and defaults[k] != v]
         in_docs = documented_keys(role)
         problems += [f"{role}: {k} is not in docs/configuration.md" for k in known if k not in in_docs]
         problems += [f"{role}: {k} is not in deploy/{role}.toml" for k in known if k not in in_sample]
