@@ -8,6 +8,7 @@
 #include "agent/file_release.h"
 #include "agent/status_report.h"
 #include "agent/unacked_resend.h"
+#include "common/app/service_notify.h"
 #include "common/net/socket_tuning.h"
 #include "common/log/printable.h"
 #include "common/net/endpoint.h"
@@ -122,6 +123,7 @@ int AgentApp::run() {
 void AgentApp::stop() {
   if (stopping_) return;
   stopping_ = true;
+  app::notify_service("STOPPING=1");
   stop_deadline_ms_ = clock_.now_ms() + config_.shutdown_timeout.count();
   waker_.wake();
 }

@@ -40,6 +40,8 @@ class AgentApp {
   explicit AgentApp(AgentConfig config, const Clock& clock = SystemClock::instance());
   ~AgentApp();
 
+  // SIGHUP: set up by main before start() (the config file to re-read).
+  app::HangupHandler& hangup() { return hangup_; }
   // Loads the checkpoint, re-reads unacked batches, starts watching. Throws
   // std::runtime_error with an operator-facing message.
   void start();

@@ -10,8 +10,9 @@
 
 namespace ferry::agent {
 
-AgentConfig load_agent_config(const std::string& path) {
-  config::ConfigReader r(path);
+AgentConfig load_agent_config(const std::string& path) { return read_agent_config(config::ConfigReader(path)); }
+
+AgentConfig read_agent_config(const config::ConfigReader& r) {
   AgentConfig c;
   c.host = config::read_identity_name(r, "host");
   c.dc = config::read_identity_name(r, "dc");
@@ -49,9 +50,7 @@ AgentConfig load_agent_config(const std::string& path) {
   c.http_listen = config::read_address(r, "http_listen", "");
 
   c.tls = config::read_tls_section(r);
-  auto log = config::read_log_section(r);
-  c.log_level = log.level;
-  c.log_file = log.file;
+  c.log = config::read_log_section(r);
 
   auto b = r.section("batch");
   c.batch_max_bytes = b.bytes("max_bytes", c.batch_max_bytes, 4u << 10, 32u << 20);

@@ -1,5 +1,5 @@
 #pragma once
-// Everything an agent is told by its TOML file (deploy/agent.example.toml).
+// Everything an agent is told by its TOML file (deploy/agent.toml; docs/configuration.md).
 
 #include <chrono>
 #include <memory>
@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "agent/event/time_zone.h"
+#include "common/config/config_reader.h"
+#include "common/config/node_sections.h"
 #include "common/net/socket_tuning.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
@@ -30,8 +32,7 @@ struct AgentConfig {
   std::vector<SourceConfig> sources;
   std::string state_dir;             // required; the checkpoint lives here
   tls::TlsOptions tls;  // [tls]
-  std::string log_level = "info";
-  std::string log_file;
+  config::LogSettings log;  // [log]
   std::string http_listen;  // host:port for /metrics and /healthz; empty: no HTTP
 
   uint64_t batch_max_bytes = 1u << 20;             // raw bytes per batch
@@ -50,5 +51,8 @@ struct AgentConfig {
 
 // Throws config::ConfigError naming file, key and reason.
 AgentConfig load_agent_config(const std::string& path);
+// The same from a reader: what the daemon's main uses, so that --check-config and SIGHUP
+// see every key the loader asked for (ConfigReader::settings()).
+AgentConfig read_agent_config(const config::ConfigReader& r);
 
 }  // namespace ferry::agent

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/app/service_notify.h"
 #include "common/net/socket_tuning.h"
 #include "common/net/quarantine_refusal.h"
 
@@ -105,6 +106,7 @@ int BrokerApp::run() {
 void BrokerApp::stop() {
   if (stopping_) return;
   stopping_ = true;
+  app::notify_service("STOPPING=1");
   if (membership_) membership_->stop();  // agents fail over to another broker at once
   agent_server_->stop_accepting();
   // Batches handed to the group commit are answered before we go: the committer
@@ -260,6 +262,13 @@ void BrokerApp::setup_http() {
     metrics_.gauge("ferry_broker_ingest_paused", "1 while ingest is paused for disk").set(store_->over_budget() ? 1 : 0);
     metrics_.gauge("ferry_broker_quarantined_batches", "Batches refused for good and kept in the quarantine")
         .set(static_cast<double>(quarantine_->batches()));
+    metrics_.gauge("ferry_broker_disk_budget_bytes", "The store's disk budget ([store] disk_budget; 0: none)")
+        .set(static_cast<double>(store_->disk_budget().budget_bytes()));
+    auto& link = metrics_.gauge_family("ferry_broker_consumer_connected", "1 while the link to a consumer is up",
+                                       {"consumer"});
+    for (const auto& c : forwarder_->to_json()) {
+      link.set({c["consumer"].get<std::string>()}, c["connected"].get<bool>() ? 1 : 0);
+    }
     auto stats = committer_->stats();
     metrics_.gauge("ferry_broker_fsyncs", "Group-commit syncs since start").set(stats.syncs);
     forwarder_->export_gauges(metrics_);

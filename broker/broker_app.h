@@ -36,6 +36,8 @@ class BrokerApp {
   explicit BrokerApp(BrokerConfig config, const Clock& clock = SystemClock::instance());
   ~BrokerApp();
 
+  // SIGHUP: set up by main before start() (the config file to re-read).
+  app::HangupHandler& hangup() { return hangup_; }
   // Opens the store and binds the listeners. Throws std::runtime_error with an
   // operator-facing message (what failed, what to do) on failure.
   void start();

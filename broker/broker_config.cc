@@ -18,8 +18,9 @@ void check_address(const config::ConfigReader& r, const std::string& key, const 
 
 }  // namespace
 
-BrokerConfig load_broker_config(const std::string& path) {
-  config::ConfigReader r(path);
+BrokerConfig load_broker_config(const std::string& path) { return read_broker_config(config::ConfigReader(path)); }
+
+BrokerConfig read_broker_config(const config::ConfigReader& r) {
   BrokerConfig c;
   c.node_id = config::read_identity_name(r, "node_id");
   c.dc = config::read_identity_name(r, "dc");
@@ -31,15 +32,14 @@ BrokerConfig load_broker_config(const std::string& path) {
   auto zk = config::read_zookeeper_section(r, /*with_advertise=*/true);
   c.zookeeper = zk.options;
   c.advertise = zk.advertise.empty() ? c.listen : zk.advertise;
+  r.require("consumers");
   c.consumers = r.strings("consumers");
   if (c.consumers.empty()) throw r.error("consumers", "at least one consumer address is needed");
   for (size_t i = 0; i < c.consumers.size(); ++i) check_address(r, "consumers", c.consumers[i]);
 
   c.tls = config::read_tls_section(r);
 
-  auto log = config::read_log_section(r);
-  c.log_level = log.level;
-  c.log_file = log.file;
+  c.log = config::read_log_section(r);
 
   auto store = r.section("store");
   c.disk_budget_bytes = store.bytes("disk_budget", 0);

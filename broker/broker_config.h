@@ -1,5 +1,5 @@
 #pragma once
-// Everything a broker is told by its TOML file (deploy/broker.example.toml documents
+// Everything a broker is told by its TOML file (deploy/broker.toml; docs/configuration.md documents
 // each key). Defaults are what a small deployment wants.
 
 #include <chrono>
@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "common/http/server_options.h"
+#include "common/config/config_reader.h"
+#include "common/config/node_sections.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/storage/file_modes.h"
@@ -29,8 +31,7 @@ struct BrokerConfig {
   std::vector<std::string> consumers;  // host:port of each consumer
   zk::ZkOptions zookeeper;             // [zookeeper]: register at /brokers/<dc>/<node_id>
   std::string advertise;               // [zookeeper] advertise: what agents dial (default listen)
-  std::string log_level = "info";
-  std::string log_file;
+  config::LogSettings log;  // [log]
 
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
   uint64_t disk_budget_bytes = 0;        // 0 = no budget (ENOSPC still stops ingest)
@@ -54,5 +55,8 @@ namespace ferry::broker {
 // Loads and validates a broker config; throws config::ConfigError naming file, key and
 // reason.
 BrokerConfig load_broker_config(const std::string& path);
+// The same from a reader: what the daemon's main uses, so that --check-config and SIGHUP
+// see every key the loader asked for (ConfigReader::settings()).
+BrokerConfig read_broker_config(const config::ConfigReader& r);
 
 }  // namespace ferry::broker

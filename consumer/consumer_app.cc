@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/app/service_notify.h"
 #include "common/net/socket_tuning.h"
 #include "common/net/quarantine_refusal.h"
 
@@ -123,6 +124,7 @@ int ConsumerApp::run() {
 void ConsumerApp::stop() {
   if (stopping_) return;
   stopping_ = true;
+  app::notify_service("STOPPING=1");
   if (membership_) membership_->stop();
   broker_server_->stop_accepting();
   commit_timer_.cancel();

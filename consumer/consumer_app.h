@@ -42,6 +42,8 @@ class ConsumerApp {
   explicit ConsumerApp(ConsumerConfig config, const Clock& clock = SystemClock::instance());
   ~ConsumerApp();
 
+  // SIGHUP: set up by main before start() (the config file to re-read).
+  app::HangupHandler& hangup() { return hangup_; }
   // Opens the manifest, recovers unfinished files, binds listeners. Throws
   // std::runtime_error with an operator-facing message on failure.
   void start();

@@ -1,5 +1,7 @@
 #include "consumer/consumer_config.h"
 
+#include <fmt/format.h>
+
 #include "common/batch/batch_header.h"
 #include "common/config/config_reader.h"
 #include "common/config/file_modes_section.h"
@@ -30,8 +32,9 @@ std::vector<std::string> read_allowed_brokers(const config::ConfigReader& r) {
 
 }  // namespace
 
-ConsumerConfig load_consumer_config(const std::string& path) {
-  config::ConfigReader r(path);
+ConsumerConfig load_consumer_config(const std::string& path) { return read_consumer_config(config::ConfigReader(path)); }
+
+ConsumerConfig read_consumer_config(const config::ConfigReader& r) {
   ConsumerConfig c;
   c.node_id = config::read_identity_name(r, "node_id");
   r.require("data_dir");
@@ -45,12 +48,21 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   c.output_root = r.str("output_root", "");
   auto out_section = r.section("output");
   c.sink = out_section.str("sink", c.sink);
+  // [webhdfs] is read whatever the sink, so that every key is known (and listed by
+  // --check-config); it is checked only when it is used.
+  auto w = r.section("webhdfs");
+  c.webhdfs.namenode = w.str("namenode", "");
+  c.webhdfs.root = w.str("root", c.webhdfs.root);
+  c.webhdfs.user = w.str("user", c.webhdfs.user);
+  c.webhdfs.timeout = w.duration("timeout", c.webhdfs.timeout, std::chrono::milliseconds(100));
+  c.webhdfs.datanodes = w.strings("datanodes");
+  c.webhdfs.tls.ca_file = w.str("ca_file", "");
+  c.webhdfs.tls.cert_file = w.str("cert_file", "");
+  c.webhdfs.tls.key_file = w.str("key_file", "");
   if (c.sink == "posix") {
     r.require("output_root");
   } else if (c.sink == "webhdfs") {
-    auto w = r.section("webhdfs");
     w.require("namenode");
-    c.webhdfs.namenode = w.str("namenode", "");
     for (const std::string scheme : {"http://", "https://"}) {
       if (c.webhdfs.namenode.rfind(scheme, 0) != 0) continue;
       c.webhdfs.https = scheme == "https://";
@@ -60,9 +72,6 @@ ConsumerConfig load_consumer_config(const std::string& path) {
     if (!net::parse_host_port(c.webhdfs.namenode)) {
       throw w.error("namenode", "'" + c.webhdfs.namenode + "' is not host:port (or http:// or https:// host:port)");
     }
-    c.webhdfs.tls.ca_file = w.str("ca_file", "");
-    c.webhdfs.tls.cert_file = w.str("cert_file", "");
-    c.webhdfs.tls.key_file = w.str("key_file", "");
     if (c.webhdfs.https && c.webhdfs.tls.ca_file.empty()) {
       throw w.error("ca_file", "an https namenode needs the CA file its certificates chain to");
     }
@@ -72,11 +81,7 @@ ConsumerConfig load_consumer_config(const std::string& path) {
     if (c.webhdfs.tls.cert_file.empty() != c.webhdfs.tls.key_file.empty()) {
       throw w.error(c.webhdfs.tls.cert_file.empty() ? "cert_file" : "key_file", "cert_file and key_file go together");
     }
-    c.webhdfs.root = w.str("root", c.webhdfs.root);
     if (c.webhdfs.root.empty() || c.webhdfs.root[0] != '/') throw w.error("root", "must be an absolute HDFS path");
-    c.webhdfs.user = w.str("user", c.webhdfs.user);
-    c.webhdfs.timeout = w.duration("timeout", c.webhdfs.timeout, std::chrono::milliseconds(100));
-    c.webhdfs.datanodes = w.strings("datanodes");
   } else {
     throw out_section.error("sink", "must be \"posix\" or \"webhdfs\"");
   }
@@ -84,9 +89,7 @@ ConsumerConfig load_consumer_config(const std::string& path) {
   c.tls = config::read_tls_section(r);
   c.allowed_brokers = read_allowed_brokers(r);
 
-  auto log = config::read_log_section(r);
-  c.log_level = log.level;
-  c.log_file = log.file;
+  c.log = config::read_log_section(r);
 
   c.max_frame_bytes = static_cast<uint32_t>(
       r.bytes("max_frame_bytes", c.max_frame_bytes, 1u << 20, wire::kAbsoluteMaxFrameBody));

@@ -1,5 +1,5 @@
 #pragma once
-// Everything a consumer is told by its TOML file (deploy/consumer.example.toml).
+// Everything a consumer is told by its TOML file (deploy/consumer.toml; docs/configuration.md).
 
 #include <chrono>
 #include <string>
@@ -7,6 +7,8 @@
 
 #include "common/zk/zk_options.h"
 #include "common/http/server_options.h"
+#include "common/config/config_reader.h"
+#include "common/config/node_sections.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning.h"
 #include "common/storage/file_modes.h"
@@ -33,8 +35,7 @@ struct ConsumerConfig {
   // allowed_brokers: "dc/id" of the brokers that may connect, lowercased; empty = any
   // broker the CA vouches for.
   std::vector<std::string> allowed_brokers;
-  std::string log_level = "info";
-  std::string log_file;
+  config::LogSettings log;  // [log]
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
   std::chrono::milliseconds commit_interval{100};  // how often due files are committed (cheap when none is)
   uint32_t max_pending_adds = 4096;               // per broker connection, awaiting the store
@@ -47,5 +48,8 @@ struct ConsumerConfig {
 
 // Throws config::ConfigError naming file, key and reason.
 ConsumerConfig load_consumer_config(const std::string& path);
+// The same from a reader: what the daemon's main uses, so that --check-config and SIGHUP
+// see every key the loader asked for (ConfigReader::settings()).
+ConsumerConfig read_consumer_config(const config::ConfigReader& r);
 
 }  // namespace ferry::consumer

@@ -4,5 +4,5 @@
 
 int main(int argc, char** argv) {
   return ferry::app::daemon_main<ferry::consumer::ConsumerApp>("ferry-consumer", argc, argv,
-                                                              ferry::consumer::load_consumer_config);
+                                                              ferry::consumer::read_consumer_config);
 }

@@ -15,6 +15,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 curl procps iproute2
   tzdata
+  dpkg-dev lintian systemd prometheus
 )
 if [[ "${FERRY_WITH_BROWSER:-1}" == 1 ]]; then
   packages+=(chromium)

@@ -36,6 +36,6 @@ Ferry is running in $dir (logs in $dir/logs, output in $dir/output).
   In a terminal:        $ctl status --url ${consumer_url%/}
   Processes:            $ctl cluster status --dir $dir
   Kill/restart one:     $ctl cluster kill broker-dc1-1 --dir $dir; $ctl cluster start broker-dc1-1 --dir $dir
-  Check delivery:       $ctl verify --input $dir/input --output $dir/output
+  Check delivery:       $ctl verify --dir $dir   (lines agents still hold count as in flight)
 Stop everything:        $ctl cluster down --dir $dir
 MSG

@@ -1,28 +1,18 @@
 #include "common/app/daemon_main.h"
 
+#include "common/app/build_info.h"
+#include "common/app/live_settings.h"
+
 namespace ferry::app {
 
-std::optional<std::string> config_path_from_args(const char* program, int argc, char** argv, int& exit_code) {
-  std::optional<std::string> path;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if ((a == "--config" || a == "-c") && i + 1 < argc) {
-      path = argv[++i];
-    } else if (a == "--help" || a == "-h") {
-      std::printf("usage: %s --config FILE\n", program);
-      exit_code = 0;
-      return std::nullopt;
-    } else {
-      std::fprintf(stderr, "%s: unknown argument '%s' (usage: %s --config FILE)\n", program, a.c_str(), program);
-      exit_code = 2;
-      return std::nullopt;
-    }
-  }
-  if (!path) {
-    std::fprintf(stderr, "%s: --config FILE is required\n", program);
-    exit_code = 2;
-  }
-  return path;
+void print_effective_config(std::string_view program, const config::ConfigReader& reader) {
+  std::printf("# %s: %s is valid.\n# Effective settings. \"# default\": the key is at its default; \"# default X\": the file\n# changed it from X.\n\n%s",
+              version_line(program).c_str(), reader.file().c_str(),
+              config::format_settings(reader.settings(), changes_live).c_str());
+}
+
+void print_config_keys(const config::ConfigReader& reader) {
+  std::fputs(config::format_key_table(reader.settings(), changes_live).c_str(), stdout);
 }
 
 }  // namespace ferry::app

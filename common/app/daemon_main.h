@@ -1,40 +1,65 @@
 #pragma once
-// The shared main() of the three daemons: `--config FILE`, logging, start, run, and the
-// exit codes operators rely on (0 clean stop, 1 cannot start or failed, 2 bad usage or
-// bad config with file, key and reason on stderr).
+// The shared main() of the three daemons: the command line (daemon_args.h), logging,
+// start, run, and the exit codes operators rely on (0 clean stop, 1 cannot start or
+// failed, 2 bad usage or bad config with file, key and reason on stderr).
 
 #include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
+#include "common/app/daemon_args.h"
+#include "common/app/hangup_handler.h"
 #include "common/app/open_file_limit.h"
+#include "common/app/service_notify.h"
 #include "common/config/config_error.h"
+#include "common/config/config_reader.h"
 #include "common/log/logging.h"
 
 namespace ferry::app {
 
-// Returns the config path from argv, or an exit code to return (0 for --help).
-std::optional<std::string> config_path_from_args(const char* program, int argc, char** argv, int& exit_code);
+// Prints what --check-config shows for a valid file: a header, then every key the loader
+// asked for with its effective value (config::format_settings).
+void print_effective_config(std::string_view program, const config::ConfigReader& reader);
+// What --config-keys prints (config::format_key_table).
+void print_config_keys(const config::ConfigReader& reader);
 
-// `load(path)` returns the program's config (with log_level and log_file members);
+// `load(reader)` returns the program's config (with a `log` member, config::LogSettings);
 // App(config) has start() and run().
 template <class App, class Load>
 int daemon_main(const char* program, int argc, char** argv, Load&& load) {
   // Until the app listens for it (HangupHandler), a SIGHUP must not kill the process.
   std::signal(SIGHUP, SIG_IGN);
   int exit_code = 0;
-  auto path = config_path_from_args(program, argc, argv, exit_code);
-  if (!path) return exit_code;
+  auto args = parse_daemon_args(program, argc, argv, exit_code);
+  if (!args) return exit_code;
   try {
-    auto config = load(*path);
-    log::init_logging(program, config.log_level,
-                      config.log_file.empty() ? std::nullopt : std::optional(config.log_file));
+    const config::ConfigReader reader(args->config_path);
+    auto config = load(reader);
+    if (args->config_keys) {
+      print_config_keys(reader);
+      return 0;
+    }
+    if (args->check_config) {
+      print_effective_config(program, reader);
+      return 0;
+    }
+    log::init_logging(program, config.log.level,
+                      config.log.file.empty() ? std::nullopt : std::optional(config.log.file), config.log.format);
     raise_open_file_limit();
     App app(std::move(config));
+    app.hangup().reload_config_with(
+        args->config_path,
+        [load](const config::ConfigReader& r) {
+          auto fresh = load(r);
+          return LiveConfig{fresh.log.level, fresh.tls};
+        },
+        reader.settings());
     app.start();
+    notify_service("READY=1");  // listening, store recovered: systemd may order dependents
     return app.run();
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "%s: bad config: %s\n", program, e.what());

@@ -9,6 +9,12 @@
 // tables() return readers over a sub-table or over each table of an array of tables
 // ([[source]]); their keys are reported with the full path ("source[1].paths").
 //
+// Every getter (and require()) records the key it was asked for with its default and the
+// value it resolved to, so settings() lists every key a program knows, set or not (for
+// --check-config, SIGHUP comparisons and the documentation test). Errors about a key
+// present in the file carry its line; a key nobody asked for, or a required key that is
+// missing, is reported with the nearest known or present key ("did you mean").
+//
 // Readers made from one file share the record of which keys were read. Not thread-safe:
 // startup code on one thread.
 
@@ -21,6 +27,7 @@
 #include <vector>
 
 #include "common/config/config_error.h"
+#include "common/config/setting.h"
 #include "common/config/units.h"
 
 namespace toml {
@@ -79,6 +86,9 @@ class ConfigReader {
   // itself, e.g. "must name an existing directory".
   ConfigError error(std::string_view key, std::string reason) const;
 
+  // Every key asked for so far, in the order first asked.
+  const Settings& settings() const;
+
   const std::string& file() const;
   // This reader's position in the file, "" for the root, "source[1]" for a table.
   const std::string& prefix() const { return prefix_; }
@@ -97,6 +107,10 @@ class ConfigReader {
   // The node at `key`, or nullptr. Marks the key as read when `mark` is set.
   const toml::node* find(std::string_view key, bool mark) const;
   std::string full_key(std::string_view key) const;
+  // Records that `key` was asked for (value and default as TOML).
+  void note(std::string_view key, std::string_view type, std::string value, std::string def, bool from_file) const;
+  // The line of `key` in the file, 0 if absent.
+  int line_of(std::string_view key) const;
 
   std::shared_ptr<Shared> shared_;
   const toml::table* table_;  // owned by shared_

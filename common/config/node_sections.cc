@@ -1,6 +1,7 @@
 #include "common/config/node_sections.h"
 
 #include "common/batch/batch_header.h"
+#include "common/log/log_level.h"
 #include "common/net/endpoint.h"
 #include "common/tls/role_claim.h"
 
@@ -36,7 +37,14 @@ LogSettings read_log_section(const ConfigReader& root) {
   auto log = root.section("log");
   LogSettings s;
   s.level = log.str("level", s.level);
+  if (!ferry::log::level_index(s.level)) {
+    throw log.error("level", "unknown level \"" + s.level + "\" (" + std::string(ferry::log::kLevelHint) + ")");
+  }
   s.file = log.str("file", "");
+  const std::string format = log.str("format", "text");
+  auto parsed = ferry::log::parse_log_format(format);
+  if (!parsed) throw log.error("format", "must be \"text\" or \"json\"");
+  s.format = *parsed;
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/config/config_reader.h"
+#include "common/log/log_level.h"
 #include "common/tls/tls_options.h"
 
 namespace ferry::config {
@@ -28,9 +29,10 @@ tls::TlsOptions read_tls_section(const ConfigReader& root);
 struct LogSettings {
   std::string level = "info";
   std::string file;  // empty: stderr
+  log::LogFormat format = log::LogFormat::kText;
 };
 
-// [log] level, file.
+// [log] level, file, format.
 LogSettings read_log_section(const ConfigReader& root);
 
 }  // namespace ferry::config

@@ -64,4 +64,23 @@ std::optional<uint64_t> parse_bytes(std::string_view text) {
   return checked_mul(value, mult);
 }
 
+std::string format_duration(Duration d) {
+  static constexpr std::pair<int64_t, const char*> kUnits[] = {
+      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
+  const int64_t ms = d.count();
+  for (const auto& [per, unit] : kUnits) {
+    if (ms != 0 && ms % per == 0) return std::to_string(ms / per) + unit;
+  }
+  return std::to_string(ms) + "ms";
+}
+
+std::string format_bytes(uint64_t bytes) {
+  static constexpr std::pair<uint64_t, const char*> kUnits[] = {
+      {1ull << 40, "TiB"}, {1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"}};
+  for (const auto& [per, unit] : kUnits) {
+    if (bytes != 0 && bytes % per == 0) return std::to_string(bytes / per) + unit;
+  }
+  return std::to_string(bytes);
+}
+
 }  // namespace ferry::config

@@ -4,11 +4,12 @@
 #include <memory>
 
 #include <fmt/format.h>
-#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "common/config/config_error.h"
+#include "common/log/log_formatter.h"
+#include "common/log/log_level.h"
 #include "common/log/reopenable_file_sink.h"
 
 namespace ferry::log {
@@ -17,37 +18,24 @@ namespace {
 // The file sink init_logging installed, for reopen_log_file(); null when logging to stderr.
 std::shared_ptr<ReopenableFileSink> file_sink;
 
-// spdlog::level::from_str maps anything unknown to "off", which would silence a typo'd
-// config; so only the documented names are accepted.
 std::optional<spdlog::level::level_enum> parse_level(std::string_view level) {
-  using L = spdlog::level::level_enum;
-  if (level == "trace") return L::trace;
-  if (level == "debug") return L::debug;
-  if (level == "info") return L::info;
-  if (level == "warn" || level == "warning") return L::warn;
-  if (level == "error") return L::err;
-  if (level == "critical") return L::critical;
-  if (level == "off") return L::off;
-  return std::nullopt;
+  auto index = level_index(level);
+  if (!index) return std::nullopt;
+  return static_cast<spdlog::level::level_enum>(*index);
 }
 
 }  // namespace
 
-std::string log_pattern(std::string_view program) {
-  // %Y-%m-%dT%H:%M:%S.%e plus a literal Z: the formatter runs in UTC (see below).
-  return fmt::format("%Y-%m-%dT%H:%M:%S.%eZ {} [%l] %v", program);
-}
-
 void init_logging(std::string_view program, std::string_view level,
-                  std::optional<std::string> file) {
+                  std::optional<std::string> file, LogFormat format) {
   auto parsed = parse_level(level);
   if (!parsed) {
     throw config::ConfigError(
         "", "log.level",
-        fmt::format("unknown level \"{}\" (use trace, debug, info, warn, error, critical, off)",
-                    level));
+        fmt::format("unknown level \"{}\" ({})", level, kLevelHint));
   }
   spdlog::sink_ptr sink;
+  Destination to = Destination::kFile;
   if (file) {
     try {
       file_sink = std::make_shared<ReopenableFileSink>(*file);
@@ -58,15 +46,21 @@ void init_logging(std::string_view program, std::string_view level,
   } else {
     file_sink.reset();
     sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    to = stderr_is_journal() ? Destination::kJournal : Destination::kTerminal;
   }
   auto logger = std::make_shared<spdlog::logger>(std::string(program), std::move(sink));
-  logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-      log_pattern(program), spdlog::pattern_time_type::utc));
+  logger->set_formatter(make_formatter(program, format, to));
   logger->set_level(*parsed);
-  logger->flush_on(spdlog::level::warn);
+  // Line-buffered: every line reaches the file (or the journal) as it is logged.
+  logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
-  // A file is buffered: without this, info lines would reach it only in 4 KiB steps.
-  if (file_sink) spdlog::flush_every(std::chrono::seconds(1));
+}
+
+bool set_log_level(std::string_view level) {
+  auto parsed = parse_level(level);
+  if (!parsed) return false;
+  spdlog::default_logger_raw()->set_level(*parsed);
+  return true;
 }
 
 std::optional<std::string> reopen_log_file() {

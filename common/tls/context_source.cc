@@ -35,4 +35,13 @@ TlsResult<void> ContextSource::reload() {
   return success();
 }
 
+TlsResult<void> ContextSource::reload(TlsOptions options) {
+  if (!reloadable_) return success();
+  BOOST_OUTCOME_TRY(next, make(side_, options));
+  options_ = std::move(options);
+  std::lock_guard lock(mutex_);
+  current_ = std::move(next);
+  return success();
+}
+
 }  // namespace ferry::tls

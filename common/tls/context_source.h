@@ -7,7 +7,8 @@
 // earlier go on with the context they were made with (each SSL holds its own reference
 // to its SSL_CTX; holders of current() keep theirs for the connection's life anyway).
 //
-// Thread-safe: current() may be called on any thread while reload() runs.
+// Thread-safe: current() may be called on any thread while reload() runs; reload() and
+// options() belong to one thread (the SIGHUP handler's).
 
 #include <memory>
 #include <mutex>
@@ -30,6 +31,9 @@ class ContextSource {
 
   std::shared_ptr<asio::ssl::context> current() const;
   TlsResult<void> reload();
+  // Loads from other files (the config named new ones); they become options() only if
+  // they load, else the old files and context stay.
+  TlsResult<void> reload(TlsOptions options);
 
   Side side() const { return side_; }
   const TlsOptions& options() const { return options_; }

@@ -19,6 +19,9 @@
 #   zookeeper      the cluster runs a ZooKeeper (cluster up --zookeeper) and agents know
 #                  no broker address: they discover them; a broker per DC is SIGKILLed,
 #                  then ZooKeeper itself, and a broker while ZooKeeper is away
+#   reload         every daemon's config is edited (its log level) and the daemon
+#                  SIGHUPed (systemctl reload), over and over while streaming; each must
+#                  log that it re-read its config
 # FERRY_E2E_ROTATE=1 rotates the files (as in `rotation`) in any scenario.
 # Volume: FERRY_E2E_EVENTS lines per host and category (default 25000, so 200,000 in
 # all) at FERRY_E2E_RATE lines/s (default 8000); delivery must complete within
@@ -43,6 +46,19 @@ say() { echo "[$(date -u +%T)] $*"; }
 kill9() { say "SIGKILL $1"; "$ctl" cluster kill "$1" --dir "$dir" >/dev/null; kills=$((kills + 1)); }
 start() { say "start $1"; "$ctl" cluster start "$1" --dir "$dir" >/dev/null; }
 generating() { ! grep -q "^generated" "$dir/logs/gen.log" 2>/dev/null; }
+# Sets every daemon's [log] level to $1 and SIGHUPs it: what `systemctl reload` does.
+reload_all() {
+  python3 - "$dir/cluster.json" "$1" <<'EOF'
+import json, os, re, signal, sys
+for p in json.load(open(sys.argv[1]))["processes"]:
+    if p["role"] not in ("agent", "broker", "consumer") or not p["pid"]:
+        continue
+    text = open(p["config"]).read()
+    text = re.sub(r'(?m)^\[log\]\nlevel = ".*"\n', "", text) + f'[log]\nlevel = "{sys.argv[2]}"\n'
+    open(p["config"], "w").write(text)
+    os.kill(p["pid"], signal.SIGHUP)
+EOF
+}
 # Batches stored in the brokers and not yet committed by the consumer, all brokers.
 broker_backlog() {
   python3 - "$dir/cluster.json" <<'EOF'
@@ -108,6 +124,15 @@ case $scenario in
     sleep 4; kill9 broker-dc1-1; sleep 6; start broker-dc1-1
     sleep 2; kill9 zookeeper; sleep 3; kill9 broker-dc2-2
     sleep 3; start zookeeper; sleep 3; start broker-dc2-2 ;;
+  reload)
+    reloads=0
+    while generating; do
+      sleep 1; reload_all warn; sleep 1; reload_all info; reloads=$((reloads + 2))
+    done
+    say "$reloads reloads of every daemon"
+    for log in "$dir"/logs/{agent,broker,consumer}-*.log; do
+      grep -q "SIGHUP: config .* re-read" "$log" || { echo "FAIL: $log shows no config reload"; exit 1; }
+    done ;;
   *) echo "unknown scenario $scenario"; exit 2 ;;
 esac
 

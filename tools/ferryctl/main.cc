@@ -2,10 +2,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/app/build_info.h"
 #include "tools/ferryctl/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Ferry operator tool", "ferryctl"};
+  app.set_version_flag("-V,--version", ferry::app::version_line("ferryctl"));
   app.require_subcommand(1);
   ferry::ferryctl::add_certs_command(app);
   ferry::ferryctl::add_cluster_command(app);

@@ -59,7 +59,8 @@ Result<void> for_each_delivered_part(const std::string& output_root, const std::
   return success();
 }
 
-Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root, size_t examples) {
+Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root, size_t examples,
+                                const std::function<bool(std::string_view)>& in_flight) {
   std::unordered_map<std::string, uint32_t> seen;  // id -> copies delivered (expected ids start at 0)
   std::unordered_map<std::string, uint32_t> extra;
   std::error_code ec;
@@ -88,7 +89,10 @@ Result<VerifyResult> run_verify(const std::string& input_dir, const std::string&
   VerifyResult r;
   for (const auto& [id, n] : seen) {
     ++r.expected;
-    if (n == 0) {
+    if (n == 0 && in_flight && in_flight(id)) {
+      ++r.in_flight;
+      if (r.in_flight_examples.size() < examples) r.in_flight_examples.push_back(id);
+    } else if (n == 0) {
       ++r.lost;
       if (r.lost_examples.size() < examples) r.lost_examples.push_back(id);
     } else {

@@ -1,5 +1,7 @@
 #include "common/config/config_reader.h"
 
+#include "common/config/near_miss.h"
+
 #include <string>
 
 #include <gtest/gtest.h>
@@ -104,7 +106,7 @@ TEST(ConfigReaderTest, SyntaxErrorNamesLineAndColumn) {
 TEST(ConfigReaderTest, MissingFileIsConfigError) {
   auto e = expect_error([] { ConfigReader r("/nonexistent/ferry.toml"); });
   EXPECT_EQ(e.file, "/nonexistent/ferry.toml");
-  EXPECT_EQ(e.reason, "cannot open config file");
+  EXPECT_EQ(e.reason, "cannot open config file: No such file or directory");
 }
 
 TEST(ConfigReaderTest, ReadsFromFile) {
@@ -205,9 +207,10 @@ TEST(ConfigReaderTest, FinishNamesKeysNeverRead) {
   auto e = expect_error([&] { r.finish(); });
   EXPECT_EQ(e.file, "t.toml");
   EXPECT_EQ(e.key, "broker.listne");
+  EXPECT_EQ(e.line, 3);
   EXPECT_EQ(e.reason,
-            "unknown key (misspelled, or not used by this program); also unknown: "
-            "source[0].categry");
+            "unknown key; did you mean broker.listen?; also unknown: "
+            "source[0].categry (line 6; did you mean source.category?)");
 }
 
 TEST(ConfigReaderTest, FinishReportsUnreadArrayOfTablesAndSections) {
@@ -215,7 +218,7 @@ TEST(ConfigReaderTest, FinishReportsUnreadArrayOfTablesAndSections) {
   auto e = expect_error([&] { r.finish(); });
   EXPECT_EQ(e.key, "extra.x");
   EXPECT_EQ(e.reason,
-            "unknown key (misspelled, or not used by this program); also unknown: sink[0].url");
+            "unknown key (misspelled, or not used by this program); also unknown: sink[0].url (line 2)");
   // has() alone does not count as reading.
   auto r2 = ConfigReader::from_string("a = 1\n", "t.toml");
   EXPECT_TRUE(r2.has("a"));
@@ -232,11 +235,82 @@ TEST(ConfigReaderTest, KeysListsNamesForMaps) {
   EXPECT_EQ(r.section("category").section("a").prefix(), "category.a");
 }
 
+TEST(ConfigReaderTest, MissingRequiredKeyNamesTheNearTypo) {
+  auto r = ConfigReader::from_string("host = \"h\"\nstat_dir = \"/x\"\n", "s.toml");
+  auto e = expect_error([&] { r.require("state_dir"); });
+  EXPECT_EQ(e.key, "state_dir");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_STREQ(e.what(), "s.toml:2: state_dir: required key is missing (did you mean state_dir instead of stat_dir?)");
+  // Nothing close: the plain message, no line.
+  auto far = expect_error([&] { r.require("brokers"); });
+  EXPECT_EQ(far.reason, "required key is missing");
+  EXPECT_EQ(far.line, 0);
+}
+
+TEST(ConfigReaderTest, WrongTypeNamesTheLine) {
+  auto r = ConfigReader::from_string("a = 1\n\n[batch]\nlinger = true\n", "l.toml");
+  auto e = expect_error([&] { (void)r.section("batch").duration("linger", Duration(5)); });
+  EXPECT_EQ(e.line, 4);
+  EXPECT_EQ(std::string(e.what()).substr(0, 22), "l.toml:4: batch.linger");
+}
+
+TEST(ConfigReaderTest, SettingsRecordEveryKeyAskedForWithDefaults) {
+  auto r = ConfigReader::from_string("host = \"h\"\n[batch]\nlinger = \"2s\"\n[[source]]\npaths = [\"/a\"]\n", "s.toml");
+  r.require("host");
+  (void)r.str("host", "");
+  (void)r.section("batch").duration("linger", Duration(200));
+  (void)r.section("batch").bytes("max_bytes", 1u << 20);
+  (void)r.section("window").bytes("zero", 0);
+  (void)r.boolean("flag", true);
+  for (const auto& s : r.tables("source")) (void)s.strings("paths");
+  const auto& s = r.settings();
+  ASSERT_EQ(s.size(), 6u);
+  EXPECT_EQ(s[0].key, "host");
+  EXPECT_TRUE(s[0].required);
+  EXPECT_TRUE(s[0].from_file);
+  EXPECT_EQ(s[0].value, "\"h\"");
+  EXPECT_EQ(s[1].key, "batch.linger");
+  EXPECT_EQ(s[1].value, "\"2s\"");
+  EXPECT_EQ(s[1].def, "\"200ms\"");
+  EXPECT_EQ(s[2].value, "\"1MiB\"");
+  EXPECT_FALSE(s[2].from_file);
+  EXPECT_EQ(s[3].value, "0");
+  EXPECT_EQ(s[5].key, "source[0].paths");
+  EXPECT_EQ(generic_key(s[5].key), "source.paths");
+  EXPECT_EQ(format_settings(s),
+            "host = \"h\"  # required\nflag = true  # default\n\n[batch]\nlinger = \"2s\"  # default \"200ms\"\n"
+            "max_bytes = \"1MiB\"  # default\n\n[window]\nzero = 0  # default\n\n[[source]]\npaths = [\"/a\"]  # default []\n");
+  EXPECT_EQ(format_key_table(s, [](std::string_view k) { return k == "flag"; }),
+            "host\tstring\t\trestart\trequired\nbatch.linger\tduration\t\"200ms\"\trestart\toptional\n"
+            "batch.max_bytes\tsize\t\"1MiB\"\trestart\toptional\nwindow.zero\tsize\t0\trestart\toptional\n"
+            "flag\tboolean\ttrue\tlive\toptional\nsource.paths\tstrings\t[]\trestart\toptional\n");
+}
+
+TEST(ConfigReaderTest, FormattedSettingsReadBackToTheSameValues) {
+  auto r = ConfigReader::from_string("name = \"a \\\"quoted\\\" \\\\ path\"\n", "q.toml");
+  (void)r.str("name", "");
+  (void)r.duration("wait", Duration(90'000));
+  (void)r.bytes("size", 1500);
+  auto again = ConfigReader::from_string(format_settings(r.settings()), "again.toml");
+  EXPECT_EQ(again.str("name", ""), "a \"quoted\" \\ path");
+  EXPECT_EQ(again.duration("wait", Duration(0)), Duration(90'000));
+  EXPECT_EQ(again.bytes("size", 0), 1500u);
+}
+
+TEST(ConfigReaderTest, NearMissFindsTyposOnly) {
+  EXPECT_EQ(edit_distance("listne", "listen"), 1u);
+  EXPECT_EQ(near_miss("listne", {"listen", "http_listen"}), "listen");
+  EXPECT_EQ(near_miss("stat_dir", {"state_dir", "dc"}), "state_dir");
+  EXPECT_FALSE(near_miss("color", {"listen", "dc"}));
+  EXPECT_FALSE(near_miss("dc", {"dc"}));  // the same word is no typo
+  EXPECT_FALSE(near_miss("ab", {"cd"}));
+}
+
 TEST(ConfigReaderTest, ErrorHelperUsesFullKey) {
   auto r = ConfigReader::from_string("[[source]]\ncategory = \"\"\n", "e.toml");
   auto sources = r.tables("source");
   ConfigError e = sources[0].error("category", "must not be empty");
-  EXPECT_STREQ(e.what(), "e.toml: source[0].category: must not be empty");
+  EXPECT_STREQ(e.what(), "e.toml:2: source[0].category: must not be empty");
 }
 
 }  // namespace

@@ -2,11 +2,13 @@
 // lives with the config tests.
 #include "common/log/logging.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <regex>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/config/config_error.h"
@@ -38,6 +40,47 @@ TEST(LoggingTest, WritesUtcTimestampProgramAndLevelToFile) {
   tm.tm_sec = std::stoi(m[6]);
   EXPECT_LT(std::abs(timegm(&tm) - std::time(nullptr)), 600);
   init_logging("ferry-test", "info");  // back to stderr before the file goes away
+}
+
+// A line is in the file as soon as it is logged: `tail -f` shows it, a crash keeps it.
+TEST(LoggingTest, EachLineReachesTheFileWithoutAnExplicitFlush) {
+  testing::TempDir dir;
+  const std::string path = dir.file("ferry.log");
+  init_logging("ferry-test", "info", path);
+  spdlog::info("first");
+  EXPECT_NE(testing::read_file(path).find("[info] first\n"), std::string::npos);
+  spdlog::info("second");
+  EXPECT_NE(testing::read_file(path).find("[info] second\n"), std::string::npos);
+  init_logging("ferry-test", "info");
+}
+
+TEST(LoggingTest, JsonFormatWritesOneObjectPerLine) {
+  testing::TempDir dir;
+  const std::string path = dir.file("ferry.log");
+  init_logging("ferry-test", "info", path, LogFormat::kJson);
+  spdlog::warn("a \"quoted\" path C:\\x\nand a second line\x01");
+  const std::string text = testing::read_file(path);
+  ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["program"], "ferry-test");
+  EXPECT_EQ(j["level"], "warning");
+  EXPECT_EQ(j["msg"], "a \"quoted\" path C:\\x\nand a second line\x01");
+  EXPECT_TRUE(std::regex_match(j["time"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+  init_logging("ferry-test", "info");
+}
+
+TEST(LoggingTest, LevelChangesWhileRunning) {
+  testing::TempDir dir;
+  const std::string path = dir.file("ferry.log");
+  init_logging("ferry-test", "info", path);
+  spdlog::debug("hidden");
+  EXPECT_FALSE(set_log_level("loud"));
+  EXPECT_TRUE(set_log_level("debug"));
+  spdlog::debug("shown");
+  const std::string text = testing::read_file(path);
+  EXPECT_EQ(text.find("hidden"), std::string::npos);
+  EXPECT_NE(text.find("shown"), std::string::npos);
+  init_logging("ferry-test", "info");
 }
 
 TEST(LoggingTest, BadLevelIsConfigError) {

@@ -70,12 +70,35 @@ TEST(ConfigLoadingTest, BrokerConnectionLimitsHaveDefaultsAndAreChecked) {
   EXPECT_EQ(e.key, "connections.max_write_queue");
 }
 
+// --check-config validates everything the daemon would refuse at start, the log level too.
+TEST(ConfigLoadingTest, BadLogLevelIsRefusedAtLoadWithItsLine) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("b.toml"), broker_toml("") + "[log]\nlevel = \"verbose\"\n");
+  auto e = error_of([&] { (void)broker::load_broker_config(dir.file("b.toml")); });
+  EXPECT_EQ(e.key, "log.level");
+  EXPECT_EQ(e.line, 10);
+}
+
+// The consumer knows the [webhdfs] keys whatever the sink, so --check-config lists them.
+TEST(ConfigLoadingTest, ConsumerListsWebhdfsKeysWithAPosixSink) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("c.toml"), "node_id = \"c1\"\ndata_dir = \"/tmp/x\"\noutput_root = \"/tmp/o\"\n" +
+                                              std::string(kTls));
+  config::ConfigReader r(dir.file("c.toml"));
+  auto c = consumer::read_consumer_config(r);
+  EXPECT_EQ(c.sink, "posix");
+  bool listed = false;
+  for (const auto& s : r.settings()) listed |= s.key == "webhdfs.namenode";
+  EXPECT_TRUE(listed);
+}
+
 TEST(ConfigLoadingTest, BrokerTypoIsRefusedWithTheKey) {
   testing::TempDir dir;
   testing::write_file(dir.file("b.toml"), broker_toml("listne = \"127.0.0.1:1\"\n"));
   auto e = error_of([&] { (void)broker::load_broker_config(dir.file("b.toml")); });
   EXPECT_EQ(e.file, dir.file("b.toml"));
   EXPECT_EQ(e.key, "listne");
+  EXPECT_EQ(e.reason, "unknown key; did you mean listen?");
 }
 
 TEST(ConfigLoadingTest, BrokerBadAddressAndMissingKeyAreRefused) {
