@@ -264,11 +264,6 @@ void BrokerApp::setup_http() {
         .set(static_cast<double>(quarantine_->batches()));
     metrics_.gauge("ferry_broker_disk_budget_bytes", "The store's disk budget ([store] disk_budget; 0: none)")
         .set(static_cast<double>(store_->disk_budget().budget_bytes()));
-    auto& link = metrics_.gauge_family("ferry_broker_consumer_connected", "1 while the link to a consumer is up",
-                                       {"consumer"});
-    for (const auto& c : forwarder_->to_json()) {
-      link.set({c["consumer"].get<std::string>()}, c["connected"].get<bool>() ? 1 : 0);
-    }
     auto stats = committer_->stats();
     metrics_.gauge("ferry_broker_fsyncs", "Group-commit syncs since start").set(stats.syncs);
     forwarder_->export_gauges(metrics_);

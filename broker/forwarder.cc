@@ -264,7 +264,7 @@ bool Forwarder::any_connected() const {
 }
 
 void Forwarder::export_gauges(metrics::Registry& metrics) const {
-  auto& up = metrics.gauge_family("ferry_broker_consumer_link_up", "1 while the link to this consumer is up",
+  auto& up = metrics.gauge_family("ferry_broker_consumer_connected", "1 while the link to this consumer is up",
                                   {"consumer"});
   for (const auto& l : links_) up.set({l->address()}, l->connected() ? 1 : 0);
   uint64_t resent = 0;

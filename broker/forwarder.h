@@ -102,7 +102,7 @@ class Forwarder {
   // Which consumer owns a stream: stable while the consumer list is unchanged.
   size_t link_for(std::string_view host, std::string_view category) const;
   nlohmann::json to_json() const;
-  // ferry_broker_consumer_link_up{consumer=...}: an operator sees a consumer outage at
+  // ferry_broker_consumer_connected{consumer=...}: an operator sees a consumer outage at
   // once, not after the lag threshold.
   void export_gauges(metrics::Registry& metrics) const;
   bool any_connected() const;

@@ -1,5 +1,6 @@
 #include "common/config/file_modes_section.h"
 
+#include <cstdio>
 #include <string>
 
 namespace ferry::config {
@@ -7,8 +8,9 @@ namespace {
 
 // An octal mode as a string ("0640"), which must leave the owner `owner_bits`.
 mode_t read_mode(const ConfigReader& r, std::string_view key, mode_t def, mode_t owner_bits) {
-  const std::string text = r.str(key, "");
-  if (text.empty()) return def;
+  char shown[8];
+  std::snprintf(shown, sizeof shown, "%04o", static_cast<unsigned>(def));
+  const std::string text = r.str(key, shown);
   const bool octal = text.size() <= 4 && text.find_first_not_of("01234567") == std::string::npos;
   const mode_t mode = octal ? static_cast<mode_t>(std::stoul(text, nullptr, 8)) : 0;
   if (!octal || (mode & owner_bits) != owner_bits) {

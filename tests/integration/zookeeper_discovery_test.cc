@@ -70,7 +70,7 @@ TEST(ZooKeeperDiscoveryTest, AgentsFindBrokersFailOverAndStick) {
   }
 
   // A broker says at once, on /metrics, when its consumer link is down.
-  const std::string link_up = "ferry_broker_consumer_link_up{consumer=\"127.0.0.1:" +
+  const std::string link_up = "ferry_broker_consumer_connected{consumer=\"127.0.0.1:" +
                               std::to_string(cluster.consumer_port()) + "\"} ";
   auto metrics = [&] { return http_get(cluster.broker_http_port(1), "/metrics").body; };
   EXPECT_NE(metrics().find("ferry_broker_zookeeper_registered 1"), std::string::npos) << metrics();
