@@ -213,6 +213,7 @@ void BrokerApp::sample_flow() {
   auto self = make_self_status(config_.node_id, store_->pending_by_category(), now);
   dc_totals_.set_broker_backlog(config_.dc, config_.node_id, self, now);
   forwarder_->forward_status(self, config_.dc);
+  if (dc_totals_.history_due(now)) dc_totals_.record_history(hosts_.snapshot(now), now);
 }
 
 nlohmann::json BrokerApp::summary_json() {

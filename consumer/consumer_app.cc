@@ -221,6 +221,7 @@ void ConsumerApp::schedule_commit() {
   commit_timer_.expires_after(config_.commit_interval);
   commit_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopping_) return;
+    if (const TimeMs now = now_ms(); dc_totals_.history_due(now)) dc_totals_.record_history(hosts_.snapshot(now), now);
     if (!commit_running_ && !store_failed_) {
       commit_running_ = true;
       asio::post(worker_, [this] { commit_on_worker(); });

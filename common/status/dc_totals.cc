@@ -113,8 +113,31 @@ nlohmann::json DcTotals::to_json(const std::vector<HostEntry>& hosts, TimeMs now
                  {"hosts", c.hosts},
                  {"hosts_lagging", c.lagging},
                  {"hosts_disconnected", c.disconnected}};
+    auto& history = out[name]["history"] = nlohmann::json::array();
+    if (auto it = dcs_.find(name); it != dcs_.end()) {
+      for (const auto& p : it->second.history) history.push_back({p.t_ms, p.in_per_s, p.out_per_s, p.unacked_events});
+    }
   }
   return out;
+}
+
+bool DcTotals::history_due(TimeMs now) const {
+  std::lock_guard lock(mu_);
+  return now - last_sample_ms_ >= options_.history_interval_ms;
+}
+
+void DcTotals::record_history(const std::vector<HostEntry>& hosts, TimeMs now) {
+  auto counts = count_hosts(hosts, now);
+  std::lock_guard lock(mu_);
+  for (const auto& [name, c] : counts) dc_locked(name);  // a DC with hosts but no counts yet
+  if (dcs_.empty()) return;  // nothing to draw yet: sample again at the next chance
+  last_sample_ms_ = now;
+  for (auto& [name, d] : dcs_) {
+    DcSample p{now, d.in_events.per_second(now), d.out_events.per_second(now), 0};
+    if (auto it = counts.find(name); it != counts.end()) p.unacked_events = it->second.unacked_events;
+    d.history.push_back(p);
+    while (d.history.size() > options_.history_samples) d.history.pop_front();
+  }
 }
 
 void DcTotals::export_gauges(const std::vector<HostEntry>& hosts, metrics::Registry& registry, TimeMs now) const {

@@ -11,6 +11,7 @@
 //
 // Thread-safe (one mutex). Counters in the registry, if given, are bumped as counts come in.
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -34,6 +35,17 @@ struct DcTotalsOptions {
   // A broker whose backlog report is older than this counts as stale (its last report
   // still counts in the backlog: the batches are on its disk).
   TimeMs broker_stale_after_ms = 15'000;
+  // The page's trend charts: one sample per interval, the last `history_samples` kept
+  // (15 minutes by default).
+  TimeMs history_interval_ms = 10'000;
+  size_t history_samples = 90;
+};
+
+// One point of a DC's trend: events/s in and committed, unacked events.
+struct DcSample {
+  TimeMs t_ms = 0;
+  double in_per_s = 0, out_per_s = 0;
+  uint64_t unacked_events = 0;
 };
 
 struct BrokerBacklog {
@@ -53,7 +65,13 @@ class DcTotals {
   // awaiting COMMITTED, backlog_bytes their payload bytes, unacked_events their events.
   void set_broker_backlog(const std::string& dc, const std::string& broker, const wire::Status& self, TimeMs now);
 
-  // {"dc1": {"events_in_per_s":..., ...}, ...} for every DC with hosts or counts.
+  // Whether a trend sample is due; record_history() takes one per DC (the host snapshot
+  // is the caller's, taken only when due).
+  bool history_due(TimeMs now) const;
+  void record_history(const std::vector<HostEntry>& hosts, TimeMs now);
+
+  // {"dc1": {"events_in_per_s":..., "history": [[t_ms, in/s, out/s, unacked], ...]}, ...}
+  // for every DC with hosts or counts.
   nlohmann::json to_json(const std::vector<HostEntry>& hosts, TimeMs now) const;
   // Gauges ferry_dc_unacked_events, ferry_dc_broker_backlog_{batches,bytes,events},
   // ferry_dc_hosts, ferry_dc_hosts_lagging, ferry_dc_hosts_disconnected (label dc).
@@ -64,6 +82,7 @@ class DcTotals {
     explicit Dc(int window_s) : in_events(window_s), out_events(window_s), out_batches(window_s) {}
     RateWindow in_events, out_events, out_batches;
     std::map<std::string, BrokerBacklog> brokers;
+    std::deque<DcSample> history;  // oldest first
   };
   struct HostCounts {
     uint64_t hosts = 0, lagging = 0, disconnected = 0, unacked_events = 0;
@@ -77,6 +96,7 @@ class DcTotals {
   metrics::CounterFamily* committed_batches_total_ = nullptr;
   mutable std::mutex mu_;
   std::map<std::string, Dc> dcs_;
+  TimeMs last_sample_ms_ = 0;
 };
 
 }  // namespace ferry::status

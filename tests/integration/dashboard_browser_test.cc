@@ -400,5 +400,32 @@ TEST_F(DashboardBrowserTest, MarkupInTheTzParameterIsShownAsTextAndNeverRuns) {
   EXPECT_NE(dom.find("&lt;img src=x onerror="), std::string::npos) << "the zone label is not shown as text";
 }
 
+// Beside each DC's totals, the page draws the last 15 minutes (in/s, committed/s,
+// unacked) from the summary's per-DC history, which the node samples every 10 s.
+TEST_F(DashboardBrowserTest, EachDcDrawsItsRecentTrend) {
+  MiniCluster cluster({.brokers = 1, .agents = 2});
+  for (uint16_t port : {cluster.consumer_http_port(), cluster.broker_http_port(1)}) {
+    if (port == cluster.consumer_http_port()) {
+      ASSERT_NO_FATAL_FAILURE(start_and_deliver_200_lines(cluster, port));
+    }
+    const auto history = api_dcs(port)["dc1"]["history"];
+    ASSERT_TRUE(history.is_array() && !history.empty()) << api_dcs(port).dump();
+    for (const auto& row : history) {
+      ASSERT_EQ(row.size(), 4u) << row.dump();
+      for (const auto& v : row) EXPECT_TRUE(v.is_number()) << row.dump();
+    }
+    const std::string dom = chromium("http://127.0.0.1:" + std::to_string(port) + "/", "--dump-dom");
+    static const std::regex kChart(R"re(data-k="([123])" data-points="(\d+)"[^>]*><svg[^>]*><polyline points="([^"]*)")re");
+    int charts = 0;
+    for (std::sregex_iterator it(dom.begin(), dom.end(), kChart), end; it != end; ++it, ++charts) {
+      const size_t points = std::stoul((*it)[2]);
+      EXPECT_GE(points, 2u) << "at least one sample and the current value";
+      const std::string pairs = (*it)[3];
+      EXPECT_EQ(static_cast<size_t>(std::count(pairs.begin(), pairs.end(), ',')), points) << pairs;
+    }
+    EXPECT_EQ(charts, 3) << "in, committed and unacked for dc1 on port " << port;
+  }
+}
+
 }  // namespace
 }  // namespace ferry::testing
