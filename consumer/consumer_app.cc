@@ -27,7 +27,7 @@ constexpr TimeMs kCompactIndexEveryMs = 10'000;
 
 void send_committed(net::FrameConnection& conn, std::vector<store::BatchId> ids) {
   wire::Ack ack;
-  for (auto& r : store::coalesce(std::move(ids))) ack.ranges.push_back(std::move(r.range));
+  ack.ranges = batch::to_ack_ranges(std::move(ids));
   conn.send(wire::encode(wire::FrameType::kCommitted, ack));
 }
 

@@ -1,42 +1,22 @@
 #pragma once
-// Identity of a batch for deduplication: (host, category, incarnation, seq) for live traffic, plus
-// the replay id for replayed batches, so a replay is deduplicated within itself and
-// never against live output (DESIGN §7).
+// The consumer's RocksDB key of a batch id (common/batch/batch_id.h): its layout has
+// the replay id, so replays are deduplicated apart from live data.
 
-#include <compare>
-#include <cstdint>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "common/base/result.h"
-#include "common/batch/batch_header.h"
-#include "common/wire/messages.h"
+#include "common/batch/batch_id.h"
 
 namespace ferry::consumer::store {
 
-struct BatchId {
-  std::string host;
-  std::string category;
-  uint64_t seq = 0;
-  uint64_t replay_id = 0;
-  uint64_t incarnation = 0;  // of the agent state that numbered the stream
-  auto operator<=>(const BatchId&) const = default;
-};
-
-BatchId batch_id_of(const batch::BatchHeader& h);
+using batch::BatchId;
+using batch::batch_id_of;
 
 // Order-preserving RocksDB key: name(host) name(category) be64(incarnation) be64(replay_id)
 // be64(seq).
 std::string batch_id_key(const BatchId& id);
 // The inverse; Errc::kBadRecord for anything batch_id_key cannot have written.
 Result<BatchId> parse_batch_id_key(std::string_view key);
-
-// Committed ids folded into inclusive seq runs per (stream, replay id), for COMMITTED.
-struct CommittedRange {
-  wire::AckRange range;
-  uint64_t replay_id = 0;
-  bool operator==(const CommittedRange&) const = default;
-};
-std::vector<CommittedRange> coalesce(std::vector<BatchId> ids);
 
 }  // namespace ferry::consumer::store

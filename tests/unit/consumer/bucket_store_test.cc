@@ -34,8 +34,8 @@ TEST(BucketStoreTest, CommitRoundTripIsOneValidZstdStreamInOrder) {
   auto ids = h.store->commit_all();
   ASSERT_TRUE(ids) << ids.error().message();
   ASSERT_EQ(ids.value().size(), 3u);
-  EXPECT_EQ(coalesce(ids.value()).size(), 1u);
-  EXPECT_EQ(coalesce(ids.value())[0].range, (wire::AckRange{"h1", "cat", 1, 3}));
+  EXPECT_EQ(batch::fold_ranges(ids.value()).size(), 1u);
+  EXPECT_EQ(batch::fold_ranges(ids.value())[0].range, (wire::AckRange{"h1", "cat", 1, 3}));
 
   auto files = all_files(h.root());
   ASSERT_EQ(files.size(), 1u);
