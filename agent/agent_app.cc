@@ -48,7 +48,16 @@ void AgentApp::start() {
   }
   checkpoint_ = std::move(cp).value();
   window_.set_incarnation(checkpoint_->state().incarnation);
-  encoder_ = std::make_unique<BatchEncoder>(config_.host, checkpoint_->state().incarnation, config_.zstd_level);
+  std::shared_ptr<crypto::KeyStore> keys;
+  if (!config_.seal_keys_dir.empty()) {
+    std::string why;
+    keys = std::make_shared<crypto::KeyStore>(config_.seal_keys_dir, why);
+    if (!why.empty()) throw std::runtime_error("[seal] keys_dir: " + why);
+    hangup_.reload_on_hangup(keys);
+    spdlog::info("sealing payloads with key id {} of {}", keys->current()->newest_id(), config_.seal_keys_dir);
+  }
+  encoder_ = std::make_unique<BatchEncoder>(config_.host, checkpoint_->state().incarnation, config_.zstd_level,
+                                            std::move(keys));
   spdlog::info("agent state {} is incarnation {}", config_.state_dir, checkpoint_->state().incarnation);
   if (checkpoint_->loaded_from() == checkpoint::Checkpoint::Source::kFresh) {
     spdlog::warn("agent state {} is new: every file matching the sources' globs is read from its start. If this "

@@ -4,6 +4,7 @@
 
 #include "common/config/config_reader.h"
 #include "common/config/node_sections.h"
+#include "common/config/seal_section.h"
 #include "common/config/zookeeper_section.h"
 #include "common/net/endpoint.h"
 #include "common/net/socket_tuning_config.h"
@@ -50,6 +51,7 @@ AgentConfig read_agent_config(const config::ConfigReader& r) {
   c.http_listen = config::read_address(r, "http_listen", "");
 
   c.tls = config::read_tls_section(r);
+  c.seal_keys_dir = config::read_seal_section(r);
   c.log = config::read_log_section(r);
 
   auto b = r.section("batch");

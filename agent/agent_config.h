@@ -32,6 +32,7 @@ struct AgentConfig {
   std::vector<SourceConfig> sources;
   std::string state_dir;             // required; the checkpoint lives here
   tls::TlsOptions tls;  // [tls]
+  std::string seal_keys_dir;  // [seal] keys_dir; empty: payloads are not sealed
   config::LogSettings log;  // [log]
   std::string http_listen;  // host:port for /metrics and /healthz; empty: no HTTP
 

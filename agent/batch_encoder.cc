@@ -1,6 +1,7 @@
 #include "agent/batch_encoder.h"
 
 #include "common/batch/payload.h"
+#include "common/crypto/payload_seal.h"
 #include "common/wire/messages.h"
 
 namespace ferry::agent {
@@ -16,6 +17,11 @@ Result<send::InflightBatch> BatchEncoder::encode(const std::string& category, ui
   auto payload = batch::encode_payload(built, batch::Codec::kZstd, zstd_, frame.header);
   if (!payload) return payload.error();
   frame.payload = std::move(payload).value();
+  if (keys_) {
+    auto ring = keys_->current();
+    const uint32_t id = ring->newest_id();
+    if (auto ec = crypto::seal_payload(*ring->find(id), id, frame.header, frame.payload)) return ec;
+  }
   if (auto ec = batch::validate_header(frame.header)) return ec;
   send::InflightBatch ib;
   ib.category = category;

@@ -1,6 +1,7 @@
 #pragma once
 // Encodes a built batch as the BATCH frame the agent sends (and resends unchanged):
-// header with host, category, seq, incarnation and source file; payload zstd-compressed.
+// header with host, category, seq, incarnation and source file; payload zstd-compressed,
+// then sealed with the newest key when the agent holds sealing keys.
 
 #include <cstdint>
 #include <string>
@@ -10,13 +11,16 @@
 #include "common/batch/batch_builder.h"
 #include "common/batch/batch_header.h"
 #include "common/compress/zstd_codec.h"
+#include "common/crypto/key_ring.h"
 
 namespace ferry::agent {
 
 class BatchEncoder {
  public:
-  BatchEncoder(std::string host, uint64_t incarnation, int zstd_level)
-      : host_(std::move(host)), incarnation_(incarnation), zstd_(zstd_level) {}
+  // `keys` null: payloads are not sealed.
+  BatchEncoder(std::string host, uint64_t incarnation, int zstd_level,
+               std::shared_ptr<const crypto::KeyStore> keys = nullptr)
+      : host_(std::move(host)), incarnation_(incarnation), zstd_(zstd_level), keys_(std::move(keys)) {}
 
   // The batch `seq` of `category`, ready for the in-flight window; an error if it does
   // not fit the wire's limits.
@@ -27,6 +31,7 @@ class BatchEncoder {
   std::string host_;
   uint64_t incarnation_;
   compress::ZstdCompressor zstd_;
+  std::shared_ptr<const crypto::KeyStore> keys_;
 };
 
 }  // namespace ferry::agent

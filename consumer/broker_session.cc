@@ -70,7 +70,9 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
         // Refused alone: quarantined, and a marker committed in its place; the link and
         // every other host's batches on it go on. Nothing that fails here is written.
         std::string why;
-        if (auto ec = app.checker().check(batch.value(), app.now_ms(), why)) {
+        auto ec = app.open_sealed(batch.value(), why);
+        if (ec) why = "cannot open: " + why;
+        if (ec || (ec = app.checker().check(batch.value(), app.now_ms(), why))) {
           app.refuse_batch(conn, std::move(batch).value(), static_cast<wire::Errc>(ec.value()), broker + ": " + why, dc,
                            pending_adds);
           break;

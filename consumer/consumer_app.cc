@@ -6,6 +6,7 @@
 
 #include "common/app/service_notify.h"
 #include "common/net/socket_tuning.h"
+#include "common/crypto/payload_seal.h"
 #include "common/net/quarantine_refusal.h"
 
 #include "common/dashboard/dashboard.h"
@@ -48,6 +49,13 @@ void ConsumerApp::start() {
   hangup_.reload_on_hangup("TLS server context", tls_server_);
 
   std::string why;
+  if (!config_.seal_keys_dir.empty()) {
+    keys_ = std::make_shared<crypto::KeyStore>(config_.seal_keys_dir, why);
+    if (!why.empty()) throw std::runtime_error("[seal] keys_dir: " + why);
+    hangup_.reload_on_hangup(keys_);
+    spdlog::info("opening sealed payloads with key ids {} of {}", keys_->current()->describe_ids(),
+                 config_.seal_keys_dir);
+  }
   auto db = storage::RocksStore::open(
       {.path = config_.data_dir + "/db", .column_families = store::BucketStore::column_families()}, why);
   if (!db) {
@@ -193,6 +201,15 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
       w.newest_event_ms = std::max(w.newest_event_ms, h.max_time_ms);
     });
   });
+}
+
+std::error_code ConsumerApp::open_sealed(wire::BatchFrame& batch, std::string& why) const {
+  if (!batch.header.sealed()) return {};
+  if (!keys_) {
+    why = "sealed with key id " + std::to_string(batch.header.key_id) + ", but this node holds no sealing keys";
+    return wire::Errc::kBadBatch;
+  }
+  return crypto::open_payload(*keys_->current(), batch.header, batch.payload, why);
 }
 
 void ConsumerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,

@@ -22,6 +22,7 @@
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
 #include "common/app/hangup_handler.h"
+#include "common/crypto/key_ring.h"
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
 #include "common/net/live_sessions.h"
@@ -65,6 +66,9 @@ class ConsumerApp {
   void add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
                  std::shared_ptr<uint32_t> pending_adds);
   void add_watermark(const wire::Watermark& w);
+  // Opens a sealed batch in place with the sealing keys (DESIGN §10); {} for an
+  // unsealed one. On failure the batch is unchanged and `why` says what was wrong.
+  std::error_code open_sealed(wire::BatchFrame& batch, std::string& why) const;
   // Checks batches before they are handed to the store (io thread only).
   batch::BatchChecker& checker() { return checker_; }
   // One live connection per broker id (io thread only).
@@ -98,6 +102,7 @@ class ConsumerApp {
   std::unique_ptr<store::BucketStore> store_;
   std::unique_ptr<storage::Quarantine> quarantine_;
   batch::BatchChecker checker_;
+  std::shared_ptr<crypto::KeyStore> keys_;  // null without [seal]
   net::LiveSessions brokers_live_;
   std::unique_ptr<net::TlsServer> broker_server_;
   status::HostTable hosts_;

@@ -7,6 +7,7 @@
 #include "common/config/file_modes_section.h"
 #include "common/config/http_section.h"
 #include "common/config/node_sections.h"
+#include "common/config/seal_section.h"
 #include "common/config/zookeeper_section.h"
 #include "common/net/endpoint.h"
 #include "common/net/server_limits_config.h"
@@ -87,6 +88,7 @@ ConsumerConfig read_consumer_config(const config::ConfigReader& r) {
   }
 
   c.tls = config::read_tls_section(r);
+  c.seal_keys_dir = config::read_seal_section(r);
   c.allowed_brokers = read_allowed_brokers(r);
 
   c.log = config::read_log_section(r);

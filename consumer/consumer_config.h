@@ -32,6 +32,7 @@ struct ConsumerConfig {
   std::string sink = "posix";                 // "posix" or "webhdfs"
   store::WebHdfsOptions webhdfs;               // [webhdfs] namenode, root, user, timeout, TLS
   tls::TlsOptions tls;  // [tls]
+  std::string seal_keys_dir;  // [seal] keys_dir; empty: sealed batches are quarantined
   // allowed_brokers: "dc/id" of the brokers that may connect, lowercased; empty = any
   // broker the CA vouches for.
   std::vector<std::string> allowed_brokers;

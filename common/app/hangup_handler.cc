@@ -49,8 +49,21 @@ void HangupHandler::wait() {
 
 void HangupHandler::on_hangup() {
   reopen_log();
-  reload_tls(reload_config());
+  auto tls_changed = reload_config();
+  reload_keys();
+  reload_tls(tls_changed);
   spdlog::default_logger_raw()->flush();  // the operator is looking for these lines now
+}
+
+void HangupHandler::reload_keys() {
+  for (const auto& keys : keys_) {
+    if (auto why = keys->reload(); !why.empty()) {
+      spdlog::error("SIGHUP: sealing keys not reloaded: {}; keeping key ids {}", why, keys->current()->describe_ids());
+    } else {
+      spdlog::info("SIGHUP: sealing keys {} reloaded: ids {}, sealing with {}", keys->dir().string(),
+                   keys->current()->describe_ids(), keys->current()->newest_id());
+    }
+  }
 }
 
 std::optional<tls::TlsOptions> HangupHandler::reload_config() {

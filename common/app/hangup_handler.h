@@ -8,7 +8,9 @@
 //    why. Otherwise each key whose value changed is either applied (live_settings.h: the
 //    log level, the TLS files) or logged as needing a restart, once per SIGHUP, until a
 //    restart picks it up.
-// 3. The TLS contexts it was given are reloaded (certificate, key, CA, CRL; from the new
+// 3. The sealing keys it was given are re-read (a directory that fails to load keeps
+//    the keys held, and the log says why).
+// 4. The TLS contexts it was given are reloaded (certificate, key, CA, CRL; from the new
 //    paths if the config changed them): new connections use them, open ones go on; a
 //    context whose files fail to load stays as it was, and the log says why.
 //
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "common/config/config_reader.h"
+#include "common/crypto/key_ring.h"
 #include "common/net/asio.h"
 #include "common/tls/context_source.h"
 #include "common/tls/tls_options.h"
@@ -48,6 +51,9 @@ class HangupHandler {
     tls_.emplace_back(std::move(what), std::move(source));
   }
 
+  // Before start(): `keys` re-reads its directory on each SIGHUP.
+  void reload_on_hangup(std::shared_ptr<crypto::KeyStore> keys) { keys_.push_back(std::move(keys)); }
+
   // Before start(): re-read `path` on each SIGHUP; `running` is what the process started
   // with (ConfigReader::settings() of the file it loaded).
   void reload_config_with(std::string path, ConfigCheck check, config::Settings running) {
@@ -67,12 +73,14 @@ class HangupHandler {
   // Returns the TLS options to reload with when the config changed them.
   std::optional<tls::TlsOptions> reload_config();
   void reload_tls(const std::optional<tls::TlsOptions>& changed);
+  void reload_keys();
   // Takes the values of the keys under `prefix` from `fresh` into running_: a key not
   // adopted (a restart-only one) is reported again on the next SIGHUP.
   void adopt(const config::Settings& fresh, std::string_view prefix);
 
   asio::signal_set signals_;
   std::vector<std::pair<std::string, std::shared_ptr<tls::ContextSource>>> tls_;
+  std::vector<std::shared_ptr<crypto::KeyStore>> keys_;
   std::string config_path_;
   ConfigCheck check_;
   config::Settings running_;

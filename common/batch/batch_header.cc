@@ -17,7 +17,7 @@ bool valid_name(std::string_view name) {
 
 void encode_header(const BatchHeader& h, std::string& out) {
   ByteWriter w(out);
-  w.u8(kHeaderVersion);
+  w.u8(h.sealed() ? kSealedHeaderVersion : kHeaderVersion);
   w.str16(h.host);
   w.str16(h.category);
   w.u64(h.seq);
@@ -36,6 +36,7 @@ void encode_header(const BatchHeader& h, std::string& out) {
   w.u32(h.payload_crc);
   w.u64(h.replay_id);
   w.u64(h.incarnation);
+  if (h.sealed()) w.u32(h.key_id);
 }
 
 std::error_code validate_header(const BatchHeader& h) {
@@ -44,6 +45,7 @@ std::error_code validate_header(const BatchHeader& h) {
   if (h.seq == 0) return Errc::kBadBatch;
   if (h.codec != Codec::kNone && h.codec != Codec::kZstd) return Errc::kBadBatch;
   if ((h.flags & ~kKnownFlags) != 0) return Errc::kBadBatch;
+  if (h.sealed() != (h.key_id != 0)) return Errc::kBadBatch;
   if (h.min_time_ms > h.max_time_ms) return Errc::kBadBatch;
   if (hour_start(h.min_time_ms) != hour_start(h.max_time_ms)) return Errc::kBadBatch;
   if (h.raw_size > kMaxRawBytes || h.payload_size > kMaxRawBytes + (1u << 20)) {
@@ -75,8 +77,11 @@ Result<BatchHeader> decode_header_fields(std::string_view& in) {
   h.payload_crc = r.u32();
   h.replay_id = r.u64();
   h.incarnation = r.u64();
+  if (version == kSealedHeaderVersion) h.key_id = r.u32();
   if (!r.ok()) return make_error_code(wire::Errc::kMalformedBody);
-  if (version != kHeaderVersion) return make_error_code(wire::Errc::kUnsupportedVersion);
+  if (version != kHeaderVersion && version != kSealedHeaderVersion) {
+    return make_error_code(wire::Errc::kUnsupportedVersion);
+  }
   in.remove_prefix(in.size() - r.remaining());
   return h;
 }

@@ -17,6 +17,9 @@ enum class Codec : uint8_t { kNone = 0, kZstd = 1 };
 constexpr uint8_t kFlagSealed = 0x01;  // payload is AES-256-GCM sealed (brokers see ciphertext)
 constexpr uint8_t kKnownFlags = kFlagSealed;
 constexpr uint8_t kHeaderVersion = 2;  // 2: incarnation
+// Version 3 adds key_id (u32) at the end; written only for sealed batches, so unsealed
+// traffic stays readable by hops that know version 2.
+constexpr uint8_t kSealedHeaderVersion = 3;
 constexpr size_t kMaxNameBytes = 255;  // host and category names
 // Hard ceiling on a batch's raw (uncompressed) size, whatever the config says; also the
 // decompression limit used for batches.
@@ -51,6 +54,7 @@ struct BatchHeader {
   uint8_t flags = 0;
   uint32_t payload_crc = 0;      // CRC32C of the payload as sent
   uint64_t replay_id = 0;        // 0 = live traffic; otherwise the replay it belongs to
+  uint32_t key_id = 0;           // sealed: the key it was sealed with (>= 1); else 0
 
   bool sealed() const { return (flags & kFlagSealed) != 0; }
   TimeMs hour() const { return hour_start(min_time_ms); }
@@ -69,7 +73,7 @@ Result<BatchHeader> decode_header(std::string_view& in);
 Result<BatchHeader> decode_header_fields(std::string_view& in);
 
 // Checks the invariants every receiver relies on: names valid, seq >= 1, times within
-// one hour, known codec and flags, sizes within limits.
+// one hour, known codec and flags, a key id exactly when sealed, sizes within limits.
 std::error_code validate_header(const BatchHeader& h);
 
 // Host and category names: 1..255 bytes of [A-Za-z0-9._-], not "." or "..". Categories

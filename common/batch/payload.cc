@@ -2,7 +2,10 @@
 
 #include <cstring>
 
+#include <zstd.h>
+
 #include "common/base/crc32c.h"
+#include "common/crypto/payload_seal.h"
 #include "common/wire/errc.h"
 
 namespace ferry::batch {
@@ -61,12 +64,29 @@ uint64_t count_newlines(std::string_view bytes) {
 
 }  // namespace
 
+std::error_code validate_sealed_payload(const BatchHeader& header, std::string_view payload, std::string& why) {
+  if (payload.size() != header.payload_size) {
+    why = "payload of " + std::to_string(payload.size()) + " bytes, header says " +
+          std::to_string(header.payload_size);
+    return wire::Errc::kBadBatch;
+  }
+  if (crc32c::value(payload) != header.payload_crc) {
+    why = "payload: " + std::error_code(wire::Errc::kBadCrc).message();
+    return wire::Errc::kBadCrc;
+  }
+  // What sealing adds to the compressed bytes, which are at most zstd's bound of raw_size.
+  const size_t inner_max = header.codec == Codec::kNone ? header.raw_size : ZSTD_compressBound(header.raw_size);
+  if (payload.size() < crypto::kSealOverhead || payload.size() - crypto::kSealOverhead > inner_max) {
+    why = "sealed payload of " + std::to_string(payload.size()) + " bytes cannot hold " +
+          std::to_string(header.raw_size) + " raw bytes";
+    return wire::Errc::kBadBatch;
+  }
+  return {};
+}
+
 std::error_code validate_payload(const BatchHeader& header, std::string_view payload,
                                  compress::ZstdDecompressor& zstd, std::string& raw, std::string& why) {
-  if (header.sealed()) {
-    why = "sealed payloads are not accepted by this cluster";
-    return wire::Errc::kBadFlags;
-  }
+  if (header.sealed()) return validate_sealed_payload(header, payload, why);
   if (auto ec = decode_payload(header, payload, zstd, raw)) {
     why = ec == wire::Errc::kBadBatch ? "payload does not decode to its declared raw_size " +
                                             std::to_string(header.raw_size)
