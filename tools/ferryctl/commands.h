@@ -28,5 +28,7 @@ void add_status_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 // ferryctl quarantine list --dir DATA_DIR (quarantine_command.cc)
 void add_quarantine_command(CLI::App& app);
+// ferryctl keys new --dir DIR (keys_command.cc)
+void add_keys_command(CLI::App& app);
 
 }  // namespace ferry::ferryctl
