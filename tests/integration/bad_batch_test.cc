@@ -65,7 +65,7 @@ std::vector<wire::BatchFrame> lying_batches() {
   wire::BatchFrame unknown_flag = one_line_batch("h1", 5);
   unknown_flag.header.flags = 0x80;
   out.push_back(unknown_flag);
-  wire::BatchFrame sealed = one_line_batch("h1", 6);  // no hop here holds keys
+  wire::BatchFrame sealed = one_line_batch("h1", 6);  // sealed, but names no key
   sealed.header.flags = batch::kFlagSealed;
   out.push_back(sealed);
   return out;
