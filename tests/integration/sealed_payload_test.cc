@@ -3,6 +3,7 @@
 // (tampered, sealed with a key it does not hold, moved under another seq) is quarantined
 // alone and the rest of the stream flows.
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -37,16 +38,21 @@ std::string marker_line(int n) {
   return m;
 }
 
+size_t occurrences_in(const fs::path& file, const std::string& needle) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  const std::string text = bytes.str();
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 // Occurrences of `needle` in every file under `dir` (RocksDB's WAL, memtable flushes, SSTs).
 size_t occurrences_under(const std::string& dir, const std::string& needle) {
   size_t n = 0;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    const std::string text = bytes.str();
-    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    if (e.is_regular_file()) n += occurrences_in(e.path(), needle);
   }
   return n;
 }
@@ -164,6 +170,58 @@ TEST(SealedRefusalTest, ConsumerQuarantinesWhatItCannotOpenAndTheStreamFlows) {
   EXPECT_TRUE(storage::Quarantine::list(cluster.dir().file("data/broker-1/quarantine")).value().empty());
   EXPECT_TRUE(cluster.running("consumer"));
   EXPECT_TRUE(cluster.running("broker-1"));
+}
+
+// A rotation as docs/security.md describes it: a new key to the consumer, then to the
+// agent (which seals with it from its SIGHUP on), and the old key removed from both once
+// what it sealed has drained. Every line arrives once, none is quarantined.
+TEST(SealedRotationTest, ANewKeyMidStreamThenTheOldOneRemovedLosesNothing) {
+  TempDir keys;
+  const std::string agent_keys = keys.file("agent"), consumer_keys = keys.file("consumer");
+  std::string why;
+  ASSERT_TRUE(crypto::make_key_file(consumer_keys, why)) << why;
+  auto copy_key = [&](uint32_t id) {
+    fs::create_directories(agent_keys);
+    const std::string name = std::to_string(id) + ".key";
+    fs::copy_file(fs::path(consumer_keys) / name, fs::path(agent_keys) / name);
+    fs::permissions(fs::path(agent_keys) / name, fs::perms::owner_read | fs::perms::owner_write);
+  };
+  copy_key(1);
+  MiniClusterOptions o{.brokers = 1, .agents = 1};
+  o.agent_extra = seal_table(agent_keys);
+  o.consumer_extra = seal_table(consumer_keys);
+  MiniCluster cluster(o);
+  cluster.start_all();
+  auto hangup_until = [&](const std::string& name, const std::string& logged) {
+    ASSERT_EQ(::kill(cluster.pid(name), SIGHUP), 0);
+    ASSERT_TRUE(wait_until([&] { return occurrences_in(cluster.log(name), logged) > 0; }, 20s))
+        << name << " did not log: " << logged;
+  };
+
+  constexpr int kLines = 900;
+  Writer writer(cluster, 1, kLines, 30);
+  writer.between_ticks = [&](int tick) {
+    if (tick != 10) return;
+    ASSERT_EQ(crypto::make_key_file(consumer_keys, why).value(), 2u) << why;
+    hangup_until("consumer", "reloaded: ids 1, 2,");
+    copy_key(2);
+    hangup_until("agent-1", "reloaded: ids 1, 2, sealing with 2");
+  };
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+
+  // Drained: the old key goes from both sides, and the stream goes on with the new one.
+  fs::remove(fs::path(agent_keys) / "1.key");
+  fs::remove(fs::path(consumer_keys) / "1.key");
+  hangup_until("agent-1", "reloaded: ids 2, sealing with 2");
+  hangup_until("consumer", "reloaded: ids 2,");
+  std::ofstream(cluster.input_file(1), std::ios::app) << syslog_line("h1", "after-the-old-key-left");
+  EXPECT_TRUE(wait_until([&] { return delivered(cluster, "after-the-old-key-left"); }, 30s));
+  expect_exactly_once(tally(cluster, 1, kLines), kLines);
+  auto kept = storage::Quarantine::list(cluster.dir().file("data/consumer/quarantine"));
+  ASSERT_TRUE(kept);
+  EXPECT_TRUE(kept.value().empty());
 }
 
 }  // namespace
