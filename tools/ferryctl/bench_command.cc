@@ -54,10 +54,11 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   pipeline->add_option("--bin-dir", o->bin_dir, "Directory of ferry-agent, ferry-broker, ferry-consumer");
   pipeline->add_flag("--keep", o->keep, "Keep each run's cluster directory");
+  pipeline->add_flag("--sealed", o->sealed, "Seal payloads at the agent, open them at the consumer (AES-256-GCM)");
   pipeline->add_option("--json", *json_out, "Append one JSON line per run to this file");
   pipeline->callback([o, json_out] {
     std::vector<PipelineRun> runs;
-    auto report = [json_out](int rep, const PipelineRun& r) {
+    auto report = [json_out, sealed = o->sealed](int rep, const PipelineRun& r) {
       print_run(rep, r);
       if (json_out->empty()) return;
       nlohmann::json j = {{"peer", "ferry"},          {"lines", r.lines},
@@ -65,7 +66,7 @@ void add_bench_command(CLI::App& app) {
                           {"sent_seconds", r.sent_seconds}, {"cpu_agent", r.cpu_agent},
                           {"cpu_broker", r.cpu_broker}, {"cpu_consumer", r.cpu_consumer},
                           {"lost", r.lost},           {"duplicated", r.duplicated},
-                          {"error", r.error}};
+                          {"sealed", sealed},         {"error", r.error}};
       std::ofstream(*json_out, std::ios::app) << j.dump() << "\n";
     };
     try {

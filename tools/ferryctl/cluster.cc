@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/crypto/key_ring.h"
 #include "common/http/admin_token.h"
 #include "common/http/http_client.h"
 #include "common/net/free_port.h"
@@ -194,6 +195,13 @@ std::string cluster_up(const ClusterOptions& o) {
     zk_section = "[zookeeper]\nhosts = \"" + j["zookeeper"].get<std::string>() + "\"\nsession_timeout = \"4s\"\n";
   }
 
+  std::string seal_section;  // appended to agents' and consumers' configs
+  if (o.sealed) {
+    std::string why;
+    if (!crypto::make_key_file(dir + "/seal-keys", why)) return "sealing key: " + why;
+    seal_section = "[seal]\nkeys_dir = \"" + dir + "/seal-keys\"\n";
+  }
+
   auto add = [&](const Node& n, const std::string& config_text, const std::string& binary, json extra) {
     std::string config = dir + "/config/" + n.name + ".toml";
     std::ofstream(config) << config_text;
@@ -208,7 +216,7 @@ std::string cluster_up(const ClusterOptions& o) {
         "node_id = \"" + c.id + "\"\nlisten = \"127.0.0.1:" + std::to_string(c.port) + "\"\nhttp_listen = \"127.0.0.1:" +
             std::to_string(c.http) + "\"\ndata_dir = \"" + dir + "/data/" + c.name + "\"\noutput_root = \"" + dir +
             "/output\"\n" + tls_section(certs, c.id) + "[output]\nroll_age = \"" + o.roll_age + "\"\n[hours]\nsilent_timeout = \"2m\"\n" +
-            "[http]\nadmin_token_file = \"" + token_file + "\"\n" + zk_section,
+            "[http]\nadmin_token_file = \"" + token_file + "\"\n" + zk_section + seal_section,
         "ferry-consumer", json::object());
     j["dashboards"].push_back("http://127.0.0.1:" + std::to_string(c.http) + "/");
   }
@@ -242,7 +250,7 @@ std::string cluster_up(const ClusterOptions& o) {
         "host = \"" + a.id + "\"\ndc = \"" + a.dc + "\"\nbrokers = " +
             quoted_list(o.zookeeper ? std::vector<std::string>{} : dc_brokers) + "\nstate_dir = \"" + dir + "/data/" +
             a.name + "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(a.http) + "\"\n" + sources +
-            tls_section(certs, a.id) + zk_section,
+            tls_section(certs, a.id) + zk_section + seal_section,
         "ferry-agent", {{"host", a.id}, {"input_dir", input}, {"globs", globs}});
   }
   if (o.events > 0) {

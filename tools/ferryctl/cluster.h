@@ -30,6 +30,8 @@ struct ClusterOptions {
   // Run a ZooKeeper server (process "zookeeper") and configure every daemon with it;
   // agents then list no broker and discover them.
   bool zookeeper = false;
+  // Agents seal payloads and consumers open them with one key made in DIR/seal-keys.
+  bool sealed = false;
 };
 
 // Each returns an operator-facing error text on failure (empty on success).

@@ -37,6 +37,7 @@ void add_cluster_command(CLI::App& app) {
   up->add_option("--rotate-style", opts->rotate_style, "rename (+create), copytruncate, or mixed")
       ->check(CLI::IsMember({"rename", "copytruncate", "mixed"}))
       ->capture_default_str();
+  up->add_flag("--sealed", opts->sealed, "Agents seal payloads, consumers open them (one key in DIR/seal-keys)");
   up->add_flag("--zookeeper", opts->zookeeper,
                "Start a ZooKeeper server (Debian's zookeeper package); brokers and consumers register, "
                "agents find their brokers there");

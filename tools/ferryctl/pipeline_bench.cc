@@ -192,6 +192,7 @@ PipelineRun run_once(const PipelineBenchOptions& o, const std::string& corpus, u
   c.events = 0;
   c.roll_age = o.roll_age;
   c.bin_dir = o.bin_dir;
+  c.sealed = o.sealed;
   // Staged beside the cluster first (outside the agent's glob): the copy is not timed,
   // and the whole file appears at once with the rename.
   const std::string staged = dir + "/staged.log";

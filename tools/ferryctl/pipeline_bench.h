@@ -25,6 +25,7 @@ struct PipelineBenchOptions {
   std::string roll_age = "1s";
   std::string bin_dir;      // ferry-* binaries; default: next to ferryctl
   bool keep = false;        // keep each repetition's cluster directory
+  bool sealed = false;      // agents seal payloads, the consumer opens them
 };
 
 struct PipelineRun {
