@@ -13,10 +13,12 @@
 
 #include "common/base/crc32c.h"
 #include "common/crypto/payload_seal.h"
+#include "common/metrics/prometheus_text.h"
 #include "common/storage/quarantine.h"
 #include "common/wire/messages.h"
 #include "tests/support/delivery_check.h"
 #include "tests/support/hostile_peer.h"
+#include "tests/support/http_get.h"
 #include "tests/support/mini_cluster.h"
 
 namespace ferry::testing {
@@ -166,6 +168,8 @@ TEST(SealedRefusalTest, ConsumerQuarantinesWhatItCannotOpenAndTheStreamFlows) {
   auto kept = storage::Quarantine::list(cluster.dir().file("data/consumer/quarantine"));
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept.value().size(), 3u);
+  auto metrics = http_get(cluster.consumer_http_port(), "/metrics").body;
+  EXPECT_EQ(metrics::sample_value(metrics, "ferry_consumer_quarantined_batches"), 3.0) << metrics;
   // Brokers hold no keys: they stored every one of them.
   EXPECT_TRUE(storage::Quarantine::list(cluster.dir().file("data/broker-1/quarantine")).value().empty());
   EXPECT_TRUE(cluster.running("consumer"));

@@ -1,6 +1,12 @@
 #include "agent/batch_encoder.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <gtest/gtest.h>
+
+#include "common/crypto/payload_seal.h"
 
 #include "tests/unit/agent/batch_text.h"
 
@@ -30,7 +36,8 @@ TEST(BatchEncoderTest, FrameCarriesTheStreamTheFileAndTheEvents) {
 }
 
 TEST(BatchEncoderTest, SameBatchEncodesToTheSameFrame) {
-  // A resend must be byte-identical to the first send of its seq.
+  // Unsealed, a re-encoded batch is byte-identical to the first send of its seq (sealed,
+  // each encoding has its own nonce; hops deduplicate by id, never by bytes).
   BatchEncoder encoder("h", 1, 1);
   auto built = [] {
     batch::BatchBuilder b(1 << 20);
@@ -41,6 +48,42 @@ TEST(BatchEncoderTest, SameBatchEncodesToTheSameFrame) {
   auto again = encoder.encode("c", 1, built(), {});
   ASSERT_TRUE(first && again);
   EXPECT_EQ(first.value().frame, again.value().frame);
+}
+
+TEST(BatchEncoderTest, SealsWithTheNewestKeyAFreshNonceEachTime) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / ("encoder-keys-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::string why;
+  ASSERT_TRUE(crypto::make_key_file(dir, why)) << why;
+  ASSERT_TRUE(crypto::make_key_file(dir, why)) << why;
+  auto keys = std::make_shared<crypto::KeyStore>(dir, why);
+  ASSERT_EQ(why, "");
+  BatchEncoder encoder("h", 3, 1, keys);
+  auto built = [] {
+    batch::BatchBuilder b(1 << 20);
+    b.add("a secret line\n", 5, 0);
+    return b.take();
+  };
+  std::vector<std::string> opened;
+  std::vector<std::string> payloads;
+  for (int i = 0; i < 2; ++i) {
+    auto ib = encoder.encode("c", 9, built(), {});
+    ASSERT_TRUE(ib) << ib.error().message();
+    auto frame = wire::decode_batch(std::string_view(ib.value().frame).substr(wire::kFrameHeaderSize)).value();
+    EXPECT_TRUE(frame.header.sealed());
+    EXPECT_EQ(frame.header.key_id, 2u);
+    EXPECT_EQ(frame.payload.find("secret"), std::string::npos);
+    payloads.push_back(frame.payload);
+    ASSERT_FALSE(crypto::open_payload(*keys->current(), frame.header, frame.payload, why)) << why;
+    compress::ZstdDecompressor zstd;
+    std::string events;
+    ASSERT_FALSE(batch::decode_payload(frame.header, frame.payload, zstd, events));
+    opened.push_back(events);
+  }
+  EXPECT_NE(payloads[0], payloads[1]);
+  EXPECT_EQ(opened[0], "a secret line\n");
+  EXPECT_EQ(opened[1], opened[0]);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
