@@ -213,7 +213,8 @@ TEST(BucketStoreTest, RefusesSealedAndCorruptBatchesAndStaysUsable) {
   Harness h;
   h.open();
   auto sealed = make_batch("h1", "cat", 1, kT);
-  sealed.header.flags = batch::kFlagSealed;
+  sealed.header.flags = batch::kFlagSealed;  // a valid sealed header, never opened
+  sealed.header.key_id = 1;
   EXPECT_EQ(h.store->add(sealed).error(), std::error_code(Errc::kSealedPayload));
   auto corrupt = make_batch("h1", "cat", 2, kT);
   corrupt.payload[0] ^= 1;
