@@ -22,6 +22,9 @@
 #   reload         every daemon's config is edited (its log level) and the daemon
 #                  SIGHUPed (systemctl reload), over and over while streaming; each must
 #                  log that it re-read its config
+#   sealed         payloads sealed at the agents, opened at the consumer (cluster up
+#                  --sealed); a broker and the consumer are SIGKILLed and restarted, so
+#                  stored ciphertext is forwarded again; nothing may be quarantined
 # FERRY_E2E_ROTATE=1 rotates the files (as in `rotation`) in any scenario.
 # Volume: FERRY_E2E_EVENTS lines per host and category (default 25000, so 200,000 in
 # all) at FERRY_E2E_RATE lines/s (default 8000); delivery must complete within
@@ -78,6 +81,7 @@ if [[ $scenario == rotation || -n ${FERRY_E2E_ROTATE:-} ]]; then
 fi
 coordination=()
 [[ $scenario == zookeeper ]] && coordination=(--zookeeper)
+[[ $scenario == sealed ]] && coordination=(--sealed)
 kills=0
 began=$(date +%s)
 say "scenario $scenario: $total lines at $rate lines/s"
@@ -124,6 +128,9 @@ case $scenario in
     sleep 4; kill9 broker-dc1-1; sleep 6; start broker-dc1-1
     sleep 2; kill9 zookeeper; sleep 3; kill9 broker-dc2-2
     sleep 3; start zookeeper; sleep 3; start broker-dc2-2 ;;
+  sealed)
+    sleep 4; kill9 broker-dc1-1; sleep 2; kill9 consumer-1; sleep 3; start consumer-1
+    sleep 2; start broker-dc1-1 ;;
   reload)
     reloads=0
     while generating; do
@@ -155,4 +162,11 @@ if [[ $scenario == wipe-state ]]; then
   tail -1 "$dir/verify.txt" | grep -qx "delivered=$total lost=0 duplicated=[0-9]*"
 else
   tail -1 "$dir/verify.txt" | grep -qx "delivered=$total lost=0 duplicated=0"
+fi
+if [[ $scenario == sealed ]]; then
+  for log in "$dir"/logs/agent-*.log; do
+    grep -q "sealing payloads with key id 1" "$log" || { echo "FAIL: $log shows no sealing"; exit 1; }
+  done
+  "$ctl" quarantine list --dir "$dir/data/consumer-1" | tail -1 | grep -q "^0 quarantined batches" ||
+    { echo "FAIL: the consumer quarantined sealed batches"; "$ctl" quarantine list --dir "$dir/data/consumer-1"; exit 1; }
 fi
