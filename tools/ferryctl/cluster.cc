@@ -61,6 +61,19 @@ bool alive(pid_t pid) {
   return cmd.find("ferry") != std::string::npos || cmd.find("org.apache.zookeeper") != std::string::npos;
 }
 
+// Exited: gone or a zombie. A dying process loses its memory (and so its /proc cmdline,
+// which alive() reads) before it closes its files and releases its locks; only a zombie
+// has done both.
+bool exited(pid_t pid) {
+  if (::kill(pid, 0) != 0) return true;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  const auto paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return true;
+  const char state = stat[paren + 2];
+  return state == 'Z' || state == 'X';
+}
+
 // For a process this one just spawned: waitpid knows exactly whether it has exited,
 // where /proc reads race with its execve (an empty cmdline for a moment).
 bool child_exited(pid_t pid) {
@@ -321,8 +334,17 @@ std::string cluster_kill(const std::string& dir, const std::string& name) {
   auto j = load_cluster(dir);
   json* p = find_process(j, name);
   if (!p) return "no process named '" + name + "' in " + dir;
-  if (!alive((*p)["pid"].get<pid_t>())) return name + " is not running";
-  ::kill((*p)["pid"].get<pid_t>(), SIGKILL);
+  const pid_t pid = (*p)["pid"].get<pid_t>();
+  if (!alive(pid)) return name + " is not running";
+  ::kill(pid, SIGKILL);
+  // Returns once the process is gone: a SIGKILLed process in the middle of an fsync dies
+  // only when it returns, and until then it holds its files and locks. A `cluster start`
+  // right after must not find the old agent still holding its state dir's lock.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!exited(pid)) {
+    if (std::chrono::steady_clock::now() > deadline) return name + " (pid " + std::to_string(pid) + ") still alive 30 s after SIGKILL";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   return {};
 }
 
