@@ -110,9 +110,8 @@ void GroupCommitter::run() {
     groups_.fetch_add(1, std::memory_order_relaxed);
     if (info.synced) syncs_.fetch_add(1, std::memory_order_relaxed);
     written_.fetch_add(info.written, std::memory_order_relaxed);
-    complete(group, results, info.written);
-    group.clear();
-
+    // The group's bytes leave the queue before its submitters hear back, so whoever sees
+    // a completion also sees the room it freed.
     bool crossed = false;
     {
       std::lock_guard lock(mu_);
@@ -123,14 +122,16 @@ void GroupCommitter::run() {
       }
     }
     if (crossed) notify_watermark();
+    complete(group, results, info.written);
+    group.clear();
   }
 }
 
 void GroupCommitter::complete(std::vector<Item>& group, std::vector<Result<SubmitOutcome>>& results,
                               size_t written) {
+  // Counted before anyone hears back, so stats() after a completion include it.
   uint64_t stored = 0;
-  for (size_t i = 0; i < group.size(); ++i) {
-    Result<SubmitOutcome>& r = results[i];
+  for (const Result<SubmitOutcome>& r : results) {
     if (!r) {
       failed_.fetch_add(1, std::memory_order_relaxed);
     } else if (r.value() == SubmitOutcome::kDelivered) {
@@ -138,10 +139,12 @@ void GroupCommitter::complete(std::vector<Item>& group, std::vector<Result<Submi
     } else {
       ++stored;
     }
-    if (group[i].done) group[i].done(std::move(r));
   }
   // Stored without a write of its own: already pending, or a repeat within the group.
   duplicates_.fetch_add(stored - std::min<uint64_t>(stored, written), std::memory_order_relaxed);
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (group[i].done) group[i].done(std::move(results[i]));
+  }
 }
 
 }  // namespace ferry::broker::store
