@@ -61,9 +61,10 @@ bool alive(pid_t pid) {
   return cmd.find("ferry") != std::string::npos || cmd.find("org.apache.zookeeper") != std::string::npos;
 }
 
-// Exited: gone or a zombie. A dying process loses its memory (and so its /proc cmdline,
-// which alive() reads) before it closes its files and releases its locks; only a zombie
-// has done both.
+// Exited: gone, or a zombie with no thread left. A SIGKILLed process loses its memory (and
+// so its /proc cmdline, which alive() reads) before its threads close its files and
+// release its locks, and its main thread turns zombie while the others may still be
+// exiting: only when the main thread is all that is left are the files closed.
 bool exited(pid_t pid) {
   if (::kill(pid, 0) != 0) return true;
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -71,7 +72,10 @@ bool exited(pid_t pid) {
   const auto paren = stat.rfind(')');
   if (paren == std::string::npos || paren + 2 >= stat.size()) return true;
   const char state = stat[paren + 2];
-  return state == 'Z' || state == 'X';
+  if (state != 'Z' && state != 'X') return false;
+  std::error_code ec;
+  auto tasks = std::distance(fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec), fs::directory_iterator());
+  return ec || tasks <= 1;
 }
 
 // For a process this one just spawned: waitpid knows exactly whether it has exited,
@@ -279,13 +283,18 @@ std::string cluster_up(const ClusterOptions& o) {
                                         std::to_string(o.rate), "--rotate-bytes", std::to_string(o.rotate_bytes),
                                         "--rotate-style", o.rotate_style}}});
   }
+  // A failed `up` stops what it started: no agents left tailing into a half-made cluster.
+  auto fail = [&](const std::string& why) {
+    save(dir, j);
+    cluster_down(dir);
+    return why + " (every process `up` started is stopped again)";
+  };
   // Start in dependency order: ZooKeeper, consumers, brokers, agents, then traffic.
   for (auto& p : j["processes"]) {
     p["pid"] = spawn(p["argv"].get<std::vector<std::string>>(), p["log"]);
     if (p["role"] == "zookeeper" && !wait_zookeeper_ready(p["port"].get<uint16_t>(), std::chrono::seconds(60))) {
-      save(dir, j);
-      return "zookeeper did not answer on port " + std::to_string(p["port"].get<int>()) + "; see " +
-             p["log"].get<std::string>();
+      return fail("zookeeper did not answer on port " + std::to_string(p["port"].get<int>()) + "; see " +
+                  p["log"].get<std::string>());
     }
     if (p["role"] == "broker" || p["role"] == "consumer" || p["role"] == "agent") {
       // Give each a moment so the next finds it listening.
@@ -297,10 +306,10 @@ std::string cluster_up(const ClusterOptions& o) {
   for (const auto& p : j["processes"]) {
     while (!healthy(p)) {
       if (child_exited(p["pid"].get<pid_t>())) {
-        return p["name"].get<std::string>() + " exited during start; see " + p["log"].get<std::string>();
+        return fail(p["name"].get<std::string>() + " exited during start; see " + p["log"].get<std::string>());
       }
       if (std::chrono::steady_clock::now() > deadline) {
-        return p["name"].get<std::string>() + " not healthy after 60 s; see " + p["log"].get<std::string>();
+        return fail(p["name"].get<std::string>() + " not healthy after 60 s; see " + p["log"].get<std::string>());
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
