@@ -27,6 +27,19 @@ void print_effective_config(std::string_view program, const config::ConfigReader
 // What --config-keys prints (config::format_key_table).
 void print_config_keys(const config::ConfigReader& reader);
 
+// A failure after start is not "cannot start": the operator's next look is at what the
+// running daemon did, not at its config.
+template <class App>
+int run_until_stopped(const char* program, App& app) {
+  try {
+    return app.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("{} failed while running: {}", program, e.what());
+    std::fprintf(stderr, "%s: failed while running: %s\n", program, e.what());
+    return 1;
+  }
+}
+
 // `load(reader)` returns the program's config (with a `log` member, config::LogSettings);
 // App(config) has start() and run().
 template <class App, class Load>
@@ -60,7 +73,7 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
         reader.settings());
     app.start();
     notify_service("READY=1");  // listening, store recovered: systemd may order dependents
-    return app.run();
+    return run_until_stopped(program, app);
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "%s: bad config: %s\n", program, e.what());
     return 2;
