@@ -1,0 +1,16 @@
+# ferry_program(<program> LIBRARY <library> [DIR <folder>])
+# Every .cc under <folder> (default: the calling folder) but main.cc goes into <library>,
+# so tests link exactly what the program runs; <program> is <folder>/main.cc over it.
+function(ferry_program program)
+  cmake_parse_arguments(ARG "" "LIBRARY;DIR" "" ${ARGN})
+  set(dir ${CMAKE_CURRENT_SOURCE_DIR})
+  if(ARG_DIR)
+    set(dir ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_DIR})
+  endif()
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${dir}/*.cc)
+  list(FILTER sources EXCLUDE REGEX "^${dir}/main\\.cc$")
+  add_library(${ARG_LIBRARY} STATIC ${sources})
+  target_link_libraries(${ARG_LIBRARY} PUBLIC ferry_common)
+  add_executable(${program} ${dir}/main.cc)
+  target_link_libraries(${program} PRIVATE ${ARG_LIBRARY})
+endfunction()
