@@ -22,8 +22,8 @@ std::string seconds_text(std::chrono::milliseconds d) {
 FrameConnection::FrameConnection(TlsStream stream, uint32_t max_frame_body)
     : stream_(std::move(stream)),
       decoder_(max_frame_body),
-      drained_(stream_.get_executor()),
-      watchdog_(stream_.get_executor()) {
+      watchdog_(stream_.get_executor()),
+      drained_(stream_.get_executor()) {
   boost::system::error_code ec;
   auto ep = stream_.lowest_layer().remote_endpoint(ec);
   remote_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());

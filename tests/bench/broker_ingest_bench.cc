@@ -3,7 +3,7 @@
 // submissions in flight), next to this filesystem's own ceilings measured in the same
 // run: fdatasync rate and synced sequential write throughput.
 //
-// Run: build/bin/broker_ingest_bench --benchmark_repetitions=3 \
+// Run: build/bin/broker_ingest_bench --benchmark_repetitions=3
 //        --benchmark_report_aggregates_only=true   (FERRY_BENCH_DIR picks the disk)
 
 #include <fcntl.h>

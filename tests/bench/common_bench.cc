@@ -21,7 +21,8 @@ using namespace ferry;
 
 // ~200-byte RFC 3164 lines with varied fields, like a service's event log.
 std::string syslog_corpus(size_t bytes) {
-  std::mt19937 rng(42);
+  std::mt19937 engine(42);
+  auto rng = [&engine] { return static_cast<unsigned>(engine()); };  // what the %u fields print
   static const char* kEvents[] = {"song_completion", "playback_start", "search", "ad_impression"};
   static const char* kClients[] = {"ios", "android", "web", "desktop"};
   std::string out;

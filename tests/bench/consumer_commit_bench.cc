@@ -3,7 +3,7 @@
 // rename, commit record), fed by 1 or 4 "brokers" (interleaved streams), next to the
 // disk's synced sequential-write ceiling measured in the same run.
 //
-// Run: build/bin/consumer_commit_bench --benchmark_repetitions=3 \
+// Run: build/bin/consumer_commit_bench --benchmark_repetitions=3
 //        --benchmark_report_aggregates_only=true   (FERRY_BENCH_DIR picks the disk)
 
 #include <fcntl.h>

@@ -170,7 +170,9 @@ FullDiskRun fill_the_disk_then_free_it(const std::string& min_free, bool may_abo
   }
   EXPECT_EQ(seen.size(), 2u * per_agent);
   for (const auto& [id, n] : seen) EXPECT_EQ(n, 1) << id;
-  if (!may_abort) EXPECT_TRUE(cluster.running("broker-1")) << "the broker died; see " << cluster.log("broker-1");
+  if (!may_abort) {
+    EXPECT_TRUE(cluster.running("broker-1")) << "the broker died; see " << cluster.log("broker-1");
+  }
   return {read_file(cluster.log("broker-1")), aborted};
 }
 

@@ -140,7 +140,9 @@ TEST_F(BrokerRefusalTest, CorruptFrameAndBadPayloadCrcAreRefused) {
   EXPECT_FALSE(out.error);
   ASSERT_TRUE(out.saw(wire::FrameType::kRefused));
   for (const auto& f : out.frames) {
-    if (f.type == wire::FrameType::kRefused) EXPECT_EQ(wire::decode_refusal(f.body).value().code, wire::Errc::kBadCrc);
+    if (f.type == wire::FrameType::kRefused) {
+      EXPECT_EQ(wire::decode_refusal(f.body).value().code, wire::Errc::kBadCrc);
+    }
   }
   expect_alive_and_logged("batch h1/events/1 refused for good");
 }
