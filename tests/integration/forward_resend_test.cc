@@ -43,7 +43,9 @@ TEST(ForwardResendTest, AReconnectResendsAndCountsIt) {
   cluster.start_all();
   Writer writer(cluster, 1, kLines, 40);
   writer.start();
-  std::this_thread::sleep_for(1500ms);
+  std::this_thread::sleep_for(1000ms);
+  ASSERT_TRUE(wait_until([&] { return broker_pending_batches(cluster, 1).value_or(0) > 0; }, 10s))
+      << "nothing ever in flight to the consumer";
   cluster.kill9("consumer");  // what was in flight to it goes again on the next connection
   cluster.start("consumer");
   writer.join();

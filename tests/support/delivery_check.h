@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -49,5 +50,9 @@ Tally tally(const MiniCluster& cluster, int agents, int per_agent);
 Tally wait_for_delivery(const MiniCluster& cluster, int agents, int per_agent, std::chrono::seconds limit);
 
 void expect_exactly_once(const Tally& t, size_t expected);
+
+// Batches broker `broker` (1-based) stored and the consumer has not committed yet, from
+// its /api/summary; nullopt while it does not answer.
+std::optional<uint64_t> broker_pending_batches(const MiniCluster& cluster, int broker);
 
 }  // namespace ferry::testing
