@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "tests/support/temp_dir.h"
-#include "tests/unit/agent/fake_clock.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace ferry::agent::tail {
 namespace {
@@ -18,7 +18,7 @@ namespace {
 using ferry::testing::TempDir;
 using ferry::testing::write_file;
 
-using ferry::agent::testing::FakeClock;
+using ferry::testing::FakeClock;
 
 // 100 lines of 10 bytes: more than kMinCopyPrefix, less than kFingerprintBytes.
 std::string lines(char c, int n = 100) {

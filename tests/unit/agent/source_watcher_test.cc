@@ -23,14 +23,14 @@
 #include "agent/tail/errc.h"
 #include "agent/tail/unopened_files.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/agent/fake_clock.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace ferry::agent::tail {
 namespace {
 
 using ferry::testing::TempDir;
 
-using ferry::agent::testing::FakeClock;
+using ferry::testing::FakeClock;
 
 // A writer that keeps its descriptor across renames and deletes, like a logging app.
 class Writer {

@@ -12,10 +12,12 @@
 #include "agent/stream_batcher.h"
 #include "agent/tail/source_watcher.h"
 #include "common/base/clock.h"
-#include "tests/unit/agent/fake_clock.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/support/temp_dir.h"
 
 namespace ferry::agent::testing {
+
+using ferry::testing::FakeClock;
 
 // Category "app" tailing <dir>/app.log*, batches of at most `batch_max_bytes`.
 struct StreamFixture {

@@ -17,6 +17,7 @@
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
 #include "consumer/store/posix_sink.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/support/temp_dir.h"
 
 namespace ferry::consumer::store::test {
@@ -24,11 +25,7 @@ namespace ferry::consumer::store::test {
 // 2023-11-14T22:00:00Z
 constexpr TimeMs kHour0 = 1'699'999'200'000;
 
-class FakeClock final : public Clock {
- public:
-  TimeMs now_ms() const override { return now; }
-  TimeMs now = kHour0;
-};
+using ferry::testing::FakeClock;
 
 inline std::string line_of(const std::string& host, const std::string& category, uint64_t seq,
                            int i, uint64_t replay_id = 0) {
@@ -108,7 +105,7 @@ class Harness {
   std::string root() const { return dir_ + "/out"; }
   const std::string& dir() const { return dir_; }
 
-  FakeClock clock;
+  FakeClock clock{kHour0};
   StoreOptions options;
   HourTrackerOptions tracker_options;
   std::unique_ptr<PosixSink> sink;

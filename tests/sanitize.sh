@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the unit tests with FERRY_SANITIZE (default address,undefined) in build-sanitize/
+# and runs them, each binary bounded by FERRY_SANITIZE_TIMEOUT seconds (default 300). A
+# sanitizer report fails the test that tripped it (-fno-sanitize-recover). Usage:
+#   tests/sanitize.sh                       ASan + UBSan
+#   FERRY_SANITIZE=thread tests/sanitize.sh TSan (build-sanitize-thread/)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+sanitize=${FERRY_SANITIZE:-address,undefined}
+default_build=$root/build-sanitize
+[[ $sanitize == address,undefined ]] || default_build+=-${sanitize//,/-}
+build=${FERRY_SANITIZE_BUILD_DIR:-$default_build}
+timeout_s=${FERRY_SANITIZE_TIMEOUT:-300}
+
+launcher=()
+if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_SANITIZE="$sanitize" \
+  "${launcher[@]}" >/dev/null
+mapfile -t targets < <(cmake --build "$build" --target help | sed -n 's/^\(unit_[a-z]*_tests\):.*/\1/p')
+cmake --build "$build" -j2 --target "${targets[@]}"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+failed=()
+for t in "${targets[@]}"; do
+  echo "sanitize ($sanitize): $t"
+  if ! timeout "$timeout_s" "$build/bin/$t" --gtest_brief=1 >"$build/$t.log" 2>&1; then
+    echo "sanitize: $t FAILED (log $build/$t.log)"; tail -40 "$build/$t.log"
+    failed+=("$t")
+  fi
+done
+if ((${#failed[@]})); then echo "sanitize: failed: ${failed[*]}"; exit 1; fi
+echo "sanitize ($sanitize): all ${#targets[@]} unit test binaries passed"
