@@ -17,10 +17,13 @@ enum class FrameType : uint8_t {
   kHeartbeat = 8,
   kError = 9,
   kRefused = 10,   // broker -> agent: a batch refused for good and quarantined; do not resend
+  kReplay = 11,           // consumer -> broker: start or cancel a replay (replay_messages.h)
+  kReplayProgress = 12,   // broker -> consumer: how far a replay got, what is missing
+  kReplayCommitted = 13,  // consumer -> broker: replayed batches committed
 };
 
 constexpr uint8_t kMinFrameType = 1;
-constexpr uint8_t kMaxFrameType = 10;
+constexpr uint8_t kMaxFrameType = 13;
 
 constexpr std::string_view frame_type_name(FrameType t) {
   switch (t) {
@@ -34,6 +37,9 @@ constexpr std::string_view frame_type_name(FrameType t) {
     case FrameType::kHeartbeat: return "HEARTBEAT";
     case FrameType::kError: return "ERROR";
     case FrameType::kRefused: return "REFUSED";
+    case FrameType::kReplay: return "REPLAY";
+    case FrameType::kReplayProgress: return "REPLAY_PROGRESS";
+    case FrameType::kReplayCommitted: return "REPLAY_COMMITTED";
   }
   return "UNKNOWN";
 }

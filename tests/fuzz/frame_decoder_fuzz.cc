@@ -10,6 +10,7 @@
 #include "common/base/assert.h"
 #include "common/wire/frame_decoder.h"
 #include "common/wire/messages.h"
+#include "common/wire/replay_messages.h"
 
 namespace {
 
@@ -28,6 +29,10 @@ void decode_body(const ferry::wire::Frame& frame) {
     case FrameType::kStatus: (void)wire::decode_status(frame.body); break;
     case FrameType::kHeartbeat: (void)wire::decode_heartbeat(frame.body); break;
     case FrameType::kError: (void)wire::decode_error(frame.body); break;
+    case FrameType::kRefused: (void)wire::decode_refusal(frame.body); break;
+    case FrameType::kReplay: (void)wire::decode_replay_request(frame.body); break;
+    case FrameType::kReplayProgress: (void)wire::decode_replay_progress(frame.body); break;
+    case FrameType::kReplayCommitted: (void)wire::decode_replay_committed(frame.body); break;
   }
 }
 

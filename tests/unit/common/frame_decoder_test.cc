@@ -88,7 +88,7 @@ TEST(FrameDecoderTest, RejectsUnknownVersion) {
 }
 
 TEST(FrameDecoderTest, RejectsUnknownFrameType) {
-  for (uint8_t t : {uint8_t{0}, uint8_t{11}, uint8_t{255}}) {
+  for (uint8_t t : {uint8_t{0}, uint8_t{14}, uint8_t{255}}) {
     std::string f = encode(Heartbeat{1});
     f[5] = static_cast<char>(t);
     FrameDecoder d;

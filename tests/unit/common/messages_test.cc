@@ -9,6 +9,7 @@
 
 #include "common/base/crc32c.h"
 #include "common/wire/frame_decoder.h"
+#include "common/wire/replay_messages.h"
 
 namespace ferry::wire {
 namespace {
@@ -164,6 +165,11 @@ std::map<std::string, std::string> golden_frames() {
       {"HEARTBEAT", encode(Heartbeat{1'700'000'000'000})},
       {"ERROR", encode(Error{Errc::kBadCrc, "bad crc"})},
       {"REFUSED", encode(Refusal{{"h1", "cat", 3, 3}, Errc::kBadBatch, "bad"})},
+      {"REPLAY", encode(ReplayRequest{9, ReplayAction::kStart, 1'700'000'000'000, 1'700'003'600'000, 1u << 20,
+                                      {"h1"}, {"cat"}})},
+      {"REPLAY_PROGRESS", encode(ReplayProgress{9, ReplayState::kDone, {{"h1", "cat", 2, 5}},
+                                                {{"", "", 1'700'000'000'000, 1'700'001'000'000, "expired"}}})},
+      {"REPLAY_COMMITTED", encode(ReplayCommitted{9, {{"h1", "cat", 1, 2}}})},
   };
 }
 
