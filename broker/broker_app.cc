@@ -49,6 +49,7 @@ void BrokerApp::start() {
   so.path = config_.data_dir + "/db";
   so.dir_mode = config_.store_modes.dir;
   so.retention_ms = config_.retention.count();
+  so.retention_bytes = config_.retention_bytes;
   so.disk_budget_bytes = config_.disk_budget_bytes;
   so.min_free_bytes = config_.min_free_bytes;
   std::string why;
@@ -219,6 +220,7 @@ void BrokerApp::sample_flow() {
 nlohmann::json BrokerApp::summary_json() {
   auto totals = store_->totals();
   auto stats = committer_->stats();
+  auto oldest = store_->oldest_retained_ms();
   return {{"node_id", config_.node_id},
           {"dc", config_.dc},
           {"now_ms", now_ms()},
@@ -237,6 +239,11 @@ nlohmann::json BrokerApp::summary_json() {
           {"duplicate_batches", stats.duplicates},
           {"quarantined_batches", quarantine_->batches()},
           {"quarantine_dir", quarantine_->dir()},
+          {"retention_ms", store_->retention_ms()},
+          {"retention_bytes", store_->retention_bytes()},
+          {"retained_since_ms", oldest ? oldest.value() : TimeMs{0}},
+          {"expired_through_ms", store_->expired_through_ms()},
+          {"replays", forwarder_->replays_json()},
           {"consumers", forwarder_->to_json()},
           {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
 }

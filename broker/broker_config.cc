@@ -45,6 +45,7 @@ BrokerConfig read_broker_config(const config::ConfigReader& r) {
   c.disk_budget_bytes = store.bytes("disk_budget", 0);
   c.min_free_bytes = store.bytes("min_free", c.min_free_bytes);
   c.retention = store.duration("retention", c.retention, std::chrono::minutes(1));
+  c.retention_bytes = store.bytes("retention_bytes", c.retention_bytes);
   c.store_modes = config::read_file_modes(store, c.store_modes);
 
   c.max_frame_bytes = static_cast<uint32_t>(
@@ -52,6 +53,9 @@ BrokerConfig read_broker_config(const config::ConfigReader& r) {
   auto fwd = r.section("forward");
   c.forward_window_batches = static_cast<uint32_t>(fwd.integer("window_batches", c.forward_window_batches, 1, 1'000'000));
   c.forward_window_bytes = fwd.bytes("window_bytes", c.forward_window_bytes, 1u << 20);
+  auto replay = r.section("replay");
+  c.replay_rate_bytes = replay.bytes("rate", c.replay_rate_bytes, 64u << 10);
+  c.replay_window_bytes = replay.bytes("window_bytes", c.replay_window_bytes, 64u << 10);
   c.agent_max_pending_submits =
       static_cast<uint32_t>(r.integer("agent_max_pending_submits", c.agent_max_pending_submits, 1, 100'000));
   c.max_categories_per_host =

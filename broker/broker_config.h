@@ -37,6 +37,11 @@ struct BrokerConfig {
   uint64_t disk_budget_bytes = 0;        // 0 = no budget (ENOSPC still stops ingest)
   uint64_t min_free_bytes = 256u << 20;  // ingest stops while the filesystem has less free
   std::chrono::milliseconds retention{24LL * 3600 * 1000};
+  uint64_t retention_bytes = 0;  // 0 = kept for `retention` whatever their size
+  // [replay]: re-sending from retention is paced to this many bytes a second (a request
+  // may ask for less or more), with at most window_bytes unacknowledged per replay.
+  uint64_t replay_rate_bytes = 8u << 20;
+  uint64_t replay_window_bytes = 4u << 20;
   uint32_t agent_max_pending_submits = 512;  // per connection, awaiting the group commit
   // Distinct categories one agent connection may name (batches and watermarks): each is a
   // stream every hop keeps state for, and a directory in the output.

@@ -19,11 +19,14 @@ namespace {
 constexpr size_t kScanChunk = 256;
 constexpr size_t kMaxQueuedBytes = 16u << 20;  // socket write queue before we wait
 constexpr auto kFlushInterval = std::chrono::milliseconds(500);
+// Replayed batches are queued only while the socket holds less than this: a live batch
+// stored meanwhile waits behind at most this plus one replay page (1 MiB).
+constexpr size_t kReplayQueueLimit = 256u << 10;
 
 }  // namespace
 
 ConsumerLink::ConsumerLink(BrokerApp& app, size_t index, std::string address)
-    : app_(app), index_(index), address_(std::move(address)), wake_(app.executor()) {}
+    : app_(app), index_(index), address_(std::move(address)), wake_(app.executor()), replays_(app) {}
 
 void ConsumerLink::start() { asio::co_spawn(app_.executor(), run(this), net::log_exception); }
 
@@ -90,6 +93,7 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
   inflight_bytes_ = 0;
   cursor_.clear();
   pass_generation_ = 0;
+  replays_.reset();
   asio::co_spawn(app_.executor(), read_acks(this, conn), net::log_exception);
   net::start_heartbeats(conn);  // the consumer closes links silent past its idle timeout
 
@@ -104,7 +108,15 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
       continue;
     }
     bool idle = pump_once(*conn);
-    if (idle || !window_has_room()) co_await wait_wake(kFlushInterval);
+    // Replays yield to live traffic: they send only while the live window has room and
+    // the socket has little queued, after the live pump had its turn.
+    std::optional<std::chrono::milliseconds> replay_next;
+    if (window_has_room() && conn->queued_bytes() < kReplayQueueLimit) replay_next = replays_.pump(*conn);
+    if (!window_has_room()) {
+      co_await wait_wake(kFlushInterval);
+    } else if (idle) {
+      co_await wait_wake(replay_next ? std::min(*replay_next, kFlushInterval) : kFlushInterval);
+    }
   }
   if (conn_ == conn) conn_.reset();
   spdlog::info("forwarder: connection to consumer {} closed", address_);
@@ -189,6 +201,7 @@ void ConsumerLink::flush_side_frames(net::FrameConnection& conn) {
   watermarks_.clear();
   for (const auto& [host, s] : statuses_) conn.send(wire::encode(s.first));
   statuses_.clear();
+  replays_.flush_progress(conn);
 }
 
 asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_ptr<net::FrameConnection> conn) {
@@ -209,6 +222,22 @@ asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_pt
         break;
       }
       self->settle(std::move(ack).value().ranges);
+    } else if (frame.value().type == wire::FrameType::kReplay) {
+      auto req = wire::decode_replay_request(frame.value().body);
+      if (!req) {
+        conn->fail(wire::Errc::kMalformedBody, "bad REPLAY: " + req.error().message());
+        break;
+      }
+      self->replays_.on_request(req.value(), *conn);
+      self->wake();
+    } else if (frame.value().type == wire::FrameType::kReplayCommitted) {
+      auto ack = wire::decode_replay_committed(frame.value().body);
+      if (!ack) {
+        conn->fail(wire::Errc::kMalformedBody, "bad REPLAY_COMMITTED");
+        break;
+      }
+      self->replays_.on_committed(ack.value());
+      self->wake();
     } else if (frame.value().type == wire::FrameType::kHeartbeat) {
       continue;
     } else if (frame.value().type == wire::FrameType::kError) {
@@ -272,6 +301,17 @@ void Forwarder::export_gauges(metrics::Registry& metrics) const {
   // The only resends there are: a batch goes again only on a new connection.
   metrics.gauge_family("ferry_broker_resent_batches_total", "Batches sent to a consumer again, by cause", {"cause"})
       .set({"reconnect"}, static_cast<double>(resent));
+}
+
+nlohmann::json Forwarder::replays_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& l : links_) {
+    for (auto j : l->replays().to_json()) {
+      j["consumer"] = l->address();
+      out.push_back(std::move(j));
+    }
+  }
+  return out;
 }
 
 nlohmann::json Forwarder::to_json() const {

@@ -25,6 +25,7 @@
 #include "common/metrics/registry.h"
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
+#include "broker/replay_sender.h"
 #include "common/wire/messages.h"
 
 namespace ferry::broker {
@@ -50,6 +51,7 @@ class ConsumerLink {
   uint64_t forwarded_batches() const { return forwarded_batches_; }
   uint64_t committed_batches() const { return committed_batches_; }
   uint64_t resent_after_reconnect() const { return resent_after_reconnect_; }
+  const ReplaySender& replays() const { return replays_; }
 
  private:
   static asio::awaitable<void> run(ConsumerLink* self);
@@ -87,6 +89,7 @@ class ConsumerLink {
   std::map<std::string, std::pair<wire::Status, std::string>> statuses_;  // by host
   uint64_t forwarded_batches_ = 0;
   uint64_t committed_batches_ = 0;
+  ReplaySender replays_;  // replays the consumer on this link asked for
 };
 
 class Forwarder {
@@ -106,6 +109,7 @@ class Forwarder {
   // once, not after the lag threshold.
   void export_gauges(metrics::Registry& metrics) const;
   bool any_connected() const;
+  nlohmann::json replays_json() const;
 
  private:
   std::vector<std::unique_ptr<ConsumerLink>> links_;

@@ -22,6 +22,8 @@ constexpr std::string_view kPendingCf = "pending";
 constexpr std::string_view kRetainedCf = "retained";
 constexpr std::string_view kIndexCf = "retained_by_time";
 constexpr std::string_view kMetaCf = "meta";
+constexpr std::string_view kReplaysCf = "replays";
+constexpr std::string_view kMetaExpiredThrough = "expired_through";  // be64 ms
 
 std::string describe_open_failure(const std::string& path, std::error_code ec,
                                   const std::string& reason) {
@@ -69,7 +71,8 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
   storage::RocksOptions rocks;
   rocks.path = options.path;
   rocks.column_families = {std::string(kPendingCf), std::string(kRetainedCf),
-                           std::string(kIndexCf), std::string(kMetaCf)};
+                           std::string(kIndexCf), std::string(kMetaCf),
+                           std::string(kReplaysCf)};
   rocks.write_buffer_bytes = options.write_buffer_bytes;
   rocks.block_cache_bytes = options.block_cache_bytes;
   rocks.dir_mode = options.dir_mode;
@@ -101,6 +104,14 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
         "deleted.",
         options.path, *format.value(), kMetaFormatVersion);
     return storage::Errc::kNotSupported;
+  }
+  auto expired = store->db_->get(meta, kMetaExpiredThrough);
+  if (!expired) {
+    why = describe_open_failure(options.path, expired.error(), "reading the expiry mark failed");
+    return expired.error();
+  }
+  if (expired.value() && expired.value()->size() == 8) {
+    store->expired_through_ms_ = static_cast<TimeMs>(storage::get_be64(*expired.value()));
   }
   bool has_categories = false;
   if (auto loaded = store->counters_.load(*store->db_, has_categories); !loaded) {
@@ -143,6 +154,7 @@ BatchStore::BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage
       retained_cf_(db_->cf(kRetainedCf)),
       index_cf_(db_->cf(kIndexCf)),
       meta_cf_(db_->cf(kMetaCf)),
+      replays_cf_(db_->cf(kReplaysCf)),
       counters_(meta_cf_),
       budget_(options.disk_budget_bytes, [db = db_.get()] { return db->disk_bytes(); }) {
   budget_.set_reserve(options.min_free_bytes, [path = options.path] {
@@ -411,23 +423,58 @@ Result<Page<RetainedBatch>> BatchStore::scan_retained(const ReplayQuery& query,
 Result<size_t> BatchStore::expire_retained(TimeMs now_ms, size_t max_batches) {
   std::lock_guard lock(write_mu_);
   TimeMs cutoff = now_ms - options_.retention_ms;
-  if (cutoff < 0 || max_batches == 0) return size_t{0};
+  if (max_batches == 0) return size_t{0};
+  // Bytes beyond the cap go too, oldest first, whatever their age.
+  const uint64_t retained_bytes = counters_.totals().retained_bytes;
+  uint64_t over = options_.retention_bytes > 0 && retained_bytes > options_.retention_bytes
+                      ? retained_bytes - options_.retention_bytes
+                      : 0;
+  if (cutoff < 0 && over == 0) return size_t{0};
   auto batch = db_->new_batch();
   StoreCounters::Delta delta;
   size_t expired = 0;
-  std::string end = be64(time_key_part(cutoff) + 1);
-  BOOST_OUTCOME_TRYV(db_->scan_range(index_cf_, "", end, [&](std::string_view k, std::string_view v) {
+  TimeMs newest = 0;
+  BOOST_OUTCOME_TRYV(db_->scan_range(index_cf_, "", kKeysEnd, [&](std::string_view k, std::string_view v) {
+    if (k.size() < 8) return true;
+    const auto committed = static_cast<TimeMs>(storage::get_be64(k.substr(0, 8)));
+    if (committed > cutoff && over == 0) return false;
+    const uint64_t bytes = storage::get_be64(v);
+    over = over > bytes ? over - bytes : 0;
     batch.del(index_cf_, k);
     if (k.size() > 8) batch.del(retained_cf_, k.substr(8));
     delta.retained_batches -= 1;
-    delta.retained_bytes -= static_cast<int64_t>(storage::get_be64(v));
+    delta.retained_bytes -= static_cast<int64_t>(bytes);
+    newest = std::max(newest, committed);
     return ++expired < max_batches;
   }));
   if (expired == 0) return size_t{0};
+  const TimeMs through = std::max(newest, expired_through_ms_.load(std::memory_order_relaxed));
+  batch.put(meta_cf_, kMetaExpiredThrough, be64(static_cast<uint64_t>(through)));
   counters_.stage(delta, batch);
   BOOST_OUTCOME_TRYV(write_synced(batch));
   counters_.apply(delta);
+  expired_through_ms_.store(through, std::memory_order_relaxed);
   return expired;
+}
+
+Result<TimeMs> BatchStore::oldest_retained_ms() const {
+  TimeMs oldest = 0;
+  BOOST_OUTCOME_TRYV(db_->scan_range(index_cf_, "", kKeysEnd, [&](std::string_view k, std::string_view) {
+    if (k.size() >= 8) oldest = static_cast<TimeMs>(storage::get_be64(k.substr(0, 8)));
+    return false;
+  }));
+  return oldest;
+}
+
+Result<void> BatchStore::put_replay_job(uint64_t replay_id, std::string_view state) {
+  std::lock_guard lock(write_mu_);
+  auto batch = db_->new_batch();
+  batch.put(replays_cf_, be64(replay_id), state);
+  return write_synced(batch);
+}
+
+Result<std::optional<std::string>> BatchStore::get_replay_job(uint64_t replay_id) const {
+  return db_->get(replays_cf_, be64(replay_id));
 }
 
 }  // namespace ferry::broker::store

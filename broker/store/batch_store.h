@@ -6,6 +6,7 @@
 //                      for replay until the retention TTL passes
 //   "retained_by_time" be64(commit time) + batch key -> bytes: the expiry index
 //   "meta"             format version and the counters (see StoreCounters)
+//   "replays"          be64(replay id) -> a replay job's state (broker/replay_job.h)
 //
 // Batch key = storage::stream_seq_key(host, category, incarnation, seq), so a stream's batches sort
 // by seq and a resend finds its earlier copy. A batch is in at most one of pending and
@@ -25,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +45,7 @@ namespace ferry::broker::store {
 struct BatchStoreOptions {
   std::string path;
   TimeMs retention_ms = 24 * kMsPerHour;
+  uint64_t retention_bytes = 0;              // 0 = no cap; else the oldest go first beyond it
   uint64_t disk_budget_bytes = 0;            // 0 = no budget (ENOSPC still stops ingest)
   uint64_t min_free_bytes = 0;               // ingest stops while the filesystem has less free
   uint64_t max_move_bytes = 64u << 20;       // mark_committed: bytes per synced write
@@ -135,10 +138,19 @@ class BatchStore {
   Result<Page<RetainedBatch>> scan_retained(const ReplayQuery& query, std::string_view cursor,
                                             const ScanLimits& limits) const;
 
-  // Deletes up to `max_batches` retained batches committed at or before now_ms - TTL,
-  // oldest first, in one synced write. Returns how many; call again while it returns
-  // max_batches.
+  // Deletes up to `max_batches` retained batches committed at or before now_ms - TTL, or
+  // beyond options.retention_bytes, oldest first, in one synced write. Returns how many;
+  // call again while it returns max_batches.
   Result<size_t> expire_retained(TimeMs now_ms, size_t max_batches = 10'000);
+  // The newest commit time of any batch expired so far (0 = none ever): a replay whose
+  // range starts at or before it may miss batches (persisted, so it holds after restart).
+  TimeMs expired_through_ms() const { return expired_through_ms_.load(std::memory_order_relaxed); }
+  // Commit time of the oldest retained batch, 0 when none is retained.
+  Result<TimeMs> oldest_retained_ms() const;
+
+  // Replay jobs' durable state, opaque here. put is one synced write.
+  Result<void> put_replay_job(uint64_t replay_id, std::string_view state);
+  Result<std::optional<std::string>> get_replay_job(uint64_t replay_id) const;
 
   StoreTotals totals() const { return counters_.totals(); }
   PendingCount pending_for(std::string_view host) const { return counters_.pending_for(host); }
@@ -163,6 +175,7 @@ class BatchStore {
   const DiskBudget& disk_budget() const { return budget_; }
 
   TimeMs retention_ms() const { return options_.retention_ms; }
+  uint64_t retention_bytes() const { return options_.retention_bytes; }
   const std::string& path() const { return options_.path; }
 
  private:
@@ -179,6 +192,8 @@ class BatchStore {
   int retained_cf_;
   int index_cf_;
   int meta_cf_;
+  int replays_cf_;
+  std::atomic<TimeMs> expired_through_ms_{0};
   StoreCounters counters_;
   DiskBudget budget_;
   std::mutex write_mu_;  // serializes check-then-write in every mutating call
