@@ -6,6 +6,7 @@
 #include "consumer/consumer_app.h"
 #include "common/net/hello_exchange.h"
 #include "common/wire/messages.h"
+#include "common/wire/replay_messages.h"
 
 namespace ferry::consumer {
 namespace {
@@ -33,6 +34,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
     co_return;
   }
   spdlog::info("broker {} (dc {}) connected from {}", broker, dc, conn->remote());
+  app.replays().on_broker_connected(broker, dc, conn);
 
   auto pending_adds = std::make_shared<uint32_t>(0);
   asio::steady_timer pause(conn->executor());
@@ -77,8 +79,18 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
                            pending_adds);
           break;
         }
+        if (h.replay_id != 0 && !app.replays().accepts(h.replay_id)) break;  // cancelled or unknown: not written
         ++*pending_adds;
         app.add_batch(std::move(batch).value(), dc, conn, pending_adds);
+        break;
+      }
+      case wire::FrameType::kReplayProgress: {
+        auto p = wire::decode_replay_progress(frame.value().body);
+        if (!p) {
+          refuse(*conn, broker, wire::Errc::kMalformedBody, "bad REPLAY_PROGRESS");
+          break;
+        }
+        app.replays().on_progress(broker, p.value());
         break;
       }
       case wire::FrameType::kWatermark: {
@@ -120,6 +132,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
     }
   }
   app.brokers_live().release(broker, conn.get());
+  app.replays().on_broker_disconnected(broker, conn.get());
   spdlog::info("broker {} disconnected", broker);
 }
 

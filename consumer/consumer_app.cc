@@ -26,10 +26,19 @@ constexpr TimeMs kEvaluateEveryMs = 1000;
 // stays small, rarely enough that range tombstones stay few.
 constexpr TimeMs kCompactIndexEveryMs = 10'000;
 
+// Live batches are acked COMMITTED; replayed ones REPLAY_COMMITTED, per replay id.
 void send_committed(net::FrameConnection& conn, std::vector<store::BatchId> ids) {
-  wire::Ack ack;
-  ack.ranges = batch::to_ack_ranges(std::move(ids));
-  conn.send(wire::encode(wire::FrameType::kCommitted, ack));
+  std::map<uint64_t, std::vector<store::BatchId>> by_replay;
+  for (auto& id : ids) by_replay[id.replay_id].push_back(std::move(id));
+  for (auto& [replay_id, some] : by_replay) {
+    if (replay_id == 0) {
+      wire::Ack ack;
+      ack.ranges = batch::to_ack_ranges(std::move(some));
+      conn.send(wire::encode(wire::FrameType::kCommitted, ack));
+    } else {
+      conn.send(wire::encode(wire::ReplayCommitted{replay_id, batch::to_ack_ranges(std::move(some))}));
+    }
+  }
 }
 
 }  // namespace
@@ -56,8 +65,9 @@ void ConsumerApp::start() {
     spdlog::info("opening sealed payloads with key ids {} of {}", keys_->current()->describe_ids(),
                  config_.seal_keys_dir);
   }
-  auto db = storage::RocksStore::open(
-      {.path = config_.data_dir + "/db", .column_families = store::BucketStore::column_families()}, why);
+  auto families = store::BucketStore::column_families();
+  families.push_back(replay::ReplayManager::kCf);
+  auto db = storage::RocksStore::open({.path = config_.data_dir + "/db", .column_families = families}, why);
   if (!db) {
     throw std::runtime_error("cannot open the commit manifest at " + config_.data_dir + "/db: " + why +
                              ". Nothing was deleted; if another consumer holds the lock, stop it; if the "
@@ -90,6 +100,10 @@ void ConsumerApp::start() {
   auto st = store::BucketStore::open(*db_, *sink_, clock_, config_.store, tracker_.get());
   if (!st) throw std::runtime_error("cannot recover the bucket store: " + st.error().message());
   store_ = std::move(st).value();
+  replays_ = std::make_unique<replay::ReplayManager>(*db_, *sink_, worker_, io_.get_executor(), clock_);
+  if (auto loaded = replays_->load(); !loaded) {
+    throw std::runtime_error("cannot read the replays' records: " + loaded.error().message());
+  }
   const auto& rec = store_->recovery();
   spdlog::info("recovery: {} unfinished files discarded (redelivery refills them), {} rolled forward, "
                "{} completed, {} lost before commit",
@@ -191,6 +205,7 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
         if (c) send_committed(*c, {store::batch_id_of(h)});
         return;
       }
+      if (h.replay_id != 0) replays_->on_added(h);
       auto& w = waiters_[store::batch_id_key(store::batch_id_of(h))];
       if (w.dc.empty()) {  // first copy: later resends of a batch awaiting commit are not new events
         w.dc = dc;
@@ -294,6 +309,7 @@ void ConsumerApp::route_committed(const std::vector<store::BatchId>& ids) {
   std::map<net::FrameConnection*, std::pair<std::shared_ptr<net::FrameConnection>, std::vector<store::BatchId>>> out;
   std::map<std::string, std::pair<uint64_t, uint64_t>> by_dc;  // batches, events
   for (const auto& id : ids) {
+    if (id.replay_id != 0) replays_->on_committed(id);
     auto it = waiters_.find(store::batch_id_key(id));
     if (it == waiters_.end()) continue;
     if (it->second.newest_event_ms > 0) latency.observe(std::max<TimeMs>(0, now - it->second.newest_event_ms) / 1000.0);
@@ -329,6 +345,7 @@ void ConsumerApp::setup_http() {
                         {"awaiting_commit", waiters_.size()},
                         {"quarantined_batches", quarantine_->batches()},
                         {"quarantine_dir", quarantine_->dir()},
+                        {"replays_running", replays_->running()},
                         {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
     return http::Response::json(j.dump());
   });
@@ -349,6 +366,22 @@ void ConsumerApp::setup_http() {
     std::lock_guard lock(hours_mu_);
     return http::Response::json(hours_json_.dump());
   });
+  http_->routes().get("/api/replays", [this](const http::Request&) {
+    return http::Response::json(replays_->list_json().dump());
+  });
+  http_->routes().get_prefix("/api/replays/", [this](const http::Request& req) {
+    uint64_t id = 0;
+    try {
+      id = std::stoull(req.path.substr(std::string("/api/replays/").size()));
+    } catch (...) {
+    }
+    auto j = replays_->detail_json(id);
+    if (j.is_null()) return http::Response::text("no such replay\n", 404);
+    return http::Response::json(j.dump());
+  });
+  http_->routes().post_async("/api/replays", [this](http::Request req) { return replays_->start(std::move(req)); });
+  http_->routes().post_async("/api/replays/cancel",
+                             [this](http::Request req) { return replays_->cancel(std::move(req)); });
   http_->routes().post_async("/api/hosts/forget", [this](http::Request req) { return forget_host(std::move(req)); });
   auto started = http_->start();
   if (!started) throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " + started.error().message());

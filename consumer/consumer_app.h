@@ -32,6 +32,7 @@
 #include "common/zk/membership.h"
 #include "common/storage/rocks_store.h"
 #include "consumer/consumer_config.h"
+#include "consumer/replay/replay_manager.h"
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
 #include "consumer/store/sink.h"
@@ -73,6 +74,8 @@ class ConsumerApp {
   batch::BatchChecker& checker() { return checker_; }
   // One live connection per broker id (io thread only).
   net::LiveSessions& brokers_live() { return brokers_live_; }
+  // Replays (io thread only).
+  replay::ReplayManager& replays() { return *replays_; }
   // Keeps a batch that failed the checks in the quarantine and commits its marker
   // (batch/quarantine_marker.h) in its place; `conn` is acked COMMITTED as for any batch.
   void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
@@ -100,6 +103,7 @@ class ConsumerApp {
   std::unique_ptr<store::Sink> sink_;
   std::unique_ptr<store::HourTracker> tracker_;
   std::unique_ptr<store::BucketStore> store_;
+  std::unique_ptr<replay::ReplayManager> replays_;
   std::unique_ptr<storage::Quarantine> quarantine_;
   batch::BatchChecker checker_;
   std::shared_ptr<crypto::KeyStore> keys_;  // null without [seal]

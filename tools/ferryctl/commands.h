@@ -30,5 +30,7 @@ void add_bench_command(CLI::App& app);
 void add_quarantine_command(CLI::App& app);
 // ferryctl keys new --dir DIR (keys_command.cc)
 void add_keys_command(CLI::App& app);
+// ferryctl replay start|status|cancel (replay_command.cc)
+void add_replay_command(CLI::App& app);
 
 }  // namespace ferry::ferryctl

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   ferry::ferryctl::add_bench_command(app);
   ferry::ferryctl::add_quarantine_command(app);
   ferry::ferryctl::add_keys_command(app);
+  ferry::ferryctl::add_replay_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
