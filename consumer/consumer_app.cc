@@ -207,7 +207,7 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
       }
       if (h.replay_id != 0) replays_->on_added(h);
       auto& w = waiters_[store::batch_id_key(store::batch_id_of(h))];
-      if (w.dc.empty()) {  // first copy: later resends of a batch awaiting commit are not new events
+      if (w.dc.empty() && h.replay_id == 0) {  // first copy: later resends of a batch awaiting commit are not new events
         w.dc = dc;
         w.events = h.event_count;
         dc_totals_.count_in(dc, h.event_count, now_ms());
@@ -312,10 +312,14 @@ void ConsumerApp::route_committed(const std::vector<store::BatchId>& ids) {
     if (id.replay_id != 0) replays_->on_committed(id);
     auto it = waiters_.find(store::batch_id_key(id));
     if (it == waiters_.end()) continue;
+    // Replayed events are old by design and counted by the replay, not as live flow.
+    if (id.replay_id != 0) it->second.newest_event_ms = 0, it->second.dc.clear();
     if (it->second.newest_event_ms > 0) latency.observe(std::max<TimeMs>(0, now - it->second.newest_event_ms) / 1000.0);
-    auto& d = by_dc[it->second.dc];
-    d.first += 1;
-    d.second += it->second.events;
+    if (!it->second.dc.empty()) {
+      auto& d = by_dc[it->second.dc];
+      d.first += 1;
+      d.second += it->second.events;
+    }
     for (const auto& w : it->second.conns) {
       if (auto c = w.lock()) {
         auto& slot = out[c.get()];

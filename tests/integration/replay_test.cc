@@ -1,0 +1,247 @@
+// Replay from broker retention (DESIGN §7): real daemons, the ferryctl CLI, SIGKILL.
+// Each test delivers lines, deletes the delivered hours, replays them from the brokers,
+// and checks that <hour>/replay-<id>/ holds every original line exactly once.
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/base/utc_time.h"
+#include "common/compress/zstd_codec.h"
+#include "common/crypto/key_ring.h"
+#include "tests/support/delivery_check.h"
+#include "tests/support/http_get.h"
+#include "tests/support/mini_cluster.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace ferry::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Lines of the committed files under every directory named `dir_name` (e.g.
+// "replay-42"), or, with an empty name, outside any replay directory.
+std::vector<std::string> lines_in(const std::string& root, const std::string& dir_name) {
+  std::vector<std::string> lines;
+  compress::ZstdDecompressor zstd;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); ++it) {
+    if (!it->is_regular_file()) continue;
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name[0] == '.' || name == "_SUCCESS") continue;
+    const std::string parent = it->path().parent_path().filename().string();
+    const bool in_replay = parent.rfind("replay-", 0) == 0;
+    if (dir_name.empty() ? in_replay : parent != dir_name) continue;
+    std::string bytes = read_all(it->path()), raw;
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".zst") {
+      if (!zstd.decompress(bytes, 1ull << 31, raw)) throw std::runtime_error("cannot decompress " + it->path().string());
+    } else {
+      raw = std::move(bytes);
+    }
+    size_t start = 0;
+    while (start < raw.size()) {
+      size_t nl = raw.find('\n', start);
+      if (nl == std::string::npos) nl = raw.size();
+      lines.push_back(raw.substr(start, nl - start));
+      start = nl + 1;
+    }
+  }
+  return lines;
+}
+
+// Every "id=<host>:<n>" of `agents` x `per_agent` exactly once in `lines`.
+void expect_each_once(const std::vector<std::string>& lines, int agents, int per_agent) {
+  std::map<std::string, int> seen;
+  static const std::regex id(R"(id=(h[0-9]+:[0-9]+))");
+  for (const auto& l : lines) {
+    std::smatch m;
+    if (std::regex_search(l, m, id)) ++seen[m[1]];
+  }
+  size_t missing = 0, duplicated = 0;
+  for (int a = 1; a <= agents; ++a) {
+    for (int n = 0; n < per_agent; ++n) {
+      auto it = seen.find("h" + std::to_string(a) + ":" + std::to_string(n));
+      if (it == seen.end()) {
+        ++missing;
+      } else if (it->second > 1) {
+        ++duplicated;
+      }
+    }
+  }
+  EXPECT_EQ(missing, 0u) << "lines missing from the replay";
+  EXPECT_EQ(duplicated, 0u) << "lines replayed more than once";
+  EXPECT_EQ(seen.size(), static_cast<size_t>(agents) * per_agent) << "lines the writer never wrote";
+}
+
+struct CtlRun {
+  int status = -1;
+  std::string out;
+};
+
+CtlRun run(const std::string& cmd) {
+  CtlRun r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string target(const MiniCluster& c) {
+  return " --url http://127.0.0.1:" + std::to_string(c.consumer_http_port()) + " --token-file " + c.admin_token_file();
+}
+
+// Starts a replay of the last two hours through ferryctl; returns its id.
+uint64_t start_replay(const MiniCluster& c, const std::string& extra = "") {
+  const TimeMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::string from = format_iso_ms(hour_start(now) - kMsPerHour);
+  const std::string to = format_iso_ms(hour_start(now) + kMsPerHour);
+  CtlRun r = run(bin_path("ferryctl") + " replay start" + target(c) + " --from " + from + " --to " + to + extra);
+  EXPECT_EQ(r.status, 0) << r.out;
+  auto last_nl = r.out.find_last_of('\n', r.out.size() - 2);
+  std::string last = r.out.substr(last_nl == std::string::npos ? 0 : last_nl + 1);
+  return std::stoull(last);
+}
+
+json replay_json(const MiniCluster& c, uint64_t id) {
+  return json::parse(http_get(c.consumer_http_port(), "/api/replays/" + std::to_string(id)).body);
+}
+
+CtlRun wait_replay(const MiniCluster& c, uint64_t id, int seconds) {
+  return run(bin_path("ferryctl") + " replay status " + std::to_string(id) + target(c) + " --wait " +
+             std::to_string(seconds));
+}
+
+// Deletes every delivered hour of the category: what a downstream accident does.
+void delete_output(const MiniCluster& c) {
+  fs::remove_all(c.output_root() + "/events");
+  ASSERT_TRUE(lines_in(c.output_root(), "").empty());
+}
+
+void expect_success_files(const MiniCluster& c, uint64_t id) {
+  size_t dirs = 0;
+  for (auto it = fs::recursive_directory_iterator(c.output_root()); it != fs::recursive_directory_iterator(); ++it) {
+    if (!it->is_directory() || it->path().filename() != "replay-" + std::to_string(id)) continue;
+    ++dirs;
+    EXPECT_TRUE(fs::exists(it->path() / "_SUCCESS")) << it->path();
+  }
+  EXPECT_GT(dirs, 0u) << "no replay-" << id << "/ directory";
+}
+
+TEST(ReplayTest, BrokersReplayADeletedHourExactlyOnce) {
+  constexpr int kAgents = 2, kLines = 3000;
+  MiniCluster cluster({.brokers = 1, .agents = kAgents});
+  cluster.start_all();
+  Writer writer(cluster, kAgents, kLines, 20);
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 60s), kAgents * kLines);
+  ASSERT_NO_FATAL_FAILURE(delete_output(cluster));
+
+  const uint64_t id = start_replay(cluster, " --category events");
+  CtlRun done = wait_replay(cluster, id, 60);
+  ASSERT_EQ(done.status, 0) << done.out;
+  EXPECT_NE(done.out.find("state: complete"), std::string::npos) << done.out;
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
+  EXPECT_TRUE(lines_in(cluster.output_root(), "").empty()) << "a replay wrote into a live hour";
+  expect_success_files(cluster, id);
+  auto r = replay_json(cluster, id);
+  EXPECT_EQ(r["committed_events"].get<uint64_t>(), static_cast<uint64_t>(kAgents * kLines));
+  EXPECT_TRUE(r["missing"].empty()) << r.dump();
+  for (const auto& s : r["streams"]) EXPECT_EQ(s["replayed_events"], s["committed_events"]) << s.dump();
+
+  // A second replay of the same range is a replay of its own: written apart, once again.
+  const uint64_t again = start_replay(cluster);
+  ASSERT_EQ(wait_replay(cluster, again, 60).status, 0);
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(again)), kAgents, kLines);
+}
+
+TEST(ReplayTest, SigkilledBrokerAndConsumerResumeExactlyOnce) {
+  constexpr int kAgents = 2, kLines = 40000;
+  MiniCluster cluster({.brokers = 1, .agents = kAgents});
+  cluster.start_all();
+  Writer writer(cluster, kAgents, kLines, 200);
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 120s), kAgents * kLines);
+  ASSERT_NO_FATAL_FAILURE(delete_output(cluster));
+
+  // Slow enough that both kills land mid-replay.
+  const uint64_t id = start_replay(cluster, " --rate-mb 0.05");
+  const uint64_t total = kAgents * kLines;
+  auto committed = [&] { return replay_json(cluster, id)["committed_events"].get<uint64_t>(); };
+  ASSERT_TRUE(wait_until([&] { return committed() > 0; }, 30s));
+  ASSERT_LT(committed(), total) << "the replay finished before the broker could be killed mid-way";
+  cluster.kill9("broker-1");
+  cluster.start("broker-1");
+  ASSERT_TRUE(wait_until([&] { return committed() > total / 3; }, 60s));
+  ASSERT_LT(committed(), total) << "the replay finished before the consumer could be killed mid-way";
+  cluster.kill9("consumer");
+  cluster.start("consumer");
+
+  CtlRun done = wait_replay(cluster, id, 120);
+  ASSERT_EQ(done.status, 0) << done.out;
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
+  EXPECT_EQ(committed(), total) << "counts recomputed after the consumer's restart";
+  expect_success_files(cluster, id);
+}
+
+TEST(ReplayTest, SealedClusterReplaysCiphertextFromBrokers) {
+  constexpr int kLines = 2000;
+  TempDir keys;
+  std::string why;
+  ASSERT_TRUE(crypto::make_key_file(keys.file("keys"), why)) << why;
+  MiniClusterOptions o{.brokers = 1, .agents = 1};
+  o.agent_extra = o.consumer_extra = "[seal]\nkeys_dir = \"" + keys.file("keys") + "\"\n";
+  MiniCluster cluster(o);
+  cluster.start_all();
+  Writer writer(cluster, 1, kLines, 20);
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+  ASSERT_NO_FATAL_FAILURE(delete_output(cluster));
+  const uint64_t id = start_replay(cluster);
+  CtlRun done = wait_replay(cluster, id, 60);
+  ASSERT_EQ(done.status, 0) << done.out;
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), 1, kLines);
+  EXPECT_TRUE(fs::is_empty(cluster.dir().file("data/consumer/quarantine")) ||
+              !fs::exists(cluster.dir().file("data/consumer/quarantine")))
+      << "a replayed sealed batch failed to open";
+}
+
+TEST(ReplayTest, RefusalsAreClear) {
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  const std::string ctl = bin_path("ferryctl") + " replay ";
+  CtlRun bad_time = run(ctl + "start" + target(cluster) + " --from yesterday --to 2026-12-02/09");
+  EXPECT_NE(bad_time.status, 0);
+  EXPECT_NE(bad_time.out.find("--from yesterday"), std::string::npos) << bad_time.out;
+  CtlRun no_token = run(ctl + "start --url http://127.0.0.1:" + std::to_string(cluster.consumer_http_port()) +
+                     " --from 2026-12-02/09 --to 2026-12-02/09");
+  EXPECT_NE(no_token.status, 0) << no_token.out;
+  CtlRun unknown = run(ctl + "status 12345" + target(cluster));
+  EXPECT_NE(unknown.status, 0) << unknown.out;
+  EXPECT_NE(unknown.out.find("404"), std::string::npos) << unknown.out;
+}
+
+}  // namespace
+}  // namespace ferry::testing
