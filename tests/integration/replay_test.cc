@@ -231,6 +231,15 @@ TEST(ReplayTest, SealedClusterReplaysCiphertextFromBrokers) {
 TEST(ReplayTest, RefusalsAreClear) {
   MiniCluster cluster({.brokers = 1, .agents = 1});
   cluster.start_all();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          return http_get(cluster.consumer_http_port(), "/healthz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      30s));
   const std::string ctl = bin_path("ferryctl") + " replay ";
   CtlRun bad_time = run(ctl + "start" + target(cluster) + " --from yesterday --to 2026-12-02/09");
   EXPECT_NE(bad_time.status, 0);

@@ -154,6 +154,14 @@ void run_status(const StatusOptions& o) {
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(std::max(0.0, o.wait_s));
   while (true) {
+    // While waiting, a consumer that is restarting is waited for too.
+    if (o.wait_s >= 0 && std::chrono::steady_clock::now() < deadline) {
+      auto probe = http::fetch("GET", url + "/api/replays/" + std::to_string(id), {}, std::chrono::seconds(5));
+      if (!probe) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        continue;
+      }
+    }
     auto r = get_json("status", url + "/api/replays/" + std::to_string(id));
     const auto state = r["state"].get<std::string>();
     if (o.wait_s < 0 || state != "running" || std::chrono::steady_clock::now() >= deadline) {
