@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <map>
+#include <random>
 #include <regex>
 #include <thread>
 
@@ -226,6 +228,99 @@ TEST(ReplayTest, SealedClusterReplaysCiphertextFromBrokers) {
   EXPECT_TRUE(fs::is_empty(cluster.dir().file("data/consumer/quarantine")) ||
               !fs::exists(cluster.dir().file("data/consumer/quarantine")))
       << "a replayed sealed batch failed to open";
+}
+
+// The histogram's running (sum, count) of live delivery latency on the consumer.
+std::pair<double, double> latency_totals(const MiniCluster& c) {
+  const std::string body = http_get(c.consumer_http_port(), "/metrics").body;
+  std::smatch sum, count;
+  static const std::regex s("\nferry_delivery_latency_seconds_sum ([0-9.e+]+)");
+  static const std::regex n("\nferry_delivery_latency_seconds_count ([0-9.e+]+)");
+  if (!std::regex_search(body, sum, s) || !std::regex_search(body, count, n)) return {0, 0};
+  return {std::stod(sum[1]), std::stod(count[1])};
+}
+
+double mean_between(std::pair<double, double> a, std::pair<double, double> b) {
+  return b.second > a.second ? (b.first - a.first) / (b.second - a.second) : 0;
+}
+
+// Replays yield to live traffic (docs/operations.md "Replay"): the extra live latency a
+// replay adds is bounded by what it may queue ahead of a live batch (256 KiB on the
+// broker's socket plus one 1 MiB page, and the 4 MiB replay window at the consumer),
+// tens of milliseconds on loopback. Checked here against 1 s, for a noisy machine.
+TEST(ReplayTest, ReplayDuringLiveTrafficKeepsLiveLagBounded) {
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  // What will be replayed: ~12 MB of lines that do not compress, so the replay lasts.
+  constexpr int kBulk = 60000;
+  {
+    std::mt19937_64 rng(7);
+    std::ofstream out(cluster.input_file(1), std::ios::app);
+    for (int i = 0; i < kBulk; ++i) {
+      char hex[224];
+      for (int k = 0; k < 200; k += 16) std::snprintf(hex + k, 17, "%016llx", static_cast<unsigned long long>(rng()));
+      out << syslog_line("h1", "bulk=" + std::to_string(i) + " " + std::string(hex, 200));
+    }
+  }
+  auto bulk_delivered = [&] {
+    size_t n = 0;
+    for (const auto& l : cluster.delivered_lines()) n += l.find(" bulk=") != std::string::npos;
+    return n;
+  };
+  ASSERT_TRUE(wait_until([&] { return bulk_delivered() == kBulk; }, 120s));
+
+  std::atomic<bool> stop{false};
+  std::thread live([&] {
+    for (int i = 0; !stop; ++i) {
+      std::ofstream(cluster.input_file(1), std::ios::app) << syslog_line("h1", "live=" + std::to_string(i));
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  std::this_thread::sleep_for(3s);
+  const auto b0 = latency_totals(cluster);
+  std::this_thread::sleep_for(6s);
+  const auto b1 = latency_totals(cluster);
+  const uint64_t id = start_replay(cluster, " --rate-mb 2");
+  const CtlRun done = wait_replay(cluster, id, 120);
+  const auto r1 = latency_totals(cluster);
+  stop = true;
+  live.join();
+  ASSERT_EQ(done.status, 0) << done.out;
+  const double baseline = mean_between(b0, b1), during = mean_between(b1, r1);
+  std::printf("live delivery latency: %.3f s mean without a replay (%.0f batches), %.3f s during it (%.0f batches)\n",
+              baseline, b1.second - b0.second, during, r1.second - b1.second);
+  ASSERT_GT(r1.second - b1.second, 10) << "too few live batches during the replay to compare";
+  EXPECT_LE(during - baseline, 1.0) << "the replay held live delivery back";
+  size_t replayed = 0;
+  for (const auto& l : lines_in(cluster.output_root(), "replay-" + std::to_string(id))) {
+    replayed += l.find(" bulk=") != std::string::npos;
+  }
+  EXPECT_EQ(replayed, static_cast<size_t>(kBulk));
+}
+
+// Retention that no longer holds the range: the replay completes, says what is missing
+// and why, and writes nothing it does not have.
+TEST(ReplayTest, ARangeBeyondRetentionIsReportedMissing) {
+  constexpr int kLines = 500;
+  MiniCluster cluster({.brokers = 1, .agents = 1, .broker_tables = "[store]\nretention_bytes = 1\n"});
+  cluster.start_all();
+  Writer writer(cluster, 1, kLines, 20);
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+  // Housekeeping expires everything beyond one byte within a second or so.
+  ASSERT_TRUE(wait_until([&] {
+    return json::parse(http_get(cluster.broker_http_port(1), "/api/summary").body)["retained_batches"] == 0;
+  }, 30s));
+  const uint64_t id = start_replay(cluster);
+  CtlRun done = wait_replay(cluster, id, 60);
+  ASSERT_EQ(done.status, 0) << done.out;
+  EXPECT_NE(done.out.find("MISSING"), std::string::npos) << done.out;
+  EXPECT_NE(done.out.find("no longer holds"), std::string::npos) << done.out;
+  auto r = replay_json(cluster, id);
+  ASSERT_EQ(r["missing"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["missing"][0]["broker"], "broker-1");
+  EXPECT_TRUE(lines_in(cluster.output_root(), "replay-" + std::to_string(id)).empty());
 }
 
 TEST(ReplayTest, RefusalsAreClear) {
