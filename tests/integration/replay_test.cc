@@ -323,6 +323,38 @@ TEST(ReplayTest, ARangeBeyondRetentionIsReportedMissing) {
   EXPECT_TRUE(lines_in(cluster.output_root(), "replay-" + std::to_string(id)).empty());
 }
 
+// The consumer's page lists the replay with its progress; a broker's shows its retention
+// and the job it ran (a real browser: chromium --dump-dom).
+TEST(ReplayTest, DashboardShowsReplaysAndRetention) {
+  if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "chromium is not installed";
+  constexpr int kLines = 300;
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  Writer writer(cluster, 1, kLines, 20);
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+  const uint64_t id = start_replay(cluster);
+  ASSERT_EQ(wait_replay(cluster, id, 60).status, 0);
+  auto dom = [](uint16_t port) {
+    TempDir profile;
+    return run("timeout 90 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run "
+               "--disable-background-networking --disable-dev-shm-usage --user-data-dir=" + profile.path().string() +
+               " --virtual-time-budget=5000 --dump-dom http://127.0.0.1:" + std::to_string(port) + "/ 2>/dev/null").out;
+  };
+  const std::string consumer = dom(cluster.consumer_http_port());
+  const std::string row = "<tr><td>" + std::to_string(id) + "</td>";
+  auto at = consumer.find(row);
+  ASSERT_NE(at, std::string::npos) << "no row for replay " << id;
+  const std::string tail = consumer.substr(at, 600);
+  EXPECT_NE(tail.find(">complete<"), std::string::npos) << tail;
+  EXPECT_NE(tail.find("<td>1 / 1</td>"), std::string::npos) << tail;
+  EXPECT_NE(tail.find("<td>" + std::to_string(kLines) + "</td>"), std::string::npos) << tail;
+  const std::string broker = dom(cluster.broker_http_port(1));
+  EXPECT_NE(broker.find("Retention: 24.0 h"), std::string::npos);
+  EXPECT_NE(broker.find(row), std::string::npos) << "the broker's page does not list the job";
+}
+
 TEST(ReplayTest, RefusalsAreClear) {
   MiniCluster cluster({.brokers = 1, .agents = 1});
   cluster.start_all();
