@@ -377,7 +377,7 @@ TEST(BatchStoreCategoryTest, AStoreWithoutCategoryCountsIsCountedOnceAtOpen) {
     // What a broker from before the per-category counters left: no "cat/" keys, no marker.
     std::string why;
     auto db = storage::RocksStore::open(
-        {.path = dir.file("db"), .column_families = {"pending", "retained", "retained_by_time", "meta"}}, why);
+        {.path = dir.file("db"), .column_families = {"pending", "retained", "retained_by_time", "meta", "replays"}}, why);
     ASSERT_TRUE(db) << why;
     int meta = db.value()->cf("meta");
     auto batch = db.value()->new_batch();
