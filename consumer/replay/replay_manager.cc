@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/base/crash_point.h"
 #include "common/base/utc_time.h"
 #include "common/batch/batch_header.h"
 #include "common/storage/key_codec.h"
@@ -70,6 +71,9 @@ Result<void> ReplayManager::load() {
     BOOST_OUTCOME_TRYV(recount(running));
   }
   if (!replays_.empty()) spdlog::info("replays: {} known, {} running", replays_.size(), running.size());
+  // Every broker may have reported done before a crash cut the completion short: no
+  // broker reports again, so it resumes here.
+  for (auto& [id, r] : running) complete_if_done(*r);
   return success();
 }
 
@@ -205,6 +209,7 @@ void ReplayManager::complete_if_done(ReplayRecord& r) {
   }
   asio::post(worker_, [this, done, dirs = std::move(dirs), missing = std::move(missing)]() mutable {
     Result<void> written = success();
+    FERRY_CRASH_POINT("consumer.replay_before_success");
     for (auto& [key, manifest] : dirs) {
       const std::string dir = store::bucket_dir({key.first, key.second, store::BucketKind::kReplay, done.id});
       manifest["replay_id"] = done.id;

@@ -133,6 +133,18 @@ CtlRun wait_replay(const MiniCluster& c, uint64_t id, int seconds) {
              std::to_string(seconds));
 }
 
+bool consumer_up(const MiniCluster& c) {
+  return wait_until(
+      [&] {
+        try {
+          return http_get(c.consumer_http_port(), "/healthz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      30s);
+}
+
 // Deletes every delivered hour of the category: what a downstream accident does.
 void delete_output(const MiniCluster& c) {
   fs::remove_all(c.output_root() + "/events");
@@ -204,6 +216,35 @@ TEST(ReplayTest, SigkilledBrokerAndConsumerResumeExactlyOnce) {
   ASSERT_EQ(done.status, 0) << done.out;
   expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
   EXPECT_EQ(committed(), total) << "counts recomputed after the consumer's restart";
+  expect_success_files(cluster, id);
+}
+
+// Every broker reported done, then the consumer died before _SUCCESS: no broker reports
+// again, so the restarted consumer finishes the replay from its own record.
+TEST(ReplayTest, ConsumerKilledBeforeSuccessCompletesAfterRestart) {
+  constexpr int kLines = 1000;
+  MiniCluster cluster({.brokers = 1, .agents = 1});
+  cluster.start_all();
+  Writer writer(cluster, 1, kLines, 20);
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+  cluster.kill9("consumer");
+  cluster.start("consumer", {{"FERRY_CRASH_POINTS", "consumer.replay_before_success"}});
+  ASSERT_TRUE(consumer_up(cluster));
+  ASSERT_TRUE(wait_until([&] {  // the broker is back on its link (its self-status arrived)
+    auto dcs = json::parse(http_get(cluster.consumer_http_port(), "/api/summary").body)["dcs"];
+    for (const auto& [dc, d] : dcs.items()) {
+      if (d.value("brokers_reporting", 0) > 0) return true;
+    }
+    return false;
+  }, 30s));
+  const uint64_t id = start_replay(cluster);
+  ASSERT_TRUE(wait_until([&] { return !cluster.running("consumer"); }, 60s)) << "the crash point did not fire";
+  cluster.start("consumer");
+  CtlRun done = wait_replay(cluster, id, 60);
+  ASSERT_EQ(done.status, 0) << done.out;
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), 1, kLines);
   expect_success_files(cluster, id);
 }
 
@@ -358,15 +399,7 @@ TEST(ReplayTest, DashboardShowsReplaysAndRetention) {
 TEST(ReplayTest, RefusalsAreClear) {
   MiniCluster cluster({.brokers = 1, .agents = 1});
   cluster.start_all();
-  ASSERT_TRUE(wait_until(
-      [&] {
-        try {
-          return http_get(cluster.consumer_http_port(), "/healthz").status == 200;
-        } catch (const std::exception&) {
-          return false;
-        }
-      },
-      30s));
+  ASSERT_TRUE(consumer_up(cluster));
   const std::string ctl = bin_path("ferryctl") + " replay ";
   CtlRun bad_time = run(ctl + "start" + target(cluster) + " --from yesterday --to 2026-12-02/09");
   EXPECT_NE(bad_time.status, 0);
