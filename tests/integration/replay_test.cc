@@ -219,6 +219,28 @@ TEST(ReplayTest, SigkilledBrokerAndConsumerResumeExactlyOnce) {
   expect_success_files(cluster, id);
 }
 
+// Agents fail over between two brokers while delivering: a batch may be retained by both.
+// The replay asks both, each sends its share, and every line still lands once.
+TEST(ReplayTest, TwoBrokersWithOverlappingRetentionReplayOnce) {
+  constexpr int kAgents = 2, kLines = 20000;
+  MiniCluster cluster({.brokers = 2, .agents = kAgents});
+  cluster.start_all();
+  Writer writer(cluster, kAgents, kLines, 100);
+  writer.start();
+  std::this_thread::sleep_for(1500ms);
+  cluster.kill9("broker-1");  // its agents resend to broker-2 what broker-1 had not DELIVERED
+  std::this_thread::sleep_for(1500ms);
+  cluster.start("broker-1");
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 120s), kAgents * kLines);
+  ASSERT_NO_FATAL_FAILURE(delete_output(cluster));
+  const uint64_t id = start_replay(cluster);
+  CtlRun done = wait_replay(cluster, id, 120);
+  ASSERT_EQ(done.status, 0) << done.out;
+  EXPECT_NE(done.out.find("brokers done: 2 of 2"), std::string::npos) << done.out;
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
+}
+
 // Every broker reported done, then the consumer died before _SUCCESS: no broker reports
 // again, so the restarted consumer finishes the replay from its own record.
 TEST(ReplayTest, ConsumerKilledBeforeSuccessCompletesAfterRestart) {
