@@ -1,6 +1,7 @@
 #include "consumer/consumer_app.h"
 
 #include <filesystem>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -84,6 +85,21 @@ void ConsumerApp::start() {
     if (ec) throw std::runtime_error("cannot create output_root " + config_.output_root + ": " + ec.message());
     sink_ = std::make_unique<store::PosixSink>(config_.output_root, config_.output_modes);
   }
+  uint64_t epoch = 0;
+  if (config_.zookeeper.enabled()) {
+    if (config_.sink != "posix") {
+      throw std::runtime_error("[zookeeper] with sink = \"" + config_.sink +
+                               "\": several consumers share commit manifests through the output, which only "
+                               "the posix sink can read back so far");
+    }
+    // New at every start: a successor tells this instance from an earlier one by it.
+    std::random_device rd;
+    epoch = (static_cast<uint64_t>(now_ms()) << 12) | (rd() & 0xfff);
+    slots_ = std::make_unique<SlotOwnership>(config_.node_id, epoch, [this](SlotOwnership::Actions a) {
+      asio::post(worker_, [this, a = std::move(a)]() mutable { apply_slot_actions(std::move(a)); });
+    });
+    config_.store.fence_tag = slots_->tag();
+  }
   auto tracker = store::HourTracker::open(*db_, *sink_, clock_, config_.hours);
   if (!tracker) throw std::runtime_error("cannot open the hour tracker: " + tracker.error().message());
   tracker_ = std::move(tracker).value();
@@ -114,8 +130,21 @@ void ConsumerApp::start() {
   });
   schedule_commit();
   if (config_.zookeeper.enabled()) {  // only now: listening, and the store recovered
-    membership_ = zk::Membership::registration(config_.zookeeper, "/consumers/" + config_.node_id,
-                                               zk::Member{config_.node_id, "", config_.advertise, config_.http_listen, 0});
+    zk::MembershipOptions o;
+    o.zk = config_.zookeeper;
+    o.self_path = "/consumers/" + config_.node_id;
+    o.self = zk::Member{config_.node_id, "", config_.advertise, config_.http_listen, 0, epoch};
+    o.watch_path = "/consumers";
+    o.on_pass = [this](zk::ZkClient& zk) { return slots_->on_pass(zk); };
+    o.register_after_expiry = false;  // a successor may have fenced us: restart as a new instance
+    o.on_expired = [this] {
+      spdlog::error("zookeeper session expired: another consumer may have fenced this instance and taken its "
+                    "slots; exiting, to start again as a new instance");
+      slots_->lose_all();
+      asio::post(io_, [this] { fail_store(std::make_error_code(std::errc::owner_dead)); });
+    };
+    membership_ = std::make_unique<zk::Membership>(
+        std::move(o), [this](std::vector<zk::Member> members) { slots_->on_members(members); });
     membership_->start();
   }
   spdlog::info("consumer {} listening for brokers on {}:{}, http on {}, writing to {}", config_.node_id,
@@ -133,7 +162,10 @@ void ConsumerApp::stop() {
   if (stopping_) return;
   stopping_ = true;
   app::notify_service("STOPPING=1");
-  if (membership_) membership_->stop();
+  // Our slots stay locked until the final commit below is done; the store writes
+  // nothing more of them meanwhile. Without slots, brokers move at once.
+  if (slots_) slots_->lose_all();
+  if (membership_ && !slots_) membership_->stop();
   broker_server_->stop_accepting();
   commit_timer_.cancel();
   signals_.cancel();
@@ -149,6 +181,7 @@ void ConsumerApp::stop() {
     done.set_value();
   });
   done.get_future().wait();
+  if (membership_) membership_->stop();
   if (http_) http_->stop();
   io_.stop();
 }
@@ -168,7 +201,25 @@ void ConsumerApp::fail_store(const std::error_code& ec) {
 void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
                             std::shared_ptr<uint32_t> pending_adds) {
   auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
-  asio::post(worker_, [this, frame, dc, conn, pending_adds] {
+  asio::post(worker_, [this, frame, dc, conn, pending_adds] { add_on_worker(frame, dc, conn, pending_adds); });
+}
+
+void ConsumerApp::add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
+                                std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<uint32_t> pending_adds) {
+  if (slots_) {
+    const uint32_t slot = zk::slot_of(frame->header.host, frame->header.category);
+    if (!slots_->writable(slot)) {
+      if (slots_->wanted(slot)) {
+        parked_[slot].push_back({frame, dc, conn, pending_adds});
+        return;
+      }
+      // Another consumer's now: the broker sends it there (and forgets it here).
+      ++not_owned_batches_;
+      asio::post(io_, [pending_adds] { --*pending_adds; });
+      return;
+    }
+  }
+  {
     auto outcome = store_->add(*frame);
     asio::post(io_, [this, frame, dc, conn, pending_adds, outcome] {
       --*pending_adds;
@@ -200,7 +251,43 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
       if (c) w.conns.push_back(conn);
       w.newest_event_ms = std::max(w.newest_event_ms, h.max_time_ms);
     });
-  });
+  }
+}
+
+void ConsumerApp::apply_slot_actions(SlotOwnership::Actions actions) {
+  for (const auto& tag : actions.fence) {
+    if (auto r = store_->fence(tag); !r) {
+      asio::post(io_, [this, ec = r.error()] { fail_store(ec); });
+      return;
+    }
+  }
+  if (!actions.acquire.empty()) {
+    // Every holder before us has released or is fenced: what it committed is final.
+    auto learnt = store_->seed_from_shared_commits();
+    if (!learnt) {
+      asio::post(io_, [this, ec = learnt.error()] { fail_store(ec); });
+      return;
+    }
+    if (learnt.value() > 0) spdlog::info("slots: learnt {} batches committed by other consumers", learnt.value());
+    slots_->owned(actions.acquire);
+  }
+  if (!actions.release.empty()) {
+    // Nothing of these slots is written after this: commit what is open, then let go.
+    auto committed = store_->commit_all();
+    if (!committed) {
+      asio::post(io_, [this, ec = committed.error()] { fail_store(ec); });
+      return;
+    }
+    asio::post(io_, [this, ids = std::move(committed).value()] { route_committed(ids); });
+    slots_->released(actions.release);
+    membership_->poke();
+  }
+  // Waiting batches: written now if their slot is ours, else handled as they come.
+  auto parked = std::move(parked_);
+  parked_.clear();
+  for (auto& [slot, list] : parked) {
+    for (auto& p : list) add_on_worker(p.frame, p.dc, p.conn, p.pending_adds);
+  }
 }
 
 std::error_code ConsumerApp::open_sealed(wire::BatchFrame& batch, std::string& why) const {
@@ -328,6 +415,7 @@ void ConsumerApp::setup_http() {
                         {"duplicate_batches", duplicate_batches_},
                         {"awaiting_commit", waiters_.size()},
                         {"quarantined_batches", quarantine_->batches()},
+                        {"slots_owned", slots_ ? static_cast<int64_t>(slots_->owned_count()) : -1},
                         {"quarantine_dir", quarantine_->dir()},
                         {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
     return http::Response::json(j.dump());
@@ -343,6 +431,10 @@ void ConsumerApp::setup_http() {
     if (membership_) {
       metrics_.gauge("ferry_consumer_zookeeper_registered", "1 while this consumer's node is registered in ZooKeeper")
           .set(membership_->registered() ? 1 : 0);
+      metrics_.gauge("ferry_consumer_slots_owned", "Stream slots this consumer writes (of 256)")
+          .set(static_cast<double>(slots_->owned_count()));
+      metrics_.gauge("ferry_consumer_not_owned_batches", "Batches dropped unacked: their slot is another consumer's")
+          .set(static_cast<double>(not_owned_batches_.load()));
     }
   });
   http_->routes().get("/api/hours", [this](const http::Request&) {

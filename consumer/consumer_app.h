@@ -7,6 +7,7 @@
 // the sink belong to one worker thread (`worker_`): every call that may fsync runs
 // there, in order. Results come back to the io thread by post.
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <memory>
@@ -32,6 +33,7 @@
 #include "common/zk/membership.h"
 #include "common/storage/rocks_store.h"
 #include "consumer/consumer_config.h"
+#include "consumer/slot_ownership.h"
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
 #include "consumer/store/sink.h"
@@ -79,6 +81,12 @@ class ConsumerApp {
                     std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds);
 
  private:
+  // The store thread's half of add_batch: writes the batch if its slot is ours, keeps it
+  // while the slot is being claimed, drops it (unacked) if the slot is another's.
+  void add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
+                     std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<uint32_t> pending_adds);
+  // Store thread: fence, seed and release as SlotOwnership asks.
+  void apply_slot_actions(SlotOwnership::Actions actions);
   void schedule_commit();
   void commit_on_worker();
   void route_committed(const std::vector<store::BatchId>& ids);
@@ -110,6 +118,16 @@ class ConsumerApp {
   status::DcTotals dc_totals_{{}, &metrics_};
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<zk::Membership> membership_;  // with [zookeeper]: brokers find us there
+  std::unique_ptr<SlotOwnership> slots_;         // with [zookeeper]: the slots we write
+  // Batches of slots being claimed, until they are ours (store thread only).
+  struct Parked {
+    std::shared_ptr<wire::BatchFrame> frame;
+    std::string dc;
+    std::weak_ptr<net::FrameConnection> conn;
+    std::shared_ptr<uint32_t> pending_adds;
+  };
+  std::map<uint32_t, std::vector<Parked>> parked_;
+  std::atomic<uint64_t> not_owned_batches_{0};
   asio::steady_timer commit_timer_{io_};
   // Who waits for which batch: batch_id_key -> broker connections (io thread only).
   struct Waiting {
