@@ -209,13 +209,8 @@ void ConsumerApp::add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::st
   if (slots_) {
     const uint32_t slot = zk::slot_of(frame->header.host, frame->header.category);
     if (!slots_->writable(slot)) {
-      if (slots_->wanted(slot)) {
-        parked_[slot].push_back({frame, dc, conn, pending_adds});
-        return;
-      }
-      // Another consumer's now: the broker sends it there (and forgets it here).
-      ++not_owned_batches_;
-      asio::post(io_, [pending_adds] { --*pending_adds; });
+      // Being claimed, or our view of /consumers is behind the broker's (or ahead).
+      parked_[slot].push_back({frame, dc, conn, pending_adds, now_ms()});
       return;
     }
   }
@@ -282,11 +277,36 @@ void ConsumerApp::apply_slot_actions(SlotOwnership::Actions actions) {
     slots_->released(actions.release);
     membership_->poke();
   }
-  // Waiting batches: written now if their slot is ours, else handled as they come.
+  sweep_parked();
+}
+
+void ConsumerApp::sweep_parked() {
+  constexpr TimeMs kParkedGraceMs = 10'000;
+  const TimeMs now = now_ms();
+  last_sweep_ms_ = now;
   auto parked = std::move(parked_);
   parked_.clear();
   for (auto& [slot, list] : parked) {
-    for (auto& p : list) add_on_worker(p.frame, p.dc, p.conn, p.pending_adds);
+    const bool writable = slots_->writable(slot), wanted = slots_->wanted(slot);
+    for (auto& p : list) {
+      if (writable) {
+        add_on_worker(p.frame, p.dc, p.conn, p.pending_adds);
+      } else if (wanted || now - p.since < kParkedGraceMs) {
+        if (wanted) p.since = now;
+        parked_[slot].push_back(std::move(p));
+      } else {
+        ++not_owned_batches_;
+        asio::post(io_, [conn = p.conn, pending_adds = p.pending_adds, h = p.frame->header] {
+          --*pending_adds;
+          if (auto c = conn.lock(); c && c->usable()) {
+            spdlog::warn("batch {}/{}/{}: its stream's slot is another consumer's; closing the link so that the "
+                         "broker resends by its current view of the consumers",
+                         h.host, h.category, h.seq);
+            c->fail(wire::Errc::kOverloaded, "stream " + h.host + "/" + h.category + " is another consumer's now");
+          }
+        });
+      }
+    }
   }
 }
 
@@ -336,6 +356,7 @@ void ConsumerApp::schedule_commit() {
 
 void ConsumerApp::commit_on_worker() {
   TimeMs now = now_ms();
+  if (slots_ && !parked_.empty() && now - last_sweep_ms_ >= 1000) sweep_parked();
   auto committed = store_->commit_due(now);
   if (now - last_evaluate_ms_ >= kEvaluateEveryMs) {
     last_evaluate_ms_ = now;
@@ -433,7 +454,7 @@ void ConsumerApp::setup_http() {
           .set(membership_->registered() ? 1 : 0);
       metrics_.gauge("ferry_consumer_slots_owned", "Stream slots this consumer writes (of 256)")
           .set(static_cast<double>(slots_->owned_count()));
-      metrics_.gauge("ferry_consumer_not_owned_batches", "Batches dropped unacked: their slot is another consumer's")
+      metrics_.gauge("ferry_consumer_not_owned_batches", "Batches whose slot stayed another consumer's: their broker link was closed for a resend")
           .set(static_cast<double>(not_owned_batches_.load()));
     }
   });

@@ -81,12 +81,17 @@ class ConsumerApp {
                     std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds);
 
  private:
-  // The store thread's half of add_batch: writes the batch if its slot is ours, keeps it
-  // while the slot is being claimed, drops it (unacked) if the slot is another's.
+  // The store thread's half of add_batch: writes the batch if its slot is ours, else
+  // keeps it (parked_) until the slot is ours.
   void add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
                      std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<uint32_t> pending_adds);
   // Store thread: fence, seed and release as SlotOwnership asks.
   void apply_slot_actions(SlotOwnership::Actions actions);
+  // Store thread: writes the parked batches whose slot is ours now. One whose slot has
+  // been another's for kParkedGraceMs is the broker's mistake (its view of /consumers is
+  // behind ours, or was ahead and it has moved on): its connection is closed, so that
+  // the broker resends by its current view.
+  void sweep_parked();
   void schedule_commit();
   void commit_on_worker();
   void route_committed(const std::vector<store::BatchId>& ids);
@@ -125,7 +130,9 @@ class ConsumerApp {
     std::string dc;
     std::weak_ptr<net::FrameConnection> conn;
     std::shared_ptr<uint32_t> pending_adds;
+    TimeMs since = 0;
   };
+  TimeMs last_sweep_ms_ = 0;  // store thread
   std::map<uint32_t, std::vector<Parked>> parked_;
   std::atomic<uint64_t> not_owned_batches_{0};
   asio::steady_timer commit_timer_{io_};

@@ -52,6 +52,17 @@ void expect_one_writer_at_a_time(const MiniCluster& cluster) {
   for (const auto& overlap : history.overlaps()) ADD_FAILURE() << "two writers at once: " << overlap;
 }
 
+// Brokers registered before any agent looks (an agent sticks to the first broker it
+// finds), then the agents.
+void start_brokers_then_agents(MiniCluster& cluster, int agents) {
+  for (const char* b : {"broker-1", "broker-2"}) cluster.start(b);
+  for (const char* b : {"broker-1", "broker-2"}) {
+    ASSERT_TRUE(wait_until([&] { return read_file(cluster.log(b)).find("registered /brokers/dc1/") != std::string::npos; },
+                           30s)) << b;
+  }
+  for (int a = 1; a <= agents; ++a) cluster.start("agent-" + std::to_string(a));
+}
+
 MiniClusterOptions tier(const std::string& zk, int consumers, int agents) {
   MiniClusterOptions o{.brokers = 2, .agents = agents, .zookeeper = zk};
   o.consumers = consumers;
@@ -66,8 +77,7 @@ TEST(ZooKeeperConsumerTierTest, BrokersRouteEachStreamToItsSlotOwner) {
   MiniCluster cluster(tier(zk.hosts(), kConsumers, kAgents));
   for (int c = 1; c <= kConsumers; ++c) cluster.start(MiniCluster::consumer_name(c));
   wait_slots_settled(cluster, {1, 2, 3});
-  for (const char* b : {"broker-1", "broker-2"}) cluster.start(b);
-  for (int a = 1; a <= kAgents; ++a) cluster.start("agent-" + std::to_string(a));
+  start_brokers_then_agents(cluster, kAgents);
 
   Writer writer(cluster, kAgents, kLines, 4);
   writer.start();
@@ -94,8 +104,7 @@ TEST(ZooKeeperConsumerTierTest, ExactlyOnceAcrossAConsumerKilledAndOneAdded) {
   MiniCluster cluster(tier(zk.hosts(), 4, kAgents));
   for (int c = 1; c <= 3; ++c) cluster.start(MiniCluster::consumer_name(c));
   wait_slots_settled(cluster, {1, 2, 3});
-  for (const char* b : {"broker-1", "broker-2"}) cluster.start(b);
-  for (int a = 1; a <= kAgents; ++a) cluster.start("agent-" + std::to_string(a));
+  start_brokers_then_agents(cluster, kAgents);
 
   // The victim writes some streams; the newcomer takes some over.
   const std::string victim = "consumer-3";
@@ -133,8 +142,7 @@ TEST(ZooKeeperConsumerTierTest, AConsumerPausedPastItsSessionIsFencedAndWritesNo
   MiniCluster cluster(tier(zk.hosts(), 3, kAgents));
   for (int c = 1; c <= 3; ++c) cluster.start(MiniCluster::consumer_name(c));
   wait_slots_settled(cluster, {1, 2, 3});
-  for (const char* b : {"broker-1", "broker-2"}) cluster.start(b);
-  for (int a = 1; a <= kAgents; ++a) cluster.start("agent-" + std::to_string(a));
+  start_brokers_then_agents(cluster, kAgents);
 
   const std::string victim = "consumer-3";  // writes h1..h5 (common/zk/slot_map.h ranks)
   Writer writer(cluster, kAgents, kLines, 2);
