@@ -360,7 +360,12 @@ void ConsumerApp::commit_on_worker() {
   auto committed = store_->commit_due(now);
   if (now - last_evaluate_ms_ >= kEvaluateEveryMs) {
     last_evaluate_ms_ = now;
-    auto done = tracker_->evaluate(now);
+    // Hour completeness needs every stream's watermark. A consumer sharing the streams
+    // with others sees only its own, so it writes no _SUCCESS (docs/coordination.md):
+    // only one that holds every slot does.
+    const bool sees_every_stream = !slots_ || slots_->owned_count() == zk::kSlots;
+    auto done = sees_every_stream ? tracker_->evaluate(now) : Result<std::vector<store::CompletedHour>>(
+                                                                  std::vector<store::CompletedHour>{});
     if (!done) {
       spdlog::error("hour completeness evaluation failed: {}", done.error().message());
     } else {
