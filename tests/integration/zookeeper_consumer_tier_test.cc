@@ -95,6 +95,17 @@ TEST(ZooKeeperConsumerTierTest, BrokersRouteEachStreamToItsSlotOwner) {
     writer_ids.insert(tag.substr(0, tag.rfind('-')));
   }
   EXPECT_EQ(writer_ids.size(), 3u) << "every consumer writes some of the streams";
+
+  // Brokers send every host's STATUS to every consumer: any consumer's page shows all.
+  for (int c = 1; c <= kConsumers; ++c) {
+    EXPECT_TRUE(wait_until([&] {
+      const std::string hosts = http_get(cluster.consumer_http_port(c), "/api/hosts").body;
+      for (int a = 1; a <= kAgents; ++a) {
+        if (hosts.find("\"h" + std::to_string(a) + "\"") == std::string::npos) return false;
+      }
+      return true;
+    }, 10s)) << "consumer " << c << " shows every host: " << http_get(cluster.consumer_http_port(c), "/api/hosts").body;
+  }
 }
 
 TEST(ZooKeeperConsumerTierTest, ExactlyOnceAcrossAConsumerKilledAndOneAdded) {
