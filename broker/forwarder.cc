@@ -107,6 +107,9 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
     if (idle || !window_has_room()) co_await wait_wake(kFlushInterval);
   }
   if (conn_ == conn) conn_.reset();
+  // A link stopped while it was connecting gets here with the connection open: close it,
+  // or its heartbeats would hold the consumer's one slot for this broker for good.
+  conn->close();
   spdlog::info("forwarder: connection to consumer {} closed", address_);
 }
 
