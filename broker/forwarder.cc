@@ -257,8 +257,13 @@ void Forwarder::set_consumers(const std::vector<zk::Member>& members) {
   if (!from_zookeeper_) spdlog::info("forwarder: consumers from ZooKeeper from now on");
   std::vector<std::unique_ptr<ConsumerLink>> kept;
   for (auto& l : links_) {
+    if (!from_zookeeper_) {
+      for (const auto& [id, address] : wanted) {
+        if (address == l->address()) l->adopt_id(id);
+      }
+    }
     auto it = wanted.find(l->id());
-    if (from_zookeeper_ && it != wanted.end() && it->second == l->address()) {
+    if (it != wanted.end() && it->second == l->address()) {
       kept.push_back(std::move(l));
       wanted.erase(it);
     } else {

@@ -54,6 +54,8 @@ class ConsumerLink {
   uint64_t inflight_bytes() const { return inflight_bytes_; }
   const std::string& address() const { return address_; }
   const std::string& id() const { return id_; }
+  // A static link found in ZooKeeper under `id` (same address): kept, not reconnected.
+  void adopt_id(std::string id) { id_ = std::move(id); }
   // Drops from the window what this link no longer routes (a membership change).
   void forget_moved();
   uint64_t forwarded_batches() const { return forwarded_batches_; }
