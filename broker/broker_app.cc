@@ -90,9 +90,18 @@ void BrokerApp::start() {
   });
   schedule_housekeeping();
   if (config_.zookeeper.enabled()) {  // only now: listening, and the store recovered
-    membership_ = zk::Membership::registration(
-        config_.zookeeper, "/brokers/" + config_.dc + "/" + config_.node_id,
-        zk::Member{config_.node_id, config_.dc, config_.advertise, config_.http_listen, 0});
+    // Registers for the agents, and follows the consumers: streams go to their slots'
+    // owners (broker/forwarder.h).
+    zk::MembershipOptions o;
+    o.zk = config_.zookeeper;
+    o.self_path = "/brokers/" + config_.dc + "/" + config_.node_id;
+    o.self = zk::Member{config_.node_id, config_.dc, config_.advertise, config_.http_listen, 0};
+    o.watch_path = "/consumers";
+    membership_ = std::make_unique<zk::Membership>(std::move(o), [this](std::vector<zk::Member> consumers) {
+      asio::post(io_, [this, consumers = std::move(consumers)] {
+        if (!stopping_) forwarder_->set_consumers(consumers);
+      });
+    });
     membership_->start();
   }
   spdlog::info("broker {} (dc {}) listening for agents on {}:{}, http on {}", config_.node_id, config_.dc,

@@ -32,9 +32,13 @@ BrokerConfig read_broker_config(const config::ConfigReader& r) {
   auto zk = config::read_zookeeper_section(r, /*with_advertise=*/true);
   c.zookeeper = zk.options;
   c.advertise = zk.advertise.empty() ? c.listen : zk.advertise;
-  r.require("consumers");
+  // With [zookeeper] the consumers are found in /consumers; a list here is used until
+  // ZooKeeper first lists one.
+  if (!c.zookeeper.enabled()) r.require("consumers");
   c.consumers = r.strings("consumers");
-  if (c.consumers.empty()) throw r.error("consumers", "at least one consumer address is needed");
+  if (c.consumers.empty() && !c.zookeeper.enabled()) {
+    throw r.error("consumers", "at least one consumer address is needed (or a [zookeeper] section)");
+  }
   for (size_t i = 0; i < c.consumers.size(); ++i) check_address(r, "consumers", c.consumers[i]);
 
   c.tls = config::read_tls_section(r);

@@ -25,8 +25,8 @@ constexpr size_t kReplayQueueLimit = 256u << 10;
 
 }  // namespace
 
-ConsumerLink::ConsumerLink(BrokerApp& app, size_t index, std::string address)
-    : app_(app), index_(index), address_(std::move(address)), wake_(app.executor()), replays_(app) {}
+ConsumerLink::ConsumerLink(BrokerApp& app, std::string id, std::string address)
+    : app_(app), id_(std::move(id)), address_(std::move(address)), wake_(app.executor()), replays_(app) {}
 
 void ConsumerLink::start() { asio::co_spawn(app_.executor(), run(this), net::log_exception); }
 
@@ -119,6 +119,9 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
     }
   }
   if (conn_ == conn) conn_.reset();
+  // A link stopped while it was connecting gets here with the connection open: close it,
+  // or its heartbeats would hold the consumer's one slot for this broker for good.
+  conn->close();
   spdlog::info("forwarder: connection to consumer {} closed", address_);
 }
 
@@ -144,7 +147,7 @@ bool ConsumerLink::pump_once(net::FrameConnection& conn) {
     cursor_ = pending.key;
     const auto& b = pending.frame;
     if (inflight_.count(pending.key) || settling_.count(pending.key) ||
-        app_.forwarder().link_for(b.header.host, b.header.category) != index_) {
+        app_.forwarder().link_for(b.header.host, b.header.category) != this) {
       continue;
     }
     conn.send(wire::encode(b));
@@ -194,6 +197,27 @@ void ConsumerLink::settle(std::vector<wire::AckRange> ranges) {
     });
   });
   wake();
+}
+
+void ConsumerLink::forget_moved() {
+  for (auto it = inflight_size_.begin(); it != inflight_size_.end();) {
+    std::string_view rest = it->first;
+    const auto host = storage::take_name(rest);
+    const auto category = storage::take_name(rest);
+    if (app_.forwarder().link_for(host, category) == this) {
+      ++it;
+      continue;
+    }
+    inflight_bytes_ -= it->second;
+    inflight_.erase(it->first);
+    sent_before_.erase(it->first);
+    it = inflight_size_.erase(it);
+  }
+  for (auto it = watermarks_.begin(); it != watermarks_.end();) {
+    it = app_.forwarder().link_for(it->second.host, it->second.category) == this ? std::next(it)
+                                                                                : watermarks_.erase(it);
+  }
+  mark_dirty();
 }
 
 void ConsumerLink::flush_side_frames(net::FrameConnection& conn) {
@@ -252,10 +276,48 @@ asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_pt
   self->wake();
 }
 
-Forwarder::Forwarder(BrokerApp& app) {
-  for (size_t i = 0; i < app.config().consumers.size(); ++i) {
-    links_.push_back(std::make_unique<ConsumerLink>(app, i, app.config().consumers[i]));
+Forwarder::Forwarder(BrokerApp& app) : app_(app) {
+  for (const auto& address : app.config().consumers) links_.push_back(std::make_unique<ConsumerLink>(app, "", address));
+}
+
+void Forwarder::set_consumers(const std::vector<zk::Member>& members) {
+  std::map<std::string, std::string> wanted;  // id -> address
+  for (const auto& m : members) wanted[m.id] = m.address;
+  if (!from_zookeeper_) spdlog::info("forwarder: consumers from ZooKeeper from now on");
+  std::vector<std::unique_ptr<ConsumerLink>> kept;
+  for (auto& l : links_) {
+    if (!from_zookeeper_) {
+      for (const auto& [id, address] : wanted) {
+        if (address == l->address()) l->adopt_id(id);
+      }
+    }
+    auto it = wanted.find(l->id());
+    if (it != wanted.end() && it->second == l->address()) {
+      kept.push_back(std::move(l));
+      wanted.erase(it);
+    } else {
+      spdlog::info("forwarder: consumer {} ({}) left", l->id().empty() ? "(static)" : l->id(), l->address());
+      l->stop();
+      retired_.push_back(std::move(l));
+    }
   }
+  from_zookeeper_ = true;
+  std::vector<ConsumerLink*> started;
+  for (const auto& [id, address] : wanted) {
+    spdlog::info("forwarder: consumer {} at {} joined", id, address);
+    kept.push_back(std::make_unique<ConsumerLink>(app_, id, address));
+    started.push_back(kept.back().get());
+  }
+  links_ = std::move(kept);
+  std::vector<std::string> ids;
+  by_id_.clear();
+  for (auto& l : links_) {
+    ids.push_back(l->id());
+    by_id_[l->id()] = l.get();
+  }
+  slots_ = zk::SlotMap(std::move(ids));
+  for (auto* l : started) l->start();
+  for (auto& l : links_) l->forget_moved();
 }
 
 void Forwarder::start() {
@@ -270,15 +332,19 @@ void Forwarder::notify_stored() {
   for (auto& l : links_) l->mark_dirty();
 }
 
-size_t Forwarder::link_for(std::string_view host, std::string_view category) const {
-  if (links_.size() <= 1) return 0;
+const ConsumerLink* Forwarder::link_for(std::string_view host, std::string_view category) const {
+  if (links_.empty()) return nullptr;
+  if (from_zookeeper_) {
+    auto it = by_id_.find(slots_.owner_of(host, category));
+    return it == by_id_.end() ? nullptr : it->second;
+  }
+  if (links_.size() == 1) return links_.front().get();
   uint32_t h = crc32c::extend(crc32c::value(host), category.data(), category.size());
-  return h % links_.size();
+  return links_[h % links_.size()].get();
 }
 
 void Forwarder::forward_watermark(const wire::Watermark& w) {
-  if (links_.empty()) return;
-  links_[link_for(w.host, w.category)]->queue_watermark(w);
+  if (auto* link = const_cast<ConsumerLink*>(link_for(w.host, w.category))) link->queue_watermark(w);
 }
 
 void Forwarder::forward_status(const wire::Status& s, const std::string& dc) {
@@ -295,6 +361,7 @@ bool Forwarder::any_connected() const {
 void Forwarder::export_gauges(metrics::Registry& metrics) const {
   auto& up = metrics.gauge_family("ferry_broker_consumer_connected", "1 while the link to this consumer is up",
                                   {"consumer"});
+  for (const auto& l : retired_) up.set({l->address()}, 0);
   for (const auto& l : links_) up.set({l->address()}, l->connected() ? 1 : 0);
   uint64_t resent = 0;
   for (const auto& l : links_) resent += l->resent_after_reconnect();
@@ -318,6 +385,7 @@ nlohmann::json Forwarder::to_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& l : links_) {
     out.push_back({{"consumer", l->address()},
+                   {"id", l->id()},
                    {"connected", l->connected()},
                    {"inflight_batches", l->inflight_batches()},
                    {"inflight_bytes", l->inflight_bytes()},

@@ -1,9 +1,12 @@
 #pragma once
 // Forwards stored batches to the consumer tier and turns COMMITTED into DELIVERED.
 //
-// One ConsumerLink per configured consumer. A stream (host, category) always goes to
-// the same consumer (a stable hash over the configured list), so each stream has one
-// writer. A link connects with backoff and jitter, exchanges HELLO, then streams every
+// One ConsumerLink per consumer. Static addresses: a stream (host, category) always goes
+// to the same consumer (a stable hash over the configured list). With ZooKeeper: the
+// links follow the live consumers in /consumers and a stream goes to the owner of its
+// slot (common/zk/slot_map.h), the consumer that claims it; when the list changes, a
+// link forgets what it sent of streams that moved away (their new owner gets them from
+// the store, and acks what the old one committed). A link connects with backoff and jitter, exchanges HELLO, then streams every
 // pending batch of its streams from RocksDB with a deep window in flight (bounded by
 // count and bytes), never stop-and-wait. After a reconnect it resends everything not
 // yet COMMITTED: the consumer deduplicates. Pending batches live in RocksDB, not here:
@@ -23,6 +26,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/metrics/registry.h"
+#include "common/zk/member.h"
+#include "common/zk/slot_map.h"
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
 #include "broker/replay_sender.h"
@@ -34,7 +39,8 @@ class BrokerApp;
 
 class ConsumerLink {
  public:
-  ConsumerLink(BrokerApp& app, size_t index, std::string address);
+  // `id`: the consumer's ZooKeeper id; empty for a static address.
+  ConsumerLink(BrokerApp& app, std::string id, std::string address);
 
   void start();
   void stop();
@@ -48,6 +54,11 @@ class ConsumerLink {
   size_t inflight_batches() const { return inflight_.size(); }
   uint64_t inflight_bytes() const { return inflight_bytes_; }
   const std::string& address() const { return address_; }
+  const std::string& id() const { return id_; }
+  // A static link found in ZooKeeper under `id` (same address): kept, not reconnected.
+  void adopt_id(std::string id) { id_ = std::move(id); }
+  // Drops from the window what this link no longer routes (a membership change).
+  void forget_moved();
   uint64_t forwarded_batches() const { return forwarded_batches_; }
   uint64_t committed_batches() const { return committed_batches_; }
   uint64_t resent_after_reconnect() const { return resent_after_reconnect_; }
@@ -67,7 +78,7 @@ class ConsumerLink {
   bool window_has_room() const;
 
   BrokerApp& app_;
-  size_t index_;
+  std::string id_;
   std::string address_;
   bool stopped_ = false;
   std::shared_ptr<net::FrameConnection> conn_;
@@ -102,8 +113,12 @@ class Forwarder {
   void forward_watermark(const wire::Watermark& w);
   void forward_status(const wire::Status& s, const std::string& dc);
 
-  // Which consumer owns a stream: stable while the consumer list is unchanged.
-  size_t link_for(std::string_view host, std::string_view category) const;
+  // The link of the consumer that owns a stream (null: none): stable while the consumer
+  // list is unchanged.
+  const ConsumerLink* link_for(std::string_view host, std::string_view category) const;
+  // The live consumers listed in ZooKeeper (io thread). The static list stands until
+  // the first call.
+  void set_consumers(const std::vector<zk::Member>& members);
   nlohmann::json to_json() const;
   // ferry_broker_consumer_connected{consumer=...}: an operator sees a consumer outage at
   // once, not after the lag threshold.
@@ -112,7 +127,14 @@ class Forwarder {
   nlohmann::json replays_json() const;
 
  private:
+  BrokerApp& app_;
   std::vector<std::unique_ptr<ConsumerLink>> links_;
+  // Links of consumers that left: stopped, kept until the forwarder goes (their
+  // coroutines may still hold them).
+  std::vector<std::unique_ptr<ConsumerLink>> retired_;
+  bool from_zookeeper_ = false;
+  zk::SlotMap slots_;
+  std::map<std::string, ConsumerLink*, std::less<>> by_id_;
 };
 
 }  // namespace ferry::broker

@@ -1,6 +1,7 @@
 #include "consumer/consumer_app.h"
 
 #include <filesystem>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -94,6 +95,21 @@ void ConsumerApp::start() {
     if (ec) throw std::runtime_error("cannot create output_root " + config_.output_root + ": " + ec.message());
     sink_ = std::make_unique<store::PosixSink>(config_.output_root, config_.output_modes);
   }
+  uint64_t epoch = 0;
+  if (config_.zookeeper.enabled()) {
+    if (config_.sink != "posix") {
+      throw std::runtime_error("[zookeeper] with sink = \"" + config_.sink +
+                               "\": several consumers share commit manifests through the output, which only "
+                               "the posix sink can read back so far");
+    }
+    // New at every start: a successor tells this instance from an earlier one by it.
+    std::random_device rd;
+    epoch = (static_cast<uint64_t>(now_ms()) << 12) | (rd() & 0xfff);
+    slots_ = std::make_unique<SlotOwnership>(config_.node_id, epoch, [this](SlotOwnership::Actions a) {
+      asio::post(worker_, [this, a = std::move(a)]() mutable { apply_slot_actions(std::move(a)); });
+    });
+    config_.store.fence_tag = slots_->tag();
+  }
   auto tracker = store::HourTracker::open(*db_, *sink_, clock_, config_.hours);
   if (!tracker) throw std::runtime_error("cannot open the hour tracker: " + tracker.error().message());
   tracker_ = std::move(tracker).value();
@@ -128,8 +144,21 @@ void ConsumerApp::start() {
   });
   schedule_commit();
   if (config_.zookeeper.enabled()) {  // only now: listening, and the store recovered
-    membership_ = zk::Membership::registration(config_.zookeeper, "/consumers/" + config_.node_id,
-                                               zk::Member{config_.node_id, "", config_.advertise, config_.http_listen, 0});
+    zk::MembershipOptions o;
+    o.zk = config_.zookeeper;
+    o.self_path = "/consumers/" + config_.node_id;
+    o.self = zk::Member{config_.node_id, "", config_.advertise, config_.http_listen, 0, epoch};
+    o.watch_path = "/consumers";
+    o.on_pass = [this](zk::ZkClient& zk) { return slots_->on_pass(zk); };
+    o.register_after_expiry = false;  // a successor may have fenced us: restart as a new instance
+    o.on_expired = [this] {
+      spdlog::error("zookeeper session expired: another consumer may have fenced this instance and taken its "
+                    "slots; exiting, to start again as a new instance");
+      slots_->lose_all();
+      asio::post(io_, [this] { fail_store(std::make_error_code(std::errc::owner_dead)); });
+    };
+    membership_ = std::make_unique<zk::Membership>(
+        std::move(o), [this](std::vector<zk::Member> members) { slots_->on_members(members); });
     membership_->start();
   }
   spdlog::info("consumer {} listening for brokers on {}:{}, http on {}, writing to {}", config_.node_id,
@@ -147,7 +176,10 @@ void ConsumerApp::stop() {
   if (stopping_) return;
   stopping_ = true;
   app::notify_service("STOPPING=1");
-  if (membership_) membership_->stop();
+  // Our slots stay locked until the final commit below is done; the store writes
+  // nothing more of them meanwhile. Without slots, brokers move at once.
+  if (slots_) slots_->lose_all();
+  if (membership_ && !slots_) membership_->stop();
   broker_server_->stop_accepting();
   commit_timer_.cancel();
   signals_.cancel();
@@ -163,6 +195,7 @@ void ConsumerApp::stop() {
     done.set_value();
   });
   done.get_future().wait();
+  if (membership_) membership_->stop();
   if (http_) http_->stop();
   io_.stop();
 }
@@ -182,7 +215,20 @@ void ConsumerApp::fail_store(const std::error_code& ec) {
 void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
                             std::shared_ptr<uint32_t> pending_adds) {
   auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
-  asio::post(worker_, [this, frame, dc, conn, pending_adds] {
+  asio::post(worker_, [this, frame, dc, conn, pending_adds] { add_on_worker(frame, dc, conn, pending_adds); });
+}
+
+void ConsumerApp::add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
+                                std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<uint32_t> pending_adds) {
+  if (slots_) {
+    const uint32_t slot = zk::slot_of(frame->header.host, frame->header.category);
+    if (!slots_->writable(slot)) {
+      // Being claimed, or our view of /consumers is behind the broker's (or ahead).
+      parked_[slot].push_back({frame, dc, conn, pending_adds, now_ms()});
+      return;
+    }
+  }
+  {
     auto outcome = store_->add(*frame);
     asio::post(io_, [this, frame, dc, conn, pending_adds, outcome] {
       --*pending_adds;
@@ -215,7 +261,68 @@ void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::
       if (c) w.conns.push_back(conn);
       w.newest_event_ms = std::max(w.newest_event_ms, h.max_time_ms);
     });
-  });
+  }
+}
+
+void ConsumerApp::apply_slot_actions(SlotOwnership::Actions actions) {
+  for (const auto& tag : actions.fence) {
+    if (auto r = store_->fence(tag); !r) {
+      asio::post(io_, [this, ec = r.error()] { fail_store(ec); });
+      return;
+    }
+  }
+  if (!actions.acquire.empty()) {
+    // Every holder before us has released or is fenced: what it committed is final.
+    auto learnt = store_->seed_from_shared_commits();
+    if (!learnt) {
+      asio::post(io_, [this, ec = learnt.error()] { fail_store(ec); });
+      return;
+    }
+    if (learnt.value() > 0) spdlog::info("slots: learnt {} batches committed by other consumers", learnt.value());
+    slots_->owned(actions.acquire);
+  }
+  if (!actions.release.empty()) {
+    // Nothing of these slots is written after this: commit what is open, then let go.
+    auto committed = store_->commit_all();
+    if (!committed) {
+      asio::post(io_, [this, ec = committed.error()] { fail_store(ec); });
+      return;
+    }
+    asio::post(io_, [this, ids = std::move(committed).value()] { route_committed(ids); });
+    slots_->released(actions.release);
+    membership_->poke();
+  }
+  sweep_parked();
+}
+
+void ConsumerApp::sweep_parked() {
+  constexpr TimeMs kParkedGraceMs = 10'000;
+  const TimeMs now = now_ms();
+  last_sweep_ms_ = now;
+  auto parked = std::move(parked_);
+  parked_.clear();
+  for (auto& [slot, list] : parked) {
+    const bool writable = slots_->writable(slot), wanted = slots_->wanted(slot);
+    for (auto& p : list) {
+      if (writable) {
+        add_on_worker(p.frame, p.dc, p.conn, p.pending_adds);
+      } else if (wanted || now - p.since < kParkedGraceMs) {
+        if (wanted) p.since = now;
+        parked_[slot].push_back(std::move(p));
+      } else {
+        ++not_owned_batches_;
+        asio::post(io_, [conn = p.conn, pending_adds = p.pending_adds, h = p.frame->header] {
+          --*pending_adds;
+          if (auto c = conn.lock(); c && c->usable()) {
+            spdlog::warn("batch {}/{}/{}: its stream's slot is another consumer's; closing the link so that the "
+                         "broker resends by its current view of the consumers",
+                         h.host, h.category, h.seq);
+            c->fail(wire::Errc::kOverloaded, "stream " + h.host + "/" + h.category + " is another consumer's now");
+          }
+        });
+      }
+    }
+  }
 }
 
 std::error_code ConsumerApp::open_sealed(wire::BatchFrame& batch, std::string& why) const {
@@ -264,10 +371,16 @@ void ConsumerApp::schedule_commit() {
 
 void ConsumerApp::commit_on_worker() {
   TimeMs now = now_ms();
+  if (slots_ && !parked_.empty() && now - last_sweep_ms_ >= 1000) sweep_parked();
   auto committed = store_->commit_due(now);
   if (now - last_evaluate_ms_ >= kEvaluateEveryMs) {
     last_evaluate_ms_ = now;
-    auto done = tracker_->evaluate(now);
+    // Hour completeness needs every stream's watermark. A consumer sharing the streams
+    // with others sees only its own, so it writes no _SUCCESS (docs/coordination.md):
+    // only one that holds every slot does.
+    const bool sees_every_stream = !slots_ || slots_->owned_count() == zk::kSlots;
+    auto done = sees_every_stream ? tracker_->evaluate(now) : Result<std::vector<store::CompletedHour>>(
+                                                                  std::vector<store::CompletedHour>{});
     if (!done) {
       spdlog::error("hour completeness evaluation failed: {}", done.error().message());
     } else {
@@ -348,6 +461,7 @@ void ConsumerApp::setup_http() {
                         {"duplicate_batches", duplicate_batches_},
                         {"awaiting_commit", waiters_.size()},
                         {"quarantined_batches", quarantine_->batches()},
+                        {"slots_owned", slots_ ? static_cast<int64_t>(slots_->owned_count()) : -1},
                         {"quarantine_dir", quarantine_->dir()},
                         {"replays_running", replays_->running()},
                         {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
@@ -364,6 +478,10 @@ void ConsumerApp::setup_http() {
     if (membership_) {
       metrics_.gauge("ferry_consumer_zookeeper_registered", "1 while this consumer's node is registered in ZooKeeper")
           .set(membership_->registered() ? 1 : 0);
+      metrics_.gauge("ferry_consumer_slots_owned", "Stream slots this consumer writes (of 256)")
+          .set(static_cast<double>(slots_->owned_count()));
+      metrics_.gauge("ferry_consumer_not_owned_batches", "Batches whose slot stayed another consumer's: their broker link was closed for a resend")
+          .set(static_cast<double>(not_owned_batches_.load()));
     }
   });
   http_->routes().get("/api/hours", [this](const http::Request&) {

@@ -7,6 +7,7 @@
 // the sink belong to one worker thread (`worker_`): every call that may fsync runs
 // there, in order. Results come back to the io thread by post.
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <memory>
@@ -33,6 +34,7 @@
 #include "common/storage/rocks_store.h"
 #include "consumer/consumer_config.h"
 #include "consumer/replay/replay_manager.h"
+#include "consumer/slot_ownership.h"
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
 #include "consumer/store/sink.h"
@@ -82,6 +84,17 @@ class ConsumerApp {
                     std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds);
 
  private:
+  // The store thread's half of add_batch: writes the batch if its slot is ours, else
+  // keeps it (parked_) until the slot is ours.
+  void add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
+                     std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<uint32_t> pending_adds);
+  // Store thread: fence, seed and release as SlotOwnership asks.
+  void apply_slot_actions(SlotOwnership::Actions actions);
+  // Store thread: writes the parked batches whose slot is ours now. One whose slot has
+  // been another's for kParkedGraceMs is the broker's mistake (its view of /consumers is
+  // behind ours, or was ahead and it has moved on): its connection is closed, so that
+  // the broker resends by its current view.
+  void sweep_parked();
   void schedule_commit();
   void commit_on_worker();
   void route_committed(const std::vector<store::BatchId>& ids);
@@ -114,6 +127,18 @@ class ConsumerApp {
   status::DcTotals dc_totals_{{}, &metrics_};
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<zk::Membership> membership_;  // with [zookeeper]: brokers find us there
+  std::unique_ptr<SlotOwnership> slots_;         // with [zookeeper]: the slots we write
+  // Batches of slots being claimed, until they are ours (store thread only).
+  struct Parked {
+    std::shared_ptr<wire::BatchFrame> frame;
+    std::string dc;
+    std::weak_ptr<net::FrameConnection> conn;
+    std::shared_ptr<uint32_t> pending_adds;
+    TimeMs since = 0;
+  };
+  TimeMs last_sweep_ms_ = 0;  // store thread
+  std::map<uint32_t, std::vector<Parked>> parked_;
+  std::atomic<uint64_t> not_owned_batches_{0};
   asio::steady_timer commit_timer_{io_};
   // Who waits for which batch: batch_id_key -> broker connections (io thread only).
   struct Waiting {

@@ -1,7 +1,7 @@
 #pragma once
 // What a broker or consumer says about itself in its ephemeral node:
 //   /brokers/<dc>/<id>   and   /consumers/<id>
-// as JSON: {"id", "dc", "address" (where peers connect), "http", "load"}.
+// as JSON: {"id", "dc", "address" (where peers connect), "http", "load", "epoch"}.
 
 #include <cstdint>
 #include <optional>
@@ -16,6 +16,9 @@ struct Member {
   std::string address;  // host:port that peers dial
   std::string http;     // host:port of its dashboard, may be empty
   uint64_t load = 0;    // e.g. connected peers; informational
+  // Consumers: a number new at every process start. A slot's holder is fenced unless
+  // this exact instance is still registered (common/zk/slot_map.h).
+  uint64_t epoch = 0;
 
   bool operator==(const Member&) const = default;
 };

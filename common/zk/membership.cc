@@ -56,6 +56,14 @@ SessionCredentials Membership::credentials() {
 
 void Membership::wake() { cv_.notify_all(); }
 
+void Membership::poke() {
+  {
+    std::lock_guard lock(mutex_);
+    dirty_pass_ = true;
+  }
+  wake();
+}
+
 void Membership::run() {
   std::optional<bool> was_up;
   const auto began = std::chrono::steady_clock::now();
@@ -77,12 +85,21 @@ void Membership::run() {
       was_up = up;
     }
     std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, kRecheck, [&] { return stop_ || dirty_self_ || dirty_list_; });
+    cv_.wait_for(lock, kRecheck, [&] { return stop_ || dirty_self_ || dirty_list_ || dirty_pass_; });
+    dirty_pass_ = false;
   }
 }
 
 bool Membership::sync_once() {
+  if (expired_for_good_) return false;
   if (client_ && client_->state() == SessionState::kExpired) {
+    registered_ = false;
+    if (!options_.register_after_expiry) {
+      spdlog::error("zookeeper: session {} expired; not registering again", client_->session_id());
+      expired_for_good_ = true;
+      if (options_.on_expired) options_.on_expired();
+      return false;
+    }
     spdlog::warn("zookeeper: session {} expired; starting a new one", client_->session_id());
     std::lock_guard lock(client_mutex_);
     client_.reset();
@@ -94,7 +111,11 @@ bool Membership::sync_once() {
       {
         std::lock_guard lock(mutex_);
         // A reconnect may have missed a change; a fired watch is one.
-        if (e.session || e.path == options_.watch_path) dirty_list_ = true;
+        if (e.session || e.path == options_.watch_path) {
+          dirty_list_ = true;
+        } else {
+          dirty_pass_ = true;  // a watch set by on_pass
+        }
       }
       wake();
     });
@@ -159,6 +180,7 @@ bool Membership::sync_once() {
     }
     on_members_(std::move(members));
   }
+  if (options_.on_pass && !options_.on_pass(*client_)) return false;
   return true;
 }
 

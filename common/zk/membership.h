@@ -27,6 +27,15 @@ struct MembershipOptions {
   std::string self_path;  // e.g. "/brokers/dc1/b1"; empty: only watch
   Member self;
   std::string watch_path;  // e.g. "/brokers/dc1"; empty: only register
+  // Runs on the membership thread at the end of every pass with a connected session
+  // (at least once a second, and at once after poke() or a fired watch of its own):
+  // more work on the same session, e.g. a consumer's slot locks. False: try again soon.
+  std::function<bool(ZkClient&)> on_pass;
+  // A process whose session expired normally starts a new one and registers again. One
+  // that must not (a consumer: another may have fenced it meanwhile) sets this false and
+  // hears of the expiry in on_expired, once, on the membership thread.
+  bool register_after_expiry = true;
+  std::function<void()> on_expired;
 };
 
 class Membership {
@@ -43,6 +52,8 @@ class Membership {
   void start();
   // Ends the session: our node disappears at once.
   void stop();
+  // Asks for a pass soon (on_pass has work).
+  void poke();
   // Rewrites our node's record (e.g. its load); rare.
   void update_self(Member self);
 
@@ -68,6 +79,8 @@ class Membership {
   bool stop_ = false;
   bool dirty_self_ = true;
   bool dirty_list_ = true;
+  bool dirty_pass_ = false;
+  bool expired_for_good_ = false;
   std::atomic<bool> connected_{false};
   std::atomic<bool> registered_{false};
   std::atomic<uint64_t> sessions_{0};

@@ -118,6 +118,22 @@ Result<void> ZkClient::create_ephemeral(const std::string& path, const std::stri
   return fail(ZNODEEXISTS, "create", path);
 }
 
+Result<bool> ZkClient::create_exclusive(const std::string& path, const std::string& data) {
+  int rc = zoo_create(zh_, full(path).c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE,
+                      ZOO_EPHEMERAL, nullptr, 0);
+  if (rc == ZNODEEXISTS) return false;
+  if (rc != ZOK) return fail(rc, "create", path);
+  return true;
+}
+
+Result<bool> ZkClient::exists(const std::string& path, bool watch) {
+  struct Stat stat {};
+  int rc = zoo_exists(zh_, full(path).c_str(), watch ? 1 : 0, &stat);
+  if (rc == ZNONODE) return false;
+  if (rc != ZOK) return fail(rc, "stat", path);
+  return true;
+}
+
 Result<void> ZkClient::set(const std::string& path, const std::string& data) {
   int rc = zoo_set(zh_, full(path).c_str(), data.data(), static_cast<int>(data.size()), -1);
   if (rc != ZOK) return fail(rc, "set", path);

@@ -9,6 +9,7 @@
 #include "consumer/store/bucket_path.h"
 #include "consumer/store/errc.h"
 #include "consumer/store/hour_tracker.h"
+#include "consumer/store/shared_commits.h"
 
 namespace ferry::consumer::store {
 
@@ -36,6 +37,11 @@ Result<std::unique_ptr<BucketStore>> BucketStore::open(storage::RocksStore& db, 
   std::unique_ptr<BucketStore> store(
       new BucketStore(db, sink, clock, std::move(options), tracker, std::move(manifest)));
   BOOST_OUTCOME_TRY(store->recover());
+  if (!store->options_.fence_tag.empty()) {
+    // Made once: a fenced instance must find it gone, never make it again.
+    BOOST_OUTCOME_TRY(sink.mkdirs(shared_commits::temp_dir(store->options_.fence_tag)));
+    BOOST_OUTCOME_TRY(sink.mkdirs(shared_commits::kCommitsDir));
+  }
   return store;
 }
 
@@ -145,7 +151,8 @@ Result<BucketWriter*> BucketStore::writer_for(const BucketKey& key, uint64_t inc
   rec.state = FileState::kOpen;
   rec.bucket = key;
   std::string dir = bucket_dir(key);
-  rec.temp_path = dir + "/" + temp_name(options_.consumer_id, rec.number, options_.plain);
+  const std::string temp_dir = options_.fence_tag.empty() ? dir : shared_commits::temp_dir(options_.fence_tag);
+  rec.temp_path = temp_dir + "/" + temp_name(options_.consumer_id, rec.number, options_.plain);
   BOOST_OUTCOME_TRY(sink_.mkdirs(dir));
   // The open record comes first, so a temp file is never without a record to find it.
   BOOST_OUTCOME_TRY(manifest_->put_unfinished(rec));
@@ -242,6 +249,13 @@ Result<void> BucketStore::commit_writer(BucketWriter& w, std::vector<BatchId>& c
   BOOST_OUTCOME_TRY(sink_.mkdirs(dir));
   rec.final_path = dir + "/" + part_name(options_.consumer_id, rec.number, options_.plain);
 
+  if (!options_.fence_tag.empty()) {
+    // Before the rename: once the file exists, every consumer can learn what it holds.
+    BOOST_OUTCOME_TRY(out, sink_.create(shared_commits::manifest_path(options_.consumer_id, rec.number)));
+    BOOST_OUTCOME_TRY(out->append(shared_commits::encode_manifest(rec, options_.fence_tag)));
+    BOOST_OUTCOME_TRY(out->sync());
+  }
+
   // (b) prepared record, synced: from here recovery rolls forward.
   rec.state = FileState::kPrepared;
   BOOST_OUTCOME_TRY(manifest_->put_unfinished(rec));
@@ -283,6 +297,51 @@ Result<std::vector<BatchId>> BucketStore::commit_all() {
   if (failed_) return std::error_code(Errc::kFailed);
   for (auto it = open_.begin(); it != open_.end();) it = close_for_appends(it);
   return commit_due(clock_.now_ms());
+}
+
+Result<bool> BucketStore::fence(const std::string& fence_tag) {
+  if (failed_) return std::error_code(Errc::kFailed);
+  if (fence_tag == options_.fence_tag) return false;  // never ourselves
+  BOOST_OUTCOME_TRY(sink_.mkdirs(parent_dir(shared_commits::fenced_dir(fence_tag))));
+  auto moved = sink_.rename(shared_commits::temp_dir(fence_tag), shared_commits::fenced_dir(fence_tag));
+  if (!moved) {
+    if (moved.error() == std::errc::no_such_file_or_directory) return false;
+    return fail(moved.error());
+  }
+  spdlog::info("fenced consumer instance {}: its temp files moved to {}", fence_tag,
+               shared_commits::fenced_dir(fence_tag));
+  return true;
+}
+
+Result<size_t> BucketStore::seed_from_shared_commits() {
+  if (failed_) return std::error_code(Errc::kFailed);
+  auto names = sink_.list(shared_commits::kCommitsDir);
+  if (!names) return fail(names.error());
+  auto wb = db_.new_batch();
+  size_t learnt = 0;
+  for (const auto& name : names.value()) {
+    const std::string writer = shared_commits::writer_of(name);
+    // Ours are in our own index already.
+    if (writer.empty() || writer == options_.consumer_id || manifests_read_.count(name) != 0) continue;
+    auto text = sink_.read(shared_commits::kCommitsDir + "/" + name);
+    if (!text) {
+      if (text.error() == std::errc::no_such_file_or_directory) continue;
+      return fail(text.error());
+    }
+    auto rec = shared_commits::decode_manifest(text.value());
+    if (!rec) continue;  // cut short by a crash: its file was never renamed
+    auto size = sink_.file_size(rec.value().final_path);
+    if (!size) return fail(size.error());
+    if (!size.value()) continue;  // not committed (yet, or ever: its writer was fenced)
+    manifest_->stage_foreign(rec.value(), wb);
+    learnt += rec.value().batches.size();
+    manifests_read_.insert(name);
+  }
+  // Unsynced: after a crash the manifests are read again.
+  if (learnt > 0) {
+    if (auto w = db_.write(wb, false); !w) return fail(w.error());
+  }
+  return learnt;
 }
 
 Result<size_t> BucketStore::compact_committed_index() {

@@ -58,6 +58,11 @@ struct StoreOptions {
   uint64_t roll_pending_batches = 2048;
   uint64_t roll_pending_bytes = 64u << 20;
   size_t max_open_files = 256;      // beyond this, commit_due() commits the oldest
+  // A consumer tier coordinated in ZooKeeper (consumer/store/shared_commits.h): temp
+  // files go to _ferry/tmp/<fence_tag>, which a successor can fence, and every commit
+  // leaves a commit manifest readable by every consumer. "<consumer>-<epoch>", new at
+  // every start. Empty (the default): temp files beside their final name, no manifests.
+  std::string fence_tag;
 };
 
 enum class AddOutcome {
@@ -107,6 +112,14 @@ class BucketStore {
   // Commits every open file (shutdown, tests).
   Result<std::vector<BatchId>> commit_all();
 
+  // Moves the temp directory of a dead consumer instance (its fence tag) aside, so that
+  // none of its commits in progress can complete. False: there was none (fenced before).
+  Result<bool> fence(const std::string& fence_tag);
+  // Reads the other consumers' commit manifests not read yet and marks their batches
+  // committed here, so resends of them are acked, not written again. A manifest whose
+  // final file does not exist (yet) is read again next time. Returns the ids learnt.
+  Result<size_t> seed_from_shared_commits();
+
   size_t open_files() const { return open_.size() + full_.size(); }
   size_t pending_ids() const { return pending_.size(); }
   const RecoveryReport& recovery() const { return recovery_; }
@@ -143,6 +156,7 @@ class BucketStore {
   HostLoads open_host_loads_;  // what waits in open_ (not full_), per host ...
   HostLoad open_load_;         // ... and in all
   std::set<BatchId> pending_;
+  std::set<std::string> manifests_read_;  // names under _ferry/commits whose file exists
   compress::ZstdCompressor compressor_;
   compress::ZstdDecompressor decompressor_;
   RecoveryReport recovery_;

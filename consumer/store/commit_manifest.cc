@@ -66,6 +66,12 @@ void CommitManifest::stage_committed(const FileRecord& rec, storage::RocksStore:
   for (const auto& b : rec.batches) wb.put(committed_cf_, batch_id_key(rec.id_of(b)), value);
 }
 
+void CommitManifest::stage_foreign(const FileRecord& rec, storage::RocksStore::Batch& wb) const {
+  std::string value;
+  storage::put_be64(value, 0);
+  for (const auto& b : rec.batches) wb.put(committed_cf_, batch_id_key(rec.id_of(b)), value);
+}
+
 Result<bool> CommitManifest::is_committed(const BatchId& id) const {
   BOOST_OUTCOME_TRY(f, floor(id));
   if (id.seq <= f) return true;

@@ -48,6 +48,10 @@ class CommitManifest {
   // entries of its batches. The caller writes wb with sync.
   void stage_committed(const FileRecord& rec, storage::RocksStore::Batch& wb) const;
 
+  // Adds to `wb` the index entries of a file another consumer committed (file number 0:
+  // not ours), so its batches count as committed here too.
+  void stage_foreign(const FileRecord& rec, storage::RocksStore::Batch& wb) const;
+
   // Whether `id` is committed: at or below its stream's floor, or in the index.
   Result<bool> is_committed(const BatchId& id) const;
   // Number of the committed file holding `id`, if the index still has it.

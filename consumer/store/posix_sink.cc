@@ -138,6 +138,26 @@ Result<std::vector<std::string>> PosixSink::list(const std::string& dir) {
   return names;
 }
 
+Result<std::string> PosixSink::read(const std::string& path) {
+  int fd = ::open(full(path).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_code();
+  std::string out;
+  char buf[64 << 10];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      auto ec = errno_code();
+      ::close(fd);
+      return ec;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 Result<void> PosixSink::remove(const std::string& path) {
   if (::unlink(full(path).c_str()) != 0 && errno != ENOENT) return errno_code();
   return success();

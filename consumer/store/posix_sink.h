@@ -20,6 +20,7 @@ class PosixSink final : public Sink {
   Result<std::optional<uint64_t>> file_size(const std::string& path) override;
   Result<std::vector<std::string>> list(const std::string& dir) override;
   Result<void> remove(const std::string& path) override;
+  Result<std::string> read(const std::string& path) override;
   Result<void> mkdirs(const std::string& dir) override;
 
   const std::string& root() const { return root_; }

@@ -46,6 +46,12 @@ class Sink {
   // Names (not paths) of the entries of a directory; empty when it does not exist.
   virtual Result<std::vector<std::string>> list(const std::string& dir) = 0;
   virtual Result<void> remove(const std::string& path) = 0;
+  // A whole (small) file: commit manifests (consumer/store/shared_commits.h). Sinks that
+  // cannot read say so (operation not supported).
+  virtual Result<std::string> read(const std::string& path) {
+    (void)path;
+    return std::make_error_code(std::errc::operation_not_supported);
+  }
   virtual Result<void> mkdirs(const std::string& dir) = 0;
 };
 

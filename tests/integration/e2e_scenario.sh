@@ -19,6 +19,13 @@
 #   zookeeper      the cluster runs a ZooKeeper (cluster up --zookeeper) and agents know
 #                  no broker address: they discover them; a broker per DC is SIGKILLed,
 #                  then ZooKeeper itself, and a broker while ZooKeeper is away
+#   zookeeper-consumers  as zookeeper, with a tier of consumers sharing the streams
+#                  (cluster up --zookeeper --consumers 4): consumer-4 is SIGKILLed at
+#                  once and joins mid-stream later; consumer-2 is SIGKILLed mid-stream
+#                  (its streams move, its successor fences it), then a broker, then
+#                  ZooKeeper is SIGKILLed and restarted. Also checks that no two
+#                  consumer instances' commits of one stream overlap in seq (the
+#                  _ferry/commits manifests)
 #   reload         every daemon's config is edited (its log level) and the daemon
 #                  SIGHUPed (systemctl reload), over and over while streaming; each must
 #                  log that it re-read its config
@@ -80,12 +87,14 @@ if [[ $scenario == rotation || -n ${FERRY_E2E_ROTATE:-} ]]; then
   rotation=(--rotate-bytes 1000000 --rotate-style mixed)
 fi
 coordination=()
+consumers=1
 [[ $scenario == zookeeper ]] && coordination=(--zookeeper)
+[[ $scenario == zookeeper-consumers ]] && coordination=(--zookeeper) && consumers=4
 [[ $scenario == sealed ]] && coordination=(--sealed)
 kills=0
 began=$(date +%s)
 say "scenario $scenario: $total lines at $rate lines/s"
-"$ctl" cluster up --dir "$dir" --dcs 2 --brokers-per-dc 2 --hosts-per-dc 2 --consumers 1 \
+"$ctl" cluster up --dir "$dir" --dcs 2 --brokers-per-dc 2 --hosts-per-dc 2 --consumers "$consumers" \
   --categories song_completion,playback --events "$events" --rate "$rate" "${rotation[@]}" "${coordination[@]}"
 
 case $scenario in
@@ -128,6 +137,11 @@ case $scenario in
     sleep 4; kill9 broker-dc1-1; sleep 6; start broker-dc1-1
     sleep 2; kill9 zookeeper; sleep 3; kill9 broker-dc2-2
     sleep 3; start zookeeper; sleep 3; start broker-dc2-2 ;;
+  zookeeper-consumers)
+    kill9 consumer-4
+    sleep 4; kill9 consumer-2; sleep 3; kill9 broker-dc1-1
+    sleep 3; start consumer-4; sleep 2; start broker-dc1-1
+    sleep 2; kill9 zookeeper; sleep 2; start zookeeper; sleep 3; start consumer-2 ;;
   sealed)
     sleep 4; kill9 broker-dc1-1; sleep 2; kill9 consumer-1; sleep 3; start consumer-1
     sleep 2; start broker-dc1-1 ;;
@@ -162,6 +176,34 @@ if [[ $scenario == wipe-state ]]; then
   tail -1 "$dir/verify.txt" | grep -qx "delivered=$total lost=0 duplicated=[0-9]*"
 else
   tail -1 "$dir/verify.txt" | grep -qx "delivered=$total lost=0 duplicated=0"
+fi
+if [[ $scenario == zookeeper-consumers ]]; then
+  # One writer per stream at a time: per stream, the seq ranges [first, last] that
+  # the consumer instances committed (their commit manifests) do not overlap.
+  python3 - "$dir/output" <<'EOF'
+import collections, os, sys
+root = sys.argv[1]
+seqs = collections.defaultdict(lambda: collections.defaultdict(list))
+for name in os.listdir(os.path.join(root, "_ferry/commits")):
+    lines = open(os.path.join(root, "_ferry/commits", name)).read().splitlines()
+    fields = dict(l.split(" ", 1) for l in lines if l.split(" ", 1)[0] in ("writer", "final", "category", "end"))
+    if "end" not in fields or not os.path.exists(os.path.join(root, fields["final"])):
+        continue
+    for line in lines:
+        if line.startswith("b "):
+            _, host, _, seq, _ = line.split(" ")
+            seqs[(host, fields["category"])][fields["writer"]].append(int(seq))
+bad, writers = 0, set()
+for stream, by_writer in seqs.items():
+    spans = sorted((min(s), max(s), w) for w, s in by_writer.items())
+    writers.update(by_writer)
+    for (a0, a1, wa), (b0, b1, wb) in zip(spans, spans[1:]):
+        if b0 <= a1:
+            print(f"FAIL: {stream}: {wa} wrote {a0}..{a1}, {wb} {b0}..{b1}")
+            bad += 1
+print(f"{len(seqs)} streams, {len(writers)} consumer instances wrote, {bad} overlaps")
+sys.exit(1 if bad or len(writers) < 3 else 0)
+EOF
 fi
 if [[ $scenario == sealed ]]; then
   for log in "$dir"/logs/agent-*.log; do

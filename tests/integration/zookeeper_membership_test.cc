@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "common/zk/membership.h"
 #include "tests/support/process.h"
@@ -125,6 +127,44 @@ TEST(ZooKeeperMembershipTest, NoServerAtStartIsReportedNotFatal) {
   EXPECT_FALSE(watch.connected());
   std::lock_guard lock(seen.mutex);
   EXPECT_EQ(seen.reports, 0) << "no list is invented while ZooKeeper was never reached";
+}
+
+}  // namespace
+}  // namespace ferry::zk
+
+namespace ferry::zk {
+namespace {
+
+// A consumer's way: passes of its own work on the session, and after an expiry no new
+// registration (another may have fenced it), only word of the expiry, once.
+TEST(ZooKeeperMembershipTest, NoRegistrationAfterExpiryWhenAskedAndPassesRun) {
+  testing::TempDir tmp;
+  testing::ZooKeeperServer zk(tmp.file("zk"));
+  Seen seen;
+  Membership watch(watcher(zk.hosts()), seen.fn());
+  watch.start();
+  std::atomic<int> passes{0}, expiries{0};
+  MembershipOptions o = broker(zk.hosts(), "b1");
+  o.register_after_expiry = false;
+  o.on_pass = [&](ZkClient&) {
+    ++passes;
+    return true;
+  };
+  o.on_expired = [&] { ++expiries; };
+  Membership b1(std::move(o), [](auto) {});
+  b1.start();
+  ASSERT_TRUE(wait_until([&] { return seen.ids() == std::vector<std::string>{"b1"} && passes > 0; }, 15s));
+  const int before = passes;
+  b1.poke();
+  EXPECT_TRUE(wait_until([&] { return passes > before; }, 5s)) << "poke() asks for a pass";
+  zk.expire(b1.credentials());
+  ASSERT_TRUE(wait_until([&] { return expiries > 0; }, 20s));
+  ASSERT_TRUE(wait_until([&] { return seen.ids().empty(); }, 10s)) << "its node went with the session";
+  std::this_thread::sleep_for(3s);
+  EXPECT_TRUE(seen.ids().empty()) << "and it did not come back";
+  EXPECT_EQ(b1.sessions(), 1u);
+  EXPECT_FALSE(b1.registered());
+  EXPECT_EQ(expiries, 1);
 }
 
 }  // namespace

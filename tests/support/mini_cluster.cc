@@ -34,13 +34,18 @@ MiniCluster::MiniCluster(MiniClusterOptions options) : options_(std::move(option
   fs::create_directories(dir_.file("logs"));
   fs::create_directories(dir_.file("daemon-logs"));
   fs::create_directories(dir_.file("input"));
-  consumer_port_ = free_port();
-  consumer_http_ = free_port();
+  for (int c = 0; c < std::max(1, options_.consumers); ++c) {
+    consumer_ports_.push_back(free_port());
+    consumer_http_ports_.push_back(free_port());
+  }
+  consumer_port_ = consumer_ports_[0];
+  consumer_http_ = consumer_http_ports_[0];
   for (int i = 0; i < options_.brokers; ++i) {
     broker_ports_.push_back(free_port());
     broker_http_.push_back(free_port());
   }
-  std::vector<tls::RoleClaim> ids{tls::RoleClaim::consumer("consumer-1")};
+  std::vector<tls::RoleClaim> ids;
+  for (int c = 1; c <= std::max(1, options_.consumers); ++c) ids.push_back(tls::RoleClaim::consumer("consumer-" + std::to_string(c)));
   for (int i = 1; i <= options_.brokers; ++i) ids.push_back(tls::RoleClaim::broker("dc1", "broker-" + std::to_string(i)));
   for (int i = 1; i <= options_.agents; ++i) ids.push_back(tls::RoleClaim::agent(host(i)));
   ids.insert(ids.end(), options_.extra_identities.begin(), options_.extra_identities.end());
@@ -83,12 +88,14 @@ void MiniCluster::write_configs() {
     return log_table + "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" + id + ".key\"\nca = \"" +
            certs + "/ca.crt\"\n" + (options_.crl ? "crl = \"" + crl_file() + "\"\n" : "");
   };
-  configs_["consumer"] = "node_id = \"consumer-1\"\nlisten = \"127.0.0.1:" + std::to_string(consumer_port_) +
-                         "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_) + "\"\ndata_dir = \"" +
-                         dir_.file("data/consumer") + "\"\noutput_root = \"" + output_ + "\"\n" +
-                         options_.consumer_extra + "\n" + tls("consumer-1", "consumer") +
-                         "[output]\n" + options_.consumer_output + "\n[http]\nadmin_token_file = \"" +
-                         admin_token_file() + "\"\n";
+  for (int c = 1; c <= std::max(1, options_.consumers); ++c) {
+    const std::string id = "consumer-" + std::to_string(c), name = consumer_name(c);
+    configs_[name] = "node_id = \"" + id + "\"\nlisten = \"127.0.0.1:" + std::to_string(consumer_ports_[c - 1]) +
+                     "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_ports_[c - 1]) +
+                     "\"\ndata_dir = \"" + dir_.file("data/" + name) + "\"\noutput_root = \"" + output_ + "\"\n" +
+                     options_.consumer_extra + "\n" + tls(id, name) + "[output]\n" + options_.consumer_output +
+                     "\n[http]\nadmin_token_file = \"" + admin_token_file() + "\"\n";
+  }
   std::string brokers_list;
   for (int i = 0; i < options_.brokers; ++i) {
     std::string id = "broker-" + std::to_string(i + 1);
@@ -120,7 +127,7 @@ void MiniCluster::write_configs() {
 
 std::vector<std::string> MiniCluster::names() const {
   std::vector<std::string> out;
-  out.push_back("consumer");
+  for (int c = 1; c <= std::max(1, options_.consumers); ++c) out.push_back(consumer_name(c));
   for (int i = 1; i <= options_.brokers; ++i) out.push_back("broker-" + std::to_string(i));
   for (int i = 1; i <= options_.agents; ++i) out.push_back("agent-" + std::to_string(i));
   return out;
@@ -131,7 +138,9 @@ void MiniCluster::start_all() {
 }
 
 void MiniCluster::start(const std::string& name, std::map<std::string, std::string> env) {
-  std::string binary = name == "consumer" ? "ferry-consumer" : name.rfind("broker", 0) == 0 ? "ferry-broker" : "ferry-agent";
+  std::string binary = name.rfind("consumer", 0) == 0 ? "ferry-consumer"
+                       : name.rfind("broker", 0) == 0 ? "ferry-broker"
+                                                      : "ferry-agent";
   procs_[name] = std::make_unique<Process>(bin_path(binary),
                                            std::vector<std::string>{"--config", dir_.file("config/" + name + ".toml")},
                                            log(name), std::move(env));
@@ -179,6 +188,10 @@ std::vector<std::string> MiniCluster::delivered_lines() const {
   compress::ZstdDecompressor zstd;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(output_, ec); it != fs::recursive_directory_iterator(); ++it) {
+    if (it->is_directory() && it->path().filename() == "_ferry") {  // consumers' shared state
+      it.disable_recursion_pending();
+      continue;
+    }
     if (!it->is_regular_file()) continue;
     std::string name = it->path().filename().string();
     if (name.empty() || name[0] == '.' || name == "_SUCCESS") continue;

@@ -18,6 +18,9 @@ namespace ferry::testing {
 
 struct MiniClusterOptions {
   int brokers = 1;
+  // Consumers "consumer" (id consumer-1), "consumer-2".. sharing one output; with
+  // ZooKeeper they split the streams. Brokers list only the first.
+  int consumers = 1;
   int agents = 1;
   std::string category = "events";
   std::string consumer_extra;  // TOML lines appended to the consumer config's top level
@@ -60,6 +63,9 @@ class MiniCluster {
   std::string host(int agent) const { return "h" + std::to_string(agent); }
   uint16_t consumer_http_port() const { return consumer_http_; }
   uint16_t consumer_port() const { return consumer_port_; }
+  // Of consumer c (1-based; 1 is "consumer").
+  uint16_t consumer_http_port(int c) const { return consumer_http_ports_.at(c - 1); }
+  static std::string consumer_name(int c) { return c == 1 ? "consumer" : "consumer-" + std::to_string(c); }
   uint16_t broker_http_port(int broker) const { return broker_http_.at(broker - 1); }
   uint16_t broker_port(int broker) const { return broker_ports_.at(broker - 1); }
   const std::string& output_root() const { return output_; }
@@ -94,6 +100,7 @@ class MiniCluster {
   std::string admin_token_;
   uint16_t consumer_port_ = 0, consumer_http_ = 0;
   std::vector<uint16_t> broker_ports_, broker_http_;
+  std::vector<uint16_t> consumer_ports_, consumer_http_ports_;
   std::map<std::string, std::string> configs_;
   std::map<std::string, std::unique_ptr<Process>> procs_;
 };

@@ -6,7 +6,7 @@ namespace ferry::zk {
 namespace {
 
 TEST(MemberTest, RoundTrips) {
-  Member m{"b1", "dc1", "127.0.0.1:7400", "127.0.0.1:7480", 42};
+  Member m{"b1", "dc1", "127.0.0.1:7400", "127.0.0.1:7480", 42, 1234567890123ull};
   auto back = decode_member(encode_member(m));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, m);

@@ -102,10 +102,11 @@ class Harness {
     open(with_tracker);
   }
 
-  std::string root() const { return dir_ + "/out"; }
+  std::string root() const { return shared_root.empty() ? dir_ + "/out" : shared_root; }
   const std::string& dir() const { return dir_; }
 
   FakeClock clock{kHour0};
+  std::string shared_root;  // another harness's root(): consumers sharing one output
   StoreOptions options;
   HourTrackerOptions tracker_options;
   std::unique_ptr<PosixSink> sink;
