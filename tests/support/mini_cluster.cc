@@ -83,7 +83,7 @@ void MiniCluster::write_configs() {
     return log_table + "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" + id + ".key\"\nca = \"" +
            certs + "/ca.crt\"\n" + (options_.crl ? "crl = \"" + crl_file() + "\"\n" : "");
   };
-  configs_["consumer"] = "node_id = \"consumer-1\"\nlisten = \"127.0.0.1:" + std::to_string(consumer_port_) +
+  configs_["consumer"] = "node_id = \"consumer-1\"\nlisten = \"" + options_.consumer_address + ":" + std::to_string(consumer_port_) +
                          "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_) + "\"\ndata_dir = \"" +
                          dir_.file("data/consumer") + "\"\noutput_root = \"" + output_ + "\"\n" +
                          options_.consumer_extra + "\n" + tls("consumer-1", "consumer") +
@@ -92,11 +92,11 @@ void MiniCluster::write_configs() {
   std::string brokers_list;
   for (int i = 0; i < options_.brokers; ++i) {
     std::string id = "broker-" + std::to_string(i + 1);
-    configs_[id] = "node_id = \"" + id + "\"\ndc = \"dc1\"\nlisten = \"127.0.0.1:" + std::to_string(broker_ports_[i]) +
+    configs_[id] = "node_id = \"" + id + "\"\ndc = \"dc1\"\nlisten = \"" + options_.broker_address + ":" + std::to_string(broker_ports_[i]) +
                    "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(broker_http_[i]) + "\"\ndata_dir = \"" +
-                   dir_.file("data/" + id) + "\"\nconsumers = [\"127.0.0.1:" + std::to_string(consumer_port_) +
+                   dir_.file("data/" + id) + "\"\nconsumers = [\"" + options_.consumer_address + ":" + std::to_string(consumer_port_) +
                    "\"]\n" + options_.broker_extra + "\n" + tls(id, id) + options_.broker_tables + "\n";
-    brokers_list += (i ? ", " : "") + std::string("\"127.0.0.1:") + std::to_string(broker_ports_[i]) + "\"";
+    brokers_list += std::string(i ? ", " : "") + "\"" + options_.broker_address + ":" + std::to_string(broker_ports_[i]) + "\"";
   }
   for (int a = 1; a <= options_.agents; ++a) {
     fs::create_directories(fs::path(input_file(a)).parent_path());
@@ -134,7 +134,8 @@ void MiniCluster::start(const std::string& name, std::map<std::string, std::stri
   std::string binary = name == "consumer" ? "ferry-consumer" : name.rfind("broker", 0) == 0 ? "ferry-broker" : "ferry-agent";
   procs_[name] = std::make_unique<Process>(bin_path(binary),
                                            std::vector<std::string>{"--config", dir_.file("config/" + name + ".toml")},
-                                           log(name), std::move(env));
+                                           log(name), std::move(env),
+                                           options_.netns.count(name) ? options_.netns.at(name) : "");
 }
 
 pid_t MiniCluster::pid(const std::string& name) const {

@@ -36,6 +36,11 @@ struct MiniClusterOptions {
   // ZooKeeper hosts: every daemon gets a [zookeeper] table, and agents list no brokers
   // (they find them there).
   std::string zookeeper;
+  // Network namespace of each daemon (by name, e.g. "broker-1"), see net_namespace.h;
+  // absent: the test's own. With them, the addresses daemons listen on and dial.
+  std::map<std::string, std::string> netns;
+  std::string consumer_address = "127.0.0.1";
+  std::string broker_address = "127.0.0.1";
 };
 
 class MiniCluster {
