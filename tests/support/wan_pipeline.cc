@@ -15,7 +15,11 @@ constexpr const char* kConsumerAddr = "10.77.2.2";
 
 double metric_in(const NetNamespace& ns, uint16_t port, const std::string& series) {
   std::string body;
-  ns.run_in([&] { body = http_get(port, "/metrics").body; });
+  try {
+    ns.run_in([&] { body = http_get(port, "/metrics").body; });
+  } catch (const std::exception&) {
+    return -1;  // not listening (yet)
+  }
   return metric_value(body, series);
 }
 

@@ -27,7 +27,8 @@ class WanPipeline {
   const NetNamespace& consumer_ns() const { return consumer_ns_; }
 
   // A series from the broker's or the consumer's /metrics (read inside its namespace),
-  // e.g. "ferry_broker_resent_batches_total{cause=\"reconnect\"}"; -1 when absent.
+  // e.g. "ferry_broker_resent_batches_total{cause=\"reconnect\"}"; -1 when absent or
+  // when the daemon does not answer.
   double broker_metric(const std::string& series) const;
   double consumer_metric(const std::string& series) const;
 
