@@ -238,6 +238,7 @@ nlohmann::json BrokerApp::summary_json() {
           {"quarantined_batches", quarantine_->batches()},
           {"quarantine_dir", quarantine_->dir()},
           {"consumers", forwarder_->to_json()},
+          {"congestion_refused", net::refused_congestion_controls()},
           {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
 }
 

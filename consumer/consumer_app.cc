@@ -329,6 +329,7 @@ void ConsumerApp::setup_http() {
                         {"awaiting_commit", waiters_.size()},
                         {"quarantined_batches", quarantine_->batches()},
                         {"quarantine_dir", quarantine_->dir()},
+                        {"congestion_refused", net::refused_congestion_controls()},
                         {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
     return http::Response::json(j.dump());
   });
