@@ -2,7 +2,7 @@
 // same link in the same run. Needs root (network namespaces, TUN devices).
 //
 //   build/bin/wan_bench [--rtt-ms 100] [--rate-mbit 100] [--loss 0,0.001,0.01]
-//                       [--reps 3] [--mbytes 120] [--tcp-seconds 10]
+//                       [--reps 3] [--mbytes 120] [--tcp-seconds 10] [--agent-window 128MiB]
 //
 // Per loss and repetition: three namespaces (agent, broker, consumer; default congestion
 // control cubic, or reno where the host does not allow cubic) joined by two emulated
@@ -48,6 +48,7 @@ struct Options {
   int reps = 3;
   double mbytes = 120;
   int tcp_seconds = 10;
+  std::string agent_window;  // the agent's [window] bytes, e.g. "128MiB"; empty: its default
 };
 
 struct Run {
@@ -80,6 +81,7 @@ Run run_once(const Options& o, double loss, uint64_t lines) {
   mo.agents = 1;
   mo.consumer_output = "";  // the consumer's own defaults decide when files are committed
   mo.agent_batch = "";
+  if (!o.agent_window.empty()) mo.agent_extra = "[window]\nbytes = \"" + o.agent_window + "\"\n";
   WanPipeline p(mo, link, link);
   const auto tcp_time = std::chrono::seconds(o.tcp_seconds);
   r.cubic = tcp_goodput(p.agent_ns(), p.broker_ns(), p.agent_link().b_addr(), "cubic", tcp_time) / 1e6;
@@ -155,6 +157,7 @@ int run(int argc, char** argv) {
     else if (a == "--reps") o.reps = std::stoi(value());
     else if (a == "--mbytes") o.mbytes = std::stod(value());
     else if (a == "--tcp-seconds") o.tcp_seconds = std::stoi(value());
+    else if (a == "--agent-window") o.agent_window = value();
     else throw std::runtime_error("unknown argument " + a + " (see the comment at the top of wan_bench_main.cc)");
   }
   const std::string why = netns_unavailable_reason();
