@@ -135,7 +135,12 @@ void MiniCluster::start(const std::string& name, std::map<std::string, std::stri
   procs_[name] = std::make_unique<Process>(bin_path(binary),
                                            std::vector<std::string>{"--config", dir_.file("config/" + name + ".toml")},
                                            log(name), std::move(env),
-                                           options_.netns.count(name) ? options_.netns.at(name) : "");
+                                           netns(name));
+}
+
+std::string MiniCluster::netns(const std::string& name) const {
+  auto it = options_.netns.find(name);
+  return it == options_.netns.end() ? "" : it->second;
 }
 
 pid_t MiniCluster::pid(const std::string& name) const {

@@ -58,6 +58,8 @@ class MiniCluster {
   bool running(const std::string& name);
   // The running process's pid, or -1.
   pid_t pid(const std::string& name) const;
+  // The network namespace a daemon runs in ("" for the test's own).
+  std::string netns(const std::string& name) const;
   std::vector<std::string> names() const;
 
   // The file agent i (1-based) tails.

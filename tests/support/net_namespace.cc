@@ -73,16 +73,22 @@ NetNamespace::~NetNamespace() { (void)std::system(("ip netns del " + name_ + " 2
 
 void NetNamespace::ip(const std::string& args) const { run_command("ip -n " + name_ + " " + args); }
 
-void NetNamespace::run_in(const std::function<void()>& fn) const {
+void NetNamespace::run_in(const std::function<void()>& fn) const { run_in_netns(name_, fn); }
+
+void run_in_netns(const std::string& name, const std::function<void()>& fn) {
+  if (name.empty()) {
+    fn();
+    return;
+  }
   std::exception_ptr error;
   std::thread t([&] {
     try {
-      const int fd = ::open((std::string(kNetnsDir) + "/" + name_).c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw std::runtime_error("cannot open namespace " + name_ + ": " + std::strerror(errno));
+      const int fd = ::open((std::string(kNetnsDir) + "/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) throw std::runtime_error("cannot open namespace " + name + ": " + std::strerror(errno));
       const int rc = ::setns(fd, CLONE_NEWNET);
       const int err = errno;
       ::close(fd);
-      if (rc != 0) throw std::runtime_error("cannot enter namespace " + name_ + ": " + std::strerror(err));
+      if (rc != 0) throw std::runtime_error("cannot enter namespace " + name + ": " + std::strerror(err));
       fn();
     } catch (...) {
       error = std::current_exception();

@@ -33,6 +33,10 @@ class NetNamespace {
   std::string name_;
 };
 
+// Runs `fn` on a thread that has entered the namespace `name` (made by `ip netns add`);
+// an empty name runs it here, in this thread's namespace.
+void run_in_netns(const std::string& name, const std::function<void()>& fn);
+
 // Runs a shell command; throws with its text and exit status when it fails.
 void run_command(const std::string& command);
 
