@@ -254,6 +254,7 @@ nlohmann::json BrokerApp::summary_json() {
           {"expired_through_ms", store_->expired_through_ms()},
           {"replays", forwarder_->replays_json()},
           {"consumers", forwarder_->to_json()},
+          {"congestion_refused", net::refused_congestion_controls()},
           {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
 }
 

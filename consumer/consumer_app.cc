@@ -464,6 +464,7 @@ void ConsumerApp::setup_http() {
                         {"slots_owned", slots_ ? static_cast<int64_t>(slots_->owned_count()) : -1},
                         {"quarantine_dir", quarantine_->dir()},
                         {"replays_running", replays_->running()},
+                        {"congestion_refused", net::refused_congestion_controls()},
                         {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
     return http::Response::json(j.dump());
   });

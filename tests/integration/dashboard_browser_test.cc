@@ -6,6 +6,8 @@
 // the URL (?tz=) is shown as text and never runs.
 // Screenshots are saved under the build directory (Testing/artifacts/).
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/delivery_check.h"
 #include "tests/support/hostile_peer.h"
 #include "tests/support/http_get.h"
 #include "tests/support/mini_cluster.h"
@@ -374,6 +377,37 @@ TEST_F(DashboardBrowserTest, EachNodesPageShowsItsQuarantineCount) {
   }
   chromium("http://127.0.0.1:" + std::to_string(cluster.broker_http_port(1)) + "/",
            "--screenshot=" + artifacts_dir() + "/dashboard_quarantine.png");
+}
+
+// A congestion control the kernel refuses (here one that does not exist) is on the
+// refusing node's page, with the fix in its title, and in /api/summary; a node whose
+// sockets got what they asked for shows nothing.
+TEST_F(DashboardBrowserTest, ARefusedCongestionControlIsOnThePage) {
+  MiniCluster cluster({.brokers = 1, .agents = 1, .broker_tables = "[consumer_socket]\ncongestion = \"nosuchcc\"\n"});
+  cluster.start_all();
+  Writer writer(cluster, 1, 200, 50);
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, 1, 200, 60s), 200);
+  const uint16_t broker = cluster.broker_http_port(1);
+  EXPECT_EQ(nlohmann::json::parse(http_get(broker, "/api/summary").body)["congestion_refused"],
+            nlohmann::json::array({"nosuchcc"}));
+  std::string dom = chromium("http://127.0.0.1:" + std::to_string(broker) + "/", "--dump-dom");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"re(<span class="quarantine bad" id="congestion" data-v="([^"]*)" title="([^"]*)">([^<]*)</span>)re")))
+      << dom.substr(dom.find("class=\"bar\""), 1500);
+  EXPECT_EQ(m[1].str(), "nosuchcc");
+  EXPECT_NE(m[2].str().find("tcp_allowed_congestion_control"), std::string::npos) << "the fix is in the title";
+  EXPECT_EQ(m[3].str(), "TCP congestion control refused: nosuchcc (WAN throughput at risk)");
+  chromium("http://127.0.0.1:" + std::to_string(broker) + "/", "--screenshot=" + artifacts_dir() + "/dashboard_congestion.png");
+
+  const bool kernel_has_bbr =
+      read_file("/proc/sys/net/ipv4/tcp_available_congestion_control").find("bbr") != std::string::npos;
+  if (kernel_has_bbr && getuid() == 0) {  // root may pick any available one: the consumer got bbr
+    dom = chromium("http://127.0.0.1:" + std::to_string(cluster.consumer_http_port()) + "/", "--dump-dom");
+    EXPECT_NE(dom.find(R"(<span class="quarantine bad" id="congestion" hidden="" data-v="")"), std::string::npos)
+        << dom.substr(dom.find("class=\"bar\""), 1500);
+  }
 }
 
 // ?tz= names the clocks' zones. A page link carrying markup there once ran its script

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/http_get.h"
+#include "tests/support/net_namespace.h"
 #include "tools/ferryctl/verify.h"
 
 namespace ferry::testing {
@@ -51,7 +52,9 @@ Tally tally(const MiniCluster& cluster, int agents, int per_agent) {
 
 std::optional<uint64_t> broker_pending_batches(const MiniCluster& cluster, int broker) {
   try {
-    auto reply = http_get(cluster.broker_http_port(broker), "/api/summary");
+    HttpReply reply;
+    run_in_netns(cluster.netns("broker-" + std::to_string(broker)),
+                 [&] { reply = http_get(cluster.broker_http_port(broker), "/api/summary"); });
     if (reply.status != 200) return std::nullopt;
     return nlohmann::json::parse(reply.body).at("pending_batches").get<uint64_t>();
   } catch (const std::exception&) {

@@ -90,7 +90,7 @@ void MiniCluster::write_configs() {
   };
   for (int c = 1; c <= std::max(1, options_.consumers); ++c) {
     const std::string id = "consumer-" + std::to_string(c), name = consumer_name(c);
-    configs_[name] = "node_id = \"" + id + "\"\nlisten = \"127.0.0.1:" + std::to_string(consumer_ports_[c - 1]) +
+    configs_[name] = "node_id = \"" + id + "\"\nlisten = \"" + options_.consumer_address + ":" + std::to_string(consumer_ports_[c - 1]) +
                      "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_ports_[c - 1]) +
                      "\"\ndata_dir = \"" + dir_.file("data/" + name) + "\"\noutput_root = \"" + output_ + "\"\n" +
                      options_.consumer_extra + "\n" + tls(id, name) + "[output]\n" + options_.consumer_output +
@@ -99,11 +99,11 @@ void MiniCluster::write_configs() {
   std::string brokers_list;
   for (int i = 0; i < options_.brokers; ++i) {
     std::string id = "broker-" + std::to_string(i + 1);
-    configs_[id] = "node_id = \"" + id + "\"\ndc = \"dc1\"\nlisten = \"127.0.0.1:" + std::to_string(broker_ports_[i]) +
+    configs_[id] = "node_id = \"" + id + "\"\ndc = \"dc1\"\nlisten = \"" + options_.broker_address + ":" + std::to_string(broker_ports_[i]) +
                    "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(broker_http_[i]) + "\"\ndata_dir = \"" +
-                   dir_.file("data/" + id) + "\"\nconsumers = [\"127.0.0.1:" + std::to_string(consumer_port_) +
+                   dir_.file("data/" + id) + "\"\nconsumers = [\"" + options_.consumer_address + ":" + std::to_string(consumer_port_) +
                    "\"]\n" + options_.broker_extra + "\n" + tls(id, id) + options_.broker_tables + "\n";
-    brokers_list += (i ? ", " : "") + std::string("\"127.0.0.1:") + std::to_string(broker_ports_[i]) + "\"";
+    brokers_list += std::string(i ? ", " : "") + "\"" + options_.broker_address + ":" + std::to_string(broker_ports_[i]) + "\"";
   }
   for (int a = 1; a <= options_.agents; ++a) {
     fs::create_directories(fs::path(input_file(a)).parent_path());
@@ -143,7 +143,13 @@ void MiniCluster::start(const std::string& name, std::map<std::string, std::stri
                                                       : "ferry-agent";
   procs_[name] = std::make_unique<Process>(bin_path(binary),
                                            std::vector<std::string>{"--config", dir_.file("config/" + name + ".toml")},
-                                           log(name), std::move(env));
+                                           log(name), std::move(env),
+                                           netns(name));
+}
+
+std::string MiniCluster::netns(const std::string& name) const {
+  auto it = options_.netns.find(name);
+  return it == options_.netns.end() ? "" : it->second;
 }
 
 pid_t MiniCluster::pid(const std::string& name) const {

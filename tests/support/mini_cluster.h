@@ -39,6 +39,11 @@ struct MiniClusterOptions {
   // ZooKeeper hosts: every daemon gets a [zookeeper] table, and agents list no brokers
   // (they find them there).
   std::string zookeeper;
+  // Network namespace of each daemon (by name, e.g. "broker-1"), see net_namespace.h;
+  // absent: the test's own. With them, the addresses daemons listen on and dial.
+  std::map<std::string, std::string> netns;
+  std::string consumer_address = "127.0.0.1";
+  std::string broker_address = "127.0.0.1";
 };
 
 class MiniCluster {
@@ -56,6 +61,8 @@ class MiniCluster {
   bool running(const std::string& name);
   // The running process's pid, or -1.
   pid_t pid(const std::string& name) const;
+  // The network namespace a daemon runs in ("" for the test's own).
+  std::string netns(const std::string& name) const;
   std::vector<std::string> names() const;
 
   // The file agent i (1-based) tails.

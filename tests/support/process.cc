@@ -1,11 +1,13 @@
 #include "tests/support/process.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -15,7 +17,7 @@ extern char** environ;
 namespace ferry::testing {
 
 Process::Process(std::string binary, std::vector<std::string> args, std::string log_path,
-                 std::map<std::string, std::string> extra_env)
+                 std::map<std::string, std::string> extra_env, std::string netns)
     : log_path_(std::move(log_path)) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -35,6 +37,11 @@ Process::Process(std::string binary, std::vector<std::string> args, std::string 
 
   int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("cannot open " + log_path_ + ": " + std::strerror(errno));
+  int netns_fd = -1;
+  if (!netns.empty()) {
+    netns_fd = ::open(("/var/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (netns_fd < 0) throw std::runtime_error("cannot open network namespace " + netns + ": " + std::strerror(errno));
+  }
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -43,10 +50,15 @@ Process::Process(std::string binary, std::vector<std::string> args, std::string 
     ::setpgid(0, 0);
     // If the test process dies (a crash, a timeout kill), its daemons die with it.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) {
+      ::dprintf(2, "cannot enter network namespace %s: %s\n", netns.c_str(), std::strerror(errno));
+      ::_exit(126);
+    }
     ::execve(binary.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(log_fd);
+  if (netns_fd >= 0) ::close(netns_fd);
 }
 
 Process::~Process() {

@@ -1,7 +1,8 @@
 #pragma once
 // A real child process for integration and fault tests: spawn a binary with arguments
-// and environment, its stdout+stderr going to a log file; kill it with SIGKILL or stop
-// it with SIGTERM; wait with a deadline.
+// and environment (optionally inside a network namespace, see net_namespace.h), its
+// stdout+stderr going to a log file; kill it with SIGKILL or stop it with SIGTERM; wait
+// with a deadline.
 
 #include <sys/types.h>
 
@@ -17,7 +18,7 @@ namespace ferry::testing {
 class Process {
  public:
   Process(std::string binary, std::vector<std::string> args, std::string log_path,
-          std::map<std::string, std::string> extra_env = {});
+          std::map<std::string, std::string> extra_env = {}, std::string netns = "");
   ~Process();  // SIGKILLs a child still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

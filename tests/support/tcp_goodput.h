@@ -1,0 +1,18 @@
+#pragma once
+// Plain TCP goodput between two network namespaces, the baseline a WAN benchmark shows
+// beside Ferry's figures (what iperf3 would measure; iperf3 is not a dependency): one
+// connection with the given congestion control sends as fast as it can for `duration`;
+// the receiver counts what arrived in that time.
+
+#include <chrono>
+#include <string>
+
+#include "tests/support/net_namespace.h"
+
+namespace ferry::testing {
+
+// Bits per second delivered from `from` to `to_addr` (an address in `to`).
+double tcp_goodput(const NetNamespace& from, const NetNamespace& to, const std::string& to_addr,
+                   const std::string& congestion, std::chrono::seconds duration);
+
+}  // namespace ferry::testing
