@@ -42,6 +42,8 @@ foreach(role ${FERRY_ROLES})
           DESTINATION /lib/systemd/system COMPONENT ${role})
   install(FILES ${PROJECT_SOURCE_DIR}/deploy/${role}.toml DESTINATION /etc/ferry COMPONENT ${role})
   install(FILES ${PROJECT_SOURCE_DIR}/docs/configuration.md DESTINATION share/doc/ferry-${role} COMPONENT ${role})
+  install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/debian/enable-bbr.sh DESTINATION /usr/libexec/ferry-${role}
+          RENAME enable-bbr COMPONENT ${role})
   set(state_dirs /var/lib/ferry/${role})
   install(DIRECTORY DESTINATION /var/lib/ferry/${role} COMPONENT ${role})
   if(role STREQUAL consumer)
@@ -72,7 +74,8 @@ foreach(role ${FERRY_ROLES})
 endforeach()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
              ${PROJECT_SOURCE_DIR}/deploy/debian/postinst.in ${PROJECT_SOURCE_DIR}/deploy/debian/prerm.in
-             ${PROJECT_SOURCE_DIR}/deploy/debian/postrm.in ${PROJECT_SOURCE_DIR}/deploy/debian/changelog.in)
+             ${PROJECT_SOURCE_DIR}/deploy/debian/postrm.in ${PROJECT_SOURCE_DIR}/deploy/debian/changelog.in
+             ${PROJECT_SOURCE_DIR}/deploy/debian/enable-bbr.sh)
 
 set(CPACK_DEBIAN_AGENT_DESCRIPTION "Ferry agent: reliable log shipping from a host
 Tails log files (following rotation) and ships every line to the brokers of

@@ -61,6 +61,8 @@ for pkg in ferry-agent ferry-broker ferry-consumer ferryctl; do
   done
   check "$pkg: postinst creates the ferry system user" grep -q "adduser --system .* ferry" "$ctl/postinst"
   check "$pkg: postinst hands the state dir to ferry" grep -q "chown ferry:ferry" "$ctl/postinst"
+  check "$pkg: postinst allows bbr" grep -q "/usr/libexec/$pkg/enable-bbr" "$ctl/postinst"
+  check "$pkg: enable-bbr is mode 755" test "$(stat -c %a "$root/usr/libexec/$pkg/enable-bbr")" = 755
   if [[ $role == agent ]]; then
     check "ferry-agent: postinst puts ferry in group adm" grep -q 'for group in adm' "$ctl/postinst"
   fi
@@ -70,6 +72,29 @@ for pkg in ferry-agent ferry-broker ferry-consumer ferryctl; do
     check "$pkg: unit has $key" grep -qF "$key" "$unit"
   done
 done
+
+# enable-bbr against a fake /proc/sys and /etc: bbr appended to the allowed list and
+# persisted once; nothing written when bbr is already allowed or the operator opted out.
+enable_bbr=$root/usr/libexec/ferry-broker/enable-bbr
+fake=$scratch/bbr && mkdir -p "$fake/proc/net/ipv4" "$fake/etc/ferry"
+echo "reno cubic" >"$fake/proc/net/ipv4/tcp_allowed_congestion_control"
+echo "reno cubic" >"$fake/proc/net/ipv4/tcp_available_congestion_control"
+fake_modprobe=$scratch/fake-modprobe
+printf '#!/bin/sh\necho "reno cubic bbr" > %s\n' "$fake/proc/net/ipv4/tcp_available_congestion_control" >"$fake_modprobe"
+chmod +x "$fake_modprobe"
+run_bbr() { FERRY_PROC_SYS=$fake/proc FERRY_ETC=$fake/etc FERRY_MODPROBE=$fake_modprobe "$enable_bbr"; }
+touch "$fake/etc/ferry/no-bbr"
+run_bbr >/dev/null
+check "enable-bbr: /etc/ferry/no-bbr leaves the list alone" grep -qx "reno cubic" "$fake/proc/net/ipv4/tcp_allowed_congestion_control"
+rm "$fake/etc/ferry/no-bbr"
+run_bbr >/dev/null
+check "enable-bbr: loads tcp_bbr and allows bbr" grep -qx "reno cubic bbr" "$fake/proc/net/ipv4/tcp_allowed_congestion_control"
+check "enable-bbr: persists the sysctl" grep -qx "net.ipv4.tcp_allowed_congestion_control = reno cubic bbr" \
+  "$fake/etc/sysctl.d/60-ferry-bbr.conf"
+check "enable-bbr: persists the module" grep -qx "tcp_bbr" "$fake/etc/modules-load.d/ferry-bbr.conf"
+rm "$fake/etc/sysctl.d/60-ferry-bbr.conf"
+run_bbr >/dev/null
+check "enable-bbr: does nothing once bbr is allowed" test ! -e "$fake/etc/sysctl.d/60-ferry-bbr.conf"
 
 # systemd-analyze verify the units, their ExecStart pointed at the extracted binaries.
 mkdir -p "$scratch/units"
