@@ -9,7 +9,7 @@
 #include "agent/event/time_zone.h"
 #include "common/config/config_reader.h"
 #include "common/config/node_sections.h"
-#include "common/net/socket_tuning.h"
+#include "common/net/socket_tuning_options.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
 #include "common/zk/zk_options.h"

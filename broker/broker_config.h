@@ -11,7 +11,7 @@
 #include "common/config/config_reader.h"
 #include "common/config/node_sections.h"
 #include "common/net/server_limits.h"
-#include "common/net/socket_tuning.h"
+#include "common/net/socket_tuning_options.h"
 #include "common/storage/file_modes.h"
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"

@@ -4,7 +4,7 @@
 // keepalive_count, user_timeout, congestion. Absent keys keep `defaults`.
 
 #include "common/config/config_reader.h"
-#include "common/net/socket_tuning.h"
+#include "common/net/socket_tuning_options.h"
 
 namespace ferry::net {
 
