@@ -43,8 +43,16 @@ inline std::string retention_index_key(TimeMs committed_at, std::string_view bat
 }
 
 // "meta" column family.
+// Column families.
+inline constexpr std::string_view kPendingCf = "pending";
+inline constexpr std::string_view kRetainedCf = "retained";
+inline constexpr std::string_view kIndexCf = "retained_by_time";
+inline constexpr std::string_view kMetaCf = "meta";
+inline constexpr std::string_view kReplaysCf = "replays";
+
 inline constexpr std::string_view kMetaFormat = "format";
 inline constexpr std::string_view kMetaFormatVersion = "ferry-broker-store-1";
+inline constexpr std::string_view kMetaExpiredThrough = "expired_through";  // be64 ms
 inline constexpr std::string_view kMetaRetained = "retained";  // be64 batches, be64 bytes
 inline constexpr std::string_view kMetaHostPrefix = "host/";   // + name(host) -> same
 
@@ -61,6 +69,13 @@ inline std::string meta_host_key(std::string_view host) {
   std::string k(kMetaHostPrefix);
   storage::put_name(k, host);
   return k;
+}
+
+// A be64 key or value (replay ids, byte counts, the expiry mark).
+inline std::string be64(uint64_t v) {
+  std::string s;
+  storage::put_be64(s, v);
+  return s;
 }
 
 inline std::string encode_pair(uint64_t a, uint64_t b) {

@@ -55,4 +55,14 @@ Result<RetainedRecord> decode_retained(std::string_view value) {
   return RetainedRecord{committed_at, std::move(frame)};
 }
 
+Result<batch::BatchHeader> pending_header(std::string_view value) {
+  if (value.empty() || static_cast<uint8_t>(value[0]) != kRecordVersion) {
+    return storage::Errc::kCorruption;
+  }
+  value.remove_prefix(1);
+  auto header = batch::decode_header(value);
+  if (!header) return storage::Errc::kCorruption;
+  return header;
+}
+
 }  // namespace ferry::broker::store

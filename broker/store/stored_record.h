@@ -13,6 +13,7 @@
 
 #include "common/base/clock.h"
 #include "common/base/result.h"
+#include "common/batch/batch_header.h"
 #include "common/wire/messages.h"
 
 namespace ferry::broker::store {
@@ -21,6 +22,8 @@ inline constexpr uint8_t kRecordVersion = 1;
 
 std::string encode_pending(const wire::BatchFrame& frame);
 Result<wire::BatchFrame> decode_pending(std::string_view value);
+// Only a pending value's header (its payload size, counts, category), without the payload.
+Result<batch::BatchHeader> pending_header(std::string_view value);
 
 // Builds the retained value from a pending one without decoding the batch.
 Result<std::string> retained_from_pending(std::string_view pending_value, TimeMs committed_at_ms);
