@@ -52,6 +52,7 @@ struct BatchStoreOptions {
   uint64_t write_buffer_bytes = 32u << 20;
   uint64_t block_cache_bytes = 32u << 20;
   mode_t dir_mode = storage::FileModes{}.dir;  // of `path` and the parents it creates
+  rocksdb::Env* env = nullptr;                 // null: the real file system (tests: PowerLossFs)
 };
 
 enum class BatchState : uint8_t { kUnknown = 0, kPending = 1, kRetained = 2 };

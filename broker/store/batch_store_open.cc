@@ -51,6 +51,7 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
   rocks.write_buffer_bytes = options.write_buffer_bytes;
   rocks.block_cache_bytes = options.block_cache_bytes;
   rocks.dir_mode = options.dir_mode;
+  rocks.env = options.env;
   std::string reason;
   auto db = storage::RocksStore::open(rocks, reason);
   if (!db) {

@@ -77,6 +77,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options
   db_options.create_missing_column_families = options.create_if_missing;
   db_options.write_buffer_size = options.write_buffer_bytes;
   db_options.max_background_jobs = 2;
+  if (options.env != nullptr) db_options.env = options.env;
   db_options.keep_log_file_num = 4;
   db_options.max_total_wal_size = 256u << 20;
   rocksdb::BlockBasedTableOptions table;

@@ -21,6 +21,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 class WriteBatch;
 }  // namespace rocksdb
@@ -34,6 +35,7 @@ struct RocksOptions {
   uint64_t block_cache_bytes = 32u << 20;
   bool create_if_missing = true;
   mode_t dir_mode = FileModes{}.dir;  // of the directories it creates (path and parents)
+  rocksdb::Env* env = nullptr;  // null: the real file system (tests pass a PowerLossFs)
 };
 
 class RocksStore {
