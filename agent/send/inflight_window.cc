@@ -3,9 +3,13 @@
 namespace ferry::agent::send {
 
 void InflightWindow::add(InflightBatch batch) {
-  bytes_ += batch.frame.size();
   Key key{batch.category, batch.seq};
-  batches_.insert_or_assign(std::move(key), std::move(batch));
+  bytes_ += batch.frame.size();
+  auto [it, added] = batches_.try_emplace(std::move(key));
+  // A batch added again replaces its copy; its bytes must not count twice, or the window
+  // would stay "full" after every batch was delivered.
+  if (!added) bytes_ -= it->second.frame.size();
+  it->second = std::move(batch);
 }
 
 void InflightWindow::mark_stored(const std::vector<wire::AckRange>& ranges) {
