@@ -13,7 +13,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  python3 curl procps iproute2
+  python3 curl procps iproute2 iperf3
   tzdata
   dpkg-dev lintian systemd prometheus
 )

@@ -6,8 +6,9 @@
 //
 // Per loss and repetition: three namespaces (agent, broker, consumer; default congestion
 // control cubic, or reno where the host does not allow cubic) joined by two emulated
-// links with the same delay, rate and loss (both directions). First plain TCP from the
-// agent's namespace to the broker's for --tcp-seconds with cubic, then with bbr. Then a
+// links with the same delay, rate and loss (both directions). First iperf3 (or, where it
+// is not installed, the same in-process) from the agent's namespace to the broker's for
+// --tcp-seconds with cubic, then with bbr. Then a
 // one-host Ferry pipeline with its default settings (the consumer's output rules
 // too): --mbytes of syslog lines with random payloads (zstd keeps ~3/4 of them) appear
 // at once in the agent's file, and the broker's and the consumer's /metrics are polled.
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "tests/support/delivery_check.h"
+#include "tests/support/iperf3_goodput.h"
 #include "tests/support/tcp_goodput.h"
 #include "tests/support/wan_pipeline.h"
 
@@ -84,8 +86,10 @@ Run run_once(const Options& o, double loss, uint64_t lines) {
   if (!o.agent_window.empty()) mo.agent_extra = "[window]\nbytes = \"" + o.agent_window + "\"\n";
   WanPipeline p(mo, link, link);
   const auto tcp_time = std::chrono::seconds(o.tcp_seconds);
-  r.cubic = tcp_goodput(p.agent_ns(), p.broker_ns(), p.agent_link().b_addr(), "cubic", tcp_time) / 1e6;
-  r.bbr = tcp_goodput(p.agent_ns(), p.broker_ns(), p.agent_link().b_addr(), "bbr", tcp_time) / 1e6;
+  // iperf3 when installed (deploy/install-deps.sh has it), else the same measurement in-process.
+  auto baseline = have_iperf3() ? iperf3_goodput : tcp_goodput;
+  r.cubic = baseline(p.agent_ns(), p.broker_ns(), p.agent_link().b_addr(), "cubic", tcp_time) / 1e6;
+  r.bbr = baseline(p.agent_ns(), p.broker_ns(), p.agent_link().b_addr(), "bbr", tcp_time) / 1e6;
 
   MiniCluster& cluster = p.cluster();
   const std::string staged = cluster.dir().file("corpus.log");
@@ -168,21 +172,23 @@ int run(int argc, char** argv) {
   const auto lines = static_cast<uint64_t>(o.mbytes * 1e6 / 420);
   std::printf("link: %d ms RTT, %.0f Mbit/s each way; %llu lines (%.0f MB) per run\n", o.rtt_ms, o.rate_mbit,
               static_cast<unsigned long long>(lines), o.mbytes);
+  const char* baseline_name = have_iperf3() ? "iperf3" : "tcp";
   std::vector<std::vector<Run>> all;
   for (double loss : o.losses) {
     all.emplace_back();
     for (int rep = 1; rep <= o.reps; ++rep) {
       Run r = run_once(o, loss, lines);
-      std::printf("loss %.3g%% rep %d: tcp cubic %.1f, tcp bbr %.1f, ferry agent->broker %.1f, broker->consumer %.1f "
+      std::printf("loss %.3g%% rep %d: %s cubic %.1f, %s bbr %.1f, ferry agent->broker %.1f, broker->consumer %.1f "
                   "Mbit/s (%.1f MB payload) lost=%zu duplicated=%zu%s%s\n",
-                  loss * 100, rep, r.cubic, r.bbr, r.agent_hop, r.consumer_hop, r.payload_bytes / 1e6, r.lost,
+                  loss * 100, rep, baseline_name, baseline_name, r.cubic, r.bbr, r.agent_hop, r.consumer_hop, r.payload_bytes / 1e6, r.lost,
                   r.duplicated, r.error.empty() ? "" : " ERROR: ", r.error.c_str());
       std::fflush(stdout);
       all.back().push_back(r);
     }
   }
   std::printf("\nmedians of %d (Mbit/s, %% of the %.0f Mbit/s link):\n\n", o.reps, o.rate_mbit);
-  std::printf("| loss | tcp cubic | tcp bbr | ferry agent → broker | ferry broker → consumer |\n|---|---|---|---|---|\n");
+  std::printf("| loss | %s cubic | %s bbr | ferry agent → broker | ferry broker → consumer |\n|---|---|---|---|---|\n",
+              baseline_name, baseline_name);
   int status = 0;
   for (size_t i = 0; i < o.losses.size(); ++i) {
     std::vector<double> c, b, a, f;
