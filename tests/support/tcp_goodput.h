@@ -1,6 +1,6 @@
 #pragma once
-// Plain TCP goodput between two network namespaces, the baseline a WAN benchmark shows
-// beside Ferry's figures (what iperf3 would measure; iperf3 is not a dependency): one
+// Plain TCP goodput between two network namespaces, what iperf3 measures (wan_bench's
+// baseline where iperf3 is not installed; WanLinkTest's rate check): one
 // connection with the given congestion control sends as fast as it can for `duration`;
 // the receiver counts what arrived in that time.
 
