@@ -63,7 +63,12 @@ void resend_unacked(const std::string& host, checkpoint::Checkpoint& checkpoint,
         batch::BatchBuilder b(std::numeric_limits<size_t>::max());
         b.add(lost_marker(host, category, seq, rec), rec.min_time_ms, rec.offset, rec.length);
         auto ib = encoder.encode(category, seq, b.take(), rec.file);
-        if (ib) window.add(std::move(ib).value());
+        if (!ib) {
+          // Said, not skipped in silence: this seq is not sent again.
+          spdlog::error("cannot encode the [ferry:lost] marker of batch {}/{}: {}", category, seq, ib.error().message());
+          continue;
+        }
+        window.add(std::move(ib).value());
         continue;
       }
       auto ib = encoder.encode(category, seq, rebuild(chunk.value(), rec), rec.file);
