@@ -180,7 +180,8 @@ int run(int argc, char** argv) {
       Run r = run_once(o, loss, lines);
       std::printf("loss %.3g%% rep %d: %s cubic %.1f, %s bbr %.1f, ferry agent->broker %.1f, broker->consumer %.1f "
                   "Mbit/s (%.1f MB payload) lost=%zu duplicated=%zu%s%s\n",
-                  loss * 100, rep, baseline_name, baseline_name, r.cubic, r.bbr, r.agent_hop, r.consumer_hop, r.payload_bytes / 1e6, r.lost,
+                  loss * 100, rep, baseline_name, r.cubic, baseline_name, r.bbr, r.agent_hop, r.consumer_hop,
+                  r.payload_bytes / 1e6, r.lost,
                   r.duplicated, r.error.empty() ? "" : " ERROR: ", r.error.c_str());
       std::fflush(stdout);
       all.back().push_back(r);
