@@ -2,7 +2,7 @@
 # The test command: installs dependencies, configures, builds (-j2) and runs every test,
 # with warnings as errors (FERRY_WERROR=OFF relaxes that), then, with
 # FERRY_RUN_SANITIZERS=1, the unit tests again under ASan+UBSan (tests/sanitize.sh: a second
-# build, ~15 min on 2 cores), then the fuzz targets for FERRY_FUZZ_SECONDS each
+# build of the libraries and unit tests), then the fuzz targets for FERRY_FUZZ_SECONDS each
 # (tests/fuzz/run.sh; FERRY_RUN_FUZZ=0 skips them). Exits non-zero on any failure.
 # Usage: tests/run.sh [extra ctest args]
 set -euo pipefail
