@@ -8,6 +8,7 @@
 #include "common/storage/key_codec.h"
 #include "consumer/store/bucket_path.h"
 #include "consumer/store/errc.h"
+#include "consumer/store/success_marker.h"
 
 namespace ferry::consumer::store {
 namespace {
@@ -41,7 +42,8 @@ std::string forgotten_key(std::string_view host) {
 json to_json(const HourTracker::StreamState& s) {
   return json{{"incarnation", s.incarnation}, {"contiguous", s.contiguous_seq}, {"above", s.above},
               {"pending", s.pending_watermarks}, {"wm", s.watermark_ms},
-              {"contact", s.last_contact_ms},    {"produced", s.last_produced_ms}};
+              {"contact", s.last_contact_ms},    {"produced", s.last_produced_ms},
+              {"learnt", s.learnt_ms}};
 }
 void from_json(const json& j, HourTracker::StreamState& s) {
   s.incarnation = j.value("incarnation", uint64_t{0});
@@ -51,6 +53,7 @@ void from_json(const json& j, HourTracker::StreamState& s) {
   j.at("wm").get_to(s.watermark_ms);
   j.at("contact").get_to(s.last_contact_ms);
   j.at("produced").get_to(s.last_produced_ms);
+  s.learnt_ms = j.value("learnt", TimeMs{0});
 }
 json to_json(const HourTracker::HourRecord& r) {
   json hosts = json::object();
@@ -162,7 +165,7 @@ Result<void> HourTracker::touch(std::string_view category, std::string_view host
 size_t HourTracker::expire_idle(TimeMs now, const Busy& busy) {
   size_t dropped = 0;
   for (auto it = streams_.begin(); it != streams_.end();) {
-    const bool idle = now - it->second.last_contact_ms > options_.idle_stream_ms;
+    const bool idle = now - std::max(it->second.last_contact_ms, it->second.learnt_ms) > options_.idle_stream_ms;
     if (idle && busy.count(it->first) == 0) {
       it = streams_.erase(it);
       ++dropped;
@@ -244,6 +247,28 @@ HourTracker::Staged HourTracker::stage_commit(const FileRecord& rec,
   return st;
 }
 
+HourTracker::Staged HourTracker::stage_learnt(const FileRecord& rec, storage::RocksStore::Batch& wb) const {
+  Staged st;
+  if (rec.bucket.replay_id != 0) return st;  // replays do not move live streams
+  const TimeMs now = clock_.now_ms();
+  for (const BatchMeta& b : rec.batches) {
+    auto key = std::make_pair(rec.bucket.category, b.host);
+    auto sit = st.streams.find(key);
+    if (sit == st.streams.end()) {
+      auto mit = streams_.find(key);
+      sit = st.streams.emplace(key, mit != streams_.end() ? mit->second : StreamState{}).first;
+    }
+    StreamState& s = sit->second;
+    if (takes_part(s, b.incarnation)) {
+      if (b.seq > s.contiguous_seq) s.above.insert(b.seq);
+      advance(s);
+    }
+    s.learnt_ms = std::max(s.learnt_ms, now);
+  }
+  for (const auto& [key, s] : st.streams) put_stream(wb, key.first, key.second, s);
+  return st;
+}
+
 void HourTracker::apply(Staged staged) {
   for (auto& [k, v] : staged.streams) streams_[k] = std::move(v);
   for (auto& [k, v] : staged.hours) hours_[k] = std::move(v);
@@ -313,31 +338,12 @@ const HourTracker::HourRecord* HourTracker::hour_record(std::string_view categor
 }
 
 Result<void> HourTracker::write_success(const std::string& category, TimeMs hour, TimeMs now) {
-  std::string dir = hour_dir(category, hour);
-  std::string path = dir + "/_SUCCESS";
-  BOOST_OUTCOME_TRY(present, sink_.exists(path));
-  if (present) return success();  // written before a crash; its content is the same
-  json hosts = json::object();
-  uint64_t events = 0, batches = 0;
-  for (const auto& h : expected_hosts(category, now)) hosts[h] = {{"events", 0}, {"batches", 0}};
+  std::map<std::string, MarkerCounts> hosts;
+  for (const auto& h : expected_hosts(category, now)) hosts[h] = {};
   if (const HourRecord* r = hour_record(category, hour)) {
-    for (const auto& [h, c] : r->hosts) {
-      hosts[h] = {{"events", c.events}, {"batches", c.batches}};
-      events += c.events;
-      batches += c.batches;
-    }
+    for (const auto& [h, c] : r->hosts) hosts[h] = {c.events, c.batches};
   }
-  json manifest = {{"category", category}, {"hour", format_hour_iso(hour)},
-                   {"hour_start_ms", hour},  {"hosts", hosts},
-                   {"events", events},       {"batches", batches}};
-  std::string temp = dir + "/._SUCCESS.tmp";
-  BOOST_OUTCOME_TRY(sink_.mkdirs(dir));
-  BOOST_OUTCOME_TRY(out, sink_.create(temp));
-  BOOST_OUTCOME_TRY(out->append(manifest.dump(2) + "\n"));
-  BOOST_OUTCOME_TRY(out->sync());
-  out.reset();
-  auto renamed = sink_.rename(temp, path);
-  if (!renamed && renamed.error() != std::error_code(Errc::kExists)) return renamed.error();
+  BOOST_OUTCOME_TRY(write_success_marker(sink_, category, hour, hosts, hour_dir(category, hour) + "/._SUCCESS.tmp"));
   return success();
 }
 
@@ -364,6 +370,11 @@ Result<std::vector<CompletedHour>> HourTracker::evaluate(TimeMs now) {
       spdlog::info("hour complete: {} {}", category, format_hour_iso(hour));
     }
   }
+  BOOST_OUTCOME_TRY(prune_hours(now));
+  return done;
+}
+
+Result<void> HourTracker::prune_hours(TimeMs now) {
   // Forget counts of long-completed hours.
   auto wb = db_.new_batch();
   for (auto it = hours_.begin(); it != hours_.end();) {
@@ -379,7 +390,19 @@ Result<std::vector<CompletedHour>> HourTracker::evaluate(TimeMs now) {
   if (wb.count() > 0) {
     BOOST_OUTCOME_TRY(db_.write(wb, false));
   }
-  return done;
+  return success();
+}
+
+Result<void> HourTracker::adopt_complete(const std::string& category, TimeMs end) {
+  auto it = categories_.find(category);
+  if (it == categories_.end() || (it->second.any_completed && it->second.frontier >= end)) return success();
+  auto wb = db_.new_batch();
+  wb.put(cf_, category_key(category), json{{"frontier", end}, {"any_completed", true}}.dump());
+  // Unsynced: after a crash the tier's markers say it again.
+  BOOST_OUTCOME_TRY(db_.write(wb, false));
+  it->second.frontier = std::max(it->second.frontier, end);
+  it->second.any_completed = true;
+  return success();
 }
 
 json HourTracker::snapshot(TimeMs now) const {

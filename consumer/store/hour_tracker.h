@@ -78,6 +78,10 @@ class HourTracker {
     TimeMs watermark_ms = 0;          // committed watermark
     TimeMs last_contact_ms = 0;       // last committed batch or watermark
     TimeMs last_produced_ms = 0;      // last committed batch
+    // Last time seqs committed by another consumer of a tier were learnt (stage_learnt):
+    // keeps the stream in memory, so that its watermarks count here, without making its
+    // host look alive.
+    TimeMs learnt_ms = 0;
   };
   struct HourRecord {
     std::map<std::string, HostCounts> hosts;  // committed on-time batches
@@ -117,6 +121,10 @@ class HourTracker {
 
   // For BucketStore: adds the tracker's updates for a committing file to `wb`.
   Staged stage_commit(const FileRecord& rec, storage::RocksStore::Batch& wb) const;
+  // For BucketStore, of a file another consumer of a tier committed (its commit
+  // manifest): its seqs count as committed for the streams' watermarks, as ours do. No
+  // counts, no contact: the other consumer publishes those (TierHours). touch() first.
+  Staged stage_learnt(const FileRecord& rec, storage::RocksStore::Batch& wb) const;
   void apply(Staged staged);
 
   Result<void> on_watermark(const wire::Watermark& wm);
@@ -126,8 +134,15 @@ class HourTracker {
   // watermark. Synced.
   Result<void> forget_host(std::string_view host);
 
-  // Completes every hour that can be, oldest first, writing its _SUCCESS.
+  // Completes every hour that can be, oldest first, writing its _SUCCESS; then
+  // prune_hours(now).
   Result<std::vector<CompletedHour>> evaluate(TimeMs now);
+  // Forgets the counts of hours completed more than keep_ms ago.
+  Result<void> prune_hours(TimeMs now);
+  // A consumer tier decides completeness together (TierHours): every hour of `category`
+  // before `end` is complete, so batches for them now go to late/. No-op for a category
+  // not in memory (touch() reads it back with what was adopted) or already past `end`.
+  Result<void> adopt_complete(const std::string& category, TimeMs end);
 
   // For /api/hours: per category, the last 24 hours: complete or waiting on which hosts.
   nlohmann::json snapshot(TimeMs now) const;
@@ -137,6 +152,10 @@ class HourTracker {
   // Every stream, by (category, host).
   const std::map<std::pair<std::string, std::string>, StreamState>& streams() const { return streams_; }
   const HourRecord* hour_record(std::string_view category, TimeMs hour) const;
+  const std::map<std::pair<std::string, TimeMs>, HourRecord>& hours() const { return hours_; }
+  const std::map<std::string, CategoryState>& categories() const { return categories_; }
+  const std::map<std::string, TimeMs>& forgotten() const { return forgotten_; }
+  const HourTrackerOptions& options() const { return options_; }
 
  private:
   HourTracker(storage::RocksStore& db, Sink& sink, const Clock& clock, HourTrackerOptions options);
