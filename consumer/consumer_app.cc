@@ -116,6 +116,10 @@ void ConsumerApp::start() {
   auto st = store::BucketStore::open(*db_, *sink_, clock_, config_.store, tracker_.get());
   if (!st) throw std::runtime_error("cannot recover the bucket store: " + st.error().message());
   store_ = std::move(st).value();
+  if (slots_) {
+    tier_hours_ = std::make_unique<store::TierHours>(*sink_, *tracker_, config_.node_id, slots_->tag(),
+                                                     [this](uint32_t slot) { return slots_->writable(slot); });
+  }
   replays_ = std::make_unique<replay::ReplayManager>(*db_, *sink_, worker_, io_.get_executor(), clock_);
   if (auto loaded = replays_->load(); !loaded) {
     throw std::runtime_error("cannot read the replays' records: " + loaded.error().message());
@@ -289,6 +293,10 @@ void ConsumerApp::apply_slot_actions(SlotOwnership::Actions actions) {
       return;
     }
     asio::post(io_, [this, ids = std::move(committed).value()] { route_committed(ids); });
+    // What we committed of them counts for their hours before their next writer starts.
+    if (auto published = tier_hours_->publish(now_ms()); !published) {
+      spdlog::warn("publishing hour progress: {}", published.error().message());
+    }
     slots_->released(actions.release);
     membership_->poke();
   }
@@ -376,11 +384,13 @@ void ConsumerApp::commit_on_worker() {
   if (now - last_evaluate_ms_ >= kEvaluateEveryMs) {
     last_evaluate_ms_ = now;
     // Hour completeness needs every stream's watermark. A consumer sharing the streams
-    // with others sees only its own, so it writes no _SUCCESS (docs/coordination.md):
-    // only one that holds every slot does.
-    const bool sees_every_stream = !slots_ || slots_->owned_count() == zk::kSlots;
-    auto done = sees_every_stream ? tracker_->evaluate(now) : Result<std::vector<store::CompletedHour>>(
-                                                                  std::vector<store::CompletedHour>{});
+    // with others sees only its own: the tier decides together (store/tier_hours.h).
+    auto done = tier_hours_ ? tier_hours_->evaluate(now) : tracker_->evaluate(now);
+    if (tier_hours_) {
+      if (auto pruned = tracker_->prune_hours(now); !pruned) {
+        spdlog::error("forgetting old hours' counts failed: {}", pruned.error().message());
+      }
+    }
     if (!done) {
       spdlog::error("hour completeness evaluation failed: {}", done.error().message());
     } else {

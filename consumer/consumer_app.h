@@ -38,6 +38,7 @@
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
 #include "consumer/store/sink.h"
+#include "consumer/store/tier_hours.h"
 
 namespace ferry::consumer {
 
@@ -128,6 +129,7 @@ class ConsumerApp {
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<zk::Membership> membership_;  // with [zookeeper]: brokers find us there
   std::unique_ptr<SlotOwnership> slots_;         // with [zookeeper]: the slots we write
+  std::unique_ptr<store::TierHours> tier_hours_; // with [zookeeper]: hour completeness with the tier
   // Batches of slots being claimed, until they are ours (store thread only).
   struct Parked {
     std::shared_ptr<wire::BatchFrame> frame;

@@ -334,6 +334,14 @@ Result<size_t> BucketStore::seed_from_shared_commits() {
     if (!size) return fail(size.error());
     if (!size.value()) continue;  // not committed (yet, or ever: its writer was fenced)
     manifest_->stage_foreign(rec.value(), wb);
+    if (tracker_ != nullptr && rec.value().bucket.replay_id == 0) {
+      // Their seqs count for the streams' watermarks here as our own do: a stream we
+      // take over completes its hours with what its earlier writers committed.
+      for (const BatchMeta& b : rec.value().batches) {
+        if (auto t = tracker_->touch(rec.value().bucket.category, b.host); !t) return fail(t.error());
+      }
+      tracker_->apply(tracker_->stage_learnt(rec.value(), wb));
+    }
     learnt += rec.value().batches.size();
     manifests_read_.insert(name);
   }

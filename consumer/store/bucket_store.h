@@ -116,7 +116,8 @@ class BucketStore {
   // none of its commits in progress can complete. False: there was none (fenced before).
   Result<bool> fence(const std::string& fence_tag);
   // Reads the other consumers' commit manifests not read yet and marks their batches
-  // committed here, so resends of them are acked, not written again. A manifest whose
+  // committed here, so resends of them are acked, not written again, and the hour
+  // tracker counts their seqs for the streams' watermarks. A manifest whose
   // final file does not exist (yet) is read again next time. Returns the ids learnt.
   Result<size_t> seed_from_shared_commits();
 

@@ -113,6 +113,16 @@ Result<void> PosixSink::rename(const std::string& from, const std::string& to) {
   return success();
 }
 
+Result<void> PosixSink::replace(const std::string& from, const std::string& to) {
+  std::string f = full(from), t = full(to);
+  if (::rename(f.c_str(), t.c_str()) != 0) return errno_code();
+  BOOST_OUTCOME_TRY(fsync_path(dir_of(t)));
+  if (dir_of(f) != dir_of(t)) {
+    BOOST_OUTCOME_TRY(fsync_path(dir_of(f)));
+  }
+  return success();
+}
+
 Result<std::optional<uint64_t>> PosixSink::file_size(const std::string& path) {
   struct stat st;
   if (::stat(full(path).c_str(), &st) != 0) {

@@ -22,6 +22,7 @@ class PosixSink final : public Sink {
   Result<void> remove(const std::string& path) override;
   Result<std::string> read(const std::string& path) override;
   Result<void> mkdirs(const std::string& dir) override;
+  Result<void> replace(const std::string& from, const std::string& to) override;
 
   const std::string& root() const { return root_; }
 

@@ -11,6 +11,8 @@
 //                                 rename. A batch is committed iff a manifest names it
 //                                 and the manifest's final file exists: a new owner of a
 //                                 stream reads them to know what the old one committed.
+//   progress/<consumer>.json      what each consumer's hour tracker knows, for the
+//                                 tier's hour completeness (consumer/store/tier_hours.h).
 
 #include <string>
 #include <string_view>

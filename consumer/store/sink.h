@@ -53,6 +53,14 @@ class Sink {
     return std::make_error_code(std::errc::operation_not_supported);
   }
   virtual Result<void> mkdirs(const std::string& dir) = 0;
+  // Like rename(), but an existing `to` is replaced, atomically (a reader sees the old
+  // file or the new one): the progress a consumer of a tier publishes (TierHours).
+  // Sinks that cannot say so (operation not supported).
+  virtual Result<void> replace(const std::string& from, const std::string& to) {
+    (void)from;
+    (void)to;
+    return std::make_error_code(std::errc::operation_not_supported);
+  }
 };
 
 // Parent directory of a sink path ("" for a top-level name).
