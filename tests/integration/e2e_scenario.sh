@@ -25,7 +25,9 @@
 #                  (its streams move, its successor fences it), then a broker, then
 #                  ZooKeeper is SIGKILLed and restarted. Also checks that no two
 #                  consumer instances' commits of one stream overlap in seq (the
-#                  _ferry/commits manifests)
+#                  _ferry/commits manifests), and that every hour of the output that
+#                  has ended (when the run crosses an hour) has its _SUCCESS, written
+#                  once by one consumer of the tier
 #   reload         every daemon's config is edited (its log level) and the daemon
 #                  SIGHUPed (systemctl reload), over and over while streaming; each must
 #                  log that it re-read its config
@@ -204,6 +206,40 @@ for stream, by_writer in seqs.items():
 print(f"{len(seqs)} streams, {len(writers)} consumer instances wrote, {bad} overlaps")
 sys.exit(1 if bad or len(writers) < 3 else 0)
 EOF
+  # Every hour of the output that has ended (the run crossed an hour) gets its _SUCCESS,
+  # written once, by one consumer of the tier, whichever consumers wrote its streams.
+  finished_hours_complete() {
+    python3 - "$dir/output" "$1" <<'EOF'
+import calendar, os, sys, time
+root, final = sys.argv[1], sys.argv[2] == "final"
+now, waiting, done = time.time(), [], 0
+for category in sorted(os.listdir(root)):
+    if category.startswith(("_", ".")) or not os.path.isdir(os.path.join(root, category)):
+        continue
+    for day in sorted(os.listdir(os.path.join(root, category))):
+        for hour in sorted(os.listdir(os.path.join(root, category, day))):
+            end = calendar.timegm(time.strptime(f"{day} {hour}", "%Y-%m-%d %H")) + 3600
+            if end > now:
+                continue
+            if os.path.exists(os.path.join(root, category, day, hour, "_SUCCESS")):
+                done += 1
+            else:
+                waiting.append(f"{category}/{day}/{hour}")
+if final:
+    print(f"{done} finished hours with _SUCCESS" + (f"; without: {' '.join(waiting)}" if waiting else ""))
+sys.exit(1 if waiting else 0)
+EOF
+  }
+  limit=$(($(date +%s) + 60))
+  until finished_hours_complete wait; do
+    if (( $(date +%s) > limit )); then break; fi
+    sleep 2
+  done
+  finished_hours_complete final || { echo "FAIL: a finished hour has no _SUCCESS"; exit 1; }
+  writes=$(cat "$dir"/logs/consumer-*.log | grep -c "_SUCCESS written by" || true)
+  markers=$(find "$dir/output" -path "$dir/output/_ferry" -prune -o -name _SUCCESS -print | wc -l)
+  say "$markers _SUCCESS markers, $writes written (consumer logs)"
+  (( writes == markers )) || { echo "FAIL: $writes _SUCCESS writes for $markers markers"; exit 1; }
 fi
 if [[ $scenario == sealed ]]; then
   for log in "$dir"/logs/agent-*.log; do

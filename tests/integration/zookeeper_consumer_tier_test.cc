@@ -1,11 +1,16 @@
 // A consumer tier coordinated in ZooKeeper (docs/coordination.md): brokers route each
 // stream to the live consumer that owns its slot; consumers claim, fence and release
 // slots. Checked on the shared output: every line once, and per stream one writer at a
-// time (the commit manifests under _ferry/commits say who committed which seqs).
+// time (the commit manifests under _ferry/commits say who committed which seqs); an
+// hour's _SUCCESS once every stream passed it, written by one consumer.
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
@@ -196,6 +201,197 @@ TEST(ZooKeeperConsumerTierTest, AConsumerPausedPastItsSessionIsFencedAndWritesNo
   EXPECT_TRUE(log.find("session expired") != std::string::npos ||
               log.find("bucket store failed (No such file or directory)") != std::string::npos)
       << log.substr(log.size() > 4000 ? log.size() - 4000 : 0);
+}
+
+// Hour completeness across the tier. As in hour_completeness_test.cc, no clock is faked:
+// the lines are stamped in the previous hour, which has ended, and a host holds that
+// hour open by leaving its last line unterminated (its watermark stays inside the hour).
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+struct PreviousHour {
+  std::time_t start = (std::time(nullptr) / 3600 - 1) * 3600;
+  std::string iso() const {
+    std::tm tm{};
+    gmtime_r(&start, &tm);
+    char s[32];
+    std::strftime(s, sizeof s, "%Y-%m-%dT%H:00:00Z", &tm);
+    return s;
+  }
+  std::string dir(const MiniCluster& c) const {
+    std::tm tm{};
+    gmtime_r(&start, &tm);
+    char rel[32];
+    std::strftime(rel, sizeof rel, "%Y-%m-%d/%H", &tm);
+    return c.output_root() + "/events/" + rel;
+  }
+  std::string success(const MiniCluster& c) const { return dir(c) + "/_SUCCESS"; }
+  int64_t end_ms() const { return (int64_t{start} + 3600) * 1000; }
+};
+
+void append(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::app | std::ios::binary);
+  out << text;
+}
+
+std::string lines_at(std::time_t t, const std::string& host, const std::string& tag, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    std::tm tm{};
+    const std::time_t at = t + i % 60;
+    gmtime_r(&at, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
+    out += "<134>" + std::string(stamp) + " " + host + " app: id=" + tag + std::to_string(i) + "\n";
+  }
+  return out;
+}
+
+// What the consumers published under _ferry/progress (consumer/store/tier_hours.h):
+// per host of "events", the latest watermark any of them has; and the on-time events
+// they committed in `hour`, in all.
+struct Published {
+  std::map<std::string, int64_t> watermark;
+  uint64_t events = 0;
+};
+Published read_progress(const MiniCluster& cluster, const PreviousHour& hour) {
+  Published p;
+  const fs::path dir = cluster.output_root() + "/_ferry/progress";
+  if (!fs::is_directory(dir)) return p;
+  for (const auto& f : fs::directory_iterator(dir)) {
+    json j = json::parse(read_file(f.path()), nullptr, false);
+    if (j.is_discarded()) continue;
+    for (const auto& s : j["streams"]) {
+      if (s["category"] != "events") continue;
+      auto& wm = p.watermark[s["host"].get<std::string>()];
+      wm = std::max(wm, s["wm"].get<int64_t>());
+    }
+    for (const auto& h : j["hours"]) {
+      if (h["category"] != "events" || h["hour_start_ms"].get<int64_t>() != int64_t{hour.start} * 1000) continue;
+      for (const auto& [host, n] : h["hosts"].items()) p.events += n[0].get<uint64_t>();
+    }
+  }
+  return p;
+}
+
+// Which consumers said they wrote the hour's _SUCCESS (their logs).
+std::vector<std::string> marker_writers(const MiniCluster& cluster, int consumers, const PreviousHour& hour) {
+  std::vector<std::string> out;
+  for (int c = 1; c <= consumers; ++c) {
+    const std::string log = read_file(cluster.log(MiniCluster::consumer_name(c)));
+    const std::string said = "hour complete: events " + hour.iso() + ": _SUCCESS written by ";
+    for (size_t at = log.find(said); at != std::string::npos; at = log.find(said, at + 1)) {
+      out.push_back(log.substr(at + said.size(), log.find_first_of("\r\n", at) - at - said.size()));
+    }
+  }
+  return out;
+}
+
+constexpr int kHourLines = 20;
+
+// Every host writes kHourLines into the previous hour; h1 ends with an unterminated line
+// and holds the hour open. Returns once every line is committed, the consumers have
+// published them, and every other host's watermark has passed the hour.
+void write_hour_with_h1_behind(MiniCluster& cluster, int agents, const PreviousHour& hour) {
+  for (int a = 1; a <= agents; ++a) {
+    const std::string h = "h" + std::to_string(a);
+    std::string text = lines_at(hour.start + 1800, h, "in-hour-", kHourLines);
+    if (a == 1) {
+      const std::string last = lines_at(hour.start + 1900, h, "unfinished-", 1);
+      text += last.substr(0, last.size() - 1);  // its newline comes when h1 catches up
+    }
+    append(cluster.input_file(a), text);
+  }
+  Published p;
+  ASSERT_TRUE(wait_until([&] {
+    p = read_progress(cluster, hour);
+    if (p.events != static_cast<uint64_t>(agents * kHourLines)) return false;
+    for (int a = 2; a <= agents; ++a) {
+      if (p.watermark["h" + std::to_string(a)] < hour.end_ms()) return false;
+    }
+    return true;
+  }, 60s)) << "published: " << p.events << " events";
+  EXPECT_LT(p.watermark["h1"], hour.end_ms()) << "h1's watermark stays inside the hour";
+}
+
+void expect_success_once(const MiniCluster& cluster, int consumers, int agents, const PreviousHour& hour,
+                         const std::string& writer) {
+  json manifest = json::parse(read_file(hour.success(cluster)), nullptr, false);
+  ASSERT_FALSE(manifest.is_discarded());
+  for (int a = 1; a <= agents; ++a) {
+    EXPECT_EQ(manifest["hosts"]["h" + std::to_string(a)]["events"], kHourLines + (a == 1 ? 1 : 0)) << "h" << a;
+  }
+  EXPECT_EQ(manifest["events"], agents * kHourLines + 1);
+  std::this_thread::sleep_for(3s);  // a few more rounds of every consumer's evaluation
+  EXPECT_EQ(marker_writers(cluster, consumers, hour), std::vector<std::string>{writer});
+}
+
+// The consumer that writes the hour's _SUCCESS: the owner of its slot
+// (consumer/store/tier_hours.h marker_slot).
+std::string marker_owner(const PreviousHour& hour, const std::vector<std::string>& ids) {
+  return zk::SlotMap(ids).owner(zk::slot_of("_SUCCESS " + hour.iso(), "events"));
+}
+
+TEST(ZooKeeperConsumerTierTest, AnHourCompletesOnceEveryStreamPassedItWhicheverConsumerWroteIt) {
+  TempDir zk_dir;
+  ZooKeeperServer zk(zk_dir.file("zk"));
+  constexpr int kConsumers = 3, kAgents = 8;
+  MiniCluster cluster(tier(zk.hosts(), kConsumers, kAgents));
+  for (int c = 1; c <= kConsumers; ++c) cluster.start(MiniCluster::consumer_name(c));
+  wait_slots_settled(cluster, {1, 2, 3});
+  start_brokers_then_agents(cluster, kAgents);
+  const std::vector<std::string> ids{"consumer-1", "consumer-2", "consumer-3"};
+  std::set<std::string> writers;
+  for (int a = 1; a <= kAgents; ++a) writers.insert(owner_of(a, ids));
+  ASSERT_EQ(writers.size(), 3u) << "the hosts' streams land on every consumer";
+
+  const PreviousHour hour;
+  ASSERT_NO_FATAL_FAILURE(write_hour_with_h1_behind(cluster, kAgents, hour));
+  // Every other stream passed the hour, on every consumer: h1 alone holds it open.
+  std::this_thread::sleep_for(3s);
+  EXPECT_FALSE(fs::exists(hour.success(cluster))) << "complete while h1 had not passed the hour";
+
+  append(cluster.input_file(1), "\n");  // h1 catches up
+  ASSERT_TRUE(wait_until([&] { return fs::exists(hour.success(cluster)); }, 30s)) << "no " << hour.success(cluster);
+  expect_success_once(cluster, kConsumers, kAgents, hour, marker_owner(hour, ids));
+
+  // Every consumer now counts the hour complete: a line for it is late, whoever writes it.
+  for (int a : {6, 7, 2}) append(cluster.input_file(a), lines_at(hour.start + 1800, "h" + std::to_string(a), "late-", 1));
+  ASSERT_TRUE(wait_until([&] {
+    size_t late = 0;
+    if (fs::is_directory(hour.dir(cluster) + "/late")) {
+      for (const auto& f : fs::directory_iterator(hour.dir(cluster) + "/late")) late += f.is_regular_file();
+    }
+    return late >= 3;
+  }, 30s)) << "the late lines of h6 (consumer-1), h7 (consumer-2) and h2 (consumer-3) went to late/";
+  auto lines = cluster.delivered_lines();
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.find("id=late-") != std::string::npos; }), 3);
+}
+
+TEST(ZooKeeperConsumerTierTest, AnHourCompletesOnceAKilledConsumersSlotsMoved) {
+  TempDir zk_dir;
+  ZooKeeperServer zk(zk_dir.file("zk"));
+  constexpr int kConsumers = 3, kAgents = 8;
+  MiniCluster cluster(tier(zk.hosts(), kConsumers, kAgents));
+  for (int c = 1; c <= kConsumers; ++c) cluster.start(MiniCluster::consumer_name(c));
+  wait_slots_settled(cluster, {1, 2, 3});
+  start_brokers_then_agents(cluster, kAgents);
+  const std::vector<std::string> ids{"consumer-1", "consumer-2", "consumer-3"};
+  ASSERT_EQ(owner_of(1, ids), "consumer-3") << "the victim writes h1, which holds the hour open";
+
+  const PreviousHour hour;
+  ASSERT_NO_FATAL_FAILURE(write_hour_with_h1_behind(cluster, kAgents, hour));
+  cluster.kill9(MiniCluster::consumer_name(3));
+  wait_slots_settled(cluster, {1, 2});
+  std::this_thread::sleep_for(2s);
+  EXPECT_FALSE(fs::exists(hour.success(cluster))) << "complete while h1 had not passed the hour";
+
+  // h1's new writer counts the seqs the victim committed (its commit manifests): the
+  // line that completes h1's hour makes its watermark pass there.
+  append(cluster.input_file(1), "\n");
+  ASSERT_TRUE(wait_until([&] { return fs::exists(hour.success(cluster)); }, 30s)) << "no " << hour.success(cluster);
+  expect_success_once(cluster, kConsumers, kAgents, hour, marker_owner(hour, {"consumer-1", "consumer-2"}));
 }
 
 }  // namespace
