@@ -49,7 +49,9 @@ struct Tier {
     at(now);
     auto rb = tb->evaluate(now);
     EXPECT_TRUE(rb) << rb.error().message();
-    if (rb) EXPECT_TRUE(rb.value().empty()) << "b writes no marker";
+    if (rb) {
+      EXPECT_TRUE(rb.value().empty()) << "b writes no marker";
+    }
     auto ra = ta->evaluate(now);
     EXPECT_TRUE(ra) << ra.error().message();
     return ra ? ra.value() : std::vector<CompletedHour>{};
