@@ -381,6 +381,13 @@ void ConsumerApp::commit_on_worker() {
   TimeMs now = now_ms();
   if (slots_ && !parked_.empty() && now - last_sweep_ms_ >= 1000) sweep_parked();
   auto committed = store_->commit_due(now);
+  if (tier_hours_ && committed && !committed.value().empty() && now - last_evaluate_ms_ < kEvaluateEveryMs) {
+    // The counts of what we just committed reach the tier now, not at the next
+    // evaluation: a SIGKILL in between would leave them out of the hour's _SUCCESS.
+    if (auto published = tier_hours_->publish(now); !published) {
+      spdlog::warn("publishing hour progress: {}", published.error().message());
+    }
+  }
   if (now - last_evaluate_ms_ >= kEvaluateEveryMs) {
     last_evaluate_ms_ = now;
     // Hour completeness needs every stream's watermark. A consumer sharing the streams
