@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <limits>
 
@@ -83,6 +84,7 @@ struct HostReplays::Job {
   wire::ReplayRequest request;
   wire::ReplayState state = wire::ReplayState::kRunning;
   std::vector<std::unique_ptr<Scan>> scans;
+  std::deque<send::InflightBatch> queue;                      // cut, waiting for window room
   std::map<std::pair<std::string, uint64_t>, Sent> inflight;  // (category, seq)
   uint64_t inflight_bytes = 0;
   std::map<std::string, std::map<uint64_t, uint32_t>> committed;  // category -> seq -> events
@@ -275,6 +277,7 @@ void HostReplays::on_request(const wire::ReplayRequest& req) {
   }
   if (req.action == wire::ReplayAction::kCancel) {
     job->state = wire::ReplayState::kCancelled;
+    job->queue.clear();
     job->inflight.clear();
     job->inflight_bytes = 0;
     for (auto& s : job->scans) s->close_file();
@@ -286,17 +289,23 @@ void HostReplays::on_request(const wire::ReplayRequest& req) {
   // A start for a running replay: whatever was in flight may be lost on the way, so cut
   // everything again from the start; the consumer drops what it committed already.
   job->request.rate_bytes_per_s = req.rate_bytes_per_s;
-  for (auto& s : job->scans) rewind(*s, options_.max_event_bytes, options_.batch_max_bytes);
-  job->inflight.clear();
-  job->inflight_bytes = 0;
-  job->changed = true;
+  rewind_job(*job);
   finish_if_done(*job);
 }
 
+void HostReplays::rewind_job(Job& job) {
+  for (auto& s : job.scans) rewind(*s, options_.max_event_bytes, options_.batch_max_bytes);
+  job.queue.clear();
+  job.inflight.clear();
+  job.inflight_bytes = 0;
+  job.changed = true;
+}
+
 void HostReplays::on_disconnected() {
+  // Unacked batches may be lost with the connection: start over (the consumer drops
+  // what it committed already).
   for (auto& [id, job] : jobs_) {
-    job->inflight.clear();
-    job->inflight_bytes = 0;
+    if (job->state == wire::ReplayState::kRunning) rewind_job(*job);
   }
 }
 
@@ -319,7 +328,7 @@ void HostReplays::on_committed(const wire::ReplayCommitted& ack) {
 }
 
 void HostReplays::finish_if_done(Job& job) {
-  if (job.state != wire::ReplayState::kRunning || !job.inflight.empty()) return;
+  if (job.state != wire::ReplayState::kRunning || !job.inflight.empty() || !job.queue.empty()) return;
   for (const auto& s : job.scans) {
     if (!s->finished) return;
   }
@@ -359,15 +368,23 @@ std::optional<std::chrono::milliseconds> HostReplays::pump() {
         job.state = wire::ReplayState::kFailed;
         return;
       }
-      auto& b = ib.value();
-      job.inflight[{s.source->category, seq}] = Job::Sent{static_cast<uint32_t>(b.frame.size()), b.events};
-      job.inflight_bytes += b.frame.size();
-      job.tokens -= static_cast<double>(b.frame.size());
-      send_(std::move(b.frame));
+      job.queue.push_back(std::move(ib).value());
+    };
+    // Sends cut batches while the window and the rate allow; true if the queue emptied.
+    auto drain = [&] {
+      while (!job.queue.empty() && job.tokens > 0 && job.inflight_bytes < options_.window_bytes) {
+        auto& b = job.queue.front();
+        job.inflight[{b.category, b.seq}] = Job::Sent{static_cast<uint32_t>(b.frame.size()), b.events};
+        job.inflight_bytes += b.frame.size();
+        job.tokens -= static_cast<double>(b.frame.size());
+        send_(std::move(b.frame));
+        job.queue.pop_front();
+      }
+      return job.queue.empty();
     };
     for (auto& sp : job.scans) {
       Job::Scan& s = *sp;
-      while (!s.finished && job.state == wire::ReplayState::kRunning && job.tokens > 0 &&
+      while (drain() && !s.finished && job.state == wire::ReplayState::kRunning && job.tokens > 0 &&
              job.inflight_bytes < options_.window_bytes) {
         if (s.index >= s.files.size()) {
           s.finished = true;
@@ -429,13 +446,14 @@ std::optional<std::chrono::milliseconds> HostReplays::pump() {
       }
       if (!s.finished) break;  // files in order: the next source waits for this one
     }
+    drain();
     job.changed = true;
     finish_if_done(job);
     if (job.state != wire::ReplayState::kRunning || job.inflight_bytes >= options_.window_bytes) continue;
     if (job.tokens <= 0) {
       sooner(std::chrono::milliseconds(1 + static_cast<int64_t>(-job.tokens * 1000 / static_cast<double>(rate))));
     } else {
-      bool reading = false;
+      bool reading = !job.queue.empty();
       for (const auto& s : job.scans) reading |= !s->finished;
       if (reading) sooner(std::chrono::milliseconds(0));
     }

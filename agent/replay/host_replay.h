@@ -57,8 +57,8 @@ class HostReplays {
   // REPLAY relayed by the broker: start (or rewind a running replay to its start), or cancel.
   void on_request(const wire::ReplayRequest& req);
   void on_committed(const wire::ReplayCommitted& ack);
-  // The connection to the broker ended: what was in flight is sent again on the next
-  // REPLAY start.
+  // The connection to the broker ended: running replays start over (what was in flight
+  // may be lost).
   void on_disconnected();
   // Sends what the window and rate allow. nullopt: nothing to do until a frame arrives;
   // else how long until more may be sent.
@@ -72,6 +72,7 @@ class HostReplays {
  private:
   Job* load_or_create(const wire::ReplayRequest& req);
   void finish_if_done(Job& job);
+  void rewind_job(Job& job);
 
   HostReplayOptions options_;
   const std::vector<SourceConfig>& sources_;
