@@ -94,6 +94,33 @@ TEST(ReplayHostsTest, AHostWhoseFilesWereDeletedIsReportedMissing) {
   expect_each_once(lines, 1, kLines);
 }
 
+// An agent that is down when the replay begins: its broker says so, and the replay
+// completes with the hosts it could read.
+TEST(ReplayHostsTest, AHostNotConnectedIsReportedAsSuch) {
+  constexpr int kAgents = 2, kLines = 1000;
+  MiniCluster cluster(without_retention(kAgents));
+  cluster.start_all();
+  ASSERT_NO_FATAL_FAILURE(deliver_then_lose(cluster, kAgents, kLines));
+  cluster.kill9("agent-2");
+  ASSERT_TRUE(wait_until([&] {
+    const json hosts = json::parse(http_get(cluster.broker_http_port(1), "/api/hosts").body);
+    for (const auto& h : hosts["hosts"]) {
+      if (h["host"] == "h2") return !h["connected"].get<bool>();
+    }
+    return false;
+  }, 30s)) << http_get(cluster.broker_http_port(1), "/api/hosts").body;
+
+  const uint64_t id = start_replay(cluster, " --source hosts");
+  CtlRun done = wait_replay(cluster, id, 90);
+  ASSERT_EQ(done.status, 0) << done.out;
+  auto r = replay_json(cluster, id);
+  ASSERT_EQ(r["missing"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["missing"][0]["host"], "h2");
+  EXPECT_NE(r["missing"][0]["reason"].get<std::string>().find("is not connected to broker broker-1"), std::string::npos)
+      << r.dump();
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), 1, kLines);
+}
+
 TEST(ReplayHostsTest, AnAgentKilledMidReplayStillEndsWithEachLineOnce) {
   constexpr int kAgents = 2, kLines = 30000;
   MiniCluster cluster(without_retention(kAgents));
