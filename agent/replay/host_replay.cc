@@ -174,9 +174,23 @@ HostReplays::HostReplays(HostReplayOptions options, const std::vector<SourceConf
       hours_(hours),
       encoder_(encoder),
       clock_(clock),
-      send_(std::move(send)) {}
+      send_(std::move(send)) {
+  forget_old_snapshots();
+}
 
 HostReplays::~HostReplays() = default;
+
+void HostReplays::forget_old_snapshots() {
+  // A snapshot is needed while its replay may still be asked for; replays are not kept
+  // running for weeks.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24 * 8);
+  for (const auto& e : fs::directory_iterator(options_.state_dir + "/replays", ec)) {
+    std::error_code stat_ec;
+    if (e.path().extension() == ".json" && e.last_write_time(stat_ec) < cutoff && !stat_ec) fs::remove(e.path(), stat_ec);
+  }
+}
 
 bool HostReplays::active() const {
   for (const auto& [id, job] : jobs_) {
@@ -270,6 +284,10 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
 
 void HostReplays::on_request(const wire::ReplayRequest& req) {
   if (!listed(req.hosts, options_.host)) return;
+  if (req.action == wire::ReplayAction::kCancel && !jobs_.count(req.replay_id) &&
+      !std::filesystem::exists(options_.state_dir + "/replays/" + std::to_string(req.replay_id) + ".json")) {
+    return;  // never started here: nothing to snapshot or stop
+  }
   Job* job = load_or_create(req);
   if (job->state != wire::ReplayState::kRunning) {
     job->changed = true;  // tell the broker again how it ended

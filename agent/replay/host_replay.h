@@ -73,6 +73,8 @@ class HostReplays {
   Job* load_or_create(const wire::ReplayRequest& req);
   void finish_if_done(Job& job);
   void rewind_job(Job& job);
+  // Snapshots of replays that began more than 8 days ago are removed at start.
+  void forget_old_snapshots();
 
   HostReplayOptions options_;
   const std::vector<SourceConfig>& sources_;

@@ -9,11 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/crypto/key_ring.h"
 #include "tests/support/delivery_check.h"
 #include "tests/support/http_get.h"
 #include "tests/support/mini_cluster.h"
 #include "tests/support/process.h"
 #include "tests/support/replay_check.h"
+#include "tests/support/temp_dir.h"
 
 namespace ferry::testing {
 namespace {
@@ -92,6 +94,27 @@ TEST(ReplayHostsTest, AHostWhoseFilesWereDeletedIsReportedMissing) {
   // h1's lines, once; none of h2's.
   auto lines = lines_in(cluster.output_root(), "replay-" + std::to_string(id));
   expect_each_once(lines, 1, kLines);
+}
+
+// Sealed payloads: the agent seals what it re-reads with its current key; the replay id
+// stays outside the seal, so the consumer opens them like live batches.
+TEST(ReplayHostsTest, SealedClusterReplaysFromHosts) {
+  constexpr int kLines = 2000;
+  TempDir keys;
+  std::string why;
+  ASSERT_TRUE(crypto::make_key_file(keys.file("keys"), why)) << why;
+  MiniClusterOptions o = without_retention(1);
+  o.agent_extra = o.consumer_extra = "[seal]\nkeys_dir = \"" + keys.file("keys") + "\"\n";
+  MiniCluster cluster(o);
+  cluster.start_all();
+  ASSERT_NO_FATAL_FAILURE(deliver_then_lose(cluster, 1, kLines));
+  const uint64_t id = start_replay(cluster, " --source hosts");
+  CtlRun done = wait_replay(cluster, id, 60);
+  ASSERT_EQ(done.status, 0) << done.out;
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), 1, kLines);
+  EXPECT_TRUE(!fs::exists(cluster.dir().file("data/consumer/quarantine")) ||
+              fs::is_empty(cluster.dir().file("data/consumer/quarantine")))
+      << "a sealed batch re-read from the host failed to open";
 }
 
 // An agent that is down when the replay begins: its broker says so, and the replay
