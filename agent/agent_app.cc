@@ -71,6 +71,8 @@ void AgentApp::start() {
                   state_path, checkpoint_->prev_path());
   }
 
+  file_hours_ = std::make_unique<FileHours>(config_.state_dir + "/file_hours.json");
+  file_hours_->load();
   for (const auto& src : config_.sources) {
     tail::SourceOptions so;
     so.category = src.category;
@@ -88,8 +90,9 @@ void AgentApp::start() {
     auto started = watcher->start();
     if (!started) throw std::runtime_error("cannot watch " + src.category + ": " + started.error().message());
     if (watcher->inotify_fd() >= 0) waker_.watch_readable(watcher->inotify_fd());
-    streams_.try_emplace(src.category, src.category, std::move(watcher), config_.batch_max_bytes, *checkpoint_,
-                         *encoder_, clock_);
+    auto [stream, added] = streams_.try_emplace(src.category, src.category, std::move(watcher),
+                                                config_.batch_max_bytes, *checkpoint_, *encoder_, clock_);
+    stream->second.set_file_hours(file_hours_.get());
   }
   resend_unacked(config_.host, *checkpoint_, streams_, *encoder_, window_);
 
@@ -104,6 +107,15 @@ void AgentApp::start() {
                                              [this](std::vector<send::InflightBatch> b, const wire::Refusal& r) {
                                                on_refused(std::move(b), r);
                                              });
+  replay::HostReplayOptions ro;
+  ro.host = config_.host;
+  ro.state_dir = config_.state_dir;
+  ro.batch_max_bytes = config_.batch_max_bytes;
+  ro.max_event_bytes = config_.max_event_bytes;
+  replays_ = std::make_unique<replay::HostReplays>(ro, config_.sources, *file_hours_, *encoder_, clock_,
+                                                   [this](std::string frame) { link_->send_side(std::move(frame)); });
+  link_->on_replay_frames([this](const wire::Frame& f) { on_replay_frame(f); },
+                          [this] { replays_->on_disconnected(); });
   link_->start();
   if (config_.zookeeper.enabled()) {
     discovery_ = std::make_unique<send::BrokerDiscovery>(io_.get_executor(), config_.zookeeper, config_.host,
@@ -113,6 +125,7 @@ void AgentApp::start() {
   setup_http();
   asio::co_spawn(io_, pump_loop(this), net::log_exception);
   asio::co_spawn(io_, status_loop(this), net::log_exception);
+  asio::co_spawn(io_, replay_loop(this), net::log_exception);
   hangup_.start();
   signals_.async_wait([this](boost::system::error_code ec, int sig) {
     if (!ec) {
@@ -149,8 +162,10 @@ asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
         }
         auto r = self->checkpoint_->flush();
         if (!r) spdlog::error("final checkpoint flush failed: {}", r.error().message());
+        self->file_hours_->save(self->clock_.now_ms());
         if (self->discovery_) self->discovery_->stop();
         self->link_->stop();
+        self->replay_wake_.cancel();
         self->signals_.cancel();
         self->hangup_.stop();
         self->io_.stop();
@@ -273,11 +288,54 @@ asio::awaitable<void> AgentApp::status_loop(AgentApp* self) {
   while (!self->io_.stopped()) {
     self->send_status();
     prune_positions(self->config_.sources, self->streams_, *self->checkpoint_);
+    self->file_hours_->save(self->clock_.now_ms());
     auto r = self->checkpoint_->flush();  // persists DELIVERED marks
     if (!r) spdlog::warn("checkpoint flush failed: {}", r.error().message());
     timer.expires_after(self->config_.status_interval);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+void AgentApp::on_replay_frame(const wire::Frame& frame) {
+  if (frame.type == wire::FrameType::kReplay) {
+    auto req = wire::decode_replay_request(frame.body);
+    if (!req) {
+      spdlog::warn("broker sent a bad REPLAY: {}", req.error().message());
+      return;
+    }
+    replays_->on_request(req.value());
+    replays_->report(false);
+  } else {
+    auto ack = wire::decode_replay_committed(frame.body);
+    if (!ack) {
+      spdlog::warn("broker sent a bad REPLAY_COMMITTED: {}", ack.error().message());
+      return;
+    }
+    replays_->on_committed(ack.value());
+  }
+  replay_wake_.cancel();
+}
+
+asio::awaitable<void> AgentApp::replay_loop(AgentApp* self) {
+  constexpr auto kReportEvery = std::chrono::milliseconds(500);
+  auto last_report = std::chrono::steady_clock::now();
+  while (!self->io_.stopped() && !self->stopping_) {
+    std::optional<std::chrono::milliseconds> next;
+    // Live batches first: a replay reads only while the live window has room.
+    if (self->link_->connected() && self->window_.has_room()) next = self->replays_->pump();
+    if (std::chrono::steady_clock::now() - last_report >= kReportEvery) {
+      self->replays_->report(false);
+      last_report = std::chrono::steady_clock::now();
+    }
+    auto wait = next ? std::min(*next, kReportEvery) : kReportEvery;
+    if (wait.count() == 0) {
+      co_await asio::post(self->io_, asio::use_awaitable);
+      continue;
+    }
+    self->replay_wake_.expires_after(wait);
+    boost::system::error_code ec;
+    co_await self->replay_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 }
 

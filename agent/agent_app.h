@@ -22,6 +22,7 @@
 #include "agent/checkpoint/checkpoint.h"
 #include "agent/checkpoint/state_dir_lock.h"
 #include "agent/pump_waker.h"
+#include "agent/replay/host_replay.h"
 #include "agent/send/broker_discovery.h"
 #include "agent/send/broker_link.h"
 #include "agent/send/inflight_window.h"
@@ -51,6 +52,9 @@ class AgentApp {
  private:
   static asio::awaitable<void> pump_loop(AgentApp* self);
   static asio::awaitable<void> status_loop(AgentApp* self);
+  // Replays from this host's files (replay/host_replay.h): paced, behind live batches.
+  static asio::awaitable<void> replay_loop(AgentApp* self);
+  void on_replay_frame(const wire::Frame& frame);
   // Reads and batches while the window has room; returns true if it read anything.
   bool pump_once();
   // How long an idle pump may sleep: until the next safety poll, linger cut or stop
@@ -78,6 +82,9 @@ class AgentApp {
   std::map<std::string, StreamBatcher> streams_;
   send::InflightWindow window_;
   std::unique_ptr<send::BrokerLink> link_;
+  std::unique_ptr<FileHours> file_hours_;  // which file held which times, for replays
+  std::unique_ptr<replay::HostReplays> replays_;
+  asio::steady_timer replay_wake_{io_};
   std::unique_ptr<send::BrokerDiscovery> discovery_;  // with [zookeeper] only
   metrics::Registry metrics_;
   std::unique_ptr<http::HttpServer> http_;

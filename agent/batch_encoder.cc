@@ -7,7 +7,7 @@
 namespace ferry::agent {
 
 Result<send::InflightBatch> BatchEncoder::encode(const std::string& category, uint64_t seq,
-                                                 const batch::BuiltBatch& built, const batch::FileIdentity& file) {
+                                                 const batch::BuiltBatch& built, const batch::FileIdentity& file, uint64_t replay_id) {
   wire::BatchFrame frame;
   frame.header.host = host_;
   frame.header.category = category;
@@ -22,6 +22,8 @@ Result<send::InflightBatch> BatchEncoder::encode(const std::string& category, ui
     const uint32_t id = ring->newest_id();
     if (auto ec = crypto::seal_payload(*ring->find(id), id, frame.header, frame.payload)) return ec;
   }
+  // After sealing: the replay id is not in the seal's associated data (security.md).
+  frame.header.replay_id = replay_id;
   if (auto ec = batch::validate_header(frame.header)) return ec;
   send::InflightBatch ib;
   ib.category = category;

@@ -14,6 +14,7 @@
 
 #include "agent/batch_encoder.h"
 #include "agent/checkpoint/checkpoint.h"
+#include "agent/file_hours.h"
 #include "agent/send/inflight_window.h"
 #include "agent/tail/read_chunk.h"
 #include "agent/tail/source_watcher.h"
@@ -42,6 +43,9 @@ class StreamBatcher {
   // cutting the events read before them.
   bool note_adopted_copies(Outbox& out);
 
+  // Every batch cut is noted here (replay from hosts: which file held which times).
+  void set_file_hours(FileHours* hours) { hours_ = hours; }
+
   bool building() const { return !builder_.empty(); }
   // Of the open batch: its first event's time by the clock, its oldest event time, its file.
   TimeMs opened_ms() const { return opened_ms_; }
@@ -63,6 +67,7 @@ class StreamBatcher {
   std::string path_;
   TimeMs opened_ms_ = 0;
   TimeMs last_sent_max_ms_ = 0;
+  FileHours* hours_ = nullptr;
 };
 
 // Whether `interval` has passed since `since`; a clock that stepped back counts as passed,

@@ -34,4 +34,23 @@ void AckRelay::relay_delivered(const std::vector<wire::AckRange>& ranges) {
   }
 }
 
+bool AckRelay::send_to(const std::string& host, const std::string& frame) {
+  auto it = conns_.find(host);
+  if (it == conns_.end()) return false;
+  bool sent = false;
+  for (const auto& w : it->second) {
+    if (auto c = w.lock(); c && c->usable()) {
+      c->send(frame);
+      sent = true;
+    }
+  }
+  return sent;
+}
+
+std::vector<std::string> AckRelay::hosts() const {
+  std::vector<std::string> out;
+  for (const auto& [host, conns] : conns_) out.push_back(host);
+  return out;
+}
+
 }  // namespace ferry::broker

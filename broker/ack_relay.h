@@ -22,6 +22,10 @@ class AckRelay {
   // with no connection learns it when it resends (the store answers DELIVERED).
   void relay_delivered(const std::vector<wire::AckRange>& ranges);
   size_t connected_hosts() const { return conns_.size(); }
+  // Replay from hosts: a frame to every open connection of `host` (false: none is open),
+  // and the hosts connected now.
+  bool send_to(const std::string& host, const std::string& frame);
+  std::vector<std::string> hosts() const;
 
  private:
   std::map<std::string, std::vector<std::weak_ptr<net::FrameConnection>>> conns_;

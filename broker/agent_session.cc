@@ -9,6 +9,7 @@
 #include "common/log/printable.h"
 #include "common/net/hello_exchange.h"
 #include "common/wire/messages.h"
+#include "common/wire/replay_messages.h"
 
 namespace ferry::broker {
 namespace {
@@ -64,6 +65,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
   }
   spdlog::info("agent {} connected from {}", host, conn->remote());
   app.relay().attach(host, conn);
+  app.forwarder().on_agent_connected(host);  // a replay from hosts running asks it too
   app.hosts().set_connected(host, app.config().dc, app.config().node_id, true, app.now_ms());
   app.metrics_agent_connected(+1);
 
@@ -111,6 +113,19 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         }
         if (!admit_category(*state, b.header.category, app.config().max_categories_per_host)) {
           refuse(*conn, host, wire::Errc::kOverloaded, too_many_categories(app.config().max_categories_per_host));
+          break;
+        }
+        if (b.header.replay_id != 0) {
+          // Re-read from the host's files for a replay: straight on to the consumer that
+          // asked, never stored; the agent resends what a broken link lost.
+          std::string why;
+          if (auto ec = app.checker().check(b, app.now_ms(), why)) {
+            spdlog::warn("agent {}: replayed batch {}/{} of replay {} dropped: {}", host, b.header.category,
+                         b.header.seq, b.header.replay_id, log::printable(why));
+          } else if (!app.forwarder().relay_replayed_batch(b.header.replay_id, wire::encode(b))) {
+            spdlog::debug("agent {}: batch of replay {}, which no consumer link runs: dropped", host,
+                          b.header.replay_id);
+          }
           break;
         }
         // One bad batch is refused alone: quarantined and answered REFUSED, the
@@ -176,6 +191,21 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         app.hosts().update(st.value(), app.config().dc, app.config().node_id, app.now_ms());
         app.hosts().set_connected(host, app.config().dc, app.config().node_id, true, app.now_ms());
         app.forwarder().forward_status(st.value(), app.config().dc);
+        break;
+      }
+      case wire::FrameType::kReplayProgress: {
+        auto p = wire::decode_replay_progress(frame.value().body);
+        if (!p) {
+          refuse(*conn, host, wire::Errc::kMalformedBody, "bad REPLAY_PROGRESS: " + p.error().message());
+          break;
+        }
+        for (const auto& s : p.value().streams) {
+          if (s.host != host) {
+            refuse(*conn, host, wire::Errc::kIdentityMismatch, "REPLAY_PROGRESS names host '" + s.host + "'");
+            break;
+          }
+        }
+        if (conn->usable()) app.forwarder().on_agent_replay_progress(host, p.value());
         break;
       }
       case wire::FrameType::kHeartbeat:

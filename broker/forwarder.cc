@@ -26,7 +26,8 @@ constexpr size_t kReplayQueueLimit = 256u << 10;
 }  // namespace
 
 ConsumerLink::ConsumerLink(BrokerApp& app, std::string id, std::string address)
-    : app_(app), id_(std::move(id)), address_(std::move(address)), wake_(app.executor()), replays_(app) {}
+    : app_(app), id_(std::move(id)), address_(std::move(address)), wake_(app.executor()), replays_(app),
+      host_replays_(app) {}
 
 void ConsumerLink::start() { asio::co_spawn(app_.executor(), run(this), net::log_exception); }
 
@@ -226,6 +227,7 @@ void ConsumerLink::flush_side_frames(net::FrameConnection& conn) {
   for (const auto& [host, s] : statuses_) conn.send(wire::encode(s.first));
   statuses_.clear();
   replays_.flush_progress(conn);
+  host_replays_.flush_progress(conn);
 }
 
 asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_ptr<net::FrameConnection> conn) {
@@ -252,7 +254,11 @@ asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_pt
         conn->fail(wire::Errc::kMalformedBody, "bad REPLAY: " + req.error().message());
         break;
       }
-      self->replays_.on_request(req.value(), *conn);
+      if (req.value().source == wire::ReplaySource::kHosts) {
+        self->host_replays_.on_request(req.value());
+      } else {
+        self->replays_.on_request(req.value(), *conn);
+      }
       self->wake();
     } else if (frame.value().type == wire::FrameType::kReplayCommitted) {
       auto ack = wire::decode_replay_committed(frame.value().body);
@@ -260,7 +266,11 @@ asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_pt
         conn->fail(wire::Errc::kMalformedBody, "bad REPLAY_COMMITTED");
         break;
       }
-      self->replays_.on_committed(ack.value());
+      if (self->host_replays_.knows(ack.value().replay_id)) {
+        self->host_replays_.on_committed(ack.value());
+      } else {
+        self->replays_.on_committed(ack.value());
+      }
       self->wake();
     } else if (frame.value().type == wire::FrameType::kHeartbeat) {
       continue;
@@ -370,10 +380,33 @@ void Forwarder::export_gauges(metrics::Registry& metrics) const {
       .set({"reconnect"}, static_cast<double>(resent));
 }
 
+void Forwarder::on_agent_connected(const std::string& host) {
+  for (auto& l : links_) l->host_replays().on_agent_connected(host);
+}
+
+void Forwarder::on_agent_replay_progress(const std::string& host, const wire::ReplayProgress& p) {
+  for (auto& l : links_) {
+    if (l->host_replays().knows(p.replay_id)) l->host_replays().on_agent_progress(host, p);
+  }
+}
+
+bool Forwarder::relay_replayed_batch(uint64_t replay_id, const std::string& frame) {
+  for (auto& l : links_) {
+    if (!l->host_replays().knows(replay_id)) continue;
+    l->send_replayed(frame);
+    return true;
+  }
+  return false;
+}
+
 nlohmann::json Forwarder::replays_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& l : links_) {
     for (auto j : l->replays().to_json()) {
+      j["consumer"] = l->address();
+      out.push_back(std::move(j));
+    }
+    for (auto j : l->host_replays().to_json()) {
       j["consumer"] = l->address();
       out.push_back(std::move(j));
     }

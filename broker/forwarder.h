@@ -30,6 +30,7 @@
 #include "common/zk/slot_map.h"
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
+#include "broker/host_replay_relay.h"
 #include "broker/replay_sender.h"
 #include "common/wire/messages.h"
 
@@ -63,6 +64,13 @@ class ConsumerLink {
   uint64_t committed_batches() const { return committed_batches_; }
   uint64_t resent_after_reconnect() const { return resent_after_reconnect_; }
   const ReplaySender& replays() const { return replays_; }
+  HostReplayRelay& host_replays() { return host_replays_; }
+  const HostReplayRelay& host_replays() const { return host_replays_; }
+  // A batch an agent re-read for a replay from hosts this link's consumer asked for
+  // (dropped while disconnected: the consumer asks again on reconnect).
+  void send_replayed(const std::string& frame) {
+    if (connected()) conn_->send(frame);
+  }
 
  private:
   static asio::awaitable<void> run(ConsumerLink* self);
@@ -101,6 +109,7 @@ class ConsumerLink {
   uint64_t forwarded_batches_ = 0;
   uint64_t committed_batches_ = 0;
   ReplaySender replays_;  // replays the consumer on this link asked for
+  HostReplayRelay host_replays_;  // the same, from the hosts' files
 };
 
 class Forwarder {
@@ -125,6 +134,11 @@ class Forwarder {
   void export_gauges(metrics::Registry& metrics) const;
   bool any_connected() const;
   nlohmann::json replays_json() const;
+  // Replay from hosts: agent frames to the link whose consumer asked for the replay.
+  void on_agent_connected(const std::string& host);
+  void on_agent_replay_progress(const std::string& host, const wire::ReplayProgress& p);
+  // False if no link knows the replay.
+  bool relay_replayed_batch(uint64_t replay_id, const std::string& frame);
 
  private:
   BrokerApp& app_;

@@ -144,6 +144,10 @@ asio::awaitable<void> BrokerLink::serve(std::shared_ptr<net::FrameConnection> co
         if (!refused.empty()) on_refused_(std::move(refused), refusal.value());
         break;
       }
+      case wire::FrameType::kReplay:
+      case wire::FrameType::kReplayCommitted:
+        if (on_replay_frame_) on_replay_frame_(frame.value());
+        break;
       case wire::FrameType::kHeartbeat:
         break;
       case wire::FrameType::kError: {
@@ -159,6 +163,7 @@ asio::awaitable<void> BrokerLink::serve(std::shared_ptr<net::FrameConnection> co
     }
   }
   if (conn_ == conn) conn_.reset();
+  if (on_disconnected_) on_disconnected_();
 }
 
 }  // namespace ferry::agent::send

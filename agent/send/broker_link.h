@@ -54,6 +54,13 @@ class BrokerLink {
   // STATUS and WATERMARK: best effort, dropped while disconnected (they are periodic).
   void send_side(std::string frame);
   bool connected() const { return conn_ && conn_->usable(); }
+  // REPLAY and REPLAY_COMMITTED the broker relays (replay from the host's files), and the
+  // end of each connection. Set before start().
+  using ReplayFrameFn = std::function<void(const wire::Frame&)>;
+  void on_replay_frames(ReplayFrameFn on_frame, std::function<void()> on_disconnected) {
+    on_replay_frame_ = std::move(on_frame);
+    on_disconnected_ = std::move(on_disconnected);
+  }
   const std::string& current_broker() const { return current_; }
   uint64_t reconnects() const { return reconnects_; }
 
@@ -67,6 +74,8 @@ class BrokerLink {
   InflightWindow& window_;
   DeliveredFn on_delivered_;
   RefusedFn on_refused_;
+  ReplayFrameFn on_replay_frame_;
+  std::function<void()> on_disconnected_;
   std::shared_ptr<net::FrameConnection> conn_;
   std::string current_;
   bool stopped_ = false;

@@ -47,6 +47,7 @@ std::string encode(const ReplayRequest& m) {
   w.u64(m.rate_bytes_per_s);
   put_names(w, m.hosts);
   put_names(w, m.categories);
+  if (m.source != ReplaySource::kBrokers) w.u8(static_cast<uint8_t>(m.source));
   return encode_frame(FrameType::kReplay, body);
 }
 
@@ -59,6 +60,11 @@ Result<ReplayRequest> decode_replay_request(std::string_view body) {
   m.to_ms = r.i64();
   m.rate_bytes_per_s = r.u64();
   if (!take_names(r, m.hosts) || !take_names(r, m.categories)) return malformed();
+  if (r.ok() && !r.at_end()) {
+    uint8_t source = r.u8();
+    if (source != 1 && source != 2) return malformed();
+    m.source = static_cast<ReplaySource>(source);
+  }
   if (!r.ok() || !r.at_end()) return malformed();
   if (m.replay_id == 0 || (action != 1 && action != 2) || m.from_ms < 0 || m.to_ms <= m.from_ms) return malformed();
   m.action = static_cast<ReplayAction>(action);

@@ -17,6 +17,14 @@
 namespace ferry::wire {
 
 enum class ReplayAction : uint8_t { kStart = 1, kCancel = 2 };
+// Where the range is read from: the brokers' retention, or the agents' own files (the
+// broker relays the request to its connected agents and their replayed batches to the
+// consumer). On the wire an optional trailing byte, absent = kBrokers.
+enum class ReplaySource : uint8_t { kBrokers = 1, kHosts = 2 };
+
+// Starts a ReplayMissing reason for a host the broker knows but that is not connected:
+// the consumer drops such an entry when another broker replayed that host.
+constexpr std::string_view kHostNotConnected = "host not connected: ";
 
 // Batches of the listed hosts and categories (empty = all) whose event times overlap
 // [from_ms, to_ms), re-sent at most rate_bytes_per_s (0 = the broker's default).
@@ -28,6 +36,7 @@ struct ReplayRequest {
   uint64_t rate_bytes_per_s = 0;
   std::vector<std::string> hosts;
   std::vector<std::string> categories;
+  ReplaySource source = ReplaySource::kBrokers;
   bool operator==(const ReplayRequest&) const = default;
 };
 

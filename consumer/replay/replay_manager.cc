@@ -199,14 +199,7 @@ void ReplayManager::complete_if_done(ReplayRecord& r) {
     d["events"] = d["events"].get<uint64_t>() + c.events;
     d["batches"] = d["batches"].get<uint64_t>() + c.batches;
   }
-  json missing = json::array();
-  for (const auto& [b, part] : done.brokers) {
-    for (const auto& m : part.missing) {
-      missing.push_back({{"broker", b}, {"host", m.host.empty() ? "*" : m.host},
-                         {"category", m.category.empty() ? "*" : m.category}, {"from", format_iso_ms(m.from_ms)},
-                         {"to", format_iso_ms(m.to_ms)}, {"reason", m.reason}});
-    }
-  }
+  json missing = missing_of(done);
   asio::post(worker_, [this, done, dirs = std::move(dirs), missing = std::move(missing)]() mutable {
     Result<void> written = success();
     FERRY_CRASH_POINT("consumer.replay_before_success");
@@ -288,11 +281,7 @@ asio::awaitable<http::Response> ReplayManager::start(http::Request req) {
     co_return bad(why);
   }
   r.source = body.value("source", "brokers");
-  if (r.source == "hosts") {
-    co_return http::Response::text("--source hosts is not supported yet: replay from brokers, whose retention "
-                                   "holds what was committed in the last [store] retention\n", 501);
-  }
-  if (r.source != "brokers") co_return bad("source must be \"brokers\" or \"hosts\"");
+  if (r.source != "brokers" && r.source != "hosts") co_return bad("source must be \"brokers\" or \"hosts\"");
   if (body.contains("rate_bytes_per_s")) {
     if (!body["rate_bytes_per_s"].is_number_unsigned()) co_return bad("rate_bytes_per_s must be a positive integer");
     r.rate_bytes_per_s = body["rate_bytes_per_s"].get<uint64_t>();
@@ -375,15 +364,10 @@ json ReplayManager::detail_json(uint64_t id) const {
                     {"replayed_batches", v.first.batches}, {"committed_events", v.second.events},
                     {"committed_batches", v.second.batches}});
   }
-  json missing = json::array();
+  json missing = missing_of(r);
   size_t done = 0;
   for (const auto& [b, part] : r.brokers) {
     done += part.state == wire::ReplayState::kDone;
-    for (const auto& m : part.missing) {
-      missing.push_back({{"broker", b}, {"host", m.host.empty() ? "*" : m.host},
-                         {"category", m.category.empty() ? "*" : m.category}, {"from", format_iso_ms(m.from_ms)},
-                         {"to", format_iso_ms(m.to_ms)}, {"reason", m.reason}});
-    }
     if (part.state == wire::ReplayState::kRunning && !brokers_.count(b)) {
       missing.push_back({{"broker", b}, {"host", "*"}, {"category", "*"}, {"from", format_iso_ms(r.from_ms)},
                          {"to", format_iso_ms(r.to_ms)},
@@ -397,6 +381,36 @@ json ReplayManager::detail_json(uint64_t id) const {
   j["brokers_total"] = r.brokers.size();
   j["committed_events"] = committed_events;
   return j;
+}
+
+json ReplayManager::missing_of(const ReplayRecord& r) const {
+  std::set<std::string> replayed;  // hosts some broker reported counts for
+  for (const auto& [b, part] : r.brokers) {
+    for (const auto& [k, c] : part.sent) replayed.insert(k.first);
+  }
+  json missing = json::array();
+  for (const auto& [b, part] : r.brokers) {
+    for (const auto& m : part.missing) {
+      if (m.reason.starts_with(wire::kHostNotConnected) && replayed.count(m.host)) continue;
+      std::string reason = m.reason.starts_with(wire::kHostNotConnected)
+                               ? m.reason.substr(wire::kHostNotConnected.size()) : m.reason;
+      missing.push_back({{"broker", b}, {"host", m.host.empty() ? "*" : m.host},
+                         {"category", m.category.empty() ? "*" : m.category}, {"from", format_iso_ms(m.from_ms)},
+                         {"to", format_iso_ms(m.to_ms)}, {"reason", reason}});
+    }
+  }
+  if (r.source == "hosts") {
+    for (const auto& h : r.hosts) {
+      bool reported = replayed.count(h) != 0;
+      for (const auto& m : missing) reported |= m["host"] == h;
+      if (reported) continue;
+      missing.push_back({{"broker", "*"}, {"host", h}, {"category", "*"}, {"from", format_iso_ms(r.from_ms)},
+                         {"to", format_iso_ms(r.to_ms)},
+                         {"reason", "host " + h + " is not connected to any broker of the selected DCs: its files "
+                                    "were not read"}});
+    }
+  }
+  return missing;
 }
 
 json ReplayManager::list_json() const {

@@ -74,6 +74,10 @@ class ReplayManager {
   void persist(const ReplayRecord& r);
   asio::awaitable<std::error_code> persist_now(ReplayRecord r);
   void complete_if_done(ReplayRecord& r);
+  // What the brokers reported missing, plus, for a replay from hosts, each listed host
+  // no broker replayed. A host one broker calls not connected is left out when another
+  // broker replayed it (it moved).
+  nlohmann::json missing_of(const ReplayRecord& r) const;
   Result<void> recount(std::map<uint64_t, ReplayRecord*>& running);
 
   storage::RocksStore& db_;

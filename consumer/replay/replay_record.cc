@@ -18,7 +18,9 @@ std::string_view status_name(ReplayStatus s) {
 }
 
 wire::ReplayRequest ReplayRecord::request(wire::ReplayAction action) const {
-  return wire::ReplayRequest{id, action, from_ms, to_ms, rate_bytes_per_s, hosts, categories};
+  return wire::ReplayRequest{id,    action,     from_ms,
+                             to_ms, rate_bytes_per_s, hosts,
+                             categories, source == "hosts" ? wire::ReplaySource::kHosts : wire::ReplaySource::kBrokers};
 }
 
 json to_json(const ReplayRecord& r, bool with_committed) {

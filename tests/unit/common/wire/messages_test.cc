@@ -167,6 +167,8 @@ std::map<std::string, std::string> golden_frames() {
       {"REFUSED", encode(Refusal{{"h1", "cat", 3, 3}, Errc::kBadBatch, "bad"})},
       {"REPLAY", encode(ReplayRequest{9, ReplayAction::kStart, 1'700'000'000'000, 1'700'003'600'000, 1u << 20,
                                       {"h1"}, {"cat"}})},
+      {"REPLAY_FROM_HOSTS", encode(ReplayRequest{9, ReplayAction::kStart, 1'700'000'000'000, 1'700'003'600'000, 0,
+                                                 {"h1"}, {}, ReplaySource::kHosts})},
       {"REPLAY_PROGRESS", encode(ReplayProgress{9, ReplayState::kDone, {{"h1", "cat", 2, 5}},
                                                 {{"", "", 1'700'000'000'000, 1'700'001'000'000, "expired"}}})},
       {"REPLAY_COMMITTED", encode(ReplayCommitted{9, {{"h1", "cat", 1, 2}}})},

@@ -19,6 +19,18 @@ TEST(ReplayMessagesTest, RequestRoundTrips) {
   EXPECT_EQ(decode_replay_request(body_of(encode(m))).value(), m);
 }
 
+TEST(ReplayMessagesTest, SourceIsAnOptionalTrailingByte) {
+  ReplayRequest brokers{42, ReplayAction::kStart, 1000, 2000, 0, {}, {"cat"}};
+  ReplayRequest hosts = brokers;
+  hosts.source = ReplaySource::kHosts;
+  const std::string b = encode(brokers), h = encode(hosts);
+  EXPECT_EQ(h.size(), b.size() + 1) << "a request from brokers is encoded as before sources existed";
+  EXPECT_EQ(decode_replay_request(body_of(h)).value(), hosts);
+  EXPECT_EQ(decode_replay_request(body_of(b)).value().source, ReplaySource::kBrokers);
+  EXPECT_FALSE(decode_replay_request(std::string(body_of(b)) + '\x03')) << "unknown source";
+  EXPECT_FALSE(decode_replay_request(std::string(body_of(h)) + '\x02')) << "two source bytes";
+}
+
 TEST(ReplayMessagesTest, RequestRefusesWhatCannotBeMeant) {
   std::vector<ReplayRequest> bad = {
       {0, ReplayAction::kStart, 1000, 2000, 0, {}, {}},          // no id

@@ -1,0 +1,512 @@
+#include "agent/replay/host_replay.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <deque>
+#include <filesystem>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "agent/event/line_splitter.h"
+#include "agent/tail/file_identity.h"
+#include "agent/tail/glob_scan.h"
+#include "agent/tail/range_reader.h"
+#include "common/base/utc_time.h"
+#include "common/batch/batch_builder.h"
+#include "common/storage/durable_file.h"
+
+namespace ferry::agent::replay {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kReadChunk = 256u << 10;
+
+struct FileRef {
+  std::string path;
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  uint64_t size = 0;  // read up to here: what the file held when the replay began
+};
+
+bool listed(const std::vector<std::string>& names, const std::string& name) {
+  return names.empty() || std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string joined(const std::vector<std::string>& globs) {
+  std::string out;
+  for (const auto& g : globs) out += (out.empty() ? "" : ", ") + g;
+  return out;
+}
+
+std::string_view state_word(wire::ReplayState s) { return wire::replay_state_name(s); }
+
+wire::ReplayState state_from(const std::string& w) {
+  if (w == "done") return wire::ReplayState::kDone;
+  if (w == "cancelled") return wire::ReplayState::kCancelled;
+  if (w == "failed") return wire::ReplayState::kFailed;
+  return wire::ReplayState::kRunning;
+}
+
+}  // namespace
+
+struct HostReplays::Job {
+  struct Scan {
+    const SourceConfig* source = nullptr;
+    std::vector<FileRef> files;
+    size_t index = 0;      // the file being read
+    uint64_t offset = 0;   // next byte of it
+    int fd = -1;
+    batch::FileIdentity id;
+    std::unique_ptr<event::LineSplitter> splitter;
+    std::unique_ptr<batch::BatchBuilder> builder;
+    uint64_t contiguous_end = 0;  // where the builder's last event ends
+    uint64_t next_seq = 1;
+    bool finished = false;
+    std::vector<wire::ReplayMissing> lost;  // files gone since the snapshot
+
+    ~Scan() { close_file(); }
+    void close_file() {
+      if (fd >= 0) ::close(fd);
+      fd = -1;
+    }
+  };
+  struct Sent {
+    uint32_t bytes = 0;
+    uint32_t events = 0;
+  };
+
+  wire::ReplayRequest request;
+  wire::ReplayState state = wire::ReplayState::kRunning;
+  std::vector<std::unique_ptr<Scan>> scans;
+  std::deque<send::InflightBatch> queue;                      // cut, waiting for window room
+  std::map<std::pair<std::string, uint64_t>, Sent> inflight;  // (category, seq)
+  uint64_t inflight_bytes = 0;
+  std::map<std::string, std::map<uint64_t, uint32_t>> committed;  // category -> seq -> events
+  std::map<std::string, std::pair<uint64_t, uint64_t>> restored;  // counts of a job done before a restart
+  std::vector<wire::ReplayMissing> gaps;     // files of the range gone before it began
+  std::vector<wire::ReplayMissing> missing;  // reported: the gaps, then files lost while reading
+  double tokens = 0;
+  std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
+  bool changed = true;
+  std::string snapshot_path;
+};
+
+namespace {
+
+using Job = HostReplays::Job;
+
+json snapshot_json(const Job& job) {
+  json sources = json::array();
+  for (const auto& s : job.scans) {
+    json files = json::array();
+    for (const auto& f : s->files) files.push_back({{"path", f.path}, {"dev", f.dev}, {"ino", f.ino}, {"size", f.size}});
+    sources.push_back({{"category", s->source->category}, {"files", files}});
+  }
+  json counts = json::object();
+  for (const auto& [category, seqs] : job.committed) {
+    uint64_t events = 0;
+    for (const auto& [seq, n] : seqs) events += n;
+    counts[category] = {{"batches", seqs.size()}, {"events", events}};
+  }
+  auto listed_json = [](const std::vector<wire::ReplayMissing>& list) {
+    json out = json::array();
+    for (const auto& m : list) {
+      out.push_back({{"category", m.category}, {"from_ms", m.from_ms}, {"to_ms", m.to_ms}, {"reason", m.reason}});
+    }
+    return out;
+  };
+  return {{"replay_id", job.request.replay_id}, {"from_ms", job.request.from_ms}, {"to_ms", job.request.to_ms},
+          {"state", state_word(job.state)}, {"sources", sources}, {"counts", counts},
+          {"gaps", listed_json(job.gaps)}, {"missing", listed_json(job.missing)}};
+}
+
+void persist(const Job& job) {
+  auto w = storage::durable_write(job.snapshot_path, snapshot_json(job).dump());
+  if (!w) spdlog::error("replay {}: cannot write {}: {}", job.request.replay_id, job.snapshot_path, w.error().message());
+}
+
+void rewind(Job::Scan& s, size_t max_event_bytes, size_t batch_max_bytes) {
+  s.close_file();
+  s.index = 0;
+  s.offset = 0;
+  s.splitter = std::make_unique<event::LineSplitter>(max_event_bytes, s.source->time_zone.get());
+  s.builder = std::make_unique<batch::BatchBuilder>(batch_max_bytes);
+  s.contiguous_end = 0;
+  s.next_seq = 1;
+  s.finished = false;
+  s.lost.clear();
+}
+
+// Opens the snapshot's file: at its name, else (rotated since) at whatever name its globs
+// match with the same inode. -1 if it is gone.
+int open_snapshot_file(const FileRef& f, const std::vector<std::string>& globs) {
+  auto try_open = [&f](const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_dev) != f.dev ||
+        static_cast<uint64_t>(st.st_ino) != f.ino || static_cast<uint64_t>(st.st_size) < f.size) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  };
+  int fd = try_open(f.path);
+  if (fd >= 0) return fd;
+  for (const auto& m : tail::expand_globs(globs)) {
+    if (m.dev == f.dev && m.ino == f.ino && (fd = try_open(m.path)) >= 0) return fd;
+  }
+  return -1;
+}
+
+}  // namespace
+
+HostReplays::HostReplays(HostReplayOptions options, const std::vector<SourceConfig>& sources, const FileHours& hours,
+                         BatchEncoder& encoder, const Clock& clock, SendFn send)
+    : options_(std::move(options)),
+      sources_(sources),
+      hours_(hours),
+      encoder_(encoder),
+      clock_(clock),
+      send_(std::move(send)) {
+  forget_old_snapshots();
+}
+
+HostReplays::~HostReplays() = default;
+
+void HostReplays::forget_old_snapshots() {
+  // A snapshot is needed while its replay may still be asked for; replays are not kept
+  // running for weeks.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24 * 8);
+  for (const auto& e : fs::directory_iterator(options_.state_dir + "/replays", ec)) {
+    std::error_code stat_ec;
+    if (e.path().extension() == ".json" && e.last_write_time(stat_ec) < cutoff && !stat_ec) fs::remove(e.path(), stat_ec);
+  }
+}
+
+bool HostReplays::active() const {
+  for (const auto& [id, job] : jobs_) {
+    if (job->state == wire::ReplayState::kRunning) return true;
+  }
+  return false;
+}
+
+HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
+  auto& slot = jobs_[req.replay_id];
+  if (slot) return slot.get();
+  auto job = std::make_unique<Job>();
+  job->request = req;
+  const std::string dir = options_.state_dir + "/replays";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  job->snapshot_path = dir + "/" + std::to_string(req.replay_id) + ".json";
+  std::map<std::string, std::vector<FileRef>> files;  // by category
+  auto stored = storage::read_whole_file(job->snapshot_path);
+  bool from_disk = false;
+  if (stored) {
+    auto j = json::parse(stored.value(), nullptr, false);
+    if (!j.is_discarded() && j.is_object() && j.value("replay_id", uint64_t{0}) == req.replay_id) {
+      try {
+        job->state = state_from(j.value("state", "running"));
+        for (const auto& s : j.at("sources")) {
+          auto& list = files[s.at("category").get<std::string>()];
+          for (const auto& f : s.at("files")) {
+            list.push_back({f.at("path").get<std::string>(), f.at("dev").get<uint64_t>(), f.at("ino").get<uint64_t>(),
+                            f.at("size").get<uint64_t>()});
+          }
+        }
+        for (const auto& [category, c] : j.at("counts").items()) {
+          job->restored[category] = {c.at("batches").get<uint64_t>(), c.at("events").get<uint64_t>()};
+        }
+        auto listed_from = [this](const json& list, std::vector<wire::ReplayMissing>& out) {
+          for (const auto& m : list) {
+            out.push_back({options_.host, m.at("category").get<std::string>(), m.at("from_ms").get<TimeMs>(),
+                           m.at("to_ms").get<TimeMs>(), m.at("reason").get<std::string>()});
+          }
+        };
+        listed_from(j.at("gaps"), job->gaps);
+        listed_from(j.at("missing"), job->missing);
+        from_disk = true;
+      } catch (const json::exception& e) {
+        spdlog::error("replay {}: {} unreadable ({}): taking a new snapshot", req.replay_id, job->snapshot_path,
+                      e.what());
+        files.clear();
+      }
+    }
+  }
+  for (const auto& src : sources_) {
+    if (!listed(req.categories, src.category)) continue;
+    auto scan = std::make_unique<Job::Scan>();
+    scan->source = &src;
+    if (from_disk) {
+      scan->files = files[src.category];
+    } else {
+      for (const auto& m : tail::expand_globs(src.paths)) {
+        struct stat st {};
+        if (::stat(m.path.c_str(), &st) != 0) continue;
+        scan->files.push_back({m.path, m.dev, m.ino, static_cast<uint64_t>(st.st_size)});
+      }
+    }
+    rewind(*scan, options_.max_event_bytes, options_.batch_max_bytes);
+    if (!from_disk) {
+      // Files that held part of the range when live batches were cut from them, and that
+      // no glob matches any more.
+      for (const auto& f : hours_.overlapping(src.category, req.from_ms, req.to_ms)) {
+        bool present = false;
+        for (const auto& have : scan->files) present |= have.dev == f.dev && have.ino == f.ino;
+        if (present) continue;
+        job->gaps.push_back({options_.host, src.category, std::max(req.from_ms, f.min_time_ms),
+                             std::min(req.to_ms, f.max_time_ms + 1),
+                             "file " + f.path + " on host " + options_.host + ", which held lines from " +
+                                 format_iso_ms(f.min_time_ms) + " to " + format_iso_ms(f.max_time_ms) +
+                                 ", was deleted (or rotated out of " + joined(src.paths) + ")"});
+      }
+    }
+    job->scans.push_back(std::move(scan));
+  }
+  if (!from_disk) persist(*job);  // the snapshot is durable before any batch of it leaves
+  size_t n = 0;
+  for (const auto& s : job->scans) n += s->files.size();
+  spdlog::info("replay {} from this host's files: {} .. {}, {} sources, {} files{}", req.replay_id,
+               format_iso_ms(req.from_ms), format_iso_ms(req.to_ms), job->scans.size(), n,
+               from_disk ? std::string(" (snapshot of ") + std::string(state_word(job->state)) + " replay reloaded)" : "");
+  slot = std::move(job);
+  return slot.get();
+}
+
+void HostReplays::on_request(const wire::ReplayRequest& req) {
+  if (!listed(req.hosts, options_.host)) return;
+  if (req.action == wire::ReplayAction::kCancel && !jobs_.count(req.replay_id) &&
+      !std::filesystem::exists(options_.state_dir + "/replays/" + std::to_string(req.replay_id) + ".json")) {
+    return;  // never started here: nothing to snapshot or stop
+  }
+  Job* job = load_or_create(req);
+  if (job->state != wire::ReplayState::kRunning) {
+    job->changed = true;  // tell the broker again how it ended
+    return;
+  }
+  if (req.action == wire::ReplayAction::kCancel) {
+    job->state = wire::ReplayState::kCancelled;
+    job->queue.clear();
+    job->inflight.clear();
+    job->inflight_bytes = 0;
+    for (auto& s : job->scans) s->close_file();
+    persist(*job);
+    job->changed = true;
+    spdlog::info("replay {}: cancelled", req.replay_id);
+    return;
+  }
+  // A start for a running replay: whatever was in flight may be lost on the way, so cut
+  // everything again from the start; the consumer drops what it committed already.
+  job->request.rate_bytes_per_s = req.rate_bytes_per_s;
+  rewind_job(*job);
+  finish_if_done(*job);
+}
+
+void HostReplays::rewind_job(Job& job) {
+  for (auto& s : job.scans) rewind(*s, options_.max_event_bytes, options_.batch_max_bytes);
+  job.queue.clear();
+  job.inflight.clear();
+  job.inflight_bytes = 0;
+  job.changed = true;
+}
+
+void HostReplays::on_disconnected() {
+  // Unacked batches may be lost with the connection: start over (the consumer drops
+  // what it committed already).
+  for (auto& [id, job] : jobs_) {
+    if (job->state == wire::ReplayState::kRunning) rewind_job(*job);
+  }
+}
+
+void HostReplays::on_committed(const wire::ReplayCommitted& ack) {
+  auto it = jobs_.find(ack.replay_id);
+  if (it == jobs_.end()) return;
+  Job& job = *it->second;
+  for (const auto& r : ack.ranges) {
+    if (r.host != options_.host) continue;
+    for (uint64_t seq = r.first_seq; seq <= r.last_seq && seq - r.first_seq < 1'000'000; ++seq) {
+      auto s = job.inflight.find({r.category, seq});
+      if (s == job.inflight.end()) continue;
+      job.committed[r.category][seq] = s->second.events;
+      job.inflight_bytes -= s->second.bytes;
+      job.inflight.erase(s);
+      job.changed = true;
+    }
+  }
+  finish_if_done(job);
+}
+
+void HostReplays::finish_if_done(Job& job) {
+  if (job.state != wire::ReplayState::kRunning || !job.inflight.empty() || !job.queue.empty()) return;
+  for (const auto& s : job.scans) {
+    if (!s->finished) return;
+  }
+  const auto& r = job.request;
+  job.missing = job.gaps;
+  for (const auto& s : job.scans) {
+    for (const auto& lost : s->lost) job.missing.push_back(lost);
+  }
+  job.state = wire::ReplayState::kDone;
+  uint64_t events = 0;
+  for (const auto& [category, seqs] : job.committed) {
+    for (const auto& [seq, n] : seqs) events += n;
+  }
+  spdlog::info("replay {}: done, {} events committed, {} ranges missing", r.replay_id, events, job.missing.size());
+  persist(job);
+  job.changed = true;
+}
+
+std::optional<std::chrono::milliseconds> HostReplays::pump() {
+  std::optional<std::chrono::milliseconds> next;
+  auto sooner = [&next](std::chrono::milliseconds d) { next = next ? std::min(*next, d) : d; };
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [id, jp] : jobs_) {
+    Job& job = *jp;
+    if (job.state != wire::ReplayState::kRunning) continue;
+    const uint64_t rate = job.request.rate_bytes_per_s > 0 ? job.request.rate_bytes_per_s : options_.default_rate_bytes;
+    const double cap = std::max(static_cast<double>(rate) / 4, 256.0 * 1024);
+    const double dt = std::chrono::duration<double>(now - job.refilled).count();
+    job.tokens = std::min(cap, job.tokens + static_cast<double>(rate) * std::max(0.0, dt));
+    job.refilled = now;
+    auto cut = [&](Job::Scan& s) {
+      auto built = s.builder->take();
+      const uint64_t seq = s.next_seq++;
+      auto ib = encoder_.encode(s.source->category, seq, built, s.id, id);
+      if (!ib) {
+        spdlog::error("replay {}: cannot encode batch {}/{}: {}", id, s.source->category, seq, ib.error().message());
+        job.state = wire::ReplayState::kFailed;
+        return;
+      }
+      job.queue.push_back(std::move(ib).value());
+    };
+    // Sends cut batches while the window and the rate allow; true if the queue emptied.
+    auto drain = [&] {
+      while (!job.queue.empty() && job.tokens > 0 && job.inflight_bytes < options_.window_bytes) {
+        auto& b = job.queue.front();
+        job.inflight[{b.category, b.seq}] = Job::Sent{static_cast<uint32_t>(b.frame.size()), b.events};
+        job.inflight_bytes += b.frame.size();
+        job.tokens -= static_cast<double>(b.frame.size());
+        send_(std::move(b.frame));
+        job.queue.pop_front();
+      }
+      return job.queue.empty();
+    };
+    for (auto& sp : job.scans) {
+      Job::Scan& s = *sp;
+      while (drain() && !s.finished && job.state == wire::ReplayState::kRunning && job.tokens > 0 &&
+             job.inflight_bytes < options_.window_bytes) {
+        if (s.index >= s.files.size()) {
+          s.finished = true;
+          break;
+        }
+        const FileRef& f = s.files[s.index];
+        auto next_file = [&] {
+          if (!s.builder->empty()) cut(s);
+          s.close_file();
+          ++s.index;
+          s.offset = 0;
+          s.splitter->reset();
+        };
+        if (s.fd < 0) {
+          s.fd = open_snapshot_file(f, s.source->paths);
+          if (s.fd < 0) {
+            s.lost.push_back({options_.host, s.source->category, job.request.from_ms, job.request.to_ms,
+                              "file " + f.path + " of host " + options_.host +
+                                  " was deleted or truncated during the replay: its lines are not in it"});
+            next_file();
+            continue;
+          }
+          auto prefix = tail::pread_exact(s.fd, 0, std::min<uint64_t>(f.size, tail::kFingerprintBytes));
+          s.id = batch::FileIdentity{f.dev, f.ino, prefix ? tail::make_fingerprint(prefix.value()) : 0};
+        }
+        if (s.offset >= f.size) {
+          next_file();
+          continue;
+        }
+        const uint64_t want = std::min<uint64_t>(f.size - s.offset, std::max(kReadChunk, 2 * options_.max_event_bytes));
+        auto bytes = tail::pread_exact(s.fd, s.offset, want);
+        if (!bytes) {
+          s.lost.push_back({options_.host, s.source->category, job.request.from_ms, job.request.to_ms,
+                            "reading " + f.path + " failed: " + bytes.error().message()});
+          next_file();
+          continue;
+        }
+        std::vector<event::Event> events;
+        const size_t used = s.splitter->split(bytes.value(), s.offset, clock_.now_ms(), false, events);
+        std::string rendered;
+        for (const auto& e : events) {
+          const bool in_range = e.time_ms >= job.request.from_ms && e.time_ms < job.request.to_ms;
+          if (!in_range) {
+            if (!s.builder->empty()) cut(s);
+            continue;
+          }
+          rendered.clear();
+          event::append_rendered(e, std::string_view(bytes.value()).substr(e.offset - s.offset, e.length), rendered);
+          if (!s.builder->empty() && (e.offset != s.contiguous_end ||
+                                      s.builder->check(rendered.size(), e.time_ms) != batch::BatchBuilder::Cut::kFits)) {
+            cut(s);
+          }
+          s.builder->add(rendered, e.time_ms, e.offset, e.length);
+          s.contiguous_end = e.offset + e.length;
+        }
+        s.offset += used;
+        // What is left is a line still being written when the replay began: not replayed.
+        if (used == 0) s.offset = f.size;
+      }
+      if (!s.finished) break;  // files in order: the next source waits for this one
+    }
+    drain();
+    job.changed = true;
+    finish_if_done(job);
+    if (job.state != wire::ReplayState::kRunning || job.inflight_bytes >= options_.window_bytes) continue;
+    if (job.tokens <= 0) {
+      sooner(std::chrono::milliseconds(1 + static_cast<int64_t>(-job.tokens * 1000 / static_cast<double>(rate))));
+    } else {
+      bool reading = !job.queue.empty();
+      for (const auto& s : job.scans) reading |= !s->finished;
+      if (reading) sooner(std::chrono::milliseconds(0));
+    }
+  }
+  return next;
+}
+
+void HostReplays::report(bool all) {
+  for (auto& [id, jp] : jobs_) {
+    Job& job = *jp;
+    if (!all && !job.changed) continue;
+    job.changed = false;
+    wire::ReplayProgress p{id, job.state, {}, job.missing};
+    if (job.state == wire::ReplayState::kRunning) {  // known so far
+      p.missing = job.gaps;
+      for (const auto& s : job.scans) p.missing.insert(p.missing.end(), s->lost.begin(), s->lost.end());
+    }
+    for (const auto& s : job.scans) {
+      const std::string& category = s->source->category;
+      wire::ReplayStreamCount c{options_.host, category, 0, 0};
+      if (auto r = job.restored.find(category); r != job.restored.end()) {
+        c.batches = r->second.first;
+        c.events = r->second.second;
+      }
+      if (auto it = job.committed.find(category); it != job.committed.end()) {
+        c.batches = std::max<uint64_t>(c.batches, it->second.size());
+        uint64_t events = 0;
+        for (const auto& [seq, n] : it->second) events += n;
+        c.events = std::max(c.events, events);
+      }
+      p.streams.push_back(std::move(c));
+    }
+    if (p.missing.size() > wire::kMaxReplayMissing) p.missing.resize(wire::kMaxReplayMissing);
+    send_(wire::encode(p));
+  }
+}
+
+}  // namespace ferry::agent::replay
