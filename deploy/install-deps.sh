@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential g++ cmake ninja-build pkg-config ccache
   libboost-system-dev libboost-program-options-dev libboost-dev
-  libssl-dev openssl libzstd-dev zstd
+  libssl-dev openssl libzstd-dev zstd zlib1g-dev gzip
   librocksdb-dev
   libzookeeper-mt-dev zookeeper
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
