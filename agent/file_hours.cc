@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agent/tail/file_identity.h"
 #include "common/storage/durable_file.h"
 
 namespace ferry::agent {
@@ -20,7 +21,7 @@ void FileHours::load() {
     for (const auto& [category, list] : j.items()) {
       for (const auto& e : list) {
         FileHoursEntry f{e.at("path").get<std::string>(), e.at("dev").get<uint64_t>(), e.at("ino").get<uint64_t>(),
-                         e.at("min_ms").get<TimeMs>(), e.at("max_ms").get<TimeMs>()};
+                         e.at("min_ms").get<TimeMs>(), e.at("max_ms").get<TimeMs>(), e.value("fp", uint64_t{0})};
         files_[category][{f.dev, f.ino}] = std::move(f);
       }
     }
@@ -31,13 +32,14 @@ void FileHours::load() {
   }
 }
 
-void FileHours::note(const std::string& category, uint64_t dev, uint64_t ino, const std::string& path, TimeMs min_ms,
-                     TimeMs max_ms) {
+void FileHours::note(const std::string& category, uint64_t dev, uint64_t ino, uint64_t fingerprint,
+                     const std::string& path, TimeMs min_ms, TimeMs max_ms) {
   auto& f = files_[category][{dev, ino}];
   if (f.path.empty()) {
-    f = FileHoursEntry{path, dev, ino, min_ms, max_ms};
+    f = FileHoursEntry{path, dev, ino, min_ms, max_ms, fingerprint};
   } else {
     f.path = path;
+    if (tail::fingerprint_length(fingerprint) >= tail::fingerprint_length(f.fingerprint)) f.fingerprint = fingerprint;
     f.min_time_ms = std::min(f.min_time_ms, min_ms);
     f.max_time_ms = std::max(f.max_time_ms, max_ms);
   }
@@ -66,7 +68,7 @@ void FileHours::save(TimeMs now) {
     json list = json::array();
     for (const auto* f : kept) {
       list.push_back({{"path", f->path}, {"dev", f->dev}, {"ino", f->ino}, {"min_ms", f->min_time_ms},
-                      {"max_ms", f->max_time_ms}});
+                      {"max_ms", f->max_time_ms}, {"fp", f->fingerprint}});
     }
     out[category] = std::move(list);
   }
@@ -86,6 +88,12 @@ std::vector<FileHoursEntry> FileHours::overlapping(const std::string& category, 
     if (f.max_time_ms >= from && f.min_time_ms < to) out.push_back(f);
   }
   return out;
+}
+
+bool FileHours::covered_by_copy(const FileHoursEntry& e, std::string_view head) {
+  const uint32_t len = tail::fingerprint_length(e.fingerprint);
+  if (len < tail::kMinCopyPrefix || len > head.size()) return false;
+  return tail::make_fingerprint(head.substr(0, len)) == e.fingerprint;
 }
 
 }  // namespace ferry::agent

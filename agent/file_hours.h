@@ -3,7 +3,9 @@
 // live batch cut notes its file (dev, ino, name) and min/max event time here. A replay
 // from the host's files reads the files it still has; the index tells it which files of
 // the range it no longer has (deleted, or rotated out of the globs), so that part is
-// reported missing with the file's name instead of skipped silently.
+// reported missing with the file's name instead of skipped silently. A file compressed
+// since (app.log.1 -> app.log.2.gz: a new inode) is followed into its copy by content:
+// see covered_by_copy().
 //
 // Kept in <state_dir>/file_hours.json (written by save() when changed, so it survives
 // restarts and rotation); entries older than kKeep are dropped, at most kMaxFiles per
@@ -13,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/clock.h"
@@ -25,6 +28,9 @@ struct FileHoursEntry {
   uint64_t ino = 0;
   TimeMs min_time_ms = 0;
   TimeMs max_time_ms = 0;
+  // Its tail fingerprint (tail/file_identity.h) when last noted: the longest prefix seen,
+  // so a compressed copy of the file (logrotate `compress`) can be recognised by content.
+  uint64_t fingerprint = 0;
 };
 
 class FileHours {
@@ -36,12 +42,18 @@ class FileHours {
 
   // Reads the file if present; a damaged one is logged and started over.
   void load();
-  void note(const std::string& category, uint64_t dev, uint64_t ino, const std::string& path, TimeMs min_ms,
-            TimeMs max_ms);
+  void note(const std::string& category, uint64_t dev, uint64_t ino, uint64_t fingerprint, const std::string& path,
+            TimeMs min_ms, TimeMs max_ms);
   // Writes the index if it changed, dropping entries older than kKeep before `now`.
   void save(TimeMs now);
   // The category's files whose times overlap [from, to).
   std::vector<FileHoursEntry> overlapping(const std::string& category, TimeMs from, TimeMs to) const;
+  // Whether `head`, the first decompressed bytes (up to tail::kFingerprintBytes) of a
+  // compressed file, is the start of the file `e` names: the entry's fingerprint (a CRC of
+  // the first bytes it saw, at least tail::kMinCopyPrefix of them) matches them. Log files
+  // start with their own time-stamped lines, so two files with the same first kilobyte
+  // are the same file; an entry from before fingerprints were kept never matches.
+  static bool covered_by_copy(const FileHoursEntry& e, std::string_view head);
 
  private:
   std::string path_;

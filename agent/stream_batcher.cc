@@ -78,7 +78,7 @@ bool StreamBatcher::cut(Outbox& out) {
     return false;
   }
   last_sent_max_ms_ = std::max(last_sent_max_ms_, built.max_time_ms);
-  if (hours_) hours_->note(category_, file_.dev, file_.ino, path_, built.min_time_ms, built.max_time_ms);
+  if (hours_) hours_->note(category_, file_.dev, file_.ino, file_.fingerprint, path_, built.min_time_ms, built.max_time_ms);
   out.push_back(std::move(ib).value());
   return true;
 }

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/event/line_splitter.h"
+#include "agent/replay/gzip_stream.h"
 #include "agent/tail/file_identity.h"
 #include "agent/tail/glob_scan.h"
 #include "agent/tail/range_reader.h"
@@ -32,7 +33,36 @@ struct FileRef {
   uint64_t dev = 0;
   uint64_t ino = 0;
   uint64_t size = 0;  // read up to here: what the file held when the replay began
+  // A compressed rotated file (name *.gz): dev, ino and size are the compressed file's,
+  // so the snapshot stays a pure description of bytes on disk and a restart decompresses
+  // the same bytes into the same lines.
+  bool gzip = false;
 };
+
+// The first decompressed bytes of a .gz file, up to tail::kFingerprintBytes; empty if
+// they cannot be read (reading the file reports why).
+std::string gzip_head(const std::string& path, uint64_t size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string why;
+  auto head = GzipStream::head(fd, size, tail::kFingerprintBytes, why);
+  ::close(fd);
+  return head.value_or(std::string());
+}
+
+std::string plain_head(const std::string& path, uint64_t size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  auto head = tail::pread_exact(fd, 0, std::min<uint64_t>(size, tail::kFingerprintBytes));
+  ::close(fd);
+  return head ? std::move(head).value() : std::string();
+}
+
+// Whether two files start with the same bytes (at least tail::kMinCopyPrefix of them).
+bool same_start(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  return n >= tail::kMinCopyPrefix && a.substr(0, n) == b.substr(0, n);
+}
 
 bool listed(const std::vector<std::string>& names, const std::string& name) {
   return names.empty() || std::find(names.begin(), names.end(), name) != names.end();
@@ -62,6 +92,9 @@ struct HostReplays::Job {
     size_t index = 0;      // the file being read
     uint64_t offset = 0;   // next byte of it
     int fd = -1;
+    std::unique_ptr<GzipStream> gz;  // reading a .gz file
+    std::string pending;             // its decompressed bytes not split yet
+    bool gz_ended = false;
     batch::FileIdentity id;
     std::unique_ptr<event::LineSplitter> splitter;
     std::unique_ptr<batch::BatchBuilder> builder;
@@ -72,6 +105,9 @@ struct HostReplays::Job {
 
     ~Scan() { close_file(); }
     void close_file() {
+      gz.reset();
+      pending.clear();
+      gz_ended = false;
       if (fd >= 0) ::close(fd);
       fd = -1;
     }
@@ -105,7 +141,9 @@ json snapshot_json(const Job& job) {
   json sources = json::array();
   for (const auto& s : job.scans) {
     json files = json::array();
-    for (const auto& f : s->files) files.push_back({{"path", f.path}, {"dev", f.dev}, {"ino", f.ino}, {"size", f.size}});
+    for (const auto& f : s->files) {
+      files.push_back({{"path", f.path}, {"dev", f.dev}, {"ino", f.ino}, {"size", f.size}, {"gzip", f.gzip}});
+    }
     sources.push_back({{"category", s->source->category}, {"files", files}});
   }
   json counts = json::object();
@@ -220,7 +258,7 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
           auto& list = files[s.at("category").get<std::string>()];
           for (const auto& f : s.at("files")) {
             list.push_back({f.at("path").get<std::string>(), f.at("dev").get<uint64_t>(), f.at("ino").get<uint64_t>(),
-                            f.at("size").get<uint64_t>()});
+                            f.at("size").get<uint64_t>(), f.value("gzip", false)});
           }
         }
         for (const auto& [category, c] : j.at("counts").items()) {
@@ -252,8 +290,34 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
       for (const auto& m : tail::expand_globs(src.paths)) {
         struct stat st {};
         if (::stat(m.path.c_str(), &st) != 0) continue;
-        scan->files.push_back({m.path, m.dev, m.ino, static_cast<uint64_t>(st.st_size)});
+        // Compressed other than by gzip: not readable here; the index reports its lines
+        // missing if the range needs them.
+        if (tail::is_compressed_copy(m.path) && !is_gzip_name(m.path)) continue;
+        scan->files.push_back({m.path, m.dev, m.ino, static_cast<uint64_t>(st.st_size), is_gzip_name(m.path)});
       }
+    }
+    // The decompressed start of each .gz file: to drop one whose plain original is still
+    // there (gzip writes the copy before it deletes the original) and to follow the index
+    // into compressed copies.
+    std::map<std::pair<uint64_t, uint64_t>, std::string> gz_heads;
+    if (!from_disk) {
+      std::vector<std::string> plain_heads;
+      for (const auto& f : scan->files) {
+        if (!f.gzip) plain_heads.push_back(plain_head(f.path, f.size));
+      }
+      std::erase_if(scan->files, [&](const FileRef& f) {
+        if (!f.gzip) return false;
+        std::string head = gzip_head(f.path, f.size);
+        for (const auto& p : plain_heads) {
+          if (same_start(head, p)) {
+            spdlog::info("replay {}: {} is being compressed from a file the replay reads already: not read",
+                         req.replay_id, f.path);
+            return true;
+          }
+        }
+        gz_heads[{f.dev, f.ino}] = std::move(head);
+        return false;
+      });
     }
     rewind(*scan, options_.max_event_bytes, options_.batch_max_bytes);
     if (!from_disk) {
@@ -262,6 +326,8 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
       for (const auto& f : hours_.overlapping(src.category, req.from_ms, req.to_ms)) {
         bool present = false;
         for (const auto& have : scan->files) present |= have.dev == f.dev && have.ino == f.ino;
+        // Compressed since it was read (a new inode): its copy holds the lines.
+        for (const auto& [key, head] : gz_heads) present |= FileHours::covered_by_copy(f, head);
         if (present) continue;
         job->gaps.push_back({options_.host, src.category, std::max(req.from_ms, f.min_time_ms),
                              std::min(req.to_ms, f.max_time_ms + 1),
@@ -427,13 +493,33 @@ std::optional<std::chrono::milliseconds> HostReplays::pump() {
           }
           auto prefix = tail::pread_exact(s.fd, 0, std::min<uint64_t>(f.size, tail::kFingerprintBytes));
           s.id = batch::FileIdentity{f.dev, f.ino, prefix ? tail::make_fingerprint(prefix.value()) : 0};
+          if (f.gzip) s.gz = std::make_unique<GzipStream>(s.fd, f.size);
         }
-        if (s.offset >= f.size) {
-          next_file();
-          continue;
+        const uint64_t chunk = std::max(kReadChunk, 2 * options_.max_event_bytes);
+        Result<std::string> bytes = std::string();
+        if (f.gzip) {
+          // Decompressed in order, never all at once: what the splitter left over (a line
+          // cut by the chunk's end) plus the next decompressed chunk.
+          if (!s.gz_ended && s.pending.size() < chunk && !s.gz->read(chunk - s.pending.size(), s.pending)) {
+            s.gz_ended = true;
+            if (!s.gz->error().empty()) {
+              s.lost.push_back({options_.host, s.source->category, job.request.from_ms, job.request.to_ms,
+                                "compressed file " + f.path + " of host " + options_.host + " is damaged (" +
+                                    s.gz->error() + "): its lines from there on are not in the replay"});
+            }
+          }
+          if (s.gz_ended && s.pending.empty()) {
+            next_file();
+            continue;
+          }
+          bytes = std::move(s.pending);
+        } else {
+          if (s.offset >= f.size) {
+            next_file();
+            continue;
+          }
+          bytes = tail::pread_exact(s.fd, s.offset, std::min<uint64_t>(f.size - s.offset, chunk));
         }
-        const uint64_t want = std::min<uint64_t>(f.size - s.offset, std::max(kReadChunk, 2 * options_.max_event_bytes));
-        auto bytes = tail::pread_exact(s.fd, s.offset, want);
         if (!bytes) {
           s.lost.push_back({options_.host, s.source->category, job.request.from_ms, job.request.to_ms,
                             "reading " + f.path + " failed: " + bytes.error().message()});
@@ -459,6 +545,16 @@ std::optional<std::chrono::milliseconds> HostReplays::pump() {
           s.contiguous_end = e.offset + e.length;
         }
         s.offset += used;
+        if (f.gzip) {
+          s.pending = std::move(bytes).value().substr(used);
+          // The last line of a compressed file without its newline: not replayed, as below.
+          // (A line longer than a chunk cannot be: the splitter cuts at max_event_bytes.)
+          if (used == 0 && (s.gz_ended || s.pending.size() >= chunk)) {
+            s.pending.clear();
+            s.gz_ended = true;
+          }
+          continue;
+        }
         // What is left is a line still being written when the replay began: not replayed.
         if (used == 0) s.offset = f.size;
       }

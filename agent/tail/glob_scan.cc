@@ -42,4 +42,11 @@ std::vector<std::string> watchable_dirs(const std::vector<std::string>& globs) {
   return {dirs.begin(), dirs.end()};
 }
 
+bool is_compressed_copy(std::string_view path) {
+  for (std::string_view ext : {".gz", ".bz2", ".xz", ".zst"}) {
+    if (path.size() > ext.size() && path.substr(path.size() - ext.size()) == ext) return true;
+  }
+  return false;
+}
+
 }  // namespace ferry::agent::tail

@@ -24,6 +24,10 @@ std::vector<GlobMatch> expand_globs(const std::vector<std::string>& globs);
 // Whether `s` holds a glob wildcard (*, ? or [).
 inline bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
+// Whether a name is that of a compressed rotated file (logrotate `compress`: .gz, .bz2,
+// .xz, .zst): such a file is never tailed.
+bool is_compressed_copy(std::string_view path);
+
 // The directories of the globs ("." for a bare file name) without wildcards of their own:
 // inotify watches those; files under wildcard directories are found by polling only.
 std::vector<std::string> watchable_dirs(const std::vector<std::string>& globs);

@@ -172,6 +172,9 @@ Result<void> SourceWatcher::poll() {
       }
       continue;
     }
+    // logrotate's compressed copies (app.log.2.gz) hold lines already read from the
+    // plain file; they are binary, never tailed (replay from hosts reads them).
+    if (is_compressed_copy(f.path)) continue;
     if (unopened_.due(f.path, clock_.now_ms())) discover(f.path, f.dev, f.ino);
   }
   unopened_.keep_only(found_paths);

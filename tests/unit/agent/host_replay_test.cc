@@ -1,10 +1,17 @@
 #include "agent/replay/host_replay.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
+#include "agent/tail/file_identity.h"
 #include "common/base/utc_time.h"
+#include "common/storage/durable_file.h"
 #include "common/wire/frame.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/agent/batch_text.h"
@@ -38,7 +45,7 @@ struct HostReplayTest : ::testing::Test {
     s.paths = {dir.file("logs/app.log*")};
     sources.push_back(s);
     // A file that held part of the hour, deleted since.
-    hours.note("app", 9, 99, dir.file("logs/app.log.2"), kHour + 10 * 60'000, kHour + 20 * 60'000);
+    hours.note("app", 9, 99, 0, dir.file("logs/app.log.2"), kHour + 10 * 60'000, kHour + 20 * 60'000);
   }
 
   std::unique_ptr<HostReplays> make(Sent& sent) {
@@ -179,14 +186,138 @@ TEST_F(HostReplayTest, PacedByTheWindowUntilAcked) {
   EXPECT_EQ(sent.batches.size(), 2u);
 }
 
+// logrotate with `compress`: app.log.1 is renamed app.log.2, then gzipped to app.log.2.gz
+// (a new inode) and deleted.
+void rotate_and_gzip(TempDir& dir) {
+  ASSERT_EQ(std::rename(dir.file("logs/app.log.1").c_str(), dir.file("logs/app.log.2").c_str()), 0);
+  ASSERT_EQ(std::system(("gzip '" + dir.file("logs/app.log.2") + "'").c_str()), 0);
+}
+
+std::vector<std::string> reasons(const wire::ReplayProgress& p) {
+  std::vector<std::string> out;
+  for (const auto& m : p.missing) out.push_back(m.reason);
+  return out;
+}
+
+TEST_F(HostReplayTest, ReadsAGzippedRotatedFile) {
+  ASSERT_NO_FATAL_FAILURE(rotate_and_gzip(dir));
+  Sent sent;
+  auto r = make(sent);
+  r->on_request(start);
+  run(*r);
+  EXPECT_EQ(lines_of(sent.batches), (std::vector<std::string>{"r1", "r2", "r3", "r4"}));
+  r->on_committed(ack_all(sent.batches));
+  r->report(false);
+  ASSERT_FALSE(sent.progress.empty());
+  EXPECT_EQ(sent.progress.back().state, wire::ReplayState::kDone);
+  EXPECT_EQ(sent.progress.back().missing.size(), 1u) << "only the fixture's deleted app.log.2 (inode 99)";
+
+  // A restart decompresses the same bytes into the same batches.
+  Sent again;
+  std::filesystem::remove_all(dir.file("state"));
+  auto restarted = make(again);
+  restarted->on_request(start);
+  run(*restarted);
+  EXPECT_EQ(again.batches, sent.batches);
+}
+
+TEST_F(HostReplayTest, ATruncatedGzippedFileIsReportedMissingWithItsName) {
+  ASSERT_NO_FATAL_FAILURE(rotate_and_gzip(dir));
+  const std::string gz = dir.file("logs/app.log.2.gz");
+  std::filesystem::resize_file(gz, std::filesystem::file_size(gz) - 12);  // its trailer and a bit
+  Sent sent;
+  auto r = make(sent);
+  r->on_request(start);
+  run(*r);
+  r->on_committed(ack_all(sent.batches));
+  r->report(false);
+  ASSERT_FALSE(sent.progress.empty());
+  const auto& done = sent.progress.back();
+  EXPECT_EQ(done.state, wire::ReplayState::kDone);
+  bool named = false;
+  for (const auto& why : reasons(done)) {
+    named |= why.find("app.log.2.gz") != std::string::npos && why.find("truncated") != std::string::npos;
+  }
+  EXPECT_TRUE(named) << ::testing::PrintToString(reasons(done));
+  // The live file is read all the same.
+  auto lines = lines_of(sent.batches);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "r4"), lines.end());
+}
+
+TEST_F(HostReplayTest, TheIndexFollowsAFileIntoItsCompressedCopy) {
+  // The live batches of app.log.1 were noted with its identity; then it was compressed.
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("logs/app.log.1").c_str(), &st), 0);
+  auto content = storage::read_whole_file(dir.file("logs/app.log.1")).value();
+  hours.note("app", st.st_dev, st.st_ino, tail::make_fingerprint(content.substr(0, tail::kFingerprintBytes)),
+             dir.file("logs/app.log.1"), kHour - 60'000, kHour + 2000);
+  // And a file whose content is nowhere any more.
+  hours.note("app", 9, 98, tail::make_fingerprint(std::string(200, 'x')), dir.file("logs/gone.log"), kHour,
+             kHour + 1000);
+  ASSERT_NO_FATAL_FAILURE(rotate_and_gzip(dir));
+  Sent sent;
+  auto r = make(sent);
+  r->on_request(start);
+  run(*r);
+  r->on_committed(ack_all(sent.batches));
+  r->report(false);
+  ASSERT_FALSE(sent.progress.empty());
+  auto why = reasons(sent.progress.back());
+  ASSERT_EQ(why.size(), 2u) << ::testing::PrintToString(why);
+  for (const auto& w : why) {
+    EXPECT_EQ(w.find("app.log.1"), std::string::npos) << "its compressed copy was reported deleted: " << w;
+  }
+  EXPECT_EQ(lines_of(sent.batches), (std::vector<std::string>{"r1", "r2", "r3", "r4"}));
+}
+
+TEST_F(HostReplayTest, AFileBeingCompressedIsReadOnceFromItsOriginal) {
+  // gzip has written app.log.1.gz and not yet deleted app.log.1.
+  ASSERT_EQ(std::system(("gzip -k '" + dir.file("logs/app.log.1") + "'").c_str()), 0);
+  Sent sent;
+  auto r = make(sent);
+  r->on_request(start);
+  run(*r);
+  EXPECT_EQ(lines_of(sent.batches), (std::vector<std::string>{"r1", "r2", "r3", "r4"}));
+}
+
+TEST(FileHoursTest, CoveredByCopyMatchesTheFirstBytesOnly) {
+  const std::string head = std::string(100, 'a') + "rest";
+  FileHoursEntry e;
+  e.fingerprint = tail::make_fingerprint(std::string_view(head).substr(0, 80));
+  EXPECT_TRUE(FileHours::covered_by_copy(e, head));
+  EXPECT_FALSE(FileHours::covered_by_copy(e, std::string(100, 'b')));
+  EXPECT_FALSE(FileHours::covered_by_copy(e, head.substr(0, 60))) << "a copy shorter than what was seen";
+  e.fingerprint = tail::make_fingerprint(head.substr(0, 10));
+  EXPECT_FALSE(FileHours::covered_by_copy(e, head)) << "ten bytes say nothing";
+  e.fingerprint = 0;
+  EXPECT_FALSE(FileHours::covered_by_copy(e, head)) << "an entry from before fingerprints";
+}
+
+TEST(FileHoursTest, KeepsTheLongestFingerprintAcrossRestarts) {
+  TempDir dir;
+  const uint64_t short_fp = tail::make_fingerprint(std::string(100, 'a'));
+  const uint64_t long_fp = tail::make_fingerprint(std::string(1024, 'a'));
+  {
+    FileHours h(dir.file("hours.json"));
+    h.note("app", 1, 10, long_fp, "/var/log/app.log", 1000, 2000);
+    h.note("app", 1, 10, short_fp, "/var/log/app.log", 1000, 3000);
+    h.save(3000);
+  }
+  FileHours h(dir.file("hours.json"));
+  h.load();
+  auto files = h.overlapping("app", 0, 5000);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].fingerprint, long_fp);
+}
+
 TEST(FileHoursTest, SurvivesARestartAndForgetsOldFiles) {
   TempDir dir;
   const TimeMs now = 100 * kMsPerHour * 24;
   {
     FileHours h(dir.file("hours.json"));
-    h.note("app", 1, 10, "/var/log/app.log", now - kMsPerHour, now - 1000);
-    h.note("app", 1, 10, "/var/log/app.log.1", now - 2 * kMsPerHour, now - 3000);  // renamed, older line
-    h.note("app", 1, 11, "/var/log/old.log", now - FileHours::kKeep - 2, now - FileHours::kKeep - 1);
+    h.note("app", 1, 10, 0, "/var/log/app.log", now - kMsPerHour, now - 1000);
+    h.note("app", 1, 10, 0, "/var/log/app.log.1", now - 2 * kMsPerHour, now - 3000);  // renamed, older line
+    h.note("app", 1, 11, 0, "/var/log/old.log", now - FileHours::kKeep - 2, now - FileHours::kKeep - 1);
     h.save(now);
   }
   FileHours h(dir.file("hours.json"));
