@@ -160,6 +160,23 @@ TEST_F(SourceWatcherTest, NewFileWithEnoughBytesToTellIsReadAtOnce) {
   EXPECT_EQ(drain(*w).lines, (Lines{line}));
 }
 
+TEST_F(SourceWatcherTest, CompressedRotatedFilesAreNeverTailed) {
+  // logrotate `compress`: app.log.2.gz appears beside the live file the glob also names.
+  auto w = make({"app.log*"});
+  ASSERT_TRUE(w->start());
+  Writer gz(path("app.log.2.gz"));
+  gz.write(std::string(kMinCopyPrefix, 'z') + "\n");
+  Writer zst(path("app.log.3.zst"));
+  zst.write(std::string(kMinCopyPrefix, 's') + "\n");
+  Writer out(path("app.log"));
+  const std::string line(kMinCopyPrefix, 'x');
+  out.write(line + "\n");
+  ASSERT_TRUE(w->poll());
+  clock_.now += kDecideAfterMs;
+  ASSERT_TRUE(w->poll());
+  EXPECT_EQ(drain(*w).lines, (Lines{line}));
+}
+
 TEST_F(SourceWatcherTest, NothingIsReadUnlessAsked) {
   Writer out(path("app.log"));
   out.write("a\nb\nc\n");
