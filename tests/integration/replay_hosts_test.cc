@@ -74,6 +74,32 @@ TEST(ReplayHostsTest, HostsReplayAnHourTheBrokersNoLongerHoldExactlyOnce) {
   expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 60s), static_cast<size_t>(kAgents) * kLines);
 }
 
+// logrotate with `compress`: the file is renamed, then gzipped (a new inode, the renamed
+// file deleted). The agents read the .gz; their index knows it holds the hour.
+TEST(ReplayHostsTest, HostsReplayAnHourFromGzippedRotatedFiles) {
+  constexpr int kAgents = 2, kLines = 3000;
+  MiniCluster cluster(without_retention(kAgents));
+  cluster.start_all();
+  ASSERT_NO_FATAL_FAILURE(deliver_then_lose(cluster, kAgents, kLines));
+  for (int a = 1; a <= kAgents; ++a) {
+    const std::string rotated = cluster.input_file(a) + ".1";
+    ASSERT_EQ(std::rename(cluster.input_file(a).c_str(), rotated.c_str()), 0);
+    ASSERT_EQ(run("gzip '" + rotated + "'").status, 0);
+    ASSERT_TRUE(fs::exists(rotated + ".gz") && !fs::exists(rotated));
+  }
+  std::this_thread::sleep_for(2s);  // the agents' polls see the .gz files (and must not tail them)
+
+  const uint64_t id = start_replay(cluster, " --source hosts");
+  CtlRun done = wait_replay(cluster, id, 90);
+  ASSERT_EQ(done.status, 0) << done.out;
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
+  EXPECT_TRUE(lines_in(cluster.output_root(), "").empty()) << "a .gz file was tailed into a live hour";
+  expect_success_files(cluster, id);
+  auto r = replay_json(cluster, id);
+  EXPECT_EQ(r["committed_events"].get<uint64_t>(), static_cast<uint64_t>(kAgents * kLines));
+  EXPECT_TRUE(r["missing"].empty()) << "a file compressed since was reported deleted: " << r.dump();
+}
+
 TEST(ReplayHostsTest, AHostWhoseFilesWereDeletedIsReportedMissing) {
   constexpr int kAgents = 2, kLines = 1000;
   MiniCluster cluster(without_retention(kAgents));
