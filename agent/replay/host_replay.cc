@@ -58,10 +58,13 @@ std::string plain_head(const std::string& path, uint64_t size) {
   return head ? std::move(head).value() : std::string();
 }
 
-// Whether two files start with the same bytes (at least tail::kMinCopyPrefix of them).
-bool same_start(std::string_view a, std::string_view b) {
-  const size_t n = std::min(a.size(), b.size());
-  return n >= tail::kMinCopyPrefix && a.substr(0, n) == b.substr(0, n);
+// Whether a .gz file is (the start of) a compressed copy of a plain file: its first
+// decompressed bytes, at least tail::kMinCopyPrefix of them, are the plain file's first
+// bytes. A plain file shorter than that head is not its original (a new file that starts
+// with the same header line, say).
+bool copy_of(std::string_view gz_head, std::string_view plain_head) {
+  return gz_head.size() >= tail::kMinCopyPrefix && plain_head.size() >= gz_head.size() &&
+         plain_head.substr(0, gz_head.size()) == gz_head;
 }
 
 bool listed(const std::vector<std::string>& names, const std::string& name) {
@@ -309,7 +312,7 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
         if (!f.gzip) return false;
         std::string head = gzip_head(f.path, f.size);
         for (const auto& p : plain_heads) {
-          if (same_start(head, p)) {
+          if (copy_of(head, p)) {
             spdlog::info("replay {}: {} is being compressed from a file the replay reads already: not read",
                          req.replay_id, f.path);
             return true;
