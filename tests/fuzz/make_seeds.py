@@ -159,4 +159,11 @@ ca = "ca.crt"
 [output]
 format = "plain"
 ''')
+# Gzipped rotated files: one member, two members in a row, and one cut short.
+import gzip
+lines = b"".join(b"<134>1 2026-11-23T06:57:%02d.000Z h1 app - - - id=h1:%d\n" % (i % 60, i) for i in range(200))
+gz = gzip.compress(lines, mtime=0)
+write("gzip_stream_fuzz", "one_member", bytes([3]) + gz)
+write("gzip_stream_fuzz", "two_members", bytes([0]) + gzip.compress(b"a\n", mtime=0) + gzip.compress(b"b\n", mtime=0))
+write("gzip_stream_fuzz", "truncated", bytes([40]) + gz[: len(gz) // 2])
 print("seeds written under", corpus, file=sys.stderr)

@@ -3,14 +3,14 @@
 # and runs each for FERRY_FUZZ_SECONDS (default 60) from its checked-in seed corpus.
 # Fails if a target crashes, leaks or trips a sanitizer; the crashing input is kept in
 # build-fuzz/findings/<target>/ (add it to the corpus once the bug is fixed).
-# Usage: tests/fuzz/run.sh [target...]     (default: all four)
+# Usage: tests/fuzz/run.sh [target...]     (default: all five)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FERRY_FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${FERRY_FUZZ_SECONDS:-60}
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(frame_decoder_fuzz batch_decode_fuzz syslog_time_fuzz config_fuzz)
+  targets=(frame_decoder_fuzz batch_decode_fuzz syslog_time_fuzz config_fuzz gzip_stream_fuzz)
 fi
 
 launcher=()
