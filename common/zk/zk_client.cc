@@ -119,11 +119,22 @@ Result<void> ZkClient::create_ephemeral(const std::string& path, const std::stri
 }
 
 Result<bool> ZkClient::create_exclusive(const std::string& path, const std::string& data) {
-  int rc = zoo_create(zh_, full(path).c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE,
-                      ZOO_EPHEMERAL, nullptr, 0);
-  if (rc == ZNODEEXISTS) return false;
-  if (rc != ZOK) return fail(rc, "create", path);
-  return true;
+  const std::string target = full(path);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int rc = zoo_create(zh_, target.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE,
+                        ZOO_EPHEMERAL, nullptr, 0);
+    if (rc == ZOK) return true;
+    if (rc != ZNODEEXISTS) return fail(rc, "create", path);
+    // Ours already: an earlier create whose reply the connection lost (the server
+    // applied it). Taken for another's, the lock would wait forever for us to let go.
+    struct Stat stat {};
+    rc = zoo_exists(zh_, target.c_str(), 0, &stat);
+    if (rc == ZNONODE) continue;  // it went while we looked
+    if (rc != ZOK) return fail(rc, "stat", path);
+    const clientid_t* self = zoo_client_id(zh_);
+    return self != nullptr && stat.ephemeralOwner == self->client_id;
+  }
+  return fail(ZNODEEXISTS, "create", path);
 }
 
 Result<bool> ZkClient::exists(const std::string& path, bool watch) {

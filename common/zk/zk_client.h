@@ -59,8 +59,8 @@ class ZkClient {
   // An ephemeral node owned by this session. A node left at `path` by an earlier
   // session (a restart within the session timeout) is replaced.
   Result<void> create_ephemeral(const std::string& path, const std::string& data);
-  // An ephemeral node that must not exist yet: false when another session (or ours)
-  // holds it. A lock.
+  // An ephemeral node that must not exist yet: false when another session holds it,
+  // true when this session does (also when a lost reply hid our own create). A lock.
   Result<bool> create_exclusive(const std::string& path, const std::string& data);
   // With `watch`, the node's next creation, change or deletion fires one event for `path`.
   Result<bool> exists(const std::string& path, bool watch);
