@@ -33,15 +33,22 @@ void BrokerDiscovery::start() { membership_->start(); }
 
 void BrokerDiscovery::stop() { membership_->stop(); }
 
+std::vector<std::string> brokers_after_listing(std::vector<std::string> ranked, const std::vector<std::string>& known,
+                                               const std::vector<std::string>& static_brokers) {
+  if (!ranked.empty()) return ranked;
+  return known.empty() ? static_brokers : known;
+}
+
 void BrokerDiscovery::apply(std::vector<zk::Member> members) {
   auto ranked = rank_brokers(host_, members);
-  if (ranked.empty()) {
+  if (ranked.empty() && link_.brokers().empty()) {
     spdlog::warn("zookeeper lists no broker of this DC; using the configured brokers ({})", static_brokers_.size());
-    ranked = static_brokers_;
+  } else if (ranked.empty()) {
+    spdlog::warn("zookeeper lists no broker of this DC (yet); keeping the {} brokers known", link_.brokers().size());
   } else if (ranked != link_.brokers()) {
     spdlog::info("brokers from zookeeper: {} (first choice {})", ranked.size(), ranked.front());
   }
-  link_.set_brokers(std::move(ranked));
+  link_.set_brokers(brokers_after_listing(std::move(ranked), link_.brokers(), static_brokers_));
 }
 
 }  // namespace ferry::agent::send

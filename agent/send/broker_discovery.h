@@ -1,8 +1,9 @@
 #pragma once
 // Finds the agent's brokers in ZooKeeper (/brokers/<dc>/*) and hands the BrokerLink the
 // list ranked for this host (rendezvous hashing: hosts spread over brokers, and a host's
-// first choice changes only when its broker goes). Until ZooKeeper answers, and whenever
-// it lists no broker, the static `brokers` of the config stand.
+// first choice changes only when its broker goes). Until ZooKeeper answers, the static
+// `brokers` of the config stand; when it lists no broker (after an outage that expired
+// the brokers' sessions, until they register again), the brokers already known stand.
 
 #include <memory>
 #include <string>
@@ -34,5 +35,11 @@ class BrokerDiscovery {
 
 // The addresses of `members` ranked for `host`, best first.
 std::vector<std::string> rank_brokers(const std::string& host, const std::vector<zk::Member>& members);
+
+// What the link dials after a listing ranked `ranked`: that, or when it is empty the
+// `known` list (a healthy connection is not dropped for a momentary empty listing), or
+// the static brokers when none is known.
+std::vector<std::string> brokers_after_listing(std::vector<std::string> ranked, const std::vector<std::string>& known,
+                                               const std::vector<std::string>& static_brokers);
 
 }  // namespace ferry::agent::send
