@@ -157,9 +157,13 @@ void ConsumerApp::start() {
     o.register_after_expiry = false;  // a successor may have fenced us: restart as a new instance
     o.on_expired = [this] {
       spdlog::error("zookeeper session expired: another consumer may have fenced this instance and taken its "
-                    "slots; exiting, to start again as a new instance");
+                    "slots; stopping, to start again as a new instance");
       slots_->lose_all();
-      asio::post(io_, [this] { fail_store(std::make_error_code(std::errc::owner_dead)); });
+      asio::post(io_, [this] {
+        restart_in_place_ = true;
+        store_failed_ = true;  // no final commit: a successor may own our slots now
+        stop();
+      });
     };
     membership_ = std::make_unique<zk::Membership>(
         std::move(o), [this](std::vector<zk::Member> members) { slots_->on_members(members); });
@@ -179,7 +183,8 @@ int ConsumerApp::run() {
 void ConsumerApp::stop() {
   if (stopping_) return;
   stopping_ = true;
-  app::notify_service("STOPPING=1");
+  // A restart in place is a reload to systemd: the new image says READY=1 again.
+  app::notify_service(restart_in_place_ ? "RELOADING=1" : "STOPPING=1");
   // Our slots stay locked until the final commit below is done; the store writes
   // nothing more of them meanwhile. Without slots, brokers move at once.
   if (slots_) slots_->lose_all();

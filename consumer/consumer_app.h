@@ -54,6 +54,9 @@ class ConsumerApp {
   void start();
   int run();
   void stop();
+  // After run(): its ZooKeeper session expired, so it must start again as a new instance
+  // (a successor may have fenced this one); main executes the binary again.
+  bool restart_in_place() const { return restart_in_place_; }
 
   uint16_t broker_port() const;
   uint16_t http_port() const;
@@ -157,6 +160,7 @@ class ConsumerApp {
   TimeMs last_evaluate_ms_ = 0;
   TimeMs last_compact_ms_ = 0;
   bool store_failed_ = false;
+  bool restart_in_place_ = false;  // session expired: stop, then start again as a new instance
   bool stopping_ = false;
   bool commit_running_ = false;
 };

@@ -1,7 +1,8 @@
 #pragma once
 // The shared main() of the three daemons: the command line (daemon_args.h), logging,
 // start, run, and the exit codes operators rely on (0 clean stop, 1 cannot start or
-// failed, 2 bad usage or bad config with file, key and reason on stderr).
+// failed, 2 bad usage or bad config with file, key and reason on stderr). An app whose
+// restart_in_place() says so after its stop executes itself again (restart_in_place.h).
 
 #include <csignal>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "common/app/daemon_args.h"
 #include "common/app/hangup_handler.h"
 #include "common/app/open_file_limit.h"
+#include "common/app/restart_in_place.h"
 #include "common/app/service_notify.h"
 #include "common/config/config_error.h"
 #include "common/config/config_reader.h"
@@ -63,17 +65,23 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
     log::init_logging(program, config.log.level,
                       config.log.file.empty() ? std::nullopt : std::optional(config.log.file), config.log.format);
     raise_open_file_limit();
-    App app(std::move(config));
-    app.hangup().reload_config_with(
-        args->config_path,
-        [load](const config::ConfigReader& r) {
-          auto fresh = load(r);
-          return LiveConfig{fresh.log.level, fresh.tls};
-        },
-        reader.settings());
-    app.start();
-    notify_service("READY=1");  // listening, store recovered: systemd may order dependents
-    return run_until_stopped(program, app);
+    bool restart = false;
+    {
+      App app(std::move(config));
+      app.hangup().reload_config_with(
+          args->config_path,
+          [load](const config::ConfigReader& r) {
+            auto fresh = load(r);
+            return LiveConfig{fresh.log.level, fresh.tls};
+          },
+          reader.settings());
+      app.start();
+      notify_service("READY=1");  // listening, store recovered: systemd may order dependents
+      exit_code = run_until_stopped(program, app);
+      if constexpr (requires { app.restart_in_place(); }) restart = app.restart_in_place();
+    }  // stopped and closed (store, sockets, locks) before the new image opens them again
+    if (restart) return restart_in_place(program, argv);
+    return exit_code;
   } catch (const config::ConfigError& e) {
     std::fprintf(stderr, "%s: bad config: %s\n", program, e.what());
     return 2;

@@ -1,7 +1,8 @@
 #pragma once
 // systemd's readiness protocol (sd_notify(3)) without libsystemd: one datagram to the
 // socket in $NOTIFY_SOCKET. The units are Type=notify: the daemons say READY=1 once they
-// listen and have recovered their store, and STOPPING=1 when a drain begins. Without
+// listen and have recovered their store, STOPPING=1 when a drain begins, and RELOADING=1
+// before restarting in place (restart_in_place.h: the new image says READY=1). Without
 // $NOTIFY_SOCKET (not under systemd) nothing is sent.
 
 #include <string_view>

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "common/zk/slot_map.h"
@@ -179,10 +180,27 @@ TEST(ZooKeeperConsumerTierTest, AConsumerPausedPastItsSessionIsFencedAndWritesNo
   }, 30s)) << "nobody fenced the paused consumer";
   std::this_thread::sleep_for(2s);  // the new owners write the moved streams
   const auto before = read_commit_history(cluster.output_root());
+  std::set<std::string> paused_tags;  // the paused instance's fence tags (<id>-<epoch>)
+  for (const auto& [stream, by_writer] : before.streams) {
+    for (const auto& [tag, seqs] : by_writer) {
+      if (tag.rfind(victim + "-", 0) == 0) paused_tags.insert(tag);
+    }
+  }
   ASSERT_EQ(::kill(pid, SIGCONT), 0);
   // It wakes with batches and open files of streams it no longer owns: none may land.
-  EXPECT_TRUE(wait_until([&] { return !cluster.running(MiniCluster::consumer_name(3)); }, 30s))
-      << "the woken consumer stops";
+  // Whichever it notices first: its session expired (it starts again as a new instance,
+  // in place, and rejoins), or a write failed on the fence (it exits 1 for its
+  // supervisor to restart).
+  auto restarted = [&] {
+    return read_file(cluster.log(MiniCluster::consumer_name(3))).find("starting again as a new instance") !=
+           std::string::npos;
+  };
+  ASSERT_TRUE(wait_until([&] { return restarted() || !cluster.running(MiniCluster::consumer_name(3)); }, 30s))
+      << "the woken consumer neither stopped nor started again";
+  if (restarted()) {
+    wait_slots_settled(cluster, {1, 2, 3});
+    EXPECT_TRUE(cluster.running(MiniCluster::consumer_name(3))) << "same pid, a new instance";
+  }
   writer.join();
   expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 120s), kAgents * kLines);
   expect_one_writer_at_a_time(cluster);
@@ -190,10 +208,10 @@ TEST(ZooKeeperConsumerTierTest, AConsumerPausedPastItsSessionIsFencedAndWritesNo
   const auto after = read_commit_history(cluster.output_root());
   for (const auto& [stream, by_writer] : after.streams) {
     for (const auto& [tag, seqs] : by_writer) {
-      if (tag.rfind(victim + "-", 0) != 0) continue;
+      if (!paused_tags.count(tag)) continue;
       auto was = before.streams.find(stream);
       const size_t had = was == before.streams.end() || !was->second.count(tag) ? 0 : was->second.at(tag).size();
-      EXPECT_EQ(seqs.size(), had) << stream << ": the fenced consumer committed after it woke";
+      EXPECT_EQ(seqs.size(), had) << stream << ": the fenced instance " << tag << " committed after it woke";
     }
   }
   const std::string log = read_file(cluster.log(MiniCluster::consumer_name(3)));
@@ -201,6 +219,35 @@ TEST(ZooKeeperConsumerTierTest, AConsumerPausedPastItsSessionIsFencedAndWritesNo
   EXPECT_TRUE(log.find("session expired") != std::string::npos ||
               log.find("bucket store failed (No such file or directory)") != std::string::npos)
       << log.substr(log.size() > 4000 ? log.size() - 4000 : 0);
+}
+
+// A ZooKeeper outage long enough to expire every session (seen in the e2e scenario
+// `zookeeper` under load) must not stop the tier for good: a lone consumer whose session
+// expired starts again as a new instance by itself, with nothing to restart it.
+TEST(ZooKeeperConsumerTierTest, AConsumerWhoseSessionExpiredStartsAgainInPlaceAndDeliveryGoesOn) {
+  TempDir zk_dir;
+  ZooKeeperServer zk(zk_dir.file("zk"));
+  constexpr int kAgents = 2, kLines = 3000;
+  MiniCluster cluster(tier(zk.hosts(), 1, kAgents));
+  cluster.start(MiniCluster::consumer_name(1));
+  wait_slots_settled(cluster, {1});
+  start_brokers_then_agents(cluster, kAgents);
+  Writer writer(cluster, kAgents, kLines, 2);
+  writer.start();
+  std::this_thread::sleep_for(2s);
+  const pid_t pid = cluster.pid(MiniCluster::consumer_name(1));
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  std::this_thread::sleep_for(6s);  // its session (2 s) expires at the server
+  ASSERT_EQ(::kill(pid, SIGCONT), 0);
+  EXPECT_TRUE(wait_until([&] {
+    return read_file(cluster.log(MiniCluster::consumer_name(1))).find("starting again as a new instance") !=
+           std::string::npos;
+  }, 30s)) << "the consumer did not start again";
+  wait_slots_settled(cluster, {1});
+  EXPECT_EQ(cluster.pid(MiniCluster::consumer_name(1)), pid) << "same process, a new instance";
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 120s), kAgents * kLines);
+  expect_one_writer_at_a_time(cluster);
 }
 
 // Hour completeness across the tier. As in hour_completeness_test.cc, no clock is faked:
