@@ -6,96 +6,13 @@
 
 #include "common/base/crash_point.h"
 #include "common/storage/key_codec.h"
+#include "consumer/store/hour_records.h"
 #include "consumer/store/bucket_path.h"
 #include "consumer/store/errc.h"
 #include "consumer/store/success_marker.h"
 
 namespace ferry::consumer::store {
-namespace {
-
 using nlohmann::json;
-
-// Keys in the "hours" column family.
-std::string stream_key(std::string_view category, std::string_view host) {
-  std::string k = "s";
-  storage::put_name(k, category);
-  storage::put_name(k, host);
-  return k;
-}
-std::string hour_key(std::string_view category, TimeMs hour) {
-  std::string k = "h";
-  storage::put_name(k, category);
-  storage::put_be64(k, static_cast<uint64_t>(hour));
-  return k;
-}
-std::string category_key(std::string_view category) {
-  std::string k = "c";
-  storage::put_name(k, category);
-  return k;
-}
-std::string forgotten_key(std::string_view host) {
-  std::string k = "f";
-  storage::put_name(k, host);
-  return k;
-}
-
-json to_json(const HourTracker::StreamState& s) {
-  return json{{"incarnation", s.incarnation}, {"contiguous", s.contiguous_seq}, {"above", s.above},
-              {"pending", s.pending_watermarks}, {"wm", s.watermark_ms},
-              {"contact", s.last_contact_ms},    {"produced", s.last_produced_ms},
-              {"learnt", s.learnt_ms}};
-}
-void from_json(const json& j, HourTracker::StreamState& s) {
-  s.incarnation = j.value("incarnation", uint64_t{0});
-  j.at("contiguous").get_to(s.contiguous_seq);
-  j.at("above").get_to(s.above);
-  j.at("pending").get_to(s.pending_watermarks);
-  j.at("wm").get_to(s.watermark_ms);
-  j.at("contact").get_to(s.last_contact_ms);
-  j.at("produced").get_to(s.last_produced_ms);
-  s.learnt_ms = j.value("learnt", TimeMs{0});
-}
-json to_json(const HourTracker::HourRecord& r) {
-  json hosts = json::object();
-  for (const auto& [h, c] : r.hosts) hosts[h] = {c.events, c.batches};
-  return json{{"hosts", hosts}, {"late_events", r.late_events}, {"late_batches", r.late_batches}};
-}
-void from_json(const json& j, HourTracker::HourRecord& r) {
-  for (const auto& [h, c] : j.at("hosts").items()) {
-    r.hosts[h] = {c.at(0).get<uint64_t>(), c.at(1).get<uint64_t>()};
-  }
-  j.at("late_events").get_to(r.late_events);
-  j.at("late_batches").get_to(r.late_batches);
-}
-
-// Whether a batch or watermark of `incarnation` moves stream `s`: the current one does; a
-// newer one supersedes it first (its seqs start again at 1; the hour watermark reached
-// so far stays, the newer state only moves it on); an older one does not.
-bool takes_part(HourTracker::StreamState& s, uint64_t incarnation) {
-  if (incarnation < s.incarnation) return false;
-  if (incarnation > s.incarnation) {
-    s.incarnation = incarnation;
-    s.contiguous_seq = 0;
-    s.above.clear();
-    s.pending_watermarks.clear();
-  }
-  return true;
-}
-
-// Moves the contiguous prefix forward over out-of-order seqs, then lets every pending
-// watermark whose seq is now covered take effect.
-void advance(HourTracker::StreamState& s) {
-  while (!s.above.empty() && *s.above.begin() <= s.contiguous_seq + 1) {
-    s.contiguous_seq = std::max(s.contiguous_seq, *s.above.begin());
-    s.above.erase(s.above.begin());
-  }
-  auto& p = s.pending_watermarks;
-  auto covered = std::find_if(p.begin(), p.end(), [&](const auto& w) { return w.first > s.contiguous_seq; });
-  for (auto it = p.begin(); it != covered; ++it) s.watermark_ms = std::max(s.watermark_ms, it->second);
-  p.erase(p.begin(), covered);
-}
-
-}  // namespace
 
 HourTracker::HourTracker(storage::RocksStore& db, Sink& sink, const Clock& clock,
                          HourTrackerOptions options)
@@ -136,9 +53,7 @@ bool HourTracker::take_record(std::string_view key, std::string_view value) {
       auto hour = static_cast<TimeMs>(storage::get_be64(rest));
       from_json(j, hours_[{category, hour}]);
     } else if (tag == 'c') {
-      auto& c = categories_[std::string(storage::take_name(rest))];
-      j.at("frontier").get_to(c.frontier);
-      j.at("any_completed").get_to(c.any_completed);
+      from_json(j, categories_[std::string(storage::take_name(rest))]);
     } else if (tag == 'f') {
       forgotten_[std::string(storage::take_name(rest))] = j.get<TimeMs>();
     }
@@ -152,9 +67,7 @@ Result<void> HourTracker::touch(std::string_view category, std::string_view host
   const std::string cat(category);
   if (categories_.count(cat) == 0) {
     BOOST_OUTCOME_TRY(load(category_key(category)));
-    std::string hours_prefix = "h";
-    storage::put_name(hours_prefix, category);
-    BOOST_OUTCOME_TRY(load(hours_prefix));
+    BOOST_OUTCOME_TRY(load(hours_prefix(category)));
   }
   if (streams_.count({cat, std::string(host)}) == 0) {
     BOOST_OUTCOME_TRY(load(stream_key(category, host)));
@@ -210,17 +123,8 @@ HourTracker::Staged HourTracker::stage_commit(const FileRecord& rec,
   auto hour_it = hours_.find({category, hour});
   HourRecord& hr = st.hours[{category, hour}] = hour_it != hours_.end() ? hour_it->second : HourRecord{};
   for (const BatchMeta& b : rec.batches) {
-    auto key = std::make_pair(category, b.host);
-    auto sit = st.streams.find(key);
-    if (sit == st.streams.end()) {
-      auto mit = streams_.find(key);
-      sit = st.streams.emplace(key, mit != streams_.end() ? mit->second : StreamState{}).first;
-    }
-    StreamState& s = sit->second;
-    if (takes_part(s, b.incarnation)) {
-      if (b.seq > s.contiguous_seq) s.above.insert(b.seq);
-      advance(s);
-    }
+    StreamState& s = staged_stream(st, streams_, category, b.host);
+    record_committed(s, b.incarnation, b.seq);
     s.last_contact_ms = std::max(s.last_contact_ms, now);
     s.last_produced_ms = std::max(s.last_produced_ms, now);
     if (rec.bucket.kind == BucketKind::kLate) {
@@ -238,8 +142,7 @@ HourTracker::Staged HourTracker::stage_commit(const FileRecord& rec,
     if (cit == categories_.end() || (!c.any_completed && hour < c.frontier)) {
       c.frontier = hour;
       st.categories[category] = c;
-      wb.put(cf_, category_key(category),
-             json{{"frontier", c.frontier}, {"any_completed", c.any_completed}}.dump());
+      wb.put(cf_, category_key(category), to_json(c).dump());
     }
   }
   for (const auto& [key, s] : st.streams) put_stream(wb, key.first, key.second, s);
@@ -247,22 +150,25 @@ HourTracker::Staged HourTracker::stage_commit(const FileRecord& rec,
   return st;
 }
 
+HourTracker::StreamState& HourTracker::staged_stream(
+    Staged& st, const std::map<std::pair<std::string, std::string>, StreamState>& live, const std::string& category,
+    const std::string& host) {
+  auto key = std::make_pair(category, host);
+  auto it = st.streams.find(key);
+  if (it == st.streams.end()) {
+    auto from = live.find(key);
+    it = st.streams.emplace(key, from != live.end() ? from->second : StreamState{}).first;
+  }
+  return it->second;
+}
+
 HourTracker::Staged HourTracker::stage_learnt(const FileRecord& rec, storage::RocksStore::Batch& wb) const {
   Staged st;
   if (rec.bucket.replay_id != 0) return st;  // replays do not move live streams
   const TimeMs now = clock_.now_ms();
   for (const BatchMeta& b : rec.batches) {
-    auto key = std::make_pair(rec.bucket.category, b.host);
-    auto sit = st.streams.find(key);
-    if (sit == st.streams.end()) {
-      auto mit = streams_.find(key);
-      sit = st.streams.emplace(key, mit != streams_.end() ? mit->second : StreamState{}).first;
-    }
-    StreamState& s = sit->second;
-    if (takes_part(s, b.incarnation)) {
-      if (b.seq > s.contiguous_seq) s.above.insert(b.seq);
-      advance(s);
-    }
+    StreamState& s = staged_stream(st, streams_, rec.bucket.category, b.host);
+    record_committed(s, b.incarnation, b.seq);
     s.learnt_ms = std::max(s.learnt_ms, now);
   }
   for (const auto& [key, s] : st.streams) put_stream(wb, key.first, key.second, s);
@@ -286,17 +192,7 @@ Result<void> HourTracker::on_watermark(const wire::Watermark& wm) {
   }
   StreamState& s = it->second;
   s.last_contact_ms = std::max(s.last_contact_ms, clock_.now_ms());
-  if (!takes_part(s, wm.incarnation)) return success();  // a superseded state's late word
-  auto& p = s.pending_watermarks;
-  if (wm.seq <= s.contiguous_seq) {
-    s.watermark_ms = std::max(s.watermark_ms, wm.time_ms);
-  } else if (!p.empty() && p.back().first >= wm.seq) {
-    // Out of order or repeated: keep the later time for the highest seq seen.
-    if (p.back().first == wm.seq) p.back().second = std::max(p.back().second, wm.time_ms);
-  } else {
-    p.emplace_back(wm.seq, wm.time_ms);
-    if (p.size() > options_.max_pending_watermarks) p.erase(p.begin());
-  }
+  if (!record_watermark(s, wm.incarnation, wm.seq, wm.time_ms, options_.max_pending_watermarks)) return success();
   auto wb = db_.new_batch();
   put_stream(wb, wm.category, wm.host, s);
   return db_.write(wb, false);
@@ -362,7 +258,7 @@ Result<std::vector<CompletedHour>> HourTracker::evaluate(TimeMs now) {
       BOOST_OUTCOME_TRY(write_success(category, hour, now));
       FERRY_CRASH_POINT("consumer.after_success_file");
       auto wb = db_.new_batch();
-      wb.put(cf_, category_key(category), json{{"frontier", end}, {"any_completed", true}}.dump());
+      wb.put(cf_, category_key(category), to_json(CategoryState{end, true}).dump());
       BOOST_OUTCOME_TRY(db_.write(wb, true));
       c.frontier = end;
       c.any_completed = true;
@@ -397,59 +293,12 @@ Result<void> HourTracker::adopt_complete(const std::string& category, TimeMs end
   auto it = categories_.find(category);
   if (it == categories_.end() || (it->second.any_completed && it->second.frontier >= end)) return success();
   auto wb = db_.new_batch();
-  wb.put(cf_, category_key(category), json{{"frontier", end}, {"any_completed", true}}.dump());
+  wb.put(cf_, category_key(category), to_json(CategoryState{end, true}).dump());
   // Unsynced: after a crash the tier's markers say it again.
   BOOST_OUTCOME_TRY(db_.write(wb, false));
   it->second.frontier = std::max(it->second.frontier, end);
   it->second.any_completed = true;
   return success();
-}
-
-json HourTracker::snapshot(TimeMs now) const {
-  json cats = json::object();
-  const TimeMs newest = hour_start(now), oldest = newest - 23 * kMsPerHour;
-  for (const auto& [category, c] : categories_) {
-    auto expected = expected_hosts(category, now);
-    json hosts = json::object();
-    for (const auto& h : expected) {
-      const StreamState& s = streams_.at({category, h});
-      hosts[h] = {{"watermark_ms", s.watermark_ms}, {"contiguous_seq", s.contiguous_seq},
-                  {"last_contact_ms", s.last_contact_ms}};
-    }
-    TimeMs first = c.frontier;
-    auto rec = hours_.lower_bound({category, TimeMs{INT64_MIN}});
-    if (rec != hours_.end() && rec->first.first == category) first = std::min(first, rec->first.second);
-    json hours = json::array();
-    for (TimeMs hour = std::max(first, oldest); hour <= newest; hour += kMsPerHour) {
-      const bool complete = c.any_completed && hour < c.frontier;
-      json h = {{"hour", format_hour_iso(hour)}, {"hour_start_ms", hour}, {"complete", complete}};
-      uint64_t events = 0, batches = 0, late_events = 0, late_batches = 0;
-      if (const HourRecord* r = hour_record(category, hour)) {
-        for (const auto& [host, n] : r->hosts) {
-          events += n.events;
-          batches += n.batches;
-        }
-        late_events = r->late_events;
-        late_batches = r->late_batches;
-      }
-      h["events"] = events;
-      h["batches"] = batches;
-      h["late_events"] = late_events;
-      h["late_batches"] = late_batches;
-      if (!complete) {
-        json waiting = json::array();
-        for (const auto& host : expected) {
-          TimeMs wm = streams_.at({category, host}).watermark_ms;
-          if (wm < hour + kMsPerHour) waiting.push_back({{"host", host}, {"watermark_ms", wm}});
-        }
-        h["waiting_on"] = waiting;
-        if (expected.empty()) h["waiting_on_reason"] = "no expected hosts";
-      }
-      hours.push_back(std::move(h));
-    }
-    cats[category] = {{"expected_hosts", hosts}, {"hours", hours}};
-  }
-  return json{{"now_ms", now}, {"categories", cats}};
 }
 
 }  // namespace ferry::consumer::store

@@ -9,7 +9,8 @@
 // from the hour of its first committed batch; each gets <hour>/_SUCCESS with a JSON
 // manifest, written atomically through the Sink.
 //
-// State lives in the RocksDB column family "hours" and survives restarts; memory holds
+// State lives in the RocksDB column family "hours" (hour_records.h) and survives
+// restarts; each stream's progress is stream_progress.h; memory holds
 // the streams heard from within `idle_stream_ms` (and their categories) only. A stream
 // idle for longer is no expected host anyway (idle_stream_ms >= silent_timeout_ms), so
 // dropping it changes no hour; touch() brings its durable record back before its next
@@ -38,6 +39,7 @@
 #include "common/storage/rocks_store.h"
 #include "common/wire/messages.h"
 #include "consumer/store/file_record.h"
+#include "consumer/store/hour_records.h"
 #include "consumer/store/sink.h"
 
 namespace ferry::consumer::store {
@@ -63,35 +65,10 @@ class HourTracker {
  public:
   static constexpr const char* kCf = "hours";
 
-  struct HostCounts {
-    uint64_t events = 0;
-    uint64_t batches = 0;
-  };
-  struct StreamState {
-    // The newest agent state seen for (host, category); seqs below count for it only.
-    // A newer incarnation (a wiped or reimaged host) supersedes the older one, whose gaps
-    // and pending watermarks then stop holding hours back.
-    uint64_t incarnation = 0;
-    uint64_t contiguous_seq = 0;      // every seq 1..contiguous_seq is committed
-    std::set<uint64_t> above;         // committed seqs beyond a gap
-    std::vector<std::pair<uint64_t, TimeMs>> pending_watermarks;  // (seq, time), seq rising
-    TimeMs watermark_ms = 0;          // committed watermark
-    TimeMs last_contact_ms = 0;       // last committed batch or watermark
-    TimeMs last_produced_ms = 0;      // last committed batch
-    // Last time seqs committed by another consumer of a tier were learnt (stage_learnt):
-    // keeps the stream in memory, so that its watermarks count here, without making its
-    // host look alive.
-    TimeMs learnt_ms = 0;
-  };
-  struct HourRecord {
-    std::map<std::string, HostCounts> hosts;  // committed on-time batches
-    uint64_t late_events = 0;
-    uint64_t late_batches = 0;
-  };
-  struct CategoryState {
-    TimeMs frontier = 0;        // oldest hour not yet complete
-    bool any_completed = false;
-  };
+  using HostCounts = store::HostCounts;
+  using StreamState = store::StreamState;
+  using HourRecord = store::HourRecord;
+  using CategoryState = store::CategoryState;
   // Changes derived from one committed file, applied after the write that holds them.
   struct Staged {
     std::map<std::pair<std::string, std::string>, StreamState> streams;
@@ -144,7 +121,8 @@ class HourTracker {
   // not in memory (touch() reads it back with what was adopted) or already past `end`.
   Result<void> adopt_complete(const std::string& category, TimeMs end);
 
-  // For /api/hours: per category, the last 24 hours: complete or waiting on which hosts.
+  // For /api/hours: per category, the last 24 hours: complete or waiting on which hosts
+  // (hour_view.cc).
   nlohmann::json snapshot(TimeMs now) const;
 
   std::vector<std::string> expected_hosts(std::string_view category, TimeMs now) const;
@@ -165,6 +143,9 @@ class HourTracker {
   Result<void> write_success(const std::string& category, TimeMs hour, TimeMs now);
   void put_stream(storage::RocksStore::Batch& wb, const std::string& category,
                   const std::string& host, const StreamState& s) const;
+  // The staged copy of a stream: from `st` if staged already, else from memory.
+  static StreamState& staged_stream(Staged& st, const std::map<std::pair<std::string, std::string>, StreamState>& live,
+                                    const std::string& category, const std::string& host);
 
   storage::RocksStore& db_;
   Sink& sink_;
