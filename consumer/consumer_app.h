@@ -92,6 +92,8 @@ class ConsumerApp {
   // keeps it (parked_) until the slot is ours.
   void add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
                      std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<uint32_t> pending_adds);
+  // Registers in /consumers (a new `epoch` at every start) and claims slots.
+  void start_membership(uint64_t epoch);
   // Store thread: fence, seed and release as SlotOwnership asks.
   void apply_slot_actions(SlotOwnership::Actions actions);
   // Store thread: writes the parked batches whose slot is ours now. One whose slot has
@@ -102,6 +104,8 @@ class ConsumerApp {
   void schedule_commit();
   void commit_on_worker();
   void route_committed(const std::vector<store::BatchId>& ids);
+  // Live batches are acked COMMITTED; replayed ones REPLAY_COMMITTED, per replay id.
+  static void send_committed(net::FrameConnection& conn, std::vector<store::BatchId> ids);
   void setup_http();
   // POST /api/hosts/forget?host=H: the tracker forgets H on the worker while the io
   // thread serves others; then the host table does.
