@@ -1,6 +1,6 @@
 // BatchStore's write path: storing batches in groups, marking them committed (pending ->
-// retained), scanning what is pending, and the latch that stops writes on ENOSPC until
-// RocksDB resumes. Opening is in batch_store_open.cc, retention in batch_store_retention.cc.
+// retained), scanning what is pending, and resuming RocksDB after ENOSPC (the latch that
+// stops writes until then is DiskBudget's). Opening is in batch_store_open.cc, retention in batch_store_retention.cc.
 #include "broker/store/batch_store.h"
 
 #include <algorithm>
@@ -18,10 +18,9 @@
 namespace ferry::broker::store {
 
 Result<void> BatchStore::write_synced(storage::RocksStore::Batch& batch) {
-  if (writes_blocked_.load(std::memory_order_relaxed)) return storage::Errc::kNoSpace;
+  if (budget_.out_of_space()) return storage::Errc::kNoSpace;
   auto r = db_->write(batch, true);
-  budget_.on_write(r ? std::error_code() : r.error());
-  if (!r && r.error() == storage::Errc::kNoSpace && !writes_blocked_.exchange(true)) {
+  if (budget_.on_write(r ? std::error_code() : r.error())) {
     spdlog::error("disk full under {}: ingest paused, no writes until space is back (stored batches are "
                   "safe; agents keep theirs)", options_.path);
   }
@@ -36,14 +35,13 @@ Result<void> BatchStore::write_synced(storage::RocksStore::Batch& batch) {
 
 Result<void> BatchStore::try_resume() {
   std::lock_guard lock(write_mu_);
-  if (!writes_blocked_.load(std::memory_order_relaxed)) return success();
+  if (!budget_.out_of_space()) return success();
   BOOST_OUTCOME_TRYV(db_->resume());
   auto probe = db_->new_batch();
   probe.put(meta_cf_, "space_probe", "");
   auto r = db_->write(probe, true);
-  budget_.on_write(r ? std::error_code() : r.error());
+  budget_.on_write(r ? std::error_code() : r.error());  // success lifts the latch
   if (!r) return r.error();
-  writes_blocked_.store(false, std::memory_order_relaxed);
   budget_.refresh();
   spdlog::info("disk space is back under {}: writes and ingest resume", options_.path);
   return success();

@@ -168,10 +168,10 @@ class BatchStore {
   // be used again after a failed append) until try_resume() succeeds: DB::Resume, then
   // a small synced probe write. Call it periodically while out_of_space().
   Result<void> try_resume();
-  bool out_of_space() const { return writes_blocked_.load(std::memory_order_relaxed); }
+  bool out_of_space() const { return budget_.out_of_space(); }
 
   // Ingest gate: disk usage over the budget, or the last write hit ENOSPC.
-  bool over_budget() const { return budget_.over_budget() || out_of_space(); }
+  bool over_budget() const { return budget_.over_budget(); }
   DiskBudget& disk_budget() { return budget_; }
   const DiskBudget& disk_budget() const { return budget_; }
 
@@ -183,7 +183,6 @@ class BatchStore {
   BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db);
   Result<void> write_synced(storage::RocksStore::Batch& batch);
   Result<void> rebuild_category_counters();
-  std::atomic<bool> writes_blocked_{false};  // set and cleared under write_mu_
   Result<void> move_chunk(std::vector<std::pair<std::string, std::string>>& moves,
                           TimeMs now_ms, std::vector<BatchId>& moved);
 

@@ -26,22 +26,15 @@ uint64_t DiskBudget::refresh() {
   uint64_t used = measure_();
   used_.store(used, std::memory_order_relaxed);
   if (measure_free_) free_.store(measure_free_(), std::memory_order_relaxed);
-  // 5% below the level at which the disk filled counts as "space came back" (compaction
-  // or retention expiry freed something), so ingest can try again.
-  uint64_t full_at = used_at_no_space_.load(std::memory_order_relaxed);
-  if (no_space_.load(std::memory_order_relaxed) && used < full_at - full_at / 20) {
-    no_space_.store(false, std::memory_order_relaxed);
-  }
   return used;
 }
 
-void DiskBudget::on_write(const std::error_code& ec) {
+bool DiskBudget::on_write(const std::error_code& ec) {
   if (!ec) {
     no_space_.store(false, std::memory_order_relaxed);
-  } else if (ec == storage::Errc::kNoSpace) {
-    used_at_no_space_.store(measure_(), std::memory_order_relaxed);
-    no_space_.store(true, std::memory_order_relaxed);
+    return false;
   }
+  return ec == storage::Errc::kNoSpace && !no_space_.exchange(true, std::memory_order_relaxed);
 }
 
 }  // namespace ferry::broker::store

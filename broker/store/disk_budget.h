@@ -1,13 +1,14 @@
 #pragma once
 // Whether the broker's store may take more ingest: disk usage against a configured
-// budget, free space on the filesystem against a reserve, plus a flag raised by a real
-// ENOSPC. Ingest stops while over_budget() is true; acks, forwarding and mark_committed
+// budget, free space on the filesystem against a reserve, plus the latch a real ENOSPC
+// raises. Ingest stops while over_budget() is true; acks, forwarding and mark_committed
 // keep going. The reserve exists so that the filesystem never fills in the first place:
 // moving committed batches to retention and RocksDB's compactions need room too.
 //
-// The flag is cleared by the next successful write or once usage has dropped clearly
-// below what it was when the disk filled. Usage is sampled by refresh() (a directory
-// listing), so over_budget() itself is two atomic loads, cheap enough to ask per frame.
+// The latch (out_of_space) also stops every write: RocksDB's WAL writer is not to be
+// used again after a failed append. Only a successful write clears it, the store's probe
+// after DB::Resume (BatchStore::try_resume). Usage is sampled by refresh() (a directory
+// listing), so over_budget() itself is a few atomic loads, cheap enough per frame.
 // Thread-safe.
 
 #include <atomic>
@@ -36,8 +37,9 @@ class DiskBudget {
 
   // Samples disk usage (and free space) now; returns the usage.
   uint64_t refresh();
-  // Records the result of a write: kNoSpace raises the flag, success clears it.
-  void on_write(const std::error_code& ec);
+  // Records the result of a write: kNoSpace raises the latch (true if it was down),
+  // success clears it, other errors leave it as it is.
+  bool on_write(const std::error_code& ec);
 
  private:
   std::function<uint64_t()> measure_;
@@ -46,7 +48,6 @@ class DiskBudget {
   std::atomic<uint64_t> free_{UINT64_MAX};
   std::atomic<uint64_t> budget_;  // 0 = unlimited
   std::atomic<uint64_t> used_{0};
-  std::atomic<uint64_t> used_at_no_space_{0};
   std::atomic<bool> no_space_{false};
 };
 
