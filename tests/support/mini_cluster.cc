@@ -10,7 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/compress/zstd_codec.h"
+#include "tools/ferryctl/output_parts.h"
+#include "tools/ferryctl/verify.h"
 #include "common/net/free_port.h"
 #include "common/tls/cert_factory.h"
 
@@ -191,31 +192,10 @@ bool MiniCluster::running(const std::string& name) {
 
 std::vector<std::string> MiniCluster::delivered_lines() const {
   std::vector<std::string> lines;
-  compress::ZstdDecompressor zstd;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(output_, ec); it != fs::recursive_directory_iterator(); ++it) {
-    if (it->is_directory() && it->path().filename() == "_ferry") {  // consumers' shared state
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_regular_file()) continue;
-    std::string name = it->path().filename().string();
-    if (name.empty() || name[0] == '.' || name == "_SUCCESS") continue;
-    std::string bytes = read_file(it->path().string()), raw;
-    if (name.size() > 4 && name.substr(name.size() - 4) == ".zst") {
-      auto r = zstd.decompress(bytes, 1ull << 31, raw);
-      if (!r) throw std::runtime_error("cannot decompress " + it->path().string());
-    } else {
-      raw = std::move(bytes);
-    }
-    size_t start = 0;
-    while (start < raw.size()) {
-      size_t nl = raw.find('\n', start);
-      if (nl == std::string::npos) nl = raw.size();
-      lines.push_back(raw.substr(start, nl - start));
-      start = nl + 1;
-    }
-  }
+  auto read = ferryctl::for_each_part(output_, {}, [&](std::string_view raw) {
+    ferryctl::for_each_line(raw, [&](std::string_view line) { lines.emplace_back(line); });
+  });
+  if (!read) throw std::runtime_error("cannot read the output under " + output_ + ": " + read.error().message());
   return lines;
 }
 

@@ -4,12 +4,12 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <regex>
 
 #include "common/base/utc_time.h"
-#include "common/compress/zstd_codec.h"
+#include "tools/ferryctl/output_parts.h"
+#include "tools/ferryctl/verify.h"
 #include "tests/support/http_get.h"
 #include "tests/support/process.h"
 
@@ -19,40 +19,15 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-namespace {
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-}  // namespace
-
 std::vector<std::string> lines_in(const std::string& root, const std::string& dir_name) {
   std::vector<std::string> lines;
-  compress::ZstdDecompressor zstd;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); ++it) {
-    if (!it->is_regular_file()) continue;
-    const std::string name = it->path().filename().string();
-    if (name.empty() || name[0] == '.' || name == "_SUCCESS") continue;
-    const std::string parent = it->path().parent_path().filename().string();
-    const bool in_replay = parent.rfind("replay-", 0) == 0;
-    if (dir_name.empty() ? in_replay : parent != dir_name) continue;
-    std::string bytes = read_all(it->path()), raw;
-    if (name.size() > 4 && name.substr(name.size() - 4) == ".zst") {
-      if (!zstd.decompress(bytes, 1ull << 31, raw)) throw std::runtime_error("cannot decompress " + it->path().string());
-    } else {
-      raw = std::move(bytes);
-    }
-    size_t start = 0;
-    while (start < raw.size()) {
-      size_t nl = raw.find('\n', start);
-      if (nl == std::string::npos) nl = raw.size();
-      lines.push_back(raw.substr(start, nl - start));
-      start = nl + 1;
-    }
-  }
+  auto keep = [&](const fs::path& relative) {
+    return dir_name.empty() ? !ferryctl::is_replay_part(relative) : relative.parent_path().filename() == dir_name;
+  };
+  auto read = ferryctl::for_each_part(root, keep, [&](std::string_view raw) {
+    ferryctl::for_each_line(raw, [&](std::string_view line) { lines.emplace_back(line); });
+  });
+  if (!read) throw std::runtime_error("cannot read the output under " + root + ": " + read.error().message());
   return lines;
 }
 

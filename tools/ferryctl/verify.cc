@@ -5,7 +5,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "common/compress/zstd_codec.h"
+#include "tools/ferryctl/output_parts.h"
 
 namespace ferry::ferryctl {
 namespace {
@@ -29,34 +29,10 @@ std::string read_all(const fs::path& p) {
   return ss.str();
 }
 
-bool is_delivered_part(const fs::path& path, const fs::path& root) {
-  std::string name = path.filename().string();
-  if (name.empty() || name[0] == '.' || name == "_SUCCESS") return false;
-  for (const auto& part : fs::relative(path, root)) {
-    if (part.string().rfind("replay-", 0) == 0) return false;
-  }
-  return name.find(".log") != std::string::npos;
-}
-
 }  // namespace
 
 Result<void> for_each_delivered_part(const std::string& output_root, const std::function<void(std::string_view)>& fn) {
-  compress::ZstdDecompressor zstd;
-  std::string raw;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(output_root, ec); !ec && it != fs::recursive_directory_iterator(); ++it) {
-    if (!it->is_regular_file() || !is_delivered_part(it->path(), output_root)) continue;
-    std::string bytes = read_all(it->path());
-    if (it->path().extension() == ".zst") {
-      auto r = zstd.decompress(bytes, 8ull << 30, raw);
-      if (!r) return r.error();
-    } else {
-      raw = std::move(bytes);
-    }
-    fn(raw);
-  }
-  if (ec) return ec;
-  return success();
+  return for_each_part(output_root, [](const fs::path& relative) { return !is_replay_part(relative); }, fn);
 }
 
 Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root, size_t examples,
