@@ -13,14 +13,7 @@ namespace {
 
 using testing::kHour0;
 using testing::make_frame;
-
-std::unique_ptr<BatchStore> open_store(const std::string& path, BatchStoreOptions options = {}) {
-  options.path = path;
-  std::string why;
-  auto store = BatchStore::open(options, why);
-  EXPECT_TRUE(store) << why;
-  return store ? std::move(store).value() : nullptr;
-}
+using testing::open_store;
 
 std::vector<PendingBatch> all_pending(const BatchStore& store, ScanLimits limits = {}) {
   std::vector<PendingBatch> out;

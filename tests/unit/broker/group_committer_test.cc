@@ -14,13 +14,7 @@ namespace ferry::broker::store {
 namespace {
 
 using testing::make_frame;
-
-std::unique_ptr<BatchStore> open_store(const std::string& path) {
-  std::string why;
-  auto store = BatchStore::open({.path = path}, why);
-  EXPECT_TRUE(store) << why;
-  return store ? std::move(store).value() : nullptr;
-}
+using testing::open_store;
 
 // Counts completions and lets a test wait for all of them.
 class Completions {

@@ -1,8 +1,13 @@
 #pragma once
-// Valid batch frames for the broker store tests.
+// Valid batch frames for the broker store tests, and opening a store for one.
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "broker/store/batch_store.h"
 
 #include "common/base/crc32c.h"
 #include "common/wire/messages.h"
@@ -27,6 +32,16 @@ inline wire::BatchFrame make_frame(const std::string& host, const std::string& c
   f.header.codec = batch::Codec::kNone;
   f.header.payload_crc = crc32c::value(f.payload);
   return f;
+}
+
+// A store at `path` (options.path is set to it); null, with the reason as a test
+// failure, if it cannot open.
+inline std::unique_ptr<BatchStore> open_store(const std::string& path, BatchStoreOptions options = {}) {
+  options.path = path;
+  std::string why;
+  auto store = BatchStore::open(options, why);
+  EXPECT_TRUE(store) << why;
+  return store ? std::move(store).value() : nullptr;
 }
 
 }  // namespace ferry::broker::store::testing
