@@ -14,6 +14,7 @@
 
 #include "agent/event/line_splitter.h"
 #include "agent/replay/gzip_stream.h"
+#include "agent/replay/replay_snapshot.h"
 #include "agent/tail/file_identity.h"
 #include "agent/tail/glob_scan.h"
 #include "agent/tail/range_reader.h"
@@ -28,53 +29,8 @@ using nlohmann::json;
 
 constexpr size_t kReadChunk = 256u << 10;
 
-struct FileRef {
-  std::string path;
-  uint64_t dev = 0;
-  uint64_t ino = 0;
-  uint64_t size = 0;  // read up to here: what the file held when the replay began
-  // A compressed rotated file (name *.gz): dev, ino and size are the compressed file's,
-  // so the snapshot stays a pure description of bytes on disk and a restart decompresses
-  // the same bytes into the same lines.
-  bool gzip = false;
-};
-
-// The first decompressed bytes of a .gz file, up to tail::kFingerprintBytes; empty if
-// they cannot be read (reading the file reports why).
-std::string gzip_head(const std::string& path, uint64_t size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string why;
-  auto head = GzipStream::head(fd, size, tail::kFingerprintBytes, why);
-  ::close(fd);
-  return head.value_or(std::string());
-}
-
-std::string plain_head(const std::string& path, uint64_t size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  auto head = tail::pread_exact(fd, 0, std::min<uint64_t>(size, tail::kFingerprintBytes));
-  ::close(fd);
-  return head ? std::move(head).value() : std::string();
-}
-
-// Whether a .gz file is (the start of) a compressed copy of a plain file: its first
-// decompressed bytes, at least tail::kMinCopyPrefix of them, are the plain file's first
-// bytes. A plain file shorter than that head is not its original (a new file that starts
-// with the same header line, say).
-bool copy_of(std::string_view gz_head, std::string_view plain_head) {
-  return gz_head.size() >= tail::kMinCopyPrefix && plain_head.size() >= gz_head.size() &&
-         plain_head.substr(0, gz_head.size()) == gz_head;
-}
-
 bool listed(const std::vector<std::string>& names, const std::string& name) {
   return names.empty() || std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string joined(const std::vector<std::string>& globs) {
-  std::string out;
-  for (const auto& g : globs) out += (out.empty() ? "" : ", ") + g;
-  return out;
 }
 
 std::string_view state_word(wire::ReplayState s) { return wire::replay_state_name(s); }
@@ -184,28 +140,6 @@ void rewind(Job::Scan& s, size_t max_event_bytes, size_t batch_max_bytes) {
   s.lost.clear();
 }
 
-// Opens the snapshot's file: at its name, else (rotated since) at whatever name its globs
-// match with the same inode. -1 if it is gone.
-int open_snapshot_file(const FileRef& f, const std::vector<std::string>& globs) {
-  auto try_open = [&f](const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_dev) != f.dev ||
-        static_cast<uint64_t>(st.st_ino) != f.ino || static_cast<uint64_t>(st.st_size) < f.size) {
-      ::close(fd);
-      return -1;
-    }
-    return fd;
-  };
-  int fd = try_open(f.path);
-  if (fd >= 0) return fd;
-  for (const auto& m : tail::expand_globs(globs)) {
-    if (m.dev == f.dev && m.ino == f.ino && (fd = try_open(m.path)) >= 0) return fd;
-  }
-  return -1;
-}
-
 }  // namespace
 
 HostReplays::HostReplays(HostReplayOptions options, const std::vector<SourceConfig>& sources, const FileHours& hours,
@@ -290,55 +224,11 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
     if (from_disk) {
       scan->files = files[src.category];
     } else {
-      for (const auto& m : tail::expand_globs(src.paths)) {
-        struct stat st {};
-        if (::stat(m.path.c_str(), &st) != 0) continue;
-        // Compressed other than by gzip: not readable here; the index reports its lines
-        // missing if the range needs them.
-        if (tail::is_compressed_copy(m.path) && !is_gzip_name(m.path)) continue;
-        scan->files.push_back({m.path, m.dev, m.ino, static_cast<uint64_t>(st.st_size), is_gzip_name(m.path)});
-      }
-    }
-    // The decompressed start of each .gz file: to drop one whose plain original is still
-    // there (gzip writes the copy before it deletes the original) and to follow the index
-    // into compressed copies.
-    std::map<std::pair<uint64_t, uint64_t>, std::string> gz_heads;
-    if (!from_disk) {
-      std::vector<std::string> plain_heads;
-      for (const auto& f : scan->files) {
-        if (!f.gzip) plain_heads.push_back(plain_head(f.path, f.size));
-      }
-      std::erase_if(scan->files, [&](const FileRef& f) {
-        if (!f.gzip) return false;
-        std::string head = gzip_head(f.path, f.size);
-        for (const auto& p : plain_heads) {
-          if (copy_of(head, p)) {
-            spdlog::info("replay {}: {} is being compressed from a file the replay reads already: not read",
-                         req.replay_id, f.path);
-            return true;
-          }
-        }
-        gz_heads[{f.dev, f.ino}] = std::move(head);
-        return false;
-      });
+      SourceSnapshot snap = take_snapshot(src.paths, req.replay_id);
+      for (auto& gone : files_gone(snap, src, hours_, req, options_.host)) job->gaps.push_back(std::move(gone));
+      scan->files = std::move(snap.files);
     }
     rewind(*scan, options_.max_event_bytes, options_.batch_max_bytes);
-    if (!from_disk) {
-      // Files that held part of the range when live batches were cut from them, and that
-      // no glob matches any more.
-      for (const auto& f : hours_.overlapping(src.category, req.from_ms, req.to_ms)) {
-        bool present = false;
-        for (const auto& have : scan->files) present |= have.dev == f.dev && have.ino == f.ino;
-        // Compressed since it was read (a new inode): its copy holds the lines.
-        for (const auto& [key, head] : gz_heads) present |= FileHours::covered_by_copy(f, head);
-        if (present) continue;
-        job->gaps.push_back({options_.host, src.category, std::max(req.from_ms, f.min_time_ms),
-                             std::min(req.to_ms, f.max_time_ms + 1),
-                             "file " + f.path + " on host " + options_.host + ", which held lines from " +
-                                 format_iso_ms(f.min_time_ms) + " to " + format_iso_ms(f.max_time_ms) +
-                                 ", was deleted (or rotated out of " + joined(src.paths) + ")"});
-      }
-    }
     job->scans.push_back(std::move(scan));
   }
   if (!from_disk) persist(*job);  // the snapshot is durable before any batch of it leaves
