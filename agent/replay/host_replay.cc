@@ -1,143 +1,23 @@
 #include "agent/replay/host_replay.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <deque>
 #include <filesystem>
-#include <limits>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "agent/event/line_splitter.h"
-#include "agent/replay/gzip_stream.h"
+#include "agent/replay/replay_job_record.h"
 #include "agent/replay/replay_snapshot.h"
 #include "agent/tail/file_identity.h"
-#include "agent/tail/glob_scan.h"
 #include "agent/tail/range_reader.h"
 #include "common/base/utc_time.h"
-#include "common/batch/batch_builder.h"
-#include "common/storage/durable_file.h"
 
 namespace ferry::agent::replay {
 namespace {
-
-using nlohmann::json;
 
 constexpr size_t kReadChunk = 256u << 10;
 
 bool listed(const std::vector<std::string>& names, const std::string& name) {
   return names.empty() || std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string_view state_word(wire::ReplayState s) { return wire::replay_state_name(s); }
-
-wire::ReplayState state_from(const std::string& w) {
-  if (w == "done") return wire::ReplayState::kDone;
-  if (w == "cancelled") return wire::ReplayState::kCancelled;
-  if (w == "failed") return wire::ReplayState::kFailed;
-  return wire::ReplayState::kRunning;
-}
-
-}  // namespace
-
-struct HostReplays::Job {
-  struct Scan {
-    const SourceConfig* source = nullptr;
-    std::vector<FileRef> files;
-    size_t index = 0;      // the file being read
-    uint64_t offset = 0;   // next byte of it
-    int fd = -1;
-    std::unique_ptr<GzipStream> gz;  // reading a .gz file
-    std::string pending;             // its decompressed bytes not split yet
-    bool gz_ended = false;
-    batch::FileIdentity id;
-    std::unique_ptr<event::LineSplitter> splitter;
-    std::unique_ptr<batch::BatchBuilder> builder;
-    uint64_t contiguous_end = 0;  // where the builder's last event ends
-    uint64_t next_seq = 1;
-    bool finished = false;
-    std::vector<wire::ReplayMissing> lost;  // files gone since the snapshot
-
-    ~Scan() { close_file(); }
-    void close_file() {
-      gz.reset();
-      pending.clear();
-      gz_ended = false;
-      if (fd >= 0) ::close(fd);
-      fd = -1;
-    }
-  };
-  struct Sent {
-    uint32_t bytes = 0;
-    uint32_t events = 0;
-  };
-
-  wire::ReplayRequest request;
-  wire::ReplayState state = wire::ReplayState::kRunning;
-  std::vector<std::unique_ptr<Scan>> scans;
-  std::deque<send::InflightBatch> queue;                      // cut, waiting for window room
-  std::map<std::pair<std::string, uint64_t>, Sent> inflight;  // (category, seq)
-  uint64_t inflight_bytes = 0;
-  std::map<std::string, std::map<uint64_t, uint32_t>> committed;  // category -> seq -> events
-  std::map<std::string, std::pair<uint64_t, uint64_t>> restored;  // counts of a job done before a restart
-  std::vector<wire::ReplayMissing> gaps;     // files of the range gone before it began
-  std::vector<wire::ReplayMissing> missing;  // reported: the gaps, then files lost while reading
-  double tokens = 0;
-  std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
-  bool changed = true;
-  std::string snapshot_path;
-};
-
-namespace {
-
-using Job = HostReplays::Job;
-
-json snapshot_json(const Job& job) {
-  json sources = json::array();
-  for (const auto& s : job.scans) {
-    json files = json::array();
-    for (const auto& f : s->files) {
-      files.push_back({{"path", f.path}, {"dev", f.dev}, {"ino", f.ino}, {"size", f.size}, {"gzip", f.gzip}});
-    }
-    sources.push_back({{"category", s->source->category}, {"files", files}});
-  }
-  json counts = json::object();
-  for (const auto& [category, seqs] : job.committed) {
-    uint64_t events = 0;
-    for (const auto& [seq, n] : seqs) events += n;
-    counts[category] = {{"batches", seqs.size()}, {"events", events}};
-  }
-  auto listed_json = [](const std::vector<wire::ReplayMissing>& list) {
-    json out = json::array();
-    for (const auto& m : list) {
-      out.push_back({{"category", m.category}, {"from_ms", m.from_ms}, {"to_ms", m.to_ms}, {"reason", m.reason}});
-    }
-    return out;
-  };
-  return {{"replay_id", job.request.replay_id}, {"from_ms", job.request.from_ms}, {"to_ms", job.request.to_ms},
-          {"state", state_word(job.state)}, {"sources", sources}, {"counts", counts},
-          {"gaps", listed_json(job.gaps)}, {"missing", listed_json(job.missing)}};
-}
-
-void persist(const Job& job) {
-  auto w = storage::durable_write(job.snapshot_path, snapshot_json(job).dump());
-  if (!w) spdlog::error("replay {}: cannot write {}: {}", job.request.replay_id, job.snapshot_path, w.error().message());
-}
-
-void rewind(Job::Scan& s, size_t max_event_bytes, size_t batch_max_bytes) {
-  s.close_file();
-  s.index = 0;
-  s.offset = 0;
-  s.splitter = std::make_unique<event::LineSplitter>(max_event_bytes, s.source->time_zone.get());
-  s.builder = std::make_unique<batch::BatchBuilder>(batch_max_bytes);
-  s.contiguous_end = 0;
-  s.next_seq = 1;
-  s.finished = false;
-  s.lost.clear();
 }
 
 }  // namespace
@@ -183,46 +63,14 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   job->snapshot_path = dir + "/" + std::to_string(req.replay_id) + ".json";
-  std::map<std::string, std::vector<FileRef>> files;  // by category
-  auto stored = storage::read_whole_file(job->snapshot_path);
-  bool from_disk = false;
-  if (stored) {
-    auto j = json::parse(stored.value(), nullptr, false);
-    if (!j.is_discarded() && j.is_object() && j.value("replay_id", uint64_t{0}) == req.replay_id) {
-      try {
-        job->state = state_from(j.value("state", "running"));
-        for (const auto& s : j.at("sources")) {
-          auto& list = files[s.at("category").get<std::string>()];
-          for (const auto& f : s.at("files")) {
-            list.push_back({f.at("path").get<std::string>(), f.at("dev").get<uint64_t>(), f.at("ino").get<uint64_t>(),
-                            f.at("size").get<uint64_t>(), f.value("gzip", false)});
-          }
-        }
-        for (const auto& [category, c] : j.at("counts").items()) {
-          job->restored[category] = {c.at("batches").get<uint64_t>(), c.at("events").get<uint64_t>()};
-        }
-        auto listed_from = [this](const json& list, std::vector<wire::ReplayMissing>& out) {
-          for (const auto& m : list) {
-            out.push_back({options_.host, m.at("category").get<std::string>(), m.at("from_ms").get<TimeMs>(),
-                           m.at("to_ms").get<TimeMs>(), m.at("reason").get<std::string>()});
-          }
-        };
-        listed_from(j.at("gaps"), job->gaps);
-        listed_from(j.at("missing"), job->missing);
-        from_disk = true;
-      } catch (const json::exception& e) {
-        spdlog::error("replay {}: {} unreadable ({}): taking a new snapshot", req.replay_id, job->snapshot_path,
-                      e.what());
-        files.clear();
-      }
-    }
-  }
+  auto stored = load_record(*job, options_.host);  // files by category
+  const bool from_disk = stored.has_value();
   for (const auto& src : sources_) {
     if (!listed(req.categories, src.category)) continue;
     auto scan = std::make_unique<Job::Scan>();
     scan->source = &src;
     if (from_disk) {
-      scan->files = files[src.category];
+      scan->files = (*stored)[src.category];
     } else {
       SourceSnapshot snap = take_snapshot(src.paths, req.replay_id);
       for (auto& gone : files_gone(snap, src, hours_, req, options_.host)) job->gaps.push_back(std::move(gone));
@@ -236,7 +84,9 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
   for (const auto& s : job->scans) n += s->files.size();
   spdlog::info("replay {} from this host's files: {} .. {}, {} sources, {} files{}", req.replay_id,
                format_iso_ms(req.from_ms), format_iso_ms(req.to_ms), job->scans.size(), n,
-               from_disk ? std::string(" (snapshot of ") + std::string(state_word(job->state)) + " replay reloaded)" : "");
+               from_disk ? std::string(" (snapshot of ") + std::string(wire::replay_state_name(job->state)) +
+                               " replay reloaded)"
+                         : "");
   slot = std::move(job);
   return slot.get();
 }

@@ -67,7 +67,7 @@ class HostReplays {
   void report(bool all);
   bool active() const;
 
-  struct Job;  // defined in the .cc
+  struct Job;  // replay_job_record.h
 
  private:
   Job* load_or_create(const wire::ReplayRequest& req);
