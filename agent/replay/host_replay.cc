@@ -6,15 +6,12 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/replay/replay_job_record.h"
+#include "agent/replay/replay_scan_reader.h"
 #include "agent/replay/replay_snapshot.h"
-#include "agent/tail/file_identity.h"
-#include "agent/tail/range_reader.h"
 #include "common/base/utc_time.h"
 
 namespace ferry::agent::replay {
 namespace {
-
-constexpr size_t kReadChunk = 256u << 10;
 
 bool listed(const std::vector<std::string>& names, const std::string& name) {
   return names.empty() || std::find(names.begin(), names.end(), name) != names.end();
@@ -186,17 +183,6 @@ std::optional<std::chrono::milliseconds> HostReplays::pump() {
     const double dt = std::chrono::duration<double>(now - job.refilled).count();
     job.tokens = std::min(cap, job.tokens + static_cast<double>(rate) * std::max(0.0, dt));
     job.refilled = now;
-    auto cut = [&](Job::Scan& s) {
-      auto built = s.builder->take();
-      const uint64_t seq = s.next_seq++;
-      auto ib = encoder_.encode(s.source->category, seq, built, s.id, id);
-      if (!ib) {
-        spdlog::error("replay {}: cannot encode batch {}/{}: {}", id, s.source->category, seq, ib.error().message());
-        job.state = wire::ReplayState::kFailed;
-        return;
-      }
-      job.queue.push_back(std::move(ib).value());
-    };
     // Sends cut batches while the window and the rate allow; true if the queue emptied.
     auto drain = [&] {
       while (!job.queue.empty() && job.tokens > 0 && job.inflight_bytes < options_.window_bytes) {
@@ -217,89 +203,7 @@ std::optional<std::chrono::milliseconds> HostReplays::pump() {
           s.finished = true;
           break;
         }
-        const FileRef& f = s.files[s.index];
-        auto next_file = [&] {
-          if (!s.builder->empty()) cut(s);
-          s.close_file();
-          ++s.index;
-          s.offset = 0;
-          s.splitter->reset();
-        };
-        if (s.fd < 0) {
-          s.fd = open_snapshot_file(f, s.source->paths);
-          if (s.fd < 0) {
-            s.lost.push_back({options_.host, s.source->category, job.request.from_ms, job.request.to_ms,
-                              "file " + f.path + " of host " + options_.host +
-                                  " was deleted or truncated during the replay: its lines are not in it"});
-            next_file();
-            continue;
-          }
-          auto prefix = tail::pread_exact(s.fd, 0, std::min<uint64_t>(f.size, tail::kFingerprintBytes));
-          s.id = batch::FileIdentity{f.dev, f.ino, prefix ? tail::make_fingerprint(prefix.value()) : 0};
-          if (f.gzip) s.gz = std::make_unique<GzipStream>(s.fd, f.size);
-        }
-        const uint64_t chunk = std::max(kReadChunk, 2 * options_.max_event_bytes);
-        Result<std::string> bytes = std::string();
-        if (f.gzip) {
-          // Decompressed in order, never all at once: what the splitter left over (a line
-          // cut by the chunk's end) plus the next decompressed chunk.
-          if (!s.gz_ended && s.pending.size() < chunk && !s.gz->read(chunk - s.pending.size(), s.pending)) {
-            s.gz_ended = true;
-            if (!s.gz->error().empty()) {
-              s.lost.push_back({options_.host, s.source->category, job.request.from_ms, job.request.to_ms,
-                                "compressed file " + f.path + " of host " + options_.host + " is damaged (" +
-                                    s.gz->error() + "): its lines from there on are not in the replay"});
-            }
-          }
-          if (s.gz_ended && s.pending.empty()) {
-            next_file();
-            continue;
-          }
-          bytes = std::move(s.pending);
-        } else {
-          if (s.offset >= f.size) {
-            next_file();
-            continue;
-          }
-          bytes = tail::pread_exact(s.fd, s.offset, std::min<uint64_t>(f.size - s.offset, chunk));
-        }
-        if (!bytes) {
-          s.lost.push_back({options_.host, s.source->category, job.request.from_ms, job.request.to_ms,
-                            "reading " + f.path + " failed: " + bytes.error().message()});
-          next_file();
-          continue;
-        }
-        std::vector<event::Event> events;
-        const size_t used = s.splitter->split(bytes.value(), s.offset, clock_.now_ms(), false, events);
-        std::string rendered;
-        for (const auto& e : events) {
-          const bool in_range = e.time_ms >= job.request.from_ms && e.time_ms < job.request.to_ms;
-          if (!in_range) {
-            if (!s.builder->empty()) cut(s);
-            continue;
-          }
-          rendered.clear();
-          event::append_rendered(e, std::string_view(bytes.value()).substr(e.offset - s.offset, e.length), rendered);
-          if (!s.builder->empty() && (e.offset != s.contiguous_end ||
-                                      s.builder->check(rendered.size(), e.time_ms) != batch::BatchBuilder::Cut::kFits)) {
-            cut(s);
-          }
-          s.builder->add(rendered, e.time_ms, e.offset, e.length);
-          s.contiguous_end = e.offset + e.length;
-        }
-        s.offset += used;
-        if (f.gzip) {
-          s.pending = std::move(bytes).value().substr(used);
-          // The last line of a compressed file without its newline: not replayed, as below.
-          // (A line longer than a chunk cannot be: the splitter cuts at max_event_bytes.)
-          if (used == 0 && (s.gz_ended || s.pending.size() >= chunk)) {
-            s.pending.clear();
-            s.gz_ended = true;
-          }
-          continue;
-        }
-        // What is left is a line still being written when the replay began: not replayed.
-        if (used == 0) s.offset = f.size;
+        read_next_chunk(job, s, encoder_, options_, clock_);
       }
       if (!s.finished) break;  // files in order: the next source waits for this one
     }
