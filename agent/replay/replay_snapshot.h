@@ -24,6 +24,7 @@ struct FileRef {
   // so the snapshot stays a pure description of bytes on disk and a restart decompresses
   // the same bytes into the same lines.
   bool gzip = false;
+  bool operator==(const FileRef&) const = default;
 };
 
 // One source's files as its replay begins, in glob_scan order (oldest first).
