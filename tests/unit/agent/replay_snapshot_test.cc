@@ -120,35 +120,40 @@ TEST(ReplaySnapshotTest, FilesGoneNamesOnlyFilesNeitherThereNorCompressed) {
   EXPECT_NE(gone[0].reason.find(src.paths[0]), std::string::npos) << "names the globs: " << gone[0].reason;
 }
 
+// logs/app.log written, and its entry in a snapshot taken with `globs`.
+FileRef snapshot_of_app_log(const TempDir& dir, const std::vector<std::string>& globs) {
+  write_file(dir.file("logs/app.log"), lines("live", 10));
+  auto snap = take_snapshot(globs, 7);
+  EXPECT_EQ(snap.files.size(), 1u);
+  return snap.files.empty() ? FileRef{} : snap.files[0];
+}
+
 TEST(ReplaySnapshotTest, OpensAFileRotatedSinceByItsInode) {
   TempDir dir;
-  write_file(dir.file("logs/app.log"), lines("live", 10));
   const std::vector<std::string> globs{dir.file("logs/app.log*")};
-  auto snap = take_snapshot(globs, 7);
-  ASSERT_EQ(snap.files.size(), 1u);
+  const FileRef f = snapshot_of_app_log(dir, globs);
   ASSERT_EQ(std::rename(dir.file("logs/app.log").c_str(), dir.file("logs/app.log.1").c_str()), 0);
   write_file(dir.file("logs/app.log"), lines("new", 20));  // same name, another file
-  int fd = open_snapshot_file(snap.files[0], globs);
+  int fd = open_snapshot_file(f, globs);
   ASSERT_GE(fd, 0);
   struct stat st {};
   ASSERT_EQ(::fstat(fd, &st), 0);
   ::close(fd);
-  EXPECT_EQ(static_cast<uint64_t>(st.st_ino), snap.files[0].ino);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_ino), f.ino);
 
   ASSERT_EQ(std::rename(dir.file("logs/app.log.1").c_str(), dir.file("elsewhere.log").c_str()), 0);
-  EXPECT_EQ(open_snapshot_file(snap.files[0], globs), -1) << "rotated out of the globs";
+  EXPECT_EQ(open_snapshot_file(f, globs), -1) << "rotated out of the globs";
 }
 
 TEST(ReplaySnapshotTest, RefusesAFileShorterThanInTheSnapshot) {
   TempDir dir;
-  write_file(dir.file("logs/app.log"), lines("live", 10));
   const std::vector<std::string> globs{dir.file("logs/app.log")};
-  auto snap = take_snapshot(globs, 7);
-  ASSERT_EQ(snap.files.size(), 1u);
-  std::filesystem::resize_file(dir.file("logs/app.log"), snap.files[0].size - 1);
-  EXPECT_EQ(open_snapshot_file(snap.files[0], globs), -1) << "truncated since";
+  const FileRef f = snapshot_of_app_log(dir, globs);
+  ASSERT_GT(f.size, 0u);
+  std::filesystem::resize_file(dir.file("logs/app.log"), f.size - 1);
+  EXPECT_EQ(open_snapshot_file(f, globs), -1) << "truncated since";
   std::filesystem::remove(dir.file("logs/app.log"));
-  EXPECT_EQ(open_snapshot_file(snap.files[0], globs), -1) << "deleted";
+  EXPECT_EQ(open_snapshot_file(f, globs), -1) << "deleted";
 }
 
 }  // namespace
