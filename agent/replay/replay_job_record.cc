@@ -68,9 +68,13 @@ std::optional<std::map<std::string, std::vector<FileRef>>> load_record(Job& job,
   if (j.is_discarded() || !j.is_object() || j.value("replay_id", uint64_t{0}) != job.request.replay_id) {
     return std::nullopt;
   }
+  // Read whole into locals first: a record that fails halfway leaves nothing in the job.
   std::map<std::string, std::vector<FileRef>> files;  // by category
+  wire::ReplayState state = wire::ReplayState::kRunning;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> restored;
+  std::vector<wire::ReplayMissing> gaps, missing;
   try {
-    job.state = state_from(j.value("state", "running"));
+    state = state_from(j.value("state", "running"));
     for (const auto& s : j.at("sources")) {
       auto& list = files[s.at("category").get<std::string>()];
       for (const auto& f : s.at("files")) {
@@ -79,15 +83,19 @@ std::optional<std::map<std::string, std::vector<FileRef>>> load_record(Job& job,
       }
     }
     for (const auto& [category, c] : j.at("counts").items()) {
-      job.restored[category] = {c.at("batches").get<uint64_t>(), c.at("events").get<uint64_t>()};
+      restored[category] = {c.at("batches").get<uint64_t>(), c.at("events").get<uint64_t>()};
     }
-    missing_from(j.at("gaps"), host, job.gaps);
-    missing_from(j.at("missing"), host, job.missing);
+    missing_from(j.at("gaps"), host, gaps);
+    missing_from(j.at("missing"), host, missing);
   } catch (const json::exception& e) {
     spdlog::error("replay {}: {} unreadable ({}): taking a new snapshot", job.request.replay_id, job.snapshot_path,
                   e.what());
     return std::nullopt;
   }
+  job.state = state;
+  for (auto& [category, counts] : restored) job.restored[category] = counts;
+  job.gaps.insert(job.gaps.end(), gaps.begin(), gaps.end());
+  job.missing.insert(job.missing.end(), missing.begin(), missing.end());
   return files;
 }
 

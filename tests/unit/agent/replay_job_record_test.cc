@@ -90,6 +90,22 @@ TEST_F(ReplayJobRecordTest, NoRecordAnotherReplaysOrAnUnreadableOneIsNone) {
   EXPECT_FALSE(load_record(loaded, "h1").has_value()) << "a file without its inode";
 }
 
+TEST_F(ReplayJobRecordTest, AnUnreadableRecordLeavesTheJobAsItWas) {
+  // The job then takes a new snapshot: nothing of the broken record may stick to it (a
+  // "done" over fresh files would never run; gaps read twice would be reported twice).
+  Job loaded;
+  start(loaded, 7);
+  write_file(loaded.snapshot_path,
+             R"({"replay_id": 7, "state": "done", "counts": {"app": {"batches": 2, "events": 9}},)"
+             R"( "gaps": [{"category": "app", "from_ms": 1, "to_ms": 2, "reason": "gone"}],)"
+             R"( "missing": [{"category": "app"}], "sources": []})");
+  EXPECT_FALSE(load_record(loaded, "h1").has_value()) << "a missing entry without its range";
+  EXPECT_EQ(loaded.state, wire::ReplayState::kRunning);
+  EXPECT_TRUE(loaded.restored.empty());
+  EXPECT_TRUE(loaded.gaps.empty());
+  EXPECT_TRUE(loaded.missing.empty());
+}
+
 TEST_F(ReplayJobRecordTest, RewindStartsTheScanOverWithSeqsFromOne) {
   auto s = scan_of(files);
   rewind(*s, 1024, 4096);
