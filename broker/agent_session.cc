@@ -8,6 +8,7 @@
 #include "common/batch/batch_header.h"
 #include "common/log/printable.h"
 #include "common/net/hello_exchange.h"
+#include "common/net/session_reader.h"
 #include "common/wire/messages.h"
 #include "common/wire/replay_messages.h"
 
@@ -70,49 +71,37 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
   app.metrics_agent_connected(+1);
 
   auto executor = conn->executor();
-  asio::steady_timer pause(executor);
-  while (conn->usable()) {
-    // Backpressure: stop reading while the disk budget is exhausted, the group commit
-    // is behind, or this agent has too many batches awaiting durability. Acks and
-    // forwarding go on meanwhile.
-    while (conn->usable() &&
-           (app.store().over_budget() || app.committer().over_high_watermark() ||
-            state->pending_submits >= app.config().agent_max_pending_submits)) {
-      pause.expires_after(std::chrono::milliseconds(20));
-      boost::system::error_code ec;
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    if (!conn->usable()) break;
-    auto frame = co_await conn->read_frame();
-    if (!frame) {
-      const auto& ec = frame.error();
-      if (ec.category() == wire::wire_category()) {
-        refuse(*conn, host, static_cast<wire::Errc>(ec.value()), ec.message());
-      } else if (!net::is_normal_close(ec)) {
-        spdlog::info("agent {} connection ended: {}", host, ec.message());
-      }
-      break;
-    }
+  net::SessionReader reader(*conn, "agent " + host, [&app] { return app.now_ms(); }, std::chrono::milliseconds(20));
+  auto wake_reader = reader.waker();
+  // Backpressure: no frame is read while the disk budget is exhausted, the group commit
+  // is behind, or this agent has too many batches awaiting durability (an answered
+  // submit wakes the reader; the shared conditions are rechecked). Acks and forwarding
+  // go on meanwhile.
+  auto hold = [&] {
+    return app.store().over_budget() || app.committer().over_high_watermark() ||
+           state->pending_submits >= app.config().agent_max_pending_submits;
+  };
+  while (auto frame = co_await reader.next(hold)) {
     switch (frame.value().type) {
       case wire::FrameType::kBatch: {
         auto batch = wire::decode_batch_fields(frame.value().body);
         if (!batch) {
-          refuse(*conn, host, static_cast<wire::Errc>(batch.error().value()),
+          reader.refuse(static_cast<wire::Errc>(batch.error().value()),
                  "bad BATCH: " + batch.error().message());
           break;
         }
         auto& b = batch.value();
         if (b.header.host != host) {
-          refuse(*conn, host, wire::Errc::kIdentityMismatch,
+          reader.refuse(wire::Errc::kIdentityMismatch,
                  "batch names host '" + b.header.host + "' on a connection of '" + host + "'");
           break;
         }
         if (!batch::valid_name(b.header.category) || b.header.seq == 0) {
-          refuse(*conn, host, wire::Errc::kBadBatch, "batch without a valid category and seq cannot be named");
+          reader.refuse(wire::Errc::kBadBatch, "batch without a valid category and seq cannot be named");
           break;
         }
         if (!admit_category(*state, b.header.category, app.config().max_categories_per_host)) {
-          refuse(*conn, host, wire::Errc::kOverloaded, too_many_categories(app.config().max_categories_per_host));
+          reader.refuse(wire::Errc::kOverloaded, too_many_categories(app.config().max_categories_per_host));
           break;
         }
         if (b.header.replay_id != 0) {
@@ -140,10 +129,11 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         ++state->pending_submits;
         std::weak_ptr<net::FrameConnection> weak = conn;
         auto submitted = app.committer().submit(
-            std::move(b), [&app, weak, state, range, executor](Result<store::SubmitOutcome> outcome) {
+            std::move(b), [&app, weak, state, range, executor, wake_reader](Result<store::SubmitOutcome> outcome) {
               // Completion runs on the committer's thread; acks go out on the io thread.
-              asio::post(executor, [&app, weak, state, range, outcome] {
+              asio::post(executor, [&app, weak, state, range, outcome, wake_reader] {
                 --state->pending_submits;
+                wake_reader();
                 auto c = weak.lock();
                 if (!outcome) {
                   spdlog::error("store failed for {}/{}/{}: {}", range.host, range.category,
@@ -162,7 +152,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
           // Queue full or stopping: the callback will not run. The agent resends after
           // reconnecting, so closing is safe.
           --state->pending_submits;
-          refuse(*conn, host, wire::Errc::kOverloaded, "broker store queue refused the batch: " +
+          reader.refuse(wire::Errc::kOverloaded, "broker store queue refused the batch: " +
                                                            submitted.error().message());
         }
         break;
@@ -170,12 +160,12 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
       case wire::FrameType::kWatermark: {
         auto w = wire::decode_watermark(frame.value().body);
         if (!w || w.value().host != host) {
-          refuse(*conn, host, w ? wire::Errc::kIdentityMismatch : wire::Errc::kMalformedBody,
+          reader.refuse(w ? wire::Errc::kIdentityMismatch : wire::Errc::kMalformedBody,
                  "bad WATERMARK");
           break;
         }
         if (!admit_category(*state, w.value().category, app.config().max_categories_per_host)) {
-          refuse(*conn, host, wire::Errc::kOverloaded, too_many_categories(app.config().max_categories_per_host));
+          reader.refuse(wire::Errc::kOverloaded, too_many_categories(app.config().max_categories_per_host));
           break;
         }
         app.forwarder().forward_watermark(w.value());
@@ -184,7 +174,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
       case wire::FrameType::kStatus: {
         auto st = wire::decode_status(frame.value().body);
         if (!st || st.value().host != host) {
-          refuse(*conn, host, st ? wire::Errc::kIdentityMismatch : wire::Errc::kMalformedBody,
+          reader.refuse(st ? wire::Errc::kIdentityMismatch : wire::Errc::kMalformedBody,
                  "bad STATUS");
           break;
         }
@@ -196,30 +186,20 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
       case wire::FrameType::kReplayProgress: {
         auto p = wire::decode_replay_progress(frame.value().body);
         if (!p) {
-          refuse(*conn, host, wire::Errc::kMalformedBody, "bad REPLAY_PROGRESS: " + p.error().message());
+          reader.refuse(wire::Errc::kMalformedBody, "bad REPLAY_PROGRESS: " + p.error().message());
           break;
         }
         for (const auto& s : p.value().streams) {
           if (s.host != host) {
-            refuse(*conn, host, wire::Errc::kIdentityMismatch, "REPLAY_PROGRESS names host '" + s.host + "'");
+            reader.refuse(wire::Errc::kIdentityMismatch, "REPLAY_PROGRESS names host '" + s.host + "'");
             break;
           }
         }
         if (conn->usable()) app.forwarder().on_agent_replay_progress(host, p.value());
         break;
       }
-      case wire::FrameType::kHeartbeat:
-        conn->send(wire::encode(wire::Heartbeat{app.now_ms()}));
-        break;
-      case wire::FrameType::kError: {
-        auto e = wire::decode_error(frame.value().body);
-        spdlog::warn("agent {} sent ERROR: {}", host, log::printable(e ? e.value().text : "(malformed)"));
-        conn->close();
-        break;
-      }
       default:
-        refuse(*conn, host, wire::Errc::kProtocolViolation,
-               std::string(wire::frame_type_name(frame.value().type)) + " is not sent by agents");
+        reader.refuse_unexpected(*frame, "agents");
         break;
     }
   }

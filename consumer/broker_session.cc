@@ -5,6 +5,7 @@
 #include "common/log/printable.h"
 #include "consumer/consumer_app.h"
 #include "common/net/hello_exchange.h"
+#include "common/net/session_reader.h"
 #include "common/wire/messages.h"
 #include "common/wire/replay_messages.h"
 
@@ -37,36 +38,21 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
   app.replays().on_broker_connected(broker, dc, conn);
 
   auto pending_adds = std::make_shared<uint32_t>(0);
-  asio::steady_timer pause(conn->executor());
-  while (conn->usable()) {
-    // Backpressure: stop reading while this broker has too many batches queued for the
-    // store; the broker's window then fills and it stops sending.
-    while (conn->usable() && *pending_adds >= app.config().max_pending_adds) {
-      pause.expires_after(std::chrono::milliseconds(10));
-      boost::system::error_code ec;
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    if (!conn->usable()) break;
-    auto frame = co_await conn->read_frame();
-    if (!frame) {
-      const auto& ec = frame.error();
-      if (ec.category() == wire::wire_category()) {
-        refuse(*conn, broker, static_cast<wire::Errc>(ec.value()), ec.message());
-      } else if (!net::is_normal_close(ec)) {
-        spdlog::info("broker {} connection ended: {}", broker, ec.message());
-      }
-      break;
-    }
+  net::SessionReader reader(*conn, "broker " + broker, [&app] { return app.now_ms(); }, std::chrono::milliseconds(10));
+  // Backpressure: no frame is read while this broker has too many batches queued for the
+  // store; the broker's window then fills and it stops sending.
+  auto hold = [&] { return *pending_adds >= app.config().max_pending_adds; };
+  while (auto frame = co_await reader.next(hold)) {
     switch (frame.value().type) {
       case wire::FrameType::kBatch: {
         auto batch = wire::decode_batch_fields(frame.value().body);
         if (!batch) {
-          refuse(*conn, broker, static_cast<wire::Errc>(batch.error().value()), "bad BATCH: " + batch.error().message());
+          reader.refuse(static_cast<wire::Errc>(batch.error().value()), "bad BATCH: " + batch.error().message());
           break;
         }
         const auto& h = batch.value().header;
         if (!batch::valid_name(h.host) || !batch::valid_name(h.category) || h.seq == 0) {
-          refuse(*conn, broker, wire::Errc::kBadBatch, "batch without a valid host, category and seq cannot be named");
+          reader.refuse(wire::Errc::kBadBatch, "batch without a valid host, category and seq cannot be named");
           break;
         }
         // Refused alone: quarantined, and a marker committed in its place; the link and
@@ -87,7 +73,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
       case wire::FrameType::kReplayProgress: {
         auto p = wire::decode_replay_progress(frame.value().body);
         if (!p) {
-          refuse(*conn, broker, wire::Errc::kMalformedBody, "bad REPLAY_PROGRESS");
+          reader.refuse(wire::Errc::kMalformedBody, "bad REPLAY_PROGRESS");
           break;
         }
         app.replays().on_progress(broker, p.value());
@@ -96,7 +82,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
       case wire::FrameType::kWatermark: {
         auto w = wire::decode_watermark(frame.value().body);
         if (!w) {
-          refuse(*conn, broker, wire::Errc::kMalformedBody, "bad WATERMARK");
+          reader.refuse(wire::Errc::kMalformedBody, "bad WATERMARK");
           break;
         }
         app.add_watermark(w.value());
@@ -105,7 +91,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
       case wire::FrameType::kStatus: {
         auto st = wire::decode_status(frame.value().body);
         if (!st) {
-          refuse(*conn, broker, wire::Errc::kMalformedBody, "bad STATUS");
+          reader.refuse(wire::Errc::kMalformedBody, "bad STATUS");
           break;
         }
         if (st.value().host == broker) {
@@ -116,18 +102,8 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
         }
         break;
       }
-      case wire::FrameType::kHeartbeat:
-        conn->send(wire::encode(wire::Heartbeat{app.now_ms()}));
-        break;
-      case wire::FrameType::kError: {
-        auto e = wire::decode_error(frame.value().body);
-        spdlog::warn("broker {} sent ERROR: {}", broker, log::printable(e ? e.value().text : "(malformed)"));
-        conn->close();
-        break;
-      }
       default:
-        refuse(*conn, broker, wire::Errc::kProtocolViolation,
-               std::string(wire::frame_type_name(frame.value().type)) + " is not sent by brokers");
+        reader.refuse_unexpected(*frame, "brokers");
         break;
     }
   }
