@@ -91,7 +91,7 @@ void BrokerApp::start() {
   schedule_housekeeping();
   if (config_.zookeeper.enabled()) {  // only now: listening, and the store recovered
     // Registers for the agents, and follows the consumers: streams go to their slots'
-    // owners (broker/forwarder.h).
+    // owners (broker/forwarder.h, consumer_link.h).
     zk::MembershipOptions o;
     o.zk = config_.zookeeper;
     o.self_path = "/brokers/" + config_.dc + "/" + config_.node_id;
