@@ -231,15 +231,8 @@ void ConsumerLink::flush_side_frames(net::FrameConnection& conn) {
 
 asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_ptr<net::FrameConnection> conn) {
   while (conn->usable()) {
-    auto frame = co_await conn->read_frame();
-    if (!frame) {
-      if (frame.error().category() == wire::wire_category()) {
-        conn->fail(static_cast<wire::Errc>(frame.error().value()), frame.error().message());
-      } else {
-        conn->close();
-      }
-      break;
-    }
+    auto frame = co_await conn->read_frame_or_fail();
+    if (!frame) break;
     if (frame.value().type == wire::FrameType::kCommitted) {
       auto ack = wire::decode_ack(frame.value().body);
       if (!ack) {

@@ -108,13 +108,8 @@ asio::awaitable<void> BrokerLink::serve(std::shared_ptr<net::FrameConnection> co
   window_.for_each([&](const InflightBatch& b) { conn->send(b.frame); });
 
   while (conn->usable()) {
-    auto frame = co_await conn->read_frame();
+    auto frame = co_await conn->read_frame_or_fail();
     if (!frame) {
-      if (frame.error().category() == wire::wire_category()) {
-        conn->fail(static_cast<wire::Errc>(frame.error().value()), frame.error().message());
-      } else {
-        conn->close();
-      }
       spdlog::warn("broker connection lost: {}", frame.error().message());
       break;
     }

@@ -30,6 +30,19 @@ FrameConnection::FrameConnection(TlsStream stream, uint32_t max_frame_body)
   drained_.expires_at(asio::steady_timer::time_point::max());
 }
 
+asio::awaitable<Result<wire::Frame>> FrameConnection::read_frame_or_fail() {
+  auto frame = co_await read_frame();
+  if (!frame) {
+    const auto& ec = frame.error();
+    if (ec.category() == wire::wire_category()) {
+      fail(static_cast<wire::Errc>(ec.value()), ec.message());
+    } else {
+      close();
+    }
+  }
+  co_return frame;
+}
+
 asio::awaitable<Result<wire::Frame>> FrameConnection::read_frame() {
   while (true) {
     auto next = decoder_.next();

@@ -43,7 +43,10 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   // The next whole frame. Errors: transport (eof, reset, timeout) or a wire::Errc from
   // the decoder; after a decoder error the caller should fail() with that code.
   asio::awaitable<Result<wire::Frame>> read_frame();
-  // Same, but closes the connection if no frame arrives within `timeout`.
+  // Same, and on an error ends the connection: a frame the decoder refused fails it with
+  // that code (the peer gets ERROR), anything else closes it. For clients' read loops.
+  asio::awaitable<Result<wire::Frame>> read_frame_or_fail();
+  // Same as read_frame(), but closes the connection if no frame arrives within `timeout`.
   asio::awaitable<Result<wire::Frame>> read_frame_within(std::chrono::milliseconds timeout);
 
   // Queues an encoded frame. Returns false when the connection is closing, or when the
