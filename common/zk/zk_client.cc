@@ -98,43 +98,44 @@ Result<void> ZkClient::ensure_path(const std::string& path) {
   }
 }
 
-Result<void> ZkClient::create_ephemeral(const std::string& path, const std::string& data) {
+Result<std::optional<int64_t>> ZkClient::create_or_find_owner(const std::string& path, const std::string& data) {
   const std::string target = full(path);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    int rc = zoo_create(zh_, target.c_str(), data.data(), static_cast<int>(data.size()),
-                        &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, nullptr, 0);
-    if (rc == ZOK) return success();
+    int rc = zoo_create(zh_, target.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE,
+                        ZOO_EPHEMERAL, nullptr, 0);
+    if (rc == ZOK) return std::optional<int64_t>();
     if (rc != ZNODEEXISTS) return fail(rc, "create", path);
     struct Stat stat {};
     rc = zoo_exists(zh_, target.c_str(), 0, &stat);
     if (rc == ZNONODE) continue;  // it went while we looked
     if (rc != ZOK) return fail(rc, "stat", path);
-    const clientid_t* self = zoo_client_id(zh_);
-    if (self != nullptr && stat.ephemeralOwner == self->client_id) return set(path, data);
-    spdlog::info("zookeeper: replacing {} left by session {:#x}", target, stat.ephemeralOwner);
-    rc = zoo_delete(zh_, target.c_str(), -1);
+    return std::optional<int64_t>(stat.ephemeralOwner);
+  }
+  return fail(ZNODEEXISTS, "create", path);
+}
+
+bool ZkClient::is_own_session(int64_t session) const {
+  const clientid_t* self = zoo_client_id(zh_);
+  return self != nullptr && session == self->client_id;
+}
+
+Result<void> ZkClient::create_ephemeral(const std::string& path, const std::string& data) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    BOOST_OUTCOME_TRY(owner, create_or_find_owner(path, data));
+    if (!owner) return success();
+    if (is_own_session(*owner)) return set(path, data);
+    spdlog::info("zookeeper: replacing {} left by session {:#x}", full(path), *owner);
+    int rc = zoo_delete(zh_, full(path).c_str(), -1);
     if (rc != ZOK && rc != ZNONODE) return fail(rc, "delete", path);
   }
   return fail(ZNODEEXISTS, "create", path);
 }
 
 Result<bool> ZkClient::create_exclusive(const std::string& path, const std::string& data) {
-  const std::string target = full(path);
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    int rc = zoo_create(zh_, target.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE,
-                        ZOO_EPHEMERAL, nullptr, 0);
-    if (rc == ZOK) return true;
-    if (rc != ZNODEEXISTS) return fail(rc, "create", path);
-    // Ours already: an earlier create whose reply the connection lost (the server
-    // applied it). Taken for another's, the lock would wait forever for us to let go.
-    struct Stat stat {};
-    rc = zoo_exists(zh_, target.c_str(), 0, &stat);
-    if (rc == ZNONODE) continue;  // it went while we looked
-    if (rc != ZOK) return fail(rc, "stat", path);
-    const clientid_t* self = zoo_client_id(zh_);
-    return self != nullptr && stat.ephemeralOwner == self->client_id;
-  }
-  return fail(ZNODEEXISTS, "create", path);
+  BOOST_OUTCOME_TRY(owner, create_or_find_owner(path, data));
+  // Held by our own session: an earlier create whose reply the connection lost (the
+  // server applied it). Taken for another's, the lock would wait forever for us to let go.
+  return !owner || is_own_session(*owner);
 }
 
 Result<bool> ZkClient::exists(const std::string& path, bool watch) {
