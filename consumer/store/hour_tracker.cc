@@ -123,7 +123,7 @@ HourTracker::Staged HourTracker::stage_commit(const FileRecord& rec,
   auto hour_it = hours_.find({category, hour});
   HourRecord& hr = st.hours[{category, hour}] = hour_it != hours_.end() ? hour_it->second : HourRecord{};
   for (const BatchMeta& b : rec.batches) {
-    StreamState& s = staged_stream(st, streams_, category, b.host);
+    StreamState& s = staged_stream(st, category, b.host);
     record_committed(s, b.incarnation, b.seq);
     s.last_contact_ms = std::max(s.last_contact_ms, now);
     s.last_produced_ms = std::max(s.last_produced_ms, now);
@@ -150,14 +150,13 @@ HourTracker::Staged HourTracker::stage_commit(const FileRecord& rec,
   return st;
 }
 
-HourTracker::StreamState& HourTracker::staged_stream(
-    Staged& st, const std::map<std::pair<std::string, std::string>, StreamState>& live, const std::string& category,
-    const std::string& host) {
+HourTracker::StreamState& HourTracker::staged_stream(Staged& st, const std::string& category,
+                                                     const std::string& host) const {
   auto key = std::make_pair(category, host);
   auto it = st.streams.find(key);
   if (it == st.streams.end()) {
-    auto from = live.find(key);
-    it = st.streams.emplace(key, from != live.end() ? from->second : StreamState{}).first;
+    auto from = streams_.find(key);
+    it = st.streams.emplace(key, from != streams_.end() ? from->second : StreamState{}).first;
   }
   return it->second;
 }
@@ -167,7 +166,7 @@ HourTracker::Staged HourTracker::stage_learnt(const FileRecord& rec, storage::Ro
   if (rec.bucket.replay_id != 0) return st;  // replays do not move live streams
   const TimeMs now = clock_.now_ms();
   for (const BatchMeta& b : rec.batches) {
-    StreamState& s = staged_stream(st, streams_, rec.bucket.category, b.host);
+    StreamState& s = staged_stream(st, rec.bucket.category, b.host);
     record_committed(s, b.incarnation, b.seq);
     s.learnt_ms = std::max(s.learnt_ms, now);
   }

@@ -143,9 +143,8 @@ class HourTracker {
   Result<void> write_success(const std::string& category, TimeMs hour, TimeMs now);
   void put_stream(storage::RocksStore::Batch& wb, const std::string& category,
                   const std::string& host, const StreamState& s) const;
-  // The staged copy of a stream: from `st` if staged already, else from memory.
-  static StreamState& staged_stream(Staged& st, const std::map<std::pair<std::string, std::string>, StreamState>& live,
-                                    const std::string& category, const std::string& host);
+  // The staged copy of a stream: from `st` if staged already, else copied from memory.
+  StreamState& staged_stream(Staged& st, const std::string& category, const std::string& host) const;
 
   storage::RocksStore& db_;
   Sink& sink_;
