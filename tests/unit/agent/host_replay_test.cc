@@ -40,6 +40,10 @@ struct HostReplayTest : ::testing::Test {
                                                line(kHour + 2000, "r2"));
     write_file(dir.file("logs/app.log"), line(kHour + 40 * 60'000, "r3") + line(kHour + kMsPerHour, "after") +
                                              line(kHour + 50 * 60'000, "r4"));
+    // Rotated a minute ago: files are read oldest first, and two files written within
+    // one tick of the file system's clock would tie (then the names decide).
+    std::filesystem::last_write_time(dir.file("logs/app.log.1"),
+                                     std::filesystem::file_time_type::clock::now() - std::chrono::minutes(1));
     SourceConfig s;
     s.category = "app";
     s.paths = {dir.file("logs/app.log*")};
