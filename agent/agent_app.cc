@@ -20,6 +20,8 @@ namespace ferry::agent {
 namespace {
 
 constexpr size_t kMaxReadPerPass = 1u << 20;
+// More than this queued on the link and the pump waits for it before its next pass.
+constexpr size_t kUnsentBeforeYield = 1u << 20;
 
 }  // namespace
 
@@ -174,7 +176,13 @@ asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
     }
     bool poll_needed = false;
     for (auto& [category, s] : self->streams_) poll_needed |= s.watcher().needs_poll();
-    if (busy || poll_needed) {
+    if (busy && self->link_->unsent_bytes() > kUnsentBeforeYield) {
+      // Reading and compressing run on the io thread too, and a pass gets one TLS record
+      // out: left to itself the pump would run ahead of the link and the broker would
+      // get nothing until the window is full. Let the link hand most of it to the kernel.
+      self->link_->when_unsent_below(kUnsentBeforeYield / 4, [self] { self->waker_.wake(); });
+      co_await self->waker_.sleep_for(self->idle_wait());
+    } else if (busy || poll_needed) {
       // Let acks and the network run between passes.
       co_await asio::post(self->io_, asio::use_awaitable);
     } else {

@@ -1,6 +1,7 @@
 #include "agent/send/broker_link.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -51,6 +52,22 @@ void BrokerLink::send_batch(const InflightBatch& batch) {
 
 void BrokerLink::send_side(std::string frame) {
   if (connected()) conn_->send(std::move(frame));
+}
+
+void BrokerLink::when_unsent_below(size_t low, std::function<void()> fn) {
+  if (unsent_bytes() < low) return fn();
+  unsent_low_ = low;
+  on_unsent_below_ = std::move(fn);
+  if (unsent_waiter_) return;  // the one waiting already calls the newest fn
+  unsent_waiter_ = true;
+  asio::co_spawn(
+      executor_,
+      [](BrokerLink* self, std::shared_ptr<net::FrameConnection> conn) -> asio::awaitable<void> {
+        co_await conn->wait_writable(self->unsent_low_);
+        self->unsent_waiter_ = false;
+        if (auto fn = std::exchange(self->on_unsent_below_, nullptr)) fn();
+      }(this, conn_),
+      net::log_exception);
 }
 
 asio::awaitable<void> BrokerLink::run(BrokerLink* self) {

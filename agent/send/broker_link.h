@@ -54,6 +54,10 @@ class BrokerLink {
   // STATUS and WATERMARK: best effort, dropped while disconnected (they are periodic).
   void send_side(std::string frame);
   bool connected() const { return conn_ && conn_->usable(); }
+  // Bytes queued on the connection that the kernel has not taken yet.
+  size_t unsent_bytes() const { return connected() ? conn_->queued_bytes() : 0; }
+  // Calls `fn` once unsent_bytes() is below `low` (or the connection ends), on the io thread.
+  void when_unsent_below(size_t low, std::function<void()> fn);
   // REPLAY and REPLAY_COMMITTED the broker relays (replay from the host's files), and the
   // end of each connection. Set before start().
   using ReplayFrameFn = std::function<void(const wire::Frame&)>;
@@ -82,6 +86,10 @@ class BrokerLink {
   size_t next_ = 0;  // index into options_.brokers of the next dial
   uint64_t reconnects_ = 0;
   std::unique_ptr<asio::steady_timer> sleep_;
+  // when_unsent_below(): one waiter at a time, calling the newest callback.
+  bool unsent_waiter_ = false;
+  size_t unsent_low_ = 0;
+  std::function<void()> on_unsent_below_;
 };
 
 }  // namespace ferry::agent::send

@@ -20,16 +20,16 @@ using tls::RoleClaim;
 
 constexpr uint64_t kIncarnation = 5;
 
-InflightBatch batch(const std::string& category, uint64_t seq) {
+InflightBatch batch(const std::string& category, uint64_t seq, size_t payload_bytes = 1) {
   wire::BatchFrame f;
   f.header.host = "h1";
   f.header.category = category;
   f.header.incarnation = kIncarnation;
   f.header.seq = seq;
   f.header.event_count = 1;
-  f.payload = "x";
-  f.header.payload_size = 1;
-  f.header.raw_size = 1;
+  f.payload = std::string(payload_bytes, 'x');
+  f.header.payload_size = static_cast<uint32_t>(payload_bytes);
+  f.header.raw_size = static_cast<uint32_t>(payload_bytes);
   InflightBatch b;
   b.category = category;
   b.seq = seq;
@@ -57,6 +57,7 @@ class FakeBroker {
   // Per connection, in order: the batches received.
   std::vector<std::vector<std::pair<std::string, uint64_t>>> received;
   std::shared_ptr<net::FrameConnection> current;
+  bool paused = false;  // stop reading (the agent's writes then stay queued)
 
  private:
   asio::awaitable<void> accept_loop() {
@@ -77,7 +78,13 @@ class FakeBroker {
     if (!co_await net::accept_hello(*conn, policy)) co_return;
     current = conn;
     auto& mine = received.emplace_back();
+    asio::steady_timer pause(conn->executor());
     while (true) {
+      while (paused) {
+        pause.expires_after(5ms);
+        boost::system::error_code ec;
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
       auto f = co_await conn->read_frame();
       if (!f) co_return;
       if (f.value().type != wire::FrameType::kBatch) continue;
@@ -192,6 +199,33 @@ TEST_F(BrokerLinkTest, ABrokerOfAnotherDcIsNeverSentABatchAndTheNextIsTried) {
   start_link({stranger.address(), ours.address()});
   ASSERT_TRUE(run_until([&] { return !ours.received.empty() && ours.received[0].size() == 1; }));
   for (const auto& conn : stranger.received) EXPECT_TRUE(conn.empty()) << "a batch went to another DC's broker";
+}
+
+TEST_F(BrokerLinkTest, WhenUnsentBelowWaitsForTheBrokerToTakeWhatIsQueued) {
+  window_.set_incarnation(kIncarnation);
+  constexpr size_t kBatchBytes = 900 << 10;
+  for (uint64_t s = 1; s <= 30; ++s) window_.add(batch("app", s, kBatchBytes));  // 27 MB: past any socket buffer
+  FakeBroker broker(io_, pki_, "dc1", "broker-1");
+  broker.paused = true;
+  start_link({broker.address()});
+  ASSERT_TRUE(run_until([&] { return link_->connected() && link_->unsent_bytes() > 0; }));
+  bool at_once = false;
+  link_->when_unsent_below(link_->unsent_bytes() + 1, [&] { at_once = true; });
+  EXPECT_TRUE(at_once) << "nothing to wait for: called at once";
+
+  int older = 0, newest = 0;
+  link_->when_unsent_below(1 << 20, [&] { ++older; });
+  link_->when_unsent_below(1 << 20, [&] { ++newest; });
+  io_.restart();
+  io_.run_for(300ms);
+  EXPECT_EQ(newest, 0) << "the broker reads nothing, so nothing can drain";
+  EXPECT_GT(link_->unsent_bytes(), size_t{1} << 20);
+
+  broker.paused = false;
+  ASSERT_TRUE(run_until([&] { return newest == 1; }));
+  EXPECT_LT(link_->unsent_bytes(), size_t{1} << 20);
+  EXPECT_EQ(older, 0) << "a later call replaces the callback";
+  ASSERT_TRUE(run_until([&] { return broker.received.size() == 1 && broker.received[0].size() == 30; }));
 }
 
 }  // namespace
