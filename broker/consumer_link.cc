@@ -138,7 +138,9 @@ bool ConsumerLink::pump_once(net::FrameConnection& conn) {
   }
   store::ScanLimits limits;
   limits.max_batches = kScanChunk;
-  auto page = app_.store().scan_pending(cursor_, limits);
+  auto page = app_.store().scan_pending(cursor_, limits, [this](std::string_view key) {
+    return inflight_.count(std::string(key)) > 0 || settling_.count(std::string(key)) > 0;
+  });
   if (!page) {
     spdlog::error("forwarder: scanning pending batches failed: {}", page.error().message());
     return true;

@@ -191,8 +191,8 @@ Result<std::vector<BatchId>> BatchStore::mark_committed(const std::vector<wire::
   return moved;
 }
 
-Result<Page<PendingBatch>> BatchStore::scan_pending(std::string_view cursor,
-                                                    const ScanLimits& limits) const {
+Result<Page<PendingBatch>> BatchStore::scan_pending(std::string_view cursor, const ScanLimits& limits,
+                                                    const std::function<bool(std::string_view key)>& skip) const {
   Page<PendingBatch> page;
   page.cursor = std::string(cursor);
   uint64_t bytes = 0;
@@ -207,6 +207,7 @@ Result<Page<PendingBatch>> BatchStore::scan_pending(std::string_view cursor,
     }
     ++scanned;
     page.cursor = std::string(k);
+    if (skip && skip(k)) return true;
     auto frame = decode_pending(v);
     if (!frame) {
       spdlog::error("broker store {}: unreadable pending record skipped by the scan", options_.path);

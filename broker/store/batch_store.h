@@ -23,6 +23,7 @@
 #include <chrono>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -132,8 +133,11 @@ class BatchStore {
   Result<std::vector<BatchId>> mark_committed(const std::vector<wire::AckRange>& ranges,
                                               TimeMs now_ms);
 
-  // Pending batches in key order, strictly after `cursor` ("" = from the start).
-  Result<Page<PendingBatch>> scan_pending(std::string_view cursor, const ScanLimits& limits) const;
+  // Pending batches in key order, strictly after `cursor` ("" = from the start). Keys
+  // `skip` returns true for are passed over unread and count only as scanned: the
+  // forwarder skips what it has in flight without copying those payloads again.
+  Result<Page<PendingBatch>> scan_pending(std::string_view cursor, const ScanLimits& limits,
+                                          const std::function<bool(std::string_view key)>& skip = {}) const;
 
   // Retained batches matching `query`, in key order, strictly after `cursor`.
   Result<Page<RetainedBatch>> scan_retained(const ReplayQuery& query, std::string_view cursor,

@@ -1,5 +1,7 @@
 #include "broker/store/batch_store.h"
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "broker/store/batch_id.h"
@@ -194,6 +196,26 @@ TEST(BatchStoreTest, ScanPendingHonoursByteLimitButAlwaysMakesProgress) {
   ASSERT_TRUE(page);
   EXPECT_EQ(page.value().batches.size(), 1u);
   EXPECT_EQ(all_pending(*store, {.max_bytes = 2500}).size(), 5u);
+}
+
+TEST(BatchStoreTest, ScanPendingPassesOverSkippedKeysAndItsCursorMovesPastThem) {
+  ::ferry::testing::TempDir dir;
+  auto store = open_store(dir.file("db"));
+  for (uint64_t seq = 1; seq <= 6; ++seq) ASSERT_TRUE(store->store(make_frame("h1", "cat", seq)));
+  auto keys = all_pending(*store);
+  ASSERT_EQ(keys.size(), 6u);
+  std::set<std::string> in_flight{keys[0].key, keys[1].key, keys[2].key, keys[4].key};
+  auto skip = [&](std::string_view key) { return in_flight.count(std::string(key)) > 0; };
+  auto page = store->scan_pending("", {.max_batches = 1}, skip);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page.value().batches.size(), 1u);
+  EXPECT_EQ(page.value().batches[0].frame.header.seq, 4u) << "seqs 1-3 are skipped, and do not use up the page";
+  page = store->scan_pending(page.value().cursor, {}, skip);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page.value().batches.size(), 1u);
+  EXPECT_EQ(page.value().batches[0].frame.header.seq, 6u);
+  EXPECT_TRUE(page.value().end);
+  EXPECT_EQ(page.value().cursor, keys[5].key);
 }
 
 TEST(BatchStoreTest, RetentionExpiresOnlyWhatIsOlderThanTheTtl) {
