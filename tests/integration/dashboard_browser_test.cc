@@ -385,10 +385,7 @@ TEST_F(DashboardBrowserTest, EachNodesPageShowsItsQuarantineCount) {
 TEST_F(DashboardBrowserTest, ARefusedCongestionControlIsOnThePage) {
   MiniCluster cluster({.brokers = 1, .agents = 1, .broker_tables = "[consumer_socket]\ncongestion = \"nosuchcc\"\n"});
   cluster.start_all();
-  Writer writer(cluster, 1, 200, 50);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 1, 200, 60s), 200);
+  write_and_deliver(cluster, 1, 200, 50, 60s);
   const uint16_t broker = cluster.broker_http_port(1);
   EXPECT_EQ(nlohmann::json::parse(http_get(broker, "/api/summary").body)["congestion_refused"],
             nlohmann::json::array({"nosuchcc"}));

@@ -28,10 +28,7 @@ TEST(ForwardResendTest, NoBatchCrossesTwiceWithoutAFault) {
   // Many small batches and frequent commits: many COMMITTED acks race the pending scans.
   MiniCluster cluster({.brokers = 1, .agents = kAgents, .agent_batch = "linger = \"2ms\"\nmax_bytes = \"4KiB\""});
   cluster.start_all();
-  Writer writer(cluster, kAgents, kLines, 40);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 120s), kAgents * kLines);
+  write_and_deliver(cluster, kAgents, kLines, 40, 120s);
   EXPECT_EQ(metric(cluster.consumer_http_port(), "ferry_consumer_duplicate_batches_total"), 0)
       << "the consumer received batches it had already committed";
   EXPECT_EQ(metric(cluster.broker_http_port(1), "ferry_broker_resent_batches_total{cause=\"reconnect\"}"), 0);

@@ -25,10 +25,7 @@ using namespace std::chrono_literals;
 TEST(PipelineFaultTest, NoFaultDeliversEveryLineOnce) {
   MiniCluster cluster({.brokers = 2, .agents = 2});
   cluster.start_all();
-  Writer writer(cluster, 2, 5000, 50);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 2, 5000, 60s), 10000);
+  write_and_deliver(cluster, 2, 5000, 50, 60s);
   // The committed output is plain zstd: the zstd tool reads it back line for line.
   std::string cmd = "find " + cluster.output_root() + " -name '*.log.zst' -not -name '.*' -exec zstdcat {} + | wc -l";
   FILE* p = popen(cmd.c_str(), "r");

@@ -31,10 +31,7 @@ MiniClusterOptions without_retention(int agents) {
 
 // Delivers the lines, waits until the broker holds none of them, deletes the output.
 void deliver_then_lose(MiniCluster& cluster, int agents, int lines) {
-  Writer writer(cluster, agents, lines, 50);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, agents, lines, 120s), static_cast<size_t>(agents) * lines);
+  write_and_deliver(cluster, agents, lines, 50, 120s);
   ASSERT_TRUE(wait_until([&] {
     return json::parse(http_get(cluster.broker_http_port(1), "/api/summary").body)["retained_batches"] == 0;
   }, 30s)) << "the broker still retains batches";

@@ -36,10 +36,7 @@ TEST(ReplayTest, BrokersReplayADeletedHourExactlyOnce) {
   constexpr int kAgents = 2, kLines = 3000;
   MiniCluster cluster({.brokers = 1, .agents = kAgents});
   cluster.start_all();
-  Writer writer(cluster, kAgents, kLines, 20);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 60s), kAgents * kLines);
+  write_and_deliver(cluster, kAgents, kLines, 20, 60s);
   ASSERT_NO_FATAL_FAILURE(delete_output(cluster));
 
   const uint64_t id = start_replay(cluster, " --category events");
@@ -64,10 +61,7 @@ TEST(ReplayTest, SigkilledBrokerAndConsumerResumeExactlyOnce) {
   constexpr int kAgents = 2, kLines = 40000;
   MiniCluster cluster({.brokers = 1, .agents = kAgents});
   cluster.start_all();
-  Writer writer(cluster, kAgents, kLines, 200);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 120s), kAgents * kLines);
+  write_and_deliver(cluster, kAgents, kLines, 200, 120s);
   ASSERT_NO_FATAL_FAILURE(delete_output(cluster));
 
   // Slow enough that both kills land mid-replay.
@@ -118,10 +112,7 @@ TEST(ReplayTest, ConsumerKilledBeforeSuccessCompletesAfterRestart) {
   constexpr int kLines = 1000;
   MiniCluster cluster({.brokers = 1, .agents = 1});
   cluster.start_all();
-  Writer writer(cluster, 1, kLines, 20);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+  write_and_deliver(cluster, 1, kLines, 20, 60s);
   cluster.kill9("consumer");
   cluster.start("consumer", {{"FERRY_CRASH_POINTS", "consumer.replay_before_success"}});
   ASSERT_TRUE(consumer_up(cluster));
@@ -150,10 +141,7 @@ TEST(ReplayTest, SealedClusterReplaysCiphertextFromBrokers) {
   o.agent_extra = o.consumer_extra = "[seal]\nkeys_dir = \"" + keys.file("keys") + "\"\n";
   MiniCluster cluster(o);
   cluster.start_all();
-  Writer writer(cluster, 1, kLines, 20);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+  write_and_deliver(cluster, 1, kLines, 20, 60s);
   ASSERT_NO_FATAL_FAILURE(delete_output(cluster));
   const uint64_t id = start_replay(cluster);
   CtlRun done = wait_replay(cluster, id, 60);
@@ -238,10 +226,7 @@ TEST(ReplayTest, ARangeBeyondRetentionIsReportedMissing) {
   constexpr int kLines = 500;
   MiniCluster cluster({.brokers = 1, .agents = 1, .broker_tables = "[store]\nretention_bytes = 1\n"});
   cluster.start_all();
-  Writer writer(cluster, 1, kLines, 20);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+  write_and_deliver(cluster, 1, kLines, 20, 60s);
   // Housekeeping expires everything beyond one byte within a second or so.
   ASSERT_TRUE(wait_until([&] {
     return json::parse(http_get(cluster.broker_http_port(1), "/api/summary").body)["retained_batches"] == 0;
@@ -264,10 +249,7 @@ TEST(ReplayTest, DashboardShowsReplaysAndRetention) {
   constexpr int kLines = 300;
   MiniCluster cluster({.brokers = 1, .agents = 1});
   cluster.start_all();
-  Writer writer(cluster, 1, kLines, 20);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+  write_and_deliver(cluster, 1, kLines, 20, 60s);
   const uint64_t id = start_replay(cluster);
   ASSERT_EQ(wait_replay(cluster, id, 60).status, 0);
   auto dom = [](uint16_t port) {

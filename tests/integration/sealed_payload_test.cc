@@ -85,10 +85,7 @@ TEST_P(SealedPipelineTest, BrokerHoldsOnlyCiphertextAndEveryLineArrivesOnce) {
     ASSERT_TRUE(wait_until([&] { return delivered(cluster, marker_line(i)); }, 30s)) << "marker " << i;
   }
   constexpr int kLines = 600;
-  Writer writer(cluster, 1, kLines, 30);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 1, kLines, 60s), kLines);
+  write_and_deliver(cluster, 1, kLines, 30, 60s);
 
   size_t in_broker = 0;
   for (int i = 0; i < kMarkers; ++i) in_broker += occurrences_under(cluster.dir().file("data/broker-1/db"), marker_line(i));

@@ -17,10 +17,7 @@ using namespace std::chrono_literals;
 TEST(SocketTuningTest, RefusedCongestionControlIsLoudAndInMetrics) {
   MiniCluster cluster({.brokers = 1, .agents = 1, .broker_tables = "[consumer_socket]\ncongestion = \"nosuchcc\"\n"});
   cluster.start_all();
-  Writer writer(cluster, 1, 2000, 50);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, 1, 2000, 60s), 2000);
+  write_and_deliver(cluster, 1, 2000, 50, 60s);
   const std::string metrics = http_get(cluster.broker_http_port(1), "/metrics").body;
   EXPECT_NE(metrics.find("ferry_socket_congestion_refused{congestion=\"nosuchcc\"} 1"), std::string::npos) << metrics;
   const std::string log = read_file(cluster.log("broker-1"));

@@ -85,10 +85,7 @@ TEST(ZooKeeperConsumerTierTest, BrokersRouteEachStreamToItsSlotOwner) {
   wait_slots_settled(cluster, {1, 2, 3});
   start_brokers_then_agents(cluster, kAgents);
 
-  Writer writer(cluster, kAgents, kLines, 4);
-  writer.start();
-  writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 90s), kAgents * kLines);
+  write_and_deliver(cluster, kAgents, kLines, 4, 90s);
 
   const std::vector<std::string> ids{"consumer-1", "consumer-2", "consumer-3"};
   auto history = read_commit_history(cluster.output_root());

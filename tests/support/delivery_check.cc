@@ -103,4 +103,12 @@ void expect_exactly_once(const Tally& t, size_t expected) {
   EXPECT_EQ(t.unexpected, 0u);
 }
 
+void write_and_deliver(MiniCluster& cluster, int agents, int per_agent, int lines_per_ms_tick,
+                       std::chrono::seconds limit) {
+  Writer writer(cluster, agents, per_agent, lines_per_ms_tick);
+  writer.start();
+  writer.join();
+  expect_exactly_once(wait_for_delivery(cluster, agents, per_agent, limit), static_cast<size_t>(agents) * per_agent);
+}
+
 }  // namespace ferry::testing

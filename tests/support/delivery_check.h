@@ -50,6 +50,10 @@ Tally tally(const MiniCluster& cluster, int agents, int per_agent);
 Tally wait_for_delivery(const MiniCluster& cluster, int agents, int per_agent, std::chrono::seconds limit);
 
 void expect_exactly_once(const Tally& t, size_t expected);
+// Writes `per_agent` lines on each of `agents` hosts (Writer, `lines_per_ms_tick`), waits
+// until they are delivered (within `limit`) and expects each exactly once.
+void write_and_deliver(MiniCluster& cluster, int agents, int per_agent, int lines_per_ms_tick,
+                       std::chrono::seconds limit);
 
 // Batches broker `broker` (1-based) stored and the consumer has not committed yet, from
 // its /api/summary; nullopt while it does not answer.
