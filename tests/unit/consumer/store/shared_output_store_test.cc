@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "consumer/store/bucket_store.h"
-#include "tests/unit/consumer/store_harness.h"
+#include "tests/unit/consumer/store/store_harness.h"
 
 namespace ferry::consumer::store::test {
 namespace {

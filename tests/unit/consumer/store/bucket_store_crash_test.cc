@@ -15,7 +15,7 @@
 
 #include "consumer/store/bucket_path.h"
 #include "tests/support/child_process.h"
-#include "tests/unit/consumer/store_harness.h"
+#include "tests/unit/consumer/store/store_harness.h"
 
 namespace ferry::consumer::store::test {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "consumer/store/bucket_path.h"
 #include "consumer/store/errc.h"
-#include "tests/unit/consumer/store_harness.h"
+#include "tests/unit/consumer/store/store_harness.h"
 
 namespace ferry::consumer::store::test {
 namespace {

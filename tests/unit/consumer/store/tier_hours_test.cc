@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "consumer/store/bucket_path.h"
-#include "tests/unit/consumer/store_harness.h"
+#include "tests/unit/consumer/store/store_harness.h"
 
 namespace ferry::consumer::store::test {
 namespace {
