@@ -1,16 +1,24 @@
 #pragma once
 // `ferryctl bench pipeline`: the whole path, measured the way ../shared/peers measures
-// rsyslog and syslog-ng, so the figures sit beside theirs. Per repetition: a fresh
-// one-host cluster (agent -> broker -> consumer over mTLS on loopback, every fsync on),
-// then the whole input file is put where the agent tails it, and the clock runs until
-// the agent counts every event DELIVERED (committed by the consumer). CPU is each
-// process's utime+stime over that interval. Then every delivered line is compared with
-// the input: lost and duplicated must be 0 for the figure to count.
+// rsyslog and syslog-ng, so the figures sit beside theirs. Per repetition a fresh
+// cluster (bench_cluster.h: N agents -> one broker -> one consumer over mTLS on
+// loopback, every fsync on), then one of:
+// - throughput: the whole input, split into N contiguous slices, is put where the
+//   agents tail it at once, and the clock runs until the agents count every event
+//   DELIVERED (committed by the consumer);
+// - latency: a writer appends timed lines at a steady rate for a while and a watcher
+//   notes when each first shows in the committed output (latency_probe.h).
+// CPU is each process's utime+stime over that interval, peak RSS its VmHWM just before
+// it stops. Then every delivered line is compared with what was written: lost and
+// duplicated must be 0 for the figure to count.
 
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "tools/ferryctl/bench_cluster.h"
+#include "tools/ferryctl/latency_probe.h"
 
 namespace ferry::ferryctl {
 
@@ -19,26 +27,44 @@ struct PipelineBenchOptions {
   std::string input;         // replay this file; default: a generated corpus of `lines`
   uint64_t lines = 1'000'000;
   int reps = 3;
-  int timeout_s = 300;      // per repetition
+  int hosts = 1;            // agents, each its own host identity and file
+  int timeout_s = 300;      // per repetition (a latency run: after its writing ends)
   // The consumer acks a batch COMMITTED when its part file is committed, at the latest
   // this long after the file's first batch; the last batch of a run waits for it.
   std::string roll_age = "1s";
   std::string bin_dir;      // ferry-* binaries; default: next to ferryctl
   bool keep = false;        // keep each repetition's cluster directory
   bool sealed = false;      // agents seal payloads, the consumer opens them
+  // Latency runs: lines/s written (all agents together) and for how long.
+  double rate = 0;
+  double seconds = 30;
 };
 
 struct PipelineRun {
+  std::string mode = "throughput";  // or "latency"
+  int hosts = 1;
+  std::string roll_age;
   uint64_t lines = 0, bytes = 0;
   double seconds = 0;       // until every event is DELIVERED (committed by the consumer)
-  double sent_seconds = 0;  // until the agent had read and sent every event (polled, 50 ms)
-  double cpu_agent = 0, cpu_broker = 0, cpu_consumer = 0;  // CPU seconds
+  double sent_seconds = 0;  // until the agents had read and sent every event (polled, 50 ms)
+  std::vector<DaemonCost> agents;
+  DaemonCost broker, consumer;
   uint64_t lost = 0, duplicated = 0;
+  // Latency runs: the rate asked for, the rate written, and write -> commit visible.
+  double rate = 0, written_rate = 0;
+  LatencySummary latency;
   std::string error;  // non-empty: the run failed (timeout, a process died, ...)
+
+  double agents_cpu() const;         // summed over the agents
+  double agent_cpu_median() const;   // of one agent
+  uint64_t agent_rss_max_kib() const;
 };
 
-// Runs every repetition; calls `report` after each one.
+// Runs every throughput repetition; calls `report` after each one.
 std::vector<PipelineRun> run_pipeline_bench(const PipelineBenchOptions& options,
                                             const std::function<void(int rep, const PipelineRun& run)>& report);
+
+// One latency run at options.rate for options.seconds.
+PipelineRun run_latency_bench(const PipelineBenchOptions& options);
 
 }  // namespace ferry::ferryctl
