@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <iterator>
 #include <string_view>
 
 #include "tools/ferryctl/verify.h"
@@ -10,26 +9,39 @@
 namespace ferry::ferryctl {
 namespace {
 
-std::vector<std::string_view> sorted_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  for_each_line(text, [&](std::string_view line) { lines.push_back(line); });
-  std::sort(lines.begin(), lines.end());
-  return lines;
+// FNV-1a, 64 bits: stable across runs and libraries, unlike std::hash.
+uint64_t line_hash(std::string_view line) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : line) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// Hashes every complete line of a file, read in chunks.
+void hash_file_lines(const std::string& file, std::vector<uint64_t>& out) {
+  std::ifstream in(file, std::ios::binary);
+  std::string buffer, carry;
+  buffer.resize(16 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    carry.append(buffer.data(), static_cast<size_t>(in.gcount()));
+    const size_t last = carry.rfind('\n');
+    if (last == std::string::npos) continue;
+    for_each_line(std::string_view(carry).substr(0, last + 1), [&](std::string_view line) { out.push_back(line_hash(line)); });
+    carry.erase(0, last + 1);
+  }
+  // What is left lacks its newline: the agent never sends it, so it is not counted.
 }
 
 }  // namespace
 
 Result<DeliveryCount> count_delivery(const std::vector<std::string>& written_files, const std::string& output_root) {
-  std::string written;
-  for (const auto& file : written_files) {
-    std::ifstream in(file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    text.resize(text.rfind('\n') + 1);  // npos + 1 == 0: a file without a newline adds nothing
-    written += text;
-  }
-  std::string delivered;
-  BOOST_OUTCOME_TRY(for_each_delivered_part(output_root, [&](std::string_view raw) { delivered += raw; }));
-  auto want = sorted_lines(written), got = sorted_lines(delivered);
+  std::vector<uint64_t> want, got;
+  for (const auto& file : written_files) hash_file_lines(file, want);
+  BOOST_OUTCOME_TRY(for_each_delivered_part(output_root, [&](std::string_view raw) {
+    for_each_line(raw, [&](std::string_view line) { got.push_back(line_hash(line)); });
+  }));
+  std::sort(want.begin(), want.end());
+  std::sort(got.begin(), got.end());
   DeliveryCount count;
   count.lines = want.size();
   size_t i = 0, j = 0;

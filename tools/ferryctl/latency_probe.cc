@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "tools/ferryctl/bench_corpus.h"
 #include "tools/ferryctl/output_parts.h"
@@ -20,6 +21,8 @@ int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+constexpr int64_t kNotSeen = std::numeric_limits<int64_t>::min();
 
 bool write_all(int fd, const std::string& data) {
   size_t done = 0;
@@ -122,13 +125,9 @@ void CommitWatcher::scan() {
           uint64_t seq = 0;
           int64_t written = 0;
           if (!parse_timed_line(line, seq, written)) return;
-          if (seq >= visible_us_.size()) {
-            visible_us_.resize(seq + 1, 0);
-            written_us_.resize(seq + 1, 0);
-          }
-          if (visible_us_[seq] != 0) return;  // a duplicate: the first sighting counts
-          visible_us_[seq] = scanned_at;
-          written_us_[seq] = written;
+          if (seq >= latency_us_.size()) latency_us_.resize(std::max<size_t>(seq + 1, latency_us_.size() * 2), kNotSeen);
+          if (latency_us_[seq] != kNotSeen) return;  // a duplicate: the first sighting counts
+          latency_us_[seq] = scanned_at - written;
           ++seen_;
         });
       });
@@ -139,8 +138,8 @@ void CommitWatcher::scan() {
 
 std::vector<int64_t> CommitWatcher::latencies_us() const {
   std::vector<int64_t> out;
-  for (size_t i = 0; i < visible_us_.size(); ++i) {
-    if (visible_us_[i] != 0) out.push_back(visible_us_[i] - written_us_[i]);
+  for (int64_t l : latency_us_) {
+    if (l != kNotSeen) out.push_back(l);
   }
   return out;
 }

@@ -58,7 +58,7 @@ class CommitWatcher {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> seen_{0};
   std::vector<std::string> parts_seen_;  // sorted relative paths
-  std::vector<int64_t> written_us_, visible_us_;  // by seq; visible 0 = not yet
+  std::vector<int64_t> latency_us_;  // by seq; kNotSeen until seen
   std::string error_;
   std::thread thread_;
 };
