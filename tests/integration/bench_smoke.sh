@@ -31,9 +31,10 @@ for r in runs:
     assert set(r["cpu_s_per_million"]) == {"agents", "agent_median", "broker", "consumer"}, r["cpu_s_per_million"]
     assert all(r["peak_rss_kib"][k] > 0 for k in ("agent_max", "broker", "consumer")), r["peak_rss_kib"]
 lat = runs[2]
-for k in ("rate", "written_rate", "latency_ms"):
+for k in ("rate", "written_rate", "latency_ms", "parts"):
     assert k in lat, f"latency run lacks {k}"
 assert set(lat["latency_ms"]) == {"count", "p50", "p90", "p99", "max"}, lat["latency_ms"]
+assert lat["parts"] > 0, "no part file seen"
 assert lat["latency_ms"]["count"] == lat["lines"], f"{lat['latency_ms']['count']} of {lat['lines']} lines timed"
 print(f"bench smoke: {len(runs)} runs, lost=0 duplicated=0, every key present")
 PY

@@ -47,6 +47,7 @@ PipelineRun run_latency_bench(const PipelineBenchOptions& o) {
     cluster.stop();
     if (!watcher.error().empty() && run.error.empty()) run.error = watcher.error();
     run.latency = summarize_latency(watcher.latencies_us());
+    run.parts = watcher.parts_seen();
     for (const auto& f : cluster.agent_files()) run.bytes += fs::exists(f) ? fs::file_size(f) : 0;
     if (run.error.empty()) {
       auto counted = count_delivery(cluster.agent_files(), cluster.output_root());

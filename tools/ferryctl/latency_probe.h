@@ -48,6 +48,7 @@ class CommitWatcher {
   // Microseconds from write to first visibility, one per distinct line seen; after stop().
   std::vector<int64_t> latencies_us() const;
   const std::string& error() const { return error_; }  // after stop()
+  size_t parts_seen() const { return parts_seen_.size(); }  // committed part files; after stop()
 
  private:
   void run();

@@ -53,6 +53,7 @@ struct PipelineRun {
   // Latency runs: the rate asked for, the rate written, and write -> commit visible.
   double rate = 0, written_rate = 0;
   LatencySummary latency;
+  uint64_t parts = 0;  // part files committed (the price of a short roll_age)
   std::string error;  // non-empty: the run failed (timeout, a process died, ...)
 
   double agents_cpu() const;         // summed over the agents

@@ -30,9 +30,9 @@ void print_run(const std::string& label, const PipelineRun& r) {
               static_cast<double>(r.lines) / s, static_cast<double>(r.bytes) / s / 1e6);
   if (r.mode == "latency") {
     std::printf("  rate %.0f lines/s asked, %.0f written; write -> committed and visible (%llu lines): p50 %.0f ms"
-                "  p90 %.0f ms  p99 %.0f ms  max %.0f ms\n",
+                "  p90 %.0f ms  p99 %.0f ms  max %.0f ms; %llu part files\n",
                 r.rate, r.written_rate, static_cast<unsigned long long>(r.latency.count), r.latency.p50_ms,
-                r.latency.p90_ms, r.latency.p99_ms, r.latency.max_ms);
+                r.latency.p90_ms, r.latency.p99_ms, r.latency.max_ms, static_cast<unsigned long long>(r.parts));
   }
   std::printf("  cpu s per 1M lines: agents %.2f (per agent median %.2f) broker %.2f consumer %.2f;"
               "  peak RSS MiB: agent %.1f broker %.1f consumer %.1f\n",
@@ -82,6 +82,7 @@ nlohmann::json run_json(const PipelineRun& r, bool sealed) {
   if (r.mode == "latency") {
     j["rate"] = r.rate;
     j["written_rate"] = r.written_rate;
+    j["parts"] = r.parts;
     j["latency_ms"] = {{"count", r.latency.count}, {"p50", r.latency.p50_ms}, {"p90", r.latency.p90_ms},
                        {"p99", r.latency.p99_ms}, {"max", r.latency.max_ms}};
   }
