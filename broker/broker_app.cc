@@ -67,7 +67,7 @@ void BrokerApp::start() {
   spdlog::info("store {} opened: {} pending batches ({} bytes), {} retained", so.path,
                totals.pending_batches, totals.pending_bytes, totals.retained_batches);
 
-  forwarder_ = std::make_unique<Forwarder>(*this);
+  forwarder_ = std::make_unique<Forwarder>(consumer_link_deps(), config_.consumers);
   agent_server_ = std::make_unique<net::TlsServer>(io_.get_executor(), tls_server_, config_.agent_tuning,
                                                    config_.max_frame_bytes, "agent listener", config_.agent_limits);
   auto hp = net::parse_host_port(config_.listen);
@@ -256,6 +256,28 @@ nlohmann::json BrokerApp::summary_json() {
           {"consumers", forwarder_->to_json()},
           {"congestion_refused", net::refused_congestion_controls()},
           {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
+}
+
+ConsumerLinkDeps BrokerApp::consumer_link_deps() {
+  return ConsumerLinkDeps{
+      .executor = io_.get_executor(),
+      .tls_client = *tls_client_,
+      .store = *store_,
+      .store_pool = store_pool_,
+      .agents = relay_,
+      .hosts = hosts_,
+      .clock = clock_,
+      .node_id = config_.node_id,
+      .dc = config_.dc,
+      .tuning = config_.consumer_tuning,
+      .max_frame_bytes = config_.max_frame_bytes,
+      .window_batches = config_.forward_window_batches,
+      .window_bytes = config_.forward_window_bytes,
+      .replay_rate_bytes = config_.replay_rate_bytes,
+      .replay_window_bytes = config_.replay_window_bytes,
+      .link_for = {},  // the Forwarder's
+      .on_committed = [this](const std::vector<wire::AckRange>& moved) { on_committed(moved); },
+  };
 }
 
 void BrokerApp::setup_http() {

@@ -77,6 +77,8 @@ class BrokerApp {
  private:
   // Stores the marker that takes a refused batch's place, then answers REFUSED.
   void store_marker(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame marker, wire::Refusal refusal);
+  // What the forwarder's links use of the broker.
+  ConsumerLinkDeps consumer_link_deps();
   void setup_http();
   void schedule_housekeeping();
   // Once a second: the DC's in/out counts from the store's flow totals, and the broker's

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "broker/broker_app.h"
 #include "common/log/printable.h"
 #include "common/net/backoff.h"
 #include "common/net/endpoint.h"
@@ -24,11 +23,15 @@ constexpr size_t kReplayQueueLimit = 256u << 10;
 
 }  // namespace
 
-ConsumerLink::ConsumerLink(BrokerApp& app, std::string id, std::string address)
-    : app_(app), id_(std::move(id)), address_(std::move(address)), wake_(app.executor()), replays_(app),
-      host_replays_(app) {}
+ConsumerLink::ConsumerLink(ConsumerLinkDeps deps, std::string id, std::string address)
+    : deps_(std::move(deps)),
+      id_(std::move(id)),
+      address_(std::move(address)),
+      wake_(deps_.executor),
+      replays_({deps_.store, deps_.store_pool, deps_.node_id, deps_.replay_rate_bytes, deps_.replay_window_bytes}),
+      host_replays_({deps_.agents, deps_.hosts, deps_.clock, deps_.node_id}) {}
 
-void ConsumerLink::start() { asio::co_spawn(app_.executor(), run(this), net::log_exception); }
+void ConsumerLink::start() { asio::co_spawn(deps_.executor, run(this), net::log_exception); }
 
 void ConsumerLink::stop() {
   stopped_ = true;
@@ -60,10 +63,9 @@ asio::awaitable<void> ConsumerLink::run(ConsumerLink* self) {
     co_return;
   }
   while (!self->stopped_) {
-    const auto context = self->app_.tls_client().current();  // kept for this connection's life
-    auto conn = co_await net::connect_tls(self->app_.executor(), *context, hp->host, hp->port,
-                                          self->app_.config().consumer_tuning,
-                                          self->app_.config().max_frame_bytes, std::chrono::seconds(10));
+    const auto context = self->deps_.tls_client.current();  // kept for this connection's life
+    auto conn = co_await net::connect_tls(self->deps_.executor, *context, hp->host, hp->port, self->deps_.tuning,
+                                          self->deps_.max_frame_bytes, std::chrono::seconds(10));
     if (conn) {
       backoff.reset();
       co_await self->serve(conn.value());
@@ -71,7 +73,7 @@ asio::awaitable<void> ConsumerLink::run(ConsumerLink* self) {
       spdlog::warn("forwarder: cannot reach consumer {}: {}", self->address_, conn.error().message());
     }
     if (self->stopped_) break;
-    asio::steady_timer t(self->app_.executor(), backoff.next());
+    asio::steady_timer t(self->deps_.executor, backoff.next());
     boost::system::error_code ec;
     co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
@@ -79,7 +81,7 @@ asio::awaitable<void> ConsumerLink::run(ConsumerLink* self) {
 
 asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> conn) {
   net::HelloPolicy policy;
-  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, app_.config().node_id, app_.config().dc};
+  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, deps_.node_id, deps_.dc};
   policy.expected_peer_role = wire::Role::kConsumer;
   auto hello = co_await net::offer_hello(*conn, policy);
   if (!hello) co_return;
@@ -94,7 +96,7 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
   cursor_.clear();
   pass_generation_ = 0;
   replays_.reset();
-  asio::co_spawn(app_.executor(), read_acks(this, conn), net::log_exception);
+  asio::co_spawn(deps_.executor, read_acks(this, conn), net::log_exception);
   net::start_heartbeats(conn);  // the consumer closes links silent past its idle timeout
 
   auto last_flush = std::chrono::steady_clock::now() - kFlushInterval;
@@ -126,8 +128,7 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
 }
 
 bool ConsumerLink::window_has_room() const {
-  return inflight_.size() < app_.config().forward_window_batches &&
-         inflight_bytes_ < app_.config().forward_window_bytes;
+  return inflight_.size() < deps_.window_batches && inflight_bytes_ < deps_.window_bytes;
 }
 
 bool ConsumerLink::pump_once(net::FrameConnection& conn) {
@@ -138,7 +139,7 @@ bool ConsumerLink::pump_once(net::FrameConnection& conn) {
   }
   store::ScanLimits limits;
   limits.max_batches = kScanChunk;
-  auto page = app_.store().scan_pending(cursor_, limits, [this](std::string_view key) {
+  auto page = deps_.store.scan_pending(cursor_, limits, [this](std::string_view key) {
     return inflight_.count(std::string(key)) > 0 || settling_.count(std::string(key)) > 0;
   });
   if (!page) {
@@ -149,7 +150,7 @@ bool ConsumerLink::pump_once(net::FrameConnection& conn) {
     cursor_ = pending.key;
     const auto& b = pending.frame;
     if (inflight_.count(pending.key) || settling_.count(pending.key) ||
-        app_.forwarder().link_for(b.header.host, b.header.category) != this) {
+        deps_.link_for(b.header.host, b.header.category) != this) {
       continue;
     }
     conn.send(wire::encode(b));
@@ -184,18 +185,16 @@ void ConsumerLink::settle(std::vector<wire::AckRange> ranges) {
   // Moving batches to retention is a synced RocksDB write: done on the store pool, in
   // arrival order (one thread), then DELIVERED goes out from the io thread. Until the
   // move is durable the batches stay pending, so a crash here means a resend, not a loss.
-  auto executor = app_.executor();
-  BrokerApp& app = app_;
-  asio::post(app_.store_pool(), [this, &app, executor, ranges = std::move(ranges), settled = std::move(settled)] {
-    auto moved = app.store().mark_committed(ranges, app.now_ms());
-    asio::post(executor, [this, &app, moved = std::move(moved), settled = std::move(settled)]() mutable {
+  asio::post(deps_.store_pool, [this, ranges = std::move(ranges), settled = std::move(settled)] {
+    auto moved = deps_.store.mark_committed(ranges, deps_.clock.now_ms());
+    asio::post(deps_.executor, [this, moved = std::move(moved), settled = std::move(settled)]() mutable {
       // Out of pending now (or, on failure, to be sent again: the consumer acks it again).
       for (const auto& key : settled) settling_.erase(key);
       if (!moved) {
         spdlog::error("forwarder: recording COMMITTED failed: {}", moved.error().message());
         return;
       }
-      app.on_committed(store::to_ack_ranges(std::move(moved).value()));
+      deps_.on_committed(store::to_ack_ranges(std::move(moved).value()));
     });
   });
   wake();
@@ -206,7 +205,7 @@ void ConsumerLink::forget_moved() {
     std::string_view rest = it->first;
     const auto host = storage::take_name(rest);
     const auto category = storage::take_name(rest);
-    if (app_.forwarder().link_for(host, category) == this) {
+    if (deps_.link_for(host, category) == this) {
       ++it;
       continue;
     }
@@ -216,8 +215,7 @@ void ConsumerLink::forget_moved() {
     it = inflight_size_.erase(it);
   }
   for (auto it = watermarks_.begin(); it != watermarks_.end();) {
-    it = app_.forwarder().link_for(it->second.host, it->second.category) == this ? std::next(it)
-                                                                                : watermarks_.erase(it);
+    it = deps_.link_for(it->second.host, it->second.category) == this ? std::next(it) : watermarks_.erase(it);
   }
   mark_dirty();
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/consumer_link_deps.h"
 #include "broker/host_replay_relay.h"
 #include "broker/replay_sender.h"
 #include "common/net/asio.h"
@@ -24,12 +25,10 @@
 
 namespace ferry::broker {
 
-class BrokerApp;
-
 class ConsumerLink {
  public:
   // `id`: the consumer's ZooKeeper id; empty for a static address.
-  ConsumerLink(BrokerApp& app, std::string id, std::string address);
+  ConsumerLink(ConsumerLinkDeps deps, std::string id, std::string address);
 
   void start();
   void stop();
@@ -73,7 +72,7 @@ class ConsumerLink {
   void settle(std::vector<wire::AckRange> ranges);
   bool window_has_room() const;
 
-  BrokerApp& app_;
+  ConsumerLinkDeps deps_;
   std::string id_;
   std::string address_;
   bool stopped_ = false;

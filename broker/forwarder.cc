@@ -2,14 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include "broker/broker_app.h"
 #include "common/base/crc32c.h"
 #include "common/net/endpoint.h"
 
 namespace ferry::broker {
 
-Forwarder::Forwarder(BrokerApp& app) : app_(app) {
-  for (const auto& address : app.config().consumers) links_.push_back(std::make_unique<ConsumerLink>(app, "", address));
+Forwarder::Forwarder(ConsumerLinkDeps link_deps, const std::vector<std::string>& consumers)
+    : link_deps_(std::move(link_deps)) {
+  link_deps_.link_for = [this](std::string_view host, std::string_view category) { return link_for(host, category); };
+  for (const auto& address : consumers) links_.push_back(std::make_unique<ConsumerLink>(link_deps_, "", address));
 }
 
 void Forwarder::set_consumers(const std::vector<zk::Member>& members) {
@@ -37,7 +38,7 @@ void Forwarder::set_consumers(const std::vector<zk::Member>& members) {
   std::vector<ConsumerLink*> started;
   for (const auto& [id, address] : wanted) {
     spdlog::info("forwarder: consumer {} at {} joined", id, address);
-    kept.push_back(std::make_unique<ConsumerLink>(app_, id, address));
+    kept.push_back(std::make_unique<ConsumerLink>(link_deps_, id, address));
     started.push_back(kept.back().get());
   }
   links_ = std::move(kept);

@@ -26,11 +26,13 @@
 
 namespace ferry::broker {
 
-class BrokerApp;
-
 class Forwarder {
  public:
-  explicit Forwarder(BrokerApp& app);
+  // `link_deps`: what each link gets (its routing is this forwarder's link_for);
+  // `consumers`: the static host:port list, standing until set_consumers.
+  Forwarder(ConsumerLinkDeps link_deps, const std::vector<std::string>& consumers);
+  Forwarder(const Forwarder&) = delete;  // the links route through `this`
+  Forwarder& operator=(const Forwarder&) = delete;
 
   void start();
   void stop();
@@ -57,7 +59,7 @@ class Forwarder {
   bool relay_replayed_batch(uint64_t replay_id, const std::string& frame);
 
  private:
-  BrokerApp& app_;
+  ConsumerLinkDeps link_deps_;
   std::vector<std::unique_ptr<ConsumerLink>> links_;
   // Links of consumers that left: stopped, kept until the forwarder goes (their
   // coroutines may still hold them).

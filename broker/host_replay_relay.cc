@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "broker/broker_app.h"
 #include "common/base/utc_time.h"
 
 namespace ferry::broker {
@@ -16,7 +15,7 @@ bool HostReplayRelay::selects(const Job& job, const std::string& host) const {
 
 void HostReplayRelay::relay_to(Job& job, const std::string& host) {
   // Asked (again, after a reconnect): running until it reports otherwise.
-  if (app_.relay().send_to(host, wire::encode(job.request)) && job.request.action == wire::ReplayAction::kStart) {
+  if (deps_.agents.send_to(host, wire::encode(job.request)) && job.request.action == wire::ReplayAction::kStart) {
     job.agents[host].reset();
   }
   job.changed = true;
@@ -31,7 +30,7 @@ void HostReplayRelay::on_request(const wire::ReplayRequest& req) {
   }
   job.request = req;
   job.cancelled = req.action == wire::ReplayAction::kCancel;
-  for (const auto& host : app_.relay().hosts()) {
+  for (const auto& host : deps_.agents.hosts()) {
     if (selects(job, host)) relay_to(job, host);
   }
   job.changed = true;
@@ -58,7 +57,7 @@ void HostReplayRelay::on_committed(const wire::ReplayCommitted& ack) {
     a.replay_id = ack.replay_id;
     a.ranges.push_back(r);
   }
-  for (const auto& [host, a] : by_host) app_.relay().send_to(host, wire::encode(a));
+  for (const auto& [host, a] : by_host) deps_.agents.send_to(host, wire::encode(a));
 }
 
 wire::ReplayProgress HostReplayRelay::progress_of(const Job& job) const {
@@ -79,12 +78,12 @@ wire::ReplayProgress HostReplayRelay::progress_of(const Job& job) const {
     }
   }
   // Hosts this broker has served that are away: their files cannot be read now.
-  for (const auto& e : app_.hosts().snapshot(app_.now_ms())) {
-    if (e.connected || e.via != app_.config().node_id || job.agents.count(e.host) || !selects(job, e.host)) continue;
+  for (const auto& e : deps_.hosts.snapshot(deps_.clock.now_ms())) {
+    if (e.connected || e.via != deps_.node_id || job.agents.count(e.host) || !selects(job, e.host)) continue;
     if (p.missing.size() >= wire::kMaxReplayMissing) break;
     p.missing.push_back({e.host, "", job.request.from_ms, job.request.to_ms,
                          std::string(wire::kHostNotConnected) + "host " + e.host + " is not connected to broker " +
-                             app_.config().node_id + " (last seen " + format_iso_ms(e.last_seen_ms) +
+                             deps_.node_id + " (last seen " + format_iso_ms(e.last_seen_ms) +
                              "): its files were not read; replay it from hosts again once it is back"});
   }
   p.state = job.cancelled ? wire::ReplayState::kCancelled

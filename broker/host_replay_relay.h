@@ -21,16 +21,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker/ack_relay.h"
+#include "common/base/clock.h"
 #include "common/net/frame_connection.h"
+#include "common/status/host_table.h"
 #include "common/wire/replay_messages.h"
 
 namespace ferry::broker {
 
-class BrokerApp;
-
 class HostReplayRelay {
  public:
-  explicit HostReplayRelay(BrokerApp& app) : app_(app) {}
+  // Where the agents are (owned by the broker, outliving every link).
+  struct Deps {
+    AckRelay& agents;          // the connected agents' connections
+    status::HostTable& hosts;  // every host this broker knows, connected or not
+    const Clock& clock;
+    std::string node_id;       // the hosts that came through this broker
+  };
+
+  explicit HostReplayRelay(Deps deps) : deps_(std::move(deps)) {}
 
   void on_request(const wire::ReplayRequest& req);
   bool knows(uint64_t replay_id) const { return jobs_.count(replay_id) != 0; }
@@ -52,7 +61,7 @@ class HostReplayRelay {
   void relay_to(Job& job, const std::string& host);
   wire::ReplayProgress progress_of(const Job& job) const;
 
-  BrokerApp& app_;
+  Deps deps_;
   std::map<uint64_t, Job> jobs_;
 };
 

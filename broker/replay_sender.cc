@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "broker/broker_app.h"
 #include "common/storage/key_codec.h"
 #include "common/base/utc_time.h"
 
@@ -29,21 +28,21 @@ std::string describe_bytes(uint64_t b) {
 
 uint64_t ReplaySender::rate_of(const Job& job) const {
   uint64_t r = job.durable.request.rate_bytes_per_s;
-  return r > 0 ? r : app_.config().replay_rate_bytes;
+  return r > 0 ? r : deps_.default_rate_bytes;
 }
 
 std::vector<wire::ReplayMissing> ReplaySender::missing_at_start(const wire::ReplayRequest& req) const {
   // Batches are committed after their events happened, so if nothing committed at or
   // after `from` was expired, nothing of the range was.
   std::vector<wire::ReplayMissing> out;
-  const TimeMs through = app_.store().expired_through_ms();
+  const TimeMs through = deps_.store.expired_through_ms();
   if (through >= req.from_ms) {
     wire::ReplayMissing m;
     m.from_ms = req.from_ms;
     m.to_ms = std::min(req.to_ms, through + 1);
-    m.reason = "broker " + app_.config().node_id + " no longer holds batches committed up to " +
-               format_iso_ms(through) + ": its retention (" + std::to_string(app_.store().retention_ms() / 1000) +
-               " s, " + describe_bytes(app_.store().retention_bytes()) +
+    m.reason = "broker " + deps_.node_id + " no longer holds batches committed up to " +
+               format_iso_ms(through) + ": its retention (" + std::to_string(deps_.store.retention_ms() / 1000) +
+               " s, " + describe_bytes(deps_.store.retention_bytes()) +
                ") dropped them; replay from the hosts for these";
     out.push_back(std::move(m));
   }
@@ -54,7 +53,7 @@ ReplaySender::Job& ReplaySender::job_for(const wire::ReplayRequest& req) {
   auto& slot = jobs_[req.replay_id];
   if (slot) return *slot;
   slot = std::make_unique<Job>();
-  auto stored = app_.store().get_replay_job(req.replay_id);
+  auto stored = deps_.store.get_replay_job(req.replay_id);
   if (stored && stored.value()) {
     auto decoded = decode_replay_job(*stored.value());
     if (decoded) {
@@ -107,7 +106,7 @@ std::optional<std::chrono::milliseconds> ReplaySender::pump(net::FrameConnection
   std::optional<std::chrono::milliseconds> next;
   auto sooner = [&next](std::chrono::milliseconds d) { next = next ? std::min(*next, d) : d; };
   const auto now = std::chrono::steady_clock::now();
-  const uint64_t window = app_.config().replay_window_bytes;
+  const uint64_t window = deps_.window_bytes;
   for (auto& [id, jp] : jobs_) {
     Job& job = *jp;
     if (job.durable.state != wire::ReplayState::kRunning || job.scan_done) continue;
@@ -128,7 +127,7 @@ std::optional<std::chrono::milliseconds> ReplaySender::pump(net::FrameConnection
     if (r.hosts.size() == 1) query.host = r.hosts[0];
     if (r.categories.size() == 1) query.category = r.categories[0];
     store::ScanLimits limits{kPageBatches, std::min<uint64_t>(kPageBytes, window - job.inflight_bytes), kPageScanned};
-    auto page = app_.store().scan_retained(query, job.send_cursor, limits);
+    auto page = deps_.store.scan_retained(query, job.send_cursor, limits);
     if (!page) {
       spdlog::error("replay {}: scanning retention failed: {}", id, page.error().message());
       sooner(std::chrono::milliseconds(1000));
@@ -209,8 +208,8 @@ void ReplaySender::persist(Job& job) {
   job.last_persist = std::chrono::steady_clock::now();
   const uint64_t id = job.durable.request.replay_id;
   // A synced write: on the store pool, in order, never on the io thread.
-  asio::post(app_.store_pool(), [&app = app_, id, bytes = encode_replay_job(job.durable)] {
-    auto r = app.store().put_replay_job(id, bytes);
+  asio::post(deps_.store_pool, [&store = deps_.store, id, bytes = encode_replay_job(job.durable)] {
+    auto r = store.put_replay_job(id, bytes);
     if (!r) spdlog::error("replay {}: persisting its state failed: {}", id, r.error().message());
   });
 }

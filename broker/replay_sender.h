@@ -25,16 +25,25 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/replay_job.h"
+#include "broker/store/batch_store.h"
+#include "common/net/asio.h"
 #include "common/net/frame_connection.h"
 #include "common/wire/replay_messages.h"
 
 namespace ferry::broker {
 
-class BrokerApp;
-
 class ReplaySender {
  public:
-  explicit ReplaySender(BrokerApp& app) : app_(app) {}
+  // What a replay reads and writes (owned by the broker, outliving every link).
+  struct Deps {
+    store::BatchStore& store;       // retained batches, and each job's durable state
+    asio::thread_pool& store_pool;  // the synced writes, off the io thread
+    std::string node_id;            // names this broker in "retention dropped them"
+    uint64_t default_rate_bytes;    // per second, for a request that names no rate
+    uint64_t window_bytes;          // per replay, sent and not yet REPLAY_COMMITTED
+  };
+
+  explicit ReplaySender(Deps deps) : deps_(std::move(deps)) {}
 
   // A REPLAY frame from the consumer on this link.
   void on_request(const wire::ReplayRequest& req, net::FrameConnection& conn);
@@ -81,7 +90,7 @@ class ReplaySender {
   void persist(Job& job);
   wire::ReplayProgress progress_of(const Job& job) const;
 
-  BrokerApp& app_;
+  Deps deps_;
   std::map<uint64_t, std::unique_ptr<Job>> jobs_;
   std::set<uint64_t> report_now_;
 };
