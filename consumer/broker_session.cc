@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/batch/batch_header.h"
 #include "common/log/printable.h"
-#include "consumer/consumer_app.h"
 #include "common/net/hello_exchange.h"
 #include "common/net/session_reader.h"
 #include "common/wire/messages.h"
@@ -19,29 +19,29 @@ void refuse(net::FrameConnection& conn, const std::string& broker, wire::Errc co
 
 }  // namespace
 
-asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::FrameConnection> conn) {
+asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps, std::shared_ptr<net::FrameConnection> conn) {
   net::HelloPolicy policy;
-  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kConsumer, app.config().node_id, "central"};
+  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kConsumer, deps.node_id, "central"};
   policy.expected_peer_role = wire::Role::kBroker;
-  policy.allowed_peers = app.config().allowed_brokers;
+  policy.allowed_peers = deps.allowed_brokers;
   auto hello = co_await net::accept_hello(*conn, policy);
   if (!hello) co_return;
   const std::string broker = hello.value().node_id;
   const std::string dc = hello.value().dc;
   std::string holder;
-  if (!app.brokers_live().claim(broker, conn, holder)) {
+  if (!deps.brokers_live.claim(broker, conn, holder)) {
     refuse(*conn, broker, wire::Errc::kIdentityMismatch,
            "broker " + broker + " already has a live connection from " + holder);
     co_return;
   }
   spdlog::info("broker {} (dc {}) connected from {}", broker, dc, conn->remote());
-  app.replays().on_broker_connected(broker, dc, conn);
+  deps.on_broker_connected(broker, dc, conn);
 
   auto pending_adds = std::make_shared<uint32_t>(0);
-  net::SessionReader reader(*conn, "broker " + broker, [&app] { return app.now_ms(); }, std::chrono::milliseconds(10));
+  net::SessionReader reader(*conn, "broker " + broker, [&deps] { return deps.clock.now_ms(); }, std::chrono::milliseconds(10));
   // Backpressure: no frame is read while this broker has too many batches queued for the
   // store; the broker's window then fills and it stops sending.
-  auto hold = [&] { return *pending_adds >= app.config().max_pending_adds; };
+  auto hold = [&] { return *pending_adds >= deps.max_pending_adds; };
   while (auto frame = co_await reader.next(hold)) {
     switch (frame.value().type) {
       case wire::FrameType::kBatch: {
@@ -58,16 +58,14 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
         // Refused alone: quarantined, and a marker committed in its place; the link and
         // every other host's batches on it go on. Nothing that fails here is written.
         std::string why;
-        auto ec = app.open_sealed(batch.value(), why);
-        if (ec) why = "cannot open: " + why;
-        if (ec || (ec = app.checker().check(batch.value(), app.now_ms(), why))) {
-          app.refuse_batch(conn, std::move(batch).value(), static_cast<wire::Errc>(ec.value()), broker + ": " + why, dc,
+        if (auto ec = deps.open_and_check(batch.value(), why)) {
+          deps.refuse_batch(conn, std::move(batch).value(), static_cast<wire::Errc>(ec.value()), broker + ": " + why, dc,
                            pending_adds);
           break;
         }
-        if (h.replay_id != 0 && !app.replays().accepts(h.replay_id)) break;  // cancelled or unknown: not written
+        if (h.replay_id != 0 && !deps.accepts_replay(h.replay_id)) break;  // cancelled or unknown: not written
         ++*pending_adds;
-        app.add_batch(std::move(batch).value(), dc, conn, pending_adds);
+        deps.add_batch(std::move(batch).value(), dc, conn, pending_adds);
         break;
       }
       case wire::FrameType::kReplayProgress: {
@@ -76,7 +74,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
           reader.refuse(wire::Errc::kMalformedBody, "bad REPLAY_PROGRESS");
           break;
         }
-        app.replays().on_progress(broker, p.value());
+        deps.on_replay_progress(broker, p.value());
         break;
       }
       case wire::FrameType::kWatermark: {
@@ -85,7 +83,7 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
           reader.refuse(wire::Errc::kMalformedBody, "bad WATERMARK");
           break;
         }
-        app.add_watermark(w.value());
+        deps.add_watermark(w.value());
         break;
       }
       case wire::FrameType::kStatus: {
@@ -96,9 +94,9 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
         }
         if (st.value().host == broker) {
           // The broker's self-status: its stored backlog (docs/protocol.md §4.5).
-          app.dc_totals().set_broker_backlog(dc, broker, st.value(), app.now_ms());
+          deps.dc_totals.set_broker_backlog(dc, broker, st.value(), deps.clock.now_ms());
         } else {
-          app.hosts().update(st.value(), dc, broker, app.now_ms());
+          deps.hosts.update(st.value(), dc, broker, deps.clock.now_ms());
         }
         break;
       }
@@ -107,8 +105,8 @@ asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::
         break;
     }
   }
-  app.brokers_live().release(broker, conn.get());
-  app.replays().on_broker_disconnected(broker, conn.get());
+  deps.brokers_live.release(broker, conn.get());
+  deps.on_broker_disconnected(broker, conn.get());
   spdlog::info("broker {} disconnected", broker);
 }
 

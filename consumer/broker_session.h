@@ -8,11 +8,11 @@
 
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
+#include "consumer/broker_session_deps.h"
 
 namespace ferry::consumer {
 
-class ConsumerApp;
-
-asio::awaitable<void> run_broker_session(ConsumerApp& app, std::shared_ptr<net::FrameConnection> conn);
+// `deps` outlives the session (the consumer holds it).
+asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps, std::shared_ptr<net::FrameConnection> conn);
 
 }  // namespace ferry::consumer

@@ -110,8 +110,9 @@ void ConsumerApp::start() {
     throw std::runtime_error("cannot listen on " + config_.listen + ": " + ec.message());
   }
   setup_http();
+  session_deps_ = std::make_unique<BrokerSessionDeps>(broker_session_deps());
   broker_server_->start([this](std::shared_ptr<net::FrameConnection> conn) {
-    return run_broker_session(*this, std::move(conn));
+    return run_broker_session(*session_deps_, std::move(conn));
   });
   hangup_.start();
   signals_.async_wait([this](boost::system::error_code ec, int sig) {

@@ -32,6 +32,7 @@
 #include "common/status/host_table.h"
 #include "common/zk/membership.h"
 #include "common/storage/rocks_store.h"
+#include "consumer/broker_session_deps.h"
 #include "consumer/consumer_config.h"
 #include "consumer/replay/replay_manager.h"
 #include "consumer/slot_ownership.h"
@@ -61,33 +62,26 @@ class ConsumerApp {
   uint16_t broker_port() const;
   uint16_t http_port() const;
 
-  // For broker sessions (io thread).
   const ConsumerConfig& config() const { return config_; }
-  asio::any_io_executor executor() { return io_.get_executor(); }
-  status::HostTable& hosts() { return hosts_; }
-  status::DcTotals& dc_totals() { return dc_totals_; }
-  TimeMs now_ms() const { return clock_.now_ms(); }
 
+ private:
+  // What broker sessions use (io thread): built once, at start.
+  BrokerSessionDeps broker_session_deps();
+  TimeMs now_ms() const { return clock_.now_ms(); }
   // Hands a verified batch, received from a broker of `dc`, to the store. `conn` is acked
   // COMMITTED once the batch's file is committed (or at once if it already was).
   void add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
                  std::shared_ptr<uint32_t> pending_adds);
   void add_watermark(const wire::Watermark& w);
-  // Opens a sealed batch in place with the sealing keys (DESIGN §10); {} for an
-  // unsealed one. On failure the batch is unchanged and `why` says what was wrong.
+  // Opens a sealed batch in place with the sealing keys (DESIGN §10), then runs the
+  // checks; on failure `why` says what was wrong (the batch may be opened or not).
+  std::error_code open_and_check(wire::BatchFrame& batch, std::string& why);
+  // {} for an unsealed batch. On failure the batch is unchanged.
   std::error_code open_sealed(wire::BatchFrame& batch, std::string& why) const;
-  // Checks batches before they are handed to the store (io thread only).
-  batch::BatchChecker& checker() { return checker_; }
-  // One live connection per broker id (io thread only).
-  net::LiveSessions& brokers_live() { return brokers_live_; }
-  // Replays (io thread only).
-  replay::ReplayManager& replays() { return *replays_; }
   // Keeps a batch that failed the checks in the quarantine and commits its marker
   // (batch/quarantine_marker.h) in its place; `conn` is acked COMMITTED as for any batch.
   void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
                     std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds);
-
- private:
   // The store thread's half of add_batch: writes the batch if its slot is ours, else
   // keeps it (parked_) until the slot is ours.
   void add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
@@ -129,6 +123,7 @@ class ConsumerApp {
   batch::BatchChecker checker_;
   std::shared_ptr<crypto::KeyStore> keys_;  // null without [seal]
   net::LiveSessions brokers_live_;
+  std::unique_ptr<BrokerSessionDeps> session_deps_;  // outlives every broker session
   std::unique_ptr<net::TlsServer> broker_server_;
   status::HostTable hosts_;
   metrics::Registry metrics_;
