@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "common/tls/role_claim.h"
 #include "common/tls/tls_context.h"
 #include "tests/support/test_pki.h"
 
@@ -15,9 +14,15 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 }  // namespace
 
 std::vector<FrameConnectionPair> make_frame_connection_pairs(asio::io_context& io, int count) {
-  TestPki pki({tls::RoleClaim::broker("dc1", "broker-1"), tls::RoleClaim::agent("h1")});
-  auto server_ctx = tls::make_server_context(pki.options("broker-1"));
-  auto client_ctx = tls::make_client_context(pki.options("h1"));
+  return make_frame_connection_pairs(io, count, tls::RoleClaim::broker("dc1", "broker-1"), tls::RoleClaim::agent("h1"));
+}
+
+std::vector<FrameConnectionPair> make_frame_connection_pairs(asio::io_context& io, int count,
+                                                             const tls::RoleClaim& server,
+                                                             const tls::RoleClaim& client) {
+  TestPki pki({server, client});
+  auto server_ctx = tls::make_server_context(pki.options(server.id));
+  auto client_ctx = tls::make_client_context(pki.options(client.id));
   if (!server_ctx || !client_ctx) {
     ADD_FAILURE() << "TLS contexts: " << (server_ctx ? client_ctx.error().text : server_ctx.error().text);
     return {};

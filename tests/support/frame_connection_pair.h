@@ -10,6 +10,7 @@
 
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
+#include "common/tls/role_claim.h"
 #include "common/wire/frame.h"
 
 namespace ferry::testing {
@@ -21,6 +22,11 @@ struct FrameConnectionPair {
 
 // Makes `count` pairs, each handshaken; fails the test (and returns fewer) on an error.
 std::vector<FrameConnectionPair> make_frame_connection_pairs(asio::io_context& io, int count);
+// The same with other certificates: `server` serves, `client` dials (a consumer's and a
+// broker's, for a consumer's sessions).
+std::vector<FrameConnectionPair> make_frame_connection_pairs(asio::io_context& io, int count,
+                                                             const tls::RoleClaim& server,
+                                                             const tls::RoleClaim& client);
 
 // Every frame that arrives on a connection, read by one loop started at construction
 // (on the connection's io_context: it moves while the test runs that context).
