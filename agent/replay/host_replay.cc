@@ -59,6 +59,8 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
   const std::string dir = options_.state_dir + "/replays";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  // Saving the job's record will fail too and say so; this names the cause.
+  if (ec) spdlog::error("replay {}: cannot create {}: {}", req.replay_id, dir, ec.message());
   job->snapshot_path = dir + "/" + std::to_string(req.replay_id) + ".json";
   auto stored = load_record(*job, options_.host);  // files by category
   const bool from_disk = stored.has_value();
