@@ -37,11 +37,12 @@ asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps, std::sha
   spdlog::info("broker {} (dc {}) connected from {}", broker, dc, conn->remote());
   deps.on_broker_connected(broker, dc, conn);
 
-  auto pending_adds = std::make_shared<uint32_t>(0);
-  net::SessionReader reader(*conn, "broker " + broker, [&deps] { return deps.clock.now_ms(); }, std::chrono::milliseconds(10));
+  auto pending_adds = std::make_shared<PendingAdds>();
+  net::SessionReader reader(*conn, "broker " + broker, [&deps] { return deps.clock.now_ms(); }, deps.hold_recheck);
+  pending_adds->wake = reader.waker();
   // Backpressure: no frame is read while this broker has too many batches queued for the
   // store; the broker's window then fills and it stops sending.
-  auto hold = [&] { return *pending_adds >= deps.max_pending_adds; };
+  auto hold = [&] { return pending_adds->count >= deps.max_pending_adds; };
   while (auto frame = co_await reader.next(hold)) {
     switch (frame.value().type) {
       case wire::FrameType::kBatch: {
@@ -64,7 +65,7 @@ asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps, std::sha
           break;
         }
         if (h.replay_id != 0 && !deps.accepts_replay(h.replay_id)) break;  // cancelled or unknown: not written
-        ++*pending_adds;
+        ++pending_adds->count;
         deps.add_batch(std::move(batch).value(), dc, conn, pending_adds);
         break;
       }

@@ -3,6 +3,7 @@
 // ConsumerApp, faked in tests. The references outlive every session; every call runs on
 // the io thread.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "common/wire/errc.h"
 #include "common/wire/messages.h"
 #include "common/wire/replay_messages.h"
+#include "consumer/pending_adds.h"
 
 namespace ferry::consumer {
 
@@ -26,6 +28,8 @@ struct BrokerSessionDeps {
   std::string node_id;
   std::vector<std::string> allowed_brokers;  // "dc/node_id"; empty: any the certificate admits
   uint32_t max_pending_adds = 0;             // per connection: no frame is read at this many
+  // Each answered add wakes the session; this recheck is only a safety net.
+  std::chrono::milliseconds hold_recheck{1000};
 
   const Clock& clock;
   net::LiveSessions& brokers_live;  // one live connection per broker id
@@ -36,11 +40,11 @@ struct BrokerSessionDeps {
   std::function<std::error_code(wire::BatchFrame& batch, std::string& why)> open_and_check;
   // A checked batch to the store; `pending_adds` is lowered once it is queued no more.
   std::function<void(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
-                     std::shared_ptr<uint32_t> pending_adds)>
+                     std::shared_ptr<PendingAdds> pending_adds)>
       add_batch;
   // A batch that failed the checks: quarantined, its marker committed in its place.
   std::function<void(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                     std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds)>
+                     std::string why, const std::string& dc, std::shared_ptr<PendingAdds> pending_adds)>
       refuse_batch;
   std::function<void(const wire::Watermark& w)> add_watermark;
 

@@ -176,13 +176,13 @@ void ConsumerApp::fail_store(const std::error_code& ec) {
 }
 
 void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
-                            std::shared_ptr<uint32_t> pending_adds) {
+                            std::shared_ptr<PendingAdds> pending_adds) {
   auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
   asio::post(worker_, [this, frame, dc, conn, pending_adds] { add_on_worker(frame, dc, conn, pending_adds); });
 }
 
 void ConsumerApp::add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
-                                std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<uint32_t> pending_adds) {
+                                std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<PendingAdds> pending_adds) {
   if (slots_) {
     const uint32_t slot = zk::slot_of(frame->header.host, frame->header.category);
     if (!slots_->writable(slot)) {
@@ -194,7 +194,7 @@ void ConsumerApp::add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::st
   {
     auto outcome = store_->add(*frame);
     asio::post(io_, [this, frame, dc, conn, pending_adds, outcome] {
-      --*pending_adds;
+      pending_adds->answered();
       auto c = conn.lock();
       const auto& h = frame->header;
       if (!outcome) {
@@ -237,7 +237,7 @@ std::error_code ConsumerApp::open_sealed(wire::BatchFrame& batch, std::string& w
 }
 
 void ConsumerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                               std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds) {
+                               std::string why, const std::string& dc, std::shared_ptr<PendingAdds> pending_adds) {
   // The marker is written and committed in the batch's place, so the broker sees
   // COMMITTED as for any batch and the stream's seqs stay dense for hour completeness.
   net::QuarantineRefusal how{*quarantine_, worker_.get_executor(), io_.get_executor(), config_.node_id,
@@ -245,7 +245,7 @@ void ConsumerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::B
                                metrics_.counter("ferry_consumer_refused_batches_total",
                                                 "Batches refused for good and quarantined")
                                    .inc();
-                               ++*pending_adds;
+                               ++pending_adds->count;
                                add_batch(std::move(marker), dc, conn, pending_adds);
                              }};
   net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why), now_ms());

@@ -34,6 +34,7 @@
 #include "common/storage/rocks_store.h"
 #include "consumer/broker_session_deps.h"
 #include "consumer/consumer_config.h"
+#include "consumer/pending_adds.h"
 #include "consumer/replay/replay_manager.h"
 #include "consumer/slot_ownership.h"
 #include "consumer/store/bucket_store.h"
@@ -71,7 +72,7 @@ class ConsumerApp {
   // Hands a verified batch, received from a broker of `dc`, to the store. `conn` is acked
   // COMMITTED once the batch's file is committed (or at once if it already was).
   void add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
-                 std::shared_ptr<uint32_t> pending_adds);
+                 std::shared_ptr<PendingAdds> pending_adds);
   void add_watermark(const wire::Watermark& w);
   // Opens a sealed batch in place with the sealing keys (DESIGN §10), then runs the
   // checks; on failure `why` says what was wrong (the batch may be opened or not).
@@ -81,11 +82,11 @@ class ConsumerApp {
   // Keeps a batch that failed the checks in the quarantine and commits its marker
   // (batch/quarantine_marker.h) in its place; `conn` is acked COMMITTED as for any batch.
   void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                    std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds);
+                    std::string why, const std::string& dc, std::shared_ptr<PendingAdds> pending_adds);
   // The store thread's half of add_batch: writes the batch if its slot is ours, else
   // keeps it (parked_) until the slot is ours.
   void add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
-                     std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<uint32_t> pending_adds);
+                     std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<PendingAdds> pending_adds);
   // Registers in /consumers (a new `epoch` at every start) and claims slots.
   void start_membership(uint64_t epoch);
   // Store thread: fence, seed and release as SlotOwnership asks.
@@ -137,7 +138,7 @@ class ConsumerApp {
     std::shared_ptr<wire::BatchFrame> frame;
     std::string dc;
     std::weak_ptr<net::FrameConnection> conn;
-    std::shared_ptr<uint32_t> pending_adds;
+    std::shared_ptr<PendingAdds> pending_adds;
     TimeMs since = 0;
   };
   TimeMs last_sweep_ms_ = 0;  // store thread

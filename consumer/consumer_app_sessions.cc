@@ -15,11 +15,11 @@ BrokerSessionDeps ConsumerApp::broker_session_deps() {
       .dc_totals = dc_totals_,
       .open_and_check = [this](wire::BatchFrame& batch, std::string& why) { return open_and_check(batch, why); },
       .add_batch = [this](wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
-                          std::shared_ptr<uint32_t> pending_adds) {
+                          std::shared_ptr<PendingAdds> pending_adds) {
         add_batch(std::move(batch), dc, std::move(conn), std::move(pending_adds));
       },
       .refuse_batch = [this](std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                             std::string why, const std::string& dc, std::shared_ptr<uint32_t> pending_adds) {
+                             std::string why, const std::string& dc, std::shared_ptr<PendingAdds> pending_adds) {
         refuse_batch(std::move(conn), std::move(batch), code, std::move(why), dc, std::move(pending_adds));
       },
       .add_watermark = [this](const wire::Watermark& w) { add_watermark(w); },

@@ -82,7 +82,7 @@ void ConsumerApp::sweep_parked() {
       } else {
         ++not_owned_batches_;
         asio::post(io_, [conn = p.conn, pending_adds = p.pending_adds, h = p.frame->header] {
-          --*pending_adds;
+          pending_adds->answered();
           if (auto c = conn.lock(); c && c->usable()) {
             spdlog::warn("batch {}/{}/{}: its stream's slot is another consumer's; closing the link so that the "
                          "broker resends by its current view of the consumers",

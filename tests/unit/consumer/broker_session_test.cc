@@ -83,13 +83,13 @@ class BrokerSessionTest : public ::testing::Test {
               return wire::Errc::kBadBatch;
             },
             .add_batch = [this](wire::BatchFrame b, const std::string& dc, std::weak_ptr<net::FrameConnection>,
-                                std::shared_ptr<uint32_t> pending_adds) {
+                                std::shared_ptr<PendingAdds> pending_adds) {
               EXPECT_EQ(dc, "dc1");
               added_.push_back(b.header.seq);
               queued_.push_back(std::move(pending_adds));
             },
             .refuse_batch = [this](std::weak_ptr<net::FrameConnection>, wire::BatchFrame b, wire::Errc code,
-                                   std::string why, const std::string&, std::shared_ptr<uint32_t>) {
+                                   std::string why, const std::string&, std::shared_ptr<PendingAdds>) {
               EXPECT_EQ(code, wire::Errc::kBadBatch);
               EXPECT_NE(why.find("refused by the test"), std::string::npos) << why;
               refused_.push_back(b.header.seq);
@@ -144,7 +144,7 @@ class BrokerSessionTest : public ::testing::Test {
   // Lowers the counters of the batches queued so far (as the store does once it took them).
   void complete_one() {
     ASSERT_FALSE(queued_.empty());
-    --*queued_.front();
+    queued_.front()->answered();
     queued_.erase(queued_.begin());
   }
 
@@ -155,7 +155,7 @@ class BrokerSessionTest : public ::testing::Test {
   status::DcTotals totals_;
   std::set<uint64_t> check_refuses_;
   std::vector<uint64_t> added_, refused_, watermarks_;
-  std::vector<std::shared_ptr<uint32_t>> queued_;
+  std::vector<std::shared_ptr<PendingAdds>> queued_;
   std::vector<std::string> connected_, disconnected_;
   BrokerSessionDeps deps_;
   std::vector<testing::FrameConnectionPair> pairs_;
@@ -281,6 +281,7 @@ TEST_F(BrokerSessionTest, StatusOfTheBrokerIsItsBacklogAndOfAHostGoesToTheHostTa
 
 TEST_F(BrokerSessionTest, NoFrameIsReadWhileMaxPendingAddsBatchesAreQueued) {
   deps_.max_pending_adds = 2;
+  deps_.hold_recheck = std::chrono::hours(1);  // only an answered add can wake the session
   connect_broker();
   for (uint64_t seq = 1; seq <= 4; ++seq) send(wire::encode(make_batch(seq)));
   send(wire::encode(wire::Watermark{"h1", "app", 4, 1000, 0}));
