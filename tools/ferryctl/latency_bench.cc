@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <thread>
 
-#include "tools/ferryctl/delivery_count.h"
 #include "tools/ferryctl/pipeline_bench.h"
 
 namespace ferry::ferryctl {
@@ -49,15 +48,7 @@ PipelineRun run_latency_bench(const PipelineBenchOptions& o) {
     run.latency = summarize_latency(watcher.latencies_us());
     run.parts = watcher.parts_seen();
     for (const auto& f : cluster.agent_files()) run.bytes += fs::exists(f) ? fs::file_size(f) : 0;
-    if (run.error.empty()) {
-      auto counted = count_delivery(cluster.agent_files(), cluster.output_root());
-      if (!counted) {
-        run.error = "reading the output: " + counted.error().message();
-      } else {
-        run.lost = counted.value().lost;
-        run.duplicated = counted.value().duplicated;
-      }
-    }
+    count_lost_and_duplicated(cluster, run);
   } catch (const std::exception& e) {
     run.error = e.what();
   }

@@ -57,15 +57,7 @@ PipelineRun run_once(const PipelineBenchOptions& o, const std::string& corpus, u
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   cluster.read_costs(run.agents, run.broker, run.consumer);
   cluster.stop();
-  if (run.error.empty()) {
-    auto counted = count_delivery(cluster.agent_files(), cluster.output_root());
-    if (!counted) {
-      run.error = "reading the output: " + counted.error().message();
-    } else {
-      run.lost = counted.value().lost;
-      run.duplicated = counted.value().duplicated;
-    }
-  }
+  count_lost_and_duplicated(cluster, run);
   if (!o.keep && run.error.empty()) fs::remove_all(dir);
   return run;
 }
@@ -90,6 +82,18 @@ uint64_t PipelineRun::agent_rss_max_kib() const {
   uint64_t m = 0;
   for (const auto& a : agents) m = std::max(m, a.peak_rss_kib);
   return m;
+}
+
+void count_lost_and_duplicated(const BenchCluster& cluster, PipelineRun& run) {
+  if (run.error.empty()) {
+    auto counted = count_delivery(cluster.agent_files(), cluster.output_root());
+    if (!counted) {
+      run.error = "reading the output: " + counted.error().message();
+    } else {
+      run.lost = counted.value().lost;
+      run.duplicated = counted.value().duplicated;
+    }
+  }
 }
 
 std::vector<PipelineRun> run_pipeline_bench(const PipelineBenchOptions& o,

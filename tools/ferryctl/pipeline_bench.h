@@ -68,4 +68,8 @@ std::vector<PipelineRun> run_pipeline_bench(const PipelineBenchOptions& options,
 // One latency run at options.rate for options.seconds.
 PipelineRun run_latency_bench(const PipelineBenchOptions& options);
 
+// Fills run.lost and run.duplicated from the stopped cluster's files and output, unless
+// the run already failed; a failure to read them becomes run.error.
+void count_lost_and_duplicated(const BenchCluster& cluster, PipelineRun& run);
+
 }  // namespace ferry::ferryctl
