@@ -1,6 +1,7 @@
 #include "agent/agent_app.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -22,6 +23,9 @@ namespace {
 constexpr size_t kMaxReadPerPass = 1u << 20;
 // More than this queued on the link and the pump waits for it before its next pass.
 constexpr size_t kUnsentBeforeYield = 1u << 20;
+// Batches cut and not yet sent (waiting for their checkpoint write): past this the pump
+// reads no more. It is also how far a pass may go past a full window, as before.
+constexpr size_t kMaxUnreleased = 16;
 
 }  // namespace
 
@@ -49,6 +53,12 @@ void AgentApp::start() {
                              "together with the consumer's record of this host.");
   }
   checkpoint_ = std::move(cp).value();
+  flusher_ = std::make_unique<CheckpointFlusher>(
+      io_, *checkpoint_, [this](std::vector<send::InflightBatch> b) { send_durable(std::move(b)); },
+      [this](std::error_code ec) {
+        spdlog::critical("checkpoint flush failed: {}; not sending, stopping", ec.message());
+        stop();
+      });
   window_.set_incarnation(checkpoint_->state().incarnation);
   std::shared_ptr<crypto::KeyStore> keys;
   if (!config_.seal_keys_dir.empty()) {
@@ -158,7 +168,9 @@ asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
     bool busy = false;
     if (!self->stopping_) busy = self->pump_once();  // stopping: no more reading, only acks
     if (self->stopping_) {
-      if (self->window_.empty() || self->clock_.now_ms() >= self->stop_deadline_ms_) {
+      if ((self->window_.empty() && self->flusher_->idle()) || self->clock_.now_ms() >= self->stop_deadline_ms_) {
+        // The final flush below must not race a write in flight (one writer per copy).
+        while (!self->flusher_->idle()) co_await self->waker_.sleep_for(std::chrono::milliseconds(5));
         if (!self->window_.empty()) {
           spdlog::warn("stopping with {} batches not yet DELIVERED; they are resent on restart", self->window_.size());
         }
@@ -217,9 +229,9 @@ bool AgentApp::pump_once() {
       if (!r) spdlog::warn("polling {} failed: {}", category, r.error().message());
       stop_unless(s.note_adopted_copies(cut_));
     }
-    // Backpressure: only read while the window (including batches cut this pass) has
-    // room. Memory is the window plus one batch per stream.
-    while (window_.has_room() && cut_.size() < 16) {
+    // Backpressure: only read while the window has room and few batches wait for their
+    // checkpoint write. Memory is the window plus kMaxUnreleased and one batch per stream.
+    while (window_.has_room() && cut_.size() + flusher_->unreleased() < kMaxUnreleased) {
       auto chunk = s.watcher().read_some(std::min<size_t>(kMaxReadPerPass, config_.batch_max_bytes));
       // A read can start a copy (its original found truncated): its position goes in
       // before any of its batches.
@@ -246,23 +258,21 @@ void AgentApp::stop_unless(bool ok) {
 
 void AgentApp::send_cut_batches() {
   if (cut_.empty()) return;
-  // The seq -> range mapping is durable before any of these batches leaves the host.
-  auto flushed = checkpoint_->flush();
-  if (!flushed) {
-    spdlog::critical("checkpoint flush failed: {}; not sending, stopping", flushed.error().message());
-    cut_.clear();
-    stop();
-    return;
-  }
+  // The seq -> range mapping is durable before any of these batches leaves the host:
+  // send_durable() gets them once a checkpoint write that covers them has completed.
+  flusher_->submit(std::exchange(cut_, {}));
+}
+
+void AgentApp::send_durable(std::vector<send::InflightBatch> batches) {
   auto& sent = metrics_.counter("ferry_agent_sent_batches_total", "Batches recorded and sent (first sends)");
   auto& sent_events = metrics_.counter("ferry_agent_sent_events_total", "Events in first-sent batches");
-  for (auto& b : cut_) {
+  for (auto& b : batches) {
     sent.inc();
     sent_events.inc(b.events);
     link_->send_batch(b);
     window_.add(std::move(b));
   }
-  cut_.clear();
+  waker_.wake();  // a pump that stopped for unreleased batches reads on
 }
 
 void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
@@ -297,8 +307,7 @@ asio::awaitable<void> AgentApp::status_loop(AgentApp* self) {
     self->send_status();
     prune_positions(self->config_.sources, self->streams_, *self->checkpoint_);
     self->file_hours_->save(self->clock_.now_ms());
-    auto r = self->checkpoint_->flush();  // persists DELIVERED marks
-    if (!r) spdlog::warn("checkpoint flush failed: {}", r.error().message());
+    self->flusher_->request();  // persists DELIVERED marks
     timer.expires_after(self->config_.status_interval);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -19,6 +19,7 @@
 
 #include "agent/agent_config.h"
 #include "agent/batch_encoder.h"
+#include "agent/checkpoint_flusher.h"
 #include "agent/checkpoint/checkpoint.h"
 #include "agent/checkpoint/state_dir_lock.h"
 #include "agent/pump_waker.h"
@@ -63,6 +64,8 @@ class AgentApp {
   // Stops the agent if a batch could not be cut (`ok` false).
   void stop_unless(bool ok);
   void send_cut_batches();
+  // The batches of a checkpoint write that completed: out to the broker, into the window.
+  void send_durable(std::vector<send::InflightBatch> batches);
   void on_delivered(std::vector<send::InflightBatch> batches);
   void on_refused(std::vector<send::InflightBatch> batches, const wire::Refusal& refusal);
   void send_status();
@@ -78,6 +81,7 @@ class AgentApp {
   app::HangupHandler hangup_{io_};
   std::shared_ptr<tls::ContextSource> tls_;  // reloaded on SIGHUP
   std::unique_ptr<checkpoint::Checkpoint> checkpoint_;
+  std::unique_ptr<CheckpointFlusher> flusher_;  // writes checkpoint_ off the io thread
   std::unique_ptr<BatchEncoder> encoder_;
   std::map<std::string, StreamBatcher> streams_;
   send::InflightWindow window_;
@@ -88,7 +92,7 @@ class AgentApp {
   std::unique_ptr<send::BrokerDiscovery> discovery_;  // with [zookeeper] only
   metrics::Registry metrics_;
   std::unique_ptr<http::HttpServer> http_;
-  StreamBatcher::Outbox cut_;  // recorded, awaiting the checkpoint flush
+  StreamBatcher::Outbox cut_;  // recorded this pass, handed to flusher_ at its end
   bool stopping_ = false;
   TimeMs stop_deadline_ms_ = 0;
   TimeMs last_poll_ms_ = 0;

@@ -177,16 +177,32 @@ void Checkpoint::forget_file(std::string_view name, const batch::FileIdentity& f
 }
 
 Result<void> Checkpoint::flush() {
-  if (!dirty_) return success();
+  auto write = prepare_flush();
+  if (!write) return success();
+  auto written = write_prepared(*write);
+  flushed(*write, written.has_value());
+  return written;
+}
+
+std::optional<Checkpoint::PreparedWrite> Checkpoint::prepare_flush() {
+  if (!dirty_) return std::nullopt;
   AgentState next = state_;
   ++next.generation;
-  const std::string bytes = encode_state(next);
-  BOOST_OUTCOME_TRY(storage::durable_write(prev_path(), bytes));
+  PreparedWrite write{path_, prev_path(), encode_state(next), next.generation};
+  state_.generation = next.generation;  // the next prepare_flush() goes on from here
+  dirty_ = false;                       // changes from now on make it dirty again
+  return write;
+}
+
+Result<void> Checkpoint::write_prepared(const PreparedWrite& write) {
+  BOOST_OUTCOME_TRY(storage::durable_write(write.prev_path, write.bytes));
   FERRY_CRASH_POINT("checkpoint.between_copies");
-  BOOST_OUTCOME_TRY(storage::durable_write(path_, bytes));
-  state_.generation = next.generation;
-  dirty_ = false;
+  BOOST_OUTCOME_TRY(storage::durable_write(write.path, write.bytes));
   return success();
+}
+
+void Checkpoint::flushed(const PreparedWrite&, bool ok) {
+  if (!ok) dirty_ = true;  // what it held is not durable: the next flush writes it again
 }
 
 }  // namespace ferry::agent::checkpoint

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,19 @@ class Checkpoint {
   bool dirty() const { return dirty_; }
   // Makes everything recorded so far durable. No-op when nothing changed.
   Result<void> flush();
+
+  // flush() in three steps, so the writing can run off the owner's thread (see
+  // agent/checkpoint_flusher.h). prepare_flush() encodes the state as it is now (nullopt
+  // when nothing changed); write_prepared() writes both copies and may run on any
+  // thread; flushed() tells the owner it succeeded. One prepared write at a time.
+  struct PreparedWrite {
+    std::string path, prev_path, bytes;
+    uint64_t generation = 0;
+  };
+  std::optional<PreparedWrite> prepare_flush();
+  static Result<void> write_prepared(const PreparedWrite& write);
+  // After write_prepared() succeeded (false: it failed, the state stays dirty).
+  void flushed(const PreparedWrite& write, bool ok);
 
  private:
   explicit Checkpoint(std::string path) : path_(std::move(path)) {}
