@@ -272,7 +272,8 @@ void AgentApp::send_durable(std::vector<send::InflightBatch> batches) {
     link_->send_batch(b);
     window_.add(std::move(b));
   }
-  waker_.wake();  // a pump that stopped for unreleased batches reads on
+  window_full_ = !window_.has_room();  // so that the DELIVERED that makes room wakes the pump
+  waker_.wake();                       // a pump that stopped for unreleased batches reads on
 }
 
 void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
