@@ -364,6 +364,38 @@ TlsResult<DevPki> make_dev_pki(const fs::path& out_dir, const std::vector<RoleCl
   return report;
 }
 
+struct DevIssuer::Ca {
+  Issued issued;
+};
+
+DevIssuer::DevIssuer(std::unique_ptr<Ca> ca) : ca_(std::move(ca)) {}
+DevIssuer::DevIssuer(DevIssuer&&) noexcept = default;
+DevIssuer& DevIssuer::operator=(DevIssuer&&) noexcept = default;
+DevIssuer::~DevIssuer() = default;
+
+TlsResult<DevIssuer> DevIssuer::open(const fs::path& out_dir, const DevPkiOptions& options) {
+  const fs::path key = ca_dir_of(out_dir, options) / "ca.key";
+  BOOST_OUTCOME_TRY(ca, load_ca(out_dir / "ca.crt", key));
+  DevIssuer issuer(std::make_unique<Ca>(Ca{std::move(ca)}));
+  issuer.leaf_days_ = options.leaf_days;
+  return issuer;
+}
+
+TlsResult<PemIdentity> DevIssuer::issue(const RoleClaim& claim) const {
+  RoleClaim c = claim;
+  c.id = canonical_name(c.id);
+  c.dc = canonical_name(c.dc);
+  BOOST_OUTCOME_TRY(check_identity_name(c.id));
+  BOOST_OUTCOME_TRY(leaf, issue_leaf(ca_->issued, c, leaf_days_));
+  BioPtr crt_bio(BIO_new(BIO_s_mem()));
+  BioPtr key_bio(BIO_new(BIO_s_mem()));
+  if (!crt_bio || !key_bio || PEM_write_bio_X509(crt_bio.get(), leaf.cert.get()) != 1 ||
+      PEM_write_bio_PrivateKey(key_bio.get(), leaf.key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return issue_error("cannot encode the certificate of " + c.id + " as PEM");
+  }
+  return PemIdentity{bio_contents(crt_bio.get()), bio_contents(key_bio.get())};
+}
+
 TlsResult<fs::path> revoke_dev_certs(const fs::path& out_dir, const std::vector<std::string>& names,
                                      const DevPkiOptions& options) {
   fs::path ca_key = ca_dir_of(out_dir, options) / "ca.key";

@@ -17,6 +17,7 @@
 // Ferry process is both a TLS client and a server). Names are lowercased (canonical).
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,31 @@ struct DevPki {
 // [A-Za-z0-9._-], not starting with '.' or '-', and not "ca" in any case (the CA files).
 // Fails with Errc::kInvalidName and a text saying what is wrong.
 TlsResult<void> check_identity_name(std::string_view name);
+
+// A certificate and its key, as PEM.
+struct PemIdentity {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+// Issues identities in memory from the CA make_dev_pki keeps in out_dir (ca.crt, and its
+// key in options.ca_dir or out_dir/ca): for a benchmark that plays thousands of hosts,
+// which needs a certificate for each but no file. Same certificates as make_dev_pki's.
+class DevIssuer {
+ public:
+  static TlsResult<DevIssuer> open(const std::filesystem::path& out_dir, const DevPkiOptions& options = {});
+  DevIssuer(DevIssuer&&) noexcept;
+  DevIssuer& operator=(DevIssuer&&) noexcept;
+  ~DevIssuer();
+
+  TlsResult<PemIdentity> issue(const RoleClaim& claim) const;
+
+ private:
+  struct Ca;
+  explicit DevIssuer(std::unique_ptr<Ca> ca);
+  std::unique_ptr<Ca> ca_;
+  int leaf_days_ = 825;
+};
 
 TlsResult<DevPki> make_dev_pki(const std::filesystem::path& out_dir,
                                const std::vector<RoleClaim>& identities,
