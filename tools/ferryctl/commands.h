@@ -24,7 +24,7 @@ void add_verify_command(CLI::App& app);
 // ferryctl hosts forget HOST / ferryctl status (hosts_command.cc)
 void add_hosts_command(CLI::App& app);
 void add_status_command(CLI::App& app);
-// ferryctl bench pipeline --dir DIR (bench_command.cc)
+// ferryctl bench pipeline --dir DIR / bench hosts --agents N (bench_command.cc)
 void add_bench_command(CLI::App& app);
 // ferryctl quarantine list --dir DATA_DIR (quarantine_command.cc)
 void add_quarantine_command(CLI::App& app);

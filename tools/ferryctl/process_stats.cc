@@ -32,4 +32,34 @@ uint64_t peak_rss_kib(pid_t pid) {
   return 0;
 }
 
+ProcMemory proc_memory(pid_t pid) {
+  ProcMemory m;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {  // "VmRSS:     18432 kB"
+    if (line.rfind("VmRSS:", 0) == 0) m.rss_bytes = std::stoull(line.substr(6)) * 1024;
+    if (line.rfind("VmHWM:", 0) == 0) m.hwm_bytes = std::stoull(line.substr(6)) * 1024;
+  }
+  return m;
+}
+
+uint64_t proc_open_file_limit(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  const std::string name = "Max open files";
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) != 0) continue;
+    std::istringstream fields(line.substr(name.size()));
+    std::string soft;
+    fields >> soft;
+    if (soft == "unlimited") return UINT64_MAX;
+    try {
+      return std::stoull(soft);
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
 }  // namespace ferry::ferryctl
