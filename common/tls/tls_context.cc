@@ -73,6 +73,15 @@ TlsResult<std::shared_ptr<asio::ssl::context>> make_context(const TlsOptions& op
                                              take_openssl_errors());
   }
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  // A broker holds thousands of mostly idle links: OpenSSL's record buffers (about 34 KB
+  // a connection) are taken for a record and given back after it.
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  if (role == Role::kServer) {
+    // No Ferry client resumes a session: no session cache (it keeps each peer's session,
+    // certificate included, after the connection is gone) and no tickets to make.
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_num_tickets(ctx, 0);
+  }
   SSL_CTX_set_verify(ctx,
                      role == Role::kServer ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
                                            : SSL_VERIFY_PEER,
