@@ -1,5 +1,7 @@
 #include "common/net/frame_connection.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "common/base/memory_release.h"
@@ -8,7 +10,12 @@
 namespace ferry::net {
 
 namespace {
-constexpr size_t kReadChunk = 64 * 1024;
+// A read returns at most one TLS record (16 KB of plaintext), so a larger buffer would
+// never fill.
+constexpr size_t kReadChunk = 16 * 1024;
+// What an idle connection waits with: a HEARTBEAT or an ack fits, and a frame's header
+// tells how much more to take.
+constexpr size_t kIdleRead = 512;
 // After fail(), how long the peer has to take its ERROR before we close regardless.
 constexpr auto kFailGrace = std::chrono::seconds(2);
 // A queue that peaked above this hands its memory back when it drains.
@@ -60,15 +67,17 @@ asio::awaitable<Result<wire::Frame>> FrameConnection::read_frame() {
       co_return make_error_code(std::errc::not_connected);
     }
     started_waiting();  // a peer dripping bytes of a frame does not restart the clock
-    read_buf_.resize(kReadChunk);
+    // Sized to what the frame under way still needs: thousands of idle connections hold
+    // a small buffer each, not a chunk (and nothing in the decoder).
+    decoder_.release_if_empty();
+    std::string buf(std::clamp(decoder_.wanted(), kIdleRead, kReadChunk), '\0');
     boost::system::error_code ec;
-    size_t n = co_await stream_.async_read_some(asio::buffer(read_buf_),
-                                                asio::redirect_error(asio::use_awaitable, ec));
+    size_t n = co_await stream_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       stopped_waiting();
       co_return std::error_code(ec);
     }
-    decoder_.feed(std::string_view(read_buf_.data(), n));
+    decoder_.feed(std::string_view(buf.data(), n));
   }
 }
 

@@ -89,7 +89,6 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
 
   TlsStream stream_;
   wire::FrameDecoder decoder_;
-  std::string read_buf_;
   std::deque<std::string> queue_;
   size_t queued_bytes_ = 0;
   size_t in_write_ = 0;        // frames at the queue's front handed to the current write

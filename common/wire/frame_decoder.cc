@@ -23,6 +23,20 @@ void FrameDecoder::feed(std::string_view data) {
   buf_.append(data);
 }
 
+size_t FrameDecoder::wanted() const {
+  const size_t have = buffered();
+  if (have < kFrameHeaderSize) return kFrameHeaderSize - have;
+  ByteReader r(std::string_view(buf_).substr(pos_ + 8, 4));
+  const size_t whole = kFrameHeaderSize + std::min(r.u32(), max_body_);
+  return whole > have ? whole - have : 0;
+}
+
+void FrameDecoder::release_if_empty() {
+  if (buffered() != 0) return;
+  std::string().swap(buf_);
+  pos_ = 0;
+}
+
 std::error_code FrameDecoder::check_header(std::string_view header, uint32_t& length) const {
   ByteReader r(header);
   std::string_view magic = r.raw(4);

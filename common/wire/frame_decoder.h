@@ -31,6 +31,12 @@ class FrameDecoder {
 
   // Bytes held but not yet returned as frames.
   size_t buffered() const { return buf_.size() - pos_; }
+  // Bytes still to come before the next frame is whole (of its header, while that is
+  // incomplete), for sizing the next read.
+  size_t wanted() const;
+  // With nothing buffered, hands the buffer's memory back: an idle connection holds
+  // none (a connection that once took a large frame would keep its size).
+  void release_if_empty();
   std::error_code error() const { return error_; }
 
  private:
