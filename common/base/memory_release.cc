@@ -18,4 +18,6 @@ void release_free_memory() {
   malloc_trim(0);
 }
 
+void release_free_memory_now() { malloc_trim(0); }
+
 }  // namespace ferry

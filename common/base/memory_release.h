@@ -7,5 +7,7 @@
 namespace ferry {
 
 void release_free_memory();
+// The same without the once-a-second limit, for a caller that limits itself.
+void release_free_memory_now();
 
 }  // namespace ferry

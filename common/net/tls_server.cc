@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/base/memory_release.h"
 #include "common/net/backoff.h"
 #include "common/tls/crl_file.h"
 
@@ -39,7 +40,8 @@ TlsServer::TlsServer(asio::any_io_executor executor, std::shared_ptr<tls::Contex
       name_(std::move(name)),
       limits_(limits),
       gate_(limits.max_connections, limits.max_connections_per_address),
-      acceptor_(executor) {}
+      acceptor_(executor),
+      trim_timer_(executor) {}
 
 std::error_code TlsServer::listen(const std::string& address, uint16_t port) {
   boost::system::error_code ec;
@@ -122,6 +124,17 @@ void TlsServer::refuse(tcp::socket& socket, const std::string& why) {
   socket.close(ec);
 }
 
+void TlsServer::trim_after_close() {
+  if (trim_pending_) return;
+  trim_pending_ = true;
+  trim_timer_.expires_after(std::chrono::seconds(1));
+  trim_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // the server is going
+    trim_pending_ = false;
+    release_free_memory_now();
+  });
+}
+
 asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket socket, ConnectionGate::Pass pass) {
   (void)apply_tuning(socket, self->tuning_);
   boost::system::error_code ep_ec;
@@ -137,11 +150,16 @@ asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket
                  ep_ec ? std::string("?") : remote.address().to_string(), ec.message(),
                  why.empty() ? "" : " (" + why + ")", log::LogThrottle::held_back_note(held_back));
   }
-  if (ec) co_return;
+  if (ec) {
+    self->trim_after_close();
+    co_return;
+  }
   auto conn = std::make_shared<FrameConnection>(std::move(stream), self->max_frame_body_);
   conn->limit_queue(limits.max_write_queue_bytes);
   conn->watch_reads(limits.hello_timeout, limits.idle_timeout);
   co_await self->session_(conn);
+  conn.reset();
+  self->trim_after_close();
 }
 
 asio::awaitable<Result<std::shared_ptr<FrameConnection>>> connect_tls(
