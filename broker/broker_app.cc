@@ -284,7 +284,7 @@ void BrokerApp::setup_http() {
   http_ = std::make_unique<http::HttpServer>(io_, config_.http, &metrics_);
   // Handlers run on the io thread, like everything that updates the state they read.
   http_->routes().get("/api/hosts", [this](const http::Request&) {
-    return http::Response::json(hosts_.to_json(now_ms()).dump());
+    return http::Response::json(hosts_.json_text(now_ms()));
   });
   http_->routes().get("/api/summary", [this](const http::Request&) {
     return http::Response::json(summary_json().dump());

@@ -11,7 +11,7 @@ namespace ferry::consumer {
 void ConsumerApp::setup_http() {
   http_ = std::make_unique<http::HttpServer>(io_, config_.http, &metrics_);
   http_->routes().get("/api/hosts", [this](const http::Request&) {
-    return http::Response::json(hosts_.to_json(now_ms()).dump());
+    return http::Response::json(hosts_.json_text(now_ms()));
   });
   dashboard::add_dashboard_routes(http_->routes(), config_.node_id + " (all DCs)");
   http_->routes().get("/api/summary", [this](const http::Request&) {

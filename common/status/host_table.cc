@@ -79,35 +79,7 @@ std::vector<HostEntry> HostTable::snapshot(TimeMs now) const {
   return out;
 }
 
-nlohmann::json HostTable::to_json(TimeMs now) const {
-  nlohmann::json hosts = nlohmann::json::array();
-  for (const auto& e : snapshot(now)) {
-    TimeMs oldest = e.oldest_unacked_ms();
-    nlohmann::json streams = nlohmann::json::array();
-    for (const auto& s : e.status.streams) {
-      streams.push_back({{"category", s.category},
-                         {"unacked_events", s.unacked_events},
-                         {"unacked_batches", s.unacked_batches},
-                         {"backlog_bytes", s.backlog_bytes},
-                         {"oldest_unacked_ms", s.oldest_unacked_ms},
-                         {"watermark_ms", s.watermark_ms},
-                         {"unreadable_bytes", s.unreadable_bytes}});
-    }
-    hosts.push_back({{"host", e.host},
-                     {"dc", e.dc},
-                     {"via", e.via},
-                     {"connected", e.connected},
-                     {"last_seen_ms", e.last_seen_ms},
-                     {"unacked_events", e.unacked_events()},
-                     {"unacked_batches", e.unacked_batches()},
-                     {"backlog_bytes", e.backlog_bytes()},
-                     {"unreadable_bytes", e.unreadable_bytes()},
-                     {"oldest_unacked_ms", oldest},
-                     {"oldest_unacked_age_s", oldest == 0 ? 0.0 : std::max<TimeMs>(0, now - oldest) / 1000.0},
-                     {"streams", streams}});
-  }
-  return {{"now_ms", now}, {"hosts", hosts}};
-}
+nlohmann::json HostTable::to_json(TimeMs now) const { return nlohmann::json::parse(json_text(now)); }
 
 void export_host_gauges(const HostTable& table, metrics::Registry& registry, TimeMs now) {
   auto& unacked = registry.gauge_family("ferry_host_unacked_events", "Events a host has not yet had DELIVERED", {"host", "dc"});

@@ -45,6 +45,9 @@ class HostTable {
   std::vector<HostEntry> snapshot(TimeMs now) const;
   // /api/hosts: {"now_ms":..., "hosts":[{...}]} sorted by host name.
   nlohmann::json to_json(TimeMs now) const;
+  // The same as text, written directly (host_table_json.cc): a broker's table holds
+  // thousands of hosts, and building the document first took most of the request.
+  std::string json_text(TimeMs now) const;
 
  private:
   mutable std::mutex mu_;
