@@ -23,13 +23,12 @@
 
 #include "common/base/result.h"
 #include "common/net/asio.h"
+#include "common/net/tls_stream.h"
 #include "common/wire/errc.h"
 #include "common/wire/frame.h"
 #include "common/wire/frame_decoder.h"
 
 namespace ferry::net {
-
-using TlsStream = asio::ssl::stream<tcp::socket>;
 
 class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
  public:
