@@ -23,6 +23,40 @@ std::vector<Frame> decode_all(FrameDecoder& d, std::error_code& ec) {
   }
 }
 
+TEST(FrameDecoderTest, WantedSaysWhatTheFrameUnderWayStillNeeds) {
+  const std::string frame = encode(Error{Errc::kBadCrc, std::string(1000, 'x')});
+  FrameDecoder d;
+  EXPECT_EQ(d.wanted(), kFrameHeaderSize);  // nothing yet: a header
+  d.feed(std::string_view(frame).substr(0, 5));
+  EXPECT_EQ(d.wanted(), kFrameHeaderSize - 5);
+  d.feed(std::string_view(frame).substr(5, 300));
+  EXPECT_EQ(d.wanted(), frame.size() - 305);  // the header told the rest
+  d.feed(std::string_view(frame).substr(305));
+  EXPECT_EQ(d.wanted(), 0u);
+  std::error_code ec;
+  EXPECT_EQ(decode_all(d, ec).size(), 1u);
+  EXPECT_EQ(d.wanted(), kFrameHeaderSize);
+}
+
+TEST(FrameDecoderTest, ReleaseIfEmptyKeepsAPartFrameAndDecodesOnAfterwards) {
+  const std::string first = encode(Heartbeat{1}), second = encode(Heartbeat{2});
+  FrameDecoder d;
+  d.feed(first + second.substr(0, 10));
+  std::error_code ec;
+  ASSERT_EQ(decode_all(d, ec).size(), 1u);
+  d.release_if_empty();  // 10 bytes of `second` held: kept
+  EXPECT_EQ(d.buffered(), 10u);
+  d.feed(second.substr(10));
+  auto frames = decode_all(d, ec);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(decode_heartbeat(frames[0].body).value().time_ms, 2);
+  d.release_if_empty();
+  EXPECT_EQ(d.buffered(), 0u);
+  d.feed(first);
+  EXPECT_EQ(decode_all(d, ec).size(), 1u);
+  EXPECT_FALSE(ec);
+}
+
 TEST(FrameDecoderTest, DecodesFramesFedOneByteAtATime) {
   std::string stream = encode(Heartbeat{42}) + encode(Error{Errc::kBadCrc, "x"}) +
                        encode(Hello{kProtocolVersion, Role::kAgent, "h1", "dc1"});
