@@ -3,12 +3,30 @@
 #include <openssl/err.h>
 
 #include <cerrno>
+#include <csignal>
 #include <stdexcept>
 
 namespace ferry::net {
 
+namespace {
+
+// OpenSSL writes to the socket with write(2), not send(2) with MSG_NOSIGNAL as asio does:
+// a write to a connection the peer has closed would raise SIGPIPE, whose default action
+// ends the process without a word. Ignored once for the process, so the write fails
+// with EPIPE and the connection ends like any other.
+void ignore_sigpipe_once() {
+  static const bool ignored = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)ignored;
+}
+
+}  // namespace
+
 TlsStream::TlsStream(tcp::socket socket, asio::ssl::context& context)
     : socket_(std::move(socket)), ssl_(SSL_new(context.native_handle())) {
+  ignore_sigpipe_once();
   if (ssl_ == nullptr) throw std::bad_alloc();
   // An idle connection keeps no record buffers (about 34 KB): they are taken from the
   // heap for a record and given back after it.

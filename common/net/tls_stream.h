@@ -16,6 +16,9 @@
 // fails with operation_aborted or bad_descriptor and OpenSSL is not called again (the
 // descriptor's number may already belong to another socket).
 //
+// The first TlsStream sets SIGPIPE to be ignored for the whole process: OpenSSL writes
+// with write(2), and a write to a closed connection must fail with EPIPE, not kill us.
+//
 // Threading: like a socket, one strand.
 
 #include <openssl/err.h>

@@ -90,5 +90,20 @@ TEST(TlsStreamTest, AWaitingReadEndsWhenItsOwnSideCloses) {
   EXPECT_FALSE(pairs[0].client->send(heartbeat(1)));  // closed: nothing more goes out
 }
 
+// OpenSSL writes to the socket with write(2): with SIGPIPE at its default, the first
+// write after the peer's reset would end this whole test process.
+TEST(TlsStreamTest, WritingToAConnectionThePeerClosedFailsAndTheProcessLivesOn) {
+  asio::io_context io;
+  auto pairs = testing::make_frame_connection_pairs(io, 1);
+  ASSERT_EQ(pairs.size(), 1u);
+  pairs[0].server->close();
+  testing::run_for(io, 100ms);
+  for (int i = 0; i < 40 && !pairs[0].client->closed(); ++i) {
+    pairs[0].client->send(big_frame(1 << 20, 'x'));
+    testing::run_for(io, 50ms);
+  }
+  EXPECT_TRUE(pairs[0].client->closed()) << "writes to a closed peer went on succeeding";
+}
+
 }  // namespace
 }  // namespace ferry::net
