@@ -23,15 +23,6 @@ double cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-uint64_t peak_rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6));  // "VmHWM:   12345 kB"
-  }
-  return 0;
-}
-
 ProcMemory proc_memory(pid_t pid) {
   ProcMemory m;
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -42,6 +33,8 @@ ProcMemory proc_memory(pid_t pid) {
   }
   return m;
 }
+
+uint64_t peak_rss_kib(pid_t pid) { return proc_memory(pid).hwm_bytes / 1024; }
 
 uint64_t proc_open_file_limit(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
