@@ -10,9 +10,9 @@
 #include "agent/status_report.h"
 #include "agent/unacked_resend.h"
 #include "common/app/service_notify.h"
-#include "common/net/socket_tuning.h"
 #include "common/log/printable.h"
 #include "common/net/endpoint.h"
+#include "common/net/socket_tuning.h"
 #include "common/net/tls_server.h"
 #include "common/tls/context_source.h"
 #include "common/wire/messages.h"
@@ -47,10 +47,11 @@ void AgentApp::start() {
   std::string state_path = config_.state_dir + "/checkpoint";
   auto cp = checkpoint::Checkpoint::open(state_path);
   if (!cp) {
-    throw std::runtime_error("cannot load the agent checkpoint " + state_path + " (" + cp.error().message() +
-                             "). Both copies are damaged; starting over would reuse sequence numbers and make "
-                             "the consumer drop new events as duplicates. Move the state directory aside only "
-                             "together with the consumer's record of this host.");
+    throw std::runtime_error(
+        "cannot load the agent checkpoint " + state_path + " (" + cp.error().message() +
+        "). Both copies are damaged; starting over would reuse sequence numbers and make "
+        "the consumer drop new events as duplicates. Move the state directory aside only "
+        "together with the consumer's record of this host.");
   }
   checkpoint_ = std::move(cp).value();
   flusher_ = std::make_unique<CheckpointFlusher>(
@@ -66,21 +67,27 @@ void AgentApp::start() {
     keys = std::make_shared<crypto::KeyStore>(config_.seal_keys_dir, why);
     if (!why.empty()) throw std::runtime_error("[seal] keys_dir: " + why);
     hangup_.reload_on_hangup(keys);
-    spdlog::info("sealing payloads with key id {} of {}", keys->current()->newest_id(), config_.seal_keys_dir);
+    spdlog::info("sealing payloads with key id {} of {}", keys->current()->newest_id(),
+                 config_.seal_keys_dir);
   }
-  encoder_ = std::make_unique<BatchEncoder>(config_.host, checkpoint_->state().incarnation, config_.zstd_level,
-                                            std::move(keys));
-  spdlog::info("agent state {} is incarnation {}", config_.state_dir, checkpoint_->state().incarnation);
+  encoder_ = std::make_unique<BatchEncoder>(config_.host, checkpoint_->state().incarnation,
+                                            config_.zstd_level, std::move(keys));
+  spdlog::info("agent state {} is incarnation {}", config_.state_dir,
+               checkpoint_->state().incarnation);
   if (checkpoint_->loaded_from() == checkpoint::Checkpoint::Source::kFresh) {
-    spdlog::warn("agent state {} is new: every file matching the sources' globs is read from its start. If this "
-                 "host shipped before under another state (a wiped state dir, a reimage), the lines of those files "
-                 "arrive again as a new incarnation: nothing is lost, some lines may repeat",
-                 config_.state_dir);
+    spdlog::warn(
+        "agent state {} is new: every file matching the sources' globs is read from its start. If "
+        "this "
+        "host shipped before under another state (a wiped state dir, a reimage), the lines of "
+        "those files "
+        "arrive again as a new incarnation: nothing is lost, some lines may repeat",
+        config_.state_dir);
   }
   if (checkpoint_->loaded_from() == checkpoint::Checkpoint::Source::kPrevious) {
-    spdlog::error("checkpoint {} was torn or corrupt: resumed from the previous copy {}; batches recorded "
-                  "after it will be read and sent again (downstream deduplicates)",
-                  state_path, checkpoint_->prev_path());
+    spdlog::error(
+        "checkpoint {} was torn or corrupt: resumed from the previous copy {}; batches recorded "
+        "after it will be read and sent again (downstream deduplicates)",
+        state_path, checkpoint_->prev_path());
   }
 
   file_hours_ = std::make_unique<FileHours>(config_.state_dir + "/file_hours.json");
@@ -92,7 +99,8 @@ void AgentApp::start() {
     so.max_event_bytes = config_.max_event_bytes;
     so.rotate_wait_ms = config_.rotate_wait.count();
     so.time_zone = src.time_zone;
-    spdlog::info("[{}] RFC 3164 timestamps are read in time zone {}", src.category, src.time_zone->name());
+    spdlog::info("[{}] RFC 3164 timestamps are read in time zone {}", src.category,
+                 src.time_zone->name());
     auto watcher = std::make_unique<tail::SourceWatcher>(so, clock_);
     std::vector<tail::ResumePoint> resume;
     for (const auto& p : checkpoint_->positions(src.category)) {
@@ -100,10 +108,12 @@ void AgentApp::start() {
     }
     watcher->add_resume_points(resume);
     auto started = watcher->start();
-    if (!started) throw std::runtime_error("cannot watch " + src.category + ": " + started.error().message());
+    if (!started)
+      throw std::runtime_error("cannot watch " + src.category + ": " + started.error().message());
     if (watcher->inotify_fd() >= 0) waker_.watch_readable(watcher->inotify_fd());
-    auto [stream, added] = streams_.try_emplace(src.category, src.category, std::move(watcher),
-                                                config_.batch_max_bytes, *checkpoint_, *encoder_, clock_);
+    auto [stream, added] =
+        streams_.try_emplace(src.category, src.category, std::move(watcher),
+                             config_.batch_max_bytes, *checkpoint_, *encoder_, clock_);
     stream->second.set_file_hours(file_hours_.get());
   }
   resend_unacked(config_.host, *checkpoint_, streams_, *encoder_, window_);
@@ -114,24 +124,26 @@ void AgentApp::start() {
   lo.brokers = config_.brokers;
   lo.tuning = config_.tuning;
   lo.max_frame_bytes = config_.max_frame_bytes;
-  link_ = std::make_unique<send::BrokerLink>(io_.get_executor(), *tls_, lo, window_,
-                                             [this](std::vector<send::InflightBatch> b) { on_delivered(std::move(b)); },
-                                             [this](std::vector<send::InflightBatch> b, const wire::Refusal& r) {
-                                               on_refused(std::move(b), r);
-                                             });
+  link_ = std::make_unique<send::BrokerLink>(
+      io_.get_executor(), *tls_, lo, window_,
+      [this](std::vector<send::InflightBatch> b) { on_delivered(std::move(b)); },
+      [this](std::vector<send::InflightBatch> b, const wire::Refusal& r) {
+        on_refused(std::move(b), r);
+      });
   replay::HostReplayOptions ro;
   ro.host = config_.host;
   ro.state_dir = config_.state_dir;
   ro.batch_max_bytes = config_.batch_max_bytes;
   ro.max_event_bytes = config_.max_event_bytes;
-  replays_ = std::make_unique<replay::HostReplays>(ro, config_.sources, *file_hours_, *encoder_, clock_,
-                                                   [this](std::string frame) { link_->send_side(std::move(frame)); });
+  replays_ = std::make_unique<replay::HostReplays>(
+      ro, config_.sources, *file_hours_, *encoder_, clock_,
+      [this](std::string frame) { link_->send_side(std::move(frame)); });
   link_->on_replay_frames([this](const wire::Frame& f) { on_replay_frame(f); },
                           [this] { replays_->on_disconnected(); });
   link_->start();
   if (config_.zookeeper.enabled()) {
-    discovery_ = std::make_unique<send::BrokerDiscovery>(io_.get_executor(), config_.zookeeper, config_.host,
-                                                         config_.dc, config_.brokers, *link_);
+    discovery_ = std::make_unique<send::BrokerDiscovery>(
+        io_.get_executor(), config_.zookeeper, config_.host, config_.dc, config_.brokers, *link_);
     discovery_->start();
   }
   setup_http();
@@ -141,12 +153,13 @@ void AgentApp::start() {
   hangup_.start();
   signals_.async_wait([this](boost::system::error_code ec, int sig) {
     if (!ec) {
-      spdlog::info("signal {}: stop reading, waiting up to {} ms for acks", sig, config_.shutdown_timeout.count());
+      spdlog::info("signal {}: stop reading, waiting up to {} ms for acks", sig,
+                   config_.shutdown_timeout.count());
       stop();
     }
   });
-  spdlog::info("agent {} (dc {}) tailing {} sources, {} unacked batches to resend", config_.host, config_.dc,
-               streams_.size(), window_.size());
+  spdlog::info("agent {} (dc {}) tailing {} sources, {} unacked batches to resend", config_.host,
+               config_.dc, streams_.size(), window_.size());
 }
 
 int AgentApp::run() {
@@ -168,11 +181,14 @@ asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
     bool busy = false;
     if (!self->stopping_) busy = self->pump_once();  // stopping: no more reading, only acks
     if (self->stopping_) {
-      if ((self->window_.empty() && self->flusher_->idle()) || self->clock_.now_ms() >= self->stop_deadline_ms_) {
+      if ((self->window_.empty() && self->flusher_->idle()) ||
+          self->clock_.now_ms() >= self->stop_deadline_ms_) {
         // The final flush below must not race a write in flight (one writer per copy).
-        while (!self->flusher_->idle()) co_await self->waker_.sleep_for(std::chrono::milliseconds(5));
+        while (!self->flusher_->idle())
+          co_await self->waker_.sleep_for(std::chrono::milliseconds(5));
         if (!self->window_.empty()) {
-          spdlog::warn("stopping with {} batches not yet DELIVERED; they are resent on restart", self->window_.size());
+          spdlog::warn("stopping with {} batches not yet DELIVERED; they are resent on restart",
+                       self->window_.size());
         }
         auto r = self->checkpoint_->flush();
         if (!r) spdlog::error("final checkpoint flush failed: {}", r.error().message());
@@ -232,7 +248,8 @@ bool AgentApp::pump_once() {
     // Backpressure: only read while the window has room and few batches wait for their
     // checkpoint write. Memory is the window plus kMaxUnreleased and one batch per stream.
     while (window_.has_room() && cut_.size() + flusher_->unreleased() < kMaxUnreleased) {
-      auto chunk = s.watcher().read_some(std::min<size_t>(kMaxReadPerPass, config_.batch_max_bytes));
+      auto chunk =
+          s.watcher().read_some(std::min<size_t>(kMaxReadPerPass, config_.batch_max_bytes));
       // A read can start a copy (its original found truncated): its position goes in
       // before any of its batches.
       stop_unless(s.note_adopted_copies(cut_));
@@ -264,8 +281,10 @@ void AgentApp::send_cut_batches() {
 }
 
 void AgentApp::send_durable(std::vector<send::InflightBatch> batches) {
-  auto& sent = metrics_.counter("ferry_agent_sent_batches_total", "Batches recorded and sent (first sends)");
-  auto& sent_events = metrics_.counter("ferry_agent_sent_events_total", "Events in first-sent batches");
+  auto& sent =
+      metrics_.counter("ferry_agent_sent_batches_total", "Batches recorded and sent (first sends)");
+  auto& sent_events =
+      metrics_.counter("ferry_agent_sent_events_total", "Events in first-sent batches");
   for (auto& b : batches) {
     sent.inc();
     sent_events.inc(b.events);
@@ -277,8 +296,10 @@ void AgentApp::send_durable(std::vector<send::InflightBatch> batches) {
 }
 
 void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
-  auto& delivered = metrics_.counter("ferry_agent_delivered_batches_total", "Batches acked DELIVERED");
-  auto& delivered_events = metrics_.counter("ferry_agent_delivered_events_total", "Events in batches acked DELIVERED");
+  auto& delivered =
+      metrics_.counter("ferry_agent_delivered_batches_total", "Batches acked DELIVERED");
+  auto& delivered_events =
+      metrics_.counter("ferry_agent_delivered_events_total", "Events in batches acked DELIVERED");
   for (const auto& b : batches) {
     if (checkpoint_->mark_delivered(b.category, b.seq) > 0) {
       delivered.inc();
@@ -293,11 +314,17 @@ void AgentApp::on_delivered(std::vector<send::InflightBatch> batches) {
 void AgentApp::on_refused(std::vector<send::InflightBatch> batches, const wire::Refusal& refusal) {
   // The broker keeps the batch in its quarantine; resending it would be refused again.
   for (const auto& b : batches) {
-    spdlog::error("broker refused batch {}/{} ({} events) for good and quarantined it: {}", b.category, b.seq,
-                  b.events, log::printable(refusal.text));
+    spdlog::error("broker refused batch {}/{} ({} events) for good and quarantined it: {}",
+                  b.category, b.seq, b.events, log::printable(refusal.text));
     if (checkpoint_->mark_delivered(b.category, b.seq) > 0) {
-      metrics_.counter("ferry_agent_refused_batches_total", "Batches a broker refused for good (quarantined)").inc();
-      metrics_.counter("ferry_agent_refused_events_total", "Events in batches a broker refused for good").inc(b.events);
+      metrics_
+          .counter("ferry_agent_refused_batches_total",
+                   "Batches a broker refused for good (quarantined)")
+          .inc();
+      metrics_
+          .counter("ferry_agent_refused_events_total",
+                   "Events in batches a broker refused for good")
+          .inc(b.events);
     }
   }
 }
@@ -362,8 +389,9 @@ void AgentApp::send_status() {
   for (const auto& ss : status.streams) {
     uint64_t sent_through = checkpoint_->next_seq(ss.category) - 1;
     if (sent_through > 0 && ss.watermark_ms > 0) {
-      link_->send_side(wire::encode(wire::Watermark{config_.host, ss.category, sent_through, ss.watermark_ms,
-                                                    checkpoint_->state().incarnation}));
+      link_->send_side(
+          wire::encode(wire::Watermark{config_.host, ss.category, sent_through, ss.watermark_ms,
+                                       checkpoint_->state().incarnation}));
     }
   }
   link_->send_side(wire::encode(status));
@@ -381,8 +409,8 @@ void AgentApp::setup_http() {
   metrics_.on_collect([this] {
     net::export_socket_gauges(metrics_);
     const TimeMs now = clock_.now_ms();
-    export_status_metrics(agent_status(config_.host, streams_, window_, now), now, *checkpoint_, link_->connected(),
-                          metrics_);
+    export_status_metrics(agent_status(config_.host, streams_, window_, now), now, *checkpoint_,
+                          link_->connected(), metrics_);
   });
   auto started = http_->start();
   if (!started) {

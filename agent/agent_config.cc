@@ -11,7 +11,9 @@
 
 namespace ferry::agent {
 
-AgentConfig load_agent_config(const std::string& path) { return read_agent_config(config::ConfigReader(path)); }
+AgentConfig load_agent_config(const std::string& path) {
+  return read_agent_config(config::ConfigReader(path));
+}
 
 AgentConfig read_agent_config(const config::ConfigReader& r) {
   AgentConfig c;
@@ -22,7 +24,8 @@ AgentConfig read_agent_config(const config::ConfigReader& r) {
   c.brokers = r.strings("brokers");
   c.zookeeper = config::read_zookeeper_section(r, /*with_advertise=*/false).options;
   if (c.brokers.empty() && !c.zookeeper.enabled()) {
-    throw r.error("brokers", "at least one broker address is needed (or [zookeeper] hosts to discover them)");
+    throw r.error("brokers",
+                  "at least one broker address is needed (or [zookeeper] hosts to discover them)");
   }
   for (const auto& b : c.brokers) {
     if (!net::parse_host_port(b)) throw r.error("brokers", "'" + b + "' is not host:port");
@@ -32,7 +35,8 @@ AgentConfig read_agent_config(const config::ConfigReader& r) {
     SourceConfig src;
     src.category = config::read_name(s, "category");
     s.require("paths");
-    if (!categories.insert(src.category).second) throw s.error("category", "'" + src.category + "' appears twice");
+    if (!categories.insert(src.category).second)
+      throw s.error("category", "'" + src.category + "' appears twice");
     src.paths = s.strings("paths");
     if (src.paths.empty()) throw s.error("paths", "needs at least one path or glob");
     const std::string zone = s.str("timezone", "");
@@ -41,8 +45,10 @@ AgentConfig read_agent_config(const config::ConfigReader& r) {
     } else if (auto z = event::TimeZone::load(zone)) {
       src.time_zone = std::make_shared<const event::TimeZone>(std::move(*z));
     } else {
-      throw s.error("timezone", "unknown time zone '" + zone + "' (an IANA name such as America/New_York or UTC, "
-                                "from " + event::kZoneInfoDir + ")");
+      throw s.error("timezone", "unknown time zone '" + zone +
+                                    "' (an IANA name such as America/New_York or UTC, "
+                                    "from " +
+                                    event::kZoneInfoDir + ")");
     }
     c.sources.push_back(std::move(src));
   }
@@ -62,7 +68,8 @@ AgentConfig read_agent_config(const config::ConfigReader& r) {
   auto w = r.section("window");
   c.window_batches = static_cast<uint32_t>(w.integer("batches", c.window_batches, 1, 100'000));
   c.window_bytes = w.bytes("bytes", c.window_bytes, 1u << 20, 4ull << 30);
-  c.status_interval = r.duration("status_interval", c.status_interval, std::chrono::milliseconds(100));
+  c.status_interval =
+      r.duration("status_interval", c.status_interval, std::chrono::milliseconds(100));
   c.poll_interval = r.duration("poll_interval", c.poll_interval, std::chrono::milliseconds(10));
   c.rotate_wait = r.duration("rotate_wait", c.rotate_wait, std::chrono::milliseconds(10));
   c.shutdown_timeout = r.duration("shutdown_timeout", c.shutdown_timeout);

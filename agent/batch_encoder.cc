@@ -7,7 +7,9 @@
 namespace ferry::agent {
 
 Result<send::InflightBatch> BatchEncoder::encode(const std::string& category, uint64_t seq,
-                                                 const batch::BuiltBatch& built, const batch::FileIdentity& file, uint64_t replay_id) {
+                                                 const batch::BuiltBatch& built,
+                                                 const batch::FileIdentity& file,
+                                                 uint64_t replay_id) {
   wire::BatchFrame frame;
   frame.header.host = host_;
   frame.header.category = category;

@@ -20,12 +20,16 @@ class BatchEncoder {
   // `keys` null: payloads are not sealed.
   BatchEncoder(std::string host, uint64_t incarnation, int zstd_level,
                std::shared_ptr<const crypto::KeyStore> keys = nullptr)
-      : host_(std::move(host)), incarnation_(incarnation), zstd_(zstd_level), keys_(std::move(keys)) {}
+      : host_(std::move(host)),
+        incarnation_(incarnation),
+        zstd_(zstd_level),
+        keys_(std::move(keys)) {}
 
   // The batch `seq` of `category`, ready for the in-flight window; an error if it does
   // not fit the wire's limits. A replay id (not 0) marks a batch re-read for a replay
   // from the host's files: a seq space of that replay's own.
-  Result<send::InflightBatch> encode(const std::string& category, uint64_t seq, const batch::BuiltBatch& built,
+  Result<send::InflightBatch> encode(const std::string& category, uint64_t seq,
+                                     const batch::BuiltBatch& built,
                                      const batch::FileIdentity& file, uint64_t replay_id = 0);
 
  private:

@@ -2,8 +2,8 @@
 
 namespace ferry::agent {
 
-CheckpointFlusher::CheckpointFlusher(asio::io_context& io, checkpoint::Checkpoint& checkpoint, ReleaseFn release,
-                                     FailFn fail)
+CheckpointFlusher::CheckpointFlusher(asio::io_context& io, checkpoint::Checkpoint& checkpoint,
+                                     ReleaseFn release, FailFn fail)
     : io_(io), checkpoint_(checkpoint), release_(std::move(release)), fail_(std::move(fail)) {}
 
 CheckpointFlusher::~CheckpointFlusher() { worker_.join(); }
@@ -32,11 +32,13 @@ void CheckpointFlusher::start_write() {
   writing_ = true;
   asio::post(worker_, [this, write = std::move(*write)]() mutable {
     auto result = checkpoint::Checkpoint::write_prepared(write);
-    asio::post(io_, [this, write = std::move(write), result]() mutable { on_written(write, result); });
+    asio::post(io_,
+               [this, write = std::move(write), result]() mutable { on_written(write, result); });
   });
 }
 
-void CheckpointFlusher::on_written(const checkpoint::Checkpoint::PreparedWrite& write, Result<void> result) {
+void CheckpointFlusher::on_written(const checkpoint::Checkpoint::PreparedWrite& write,
+                                   Result<void> result) {
   writing_ = false;
   checkpoint_.flushed(write, result.has_value());
   if (!result) {

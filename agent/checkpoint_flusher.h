@@ -28,7 +28,8 @@ class CheckpointFlusher {
   using ReleaseFn = std::function<void(Batches)>;          // durable now: send them
   using FailFn = std::function<void(std::error_code ec)>;  // a write failed: stop
 
-  CheckpointFlusher(asio::io_context& io, checkpoint::Checkpoint& checkpoint, ReleaseFn release, FailFn fail);
+  CheckpointFlusher(asio::io_context& io, checkpoint::Checkpoint& checkpoint, ReleaseFn release,
+                    FailFn fail);
   ~CheckpointFlusher();  // waits for a write in flight
   CheckpointFlusher(const CheckpointFlusher&) = delete;
   CheckpointFlusher& operator=(const CheckpointFlusher&) = delete;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "agent/tail/file_identity.h"
 #include "common/storage/durable_file.h"
@@ -20,14 +20,17 @@ void FileHours::load() {
     if (j.is_discarded() || !j.is_object()) throw std::runtime_error("not a JSON object");
     for (const auto& [category, list] : j.items()) {
       for (const auto& e : list) {
-        FileHoursEntry f{e.at("path").get<std::string>(), e.at("dev").get<uint64_t>(), e.at("ino").get<uint64_t>(),
-                         e.at("min_ms").get<TimeMs>(), e.at("max_ms").get<TimeMs>(), e.value("fp", uint64_t{0})};
+        FileHoursEntry f{e.at("path").get<std::string>(), e.at("dev").get<uint64_t>(),
+                         e.at("ino").get<uint64_t>(),     e.at("min_ms").get<TimeMs>(),
+                         e.at("max_ms").get<TimeMs>(),    e.value("fp", uint64_t{0})};
         files_[category][{f.dev, f.ino}] = std::move(f);
       }
     }
   } catch (const std::exception& e) {
-    spdlog::error("{} unreadable ({}): starting it over; a replay from this host cannot name files deleted before now",
-                  path_, e.what());
+    spdlog::error(
+        "{} unreadable ({}): starting it over; a replay from this host cannot name files deleted "
+        "before now",
+        path_, e.what());
     files_.clear();
   }
 }
@@ -39,7 +42,8 @@ void FileHours::note(const std::string& category, uint64_t dev, uint64_t ino, ui
     f = FileHoursEntry{path, dev, ino, min_ms, max_ms, fingerprint};
   } else {
     f.path = path;
-    if (tail::fingerprint_length(fingerprint) >= tail::fingerprint_length(f.fingerprint)) f.fingerprint = fingerprint;
+    if (tail::fingerprint_length(fingerprint) >= tail::fingerprint_length(f.fingerprint))
+      f.fingerprint = fingerprint;
     f.min_time_ms = std::min(f.min_time_ms, min_ms);
     f.max_time_ms = std::max(f.max_time_ms, max_ms);
   }
@@ -61,14 +65,19 @@ void FileHours::save(TimeMs now) {
     }
     if (kept.size() > kMaxFiles) {
       // The newest files are the ones a replay can still want.
-      std::sort(kept.begin(), kept.end(), [](auto* a, auto* b) { return a->max_time_ms > b->max_time_ms; });
+      std::sort(kept.begin(), kept.end(),
+                [](auto* a, auto* b) { return a->max_time_ms > b->max_time_ms; });
       for (size_t i = kMaxFiles; i < kept.size(); ++i) files.erase({kept[i]->dev, kept[i]->ino});
       kept.resize(kMaxFiles);
     }
     json list = json::array();
     for (const auto* f : kept) {
-      list.push_back({{"path", f->path}, {"dev", f->dev}, {"ino", f->ino}, {"min_ms", f->min_time_ms},
-                      {"max_ms", f->max_time_ms}, {"fp", f->fingerprint}});
+      list.push_back({{"path", f->path},
+                      {"dev", f->dev},
+                      {"ino", f->ino},
+                      {"min_ms", f->min_time_ms},
+                      {"max_ms", f->max_time_ms},
+                      {"fp", f->fingerprint}});
     }
     out[category] = std::move(list);
   }
@@ -80,7 +89,8 @@ void FileHours::save(TimeMs now) {
   dirty_ = false;
 }
 
-std::vector<FileHoursEntry> FileHours::overlapping(const std::string& category, TimeMs from, TimeMs to) const {
+std::vector<FileHoursEntry> FileHours::overlapping(const std::string& category, TimeMs from,
+                                                   TimeMs to) const {
   std::vector<FileHoursEntry> out;
   auto it = files_.find(category);
   if (it == files_.end()) return out;

@@ -42,12 +42,13 @@ class FileHours {
 
   // Reads the file if present; a damaged one is logged and started over.
   void load();
-  void note(const std::string& category, uint64_t dev, uint64_t ino, uint64_t fingerprint, const std::string& path,
-            TimeMs min_ms, TimeMs max_ms);
+  void note(const std::string& category, uint64_t dev, uint64_t ino, uint64_t fingerprint,
+            const std::string& path, TimeMs min_ms, TimeMs max_ms);
   // Writes the index if it changed, dropping entries older than kKeep before `now`.
   void save(TimeMs now);
   // The category's files whose times overlap [from, to).
-  std::vector<FileHoursEntry> overlapping(const std::string& category, TimeMs from, TimeMs to) const;
+  std::vector<FileHoursEntry> overlapping(const std::string& category, TimeMs from,
+                                          TimeMs to) const;
   // Whether `head`, the first decompressed bytes (up to tail::kFingerprintBytes) of a
   // compressed file, is the start of the file `e` names: the entry's fingerprint (a CRC of
   // the first bytes it saw, at least tail::kMinCopyPrefix of them) matches them. Log files
@@ -57,7 +58,8 @@ class FileHours {
 
  private:
   std::string path_;
-  std::map<std::string, std::map<std::pair<uint64_t, uint64_t>, FileHoursEntry>> files_;  // category -> (dev, ino)
+  std::map<std::string, std::map<std::pair<uint64_t, uint64_t>, FileHoursEntry>>
+      files_;  // category -> (dev, ino)
   bool dirty_ = false;
 };
 

@@ -19,12 +19,13 @@ bool unacked_reference(const checkpoint::Checkpoint& checkpoint, const std::stri
 
 }  // namespace
 
-void release_finished_files(std::map<std::string, StreamBatcher>& streams, const checkpoint::Checkpoint& checkpoint) {
+void release_finished_files(std::map<std::string, StreamBatcher>& streams,
+                            const checkpoint::Checkpoint& checkpoint) {
   for (auto& [category, s] : streams) {
     for (const auto& file : s.watcher().finished_files()) {
       // By inode: batches recorded while the identity was still provisional count too.
-      const bool referenced =
-          (tail::same_inode(s.batch_file(), file) && s.building()) || unacked_reference(checkpoint, category, file);
+      const bool referenced = (tail::same_inode(s.batch_file(), file) && s.building()) ||
+                              unacked_reference(checkpoint, category, file);
       // The position stays in the checkpoint: after a restart, a rotated file that still
       // matches a glob (under any name) must resume at its end, not be read again.
       // prune_positions() drops it once the file is gone from the globs.
@@ -33,7 +34,8 @@ void release_finished_files(std::map<std::string, StreamBatcher>& streams, const
   }
 }
 
-void prune_positions(const std::vector<SourceConfig>& sources, const std::map<std::string, StreamBatcher>& streams,
+void prune_positions(const std::vector<SourceConfig>& sources,
+                     const std::map<std::string, StreamBatcher>& streams,
                      checkpoint::Checkpoint& checkpoint) {
   for (const auto& src : sources) {
     // Every file the globs match now, by device and inode (names shift in rotation).

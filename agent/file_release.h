@@ -14,11 +14,13 @@
 namespace ferry::agent {
 
 // Releases each stream's finished files that no unacked or open batch references.
-void release_finished_files(std::map<std::string, StreamBatcher>& streams, const checkpoint::Checkpoint& checkpoint);
+void release_finished_files(std::map<std::string, StreamBatcher>& streams,
+                            const checkpoint::Checkpoint& checkpoint);
 
 // Forgets the read positions of files no glob of their source matches any more, that no
 // unacked batch references and the watcher no longer tracks.
-void prune_positions(const std::vector<SourceConfig>& sources, const std::map<std::string, StreamBatcher>& streams,
+void prune_positions(const std::vector<SourceConfig>& sources,
+                     const std::map<std::string, StreamBatcher>& streams,
                      checkpoint::Checkpoint& checkpoint);
 
 }  // namespace ferry::agent

@@ -13,11 +13,12 @@ void PumpWaker::watch_readable(int fd) {
 }
 
 void PumpWaker::arm(asio::posix::stream_descriptor& watched) {
-  watched.async_wait(asio::posix::stream_descriptor::wait_read, [this, &watched](boost::system::error_code ec) {
-    if (ec) return;  // closed at shutdown
-    wake();
-    arm(watched);
-  });
+  watched.async_wait(asio::posix::stream_descriptor::wait_read,
+                     [this, &watched](boost::system::error_code ec) {
+                       if (ec) return;  // closed at shutdown
+                       wake();
+                       arm(watched);
+                     });
 }
 
 void PumpWaker::wake() {

@@ -20,11 +20,13 @@ namespace ferry::agent {
 TimeMs stream_watermark(const StreamBatcher& stream, uint64_t backlog_bytes, TimeMs now);
 
 // Per stream: unacked counts, backlog, unreadable bytes and watermark, as of `now`.
-wire::Status agent_status(const std::string& host, const std::map<std::string, StreamBatcher>& streams,
+wire::Status agent_status(const std::string& host,
+                          const std::map<std::string, StreamBatcher>& streams,
                           const send::InflightWindow& window, TimeMs now);
 
 // Sets the agent's gauges in `registry` from `status` (taken at `now`).
-void export_status_metrics(const wire::Status& status, TimeMs now, const checkpoint::Checkpoint& checkpoint,
-                           bool broker_connected, metrics::Registry& registry);
+void export_status_metrics(const wire::Status& status, TimeMs now,
+                           const checkpoint::Checkpoint& checkpoint, bool broker_connected,
+                           metrics::Registry& registry);
 
 }  // namespace ferry::agent

@@ -9,8 +9,8 @@
 namespace ferry::agent {
 
 StreamBatcher::StreamBatcher(std::string category, std::unique_ptr<tail::SourceWatcher> watcher,
-                             size_t batch_max_bytes, checkpoint::Checkpoint& checkpoint, BatchEncoder& encoder,
-                             const Clock& clock)
+                             size_t batch_max_bytes, checkpoint::Checkpoint& checkpoint,
+                             BatchEncoder& encoder, const Clock& clock)
     : category_(std::move(category)),
       watcher_(std::move(watcher)),
       checkpoint_(checkpoint),
@@ -25,8 +25,8 @@ bool StreamBatcher::add(const tail::ReadChunk& c, Outbox& out) {
     rendered.clear();
     event::append_rendered(e, c.source(e), rendered);
     // A batch is one contiguous range of one file.
-    if (!builder_.empty() &&
-        (!(file_ == c.file) || builder_.check(rendered.size(), e.time_ms) != batch::BatchBuilder::Cut::kFits)) {
+    if (!builder_.empty() && (!(file_ == c.file) || builder_.check(rendered.size(), e.time_ms) !=
+                                                        batch::BatchBuilder::Cut::kFits)) {
       ok &= cut(out);
     }
     if (builder_.empty()) {
@@ -78,7 +78,9 @@ bool StreamBatcher::cut(Outbox& out) {
     return false;
   }
   last_sent_max_ms_ = std::max(last_sent_max_ms_, built.max_time_ms);
-  if (hours_) hours_->note(category_, file_.dev, file_.ino, file_.fingerprint, path_, built.min_time_ms, built.max_time_ms);
+  if (hours_)
+    hours_->note(category_, file_.dev, file_.ino, file_.fingerprint, path_, built.min_time_ms,
+                 built.max_time_ms);
   out.push_back(std::move(ib).value());
   return true;
 }

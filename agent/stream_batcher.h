@@ -27,8 +27,9 @@ class StreamBatcher {
  public:
   using Outbox = std::vector<send::InflightBatch>;
 
-  StreamBatcher(std::string category, std::unique_ptr<tail::SourceWatcher> watcher, size_t batch_max_bytes,
-                checkpoint::Checkpoint& checkpoint, BatchEncoder& encoder, const Clock& clock);
+  StreamBatcher(std::string category, std::unique_ptr<tail::SourceWatcher> watcher,
+                size_t batch_max_bytes, checkpoint::Checkpoint& checkpoint, BatchEncoder& encoder,
+                const Clock& clock);
 
   const std::string& category() const { return category_; }
   tail::SourceWatcher& watcher() { return *watcher_; }

@@ -28,9 +28,9 @@ batch::BuiltBatch rebuild(const tail::ReadChunk& chunk, const checkpoint::BatchR
 
 std::string lost_marker(const std::string& host, const std::string& category, uint64_t seq,
                         const checkpoint::BatchRecord& rec) {
-  return std::string(event::kLostMarker) + "host=" + host + " category=" + category + " seq=" +
-         std::to_string(seq) + " bytes=" + std::to_string(rec.length) + " file=" + tail::to_string(rec.file) +
-         " offset=" + std::to_string(rec.offset) + "\n";
+  return std::string(event::kLostMarker) + "host=" + host + " category=" + category +
+         " seq=" + std::to_string(seq) + " bytes=" + std::to_string(rec.length) +
+         " file=" + tail::to_string(rec.file) + " offset=" + std::to_string(rec.offset) + "\n";
 }
 
 void resend_unacked(const std::string& host, checkpoint::Checkpoint& checkpoint,
@@ -40,7 +40,8 @@ void resend_unacked(const std::string& host, checkpoint::Checkpoint& checkpoint,
   for (const auto& category : checkpoint.streams()) {
     auto it = streams.find(category);
     if (it == streams.end()) {
-      spdlog::warn("checkpoint has unacked batches of category {} which is no longer configured", category);
+      spdlog::warn("checkpoint has unacked batches of category {} which is no longer configured",
+                   category);
       continue;
     }
     auto& stream = it->second;
@@ -56,16 +57,20 @@ void resend_unacked(const std::string& host, checkpoint::Checkpoint& checkpoint,
       if (!chunk) {
         // The file went while the agent was down. If a broker stored the batch, this
         // resend is deduplicated and the original wins; otherwise the marker fills the seq.
-        spdlog::error("cannot re-read batch {}/{} ({} bytes at {} of {}): {}; those events are lost (counted as "
-                      "unreadable); sending a [ferry:lost] marker in their place",
-                      category, seq, rec.length, rec.offset, tail::to_string(rec.file), chunk.error().message());
+        spdlog::error(
+            "cannot re-read batch {}/{} ({} bytes at {} of {}): {}; those events are lost (counted "
+            "as "
+            "unreadable); sending a [ferry:lost] marker in their place",
+            category, seq, rec.length, rec.offset, tail::to_string(rec.file),
+            chunk.error().message());
         watcher.count_unreadable(rec.length);
         batch::BatchBuilder b(std::numeric_limits<size_t>::max());
         b.add(lost_marker(host, category, seq, rec), rec.min_time_ms, rec.offset, rec.length);
         auto ib = encoder.encode(category, seq, b.take(), rec.file);
         if (!ib) {
           // Said, not skipped in silence: this seq is not sent again.
-          spdlog::error("cannot encode the [ferry:lost] marker of batch {}/{}: {}", category, seq, ib.error().message());
+          spdlog::error("cannot encode the [ferry:lost] marker of batch {}/{}: {}", category, seq,
+                        ib.error().message());
           continue;
         }
         window.add(std::move(ib).value());

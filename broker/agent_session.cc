@@ -18,14 +18,15 @@ namespace {
 // Refuses the connection with a logged, specific reason (DESIGN §2.6).
 void refuse(net::FrameConnection& conn, const std::string& host, wire::Errc code,
             const std::string& text) {
-  spdlog::warn("agent {} ({}): {} — closing", log::printable(host), conn.remote(), log::printable(text));
+  spdlog::warn("agent {} ({}): {} — closing", log::printable(host), conn.remote(),
+               log::printable(text));
   conn.fail(code, text);
 }
 
 struct SessionState {
   std::string host;
   std::set<std::string> categories;  // bounded by max_categories_per_host
-  uint32_t pending_submits = 0;  // batches handed to the group commit, not yet answered
+  uint32_t pending_submits = 0;      // batches handed to the group commit, not yet answered
 };
 
 // A category already seen, or room for one more.
@@ -37,14 +38,17 @@ bool admit_category(SessionState& s, const std::string& category, uint32_t limit
 }
 
 std::string too_many_categories(uint32_t limit) {
-  return "more than max_categories_per_host (" + std::to_string(limit) + ") categories on one connection";
+  return "more than max_categories_per_host (" + std::to_string(limit) +
+         ") categories on one connection";
 }
 
 }  // namespace
 
-asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::FrameConnection> conn) {
+asio::awaitable<void> run_agent_session(BrokerApp& app,
+                                        std::shared_ptr<net::FrameConnection> conn) {
   net::HelloPolicy policy;
-  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, app.config().node_id, app.config().dc};
+  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, app.config().node_id,
+                             app.config().dc};
   policy.expected_peer_role = wire::Role::kAgent;
   policy.required_peer_dc = app.config().dc;
   auto hello = co_await net::accept_hello(*conn, policy);
@@ -61,7 +65,8 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
   const std::string& host = state->host;
   std::string holder;
   if (!app.agents_live().claim(host, conn, holder)) {
-    refuse(*conn, host, wire::Errc::kIdentityMismatch, "host " + host + " already has a live connection from " + holder);
+    refuse(*conn, host, wire::Errc::kIdentityMismatch,
+           "host " + host + " already has a live connection from " + holder);
     co_return;
   }
   spdlog::info("agent {} connected from {}", host, conn->remote());
@@ -71,7 +76,8 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
   app.metrics_agent_connected(+1);
 
   auto executor = conn->executor();
-  net::SessionReader reader(*conn, "agent " + host, [&app] { return app.now_ms(); }, std::chrono::milliseconds(20));
+  net::SessionReader reader(
+      *conn, "agent " + host, [&app] { return app.now_ms(); }, std::chrono::milliseconds(20));
   auto wake_reader = reader.waker();
   // Backpressure: no frame is read while the disk budget is exhausted, the group commit
   // is behind, or this agent has too many batches awaiting durability (an answered
@@ -87,21 +93,23 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         auto batch = wire::decode_batch_fields(frame.value().body);
         if (!batch) {
           reader.refuse(static_cast<wire::Errc>(batch.error().value()),
-                 "bad BATCH: " + batch.error().message());
+                        "bad BATCH: " + batch.error().message());
           break;
         }
         auto& b = batch.value();
         if (b.header.host != host) {
-          reader.refuse(wire::Errc::kIdentityMismatch,
-                 "batch names host '" + b.header.host + "' on a connection of '" + host + "'");
+          reader.refuse(wire::Errc::kIdentityMismatch, "batch names host '" + b.header.host +
+                                                           "' on a connection of '" + host + "'");
           break;
         }
         if (!batch::valid_name(b.header.category) || b.header.seq == 0) {
-          reader.refuse(wire::Errc::kBadBatch, "batch without a valid category and seq cannot be named");
+          reader.refuse(wire::Errc::kBadBatch,
+                        "batch without a valid category and seq cannot be named");
           break;
         }
         if (!admit_category(*state, b.header.category, app.config().max_categories_per_host)) {
-          reader.refuse(wire::Errc::kOverloaded, too_many_categories(app.config().max_categories_per_host));
+          reader.refuse(wire::Errc::kOverloaded,
+                        too_many_categories(app.config().max_categories_per_host));
           break;
         }
         if (b.header.replay_id != 0) {
@@ -109,11 +117,11 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
           // asked, never stored; the agent resends what a broken link lost.
           std::string why;
           if (auto ec = app.checker().check(b, app.now_ms(), why)) {
-            spdlog::warn("agent {}: replayed batch {}/{} of replay {} dropped: {}", host, b.header.category,
-                         b.header.seq, b.header.replay_id, log::printable(why));
+            spdlog::warn("agent {}: replayed batch {}/{} of replay {} dropped: {}", host,
+                         b.header.category, b.header.seq, b.header.replay_id, log::printable(why));
           } else if (!app.forwarder().relay_replayed_batch(b.header.replay_id, wire::encode(b))) {
-            spdlog::debug("agent {}: batch of replay {}, which no consumer link runs: dropped", host,
-                          b.header.replay_id);
+            spdlog::debug("agent {}: batch of replay {}, which no consumer link runs: dropped",
+                          host, b.header.replay_id);
           }
           break;
         }
@@ -124,12 +132,14 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
           app.refuse_batch(conn, std::move(b), static_cast<wire::Errc>(ec.value()), std::move(why));
           break;
         }
-        wire::AckRange range{b.header.host, b.header.category, b.header.seq, b.header.seq, b.header.incarnation};
+        wire::AckRange range{b.header.host, b.header.category, b.header.seq, b.header.seq,
+                             b.header.incarnation};
         app.metrics_batch_received(b.payload.size());
         ++state->pending_submits;
         std::weak_ptr<net::FrameConnection> weak = conn;
-        auto submitted = app.committer().submit(
-            std::move(b), [&app, weak, state, range, executor, wake_reader](Result<store::SubmitOutcome> outcome) {
+        auto submitted =
+            app.committer().submit(std::move(b), [&app, weak, state, range, executor, wake_reader](
+                                                     Result<store::SubmitOutcome> outcome) {
               // Completion runs on the committer's thread; acks go out on the io thread.
               asio::post(executor, [&app, weak, state, range, outcome, wake_reader] {
                 --state->pending_submits;
@@ -138,13 +148,16 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
                 if (!outcome) {
                   spdlog::error("store failed for {}/{}/{}: {}", range.host, range.category,
                                 range.first_seq, outcome.error().message());
-                  if (c) c->fail(wire::Errc::kInternal, "store write failed: " + outcome.error().message());
+                  if (c)
+                    c->fail(wire::Errc::kInternal,
+                            "store write failed: " + outcome.error().message());
                   return;
                 }
                 app.on_stored(range, outcome.value());
                 if (!c) return;  // the agent will resend and learn the state then
-                auto type = outcome.value() == store::SubmitOutcome::kDelivered ? wire::FrameType::kDelivered
-                                                                                 : wire::FrameType::kStored;
+                auto type = outcome.value() == store::SubmitOutcome::kDelivered
+                                ? wire::FrameType::kDelivered
+                                : wire::FrameType::kStored;
                 c->send(wire::encode(type, wire::Ack{{range}}));
               });
             });
@@ -152,8 +165,8 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
           // Queue full or stopping: the callback will not run. The agent resends after
           // reconnecting, so closing is safe.
           --state->pending_submits;
-          reader.refuse(wire::Errc::kOverloaded, "broker store queue refused the batch: " +
-                                                           submitted.error().message());
+          reader.refuse(wire::Errc::kOverloaded,
+                        "broker store queue refused the batch: " + submitted.error().message());
         }
         break;
       }
@@ -161,11 +174,12 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         auto w = wire::decode_watermark(frame.value().body);
         if (!w || w.value().host != host) {
           reader.refuse(w ? wire::Errc::kIdentityMismatch : wire::Errc::kMalformedBody,
-                 "bad WATERMARK");
+                        "bad WATERMARK");
           break;
         }
         if (!admit_category(*state, w.value().category, app.config().max_categories_per_host)) {
-          reader.refuse(wire::Errc::kOverloaded, too_many_categories(app.config().max_categories_per_host));
+          reader.refuse(wire::Errc::kOverloaded,
+                        too_many_categories(app.config().max_categories_per_host));
           break;
         }
         app.forwarder().forward_watermark(w.value());
@@ -175,7 +189,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         auto st = wire::decode_status(frame.value().body);
         if (!st || st.value().host != host) {
           reader.refuse(st ? wire::Errc::kIdentityMismatch : wire::Errc::kMalformedBody,
-                 "bad STATUS");
+                        "bad STATUS");
           break;
         }
         app.hosts().update(st.value(), app.config().dc, app.config().node_id, app.now_ms());
@@ -191,7 +205,8 @@ asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::Fra
         }
         for (const auto& s : p.value().streams) {
           if (s.host != host) {
-            reader.refuse(wire::Errc::kIdentityMismatch, "REPLAY_PROGRESS names host '" + s.host + "'");
+            reader.refuse(wire::Errc::kIdentityMismatch,
+                          "REPLAY_PROGRESS names host '" + s.host + "'");
             break;
           }
         }

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/app/service_notify.h"
-#include "common/net/socket_tuning.h"
 #include "common/net/quarantine_refusal.h"
+#include "common/net/socket_tuning.h"
 
 #include "broker/agent_session.h"
 #include "broker/self_status.h"
@@ -57,10 +57,11 @@ void BrokerApp::start() {
   if (!opened) throw std::runtime_error("cannot open the batch store at " + so.path + ": " + why);
   store_ = std::move(opened).value();
   committer_ = std::make_unique<store::GroupCommitter>(*store_);
-  auto quarantine = storage::Quarantine::open(config_.data_dir + "/quarantine", {}, config_.store_modes);
+  auto quarantine =
+      storage::Quarantine::open(config_.data_dir + "/quarantine", {}, config_.store_modes);
   if (!quarantine) {
-    throw std::runtime_error("cannot open the quarantine at " + config_.data_dir + "/quarantine: " +
-                             quarantine.error().message());
+    throw std::runtime_error("cannot open the quarantine at " + config_.data_dir +
+                             "/quarantine: " + quarantine.error().message());
   }
   quarantine_ = std::move(quarantine).value();
   auto totals = store_->totals();
@@ -68,8 +69,9 @@ void BrokerApp::start() {
                totals.pending_batches, totals.pending_bytes, totals.retained_batches);
 
   forwarder_ = std::make_unique<Forwarder>(consumer_link_deps(), config_.consumers);
-  agent_server_ = std::make_unique<net::TlsServer>(io_.get_executor(), tls_server_, config_.agent_tuning,
-                                                   config_.max_frame_bytes, "agent listener", config_.agent_limits);
+  agent_server_ = std::make_unique<net::TlsServer>(io_.get_executor(), tls_server_,
+                                                   config_.agent_tuning, config_.max_frame_bytes,
+                                                   "agent listener", config_.agent_limits);
   auto hp = net::parse_host_port(config_.listen);
   if (!hp) throw std::runtime_error("listen: not host:port: " + config_.listen);
   if (auto ec = agent_server_->listen(hp->host, hp->port)) {
@@ -97,15 +99,16 @@ void BrokerApp::start() {
     o.self_path = "/brokers/" + config_.dc + "/" + config_.node_id;
     o.self = zk::Member{config_.node_id, config_.dc, config_.advertise, config_.http_listen, 0};
     o.watch_path = "/consumers";
-    membership_ = std::make_unique<zk::Membership>(std::move(o), [this](std::vector<zk::Member> consumers) {
-      asio::post(io_, [this, consumers = std::move(consumers)] {
-        if (!stopping_) forwarder_->set_consumers(consumers);
-      });
-    });
+    membership_ =
+        std::make_unique<zk::Membership>(std::move(o), [this](std::vector<zk::Member> consumers) {
+          asio::post(io_, [this, consumers = std::move(consumers)] {
+            if (!stopping_) forwarder_->set_consumers(consumers);
+          });
+        });
     membership_->start();
   }
-  spdlog::info("broker {} (dc {}) listening for agents on {}:{}, http on {}", config_.node_id, config_.dc,
-               hp->host, agent_server_->port(), http_port());
+  spdlog::info("broker {} (dc {}) listening for agents on {}:{}, http on {}", config_.node_id,
+               config_.dc, hp->host, agent_server_->port(), http_port());
 }
 
 int BrokerApp::run() {
@@ -145,17 +148,21 @@ void BrokerApp::on_stored(const wire::AckRange& range, store::SubmitOutcome outc
 
 void BrokerApp::on_committed(const std::vector<wire::AckRange>& moved) {
   relay_.relay_delivered(moved);
-  metrics_.counter("ferry_broker_delivered_batches_total", "Batches committed by the consumer and relayed as DELIVERED")
+  metrics_
+      .counter("ferry_broker_delivered_batches_total",
+               "Batches committed by the consumer and relayed as DELIVERED")
       .inc(moved.size());
 }
 
-void BrokerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                             std::string why) {
-  net::QuarantineRefusal how{*quarantine_, store_pool_.get_executor(), io_.get_executor(), config_.node_id,
+void BrokerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch,
+                             wire::Errc code, std::string why) {
+  net::QuarantineRefusal how{*quarantine_, store_pool_.get_executor(), io_.get_executor(),
+                             config_.node_id,
                              [this, conn](wire::BatchFrame marker, const wire::Refusal& refusal) {
                                store_marker(conn, std::move(marker), refusal);
                              }};
-  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why), now_ms());
+  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why),
+                              now_ms());
 }
 
 void BrokerApp::store_marker(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame marker,
@@ -163,29 +170,34 @@ void BrokerApp::store_marker(std::weak_ptr<net::FrameConnection> conn, wire::Bat
   // REFUSED lets the agent drop the batch, so it goes out only once the marker holding
   // the batch's place is durable; until then a crash means a resend, refused again.
   const wire::AckRange range = refusal.batch;
-  auto submitted = committer_->submit(std::move(marker), [this, conn, range, refusal](Result<store::SubmitOutcome> r) {
+  auto submitted = committer_->submit(std::move(marker), [this, conn, range,
+                                                          refusal](Result<store::SubmitOutcome> r) {
     asio::post(io_, [this, conn, range, refusal, r] {
       auto c = conn.lock();
       if (!r) {
-        spdlog::error("storing the quarantine marker of {}/{}/{} failed: {}", range.host, range.category,
-                      range.first_seq, r.error().message());
+        spdlog::error("storing the quarantine marker of {}/{}/{} failed: {}", range.host,
+                      range.category, range.first_seq, r.error().message());
         if (c) c->fail(wire::Errc::kInternal, "store write failed: " + r.error().message());
         return;
       }
-      metrics_.counter("ferry_broker_refused_batches_total", "Batches refused for good from agents").inc();
+      metrics_.counter("ferry_broker_refused_batches_total", "Batches refused for good from agents")
+          .inc();
       on_stored(range, r.value());
       if (c) c->send(wire::encode(refusal));
     });
   });
   if (!submitted) {
     auto c = conn.lock();
-    if (c) c->fail(wire::Errc::kOverloaded, "broker store queue refused a quarantine marker; resend later");
+    if (c)
+      c->fail(wire::Errc::kOverloaded,
+              "broker store queue refused a quarantine marker; resend later");
   }
 }
 
 void BrokerApp::metrics_batch_received(size_t bytes) {
   metrics_.counter("ferry_broker_received_batches_total", "Batches received from agents").inc();
-  metrics_.counter("ferry_broker_received_bytes_total", "Payload bytes received from agents").inc(bytes);
+  metrics_.counter("ferry_broker_received_bytes_total", "Payload bytes received from agents")
+      .inc(bytes);
 }
 
 void BrokerApp::metrics_agent_connected(int delta) {
@@ -295,25 +307,38 @@ void BrokerApp::setup_http() {
     status::export_host_gauges(hosts_, metrics_, now_ms());
     dc_totals_.export_gauges(hosts_.snapshot(now_ms()), metrics_, now_ms());
     auto totals = store_->totals();
-    metrics_.gauge("ferry_broker_pending_batches", "Batches stored and not yet committed").set(totals.pending_batches);
-    metrics_.gauge("ferry_broker_pending_bytes", "Payload bytes stored and not yet committed").set(totals.pending_bytes);
-    metrics_.gauge("ferry_broker_retained_batches", "Committed batches kept for replay").set(totals.retained_batches);
-    metrics_.gauge("ferry_broker_disk_used_bytes", "Bytes the store uses on disk").set(store_->disk_budget().used_bytes());
-    metrics_.gauge("ferry_broker_ingest_paused", "1 while ingest is paused for disk").set(store_->over_budget() ? 1 : 0);
-    metrics_.gauge("ferry_broker_quarantined_batches", "Batches refused for good and kept in the quarantine")
+    metrics_.gauge("ferry_broker_pending_batches", "Batches stored and not yet committed")
+        .set(totals.pending_batches);
+    metrics_.gauge("ferry_broker_pending_bytes", "Payload bytes stored and not yet committed")
+        .set(totals.pending_bytes);
+    metrics_.gauge("ferry_broker_retained_batches", "Committed batches kept for replay")
+        .set(totals.retained_batches);
+    metrics_.gauge("ferry_broker_disk_used_bytes", "Bytes the store uses on disk")
+        .set(store_->disk_budget().used_bytes());
+    metrics_.gauge("ferry_broker_ingest_paused", "1 while ingest is paused for disk")
+        .set(store_->over_budget() ? 1 : 0);
+    metrics_
+        .gauge("ferry_broker_quarantined_batches",
+               "Batches refused for good and kept in the quarantine")
         .set(static_cast<double>(quarantine_->batches()));
-    metrics_.gauge("ferry_broker_disk_budget_bytes", "The store's disk budget ([store] disk_budget; 0: none)")
+    metrics_
+        .gauge("ferry_broker_disk_budget_bytes",
+               "The store's disk budget ([store] disk_budget; 0: none)")
         .set(static_cast<double>(store_->disk_budget().budget_bytes()));
     auto stats = committer_->stats();
     metrics_.gauge("ferry_broker_fsyncs", "Group-commit syncs since start").set(stats.syncs);
     forwarder_->export_gauges(metrics_);
     if (membership_) {
-      metrics_.gauge("ferry_broker_zookeeper_registered", "1 while this broker's node is registered in ZooKeeper")
+      metrics_
+          .gauge("ferry_broker_zookeeper_registered",
+                 "1 while this broker's node is registered in ZooKeeper")
           .set(membership_->registered() ? 1 : 0);
     }
   });
   auto started = http_->start();
-  if (!started) throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " + started.error().message());
+  if (!started)
+    throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " +
+                             started.error().message());
 }
 
 }  // namespace ferry::broker

@@ -16,17 +16,17 @@
 #include "broker/forwarder.h"
 #include "broker/store/batch_store.h"
 #include "broker/store/group_committer.h"
+#include "common/app/hangup_handler.h"
 #include "common/base/clock.h"
 #include "common/batch/batch_check.h"
-#include "common/storage/quarantine.h"
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
-#include "common/app/hangup_handler.h"
 #include "common/net/asio.h"
 #include "common/net/live_sessions.h"
 #include "common/net/tls_server.h"
 #include "common/status/dc_totals.h"
 #include "common/status/host_table.h"
+#include "common/storage/quarantine.h"
 #include "common/zk/membership.h"
 
 namespace ferry::broker {
@@ -69,14 +69,15 @@ class BrokerApp {
   net::LiveSessions& agents_live() { return agents_live_; }
   // Keeps a batch that failed the checks in the quarantine, stores its marker
   // (batch/quarantine_marker.h) in its place, then answers REFUSED on `conn`.
-  void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                    std::string why);
+  void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch,
+                    wire::Errc code, std::string why);
   void metrics_batch_received(size_t bytes);
   void metrics_agent_connected(int delta);
 
  private:
   // Stores the marker that takes a refused batch's place, then answers REFUSED.
-  void store_marker(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame marker, wire::Refusal refusal);
+  void store_marker(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame marker,
+                    wire::Refusal refusal);
   // What the forwarder's links use of the broker.
   ConsumerLinkDeps consumer_link_deps();
   void setup_http();

@@ -12,13 +12,16 @@
 namespace ferry::broker {
 namespace {
 
-void check_address(const config::ConfigReader& r, const std::string& key, const std::string& value) {
+void check_address(const config::ConfigReader& r, const std::string& key,
+                   const std::string& value) {
   if (!net::parse_host_port(value)) throw r.error(key, "'" + value + "' is not host:port");
 }
 
 }  // namespace
 
-BrokerConfig load_broker_config(const std::string& path) { return read_broker_config(config::ConfigReader(path)); }
+BrokerConfig load_broker_config(const std::string& path) {
+  return read_broker_config(config::ConfigReader(path));
+}
 
 BrokerConfig read_broker_config(const config::ConfigReader& r) {
   BrokerConfig c;
@@ -37,7 +40,8 @@ BrokerConfig read_broker_config(const config::ConfigReader& r) {
   if (!c.zookeeper.enabled()) r.require("consumers");
   c.consumers = r.strings("consumers");
   if (c.consumers.empty() && !c.zookeeper.enabled()) {
-    throw r.error("consumers", "at least one consumer address is needed (or a [zookeeper] section)");
+    throw r.error("consumers",
+                  "at least one consumer address is needed (or a [zookeeper] section)");
   }
   for (size_t i = 0; i < c.consumers.size(); ++i) check_address(r, "consumers", c.consumers[i]);
 
@@ -55,15 +59,16 @@ BrokerConfig read_broker_config(const config::ConfigReader& r) {
   c.max_frame_bytes = static_cast<uint32_t>(
       r.bytes("max_frame_bytes", c.max_frame_bytes, 1u << 20, wire::kAbsoluteMaxFrameBody));
   auto fwd = r.section("forward");
-  c.forward_window_batches = static_cast<uint32_t>(fwd.integer("window_batches", c.forward_window_batches, 1, 1'000'000));
+  c.forward_window_batches =
+      static_cast<uint32_t>(fwd.integer("window_batches", c.forward_window_batches, 1, 1'000'000));
   c.forward_window_bytes = fwd.bytes("window_bytes", c.forward_window_bytes, 1u << 20);
   auto replay = r.section("replay");
   c.replay_rate_bytes = replay.bytes("rate", c.replay_rate_bytes, 64u << 10);
   c.replay_window_bytes = replay.bytes("window_bytes", c.replay_window_bytes, 64u << 10);
-  c.agent_max_pending_submits =
-      static_cast<uint32_t>(r.integer("agent_max_pending_submits", c.agent_max_pending_submits, 1, 100'000));
-  c.max_categories_per_host =
-      static_cast<uint32_t>(r.integer("max_categories_per_host", c.max_categories_per_host, 1, 1'000'000));
+  c.agent_max_pending_submits = static_cast<uint32_t>(
+      r.integer("agent_max_pending_submits", c.agent_max_pending_submits, 1, 100'000));
+  c.max_categories_per_host = static_cast<uint32_t>(
+      r.integer("max_categories_per_host", c.max_categories_per_host, 1, 1'000'000));
 
   c.agent_limits = net::load_server_limits(r.section("connections"), c.agent_limits);
   c.agent_tuning = net::load_tuning(r.section("agent_socket"), c.agent_tuning);

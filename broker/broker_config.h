@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "common/http/server_options.h"
 #include "common/config/config_reader.h"
 #include "common/config/node_sections.h"
+#include "common/http/server_options.h"
 #include "common/net/server_limits.h"
 #include "common/net/socket_tuning_options.h"
 #include "common/storage/file_modes.h"
@@ -20,18 +20,18 @@
 namespace ferry::broker {
 
 struct BrokerConfig {
-  std::string node_id;            // required; the certificate must name it
-  std::string dc;                 // required
+  std::string node_id;                         // required; the certificate must name it
+  std::string dc;                              // required
   std::string listen = "127.0.0.1:7400";       // agents
   std::string http_listen = "127.0.0.1:7480";  // dashboard, /api, /metrics
   http::ServerOptions http;                    // http_listen and [http]: access, limits
-  std::string data_dir;           // required; RocksDB lives in data_dir/db
-  storage::FileModes store_modes;  // [store] file_mode, dir_mode: data_dir, db, quarantine
-  tls::TlsOptions tls;  // [tls]
+  std::string data_dir;                        // required; RocksDB lives in data_dir/db
+  storage::FileModes store_modes;      // [store] file_mode, dir_mode: data_dir, db, quarantine
+  tls::TlsOptions tls;                 // [tls]
   std::vector<std::string> consumers;  // host:port of each consumer
   zk::ZkOptions zookeeper;             // [zookeeper]: register at /brokers/<dc>/<node_id>
   std::string advertise;               // [zookeeper] advertise: what agents dial (default listen)
-  config::LogSettings log;  // [log]
+  config::LogSettings log;             // [log]
 
   uint32_t max_frame_bytes = wire::kDefaultMaxFrameBody;
   uint64_t disk_budget_bytes = 0;        // 0 = no budget (ENOSPC still stops ingest)
@@ -46,11 +46,11 @@ struct BrokerConfig {
   // Distinct categories one agent connection may name (batches and watermarks): each is a
   // stream every hop keeps state for, and a directory in the output.
   uint32_t max_categories_per_host = 1024;
-  uint32_t forward_window_batches = 4096;    // in flight to each consumer
+  uint32_t forward_window_batches = 4096;  // in flight to each consumer
   uint64_t forward_window_bytes = 128u << 20;
-  net::ServerLimits agent_limits;            // [connections]: caps and timeouts for agents
+  net::ServerLimits agent_limits;  // [connections]: caps and timeouts for agents
   net::SocketTuning agent_tuning = net::wan_tuning();  // [agent_socket]
-  net::SocketTuning consumer_tuning;         // WAN: see load_broker_config
+  net::SocketTuning consumer_tuning;                   // WAN: see load_broker_config
 };
 
 }  // namespace ferry::broker

@@ -2,13 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/store/batch_id.h"
 #include "common/log/printable.h"
 #include "common/net/backoff.h"
 #include "common/net/endpoint.h"
 #include "common/net/heartbeat.h"
 #include "common/net/hello_exchange.h"
 #include "common/net/tls_server.h"
-#include "broker/store/batch_id.h"
 #include "common/storage/key_codec.h"
 
 namespace ferry::broker {
@@ -28,7 +28,8 @@ ConsumerLink::ConsumerLink(ConsumerLinkDeps deps, std::string id, std::string ad
       id_(std::move(id)),
       address_(std::move(address)),
       wake_(deps_.executor),
-      replays_({deps_.store, deps_.store_pool, deps_.node_id, deps_.replay_rate_bytes, deps_.replay_window_bytes}),
+      replays_({deps_.store, deps_.store_pool, deps_.node_id, deps_.replay_rate_bytes,
+                deps_.replay_window_bytes}),
       host_replays_({deps_.agents, deps_.hosts, deps_.clock, deps_.node_id}) {}
 
 void ConsumerLink::start() { asio::co_spawn(deps_.executor, run(this), net::log_exception); }
@@ -64,13 +65,15 @@ asio::awaitable<void> ConsumerLink::run(ConsumerLink* self) {
   }
   while (!self->stopped_) {
     const auto context = self->deps_.tls_client.current();  // kept for this connection's life
-    auto conn = co_await net::connect_tls(self->deps_.executor, *context, hp->host, hp->port, self->deps_.tuning,
-                                          self->deps_.max_frame_bytes, std::chrono::seconds(10));
+    auto conn = co_await net::connect_tls(self->deps_.executor, *context, hp->host, hp->port,
+                                          self->deps_.tuning, self->deps_.max_frame_bytes,
+                                          std::chrono::seconds(10));
     if (conn) {
       backoff.reset();
       co_await self->serve(conn.value());
     } else {
-      spdlog::warn("forwarder: cannot reach consumer {}: {}", self->address_, conn.error().message());
+      spdlog::warn("forwarder: cannot reach consumer {}: {}", self->address_,
+                   conn.error().message());
     }
     if (self->stopped_) break;
     asio::steady_timer t(self->deps_.executor, backoff.next());
@@ -113,7 +116,8 @@ asio::awaitable<void> ConsumerLink::serve(std::shared_ptr<net::FrameConnection> 
     // Replays yield to live traffic: they send only while the live window has room and
     // the socket has little queued, after the live pump had its turn.
     std::optional<std::chrono::milliseconds> replay_next;
-    if (window_has_room() && conn->queued_bytes() < kReplayQueueLimit) replay_next = replays_.pump(*conn);
+    if (window_has_room() && conn->queued_bytes() < kReplayQueueLimit)
+      replay_next = replays_.pump(*conn);
     if (!window_has_room()) {
       co_await wait_wake(kFlushInterval);
     } else if (idle) {
@@ -169,7 +173,8 @@ void ConsumerLink::settle(std::vector<wire::AckRange> ranges) {
   std::vector<std::string> settled;
   for (const auto& range : ranges) {
     // Bounded walk: a hostile range cannot make us loop for long.
-    for (uint64_t seq = range.first_seq; seq <= range.last_seq && seq - range.first_seq < 1'000'000; ++seq) {
+    for (uint64_t seq = range.first_seq; seq <= range.last_seq && seq - range.first_seq < 1'000'000;
+         ++seq) {
       auto key = storage::stream_seq_key(range.host, range.category, range.incarnation, seq);
       auto it = inflight_size_.find(key);
       if (it == inflight_size_.end()) continue;
@@ -187,15 +192,16 @@ void ConsumerLink::settle(std::vector<wire::AckRange> ranges) {
   // move is durable the batches stay pending, so a crash here means a resend, not a loss.
   asio::post(deps_.store_pool, [this, ranges = std::move(ranges), settled = std::move(settled)] {
     auto moved = deps_.store.mark_committed(ranges, deps_.clock.now_ms());
-    asio::post(deps_.executor, [this, moved = std::move(moved), settled = std::move(settled)]() mutable {
-      // Out of pending now (or, on failure, to be sent again: the consumer acks it again).
-      for (const auto& key : settled) settling_.erase(key);
-      if (!moved) {
-        spdlog::error("forwarder: recording COMMITTED failed: {}", moved.error().message());
-        return;
-      }
-      deps_.on_committed(store::to_ack_ranges(std::move(moved).value()));
-    });
+    asio::post(
+        deps_.executor, [this, moved = std::move(moved), settled = std::move(settled)]() mutable {
+          // Out of pending now (or, on failure, to be sent again: the consumer acks it again).
+          for (const auto& key : settled) settling_.erase(key);
+          if (!moved) {
+            spdlog::error("forwarder: recording COMMITTED failed: {}", moved.error().message());
+            return;
+          }
+          deps_.on_committed(store::to_ack_ranges(std::move(moved).value()));
+        });
   });
   wake();
 }
@@ -215,7 +221,8 @@ void ConsumerLink::forget_moved() {
     it = inflight_size_.erase(it);
   }
   for (auto it = watermarks_.begin(); it != watermarks_.end();) {
-    it = deps_.link_for(it->second.host, it->second.category) == this ? std::next(it) : watermarks_.erase(it);
+    it = deps_.link_for(it->second.host, it->second.category) == this ? std::next(it)
+                                                                      : watermarks_.erase(it);
   }
   mark_dirty();
 }
@@ -229,7 +236,8 @@ void ConsumerLink::flush_side_frames(net::FrameConnection& conn) {
   host_replays_.flush_progress(conn);
 }
 
-asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_ptr<net::FrameConnection> conn) {
+asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self,
+                                              std::shared_ptr<net::FrameConnection> conn) {
   while (conn->usable()) {
     auto frame = co_await conn->read_frame_or_fail();
     if (!frame) break;
@@ -268,11 +276,13 @@ asio::awaitable<void> ConsumerLink::read_acks(ConsumerLink* self, std::shared_pt
       continue;
     } else if (frame.value().type == wire::FrameType::kError) {
       auto e = wire::decode_error(frame.value().body);
-      spdlog::warn("consumer {} sent ERROR: {}", self->address_, log::printable(e ? e.value().text : "(malformed)"));
+      spdlog::warn("consumer {} sent ERROR: {}", self->address_,
+                   log::printable(e ? e.value().text : "(malformed)"));
       conn->close();
     } else {
-      conn->fail(wire::Errc::kProtocolViolation,
-                 std::string(wire::frame_type_name(frame.value().type)) + " is not sent by consumers");
+      conn->fail(
+          wire::Errc::kProtocolViolation,
+          std::string(wire::frame_type_name(frame.value().type)) + " is not sent by consumers");
     }
   }
   self->wake();

@@ -33,7 +33,10 @@ class ConsumerLink {
   void start();
   void stop();
   void wake();  // new pending data or window space
-  void mark_dirty() { ++generation_; wake(); }
+  void mark_dirty() {
+    ++generation_;
+    wake();
+  }
 
   void queue_watermark(const wire::Watermark& w);
   void queue_status(const wire::Status& s, const std::string& dc);
@@ -62,7 +65,8 @@ class ConsumerLink {
  private:
   static asio::awaitable<void> run(ConsumerLink* self);
   asio::awaitable<void> serve(std::shared_ptr<net::FrameConnection> conn);
-  static asio::awaitable<void> read_acks(ConsumerLink* self, std::shared_ptr<net::FrameConnection> conn);
+  static asio::awaitable<void> read_acks(ConsumerLink* self,
+                                         std::shared_ptr<net::FrameConnection> conn);
   asio::awaitable<void> wait_wake(std::chrono::milliseconds max);
   // Sends pending batches while the window has room. Returns true when a whole pass
   // over the store found nothing new.
@@ -91,11 +95,11 @@ class ConsumerLink {
   std::string cursor_;
   uint64_t generation_ = 1;
   uint64_t pass_generation_ = 0;
-  std::map<std::string, wire::Watermark> watermarks_;                    // by stream
+  std::map<std::string, wire::Watermark> watermarks_;                     // by stream
   std::map<std::string, std::pair<wire::Status, std::string>> statuses_;  // by host
   uint64_t forwarded_batches_ = 0;
   uint64_t committed_batches_ = 0;
-  ReplaySender replays_;  // replays the consumer on this link asked for
+  ReplaySender replays_;          // replays the consumer on this link asked for
   HostReplayRelay host_replays_;  // the same, from the hosts' files
 };
 

@@ -9,8 +9,11 @@ namespace ferry::broker {
 
 Forwarder::Forwarder(ConsumerLinkDeps link_deps, const std::vector<std::string>& consumers)
     : link_deps_(std::move(link_deps)) {
-  link_deps_.link_for = [this](std::string_view host, std::string_view category) { return link_for(host, category); };
-  for (const auto& address : consumers) links_.push_back(std::make_unique<ConsumerLink>(link_deps_, "", address));
+  link_deps_.link_for = [this](std::string_view host, std::string_view category) {
+    return link_for(host, category);
+  };
+  for (const auto& address : consumers)
+    links_.push_back(std::make_unique<ConsumerLink>(link_deps_, "", address));
 }
 
 void Forwarder::set_consumers(const std::vector<zk::Member>& members) {
@@ -29,7 +32,8 @@ void Forwarder::set_consumers(const std::vector<zk::Member>& members) {
       kept.push_back(std::move(l));
       wanted.erase(it);
     } else {
-      spdlog::info("forwarder: consumer {} ({}) left", l->id().empty() ? "(static)" : l->id(), l->address());
+      spdlog::info("forwarder: consumer {} ({}) left", l->id().empty() ? "(static)" : l->id(),
+                   l->address());
       l->stop();
       retired_.push_back(std::move(l));
     }
@@ -77,7 +81,8 @@ const ConsumerLink* Forwarder::link_for(std::string_view host, std::string_view 
 }
 
 void Forwarder::forward_watermark(const wire::Watermark& w) {
-  if (auto* link = const_cast<ConsumerLink*>(link_for(w.host, w.category))) link->queue_watermark(w);
+  if (auto* link = const_cast<ConsumerLink*>(link_for(w.host, w.category)))
+    link->queue_watermark(w);
 }
 
 void Forwarder::forward_status(const wire::Status& s, const std::string& dc) {
@@ -92,14 +97,16 @@ bool Forwarder::any_connected() const {
 }
 
 void Forwarder::export_gauges(metrics::Registry& metrics) const {
-  auto& up = metrics.gauge_family("ferry_broker_consumer_connected", "1 while the link to this consumer is up",
-                                  {"consumer"});
+  auto& up = metrics.gauge_family("ferry_broker_consumer_connected",
+                                  "1 while the link to this consumer is up", {"consumer"});
   for (const auto& l : retired_) up.set({l->address()}, 0);
   for (const auto& l : links_) up.set({l->address()}, l->connected() ? 1 : 0);
   uint64_t resent = 0;
   for (const auto& l : links_) resent += l->resent_after_reconnect();
   // The only resends there are: a batch goes again only on a new connection.
-  metrics.gauge_family("ferry_broker_resent_batches_total", "Batches sent to a consumer again, by cause", {"cause"})
+  metrics
+      .gauge_family("ferry_broker_resent_batches_total",
+                    "Batches sent to a consumer again, by cause", {"cause"})
       .set({"reconnect"}, static_cast<double>(resent));
 }
 

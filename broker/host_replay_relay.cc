@@ -15,7 +15,8 @@ bool HostReplayRelay::selects(const Job& job, const std::string& host) const {
 
 void HostReplayRelay::relay_to(Job& job, const std::string& host) {
   // Asked (again, after a reconnect): running until it reports otherwise.
-  if (deps_.agents.send_to(host, wire::encode(job.request)) && job.request.action == wire::ReplayAction::kStart) {
+  if (deps_.agents.send_to(host, wire::encode(job.request)) &&
+      job.request.action == wire::ReplayAction::kStart) {
     job.agents[host].reset();
   }
   job.changed = true;
@@ -25,8 +26,8 @@ void HostReplayRelay::on_request(const wire::ReplayRequest& req) {
   auto [it, fresh] = jobs_.try_emplace(req.replay_id);
   Job& job = it->second;
   if (fresh) {
-    spdlog::info("replay {} from hosts: {} .. {}, relayed to the agents connected here", req.replay_id,
-                 format_iso_ms(req.from_ms), format_iso_ms(req.to_ms));
+    spdlog::info("replay {} from hosts: {} .. {}, relayed to the agents connected here",
+                 req.replay_id, format_iso_ms(req.from_ms), format_iso_ms(req.to_ms));
   }
   job.request = req;
   job.cancelled = req.action == wire::ReplayAction::kCancel;
@@ -79,12 +80,14 @@ wire::ReplayProgress HostReplayRelay::progress_of(const Job& job) const {
   }
   // Hosts this broker has served that are away: their files cannot be read now.
   for (const auto& e : deps_.hosts.snapshot(deps_.clock.now_ms())) {
-    if (e.connected || e.via != deps_.node_id || job.agents.count(e.host) || !selects(job, e.host)) continue;
+    if (e.connected || e.via != deps_.node_id || job.agents.count(e.host) || !selects(job, e.host))
+      continue;
     if (p.missing.size() >= wire::kMaxReplayMissing) break;
-    p.missing.push_back({e.host, "", job.request.from_ms, job.request.to_ms,
-                         std::string(wire::kHostNotConnected) + "host " + e.host + " is not connected to broker " +
-                             deps_.node_id + " (last seen " + format_iso_ms(e.last_seen_ms) +
-                             "): its files were not read; replay it from hosts again once it is back"});
+    p.missing.push_back(
+        {e.host, "", job.request.from_ms, job.request.to_ms,
+         std::string(wire::kHostNotConnected) + "host " + e.host + " is not connected to broker " +
+             deps_.node_id + " (last seen " + format_iso_ms(e.last_seen_ms) +
+             "): its files were not read; replay it from hosts again once it is back"});
   }
   p.state = job.cancelled ? wire::ReplayState::kCancelled
             : failed      ? wire::ReplayState::kFailed

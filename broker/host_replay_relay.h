@@ -36,7 +36,7 @@ class HostReplayRelay {
     AckRelay& agents;          // the connected agents' connections
     status::HostTable& hosts;  // every host this broker knows, connected or not
     const Clock& clock;
-    std::string node_id;       // the hosts that came through this broker
+    std::string node_id;  // the hosts that came through this broker
   };
 
   explicit HostReplayRelay(Deps deps) : deps_(std::move(deps)) {}
@@ -53,7 +53,8 @@ class HostReplayRelay {
  private:
   struct Job {
     wire::ReplayRequest request;
-    std::map<std::string, std::optional<wire::ReplayProgress>> agents;  // asked, with their last report
+    std::map<std::string, std::optional<wire::ReplayProgress>>
+        agents;  // asked, with their last report
     bool cancelled = false;
     bool changed = true;
   };

@@ -4,5 +4,5 @@
 
 int main(int argc, char** argv) {
   return ferry::app::daemon_main<ferry::broker::BrokerApp>("ferry-broker", argc, argv,
-                                                          ferry::broker::read_broker_config);
+                                                           ferry::broker::read_broker_config);
 }

@@ -23,7 +23,8 @@ struct ReplayJobState {
   wire::ReplayRequest request;
   wire::ReplayState state = wire::ReplayState::kRunning;
   std::string committed_cursor;  // batch key; "" = nothing committed yet
-  std::map<std::pair<std::string, std::string>, wire::ReplayStreamCount> counts;  // (host, category)
+  std::map<std::pair<std::string, std::string>, wire::ReplayStreamCount>
+      counts;  // (host, category)
   std::vector<wire::ReplayMissing> missing;
   bool operator==(const ReplayJobState&) const = default;
 };

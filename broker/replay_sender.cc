@@ -4,8 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/storage/key_codec.h"
 #include "common/base/utc_time.h"
+#include "common/storage/key_codec.h"
 
 namespace ferry::broker {
 namespace {
@@ -31,7 +31,8 @@ uint64_t ReplaySender::rate_of(const Job& job) const {
   return r > 0 ? r : deps_.default_rate_bytes;
 }
 
-std::vector<wire::ReplayMissing> ReplaySender::missing_at_start(const wire::ReplayRequest& req) const {
+std::vector<wire::ReplayMissing> ReplaySender::missing_at_start(
+    const wire::ReplayRequest& req) const {
   // Batches are committed after their events happened, so if nothing committed at or
   // after `from` was expired, nothing of the range was.
   std::vector<wire::ReplayMissing> out;
@@ -41,8 +42,9 @@ std::vector<wire::ReplayMissing> ReplaySender::missing_at_start(const wire::Repl
     m.from_ms = req.from_ms;
     m.to_ms = std::min(req.to_ms, through + 1);
     m.reason = "broker " + deps_.node_id + " no longer holds batches committed up to " +
-               format_iso_ms(through) + ": its retention (" + std::to_string(deps_.store.retention_ms() / 1000) +
-               " s, " + describe_bytes(deps_.store.retention_bytes()) +
+               format_iso_ms(through) + ": its retention (" +
+               std::to_string(deps_.store.retention_ms() / 1000) + " s, " +
+               describe_bytes(deps_.store.retention_bytes()) +
                ") dropped them; replay from the hosts for these";
     out.push_back(std::move(m));
   }
@@ -63,19 +65,22 @@ ReplaySender::Job& ReplaySender::job_for(const wire::ReplayRequest& req) {
                    wire::replay_state_name(slot->durable.state), slot->durable.counts.size());
       return *slot;
     }
-    spdlog::error("replay {}: stored state unreadable, starting over (the consumer deduplicates)", req.replay_id);
+    spdlog::error("replay {}: stored state unreadable, starting over (the consumer deduplicates)",
+                  req.replay_id);
   }
   slot->durable.request = req;
   slot->durable.missing = missing_at_start(req);
   spdlog::info("replay {}: starting, {} .. {}, {} hosts, {} categories listed", req.replay_id,
-               format_iso_ms(req.from_ms), format_iso_ms(req.to_ms), req.hosts.size(), req.categories.size());
+               format_iso_ms(req.from_ms), format_iso_ms(req.to_ms), req.hosts.size(),
+               req.categories.size());
   persist(*slot);
   return *slot;
 }
 
 void ReplaySender::on_request(const wire::ReplayRequest& req, net::FrameConnection&) {
   Job& job = job_for(req);
-  if (req.action == wire::ReplayAction::kCancel && job.durable.state == wire::ReplayState::kRunning) {
+  if (req.action == wire::ReplayAction::kCancel &&
+      job.durable.state == wire::ReplayState::kRunning) {
     job.durable.state = wire::ReplayState::kCancelled;
     job.inflight.clear();
     job.inflight_bytes = 0;
@@ -126,7 +131,8 @@ std::optional<std::chrono::milliseconds> ReplaySender::pump(net::FrameConnection
     query.to_ms = r.to_ms;
     if (r.hosts.size() == 1) query.host = r.hosts[0];
     if (r.categories.size() == 1) query.category = r.categories[0];
-    store::ScanLimits limits{kPageBatches, std::min<uint64_t>(kPageBytes, window - job.inflight_bytes), kPageScanned};
+    store::ScanLimits limits{
+        kPageBatches, std::min<uint64_t>(kPageBytes, window - job.inflight_bytes), kPageScanned};
     auto page = deps_.store.scan_retained(query, job.send_cursor, limits);
     if (!page) {
       spdlog::error("replay {}: scanning retention failed: {}", id, page.error().message());
@@ -165,8 +171,10 @@ void ReplaySender::on_committed(const wire::ReplayCommitted& ack) {
   if (it == jobs_.end()) return;  // settled already, or a job of an earlier connection
   Job& job = *it->second;
   for (const auto& range : ack.ranges) {
-    for (uint64_t seq = range.first_seq; seq <= range.last_seq && seq - range.first_seq < 1'000'000; ++seq) {
-      auto s = job.inflight.find(storage::stream_seq_key(range.host, range.category, range.incarnation, seq));
+    for (uint64_t seq = range.first_seq; seq <= range.last_seq && seq - range.first_seq < 1'000'000;
+         ++seq) {
+      auto s = job.inflight.find(
+          storage::stream_seq_key(range.host, range.category, range.incarnation, seq));
       if (s != job.inflight.end()) s->second.committed = true;
     }
   }
@@ -193,12 +201,13 @@ void ReplaySender::on_committed(const wire::ReplayCommitted& ack) {
 }
 
 void ReplaySender::finish_if_done(Job& job) {
-  if (job.durable.state != wire::ReplayState::kRunning || !job.scan_done || !job.inflight.empty()) return;
+  if (job.durable.state != wire::ReplayState::kRunning || !job.scan_done || !job.inflight.empty())
+    return;
   job.durable.state = wire::ReplayState::kDone;
   uint64_t events = 0;
   for (const auto& [k, c] : job.durable.counts) events += c.events;
-  spdlog::info("replay {}: done, {} events of {} streams committed", job.durable.request.replay_id, events,
-               job.durable.counts.size());
+  spdlog::info("replay {}: done, {} events of {} streams committed", job.durable.request.replay_id,
+               events, job.durable.counts.size());
   persist(job);
   report_now_.insert(job.durable.request.replay_id);
 }

@@ -77,7 +77,7 @@ class ReplaySender {
     uint64_t sent_batches = 0;  // this process, resends included
     double tokens = 0;
     std::chrono::steady_clock::time_point refilled;
-    bool changed = true;        // progress to report
+    bool changed = true;  // progress to report
     bool persist_due = false;
     std::chrono::steady_clock::time_point last_persist;
   };

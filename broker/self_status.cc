@@ -4,8 +4,9 @@
 
 namespace ferry::broker {
 
-wire::Status make_self_status(const std::string& node_id,
-                              const std::map<std::string, store::CategoryCount, std::less<>>& pending, TimeMs now) {
+wire::Status make_self_status(
+    const std::string& node_id,
+    const std::map<std::string, store::CategoryCount, std::less<>>& pending, TimeMs now) {
   wire::Status st;
   st.host = node_id;
   st.sent_at_ms = now;

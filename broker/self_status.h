@@ -16,7 +16,8 @@
 namespace ferry::broker {
 
 // At most wire::kMaxStatusStreams categories (the largest by bytes) are named.
-wire::Status make_self_status(const std::string& node_id,
-                              const std::map<std::string, store::CategoryCount, std::less<>>& pending, TimeMs now);
+wire::Status make_self_status(
+    const std::string& node_id,
+    const std::map<std::string, store::CategoryCount, std::less<>>& pending, TimeMs now);
 
 }  // namespace ferry::broker

@@ -12,16 +12,20 @@
 namespace ferry::consumer {
 namespace {
 
-void refuse(net::FrameConnection& conn, const std::string& broker, wire::Errc code, const std::string& text) {
-  spdlog::warn("broker {} ({}): {} — closing", log::printable(broker), conn.remote(), log::printable(text));
+void refuse(net::FrameConnection& conn, const std::string& broker, wire::Errc code,
+            const std::string& text) {
+  spdlog::warn("broker {} ({}): {} — closing", log::printable(broker), conn.remote(),
+               log::printable(text));
   conn.fail(code, text);
 }
 
 }  // namespace
 
-asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps, std::shared_ptr<net::FrameConnection> conn) {
+asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps,
+                                         std::shared_ptr<net::FrameConnection> conn) {
   net::HelloPolicy policy;
-  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kConsumer, deps.node_id, "central"};
+  policy.local =
+      wire::Hello{wire::kProtocolVersion, wire::Role::kConsumer, deps.node_id, "central"};
   policy.expected_peer_role = wire::Role::kBroker;
   policy.allowed_peers = deps.allowed_brokers;
   auto hello = co_await net::accept_hello(*conn, policy);
@@ -38,7 +42,8 @@ asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps, std::sha
   deps.on_broker_connected(broker, dc, conn);
 
   auto pending_adds = std::make_shared<PendingAdds>();
-  net::SessionReader reader(*conn, "broker " + broker, [&deps] { return deps.clock.now_ms(); }, deps.hold_recheck);
+  net::SessionReader reader(
+      *conn, "broker " + broker, [&deps] { return deps.clock.now_ms(); }, deps.hold_recheck);
   pending_adds->wake = reader.waker();
   // Backpressure: no frame is read while this broker has too many batches queued for the
   // store; the broker's window then fills and it stops sending.
@@ -48,23 +53,26 @@ asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps, std::sha
       case wire::FrameType::kBatch: {
         auto batch = wire::decode_batch_fields(frame.value().body);
         if (!batch) {
-          reader.refuse(static_cast<wire::Errc>(batch.error().value()), "bad BATCH: " + batch.error().message());
+          reader.refuse(static_cast<wire::Errc>(batch.error().value()),
+                        "bad BATCH: " + batch.error().message());
           break;
         }
         const auto& h = batch.value().header;
         if (!batch::valid_name(h.host) || !batch::valid_name(h.category) || h.seq == 0) {
-          reader.refuse(wire::Errc::kBadBatch, "batch without a valid host, category and seq cannot be named");
+          reader.refuse(wire::Errc::kBadBatch,
+                        "batch without a valid host, category and seq cannot be named");
           break;
         }
         // Refused alone: quarantined, and a marker committed in its place; the link and
         // every other host's batches on it go on. Nothing that fails here is written.
         std::string why;
         if (auto ec = deps.open_and_check(batch.value(), why)) {
-          deps.refuse_batch(conn, std::move(batch).value(), static_cast<wire::Errc>(ec.value()), broker + ": " + why, dc,
-                           pending_adds);
+          deps.refuse_batch(conn, std::move(batch).value(), static_cast<wire::Errc>(ec.value()),
+                            broker + ": " + why, dc, pending_adds);
           break;
         }
-        if (h.replay_id != 0 && !deps.accepts_replay(h.replay_id)) break;  // cancelled or unknown: not written
+        if (h.replay_id != 0 && !deps.accepts_replay(h.replay_id))
+          break;  // cancelled or unknown: not written
         ++pending_adds->count;
         deps.add_batch(std::move(batch).value(), dc, conn, pending_adds);
         break;

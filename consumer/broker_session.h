@@ -13,6 +13,7 @@
 namespace ferry::consumer {
 
 // `deps` outlives the session (the consumer holds it).
-asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps, std::shared_ptr<net::FrameConnection> conn);
+asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps,
+                                         std::shared_ptr<net::FrameConnection> conn);
 
 }  // namespace ferry::consumer

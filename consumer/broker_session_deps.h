@@ -39,19 +39,23 @@ struct BrokerSessionDeps {
   // Opens a sealed batch in place and checks it; an error (with `why`) refuses it.
   std::function<std::error_code(wire::BatchFrame& batch, std::string& why)> open_and_check;
   // A checked batch to the store; `pending_adds` is lowered once it is queued no more.
-  std::function<void(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
+  std::function<void(wire::BatchFrame batch, const std::string& dc,
+                     std::weak_ptr<net::FrameConnection> conn,
                      std::shared_ptr<PendingAdds> pending_adds)>
       add_batch;
   // A batch that failed the checks: quarantined, its marker committed in its place.
-  std::function<void(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                     std::string why, const std::string& dc, std::shared_ptr<PendingAdds> pending_adds)>
+  std::function<void(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch,
+                     wire::Errc code, std::string why, const std::string& dc,
+                     std::shared_ptr<PendingAdds> pending_adds)>
       refuse_batch;
   std::function<void(const wire::Watermark& w)> add_watermark;
 
   // The replays' view of the brokers (consumer/replay/replay_manager.h).
-  std::function<void(const std::string& broker, const std::string& dc, std::shared_ptr<net::FrameConnection> conn)>
+  std::function<void(const std::string& broker, const std::string& dc,
+                     std::shared_ptr<net::FrameConnection> conn)>
       on_broker_connected;
-  std::function<void(const std::string& broker, const net::FrameConnection* conn)> on_broker_disconnected;
+  std::function<void(const std::string& broker, const net::FrameConnection* conn)>
+      on_broker_disconnected;
   std::function<void(const std::string& broker, const wire::ReplayProgress& p)> on_replay_progress;
   // False for a replayed batch of a replay cancelled or unknown: it is not written.
   std::function<bool(uint64_t replay_id)> accepts_replay;

@@ -42,17 +42,19 @@ void ConsumerApp::start() {
   }
   auto families = store::BucketStore::column_families();
   families.push_back(replay::ReplayManager::kCf);
-  auto db = storage::RocksStore::open({.path = config_.data_dir + "/db", .column_families = families}, why);
+  auto db = storage::RocksStore::open(
+      {.path = config_.data_dir + "/db", .column_families = families}, why);
   if (!db) {
-    throw std::runtime_error("cannot open the commit manifest at " + config_.data_dir + "/db: " + why +
-                             ". Nothing was deleted; if another consumer holds the lock, stop it; if the "
-                             "database is corrupt, restore it or move it aside (output files stay valid).");
+    throw std::runtime_error(
+        "cannot open the commit manifest at " + config_.data_dir + "/db: " + why +
+        ". Nothing was deleted; if another consumer holds the lock, stop it; if the "
+        "database is corrupt, restore it or move it aside (output files stay valid).");
   }
   db_ = std::move(db).value();
   auto quarantine = storage::Quarantine::open(config_.data_dir + "/quarantine");
   if (!quarantine) {
-    throw std::runtime_error("cannot open the quarantine at " + config_.data_dir + "/quarantine: " +
-                             quarantine.error().message());
+    throw std::runtime_error("cannot open the quarantine at " + config_.data_dir +
+                             "/quarantine: " + quarantine.error().message());
   }
   quarantine_ = std::move(quarantine).value();
   if (config_.sink == "webhdfs") {
@@ -66,45 +68,55 @@ void ConsumerApp::start() {
   } else {
     std::error_code ec;
     std::filesystem::create_directories(config_.output_root, ec);
-    if (ec) throw std::runtime_error("cannot create output_root " + config_.output_root + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot create output_root " + config_.output_root + ": " +
+                               ec.message());
     sink_ = std::make_unique<store::PosixSink>(config_.output_root, config_.output_modes);
   }
   uint64_t epoch = 0;
   if (config_.zookeeper.enabled()) {
     if (config_.sink != "posix") {
-      throw std::runtime_error("[zookeeper] with sink = \"" + config_.sink +
-                               "\": several consumers share commit manifests through the output, which only "
-                               "the posix sink can read back so far");
+      throw std::runtime_error(
+          "[zookeeper] with sink = \"" + config_.sink +
+          "\": several consumers share commit manifests through the output, which only "
+          "the posix sink can read back so far");
     }
     // New at every start: a successor tells this instance from an earlier one by it.
     std::random_device rd;
     epoch = (static_cast<uint64_t>(now_ms()) << 12) | (rd() & 0xfff);
-    slots_ = std::make_unique<SlotOwnership>(config_.node_id, epoch, [this](SlotOwnership::Actions a) {
-      asio::post(worker_, [this, a = std::move(a)]() mutable { apply_slot_actions(std::move(a)); });
-    });
+    slots_ =
+        std::make_unique<SlotOwnership>(config_.node_id, epoch, [this](SlotOwnership::Actions a) {
+          asio::post(worker_,
+                     [this, a = std::move(a)]() mutable { apply_slot_actions(std::move(a)); });
+        });
     config_.store.fence_tag = slots_->tag();
   }
   auto tracker = store::HourTracker::open(*db_, *sink_, clock_, config_.hours);
-  if (!tracker) throw std::runtime_error("cannot open the hour tracker: " + tracker.error().message());
+  if (!tracker)
+    throw std::runtime_error("cannot open the hour tracker: " + tracker.error().message());
   tracker_ = std::move(tracker).value();
   auto st = store::BucketStore::open(*db_, *sink_, clock_, config_.store, tracker_.get());
   if (!st) throw std::runtime_error("cannot recover the bucket store: " + st.error().message());
   store_ = std::move(st).value();
   if (slots_) {
-    tier_hours_ = std::make_unique<store::TierHours>(*sink_, *tracker_, config_.node_id, slots_->tag(),
-                                                     [this](uint32_t slot) { return slots_->writable(slot); });
+    tier_hours_ = std::make_unique<store::TierHours>(
+        *sink_, *tracker_, config_.node_id, slots_->tag(),
+        [this](uint32_t slot) { return slots_->writable(slot); });
   }
-  replays_ = std::make_unique<replay::ReplayManager>(*db_, *sink_, worker_, io_.get_executor(), clock_);
+  replays_ =
+      std::make_unique<replay::ReplayManager>(*db_, *sink_, worker_, io_.get_executor(), clock_);
   if (auto loaded = replays_->load(); !loaded) {
     throw std::runtime_error("cannot read the replays' records: " + loaded.error().message());
   }
   const auto& rec = store_->recovery();
-  spdlog::info("recovery: {} unfinished files discarded (redelivery refills them), {} rolled forward, "
-               "{} completed, {} lost before commit",
-               rec.discarded_open, rec.rolled_forward, rec.completed, rec.lost_prepared);
+  spdlog::info(
+      "recovery: {} unfinished files discarded (redelivery refills them), {} rolled forward, "
+      "{} completed, {} lost before commit",
+      rec.discarded_open, rec.rolled_forward, rec.completed, rec.lost_prepared);
 
-  broker_server_ = std::make_unique<net::TlsServer>(io_.get_executor(), tls_server_, config_.broker_tuning,
-                                                    config_.max_frame_bytes, "broker listener", config_.broker_limits);
+  broker_server_ = std::make_unique<net::TlsServer>(io_.get_executor(), tls_server_,
+                                                    config_.broker_tuning, config_.max_frame_bytes,
+                                                    "broker listener", config_.broker_limits);
   auto hp = net::parse_host_port(config_.listen);
   if (auto ec = broker_server_->listen(hp->host, hp->port)) {
     throw std::runtime_error("cannot listen on " + config_.listen + ": " + ec.message());
@@ -123,10 +135,11 @@ void ConsumerApp::start() {
   });
   schedule_commit();
   if (config_.zookeeper.enabled()) start_membership(epoch);  // only now: listening, store recovered
-  spdlog::info("consumer {} listening for brokers on {}:{}, http on {}, writing to {}", config_.node_id,
-               hp->host, broker_server_->port(), http_port(),
-               config_.sink == "webhdfs" ? "webhdfs://" + config_.webhdfs.namenode + config_.webhdfs.root
-                                         : config_.output_root);
+  spdlog::info("consumer {} listening for brokers on {}:{}, http on {}, writing to {}",
+               config_.node_id, hp->host, broker_server_->port(), http_port(),
+               config_.sink == "webhdfs"
+                   ? "webhdfs://" + config_.webhdfs.namenode + config_.webhdfs.root
+                   : config_.output_root);
 }
 
 int ConsumerApp::run() {
@@ -175,14 +188,18 @@ void ConsumerApp::fail_store(const std::error_code& ec) {
   asio::post(io_, [this] { stop(); });
 }
 
-void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
+void ConsumerApp::add_batch(wire::BatchFrame batch, const std::string& dc,
+                            std::weak_ptr<net::FrameConnection> conn,
                             std::shared_ptr<PendingAdds> pending_adds) {
   auto frame = std::make_shared<wire::BatchFrame>(std::move(batch));
-  asio::post(worker_, [this, frame, dc, conn, pending_adds] { add_on_worker(frame, dc, conn, pending_adds); });
+  asio::post(worker_, [this, frame, dc, conn, pending_adds] {
+    add_on_worker(frame, dc, conn, pending_adds);
+  });
 }
 
 void ConsumerApp::add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
-                                std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<PendingAdds> pending_adds) {
+                                std::weak_ptr<net::FrameConnection> conn,
+                                std::shared_ptr<PendingAdds> pending_adds) {
   if (slots_) {
     const uint32_t slot = zk::slot_of(frame->header.host, frame->header.category);
     if (!slots_->writable(slot)) {
@@ -200,23 +217,30 @@ void ConsumerApp::add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::st
       if (!outcome) {
         const auto& ec = outcome.error();
         if (ec == store::Errc::kBadBatch || ec == store::Errc::kSealedPayload) {
-          refuse_batch(conn, *frame, wire::Errc::kBadBatch, "the store refused it: " + ec.message(), dc, pending_adds);
+          refuse_batch(conn, *frame, wire::Errc::kBadBatch, "the store refused it: " + ec.message(),
+                       dc, pending_adds);
         } else {
           fail_store(ec);
         }
         return;
       }
-      metrics_.counter("ferry_consumer_received_batches_total", "Batches received from brokers").inc();
+      metrics_.counter("ferry_consumer_received_batches_total", "Batches received from brokers")
+          .inc();
       ++received_batches_;
       if (outcome.value() == store::AddOutcome::kAlreadyCommitted) {
-        metrics_.counter("ferry_consumer_duplicate_batches_total", "Batches received again after their commit").inc();
+        metrics_
+            .counter("ferry_consumer_duplicate_batches_total",
+                     "Batches received again after their commit")
+            .inc();
         ++duplicate_batches_;
         if (c) send_committed(*c, {store::batch_id_of(h)});
         return;
       }
       if (h.replay_id != 0) replays_->on_added(h);
       auto& w = waiters_[store::batch_id_key(store::batch_id_of(h))];
-      if (w.dc.empty() && h.replay_id == 0) {  // first copy: later resends of a batch awaiting commit are not new events
+      if (w.dc.empty() &&
+          h.replay_id ==
+              0) {  // first copy: later resends of a batch awaiting commit are not new events
         w.dc = dc;
         w.events = h.event_count;
         dc_totals_.count_in(dc, h.event_count, now_ms());
@@ -230,25 +254,30 @@ void ConsumerApp::add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::st
 std::error_code ConsumerApp::open_sealed(wire::BatchFrame& batch, std::string& why) const {
   if (!batch.header.sealed()) return {};
   if (!keys_) {
-    why = "sealed with key id " + std::to_string(batch.header.key_id) + ", but this node holds no sealing keys";
+    why = "sealed with key id " + std::to_string(batch.header.key_id) +
+          ", but this node holds no sealing keys";
     return wire::Errc::kBadBatch;
   }
   return crypto::open_payload(*keys_->current(), batch.header, batch.payload, why);
 }
 
-void ConsumerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                               std::string why, const std::string& dc, std::shared_ptr<PendingAdds> pending_adds) {
+void ConsumerApp::refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch,
+                               wire::Errc code, std::string why, const std::string& dc,
+                               std::shared_ptr<PendingAdds> pending_adds) {
   // The marker is written and committed in the batch's place, so the broker sees
   // COMMITTED as for any batch and the stream's seqs stay dense for hour completeness.
-  net::QuarantineRefusal how{*quarantine_, worker_.get_executor(), io_.get_executor(), config_.node_id,
-                             [this, conn, dc, pending_adds](wire::BatchFrame marker, const wire::Refusal&) {
-                               metrics_.counter("ferry_consumer_refused_batches_total",
-                                                "Batches refused for good and quarantined")
-                                   .inc();
-                               ++pending_adds->count;
-                               add_batch(std::move(marker), dc, conn, pending_adds);
-                             }};
-  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why), now_ms());
+  net::QuarantineRefusal how{
+      *quarantine_, worker_.get_executor(), io_.get_executor(), config_.node_id,
+      [this, conn, dc, pending_adds](wire::BatchFrame marker, const wire::Refusal&) {
+        metrics_
+            .counter("ferry_consumer_refused_batches_total",
+                     "Batches refused for good and quarantined")
+            .inc();
+        ++pending_adds->count;
+        add_batch(std::move(marker), dc, conn, pending_adds);
+      }};
+  net::quarantine_then_refuse(how, std::move(conn), std::move(batch), code, std::move(why),
+                              now_ms());
 }
 
 void ConsumerApp::add_watermark(const wire::Watermark& w) {

@@ -17,21 +17,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/app/hangup_handler.h"
 #include "common/base/clock.h"
 #include "common/batch/batch_check.h"
-#include "common/storage/quarantine.h"
+#include "common/crypto/key_ring.h"
 #include "common/http/http_server.h"
 #include "common/metrics/registry.h"
-#include "common/app/hangup_handler.h"
-#include "common/crypto/key_ring.h"
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
 #include "common/net/live_sessions.h"
 #include "common/net/tls_server.h"
 #include "common/status/dc_totals.h"
 #include "common/status/host_table.h"
-#include "common/zk/membership.h"
+#include "common/storage/quarantine.h"
 #include "common/storage/rocks_store.h"
+#include "common/zk/membership.h"
 #include "consumer/broker_session_deps.h"
 #include "consumer/consumer_config.h"
 #include "consumer/pending_adds.h"
@@ -71,7 +71,8 @@ class ConsumerApp {
   TimeMs now_ms() const { return clock_.now_ms(); }
   // Hands a verified batch, received from a broker of `dc`, to the store. `conn` is acked
   // COMMITTED once the batch's file is committed (or at once if it already was).
-  void add_batch(wire::BatchFrame batch, const std::string& dc, std::weak_ptr<net::FrameConnection> conn,
+  void add_batch(wire::BatchFrame batch, const std::string& dc,
+                 std::weak_ptr<net::FrameConnection> conn,
                  std::shared_ptr<PendingAdds> pending_adds);
   void add_watermark(const wire::Watermark& w);
   // Opens a sealed batch in place with the sealing keys (DESIGN §10), then runs the
@@ -81,12 +82,14 @@ class ConsumerApp {
   std::error_code open_sealed(wire::BatchFrame& batch, std::string& why) const;
   // Keeps a batch that failed the checks in the quarantine and commits its marker
   // (batch/quarantine_marker.h) in its place; `conn` is acked COMMITTED as for any batch.
-  void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
-                    std::string why, const std::string& dc, std::shared_ptr<PendingAdds> pending_adds);
+  void refuse_batch(std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch,
+                    wire::Errc code, std::string why, const std::string& dc,
+                    std::shared_ptr<PendingAdds> pending_adds);
   // The store thread's half of add_batch: writes the batch if its slot is ours, else
   // keeps it (parked_) until the slot is ours.
   void add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::string dc,
-                     std::weak_ptr<net::FrameConnection> conn, std::shared_ptr<PendingAdds> pending_adds);
+                     std::weak_ptr<net::FrameConnection> conn,
+                     std::shared_ptr<PendingAdds> pending_adds);
   // Registers in /consumers (a new `epoch` at every start) and claims slots.
   void start_membership(uint64_t epoch);
   // Store thread: fence, seed and release as SlotOwnership asks.
@@ -131,8 +134,9 @@ class ConsumerApp {
   status::DcTotals dc_totals_{{}, &metrics_};
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<zk::Membership> membership_;  // with [zookeeper]: brokers find us there
-  std::unique_ptr<SlotOwnership> slots_;         // with [zookeeper]: the slots we write
-  std::unique_ptr<store::TierHours> tier_hours_; // with [zookeeper]: hour completeness with the tier
+  std::unique_ptr<SlotOwnership> slots_;        // with [zookeeper]: the slots we write
+  std::unique_ptr<store::TierHours>
+      tier_hours_;  // with [zookeeper]: hour completeness with the tier
   // Batches of slots being claimed, until they are ours (store thread only).
   struct Parked {
     std::shared_ptr<wire::BatchFrame> frame;

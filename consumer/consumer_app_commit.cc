@@ -22,7 +22,8 @@ void ConsumerApp::send_committed(net::FrameConnection& conn, std::vector<store::
       ack.ranges = batch::to_ack_ranges(std::move(some));
       conn.send(wire::encode(wire::FrameType::kCommitted, ack));
     } else {
-      conn.send(wire::encode(wire::ReplayCommitted{replay_id, batch::to_ack_ranges(std::move(some))}));
+      conn.send(
+          wire::encode(wire::ReplayCommitted{replay_id, batch::to_ack_ranges(std::move(some))}));
     }
   }
 }
@@ -31,7 +32,8 @@ void ConsumerApp::schedule_commit() {
   commit_timer_.expires_after(config_.commit_interval);
   commit_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopping_) return;
-    if (const TimeMs now = now_ms(); dc_totals_.history_due(now)) dc_totals_.record_history(hosts_.snapshot(now), now);
+    if (const TimeMs now = now_ms(); dc_totals_.history_due(now))
+      dc_totals_.record_history(hosts_.snapshot(now), now);
     if (!commit_running_ && !store_failed_) {
       commit_running_ = true;
       asio::post(worker_, [this] { commit_on_worker(); });
@@ -44,7 +46,8 @@ void ConsumerApp::commit_on_worker() {
   TimeMs now = now_ms();
   if (slots_ && !parked_.empty() && now - last_sweep_ms_ >= 1000) sweep_parked();
   auto committed = store_->commit_due(now);
-  if (tier_hours_ && committed && !committed.value().empty() && now - last_evaluate_ms_ < kEvaluateEveryMs) {
+  if (tier_hours_ && committed && !committed.value().empty() &&
+      now - last_evaluate_ms_ < kEvaluateEveryMs) {
     // The counts of what we just committed reach the tier now, not at the next
     // evaluation: a SIGKILL in between would leave them out of the hour's _SUCCESS.
     if (auto published = tier_hours_->publish(now); !published) {
@@ -71,7 +74,8 @@ void ConsumerApp::commit_on_worker() {
     if (now - last_compact_ms_ >= kCompactIndexEveryMs) {
       last_compact_ms_ = now;
       auto raised = store_->compact_committed_index();
-      if (!raised) spdlog::error("compacting the committed-batch index failed: {}", raised.error().message());
+      if (!raised)
+        spdlog::error("compacting the committed-batch index failed: {}", raised.error().message());
       if (size_t dropped = store_->expire_idle_streams(now); dropped > 0) {
         spdlog::info("{} streams idle for {} s left memory (their records stay on disk)", dropped,
                      config_.hours.idle_stream_ms / 1000);
@@ -93,13 +97,17 @@ void ConsumerApp::commit_on_worker() {
 
 void ConsumerApp::route_committed(const std::vector<store::BatchId>& ids) {
   if (ids.empty()) return;
-  metrics_.counter("ferry_consumer_committed_batches_total", "Batches committed to the store").inc(ids.size());
+  metrics_.counter("ferry_consumer_committed_batches_total", "Batches committed to the store")
+      .inc(ids.size());
   committed_batches_ += ids.size();
-  auto& latency = metrics_.histogram("ferry_delivery_latency_seconds",
-                                     "Event time of a batch's newest event to its commit at the consumer",
-                                     {0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600});
+  auto& latency =
+      metrics_.histogram("ferry_delivery_latency_seconds",
+                         "Event time of a batch's newest event to its commit at the consumer",
+                         {0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600});
   TimeMs now = now_ms();
-  std::map<net::FrameConnection*, std::pair<std::shared_ptr<net::FrameConnection>, std::vector<store::BatchId>>> out;
+  std::map<net::FrameConnection*,
+           std::pair<std::shared_ptr<net::FrameConnection>, std::vector<store::BatchId>>>
+      out;
   std::map<std::string, std::pair<uint64_t, uint64_t>> by_dc;  // batches, events
   for (const auto& id : ids) {
     if (id.replay_id != 0) replays_->on_committed(id);
@@ -107,7 +115,8 @@ void ConsumerApp::route_committed(const std::vector<store::BatchId>& ids) {
     if (it == waiters_.end()) continue;
     // Replayed events are old by design and counted by the replay, not as live flow.
     if (id.replay_id != 0) it->second.newest_event_ms = 0, it->second.dc.clear();
-    if (it->second.newest_event_ms > 0) latency.observe(std::max<TimeMs>(0, now - it->second.newest_event_ms) / 1000.0);
+    if (it->second.newest_event_ms > 0)
+      latency.observe(std::max<TimeMs>(0, now - it->second.newest_event_ms) / 1000.0);
     if (!it->second.dc.empty()) {
       auto& d = by_dc[it->second.dc];
       d.first += 1;

@@ -31,19 +31,27 @@ void ConsumerApp::setup_http() {
     return http::Response::json(j.dump());
   });
   // Shown from the start, at 0: a resend that never happened is worth seeing as such.
-  metrics_.counter("ferry_consumer_duplicate_batches_total", "Batches received again after their commit");
+  metrics_.counter("ferry_consumer_duplicate_batches_total",
+                   "Batches received again after their commit");
   metrics_.on_collect([this] {
     net::export_socket_gauges(metrics_);
-    metrics_.gauge("ferry_consumer_quarantined_batches", "Batches refused for good and kept in the quarantine")
+    metrics_
+        .gauge("ferry_consumer_quarantined_batches",
+               "Batches refused for good and kept in the quarantine")
         .set(static_cast<double>(quarantine_->batches()));
     status::export_host_gauges(hosts_, metrics_, now_ms());
     dc_totals_.export_gauges(hosts_.snapshot(now_ms()), metrics_, now_ms());
     if (membership_) {
-      metrics_.gauge("ferry_consumer_zookeeper_registered", "1 while this consumer's node is registered in ZooKeeper")
+      metrics_
+          .gauge("ferry_consumer_zookeeper_registered",
+                 "1 while this consumer's node is registered in ZooKeeper")
           .set(membership_->registered() ? 1 : 0);
       metrics_.gauge("ferry_consumer_slots_owned", "Stream slots this consumer writes (of 256)")
           .set(static_cast<double>(slots_->owned_count()));
-      metrics_.gauge("ferry_consumer_not_owned_batches", "Batches whose slot stayed another consumer's: their broker link was closed for a resend")
+      metrics_
+          .gauge("ferry_consumer_not_owned_batches",
+                 "Batches whose slot stayed another consumer's: their broker link was closed for a "
+                 "resend")
           .set(static_cast<double>(not_owned_batches_.load()));
     }
   });
@@ -58,18 +66,22 @@ void ConsumerApp::setup_http() {
     uint64_t id = 0;
     try {
       id = std::stoull(req.path.substr(std::string("/api/replays/").size()));
-    } catch (...) {
-    }
+    } catch (...) {}
     auto j = replays_->detail_json(id);
     if (j.is_null()) return http::Response::text("no such replay\n", 404);
     return http::Response::json(j.dump());
   });
-  http_->routes().post_async("/api/replays", [this](http::Request req) { return replays_->start(std::move(req)); });
-  http_->routes().post_async("/api/replays/cancel",
-                             [this](http::Request req) { return replays_->cancel(std::move(req)); });
-  http_->routes().post_async("/api/hosts/forget", [this](http::Request req) { return forget_host(std::move(req)); });
+  http_->routes().post_async("/api/replays",
+                             [this](http::Request req) { return replays_->start(std::move(req)); });
+  http_->routes().post_async("/api/replays/cancel", [this](http::Request req) {
+    return replays_->cancel(std::move(req));
+  });
+  http_->routes().post_async("/api/hosts/forget",
+                             [this](http::Request req) { return forget_host(std::move(req)); });
   auto started = http_->start();
-  if (!started) throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " + started.error().message());
+  if (!started)
+    throw std::runtime_error("cannot serve http on " + config_.http_listen + ": " +
+                             started.error().message());
 }
 
 asio::awaitable<std::error_code> ConsumerApp::forget_host_on_worker(std::string host) {
@@ -79,8 +91,10 @@ asio::awaitable<std::error_code> ConsumerApp::forget_host_on_worker(std::string 
 
 asio::awaitable<http::Response> ConsumerApp::forget_host(http::Request req) {
   auto host = req.query_param("host");
-  if (!host || !batch::valid_name(*host)) co_return http::Response::text("missing or invalid ?host=\n", 400);
-  std::error_code ec = co_await asio::co_spawn(worker_, forget_host_on_worker(*host), asio::use_awaitable);
+  if (!host || !batch::valid_name(*host))
+    co_return http::Response::text("missing or invalid ?host=\n", 400);
+  std::error_code ec =
+      co_await asio::co_spawn(worker_, forget_host_on_worker(*host), asio::use_awaitable);
   if (ec) co_return http::Response::text("forget failed: " + ec.message() + "\n", 500);
   hosts_.forget(*host);
   spdlog::info("operator declared host {} gone", *host);

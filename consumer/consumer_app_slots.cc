@@ -15,8 +15,9 @@ void ConsumerApp::start_membership(uint64_t epoch) {
   o.on_pass = [this](zk::ZkClient& zk) { return slots_->on_pass(zk); };
   o.register_after_expiry = false;  // a successor may have fenced us: restart as a new instance
   o.on_expired = [this] {
-    spdlog::error("zookeeper session expired: another consumer may have fenced this instance and taken its "
-                  "slots; stopping, to start again as a new instance");
+    spdlog::error(
+        "zookeeper session expired: another consumer may have fenced this instance and taken its "
+        "slots; stopping, to start again as a new instance");
     slots_->lose_all();
     asio::post(io_, [this] {
       restart_in_place_ = true;
@@ -27,7 +28,6 @@ void ConsumerApp::start_membership(uint64_t epoch) {
   membership_ = std::make_unique<zk::Membership>(
       std::move(o), [this](std::vector<zk::Member> members) { slots_->on_members(members); });
   membership_->start();
-
 }
 
 void ConsumerApp::apply_slot_actions(SlotOwnership::Actions actions) {
@@ -44,7 +44,8 @@ void ConsumerApp::apply_slot_actions(SlotOwnership::Actions actions) {
       asio::post(io_, [this, ec = learnt.error()] { fail_store(ec); });
       return;
     }
-    if (learnt.value() > 0) spdlog::info("slots: learnt {} batches committed by other consumers", learnt.value());
+    if (learnt.value() > 0)
+      spdlog::info("slots: learnt {} batches committed by other consumers", learnt.value());
     slots_->owned(actions.acquire);
   }
   if (!actions.release.empty()) {
@@ -84,10 +85,13 @@ void ConsumerApp::sweep_parked() {
         asio::post(io_, [conn = p.conn, pending_adds = p.pending_adds, h = p.frame->header] {
           pending_adds->answered();
           if (auto c = conn.lock(); c && c->usable()) {
-            spdlog::warn("batch {}/{}/{}: its stream's slot is another consumer's; closing the link so that the "
-                         "broker resends by its current view of the consumers",
-                         h.host, h.category, h.seq);
-            c->fail(wire::Errc::kOverloaded, "stream " + h.host + "/" + h.category + " is another consumer's now");
+            spdlog::warn(
+                "batch {}/{}/{}: its stream's slot is another consumer's; closing the link so that "
+                "the "
+                "broker resends by its current view of the consumers",
+                h.host, h.category, h.seq);
+            c->fail(wire::Errc::kOverloaded,
+                    "stream " + h.host + "/" + h.category + " is another consumer's now");
           }
         });
       }

@@ -15,7 +15,10 @@ std::string lock_path(uint32_t slot) { return slot_path(slot) + "/lock"; }
 }  // namespace
 
 SlotOwnership::SlotOwnership(std::string id, uint64_t epoch, ActFn act)
-    : id_(std::move(id)), epoch_(epoch), tag_(fence_tag(id_, epoch_)), act_(std::move(act)),
+    : id_(std::move(id)),
+      epoch_(epoch),
+      tag_(fence_tag(id_, epoch_)),
+      act_(std::move(act)),
       state_(zk::kSlots, State::kNone) {}
 
 void SlotOwnership::on_members(const std::vector<zk::Member>& members) {
@@ -31,7 +34,9 @@ void SlotOwnership::on_members(const std::vector<zk::Member>& members) {
   list_changed_ = true;
 }
 
-bool SlotOwnership::desired(uint32_t slot) const { return !lost_ && listed_ && map_.owner(slot) == id_; }
+bool SlotOwnership::desired(uint32_t slot) const {
+  return !lost_ && listed_ && map_.owner(slot) == id_;
+}
 
 bool SlotOwnership::writable(uint32_t slot) const {
   std::lock_guard lock(mu_);
@@ -41,7 +46,8 @@ bool SlotOwnership::writable(uint32_t slot) const {
 bool SlotOwnership::wanted(uint32_t slot) const {
   std::lock_guard lock(mu_);
   const State s = state_[slot % zk::kSlots];
-  return desired(slot % zk::kSlots) && (s == State::kNone || s == State::kAcquiring || s == State::kOwned);
+  return desired(slot % zk::kSlots) &&
+         (s == State::kNone || s == State::kAcquiring || s == State::kOwned);
 }
 
 void SlotOwnership::owned(const std::vector<uint32_t>& slots) {
@@ -115,8 +121,10 @@ bool SlotOwnership::on_pass(zk::ZkClient& zk) {
       // take the lock over. By another: wait for it to go (the watch wakes us).
       auto holder = zk.get(lock_path(s));
       if (holder && holder.value() && *holder.value() != tag_ &&
-          holder.value()->rfind(id_ + "-", 0) == 0 && holder.value()->find('-', id_.size() + 1) == std::string::npos) {
-        spdlog::info("slot {}: lock left by our earlier instance {}; taking it over", s, *holder.value());
+          holder.value()->rfind(id_ + "-", 0) == 0 &&
+          holder.value()->find('-', id_.size() + 1) == std::string::npos) {
+        spdlog::info("slot {}: lock left by our earlier instance {}; taking it over", s,
+                     *holder.value());
         (void)zk.remove(lock_path(s));
         ok = false;  // claim it on the next pass
       } else {
@@ -127,7 +135,8 @@ bool SlotOwnership::on_pass(zk::ZkClient& zk) {
     auto previous = zk.get(slot_path(s));
     const std::string holder = previous ? previous.value().value_or("") : "";
     auto alive = holder.empty() || holder == tag_ ? Result<bool>(true) : live(zk, holder);
-    auto set = previous && alive ? zk.set(slot_path(s), tag_) : Result<void>(std::error_code(ENOTCONN, std::generic_category()));
+    auto set = previous && alive ? zk.set(slot_path(s), tag_)
+                                 : Result<void>(std::error_code(ENOTCONN, std::generic_category()));
     if (!set) {
       (void)zk.remove(lock_path(s));
       ok = false;
@@ -148,8 +157,8 @@ bool SlotOwnership::on_pass(zk::ZkClient& zk) {
   }
   actions.fence.assign(fence.begin(), fence.end());
   if (!actions.acquire.empty() || !actions.release.empty()) {
-    spdlog::info("slots: claimed {}, releasing {} (fencing {} dead instance(s))", actions.acquire.size(),
-                 actions.release.size(), actions.fence.size());
+    spdlog::info("slots: claimed {}, releasing {} (fencing {} dead instance(s))",
+                 actions.acquire.size(), actions.release.size(), actions.fence.size());
   }
   // Also after a new list with nothing to do: batches waiting for a slot that is no
   // longer ours are let go.

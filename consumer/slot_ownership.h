@@ -38,7 +38,9 @@ class SlotOwnership {
 
   SlotOwnership(std::string id, uint64_t epoch, ActFn act);
 
-  static std::string fence_tag(const std::string& id, uint64_t epoch) { return id + "-" + std::to_string(epoch); }
+  static std::string fence_tag(const std::string& id, uint64_t epoch) {
+    return id + "-" + std::to_string(epoch);
+  }
   const std::string& tag() const { return tag_; }
 
   // Membership thread.

@@ -50,7 +50,8 @@ Result<std::unique_ptr<Checkpoint>> Checkpoint::open(std::string path) {
   if (!cur.exists && !prev.exists) {
     cp->state_.incarnation = make_incarnation();
     cp->dirty_ = true;  // the incarnation is on disk before the first batch goes out
-    spdlog::info("checkpoint {}: none yet, starting fresh as incarnation {}", cp->path_, cp->state_.incarnation);
+    spdlog::info("checkpoint {}: none yet, starting fresh as incarnation {}", cp->path_,
+                 cp->state_.incarnation);
     return cp;
   }
   if (cur.exists && cur.error) {
@@ -61,8 +62,7 @@ Result<std::unique_ptr<Checkpoint>> Checkpoint::open(std::string path) {
     spdlog::warn("checkpoint copy {} is unusable ({})", cp->prev_path(), prev.error.message());
   }
   if (!cur_ok && !prev_ok) {
-    spdlog::critical("checkpoint {}: no valid copy; refusing to guess sequence numbers",
-                     cp->path_);
+    spdlog::critical("checkpoint {}: no valid copy; refusing to guess sequence numbers", cp->path_);
     return Errc::kNoValidCopy;
   }
   if (cur_ok && (!prev_ok || cur.state.generation >= prev.state.generation)) {
@@ -71,17 +71,19 @@ Result<std::unique_ptr<Checkpoint>> Checkpoint::open(std::string path) {
   } else {
     if (cur_ok) {
       // A crash between writing .prev and the current copy.
-      spdlog::warn("checkpoint {} (generation {}) is older than {} (generation {}); using the "
-                   "newer copy",
-                   cp->path_, cur.state.generation, cp->prev_path(), prev.state.generation);
+      spdlog::warn(
+          "checkpoint {} (generation {}) is older than {} (generation {}); using the "
+          "newer copy",
+          cp->path_, cur.state.generation, cp->prev_path(), prev.state.generation);
     } else if (!cur.exists) {
       spdlog::warn("checkpoint {} is missing; using {}", cp->path_, cp->prev_path());
     }
     cp->state_ = prev.state;
     cp->loaded_from_ = Source::kPrevious;
-    spdlog::warn("checkpoint loaded from {} (generation {}); unacked batches will be resent "
-                 "from there",
-                 cp->prev_path(), cp->state_.generation);
+    spdlog::warn(
+        "checkpoint loaded from {} (generation {}); unacked batches will be resent "
+        "from there",
+        cp->prev_path(), cp->state_.generation);
   }
   return cp;
 }
@@ -94,7 +96,8 @@ std::vector<std::string> Checkpoint::streams() const {
 
 StreamState& Checkpoint::stream(std::string_view name) {
   auto it = state_.streams.find(name);
-  if (it == state_.streams.end()) it = state_.streams.emplace(std::string(name), StreamState{}).first;
+  if (it == state_.streams.end())
+    it = state_.streams.emplace(std::string(name), StreamState{}).first;
   return it->second;
 }
 

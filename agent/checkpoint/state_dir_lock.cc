@@ -25,7 +25,8 @@ std::string errno_text(int err) { return std::strerror(err); }
 void ensure_writable_directory(const std::string& dir) {
   std::error_code ec;
   if (std::filesystem::create_directories(dir, ec)) {
-    std::filesystem::permissions(dir, std::filesystem::perms(storage::FileModes{}.dir), ec);  // as private as the output
+    std::filesystem::permissions(dir, std::filesystem::perms(storage::FileModes{}.dir),
+                                 ec);  // as private as the output
   }
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
@@ -59,14 +60,16 @@ StateDirLock StateDirLock::acquire(const std::string& dir) {
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     std::string reason = err == EWOULDBLOCK
-                             ? "is in use by another ferry-agent (" + holder_of(fd) + ", lock " + lock_path +
+                             ? "is in use by another ferry-agent (" + holder_of(fd) + ", lock " +
+                                   lock_path +
                                    "); two agents on one state would reuse sequence numbers"
                              : "cannot lock " + lock_path + " (" + errno_text(err) + ")";
     ::close(fd);
     refuse(dir, reason);
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     const int err = errno;
     ::close(fd);
     refuse(dir, "cannot write " + lock_path + " (" + errno_text(err) + ")");

@@ -30,8 +30,8 @@ TimeMs event_time(std::string_view line, TimeMs read_time, const TimeZone* zone)
 
 uint64_t clamped_event_times() { return clamped_times.load(std::memory_order_relaxed); }
 
-size_t LineSplitter::split(std::string_view bytes, uint64_t offset, TimeMs read_time,
-                           bool final, std::vector<Event>& out) {
+size_t LineSplitter::split(std::string_view bytes, uint64_t offset, TimeMs read_time, bool final,
+                           std::vector<Event>& out) {
   size_t pos = 0;
   while (pos < bytes.size()) {
     const bool cont = mid_line_;

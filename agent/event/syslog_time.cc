@@ -51,8 +51,8 @@ size_t fraction(std::string_view s, size_t pos, int& ms) {
 
 // What may follow a timestamp: end of line or a separator.
 bool boundary(std::string_view s, size_t pos) {
-  return pos >= s.size() || s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' ||
-         s[pos] == '\r' || s[pos] == ':' || s[pos] == ']';
+  return pos >= s.size() || s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r' ||
+         s[pos] == ':' || s[pos] == ']';
 }
 
 int month_from_abbrev(std::string_view s) {
@@ -61,19 +61,32 @@ int month_from_abbrev(std::string_view s) {
   const uint32_t key = (static_cast<uint8_t>(s[0]) << 16) | (static_cast<uint8_t>(s[1]) << 8) |
                        static_cast<uint8_t>(s[2]);
   switch (key) {
-    case ('J' << 16) | ('a' << 8) | 'n': return 1;
-    case ('F' << 16) | ('e' << 8) | 'b': return 2;
-    case ('M' << 16) | ('a' << 8) | 'r': return 3;
-    case ('A' << 16) | ('p' << 8) | 'r': return 4;
-    case ('M' << 16) | ('a' << 8) | 'y': return 5;
-    case ('J' << 16) | ('u' << 8) | 'n': return 6;
-    case ('J' << 16) | ('u' << 8) | 'l': return 7;
-    case ('A' << 16) | ('u' << 8) | 'g': return 8;
-    case ('S' << 16) | ('e' << 8) | 'p': return 9;
-    case ('O' << 16) | ('c' << 8) | 't': return 10;
-    case ('N' << 16) | ('o' << 8) | 'v': return 11;
-    case ('D' << 16) | ('e' << 8) | 'c': return 12;
-    default: return 0;
+    case ('J' << 16) | ('a' << 8) | 'n':
+      return 1;
+    case ('F' << 16) | ('e' << 8) | 'b':
+      return 2;
+    case ('M' << 16) | ('a' << 8) | 'r':
+      return 3;
+    case ('A' << 16) | ('p' << 8) | 'r':
+      return 4;
+    case ('M' << 16) | ('a' << 8) | 'y':
+      return 5;
+    case ('J' << 16) | ('u' << 8) | 'n':
+      return 6;
+    case ('J' << 16) | ('u' << 8) | 'l':
+      return 7;
+    case ('A' << 16) | ('u' << 8) | 'g':
+      return 8;
+    case ('S' << 16) | ('e' << 8) | 'p':
+      return 9;
+    case ('O' << 16) | ('c' << 8) | 't':
+      return 10;
+    case ('N' << 16) | ('o' << 8) | 'v':
+      return 11;
+    case ('D' << 16) | ('e' << 8) | 'c':
+      return 12;
+    default:
+      return 0;
   }
 }
 
@@ -101,10 +114,9 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 std::optional<TimeMs> parse_iso8601(std::string_view s) {
   // YYYY-MM-DD[T ]hh:mm:ss[.f+][Z|(+|-)hh[:]mm]
   int y, mo, d, h, mi, sec;
-  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-      s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') ||
-      !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
-      !digits(s, 17, 2, sec)) {
+  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, h) ||
+      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo) ||
@@ -144,8 +156,8 @@ std::optional<TimeMs> parse_rfc3164(std::string_view s, TimeMs read_time, const 
     return std::nullopt;
   }
   int h, mi, sec;
-  if (s[6] != ' ' || !digits(s, 7, 2, h) || s[9] != ':' || !digits(s, 10, 2, mi) ||
-      s[12] != ':' || !digits(s, 13, 2, sec) || !valid_time(h, mi, sec) || d < 1) {
+  if (s[6] != ' ' || !digits(s, 7, 2, h) || s[9] != ':' || !digits(s, 10, 2, mi) || s[12] != ':' ||
+      !digits(s, 13, 2, sec) || !valid_time(h, mi, sec) || d < 1) {
     return std::nullopt;
   }
   int ms;
@@ -171,7 +183,8 @@ std::optional<TimeMs> parse_rfc3164(std::string_view s, TimeMs read_time, const 
   return best;
 }
 
-std::optional<TimeMs> parse_syslog_time(std::string_view line, TimeMs read_time, const TimeZone* zone) {
+std::optional<TimeMs> parse_syslog_time(std::string_view line, TimeMs read_time,
+                                        const TimeZone* zone) {
   const size_t pri_end = skip_pri(line);
   std::string_view s = line.substr(pri_end);
   if (s.empty()) return std::nullopt;

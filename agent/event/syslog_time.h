@@ -24,12 +24,14 @@ namespace ferry::agent::event {
 
 constexpr TimeMs kMaxFutureMs = 24 * kMsPerHour;
 
-std::optional<TimeMs> parse_syslog_time(std::string_view line, TimeMs read_time, const TimeZone* zone = nullptr);
+std::optional<TimeMs> parse_syslog_time(std::string_view line, TimeMs read_time,
+                                        const TimeZone* zone = nullptr);
 
 // The two halves, exposed for tests. Both expect the text right after any "<PRI>" (and,
 // for 5424, after the version).
 std::optional<TimeMs> parse_iso8601(std::string_view s);
-std::optional<TimeMs> parse_rfc3164(std::string_view s, TimeMs read_time, const TimeZone* zone = nullptr);
+std::optional<TimeMs> parse_rfc3164(std::string_view s, TimeMs read_time,
+                                    const TimeZone* zone = nullptr);
 
 // Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);

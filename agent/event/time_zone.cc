@@ -11,8 +11,10 @@ namespace {
 constexpr size_t kHeaderBytes = 44;
 
 uint32_t be32(std::string_view s, size_t pos) {
-  return (uint32_t{static_cast<uint8_t>(s[pos])} << 24) | (uint32_t{static_cast<uint8_t>(s[pos + 1])} << 16) |
-         (uint32_t{static_cast<uint8_t>(s[pos + 2])} << 8) | uint32_t{static_cast<uint8_t>(s[pos + 3])};
+  return (uint32_t{static_cast<uint8_t>(s[pos])} << 24) |
+         (uint32_t{static_cast<uint8_t>(s[pos + 1])} << 16) |
+         (uint32_t{static_cast<uint8_t>(s[pos + 2])} << 8) |
+         uint32_t{static_cast<uint8_t>(s[pos + 3])};
 }
 
 int64_t be64(std::string_view s, size_t pos) {
@@ -30,15 +32,16 @@ std::optional<Counts> header(std::string_view s, size_t pos) {
 }
 
 size_t data_bytes(const Counts& c, size_t time_bytes) {
-  return c.time * time_bytes + c.time + c.type * 6 + c.chars + c.leap * (time_bytes + 4) + c.isstd + c.isut;
+  return c.time * time_bytes + c.time + c.type * 6 + c.chars + c.leap * (time_bytes + 4) + c.isstd +
+         c.isut;
 }
 
 // A name a config may give: relative, no "..", the characters IANA names use.
 bool plausible_name(const std::string& name) {
   if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' || c == '_' ||
-           c == '-' || c == '+';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' ||
+           c == '_' || c == '-' || c == '+';
   });
 }
 
@@ -72,15 +75,18 @@ std::optional<TimeZone> TimeZone::from_tzif(std::string name, std::string_view s
   }
   pos += kHeaderBytes;
   if (c.type == 0 || s.size() < pos + data_bytes(c, time_bytes)) return std::nullopt;
-  const size_t times_at = pos, indices_at = times_at + c.time * time_bytes, types_at = indices_at + c.time;
+  const size_t times_at = pos, indices_at = times_at + c.time * time_bytes,
+               types_at = indices_at + c.time;
   auto type_offset = [&](uint32_t i) { return static_cast<int32_t>(be32(s, types_at + i * 6)); };
   TimeZone z;
   z.name_ = std::move(name);
   z.initial_offset_s_ = type_offset(0);  // RFC 8536: type 0 before the first transition
   for (uint32_t i = 0; i < c.time; ++i) {
-    const int64_t at = time_bytes == 8 ? be64(s, times_at + i * 8) : static_cast<int32_t>(be32(s, times_at + i * 4));
+    const int64_t at = time_bytes == 8 ? be64(s, times_at + i * 8)
+                                       : static_cast<int32_t>(be32(s, times_at + i * 4));
     const auto type = static_cast<uint8_t>(s[indices_at + i]);
-    if (type >= c.type || (!z.transitions_s_.empty() && at <= z.transitions_s_.back())) return std::nullopt;
+    if (type >= c.type || (!z.transitions_s_.empty() && at <= z.transitions_s_.back()))
+      return std::nullopt;
     z.transitions_s_.push_back(at);
     z.offsets_s_.push_back(type_offset(type));
   }

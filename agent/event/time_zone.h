@@ -24,7 +24,8 @@ class TimeZone {
   static TimeZone utc();
   // An IANA name ("America/New_York", "UTC"); nullopt if no such zone file is readable
   // and valid.
-  static std::optional<TimeZone> load(const std::string& name, const std::string& zoneinfo_dir = kZoneInfoDir);
+  static std::optional<TimeZone> load(const std::string& name,
+                                      const std::string& zoneinfo_dir = kZoneInfoDir);
   // The host's zone, as rsyslog takes it: $TZ if set, else /etc/localtime; UTC if neither
   // can be read.
   static TimeZone local();

@@ -21,7 +21,8 @@ struct GzipStream::Zlib {
   }
 };
 
-GzipStream::GzipStream(int fd, uint64_t limit) : z_(std::make_unique<Zlib>()), fd_(fd), limit_(limit) {
+GzipStream::GzipStream(int fd, uint64_t limit)
+    : z_(std::make_unique<Zlib>()), fd_(fd), limit_(limit) {
   // 16 + MAX_WBITS: a gzip header and trailer (CRC-32 and length), not raw zlib.
   if (inflateInit2(&z_->s, 16 + MAX_WBITS) != Z_OK) {
     error_ = "cannot start zlib";
@@ -101,7 +102,8 @@ bool GzipStream::read(size_t max_bytes, std::string& out) {
     }
     if (rc == Z_BUF_ERROR && z_->s.avail_in == 0) continue;  // needs more input
     if (rc != Z_OK) {
-      error_ = std::string("corrupt gzip data: ") + (z_->s.msg ? z_->s.msg : "zlib error " + std::to_string(rc));
+      error_ = std::string("corrupt gzip data: ") +
+               (z_->s.msg ? z_->s.msg : "zlib error " + std::to_string(rc));
       ended_ = true;
       break;
     }
@@ -113,8 +115,7 @@ bool GzipStream::read(size_t max_bytes, std::string& out) {
 std::optional<std::string> GzipStream::head(int fd, uint64_t limit, size_t n, std::string& why) {
   GzipStream g(fd, limit);
   std::string out;
-  while (out.size() < n && g.read(n - out.size(), out)) {
-  }
+  while (out.size() < n && g.read(n - out.size(), out)) {}
   if (out.size() < n && !g.error().empty()) {
     why = g.error();
     return std::nullopt;
@@ -122,6 +123,8 @@ std::optional<std::string> GzipStream::head(int fd, uint64_t limit, size_t n, st
   return out;
 }
 
-bool is_gzip_name(const std::string& path) { return path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0; }
+bool is_gzip_name(const std::string& path) {
+  return path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+}
 
 }  // namespace ferry::agent::replay

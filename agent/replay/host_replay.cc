@@ -19,8 +19,9 @@ bool listed(const std::vector<std::string>& names, const std::string& name) {
 
 }  // namespace
 
-HostReplays::HostReplays(HostReplayOptions options, const std::vector<SourceConfig>& sources, const FileHours& hours,
-                         BatchEncoder& encoder, const Clock& clock, SendFn send)
+HostReplays::HostReplays(HostReplayOptions options, const std::vector<SourceConfig>& sources,
+                         const FileHours& hours, BatchEncoder& encoder, const Clock& clock,
+                         SendFn send)
     : options_(std::move(options)),
       sources_(sources),
       hours_(hours),
@@ -40,7 +41,8 @@ void HostReplays::forget_old_snapshots() {
   const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24 * 8);
   for (const auto& e : fs::directory_iterator(options_.state_dir + "/replays", ec)) {
     std::error_code stat_ec;
-    if (e.path().extension() == ".json" && e.last_write_time(stat_ec) < cutoff && !stat_ec) fs::remove(e.path(), stat_ec);
+    if (e.path().extension() == ".json" && e.last_write_time(stat_ec) < cutoff && !stat_ec)
+      fs::remove(e.path(), stat_ec);
   }
 }
 
@@ -72,7 +74,8 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
       scan->files = (*stored)[src.category];
     } else {
       SourceSnapshot snap = take_snapshot(src.paths, req.replay_id);
-      for (auto& gone : files_gone(snap, src, hours_, req, options_.host)) job->gaps.push_back(std::move(gone));
+      for (auto& gone : files_gone(snap, src, hours_, req, options_.host))
+        job->gaps.push_back(std::move(gone));
       scan->files = std::move(snap.files);
     }
     rewind(*scan, options_.max_event_bytes, options_.batch_max_bytes);
@@ -83,9 +86,10 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
   for (const auto& s : job->scans) n += s->files.size();
   spdlog::info("replay {} from this host's files: {} .. {}, {} sources, {} files{}", req.replay_id,
                format_iso_ms(req.from_ms), format_iso_ms(req.to_ms), job->scans.size(), n,
-               from_disk ? std::string(" (snapshot of ") + std::string(wire::replay_state_name(job->state)) +
-                               " replay reloaded)"
-                         : "");
+               from_disk
+                   ? std::string(" (snapshot of ") +
+                         std::string(wire::replay_state_name(job->state)) + " replay reloaded)"
+                   : "");
   slot = std::move(job);
   return slot.get();
 }
@@ -93,7 +97,8 @@ HostReplays::Job* HostReplays::load_or_create(const wire::ReplayRequest& req) {
 void HostReplays::on_request(const wire::ReplayRequest& req) {
   if (!listed(req.hosts, options_.host)) return;
   if (req.action == wire::ReplayAction::kCancel && !jobs_.count(req.replay_id) &&
-      !std::filesystem::exists(options_.state_dir + "/replays/" + std::to_string(req.replay_id) + ".json")) {
+      !std::filesystem::exists(options_.state_dir + "/replays/" + std::to_string(req.replay_id) +
+                               ".json")) {
     return;  // never started here: nothing to snapshot or stop
   }
   Job* job = load_or_create(req);
@@ -154,7 +159,8 @@ void HostReplays::on_committed(const wire::ReplayCommitted& ack) {
 }
 
 void HostReplays::finish_if_done(Job& job) {
-  if (job.state != wire::ReplayState::kRunning || !job.inflight.empty() || !job.queue.empty()) return;
+  if (job.state != wire::ReplayState::kRunning || !job.inflight.empty() || !job.queue.empty())
+    return;
   for (const auto& s : job.scans) {
     if (!s->finished) return;
   }
@@ -168,7 +174,8 @@ void HostReplays::finish_if_done(Job& job) {
   for (const auto& [category, seqs] : job.committed) {
     for (const auto& [seq, n] : seqs) events += n;
   }
-  spdlog::info("replay {}: done, {} events committed, {} ranges missing", r.replay_id, events, job.missing.size());
+  spdlog::info("replay {}: done, {} events committed, {} ranges missing", r.replay_id, events,
+               job.missing.size());
   persist(job);
   job.changed = true;
 }
@@ -180,7 +187,8 @@ std::optional<std::chrono::milliseconds> HostReplays::pump() {
   for (auto& [id, jp] : jobs_) {
     Job& job = *jp;
     if (job.state != wire::ReplayState::kRunning) continue;
-    const uint64_t rate = job.request.rate_bytes_per_s > 0 ? job.request.rate_bytes_per_s : options_.default_rate_bytes;
+    const uint64_t rate = job.request.rate_bytes_per_s > 0 ? job.request.rate_bytes_per_s
+                                                           : options_.default_rate_bytes;
     const double cap = std::max(static_cast<double>(rate) / 4, 256.0 * 1024);
     const double dt = std::chrono::duration<double>(now - job.refilled).count();
     job.tokens = std::min(cap, job.tokens + static_cast<double>(rate) * std::max(0.0, dt));
@@ -189,7 +197,8 @@ std::optional<std::chrono::milliseconds> HostReplays::pump() {
     auto drain = [&] {
       while (!job.queue.empty() && job.tokens > 0 && job.inflight_bytes < options_.window_bytes) {
         auto& b = job.queue.front();
-        job.inflight[{b.category, b.seq}] = Job::Sent{static_cast<uint32_t>(b.frame.size()), b.events};
+        job.inflight[{b.category, b.seq}] =
+            Job::Sent{static_cast<uint32_t>(b.frame.size()), b.events};
         job.inflight_bytes += b.frame.size();
         job.tokens -= static_cast<double>(b.frame.size());
         send_(std::move(b.frame));
@@ -212,9 +221,11 @@ std::optional<std::chrono::milliseconds> HostReplays::pump() {
     drain();
     job.changed = true;
     finish_if_done(job);
-    if (job.state != wire::ReplayState::kRunning || job.inflight_bytes >= options_.window_bytes) continue;
+    if (job.state != wire::ReplayState::kRunning || job.inflight_bytes >= options_.window_bytes)
+      continue;
     if (job.tokens <= 0) {
-      sooner(std::chrono::milliseconds(1 + static_cast<int64_t>(-job.tokens * 1000 / static_cast<double>(rate))));
+      sooner(std::chrono::milliseconds(
+          1 + static_cast<int64_t>(-job.tokens * 1000 / static_cast<double>(rate))));
     } else {
       bool reading = !job.queue.empty();
       for (const auto& s : job.scans) reading |= !s->finished;
@@ -232,7 +243,8 @@ void HostReplays::report(bool all) {
     wire::ReplayProgress p{id, job.state, {}, job.missing};
     if (job.state == wire::ReplayState::kRunning) {  // known so far
       p.missing = job.gaps;
-      for (const auto& s : job.scans) p.missing.insert(p.missing.end(), s->lost.begin(), s->lost.end());
+      for (const auto& s : job.scans)
+        p.missing.insert(p.missing.end(), s->lost.begin(), s->lost.end());
     }
     for (const auto& s : job.scans) {
       const std::string& category = s->source->category;

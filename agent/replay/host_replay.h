@@ -50,8 +50,8 @@ class HostReplays {
  public:
   using SendFn = std::function<void(std::string frame)>;
 
-  HostReplays(HostReplayOptions options, const std::vector<SourceConfig>& sources, const FileHours& hours,
-              BatchEncoder& encoder, const Clock& clock, SendFn send);
+  HostReplays(HostReplayOptions options, const std::vector<SourceConfig>& sources,
+              const FileHours& hours, BatchEncoder& encoder, const Clock& clock, SendFn send);
   ~HostReplays();
 
   // REPLAY relayed by the broker: start (or rewind a running replay to its start), or cancel.

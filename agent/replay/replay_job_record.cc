@@ -1,7 +1,7 @@
 #include "agent/replay/replay_job_record.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "common/storage/durable_file.h"
 
@@ -21,13 +21,17 @@ wire::ReplayState state_from(const std::string& w) {
 json missing_json(const std::vector<wire::ReplayMissing>& list) {
   json out = json::array();
   for (const auto& m : list) {
-    out.push_back({{"category", m.category}, {"from_ms", m.from_ms}, {"to_ms", m.to_ms}, {"reason", m.reason}});
+    out.push_back({{"category", m.category},
+                   {"from_ms", m.from_ms},
+                   {"to_ms", m.to_ms},
+                   {"reason", m.reason}});
   }
   return out;
 }
 
 // The host is not stored: it is this agent's.
-void missing_from(const json& list, const std::string& host, std::vector<wire::ReplayMissing>& out) {
+void missing_from(const json& list, const std::string& host,
+                  std::vector<wire::ReplayMissing>& out) {
   for (const auto& m : list) {
     out.push_back({host, m.at("category").get<std::string>(), m.at("from_ms").get<TimeMs>(),
                    m.at("to_ms").get<TimeMs>(), m.at("reason").get<std::string>()});
@@ -39,7 +43,8 @@ json snapshot_json(const Job& job) {
   for (const auto& s : job.scans) {
     json files = json::array();
     for (const auto& f : s->files) {
-      files.push_back({{"path", f.path}, {"dev", f.dev}, {"ino", f.ino}, {"size", f.size}, {"gzip", f.gzip}});
+      files.push_back(
+          {{"path", f.path}, {"dev", f.dev}, {"ino", f.ino}, {"size", f.size}, {"gzip", f.gzip}});
     }
     sources.push_back({{"category", s->source->category}, {"files", files}});
   }
@@ -49,23 +54,32 @@ json snapshot_json(const Job& job) {
     for (const auto& [seq, n] : seqs) events += n;
     counts[category] = {{"batches", seqs.size()}, {"events", events}};
   }
-  return {{"replay_id", job.request.replay_id}, {"from_ms", job.request.from_ms}, {"to_ms", job.request.to_ms},
-          {"state", wire::replay_state_name(job.state)}, {"sources", sources}, {"counts", counts},
-          {"gaps", missing_json(job.gaps)}, {"missing", missing_json(job.missing)}};
+  return {{"replay_id", job.request.replay_id},
+          {"from_ms", job.request.from_ms},
+          {"to_ms", job.request.to_ms},
+          {"state", wire::replay_state_name(job.state)},
+          {"sources", sources},
+          {"counts", counts},
+          {"gaps", missing_json(job.gaps)},
+          {"missing", missing_json(job.missing)}};
 }
 
 }  // namespace
 
 void persist(const Job& job) {
   auto w = storage::durable_write(job.snapshot_path, snapshot_json(job).dump());
-  if (!w) spdlog::error("replay {}: cannot write {}: {}", job.request.replay_id, job.snapshot_path, w.error().message());
+  if (!w)
+    spdlog::error("replay {}: cannot write {}: {}", job.request.replay_id, job.snapshot_path,
+                  w.error().message());
 }
 
-std::optional<std::map<std::string, std::vector<FileRef>>> load_record(Job& job, const std::string& host) {
+std::optional<std::map<std::string, std::vector<FileRef>>> load_record(Job& job,
+                                                                       const std::string& host) {
   auto stored = storage::read_whole_file(job.snapshot_path);
   if (!stored) return std::nullopt;
   auto j = json::parse(stored.value(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("replay_id", uint64_t{0}) != job.request.replay_id) {
+  if (j.is_discarded() || !j.is_object() ||
+      j.value("replay_id", uint64_t{0}) != job.request.replay_id) {
     return std::nullopt;
   }
   // Read whole into locals first: a record that fails halfway leaves nothing in the job.
@@ -78,8 +92,9 @@ std::optional<std::map<std::string, std::vector<FileRef>>> load_record(Job& job,
     for (const auto& s : j.at("sources")) {
       auto& list = files[s.at("category").get<std::string>()];
       for (const auto& f : s.at("files")) {
-        list.push_back({f.at("path").get<std::string>(), f.at("dev").get<uint64_t>(), f.at("ino").get<uint64_t>(),
-                        f.at("size").get<uint64_t>(), f.value("gzip", false)});
+        list.push_back({f.at("path").get<std::string>(), f.at("dev").get<uint64_t>(),
+                        f.at("ino").get<uint64_t>(), f.at("size").get<uint64_t>(),
+                        f.value("gzip", false)});
       }
     }
     for (const auto& [category, c] : j.at("counts").items()) {
@@ -88,8 +103,8 @@ std::optional<std::map<std::string, std::vector<FileRef>>> load_record(Job& job,
     missing_from(j.at("gaps"), host, gaps);
     missing_from(j.at("missing"), host, missing);
   } catch (const json::exception& e) {
-    spdlog::error("replay {}: {} unreadable ({}): taking a new snapshot", job.request.replay_id, job.snapshot_path,
-                  e.what());
+    spdlog::error("replay {}: {} unreadable ({}): taking a new snapshot", job.request.replay_id,
+                  job.snapshot_path, e.what());
     return std::nullopt;
   }
   job.state = state;

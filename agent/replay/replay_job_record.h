@@ -30,8 +30,8 @@ struct HostReplays::Job {
   struct Scan {
     const SourceConfig* source = nullptr;
     std::vector<FileRef> files;
-    size_t index = 0;      // the file being read
-    uint64_t offset = 0;   // next byte of it
+    size_t index = 0;     // the file being read
+    uint64_t offset = 0;  // next byte of it
     int fd = -1;
     std::unique_ptr<GzipStream> gz;  // reading a .gz file
     std::string pending;             // its decompressed bytes not split yet
@@ -65,7 +65,8 @@ struct HostReplays::Job {
   std::map<std::pair<std::string, uint64_t>, Sent> inflight;  // (category, seq)
   uint64_t inflight_bytes = 0;
   std::map<std::string, std::map<uint64_t, uint32_t>> committed;  // category -> seq -> events
-  std::map<std::string, std::pair<uint64_t, uint64_t>> restored;  // counts of a job done before a restart
+  std::map<std::string, std::pair<uint64_t, uint64_t>>
+      restored;                              // counts of a job done before a restart
   std::vector<wire::ReplayMissing> gaps;     // files of the range gone before it began
   std::vector<wire::ReplayMissing> missing;  // reported: the gaps, then files lost while reading
   double tokens = 0;

@@ -20,7 +20,8 @@ void cut(Job& job, Job::Scan& s, BatchEncoder& encoder) {
   const uint64_t id = job.request.replay_id;
   auto ib = encoder.encode(s.source->category, seq, built, s.id, id);
   if (!ib) {
-    spdlog::error("replay {}: cannot encode batch {}/{}: {}", id, s.source->category, seq, ib.error().message());
+    spdlog::error("replay {}: cannot encode batch {}/{}: {}", id, s.source->category, seq,
+                  ib.error().message());
     job.state = wire::ReplayState::kFailed;
     return;
   }
@@ -29,8 +30,8 @@ void cut(Job& job, Job::Scan& s, BatchEncoder& encoder) {
 
 }  // namespace
 
-void read_next_chunk(Job& job, Job::Scan& s, BatchEncoder& encoder, const HostReplayOptions& options,
-                     const Clock& clock) {
+void read_next_chunk(Job& job, Job::Scan& s, BatchEncoder& encoder,
+                     const HostReplayOptions& options, const Clock& clock) {
   const FileRef& f = s.files[s.index];
   auto next_file = [&] {
     if (!s.builder->empty()) cut(job, s, encoder);
@@ -42,9 +43,10 @@ void read_next_chunk(Job& job, Job::Scan& s, BatchEncoder& encoder, const HostRe
   if (s.fd < 0) {
     s.fd = open_snapshot_file(f, s.source->paths);
     if (s.fd < 0) {
-      s.lost.push_back({options.host, s.source->category, job.request.from_ms, job.request.to_ms,
-                        "file " + f.path + " of host " + options.host +
-                            " was deleted or truncated during the replay: its lines are not in it"});
+      s.lost.push_back(
+          {options.host, s.source->category, job.request.from_ms, job.request.to_ms,
+           "file " + f.path + " of host " + options.host +
+               " was deleted or truncated during the replay: its lines are not in it"});
       next_file();
       return;
     }
@@ -57,12 +59,14 @@ void read_next_chunk(Job& job, Job::Scan& s, BatchEncoder& encoder, const HostRe
   if (f.gzip) {
     // Decompressed in order, never all at once: what the splitter left over (a line
     // cut by the chunk's end) plus the next decompressed chunk.
-    if (!s.gz_ended && s.pending.size() < chunk && !s.gz->read(chunk - s.pending.size(), s.pending)) {
+    if (!s.gz_ended && s.pending.size() < chunk &&
+        !s.gz->read(chunk - s.pending.size(), s.pending)) {
       s.gz_ended = true;
       if (!s.gz->error().empty()) {
         s.lost.push_back({options.host, s.source->category, job.request.from_ms, job.request.to_ms,
-                          "compressed file " + f.path + " of host " + options.host + " is damaged (" +
-                              s.gz->error() + "): its lines from there on are not in the replay"});
+                          "compressed file " + f.path + " of host " + options.host +
+                              " is damaged (" + s.gz->error() +
+                              "): its lines from there on are not in the replay"});
       }
     }
     if (s.gz_ended && s.pending.empty()) {
@@ -93,9 +97,11 @@ void read_next_chunk(Job& job, Job::Scan& s, BatchEncoder& encoder, const HostRe
       continue;
     }
     rendered.clear();
-    event::append_rendered(e, std::string_view(bytes.value()).substr(e.offset - s.offset, e.length), rendered);
-    if (!s.builder->empty() && (e.offset != s.contiguous_end ||
-                                s.builder->check(rendered.size(), e.time_ms) != batch::BatchBuilder::Cut::kFits)) {
+    event::append_rendered(e, std::string_view(bytes.value()).substr(e.offset - s.offset, e.length),
+                           rendered);
+    if (!s.builder->empty() &&
+        (e.offset != s.contiguous_end ||
+         s.builder->check(rendered.size(), e.time_ms) != batch::BatchBuilder::Cut::kFits)) {
       cut(job, s, encoder);
     }
     s.builder->add(rendered, e.time_ms, e.offset, e.length);

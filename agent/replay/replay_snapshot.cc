@@ -57,7 +57,8 @@ SourceSnapshot take_snapshot(const std::vector<std::string>& globs, uint64_t rep
     // Compressed other than by gzip: not readable here; the index reports its lines
     // missing if the range needs them.
     if (tail::is_compressed_copy(m.path) && !is_gzip_name(m.path)) continue;
-    snap.files.push_back({m.path, m.dev, m.ino, static_cast<uint64_t>(st.st_size), is_gzip_name(m.path)});
+    snap.files.push_back(
+        {m.path, m.dev, m.ino, static_cast<uint64_t>(st.st_size), is_gzip_name(m.path)});
   }
   std::vector<std::string> plain_heads;
   for (const auto& f : snap.files) {
@@ -68,8 +69,9 @@ SourceSnapshot take_snapshot(const std::vector<std::string>& globs, uint64_t rep
     std::string head = gzip_head(f.path, f.size);
     for (const auto& p : plain_heads) {
       if (copy_of(head, p)) {
-        spdlog::info("replay {}: {} is being compressed from a file the replay reads already: not read", replay_id,
-                     f.path);
+        spdlog::info(
+            "replay {}: {} is being compressed from a file the replay reads already: not read",
+            replay_id, f.path);
         return true;
       }
     }
@@ -89,10 +91,11 @@ std::vector<wire::ReplayMissing> files_gone(const SourceSnapshot& snapshot, cons
     // Compressed since it was read (a new inode): its copy holds the lines.
     for (const auto& head : snapshot.gz_heads) present |= FileHours::covered_by_copy(f, head);
     if (present) continue;
-    gone.push_back({host, src.category, std::max(req.from_ms, f.min_time_ms), std::min(req.to_ms, f.max_time_ms + 1),
-                    "file " + f.path + " on host " + host + ", which held lines from " + format_iso_ms(f.min_time_ms) +
-                        " to " + format_iso_ms(f.max_time_ms) + ", was deleted (or rotated out of " +
-                        joined(src.paths) + ")"});
+    gone.push_back({host, src.category, std::max(req.from_ms, f.min_time_ms),
+                    std::min(req.to_ms, f.max_time_ms + 1),
+                    "file " + f.path + " on host " + host + ", which held lines from " +
+                        format_iso_ms(f.min_time_ms) + " to " + format_iso_ms(f.max_time_ms) +
+                        ", was deleted (or rotated out of " + joined(src.paths) + ")"});
   }
   return gone;
 }

@@ -17,8 +17,8 @@ namespace ferry::agent::send {
 
 class BrokerDiscovery {
  public:
-  BrokerDiscovery(asio::any_io_executor executor, zk::ZkOptions zk, std::string host, std::string dc,
-                  std::vector<std::string> static_brokers, BrokerLink& link);
+  BrokerDiscovery(asio::any_io_executor executor, zk::ZkOptions zk, std::string host,
+                  std::string dc, std::vector<std::string> static_brokers, BrokerLink& link);
   void start();
   void stop();
   bool connected() const { return membership_->connected(); }
@@ -34,12 +34,14 @@ class BrokerDiscovery {
 };
 
 // The addresses of `members` ranked for `host`, best first.
-std::vector<std::string> rank_brokers(const std::string& host, const std::vector<zk::Member>& members);
+std::vector<std::string> rank_brokers(const std::string& host,
+                                      const std::vector<zk::Member>& members);
 
 // What the link dials after a listing ranked `ranked`: that, or when it is empty the
 // `known` list (a healthy connection is not dropped for a momentary empty listing), or
 // the static brokers when none is known.
-std::vector<std::string> brokers_after_listing(std::vector<std::string> ranked, const std::vector<std::string>& known,
+std::vector<std::string> brokers_after_listing(std::vector<std::string> ranked,
+                                               const std::vector<std::string>& known,
                                                const std::vector<std::string>& static_brokers);
 
 }  // namespace ferry::agent::send

@@ -37,8 +37,8 @@ void BrokerLink::set_brokers(std::vector<std::string> brokers) {
   if (brokers == options_.brokers) return;
   options_.brokers = std::move(brokers);
   next_ = 0;
-  const bool listed =
-      std::find(options_.brokers.begin(), options_.brokers.end(), current_) != options_.brokers.end();
+  const bool listed = std::find(options_.brokers.begin(), options_.brokers.end(), current_) !=
+                      options_.brokers.end();
   if (!current_.empty() && !listed && conn_) {
     spdlog::warn("broker {} left the membership; failing over", current_);
     conn_->close();
@@ -112,7 +112,8 @@ asio::awaitable<void> BrokerLink::run(BrokerLink* self) {
 
 asio::awaitable<void> BrokerLink::serve(std::shared_ptr<net::FrameConnection> conn) {
   net::HelloPolicy policy;
-  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, options_.host, options_.dc};
+  policy.local =
+      wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, options_.host, options_.dc};
   policy.expected_peer_role = wire::Role::kBroker;
   policy.required_peer_dc = options_.dc;
   auto hello = co_await net::offer_hello(*conn, policy);
@@ -164,13 +165,15 @@ asio::awaitable<void> BrokerLink::serve(std::shared_ptr<net::FrameConnection> co
         break;
       case wire::FrameType::kError: {
         auto e = wire::decode_error(frame.value().body);
-        spdlog::error("broker refused us: {}", log::printable(e ? e.value().text : "(malformed ERROR)"));
+        spdlog::error("broker refused us: {}",
+                      log::printable(e ? e.value().text : "(malformed ERROR)"));
         conn->close();
         break;
       }
       default:
-        conn->fail(wire::Errc::kProtocolViolation,
-                   std::string(wire::frame_type_name(frame.value().type)) + " is not sent by brokers");
+        conn->fail(
+            wire::Errc::kProtocolViolation,
+            std::string(wire::frame_type_name(frame.value().type)) + " is not sent by brokers");
         break;
     }
   }

@@ -16,18 +16,21 @@ void InflightWindow::mark_stored(const std::vector<wire::AckRange>& ranges) {
   for (const auto& r : ranges) {
     if (r.incarnation != incarnation_) continue;  // an ack of a former state's stream
     auto it = batches_.lower_bound({r.category, r.first_seq});
-    for (; it != batches_.end() && it->first.first == r.category && it->first.second <= r.last_seq; ++it) {
+    for (; it != batches_.end() && it->first.first == r.category && it->first.second <= r.last_seq;
+         ++it) {
       it->second.stored = true;
     }
   }
 }
 
-std::vector<InflightBatch> InflightWindow::take_delivered(const std::vector<wire::AckRange>& ranges) {
+std::vector<InflightBatch> InflightWindow::take_delivered(
+    const std::vector<wire::AckRange>& ranges) {
   std::vector<InflightBatch> out;
   for (const auto& r : ranges) {
     if (r.incarnation != incarnation_) continue;  // its seqs are not ours
     auto it = batches_.lower_bound({r.category, r.first_seq});
-    while (it != batches_.end() && it->first.first == r.category && it->first.second <= r.last_seq) {
+    while (it != batches_.end() && it->first.first == r.category &&
+           it->first.second <= r.last_seq) {
       bytes_ -= it->second.frame.size();
       out.push_back(std::move(it->second));
       it = batches_.erase(it);
@@ -42,7 +45,8 @@ std::map<std::string, CategoryCounts> InflightWindow::counts() const {
     auto& c = out[b.category];
     c.unacked_events += b.events;
     ++c.unacked_batches;
-    if (c.oldest_unacked_ms == 0 || b.min_time_ms < c.oldest_unacked_ms) c.oldest_unacked_ms = b.min_time_ms;
+    if (c.oldest_unacked_ms == 0 || b.min_time_ms < c.oldest_unacked_ms)
+      c.oldest_unacked_ms = b.min_time_ms;
   }
   return out;
 }

@@ -37,7 +37,8 @@ std::vector<FileBeside> copies_beside(const std::string& original_path, uint64_t
     if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     if (static_cast<uint64_t>(st.st_size) < fingerprint_length(fingerprint)) continue;
     if (!starts_with_content(it->path().string(), fingerprint)) continue;
-    out.push_back({it->path().string(), static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)});
+    out.push_back(
+        {it->path().string(), static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)});
   }
   return out;
 }

@@ -42,7 +42,9 @@ class CopyMatcher {
   // down; a copy found later carries it on from the recorded offset.
   void remember_truncated_while_stopped(const ResumePoint& point);
   // Truncations a copy may still claim (to look for copies no glob names).
-  std::vector<Truncation> waiting_truncations() const { return truncations_.waiting(clock_.now_ms()); }
+  std::vector<Truncation> waiting_truncations() const {
+    return truncations_.waiting(clock_.now_ms());
+  }
 
   // Copies started, each at the offset its original had been read to (see
   // SourceWatcher::take_adopted_copies).
@@ -51,9 +53,9 @@ class CopyMatcher {
 
  private:
   struct CopySource {
-    uint64_t offset = 0;                 // the original's read offset: where the copy carries on
-    uint64_t position = 0;               // the original's events' end: before its unterminated last line
-    FileIdentity original;               // a truncated original, as it was
+    uint64_t offset = 0;    // the original's read offset: where the copy carries on
+    uint64_t position = 0;  // the original's events' end: before its unterminated last line
+    FileIdentity original;  // a truncated original, as it was
     TrackedFile* live_original = nullptr;  // not yet truncated: the copy waits for it
   };
   enum class CopyStart { kNone, kStarted, kWithPendingLine };

@@ -20,8 +20,8 @@ void DirectoryWatch::start(const std::string& category, const std::vector<std::s
     spdlog::warn("[{}] inotify unavailable ({}); polling only", category, std::strerror(errno));
     return;
   }
-  constexpr uint32_t kMask = IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE |
-                             IN_DELETE_SELF | IN_MOVE_SELF;
+  constexpr uint32_t kMask = IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_MODIFY |
+                             IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF;
   for (const auto& dir : dirs) {
     if (::inotify_add_watch(fd_, dir.c_str(), kMask) < 0) {
       spdlog::warn("[{}] cannot watch {} ({}); polling it", category, dir, std::strerror(errno));

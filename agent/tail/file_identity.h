@@ -46,7 +46,9 @@ Result<bool> starts_with_fingerprint(int fd, uint64_t fingerprint);
 Result<bool> fd_matches(int fd, const FileIdentity& id);
 
 // The same inode, whatever content each identity saw of it.
-inline bool same_inode(const FileIdentity& a, const FileIdentity& b) { return a.dev == b.dev && a.ino == b.ino; }
+inline bool same_inode(const FileIdentity& a, const FileIdentity& b) {
+  return a.dev == b.dev && a.ino == b.ino;
+}
 
 // "dev:ino:len/crc" for logs.
 std::string to_string(const FileIdentity& id);

@@ -43,7 +43,8 @@ Result<std::unique_ptr<FileTailer>> FileTailer::open(const std::string& path,
   return tailer;
 }
 
-FileTailer::FileTailer(int fd, std::string path, size_t max_event_bytes, const event::TimeZone* zone)
+FileTailer::FileTailer(int fd, std::string path, size_t max_event_bytes,
+                       const event::TimeZone* zone)
     : fd_(fd), path_(std::move(path)), splitter_(max_event_bytes, zone) {}
 
 FileTailer::~FileTailer() { ::close(fd_); }
@@ -113,7 +114,8 @@ Result<bool> FileTailer::content_replaced(uint64_t seen) {
   return false;
 }
 
-bool FileTailer::continues_prefix(std::string_view bytes, uint64_t offset, std::string& longer) const {
+bool FileTailer::continues_prefix(std::string_view bytes, uint64_t offset,
+                                  std::string& longer) const {
   longer.clear();
   if (offset > prefix_.size()) return true;  // not contiguous: nothing to compare or add
   const size_t overlap = std::min<size_t>(prefix_.size() - offset, bytes.size());
@@ -168,7 +170,8 @@ Result<ReadChunk> FileTailer::read(size_t max_bytes, TimeMs read_time, bool fina
   pending_.clear();
   const size_t held = chunk.bytes.size();
   const uint64_t from = position_ + held;
-  const size_t want = st.size > from ? static_cast<size_t>(std::min<uint64_t>(max_bytes, st.size - from)) : 0;
+  const size_t want =
+      st.size > from ? static_cast<size_t>(std::min<uint64_t>(max_bytes, st.size - from)) : 0;
   chunk.bytes.resize(held + want);
   auto got = pread_full(fd_, chunk.bytes.data() + held, want, from);
   if (!got) {
@@ -188,7 +191,8 @@ Result<ReadChunk> FileTailer::read(size_t max_bytes, TimeMs read_time, bool fina
     bool same = continues_prefix(std::string_view(chunk.bytes).substr(held), from, longer);
     if (same) {
       // Bytes of a new content past an old prefix would make a prefix of neither.
-      const uint64_t fingerprint = longer.empty() ? identity_.fingerprint : make_fingerprint(longer);
+      const uint64_t fingerprint =
+          longer.empty() ? identity_.fingerprint : make_fingerprint(longer);
       BOOST_OUTCOME_TRY(still, starts_with_fingerprint(fd_, fingerprint));
       same = still;
       if (same && !longer.empty()) set_prefix(std::move(longer));

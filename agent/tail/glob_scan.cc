@@ -20,7 +20,8 @@ std::vector<GlobMatch> expand_globs(const std::vector<std::string>& globs) {
         struct stat st {};
         if (::stat(g.gl_pathv[i], &st) != 0 || !S_ISREG(st.st_mode)) continue;
         if (!seen.emplace(st.st_dev, st.st_ino).second) continue;
-        out.push_back({g.gl_pathv[i], static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+        out.push_back({g.gl_pathv[i], static_cast<uint64_t>(st.st_dev),
+                       static_cast<uint64_t>(st.st_ino),
                        st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec});
       }
     }

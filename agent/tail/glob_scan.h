@@ -22,7 +22,9 @@ struct GlobMatch {
 std::vector<GlobMatch> expand_globs(const std::vector<std::string>& globs);
 
 // Whether `s` holds a glob wildcard (*, ? or [).
-inline bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+inline bool has_wildcard(std::string_view s) {
+  return s.find_first_of("*?[") != std::string_view::npos;
+}
 
 // Whether a name is that of a compressed rotated file (logrotate `compress`: .gz, .bz2,
 // .xz, .zst): such a file is never tailed.

@@ -30,7 +30,9 @@ Result<std::string> RangeReader::read(const Files& files, const FileIdentity& fi
                                       uint64_t length) const {
   for (const FileTailer* t : files.open) {
     auto same = fd_matches(t->fd(), file);
-    if (!same) spdlog::error("[{}] {}: cannot read its identity: {}", category_, t->path(), same.error().message());
+    if (!same)
+      spdlog::error("[{}] {}: cannot read its identity: {}", category_, t->path(),
+                    same.error().message());
     if (same && same.value()) return pread_exact(t->fd(), offset, length);
   }
   for (const auto& name : files.names(file)) {
@@ -46,9 +48,12 @@ Result<std::string> RangeReader::read(const Files& files, const FileIdentity& fi
       if (t->identity().dev != file.dev || t->identity().ino == file.ino) continue;
       auto st = t->stat();
       auto starts = starts_with_fingerprint(t->fd(), file.fingerprint);
-      if (!starts) spdlog::error("[{}] {}: cannot read its first bytes: {}", category_, t->path(), starts.error().message());
+      if (!starts)
+        spdlog::error("[{}] {}: cannot read its first bytes: {}", category_, t->path(),
+                      starts.error().message());
       if (st && st.value().size >= offset + length && starts && starts.value()) {
-        spdlog::info("[{}] reading {} {}+{} from its copy {}", category_, to_string(file), offset, length, t->path());
+        spdlog::info("[{}] reading {} {}+{} from its copy {}", category_, to_string(file), offset,
+                     length, t->path());
         return pread_exact(t->fd(), offset, length);
       }
     }
@@ -56,8 +61,8 @@ Result<std::string> RangeReader::read(const Files& files, const FileIdentity& fi
   return Errc::kFileGone;
 }
 
-Result<ReadChunk> RangeReader::reread(const Files& files, const FileIdentity& file, uint64_t offset, uint64_t length,
-                                      TimeMs time) const {
+Result<ReadChunk> RangeReader::reread(const Files& files, const FileIdentity& file, uint64_t offset,
+                                      uint64_t length, TimeMs time) const {
   // One byte before the range tells whether it starts inside a long line.
   const uint64_t from = offset > 0 ? offset - 1 : 0;
   BOOST_OUTCOME_TRY(bytes, read(files, file, from, length + (offset - from)));

@@ -34,12 +34,13 @@ class RangeReader {
 
   // Exactly the bytes [offset, offset + length) of the file with this identity.
   // Errc::kFileGone if no file has it, kRangeUnavailable if it is too short.
-  Result<std::string> read(const Files& files, const FileIdentity& file, uint64_t offset, uint64_t length) const;
+  Result<std::string> read(const Files& files, const FileIdentity& file, uint64_t offset,
+                           uint64_t length) const;
 
   // The events of a recorded range, cut exactly as when it was first read. Lines
   // without a timestamp, and the rest of a long line the range starts inside, get `time`.
-  Result<ReadChunk> reread(const Files& files, const FileIdentity& file, uint64_t offset, uint64_t length,
-                           TimeMs time) const;
+  Result<ReadChunk> reread(const Files& files, const FileIdentity& file, uint64_t offset,
+                           uint64_t length, TimeMs time) const;
 
  private:
   const std::string& category_;

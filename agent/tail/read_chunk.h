@@ -14,9 +14,9 @@ namespace ferry::agent::tail {
 
 struct ReadChunk {
   batch::FileIdentity file;
-  std::string path;      // the file's name when it was read (it may have moved since)
-  uint64_t offset = 0;   // file offset of bytes[0]
-  std::string bytes;     // the source bytes of all events
+  std::string path;     // the file's name when it was read (it may have moved since)
+  uint64_t offset = 0;  // file offset of bytes[0]
+  std::string bytes;    // the source bytes of all events
   std::vector<event::Event> events;
 
   bool empty() const { return events.empty(); }

@@ -31,9 +31,10 @@ Result<void> SourceWatcher::start() {
   started_ = true;
   resume_moved_files();
   for (const auto& r : resume_) {
-    spdlog::warn("[{}] {} ({}) disappeared while stopped after offset {}; bytes after it, if "
-                 "any, could not be read",
-                 options_.category, r.path, to_string(r.file), r.offset);
+    spdlog::warn(
+        "[{}] {} ({}) disappeared while stopped after offset {}; bytes after it, if "
+        "any, could not be read",
+        options_.category, r.path, to_string(r.file), r.offset);
   }
   resume_.clear();
   return success();
@@ -43,18 +44,20 @@ void SourceWatcher::resume_moved_files() {
   for (auto it = resume_.begin(); it != resume_.end();) {
     auto opened = FileTailer::open(it->path, options_.max_event_bytes, options_.time_zone.get());
     bool matched = false;
-    if (opened && !find_tracked(files_, opened.value()->identity().dev, opened.value()->identity().ino)) {
+    if (opened &&
+        !find_tracked(files_, opened.value()->identity().dev, opened.value()->identity().ino)) {
       auto same = fd_matches(opened.value()->fd(), it->file);
       if (!same) {
-        spdlog::error("[{}] {}: cannot read its identity: {}", options_.category, it->path, same.error().message());
+        spdlog::error("[{}] {}: cannot read its identity: {}", options_.category, it->path,
+                      same.error().message());
       }
       matched = same && same.value();
     }
     if (matched) {
       auto tailer = std::move(opened).value();
       if (auto sought = tailer->seek(it->offset, it->line_time_ms); sought) {
-        spdlog::info("[{}] {} ({}) was rotated while stopped; reading it to its end from {}", options_.category,
-                     it->path, to_string(it->file), it->offset);
+        spdlog::info("[{}] {} ({}) was rotated while stopped; reading it to its end from {}",
+                     options_.category, it->path, to_string(it->file), it->offset);
         adopt(std::move(tailer), FileState::kRotated);
         it = resume_.erase(it);
         continue;
@@ -78,9 +81,11 @@ void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino
     // Gone between glob and open: the next poll sees what took its place.
     if (opened.error() == std::errc::no_such_file_or_directory) return;
     if (unopened_.failed(path, clock_.now_ms())) {
-      spdlog::warn("[{}] cannot open {}: {}; trying again with backoff (up to {} s), reported again once it opens",
-                   options_.category, path, opened.error().message(),
-                   std::chrono::duration_cast<std::chrono::seconds>(kUnopenedRetryMax).count());
+      spdlog::warn(
+          "[{}] cannot open {}: {}; trying again with backoff (up to {} s), reported again once it "
+          "opens",
+          options_.category, path, opened.error().message(),
+          std::chrono::duration_cast<std::chrono::seconds>(kUnopenedRetryMax).count());
     }
     return;
   }
@@ -109,9 +114,11 @@ void SourceWatcher::discover(const std::string& path, uint64_t dev, uint64_t ino
                       sought.error().message());
         return;
       }
-      spdlog::info("[{}] resuming {} ({}) at {}", options_.category, path, to_string(id), it->offset);
+      spdlog::info("[{}] resuming {} ({}) at {}", options_.category, path, to_string(id),
+                   it->offset);
     } else {
-      spdlog::info("[{}] {}: inode reused by new content; reading it from 0", options_.category, path);
+      spdlog::info("[{}] {}: inode reused by new content; reading it from 0", options_.category,
+                   path);
       copies_.remember_truncated_while_stopped(*it);
     }
     resume_.erase(it);
@@ -131,15 +138,18 @@ void SourceWatcher::find_copies_beside_truncations() {
       TrackedFile* t = find_tracked(files_, f.dev, f.ino);
       if (t == nullptr) continue;
       const auto& adopted = copies_.adopted_copies();
-      if (adopted.size() == adopted_before || !same_inode(adopted.back().file, t->tailer().identity())) {
+      if (adopted.size() == adopted_before ||
+          !same_inode(adopted.back().file, t->tailer().identity())) {
         // Not taken for the copy of a truncation after all: no glob names it, so it is
         // not ours to read.
         std::erase_if(files_, [t](const TrackedFile& x) { return &x == t; });
         next_live_ = 0;
         continue;
       }
-      spdlog::info("[{}] {}, the copy of truncated {}, sits beside it where no glob names it; reading it to its end",
-                   options_.category, f.path, tr.path);
+      spdlog::info(
+          "[{}] {}, the copy of truncated {}, sits beside it where no glob names it; reading it to "
+          "its end",
+          options_.category, f.path, tr.path);
       t->seen = false;
       t->move_away();  // read to its end, finished, then let go
     }
@@ -155,8 +165,9 @@ Result<void> SourceWatcher::poll() {
   // Files with a resume point first: an original truncated while the agent was down
   // must be known as such before its copy is looked at.
   std::stable_partition(found.begin(), found.end(), [this](const GlobMatch& f) {
-    return std::any_of(resume_.begin(), resume_.end(),
-                       [&f](const ResumePoint& r) { return r.file.dev == f.dev && r.file.ino == f.ino; });
+    return std::any_of(resume_.begin(), resume_.end(), [&f](const ResumePoint& r) {
+      return r.file.dev == f.dev && r.file.ino == f.ino;
+    });
   });
   std::set<std::string> found_paths;
   for (const auto& f : found) {
@@ -165,8 +176,8 @@ Result<void> SourceWatcher::poll() {
       t->seen = true;
       if (t->tailer().path() != f.path) {
         if (t->move_away()) {
-          spdlog::info("[{}] {} was renamed to {}; reading it to its end", options_.category, t->tailer().path(),
-                       f.path);
+          spdlog::info("[{}] {} was renamed to {}; reading it to its end", options_.category,
+                       t->tailer().path(), f.path);
         }
         t->tailer().set_path(f.path);
       }
@@ -195,13 +206,15 @@ Result<void> SourceWatcher::poll() {
     }
   }
   if (std::erase_if(files_, [&](const TrackedFile& t) {
-        return t.state() == FileState::kWaitingCopy && (!t.seen || !t.copy_of_any_of(live_originals));
+        return t.state() == FileState::kWaitingCopy &&
+               (!t.seen || !t.copy_of_any_of(live_originals));
       }) > 0) {
     next_live_ = 0;
   }
   for (auto& t : files_) {
     if (t.seen || t.rotated()) continue;
-    spdlog::info("[{}] {} was deleted or moved away; reading it to its end", options_.category, t.tailer().path());
+    spdlog::info("[{}] {} was deleted or moved away; reading it to its end", options_.category,
+                 t.tailer().path());
     t.move_away();
   }
   return success();
@@ -226,8 +239,8 @@ Result<ReadChunk> SourceWatcher::read_from(TrackedFile& t, size_t max_bytes) {
     if (tailer.at_eof() && t.rotated()) t.note_at_end(now);
     if (final && tailer.at_eof() && tailer.read_offset() == tailer.position()) {
       t.finish();
-      spdlog::info("[{}] finished {} ({}) at {}", options_.category, tailer.path(), to_string(tailer.identity()),
-                   tailer.position());
+      spdlog::info("[{}] finished {} ({}) at {}", options_.category, tailer.path(),
+                   to_string(tailer.identity()), tailer.position());
     }
     t.last_size = std::max(t.last_size, tailer.read_offset());
     if (!chunk.empty() || tailer.at_eof() || t.finished()) return chunk;
@@ -277,11 +290,13 @@ RangeReader::Files SourceWatcher::range_files() const {
   return files;
 }
 
-Result<std::string> SourceWatcher::read_range(const FileIdentity& file, uint64_t offset, uint64_t length) {
+Result<std::string> SourceWatcher::read_range(const FileIdentity& file, uint64_t offset,
+                                              uint64_t length) {
   return ranges_.read(range_files(), file, offset, length);
 }
 
-Result<ReadChunk> SourceWatcher::reread(const FileIdentity& file, uint64_t offset, uint64_t length, TimeMs time) {
+Result<ReadChunk> SourceWatcher::reread(const FileIdentity& file, uint64_t offset, uint64_t length,
+                                        TimeMs time) {
   return ranges_.reread(range_files(), file, offset, length, time);
 }
 
@@ -315,8 +330,8 @@ uint64_t SourceWatcher::backlog_bytes() const {
 std::vector<TrackedFileInfo> SourceWatcher::files() const {
   std::vector<TrackedFileInfo> out;
   for (const auto& t : files_) {
-    out.push_back({t.tailer().identity(), t.tailer().path(), t.tailer().position(), t.last_size, t.state(),
-                   t.rotated(), t.finished()});
+    out.push_back({t.tailer().identity(), t.tailer().path(), t.tailer().position(), t.last_size,
+                   t.state(), t.rotated(), t.finished()});
   }
   return out;
 }

@@ -129,8 +129,7 @@ class SourceWatcher {
   // The events of a recorded range, cut exactly as when it was first read. Lines
   // without a timestamp, and the rest of a long line the range starts inside, get
   // `time` (pass the batch's recorded min time so the batch keeps its hour).
-  Result<ReadChunk> reread(const FileIdentity& file, uint64_t offset, uint64_t length,
-                           TimeMs time);
+  Result<ReadChunk> reread(const FileIdentity& file, uint64_t offset, uint64_t length, TimeMs time);
 
   // Files read to their end after rotation or deletion, still held open.
   std::vector<FileIdentity> finished_files() const;
@@ -170,7 +169,7 @@ class SourceWatcher {
   RangeReader ranges_{options_.category, options_.max_event_bytes, options_.time_zone.get()};
   bool started_ = false;
   bool needs_poll_ = false;
-  size_t next_live_ = 0;  // round robin over live files
+  size_t next_live_ = 0;    // round robin over live files
   UnopenedFiles unopened_;  // glob matches that could not be opened, retried with backoff
   DirectoryWatch dirs_;
 };

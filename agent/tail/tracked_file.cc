@@ -8,11 +8,16 @@ namespace ferry::agent::tail {
 
 const char* to_string(FileState state) {
   switch (state) {
-    case FileState::kUndecided: return "undecided";
-    case FileState::kWaitingCopy: return "waiting copy";
-    case FileState::kLive: return "live";
-    case FileState::kRotated: return "rotated";
-    case FileState::kFinished: return "finished";
+    case FileState::kUndecided:
+      return "undecided";
+    case FileState::kWaitingCopy:
+      return "waiting copy";
+    case FileState::kLive:
+      return "live";
+    case FileState::kRotated:
+      return "rotated";
+    case FileState::kFinished:
+      return "finished";
   }
   return "?";
 }
@@ -47,8 +52,10 @@ bool TrackedFile::copy_of(uint64_t dev, uint64_t ino) const {
   return state_ == FileState::kWaitingCopy && original_ == std::make_pair(dev, ino);
 }
 
-bool TrackedFile::copy_of_any_of(const std::vector<std::pair<uint64_t, uint64_t>>& originals) const {
-  return state_ == FileState::kWaitingCopy && std::find(originals.begin(), originals.end(), original_) != originals.end();
+bool TrackedFile::copy_of_any_of(
+    const std::vector<std::pair<uint64_t, uint64_t>>& originals) const {
+  return state_ == FileState::kWaitingCopy &&
+         std::find(originals.begin(), originals.end(), original_) != originals.end();
 }
 
 const std::pair<uint64_t, uint64_t>& TrackedFile::original() const {

@@ -43,7 +43,9 @@ class TrackedFile {
   const FileTailer& tailer() const { return *tailer_; }
   FileState state() const { return state_; }
   // Renamed or deleted (whether read yet or not).
-  bool rotated() const { return state_ == FileState::kRotated || state_ == FileState::kFinished || moved_away_; }
+  bool rotated() const {
+    return state_ == FileState::kRotated || state_ == FileState::kFinished || moved_away_;
+  }
   bool finished() const { return state_ == FileState::kFinished; }
   // Read by read_some(): decided, not waiting, not finished.
   bool readable() const { return state_ == FileState::kLive || state_ == FileState::kRotated; }
@@ -78,10 +80,10 @@ class TrackedFile {
  private:
   std::unique_ptr<FileTailer> tailer_;
   FileState state_;
-  bool moved_away_ = false;                    // kUndecided / kWaitingCopy only
-  TimeMs undecided_since_ = 0;                 // kUndecided only
-  std::pair<uint64_t, uint64_t> original_{};   // kWaitingCopy only: dev, ino
-  std::optional<TimeMs> at_end_since_;         // kRotated only
+  bool moved_away_ = false;                   // kUndecided / kWaitingCopy only
+  TimeMs undecided_since_ = 0;                // kUndecided only
+  std::pair<uint64_t, uint64_t> original_{};  // kWaitingCopy only: dev, ino
+  std::optional<TimeMs> at_end_since_;        // kRotated only
 };
 
 // The tracked file with this device and inode, or null.

@@ -15,7 +15,8 @@ std::optional<Truncation> Truncations::claim(uint64_t fingerprint, std::optional
     // The old content is known by as many first bytes as had been read of it.
     const uint32_t known = fingerprint_length(tr.content.fingerprint);
     if (known > len || (tr.head && tr.head != head)) continue;
-    if (known == len ? tr.content.fingerprint != fingerprint : !starts_with(tr.content.fingerprint)) continue;
+    if (known == len ? tr.content.fingerprint != fingerprint : !starts_with(tr.content.fingerprint))
+      continue;
     Truncation claimed = tr;
     list_.erase(list_.begin() + static_cast<ptrdiff_t>(i));
     return claimed;

@@ -1,6 +1,7 @@
 // BatchStore's write path: storing batches in groups, marking them committed (pending ->
 // retained), scanning what is pending, and resuming RocksDB after ENOSPC (the latch that
-// stops writes until then is DiskBudget's). Opening is in batch_store_open.cc, retention in batch_store_retention.cc.
+// stops writes until then is DiskBudget's). Opening is in batch_store_open.cc, retention in
+// batch_store_retention.cc.
 #include "broker/store/batch_store.h"
 
 #include <algorithm>
@@ -21,8 +22,10 @@ Result<void> BatchStore::write_synced(storage::RocksStore::Batch& batch) {
   if (budget_.out_of_space()) return storage::Errc::kNoSpace;
   auto r = db_->write(batch, true);
   if (budget_.on_write(r ? std::error_code() : r.error())) {
-    spdlog::error("disk full under {}: ingest paused, no writes until space is back (stored batches are "
-                  "safe; agents keep theirs)", options_.path);
+    spdlog::error(
+        "disk full under {}: ingest paused, no writes until space is back (stored batches are "
+        "safe; agents keep theirs)",
+        options_.path);
   }
   // Sample disk usage a few times a second at most: it is a directory listing.
   auto now = std::chrono::steady_clock::now();
@@ -47,8 +50,8 @@ Result<void> BatchStore::try_resume() {
   return success();
 }
 
-Result<BatchState> BatchStore::state(std::string_view host, std::string_view category, uint64_t incarnation,
-                                     uint64_t seq) const {
+Result<BatchState> BatchStore::state(std::string_view host, std::string_view category,
+                                     uint64_t incarnation, uint64_t seq) const {
   std::string key = storage::stream_seq_key(host, category, incarnation, seq);
   BOOST_OUTCOME_TRY(pending, db_->get(pending_cf_, key));
   if (pending) return BatchState::kPending;
@@ -59,7 +62,8 @@ Result<BatchState> BatchStore::state(std::string_view host, std::string_view cat
 
 std::vector<Result<SubmitOutcome>> BatchStore::store_group(
     std::span<const wire::BatchFrame* const> frames, GroupWrite* info) {
-  std::vector<Result<SubmitOutcome>> out(frames.size(), Result<SubmitOutcome>(SubmitOutcome::kStored));
+  std::vector<Result<SubmitOutcome>> out(frames.size(),
+                                         Result<SubmitOutcome>(SubmitOutcome::kStored));
   // writer[i] is the index of the frame whose write decides frame i's outcome (itself
   // for a frame that needs writing, an earlier one for a repeat within the group).
   std::vector<size_t> writer(frames.size(), SIZE_MAX);
@@ -73,7 +77,8 @@ std::vector<Result<SubmitOutcome>> BatchStore::store_group(
       out[i] = std::error_code(storage::Errc::kInvalidArgument);
       continue;
     }
-    std::string key = storage::stream_seq_key(f.header.host, f.header.category, f.header.incarnation, f.header.seq);
+    std::string key = storage::stream_seq_key(f.header.host, f.header.category,
+                                              f.header.incarnation, f.header.seq);
     if (auto it = first_writer.find(key); it != first_writer.end()) {
       writer[i] = it->second;
       continue;
@@ -172,18 +177,20 @@ Result<std::vector<BatchId>> BatchStore::mark_committed(const std::vector<wire::
       continue;
     }
     std::string begin = storage::stream_seq_key(r.host, r.category, r.incarnation, r.first_seq);
-    std::string end = key_after(storage::stream_seq_key(r.host, r.category, r.incarnation, r.last_seq));
-    auto scanned = db_->scan_range(pending_cf_, begin, end, [&](std::string_view k, std::string_view v) {
-      if (!seen.emplace(k).second) return true;
-      moves.emplace_back(std::string(k), std::string(v));
-      move_bytes += v.size();
-      if (move_bytes >= options_.max_move_bytes) {
-        move_bytes = 0;
-        failed = move_chunk(moves, now_ms, moved);
-        if (!failed) return false;
-      }
-      return true;
-    });
+    std::string end =
+        key_after(storage::stream_seq_key(r.host, r.category, r.incarnation, r.last_seq));
+    auto scanned =
+        db_->scan_range(pending_cf_, begin, end, [&](std::string_view k, std::string_view v) {
+          if (!seen.emplace(k).second) return true;
+          moves.emplace_back(std::string(k), std::string(v));
+          move_bytes += v.size();
+          if (move_bytes >= options_.max_move_bytes) {
+            move_bytes = 0;
+            failed = move_chunk(moves, now_ms, moved);
+            if (!failed) return false;
+          }
+          return true;
+        });
     if (!failed) return failed.error();
     if (!scanned) return scanned.error();
   }
@@ -191,32 +198,35 @@ Result<std::vector<BatchId>> BatchStore::mark_committed(const std::vector<wire::
   return moved;
 }
 
-Result<Page<PendingBatch>> BatchStore::scan_pending(std::string_view cursor, const ScanLimits& limits,
-                                                    const std::function<bool(std::string_view key)>& skip) const {
+Result<Page<PendingBatch>> BatchStore::scan_pending(
+    std::string_view cursor, const ScanLimits& limits,
+    const std::function<bool(std::string_view key)>& skip) const {
   Page<PendingBatch> page;
   page.cursor = std::string(cursor);
   uint64_t bytes = 0;
   size_t scanned = 0;
   bool stopped = false;
   std::string begin = cursor.empty() ? std::string() : key_after(cursor);
-  BOOST_OUTCOME_TRYV(db_->scan_range(pending_cf_, begin, kKeysEnd, [&](std::string_view k, std::string_view v) {
-    if (!page.batches.empty() && (page.batches.size() >= limits.max_batches ||
-                                  bytes >= limits.max_bytes || scanned >= limits.max_scanned)) {
-      stopped = true;
-      return false;
-    }
-    ++scanned;
-    page.cursor = std::string(k);
-    if (skip && skip(k)) return true;
-    auto frame = decode_pending(v);
-    if (!frame) {
-      spdlog::error("broker store {}: unreadable pending record skipped by the scan", options_.path);
-      return true;
-    }
-    bytes += frame.value().payload.size();
-    page.batches.push_back({std::string(k), std::move(frame).value()});
-    return true;
-  }));
+  BOOST_OUTCOME_TRYV(
+      db_->scan_range(pending_cf_, begin, kKeysEnd, [&](std::string_view k, std::string_view v) {
+        if (!page.batches.empty() && (page.batches.size() >= limits.max_batches ||
+                                      bytes >= limits.max_bytes || scanned >= limits.max_scanned)) {
+          stopped = true;
+          return false;
+        }
+        ++scanned;
+        page.cursor = std::string(k);
+        if (skip && skip(k)) return true;
+        auto frame = decode_pending(v);
+        if (!frame) {
+          spdlog::error("broker store {}: unreadable pending record skipped by the scan",
+                        options_.path);
+          return true;
+        }
+        bytes += frame.value().payload.size();
+        page.batches.push_back({std::string(k), std::move(frame).value()});
+        return true;
+      }));
   page.end = !stopped;
   return page;
 }

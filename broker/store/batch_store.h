@@ -20,8 +20,8 @@
 // Durability: every mutating call returns only after its WAL write is fsynced. A batch
 // for which store_group reported kStored survives SIGKILL and power loss.
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -46,10 +46,10 @@ namespace ferry::broker::store {
 struct BatchStoreOptions {
   std::string path;
   TimeMs retention_ms = 24 * kMsPerHour;
-  uint64_t retention_bytes = 0;              // 0 = no cap; else the oldest go first beyond it
-  uint64_t disk_budget_bytes = 0;            // 0 = no budget (ENOSPC still stops ingest)
-  uint64_t min_free_bytes = 0;               // ingest stops while the filesystem has less free
-  uint64_t max_move_bytes = 64u << 20;       // mark_committed: bytes per synced write
+  uint64_t retention_bytes = 0;         // 0 = no cap; else the oldest go first beyond it
+  uint64_t disk_budget_bytes = 0;       // 0 = no budget (ENOSPC still stops ingest)
+  uint64_t min_free_bytes = 0;          // ingest stops while the filesystem has less free
+  uint64_t max_move_bytes = 64u << 20;  // mark_committed: bytes per synced write
   uint64_t write_buffer_bytes = 32u << 20;
   uint64_t block_cache_bytes = 32u << 20;
   mode_t dir_mode = storage::FileModes{}.dir;  // of `path` and the parents it creates
@@ -111,7 +111,7 @@ class BatchStore {
   BatchStore& operator=(const BatchStore&) = delete;
 
   Result<BatchState> state(std::string_view host, std::string_view category, uint64_t incarnation,
-                            uint64_t seq) const;
+                           uint64_t seq) const;
 
   // Stores every frame not already pending or retained in one synced write; frames that
   // repeat within `frames` are stored once. Returns one outcome per frame, in order. A
@@ -136,8 +136,9 @@ class BatchStore {
   // Pending batches in key order, strictly after `cursor` ("" = from the start). Keys
   // `skip` returns true for are passed over unread and count only as scanned: the
   // forwarder skips what it has in flight without copying those payloads again.
-  Result<Page<PendingBatch>> scan_pending(std::string_view cursor, const ScanLimits& limits,
-                                          const std::function<bool(std::string_view key)>& skip = {}) const;
+  Result<Page<PendingBatch>> scan_pending(
+      std::string_view cursor, const ScanLimits& limits,
+      const std::function<bool(std::string_view key)>& skip = {}) const;
 
   // Retained batches matching `query`, in key order, strictly after `cursor`.
   Result<Page<RetainedBatch>> scan_retained(const ReplayQuery& query, std::string_view cursor,
@@ -187,8 +188,8 @@ class BatchStore {
   BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db);
   Result<void> write_synced(storage::RocksStore::Batch& batch);
   Result<void> rebuild_category_counters();
-  Result<void> move_chunk(std::vector<std::pair<std::string, std::string>>& moves,
-                          TimeMs now_ms, std::vector<BatchId>& moved);
+  Result<void> move_chunk(std::vector<std::pair<std::string, std::string>>& moves, TimeMs now_ms,
+                          std::vector<BatchId>& moved);
 
   BatchStoreOptions options_;
   std::unique_ptr<storage::RocksStore> db_;

@@ -21,15 +21,18 @@ std::string describe_open_failure(const std::string& path, std::error_code ec,
                                   const std::string& reason) {
   std::string hint;
   if (ec == storage::Errc::kBusy) {
-    hint = "another process (probably another ferry-broker) holds the lock on this directory: "
-           "stop it, or give this broker its own data directory";
+    hint =
+        "another process (probably another ferry-broker) holds the lock on this directory: "
+        "stop it, or give this broker its own data directory";
   } else if (ec == storage::Errc::kCorruption) {
-    hint = "the database is corrupt: restore the directory from a backup, or move it aside to "
-           "start empty (its batches are then lost to this broker; agents resend whatever was "
-           "never DELIVERED)";
+    hint =
+        "the database is corrupt: restore the directory from a backup, or move it aside to "
+        "start empty (its batches are then lost to this broker; agents resend whatever was "
+        "never DELIVERED)";
   } else if (ec == storage::Errc::kInvalidArgument || ec == storage::Errc::kNotSupported) {
-    hint = "the database was written by an incompatible version or with incompatible options: "
-           "run the version that wrote it, or move the directory aside";
+    hint =
+        "the database was written by an incompatible version or with incompatible options: "
+        "run the version that wrote it, or move the directory aside";
   } else if (ec == storage::Errc::kNoSpace) {
     hint = "the disk is full: free space, then start the broker again";
   } else {
@@ -45,9 +48,8 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
                                                      std::string& why) {
   storage::RocksOptions rocks;
   rocks.path = options.path;
-  rocks.column_families = {std::string(kPendingCf), std::string(kRetainedCf),
-                           std::string(kIndexCf), std::string(kMetaCf),
-                           std::string(kReplaysCf)};
+  rocks.column_families = {std::string(kPendingCf), std::string(kRetainedCf), std::string(kIndexCf),
+                           std::string(kMetaCf), std::string(kReplaysCf)};
   rocks.write_buffer_bytes = options.write_buffer_bytes;
   rocks.block_cache_bytes = options.block_cache_bytes;
   rocks.dir_mode = options.dir_mode;
@@ -91,12 +93,14 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
   }
   bool has_categories = false;
   if (auto loaded = store->counters_.load(*store->db_, has_categories); !loaded) {
-    why = describe_open_failure(options.path, loaded.error(), "the counters in \"meta\" are unreadable");
+    why = describe_open_failure(options.path, loaded.error(),
+                                "the counters in \"meta\" are unreadable");
     return loaded.error();
   }
   if (!has_categories) {
     if (auto rebuilt = store->rebuild_category_counters(); !rebuilt) {
-      why = describe_open_failure(options.path, rebuilt.error(), "counting pending batches per category failed");
+      why = describe_open_failure(options.path, rebuilt.error(),
+                                  "counting pending batches per category failed");
       return rebuilt.error();
     }
   }
@@ -106,19 +110,22 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
 Result<void> BatchStore::rebuild_category_counters() {
   // Once, for a store written before the per-category counters: one pass over pending.
   std::map<std::string, CategoryCount, std::less<>> counts;
-  BOOST_OUTCOME_TRYV(db_->scan_range(pending_cf_, "", kKeysEnd, [&](std::string_view, std::string_view v) {
-    auto header = pending_header(v);
-    if (!header) return true;  // left for the forwarder to report
-    auto& c = counts[header.value().category];
-    c.batches += 1;
-    c.bytes += header.value().payload_size;
-    c.events += header.value().event_count;
-    return true;
-  }));
+  BOOST_OUTCOME_TRYV(
+      db_->scan_range(pending_cf_, "", kKeysEnd, [&](std::string_view, std::string_view v) {
+        auto header = pending_header(v);
+        if (!header) return true;  // left for the forwarder to report
+        auto& c = counts[header.value().category];
+        c.batches += 1;
+        c.bytes += header.value().payload_size;
+        c.events += header.value().event_count;
+        return true;
+      }));
   auto batch = db_->new_batch();
   counters_.stage_categories(counts, batch);
   BOOST_OUTCOME_TRYV(db_->write(batch, true));
-  if (!counts.empty()) spdlog::info("broker store {}: counted pending batches of {} categories", options_.path, counts.size());
+  if (!counts.empty())
+    spdlog::info("broker store {}: counted pending batches of {} categories", options_.path,
+                 counts.size());
   counters_.set_categories(std::move(counts));
   return success();
 }

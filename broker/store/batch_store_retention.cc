@@ -33,30 +33,32 @@ Result<Page<RetainedBatch>> BatchStore::scan_retained(const ReplayQuery& query,
   uint64_t bytes = 0;
   size_t scanned = 0;
   bool stopped = false;
-  BOOST_OUTCOME_TRYV(db_->scan_range(retained_cf_, begin, end, [&](std::string_view k, std::string_view v) {
-    if (page.batches.size() >= limits.max_batches || bytes >= limits.max_bytes ||
-        scanned >= limits.max_scanned) {
-      stopped = true;
-      return false;
-    }
-    ++scanned;
-    page.cursor = std::string(k);
-    if (!query.category.empty() && query.host.empty()) {
-      auto id = batch_id_from_key(k);
-      if (!id || id->category != query.category) return true;
-    }
-    auto record = decode_retained(v);
-    if (!record) {
-      spdlog::error("broker store {}: unreadable retained record skipped by the scan", options_.path);
-      return true;
-    }
-    const auto& h = record.value().frame.header;
-    if (h.max_time_ms < query.from_ms || h.min_time_ms >= query.to_ms) return true;
-    bytes += record.value().frame.payload.size();
-    page.batches.push_back(
-        {std::string(k), record.value().committed_at_ms, std::move(record.value().frame)});
-    return true;
-  }));
+  BOOST_OUTCOME_TRYV(
+      db_->scan_range(retained_cf_, begin, end, [&](std::string_view k, std::string_view v) {
+        if (page.batches.size() >= limits.max_batches || bytes >= limits.max_bytes ||
+            scanned >= limits.max_scanned) {
+          stopped = true;
+          return false;
+        }
+        ++scanned;
+        page.cursor = std::string(k);
+        if (!query.category.empty() && query.host.empty()) {
+          auto id = batch_id_from_key(k);
+          if (!id || id->category != query.category) return true;
+        }
+        auto record = decode_retained(v);
+        if (!record) {
+          spdlog::error("broker store {}: unreadable retained record skipped by the scan",
+                        options_.path);
+          return true;
+        }
+        const auto& h = record.value().frame.header;
+        if (h.max_time_ms < query.from_ms || h.min_time_ms >= query.to_ms) return true;
+        bytes += record.value().frame.payload.size();
+        page.batches.push_back(
+            {std::string(k), record.value().committed_at_ms, std::move(record.value().frame)});
+        return true;
+      }));
   page.end = !stopped;
   return page;
 }
@@ -75,19 +77,20 @@ Result<size_t> BatchStore::expire_retained(TimeMs now_ms, size_t max_batches) {
   StoreCounters::Delta delta;
   size_t expired = 0;
   TimeMs newest = 0;
-  BOOST_OUTCOME_TRYV(db_->scan_range(index_cf_, "", kKeysEnd, [&](std::string_view k, std::string_view v) {
-    if (k.size() < 8) return true;
-    const auto committed = static_cast<TimeMs>(storage::get_be64(k.substr(0, 8)));
-    if (committed > cutoff && over == 0) return false;
-    const uint64_t bytes = storage::get_be64(v);
-    over = over > bytes ? over - bytes : 0;
-    batch.del(index_cf_, k);
-    if (k.size() > 8) batch.del(retained_cf_, k.substr(8));
-    delta.retained_batches -= 1;
-    delta.retained_bytes -= static_cast<int64_t>(bytes);
-    newest = std::max(newest, committed);
-    return ++expired < max_batches;
-  }));
+  BOOST_OUTCOME_TRYV(
+      db_->scan_range(index_cf_, "", kKeysEnd, [&](std::string_view k, std::string_view v) {
+        if (k.size() < 8) return true;
+        const auto committed = static_cast<TimeMs>(storage::get_be64(k.substr(0, 8)));
+        if (committed > cutoff && over == 0) return false;
+        const uint64_t bytes = storage::get_be64(v);
+        over = over > bytes ? over - bytes : 0;
+        batch.del(index_cf_, k);
+        if (k.size() > 8) batch.del(retained_cf_, k.substr(8));
+        delta.retained_batches -= 1;
+        delta.retained_bytes -= static_cast<int64_t>(bytes);
+        newest = std::max(newest, committed);
+        return ++expired < max_batches;
+      }));
   if (expired == 0) return size_t{0};
   const TimeMs through = std::max(newest, expired_through_ms_.load(std::memory_order_relaxed));
   batch.put(meta_cf_, kMetaExpiredThrough, be64(static_cast<uint64_t>(through)));
@@ -100,10 +103,11 @@ Result<size_t> BatchStore::expire_retained(TimeMs now_ms, size_t max_batches) {
 
 Result<TimeMs> BatchStore::oldest_retained_ms() const {
   TimeMs oldest = 0;
-  BOOST_OUTCOME_TRYV(db_->scan_range(index_cf_, "", kKeysEnd, [&](std::string_view k, std::string_view) {
-    if (k.size() >= 8) oldest = static_cast<TimeMs>(storage::get_be64(k.substr(0, 8)));
-    return false;
-  }));
+  BOOST_OUTCOME_TRYV(
+      db_->scan_range(index_cf_, "", kKeysEnd, [&](std::string_view k, std::string_view) {
+        if (k.size() >= 8) oldest = static_cast<TimeMs>(storage::get_be64(k.substr(0, 8)));
+        return false;
+      }));
   return oldest;
 }
 

@@ -17,7 +17,8 @@ void DiskBudget::set_reserve(uint64_t min_free_bytes, std::function<uint64_t()> 
 
 bool DiskBudget::over_budget() const {
   if (no_space_.load(std::memory_order_relaxed)) return true;
-  if (free_.load(std::memory_order_relaxed) < min_free_.load(std::memory_order_relaxed)) return true;
+  if (free_.load(std::memory_order_relaxed) < min_free_.load(std::memory_order_relaxed))
+    return true;
   uint64_t budget = budget_.load(std::memory_order_relaxed);
   return budget != 0 && used_.load(std::memory_order_relaxed) >= budget;
 }

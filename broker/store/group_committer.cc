@@ -92,8 +92,8 @@ void GroupCommitter::run() {
       // Take everything that arrived while the previous group was syncing, up to the
       // group bounds; the rest waits for the next sync.
       while (!queue_.empty() && group.size() < options_.max_group_batches &&
-             (group.empty() || group_bytes + queue_.front().frame.payload.size() <=
-                                   options_.max_group_bytes)) {
+             (group.empty() ||
+              group_bytes + queue_.front().frame.payload.size() <= options_.max_group_bytes)) {
         group_bytes += queue_.front().frame.payload.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();

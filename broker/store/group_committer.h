@@ -41,8 +41,8 @@ struct GroupCommitterOptions {
 };
 
 struct GroupCommitterStats {
-  uint64_t groups = 0;      // store_group calls
-  uint64_t syncs = 0;       // groups that wrote (each one fsync)
+  uint64_t groups = 0;  // store_group calls
+  uint64_t syncs = 0;   // groups that wrote (each one fsync)
   uint64_t submitted = 0;
   uint64_t written = 0;     // batches newly stored
   uint64_t duplicates = 0;  // kStored without a write (already pending or repeated in group)

@@ -7,8 +7,8 @@
 
 namespace ferry::broker::store {
 
-void StoreCounters::Delta::add_pending(std::string_view host, std::string_view category, int64_t batches,
-                                       int64_t bytes, int64_t events) {
+void StoreCounters::Delta::add_pending(std::string_view host, std::string_view category,
+                                       int64_t batches, int64_t bytes, int64_t events) {
   auto it = hosts.find(host);
   if (it == hosts.end()) it = hosts.emplace(std::string(host), std::pair<int64_t, int64_t>{}).first;
   it->second.first += batches;
@@ -29,29 +29,31 @@ uint64_t StoreCounters::add(uint64_t v, int64_t d) {
 Result<void> StoreCounters::load(const storage::RocksStore& db, bool& has_categories) {
   std::map<std::string, PendingCount, std::less<>> hosts;
   bool bad = false;
-  BOOST_OUTCOME_TRYV(db.scan(meta_cf_, kMetaHostPrefix, [&](std::string_view k, std::string_view v) {
-    k.remove_prefix(kMetaHostPrefix.size());
-    std::string_view host = storage::take_name(k);
-    if (host.empty() || v.size() != 16) {
-      bad = true;
-      return false;
-    }
-    hosts[std::string(host)] = {storage::get_be64(v), storage::get_be64(v.substr(8))};
-    return true;
-  }));
+  BOOST_OUTCOME_TRYV(
+      db.scan(meta_cf_, kMetaHostPrefix, [&](std::string_view k, std::string_view v) {
+        k.remove_prefix(kMetaHostPrefix.size());
+        std::string_view host = storage::take_name(k);
+        if (host.empty() || v.size() != 16) {
+          bad = true;
+          return false;
+        }
+        hosts[std::string(host)] = {storage::get_be64(v), storage::get_be64(v.substr(8))};
+        return true;
+      }));
   if (bad) return storage::Errc::kCorruption;
   std::map<std::string, CategoryCount, std::less<>> categories;
-  BOOST_OUTCOME_TRYV(db.scan(meta_cf_, kMetaCategoryPrefix, [&](std::string_view k, std::string_view v) {
-    k.remove_prefix(kMetaCategoryPrefix.size());
-    std::string_view category = storage::take_name(k);
-    if (category.empty() || v.size() != 24) {
-      bad = true;
-      return false;
-    }
-    categories[std::string(category)] = {storage::get_be64(v), storage::get_be64(v.substr(8)),
-                                          storage::get_be64(v.substr(16))};
-    return true;
-  }));
+  BOOST_OUTCOME_TRYV(
+      db.scan(meta_cf_, kMetaCategoryPrefix, [&](std::string_view k, std::string_view v) {
+        k.remove_prefix(kMetaCategoryPrefix.size());
+        std::string_view category = storage::take_name(k);
+        if (category.empty() || v.size() != 24) {
+          bad = true;
+          return false;
+        }
+        categories[std::string(category)] = {storage::get_be64(v), storage::get_be64(v.substr(8)),
+                                             storage::get_be64(v.substr(16))};
+        return true;
+      }));
   if (bad) return storage::Errc::kCorruption;
   BOOST_OUTCOME_TRY(marker, db.get(meta_cf_, kMetaHasCategories));
   has_categories = marker.has_value();
@@ -126,10 +128,12 @@ void StoreCounters::apply(const Delta& delta) {
   retained_bytes_ = add(retained_bytes_, delta.retained_bytes);
 }
 
-void StoreCounters::stage_categories(const std::map<std::string, CategoryCount, std::less<>>& counts,
-                                     storage::RocksStore::Batch& batch) const {
+void StoreCounters::stage_categories(
+    const std::map<std::string, CategoryCount, std::less<>>& counts,
+    storage::RocksStore::Batch& batch) const {
   for (const auto& [category, c] : counts) {
-    if (c.batches > 0) batch.put(meta_cf_, meta_category_key(category), encode_triple(c.batches, c.bytes, c.events));
+    if (c.batches > 0)
+      batch.put(meta_cf_, meta_category_key(category), encode_triple(c.batches, c.bytes, c.events));
   }
   batch.put(meta_cf_, kMetaHasCategories, "1");
 }

@@ -63,8 +63,8 @@ class StoreCounters {
     int64_t retained_batches = 0;
     int64_t retained_bytes = 0;
     // One batch of `host`/`category` entering (+1) or leaving (-1) pending.
-    void add_pending(std::string_view host, std::string_view category, int64_t batches, int64_t bytes,
-                     int64_t events);
+    void add_pending(std::string_view host, std::string_view category, int64_t batches,
+                     int64_t bytes, int64_t events);
     bool empty() const {
       return hosts.empty() && categories.empty() && retained_batches == 0 && retained_bytes == 0;
     }

@@ -56,8 +56,10 @@ inline constexpr std::string_view kMetaExpiredThrough = "expired_through";  // b
 inline constexpr std::string_view kMetaRetained = "retained";  // be64 batches, be64 bytes
 inline constexpr std::string_view kMetaHostPrefix = "host/";   // + name(host) -> same
 
-inline constexpr std::string_view kMetaCategoryPrefix = "cat/";  // + name(category) -> be64 batches, bytes, events
-inline constexpr std::string_view kMetaHasCategories = "has_category_counters";  // present once they exist
+inline constexpr std::string_view kMetaCategoryPrefix =
+    "cat/";  // + name(category) -> be64 batches, bytes, events
+inline constexpr std::string_view kMetaHasCategories =
+    "has_category_counters";  // present once they exist
 
 inline std::string meta_category_key(std::string_view category) {
   std::string k(kMetaCategoryPrefix);

@@ -38,14 +38,15 @@ std::string default_config_path(std::string_view program) {
   return fmt::format("/etc/ferry/{}.toml", role);
 }
 
-std::optional<DaemonArgs> parse_daemon_args(std::string_view program, int argc, char** argv, int& exit_code) {
+std::optional<DaemonArgs> parse_daemon_args(std::string_view program, int argc, char** argv,
+                                            int& exit_code) {
   DaemonArgs args{default_config_path(program)};
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--config" || a == "-c") {
       if (i + 1 == argc) {
-        std::fprintf(stderr, "%.*s: %.*s needs a FILE (see --help)\n", int(program.size()), program.data(),
-                     int(a.size()), a.data());
+        std::fprintf(stderr, "%.*s: %.*s needs a FILE (see --help)\n", int(program.size()),
+                     program.data(), int(a.size()), a.data());
         exit_code = 2;
         return std::nullopt;
       }
@@ -65,8 +66,8 @@ std::optional<DaemonArgs> parse_daemon_args(std::string_view program, int argc, 
       exit_code = 0;
       return std::nullopt;
     } else {
-      std::fprintf(stderr, "%.*s: unknown argument '%.*s' (see --help)\n", int(program.size()), program.data(),
-                   int(a.size()), a.data());
+      std::fprintf(stderr, "%.*s: unknown argument '%.*s' (see --help)\n", int(program.size()),
+                   program.data(), int(a.size()), a.data());
       exit_code = 2;
       return std::nullopt;
     }

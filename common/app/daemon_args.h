@@ -19,6 +19,7 @@ std::string default_config_path(std::string_view program);
 
 // The parsed arguments, or nullopt with `exit_code` set: 0 after --help or --version
 // (printed to stdout), 2 for bad usage (said on stderr).
-std::optional<DaemonArgs> parse_daemon_args(std::string_view program, int argc, char** argv, int& exit_code);
+std::optional<DaemonArgs> parse_daemon_args(std::string_view program, int argc, char** argv,
+                                            int& exit_code);
 
 }  // namespace ferry::app

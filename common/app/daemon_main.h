@@ -63,7 +63,8 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
       return 0;
     }
     log::init_logging(program, config.log.level,
-                      config.log.file.empty() ? std::nullopt : std::optional(config.log.file), config.log.format);
+                      config.log.file.empty() ? std::nullopt : std::optional(config.log.file),
+                      config.log.format);
     raise_open_file_limit();
     bool restart = false;
     {

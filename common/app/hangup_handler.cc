@@ -19,7 +19,8 @@ void reopen_log() {
       spdlog::info("SIGHUP: logging to stderr, nothing to reopen");
     }
   } catch (const std::exception& e) {
-    spdlog::error("SIGHUP: cannot reopen the log file ({}); still writing to the old one", e.what());
+    spdlog::error("SIGHUP: cannot reopen the log file ({}); still writing to the old one",
+                  e.what());
   }
 }
 
@@ -58,10 +59,12 @@ void HangupHandler::on_hangup() {
 void HangupHandler::reload_keys() {
   for (const auto& keys : keys_) {
     if (auto why = keys->reload(); !why.empty()) {
-      spdlog::error("SIGHUP: sealing keys not reloaded: {}; keeping key ids {}", why, keys->current()->describe_ids());
+      spdlog::error("SIGHUP: sealing keys not reloaded: {}; keeping key ids {}", why,
+                    keys->current()->describe_ids());
     } else {
-      spdlog::info("SIGHUP: sealing keys {} reloaded: ids {}, sealing with {}", keys->dir().string(),
-                   keys->current()->describe_ids(), keys->current()->newest_id());
+      spdlog::info("SIGHUP: sealing keys {} reloaded: ids {}, sealing with {}",
+                   keys->dir().string(), keys->current()->describe_ids(),
+                   keys->current()->newest_id());
     }
   }
 }
@@ -88,8 +91,8 @@ std::optional<tls::TlsOptions> HangupHandler::reload_config() {
     const std::string new_value = it == now.end() ? "(absent)" : it->second;
     if (new_value == old_value) continue;
     if (!changes_live(config::generic_key(key))) {
-      spdlog::warn("SIGHUP: {} changed from {} to {} in {}; needs a restart (running with {})", key, old_value,
-                   new_value, config_path_, old_value);
+      spdlog::warn("SIGHUP: {} changed from {} to {} in {}; needs a restart (running with {})", key,
+                   old_value, new_value, config_path_, old_value);
       ++pending;
       continue;
     }
@@ -99,7 +102,8 @@ std::optional<tls::TlsOptions> HangupHandler::reload_config() {
   if (log::set_log_level(live.log_level)) adopt(fresh, "log.level");
   fresh_ = std::move(fresh);
   spdlog::info("SIGHUP: config {} re-read; {}", config_path_,
-               pending == 0 ? "nothing waits for a restart" : fmt::format("{} change(s) wait for a restart", pending));
+               pending == 0 ? "nothing waits for a restart"
+                            : fmt::format("{} change(s) wait for a restart", pending));
   return tls_changed ? std::optional(live.tls) : std::nullopt;
 }
 
@@ -118,8 +122,8 @@ void HangupHandler::reload_tls(const std::optional<tls::TlsOptions>& changed) {
     auto reloaded = changed ? source->reload(*changed) : source->reload();
     if (reloaded) {
       const auto& o = source->options();
-      spdlog::info("SIGHUP: {} reloaded (cert {}, ca {}, crl {}); new connections use it", what, o.cert_file,
-                   o.ca_file, o.crl_file.empty() ? "none" : o.crl_file);
+      spdlog::info("SIGHUP: {} reloaded (cert {}, ca {}, crl {}); new connections use it", what,
+                   o.cert_file, o.ca_file, o.crl_file.empty() ? "none" : o.crl_file);
     } else {
       spdlog::error("SIGHUP: cannot reload {}: {}; new connections keep the previous one", what,
                     reloaded.error().text);

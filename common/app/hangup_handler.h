@@ -52,7 +52,9 @@ class HangupHandler {
   }
 
   // Before start(): `keys` re-reads its directory on each SIGHUP.
-  void reload_on_hangup(std::shared_ptr<crypto::KeyStore> keys) { keys_.push_back(std::move(keys)); }
+  void reload_on_hangup(std::shared_ptr<crypto::KeyStore> keys) {
+    keys_.push_back(std::move(keys));
+  }
 
   // Before start(): re-read `path` on each SIGHUP; `running` is what the process started
   // with (ConfigReader::settings() of the file it loaded).

@@ -9,7 +9,8 @@ namespace ferry::app {
 
 // `key` without array indices (config::generic_key).
 inline bool changes_live(std::string_view key) {
-  return key == "log.level" || key == "tls.cert" || key == "tls.key" || key == "tls.ca" || key == "tls.crl";
+  return key == "log.level" || key == "tls.cert" || key == "tls.key" || key == "tls.ca" ||
+         key == "tls.crl";
 }
 
 }  // namespace ferry::app

@@ -32,14 +32,16 @@ void cloexec_all_above_stderr() {
 }  // namespace
 
 int restart_in_place(const char* program, char** argv) {
-  spdlog::warn("{}: starting again as a new instance (executing its binary again, same pid)", program);
+  spdlog::warn("{}: starting again as a new instance (executing its binary again, same pid)",
+               program);
   spdlog::default_logger()->flush();
   std::fflush(nullptr);
   cloexec_all_above_stderr();
   ::execv("/proc/self/exe", argv);
   const int err = errno;
-  spdlog::critical("{}: cannot execute itself again: {}; exiting (status 1) for the supervisor to restart it",
-                   program, std::strerror(err));
+  spdlog::critical(
+      "{}: cannot execute itself again: {}; exiting (status 1) for the supervisor to restart it",
+      program, std::strerror(err));
   std::fprintf(stderr, "%s: cannot execute itself again: %s\n", program, std::strerror(err));
   return 1;
 }

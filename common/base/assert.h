@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define FERRY_RELEASE_ASSERT(cond)                                                  \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
+#define FERRY_RELEASE_ASSERT(cond)                                                      \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
       std::fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
+      std::abort();                                                                     \
+    }                                                                                   \
   } while (0)
 
 #ifdef NDEBUG

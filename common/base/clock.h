@@ -18,7 +18,8 @@ constexpr TimeMs kMsPerHour = 3'600'000;
 inline TimeMs hour_start(TimeMs t) {
   const TimeMs into_hour = t % kMsPerHour;  // (-1 h, 1 h)
   if (into_hour >= 0) return t - into_hour;
-  if (t < std::numeric_limits<TimeMs>::min() + kMsPerHour) return std::numeric_limits<TimeMs>::min();
+  if (t < std::numeric_limits<TimeMs>::min() + kMsPerHour)
+    return std::numeric_limits<TimeMs>::min();
   return t - into_hour - kMsPerHour;
 }
 

@@ -61,7 +61,7 @@ uint32_t extend_portable(uint32_t crc, const void* data, size_t n) {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) uint32_t extend_hardware(uint32_t crc, const void* data,
-                                                            size_t n) {
+                                                           size_t n) {
   auto* p = static_cast<const uint8_t*>(data);
   uint64_t c = ~crc;
   while (n >= 8) {

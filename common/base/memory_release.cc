@@ -11,7 +11,8 @@ void release_free_memory() {
   // Trimming walks the whole heap: at most once a second, however many queues drain.
   static std::atomic<int64_t> last_ms{0};
   int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch()).count();
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
   int64_t last = last_ms.load(std::memory_order_relaxed);
   if (last != 0 && now - last < 1000) return;
   if (!last_ms.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;

@@ -1,7 +1,7 @@
 #include "common/base/utc_time.h"
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace ferry {
 namespace {
@@ -23,8 +23,8 @@ std::string format_iso_ms(TimeMs t) {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];  // room for any int the compiler assumes
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 
@@ -37,12 +37,13 @@ std::optional<TimeMs> parse_utc_time(std::string_view s, bool hour_end) {
   bool hour_form = false;
   if (s.size() == 13 && s[10] == '/' && digits(s, 11, 2, h)) {
     hour_form = true;
-  } else if (s.size() == 20 && s[10] == 'T' && digits(s, 11, 2, h) && s[13] == ':' && digits(s, 14, 2, mi) &&
-             s[16] == ':' && digits(s, 17, 2, se) && s[19] == 'Z') {
+  } else if (s.size() == 20 && s[10] == 'T' && digits(s, 11, 2, h) && s[13] == ':' &&
+             digits(s, 14, 2, mi) && s[16] == ':' && digits(s, 17, 2, se) && s[19] == 'Z') {
   } else {
     return std::nullopt;
   }
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) return std::nullopt;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
+    return std::nullopt;
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;

@@ -12,8 +12,8 @@ constexpr size_t kKeptScratchBytes = 4u << 20;
 std::error_code BatchChecker::check(const wire::BatchFrame& b, TimeMs now, std::string& why) {
   const auto& h = b.header;
   if (auto ec = validate_header(h)) {
-    why = "header: " + ec.message() + " (codec " + std::to_string(static_cast<int>(h.codec)) + ", flags " +
-          std::to_string(h.flags) + ")";
+    why = "header: " + ec.message() + " (codec " + std::to_string(static_cast<int>(h.codec)) +
+          ", flags " + std::to_string(h.flags) + ")";
     return ec;
   }
   if (!window_.contains(h.min_time_ms, now) || !window_.contains(h.max_time_ms, now)) {

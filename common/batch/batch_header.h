@@ -43,18 +43,18 @@ struct BatchHeader {
   // before incarnations).
   uint64_t incarnation = 0;
   uint32_t event_count = 0;
-  uint32_t raw_size = 0;         // bytes of events before compression
-  uint32_t payload_size = 0;     // bytes of the payload as sent (compressed, maybe sealed)
+  uint32_t raw_size = 0;      // bytes of events before compression
+  uint32_t payload_size = 0;  // bytes of the payload as sent (compressed, maybe sealed)
   TimeMs min_time_ms = 0;
   TimeMs max_time_ms = 0;
-  FileIdentity file;             // where the agent can re-read these events
+  FileIdentity file;  // where the agent can re-read these events
   uint64_t file_offset = 0;
   uint64_t file_length = 0;
   Codec codec = Codec::kZstd;
   uint8_t flags = 0;
-  uint32_t payload_crc = 0;      // CRC32C of the payload as sent
-  uint64_t replay_id = 0;        // 0 = live traffic; otherwise the replay it belongs to
-  uint32_t key_id = 0;           // sealed: the key it was sealed with (>= 1); else 0
+  uint32_t payload_crc = 0;  // CRC32C of the payload as sent
+  uint64_t replay_id = 0;    // 0 = live traffic; otherwise the replay it belongs to
+  uint32_t key_id = 0;       // sealed: the key it was sealed with (>= 1); else 0
 
   bool sealed() const { return (flags & kFlagSealed) != 0; }
   TimeMs hour() const { return hour_start(min_time_ms); }

@@ -5,7 +5,9 @@
 
 namespace ferry::batch {
 
-BatchId batch_id_of(const BatchHeader& h) { return BatchId{h.host, h.category, h.seq, h.replay_id, h.incarnation}; }
+BatchId batch_id_of(const BatchHeader& h) {
+  return BatchId{h.host, h.category, h.seq, h.replay_id, h.incarnation};
+}
 
 std::vector<IdRange> fold_ranges(std::vector<BatchId> ids) {
   std::sort(ids.begin(), ids.end(), [](const BatchId& a, const BatchId& b) {
@@ -23,8 +25,9 @@ std::vector<IdRange> fold_ranges(std::vector<BatchId> ids) {
         continue;
       }
     }
-    out.push_back({wire::AckRange{std::move(id.host), std::move(id.category), id.seq, id.seq, id.incarnation},
-                   id.replay_id});
+    out.push_back(
+        {wire::AckRange{std::move(id.host), std::move(id.category), id.seq, id.seq, id.incarnation},
+         id.replay_id});
   }
   return out;
 }

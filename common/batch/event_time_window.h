@@ -14,7 +14,9 @@ struct EventTimeWindow {
   std::chrono::milliseconds past{7LL * 24 * 3600 * 1000};
   std::chrono::milliseconds future{3600 * 1000};
 
-  bool contains(TimeMs t, TimeMs now) const { return t >= now - past.count() && t <= now + future.count(); }
+  bool contains(TimeMs t, TimeMs now) const {
+    return t >= now - past.count() && t <= now + future.count();
+  }
 };
 
 // The receivers' default: 30 days back (agents may hold a backlog that long), 1 hour on.

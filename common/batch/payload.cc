@@ -64,7 +64,8 @@ uint64_t count_newlines(std::string_view bytes) {
 
 }  // namespace
 
-std::error_code validate_sealed_payload(const BatchHeader& header, std::string_view payload, std::string& why) {
+std::error_code validate_sealed_payload(const BatchHeader& header, std::string_view payload,
+                                        std::string& why) {
   if (payload.size() != header.payload_size) {
     why = "payload of " + std::to_string(payload.size()) + " bytes, header says " +
           std::to_string(header.payload_size);
@@ -75,8 +76,10 @@ std::error_code validate_sealed_payload(const BatchHeader& header, std::string_v
     return wire::Errc::kBadCrc;
   }
   // What sealing adds to the compressed bytes, which are at most zstd's bound of raw_size.
-  const size_t inner_max = header.codec == Codec::kNone ? header.raw_size : ZSTD_compressBound(header.raw_size);
-  if (payload.size() < crypto::kSealOverhead || payload.size() - crypto::kSealOverhead > inner_max) {
+  const size_t inner_max =
+      header.codec == Codec::kNone ? header.raw_size : ZSTD_compressBound(header.raw_size);
+  if (payload.size() < crypto::kSealOverhead ||
+      payload.size() - crypto::kSealOverhead > inner_max) {
     why = "sealed payload of " + std::to_string(payload.size()) + " bytes cannot hold " +
           std::to_string(header.raw_size) + " raw bytes";
     return wire::Errc::kBadBatch;
@@ -85,7 +88,8 @@ std::error_code validate_sealed_payload(const BatchHeader& header, std::string_v
 }
 
 std::error_code validate_payload(const BatchHeader& header, std::string_view payload,
-                                 compress::ZstdDecompressor& zstd, std::string& raw, std::string& why) {
+                                 compress::ZstdDecompressor& zstd, std::string& raw,
+                                 std::string& why) {
   if (header.sealed()) return validate_sealed_payload(header, payload, why);
   if (auto ec = decode_payload(header, payload, zstd, raw)) {
     why = ec == wire::Errc::kBadBatch ? "payload does not decode to its declared raw_size " +

@@ -25,13 +25,15 @@ std::error_code decode_payload(const BatchHeader& header, std::string_view paylo
 
 // What a hop without keys (a broker) can check of a sealed payload: its size and CRC,
 // and that its length fits raw_size compressed plus the seal's nonce and tag.
-std::error_code validate_sealed_payload(const BatchHeader& header, std::string_view payload, std::string& why);
+std::error_code validate_sealed_payload(const BatchHeader& header, std::string_view payload,
+                                        std::string& why);
 
-// Everything a receiver can check of an unsealed payload (a sealed one: the above) without trusting its sender:
-// the CRC, that it decodes within limits to exactly raw_size bytes, and that those bytes
-// are event_count whole lines. A payload that passes makes an output file that decodes.
-// `raw` is scratch (it receives the events). On failure, `why` says what was wrong.
+// Everything a receiver can check of an unsealed payload (a sealed one: the above) without trusting
+// its sender: the CRC, that it decodes within limits to exactly raw_size bytes, and that those
+// bytes are event_count whole lines. A payload that passes makes an output file that decodes. `raw`
+// is scratch (it receives the events). On failure, `why` says what was wrong.
 std::error_code validate_payload(const BatchHeader& header, std::string_view payload,
-                                 compress::ZstdDecompressor& zstd, std::string& raw, std::string& why);
+                                 compress::ZstdDecompressor& zstd, std::string& raw,
+                                 std::string& why);
 
 }  // namespace ferry::batch

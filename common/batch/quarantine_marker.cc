@@ -7,7 +7,8 @@
 
 namespace ferry::batch {
 
-wire::BatchFrame quarantine_marker(const BatchHeader& refused, std::string_view reason, TimeMs now) {
+wire::BatchFrame quarantine_marker(const BatchHeader& refused, std::string_view reason,
+                                   TimeMs now) {
   wire::BatchFrame m;
   BatchHeader& h = m.header;
   h.host = refused.host;
@@ -24,7 +25,8 @@ wire::BatchFrame quarantine_marker(const BatchHeader& refused, std::string_view 
   h.min_time_ms = h.max_time_ms = times_ok ? refused.min_time_ms : now;
   std::string line(kQuarantinedMarker);
   line.append(reason.substr(0, 1024));
-  std::replace_if(line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   line.push_back('\n');
   m.payload = std::move(line);
   h.codec = Codec::kNone;

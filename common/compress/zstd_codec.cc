@@ -29,8 +29,7 @@ ZstdDecompressor::ZstdDecompressor() : ctx_(ZSTD_createDCtx()) {}
 
 ZstdDecompressor::~ZstdDecompressor() { ZSTD_freeDCtx(ctx_); }
 
-Result<size_t> ZstdDecompressor::decompress(std::string_view in, size_t max_out,
-                                            std::string& out) {
+Result<size_t> ZstdDecompressor::decompress(std::string_view in, size_t max_out, std::string& out) {
   out.clear();
   ZSTD_DCtx_reset(ctx_, ZSTD_reset_session_only);
   // Trust a declared content size only as a hint for the first allocation, capped.

@@ -2,9 +2,9 @@
 
 #include "common/config/near_miss.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -26,16 +26,26 @@ namespace {
 
 std::string_view type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "table";
-    case toml::node_type::array: return "array";
-    case toml::node_type::string: return "string";
-    case toml::node_type::integer: return "integer";
-    case toml::node_type::floating_point: return "float";
-    case toml::node_type::boolean: return "boolean";
-    case toml::node_type::date: return "date";
-    case toml::node_type::time: return "time";
-    case toml::node_type::date_time: return "date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::table:
+      return "table";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::string:
+      return "string";
+    case toml::node_type::integer:
+      return "integer";
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return "boolean";
+    case toml::node_type::date:
+      return "date";
+    case toml::node_type::time:
+      return "time";
+    case toml::node_type::date_time:
+      return "date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -54,9 +64,12 @@ std::string format_ms(Duration d) { return fmt::format("{}ms", d.count()); }
 std::string quoted(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
-    if (c == '"' || c == '\\') out += fmt::format("\\{}", c);
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
-    else out += c;
+    if (c == '"' || c == '\\')
+      out += fmt::format("\\{}", c);
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
+    else
+      out += c;
   }
   return out + "\"";
 }
@@ -89,8 +102,7 @@ struct Unread {
 };
 
 void collect_unread(const toml::table& table, const std::string& prefix,
-                    const std::set<std::string, std::less<>>& read,
-                    std::vector<Unread>& out) {
+                    const std::set<std::string, std::less<>>& read, std::vector<Unread>& out) {
   for (const auto& [k, v] : table) {
     std::string key = join(prefix, k.str());
     if (const auto* sub = v.as_table()) {
@@ -121,10 +133,12 @@ toml::table parse_or_throw(std::string_view text, const std::string& file) {
 ConfigReader::ConfigReader(const std::string& path) {
   errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path, "", fmt::format("cannot open config file: {}", errno_text(errno)));
+  if (!in)
+    throw ConfigError(path, "", fmt::format("cannot open config file: {}", errno_text(errno)));
   std::stringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw ConfigError(path, "", fmt::format("cannot read config file: {}", errno_text(errno)));
+  if (in.bad())
+    throw ConfigError(path, "", fmt::format("cannot read config file: {}", errno_text(errno)));
   shared_ = std::make_shared<Shared>();
   shared_->file = path;
   shared_->root = parse_or_throw(text.str(), path);
@@ -164,8 +178,8 @@ int ConfigReader::line_of(std::string_view key) const {
   }
 }
 
-void ConfigReader::note(std::string_view key, std::string_view type, std::string value, std::string def,
-                        bool from_file) const {
+void ConfigReader::note(std::string_view key, std::string_view type, std::string value,
+                        std::string def, bool from_file) const {
   const std::string full = full_key(key);
   for (auto& s : shared_->settings) {
     if (s.key == full) {
@@ -176,7 +190,8 @@ void ConfigReader::note(std::string_view key, std::string_view type, std::string
       return;
     }
   }
-  shared_->settings.push_back({full, std::move(value), std::move(def), std::string(type), from_file, false});
+  shared_->settings.push_back(
+      {full, std::move(value), std::move(def), std::string(type), from_file, false});
 }
 
 const toml::node* ConfigReader::find(std::string_view key, bool mark) const {
@@ -201,7 +216,8 @@ const toml::node* ConfigReader::find(std::string_view key, bool mark) const {
 
 std::string ConfigReader::str(std::string_view key, std::string_view def) const {
   const toml::node* n = find(key, true);
-  if (n != nullptr && !n->is_string()) throw error(key, fmt::format("expected a string, got {}", type_name(*n)));
+  if (n != nullptr && !n->is_string())
+    throw error(key, fmt::format("expected a string, got {}", type_name(*n)));
   std::string v = n != nullptr ? n->as_string()->get() : std::string(def);
   note(key, "string", quoted(v), quoted(def), n != nullptr);
   return v;
@@ -237,9 +253,12 @@ double ConfigReader::number(std::string_view key, double def, double min, double
   note(key, "number", number_text(def), number_text(def), false);
   if (n == nullptr) return def;
   double v = 0;
-  if (n->is_floating_point()) v = n->as_floating_point()->get();
-  else if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
-  else throw error(key, fmt::format("expected a number, got {}", type_name(*n)));
+  if (n->is_floating_point())
+    v = n->as_floating_point()->get();
+  else if (n->is_integer())
+    v = static_cast<double>(n->as_integer()->get());
+  else
+    throw error(key, fmt::format("expected a number, got {}", type_name(*n)));
   if (!(v >= min && v <= max)) {
     throw error(key, fmt::format("{} is out of range [{}, {}]", v, min, max));
   }
@@ -284,21 +303,23 @@ Duration ConfigReader::duration(std::string_view key, Duration def, Duration min
     auto parsed = parse_duration(text);
     if (!parsed) {
       throw error(key, fmt::format("cannot parse duration \"{}\" (use e.g. 200ms, 5s, 2m, 24h, "
-                                   "or an integer in ms)", text));
+                                   "or an integer in ms)",
+                                   text));
     }
     d = *parsed;
   } else {
-    throw error(key, fmt::format("expected a duration string or integer ms, got {}",
-                                 type_name(*n)));
+    throw error(key,
+                fmt::format("expected a duration string or integer ms, got {}", type_name(*n)));
   }
-  if (d < min) throw error(key, fmt::format("{} is below the minimum {}", format_ms(d), format_ms(min)));
-  if (d > max) throw error(key, fmt::format("{} is above the maximum {}", format_ms(d), format_ms(max)));
+  if (d < min)
+    throw error(key, fmt::format("{} is below the minimum {}", format_ms(d), format_ms(min)));
+  if (d > max)
+    throw error(key, fmt::format("{} is above the maximum {}", format_ms(d), format_ms(max)));
   note(key, "duration", quoted(format_duration(d)), quoted(format_duration(def)), true);
   return d;
 }
 
-uint64_t ConfigReader::bytes(std::string_view key, uint64_t def, uint64_t min,
-                             uint64_t max) const {
+uint64_t ConfigReader::bytes(std::string_view key, uint64_t def, uint64_t min, uint64_t max) const {
   const toml::node* n = find(key, true);
   note(key, "size", bytes_text(def), bytes_text(def), false);
   if (n == nullptr) return def;
@@ -312,12 +333,12 @@ uint64_t ConfigReader::bytes(std::string_view key, uint64_t def, uint64_t min,
     auto parsed = parse_bytes(text);
     if (!parsed) {
       throw error(key, fmt::format("cannot parse size \"{}\" (use e.g. 512B, 64KiB, 1MiB, 10GB, "
-                                   "or an integer in bytes)", text));
+                                   "or an integer in bytes)",
+                                   text));
     }
     b = *parsed;
   } else {
-    throw error(key, fmt::format("expected a size string or integer bytes, got {}",
-                                 type_name(*n)));
+    throw error(key, fmt::format("expected a size string or integer bytes, got {}", type_name(*n)));
   }
   if (b < min || b > max) {
     throw error(key, fmt::format("{} bytes is out of range [{}, {}]", b, min, max));
@@ -330,7 +351,8 @@ bool ConfigReader::has(std::string_view key) const { return find(key, false) != 
 
 void ConfigReader::require(std::string_view key) const {
   const std::string full = full_key(key);
-  if (std::none_of(shared_->settings.begin(), shared_->settings.end(), [&](const Setting& s) { return s.key == full; })) {
+  if (std::none_of(shared_->settings.begin(), shared_->settings.end(),
+                   [&](const Setting& s) { return s.key == full; })) {
     shared_->settings.push_back({full, "", "", "", false, true});
   }
   if (has(key)) return;
@@ -341,12 +363,12 @@ void ConfigReader::require(std::string_view key) const {
   std::vector<std::string> present;
   try {
     present = keys(parent);
-  } catch (const ConfigError&) {
-  }
+  } catch (const ConfigError&) {}
   if (auto typo = near_miss(leaf, present)) {
     const std::string typo_key = parent.empty() ? *typo : fmt::format("{}.{}", parent, *typo);
-    throw ConfigError(shared_->file, full, fmt::format("required key is missing (did you mean {} instead of {}?)",
-                                                       key, full_key(typo_key)),
+    throw ConfigError(shared_->file, full,
+                      fmt::format("required key is missing (did you mean {} instead of {}?)", key,
+                                  full_key(typo_key)),
                       line_of(typo_key));
   }
   throw error(key, "required key is missing");
@@ -371,8 +393,8 @@ std::vector<ConfigReader> ConfigReader::tables(std::string_view key) const {
                                  arr ? "array" : type_name(*n)));
   }
   for (size_t i = 0; i < arr->size(); ++i) {
-    out.push_back(ConfigReader(shared_, (*arr)[i].as_table(),
-                               fmt::format("{}[{}]", full_key(key), i)));
+    out.push_back(
+        ConfigReader(shared_, (*arr)[i].as_table(), fmt::format("{}[{}]", full_key(key), i)));
   }
   return out;
 }

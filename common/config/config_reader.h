@@ -108,7 +108,8 @@ class ConfigReader {
   const toml::node* find(std::string_view key, bool mark) const;
   std::string full_key(std::string_view key) const;
   // Records that `key` was asked for (value and default as TOML).
-  void note(std::string_view key, std::string_view type, std::string value, std::string def, bool from_file) const;
+  void note(std::string_view key, std::string_view type, std::string value, std::string def,
+            bool from_file) const;
   // The line of `key` in the file, 0 if absent.
   int line_of(std::string_view key) const;
 

@@ -14,7 +14,8 @@ mode_t read_mode(const ConfigReader& r, std::string_view key, mode_t def, mode_t
   const bool octal = text.size() <= 4 && text.find_first_not_of("01234567") == std::string::npos;
   const mode_t mode = octal ? static_cast<mode_t>(std::stoul(text, nullptr, 8)) : 0;
   if (!octal || (mode & owner_bits) != owner_bits) {
-    throw r.error(key, "'" + text + "' is not an octal mode such as \"0640\" that the owner can use");
+    throw r.error(key,
+                  "'" + text + "' is not an octal mode such as \"0640\" that the owner can use");
   }
   return mode;
 }

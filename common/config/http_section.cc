@@ -20,17 +20,19 @@ http::ServerOptions read_http_section(const ConfigReader& root, const std::strin
   }
   o.header_timeout = s.duration("header_timeout", o.header_timeout, std::chrono::milliseconds(100),
                                 std::chrono::minutes(5));
-  o.max_connections = static_cast<size_t>(s.integer("max_connections", o.max_connections, 1, 100'000));
-  o.max_connections_per_ip =
-      static_cast<size_t>(s.integer("max_connections_per_ip", o.max_connections_per_ip, 1, 100'000));
+  o.max_connections =
+      static_cast<size_t>(s.integer("max_connections", o.max_connections, 1, 100'000));
+  o.max_connections_per_ip = static_cast<size_t>(
+      s.integer("max_connections_per_ip", o.max_connections_per_ip, 1, 100'000));
   std::string token_file = s.str("admin_token_file", "");
   if (!token_file.empty()) {
     auto token = http::read_admin_token(token_file);
     if (!token) {
-      throw s.error("admin_token_file",
-                    token.error() == std::errc::invalid_argument
-                        ? "'" + token_file + "' must hold one token of at least 16 printable characters"
-                        : "cannot read '" + token_file + "': " + token.error().message());
+      throw s.error(
+          "admin_token_file",
+          token.error() == std::errc::invalid_argument
+              ? "'" + token_file + "' must hold one token of at least 16 printable characters"
+              : "cannot read '" + token_file + "': " + token.error().message());
     }
     o.admin_token = token.value();
   }

@@ -22,7 +22,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return d[a.size()][b.size()];
 }
 
-std::optional<std::string> near_miss(std::string_view word, const std::vector<std::string>& candidates) {
+std::optional<std::string> near_miss(std::string_view word,
+                                     const std::vector<std::string>& candidates) {
   const size_t allowed = word.size() <= 4 ? 1 : word.size() <= 10 ? 2 : 3;
   std::optional<std::string> best;
   size_t best_distance = allowed + 1;

@@ -12,6 +12,7 @@ namespace ferry::config {
 
 size_t edit_distance(std::string_view a, std::string_view b);
 
-std::optional<std::string> near_miss(std::string_view word, const std::vector<std::string>& candidates);
+std::optional<std::string> near_miss(std::string_view word,
+                                     const std::vector<std::string>& candidates);
 
 }  // namespace ferry::config

@@ -38,7 +38,8 @@ LogSettings read_log_section(const ConfigReader& root) {
   LogSettings s;
   s.level = log.str("level", s.level);
   if (!ferry::log::level_index(s.level)) {
-    throw log.error("level", "unknown level \"" + s.level + "\" (" + std::string(ferry::log::kLevelHint) + ")");
+    throw log.error(
+        "level", "unknown level \"" + s.level + "\" (" + std::string(ferry::log::kLevelHint) + ")");
   }
   s.file = log.str("file", "");
   const std::string format = log.str("format", "text");

@@ -11,7 +11,8 @@ std::string read_seal_section(const ConfigReader& root) {
   std::string why;
   auto ring = crypto::load_key_dir(dir, why);
   if (!ring) throw seal.error("keys_dir", why);
-  if (ring.value().keys.empty()) throw seal.error("keys_dir", "no <id>.key file in " + dir + " (ferryctl keys new)");
+  if (ring.value().keys.empty())
+    throw seal.error("keys_dir", "no <id>.key file in " + dir + " (ferryctl keys new)");
   return dir;
 }
 

@@ -18,11 +18,15 @@ std::string table_header(const std::string& section) {
   return fmt::format("[{}]", section);
 }
 
-std::string line_of(const Setting& s, std::string_view leaf, const std::function<bool(std::string_view)>& live) {
+std::string line_of(const Setting& s, std::string_view leaf,
+                    const std::function<bool(std::string_view)>& live) {
   std::vector<std::string> notes;
-  if (s.required) notes.push_back("required");
-  else if (!s.from_file || s.value == s.def) notes.push_back("default");
-  else notes.push_back("default " + s.def);
+  if (s.required)
+    notes.push_back("required");
+  else if (!s.from_file || s.value == s.def)
+    notes.push_back("default");
+  else
+    notes.push_back("default " + s.def);
   if (live && live(generic_key(s.key))) notes.push_back("changes on SIGHUP");
   std::string line = fmt::format("{} = {}", leaf, s.value);
   if (!notes.empty()) line += fmt::format("  # {}", fmt::join(notes, "; "));
@@ -36,19 +40,22 @@ std::string generic_key(const std::string& key) {
   return std::regex_replace(key, kIndex, "");
 }
 
-std::string format_key_table(const Settings& settings, const std::function<bool(std::string_view)>& live) {
+std::string format_key_table(const Settings& settings,
+                             const std::function<bool(std::string_view)>& live) {
   std::string out;
   std::set<std::string> seen;
   for (const auto& s : settings) {
     const std::string key = generic_key(s.key);
     if (!seen.insert(key).second) continue;
-    out += fmt::format("{}\t{}\t{}\t{}\t{}\n", key, s.type, s.required ? "" : s.def,
-                       live && live(key) ? "live" : "restart", s.required ? "required" : "optional");
+    out +=
+        fmt::format("{}\t{}\t{}\t{}\t{}\n", key, s.type, s.required ? "" : s.def,
+                    live && live(key) ? "live" : "restart", s.required ? "required" : "optional");
   }
   return out;
 }
 
-std::string format_settings(const Settings& settings, const std::function<bool(std::string_view)>& live) {
+std::string format_settings(const Settings& settings,
+                            const std::function<bool(std::string_view)>& live) {
   std::string top;
   std::vector<std::string> order;  // sections in the order first asked for
   std::map<std::string, std::string> body;
@@ -64,7 +71,8 @@ std::string format_settings(const Settings& settings, const std::function<bool(s
     it->second += line_of(s, std::string_view(s.key).substr(dot + 1), live);
   }
   std::string out = top;
-  for (const auto& section : order) out += fmt::format("\n{}\n{}", table_header(section), body[section]);
+  for (const auto& section : order)
+    out += fmt::format("\n{}\n{}", table_header(section), body[section]);
   return out;
 }
 

@@ -27,12 +27,14 @@ std::string generic_key(const std::string& key);
 // One line per distinct generic key: key, type, default, "live" or "restart", "required"
 // or "optional", tab-separated (--config-keys; docs/configuration.md is checked
 // against it).
-std::string format_key_table(const Settings& settings, const std::function<bool(std::string_view)>& live);
+std::string format_key_table(const Settings& settings,
+                             const std::function<bool(std::string_view)>& live);
 
 // The settings as a TOML document (top-level keys first, then one table per section,
 // [[name]] for arrays of tables), each line marked "# default" when the file left the key
 // out and "changes on SIGHUP" when `live` says so, so the output can itself be checked
 // again.
-std::string format_settings(const Settings& settings, const std::function<bool(std::string_view)>& live = {});
+std::string format_settings(const Settings& settings,
+                            const std::function<bool(std::string_view)>& live = {});
 
 }  // namespace ferry::config

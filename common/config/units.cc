@@ -32,12 +32,18 @@ std::optional<Duration> parse_duration(std::string_view text) {
   if (!split) return std::nullopt;
   auto [value, unit] = *split;
   uint64_t ms_per_unit = 0;
-  if (unit == "ms") ms_per_unit = 1;
-  else if (unit == "s") ms_per_unit = 1000;
-  else if (unit == "m") ms_per_unit = 60'000;
-  else if (unit == "h") ms_per_unit = 3'600'000;
-  else if (unit == "d") ms_per_unit = 86'400'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    ms_per_unit = 1;
+  else if (unit == "s")
+    ms_per_unit = 1000;
+  else if (unit == "m")
+    ms_per_unit = 60'000;
+  else if (unit == "h")
+    ms_per_unit = 3'600'000;
+  else if (unit == "d")
+    ms_per_unit = 86'400'000;
+  else
+    return std::nullopt;
   auto ms = checked_mul(value, ms_per_unit);
   if (!ms || *ms > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     return std::nullopt;
@@ -51,16 +57,26 @@ std::optional<uint64_t> parse_bytes(std::string_view text) {
   auto [value, unit] = *split;
   constexpr uint64_t kKi = 1024, kK = 1000;
   uint64_t mult = 0;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "KiB") mult = kKi;
-  else if (unit == "MiB") mult = kKi * kKi;
-  else if (unit == "GiB") mult = kKi * kKi * kKi;
-  else if (unit == "TiB") mult = kKi * kKi * kKi * kKi;
-  else if (unit == "KB" || unit == "kB") mult = kK;
-  else if (unit == "MB") mult = kK * kK;
-  else if (unit == "GB") mult = kK * kK * kK;
-  else if (unit == "TB") mult = kK * kK * kK * kK;
-  else return std::nullopt;
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "KiB")
+    mult = kKi;
+  else if (unit == "MiB")
+    mult = kKi * kKi;
+  else if (unit == "GiB")
+    mult = kKi * kKi * kKi;
+  else if (unit == "TiB")
+    mult = kKi * kKi * kKi * kKi;
+  else if (unit == "KB" || unit == "kB")
+    mult = kK;
+  else if (unit == "MB")
+    mult = kK * kK;
+  else if (unit == "GB")
+    mult = kK * kK * kK;
+  else if (unit == "TB")
+    mult = kK * kK * kK * kK;
+  else
+    return std::nullopt;
   return checked_mul(value, mult);
 }
 

@@ -11,7 +11,9 @@ bool valid_root(const std::string& root) {
   if (root.size() < 2 || root.front() != '/' || root.back() == '/') return false;
   if (root.find("//") != std::string::npos) return false;
   for (char c : root) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' &&
+        c != '.')
+      return false;
   }
   return true;
 }
@@ -24,7 +26,8 @@ ZooKeeperSettings read_zookeeper_section(const ConfigReader& root, bool with_adv
   z.options.hosts = s.str("hosts", "");
   for (size_t start = 0; start <= z.options.hosts.size() && !z.options.hosts.empty();) {
     size_t comma = z.options.hosts.find(',', start);
-    const std::string one = z.options.hosts.substr(start, comma == std::string::npos ? comma : comma - start);
+    const std::string one =
+        z.options.hosts.substr(start, comma == std::string::npos ? comma : comma - start);
     if (!net::parse_host_port(one)) {
       throw s.error("hosts", "'" + one + "' is not host:port (hosts is a comma-separated list)");
     }

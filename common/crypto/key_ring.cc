@@ -67,12 +67,15 @@ Result<KeyRing> load_key_dir(const fs::path& dir, std::string& why) {
     if (p.extension() != ".key") continue;
     uint32_t id = 0;
     if (!parse_id(p.stem().string(), id)) {
-      return fail(why, "key file " + p.string() + ": name must be <id>.key, id a decimal 1..4294967295");
+      return fail(why,
+                  "key file " + p.string() + ": name must be <id>.key, id a decimal 1..4294967295");
     }
     struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) return fail(why, "key file " + p.string() + ": " + std::strerror(errno));
+    if (::stat(p.c_str(), &st) != 0)
+      return fail(why, "key file " + p.string() + ": " + std::strerror(errno));
     if ((st.st_mode & 077) != 0) {
-      return fail(why, "key file " + p.string() + ": readable by others than its owner (chmod 0600 it)");
+      return fail(why,
+                  "key file " + p.string() + ": readable by others than its owner (chmod 0600 it)");
     }
     std::ifstream in(p, std::ios::binary);
     std::stringstream text;
@@ -93,7 +96,8 @@ Result<uint32_t> make_key_file(const fs::path& dir, std::string& why) {
   const uint32_t id = ring.value().newest_id() + 1;
   if (id == 0) return fail(why, "key ids in " + dir.string() + " are exhausted");
   Key key;
-  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) return fail(why, "RAND_bytes failed");
+  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1)
+    return fail(why, "RAND_bytes failed");
   std::string text;
   for (uint8_t b : key) {
     text.push_back(kHex[b >> 4]);
@@ -104,7 +108,8 @@ Result<uint32_t> make_key_file(const fs::path& dir, std::string& why) {
   // O_EXCL|O_NOFOLLOW: never overwrite a key, never follow a planted link.
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return fail(why, "cannot create " + path.string() + ": " + std::strerror(errno));
-  bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
             ::fsync(fd) == 0;
   const int saved = errno;
   ::close(fd);

@@ -27,13 +27,15 @@ std::string associated_data(const batch::BatchHeader& h) {
   return ad;
 }
 
-const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 unsigned char* bytes(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 
 // One GCM pass: encrypts (or decrypts) `in` into `out` with `ad`; on decryption `tag`
 // is checked, on encryption it is filled. False when OpenSSL fails or the tag differs.
-bool gcm(bool encrypt, const Key& key, std::string_view nonce, std::string_view ad, std::string_view in,
-         std::string& out, unsigned char* tag) {
+bool gcm(bool encrypt, const Key& key, std::string_view nonce, std::string_view ad,
+         std::string_view in, std::string& out, unsigned char* tag) {
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   if (!ctx) return false;
   auto init = encrypt ? EVP_EncryptInit_ex : EVP_DecryptInit_ex;
@@ -41,7 +43,8 @@ bool gcm(bool encrypt, const Key& key, std::string_view nonce, std::string_view 
   int n = 0;
   out.resize(in.size());
   if (init(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()), nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()),
+                          nullptr) != 1 ||
       init(ctx.get(), nullptr, nullptr, key.data(), bytes(nonce)) != 1 ||
       update(ctx.get(), nullptr, &n, bytes(ad), static_cast<int>(ad.size())) != 1 ||
       update(ctx.get(), bytes(out), &n, bytes(in), static_cast<int>(in.size())) != 1) {
@@ -57,7 +60,8 @@ bool gcm(bool encrypt, const Key& key, std::string_view nonce, std::string_view 
 
 }  // namespace
 
-std::error_code seal_payload(const Key& key, uint32_t key_id, batch::BatchHeader& header, std::string& payload) {
+std::error_code seal_payload(const Key& key, uint32_t key_id, batch::BatchHeader& header,
+                             std::string& payload) {
   batch::BatchHeader sealed = header;
   sealed.flags |= batch::kFlagSealed;
   sealed.key_id = key_id;
@@ -67,7 +71,8 @@ std::error_code seal_payload(const Key& key, uint32_t key_id, batch::BatchHeader
   if (RAND_bytes(bytes(out), kNonceBytes) != 1) return wire::Errc::kInternal;
   std::string ciphertext;
   unsigned char tag[kTagBytes];
-  if (!gcm(true, key, out, associated_data(sealed), payload, ciphertext, tag)) return wire::Errc::kInternal;
+  if (!gcm(true, key, out, associated_data(sealed), payload, ciphertext, tag))
+    return wire::Errc::kInternal;
   out += ciphertext;
   out.append(reinterpret_cast<const char*>(tag), kTagBytes);
   sealed.payload_size = static_cast<uint32_t>(out.size());
@@ -86,7 +91,8 @@ std::error_code open_payload(const KeyRing& keys, batch::BatchHeader& header, st
     return wire::Errc::kBadBatch;
   }
   if (payload.size() < kSealOverhead) {
-    why = "sealed payload of " + std::to_string(payload.size()) + " bytes is shorter than nonce and tag";
+    why = "sealed payload of " + std::to_string(payload.size()) +
+          " bytes is shorter than nonce and tag";
     return wire::Errc::kBadBatch;
   }
   std::string_view all(payload);

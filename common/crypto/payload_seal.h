@@ -19,7 +19,8 @@ constexpr size_t kSealOverhead = kNonceBytes + kTagBytes;
 
 // Seals `payload` in place with key `key_id`; sets the header's flag, key id, payload
 // size and CRC (over the sealed bytes, so every hop can still check it).
-std::error_code seal_payload(const Key& key, uint32_t key_id, batch::BatchHeader& header, std::string& payload);
+std::error_code seal_payload(const Key& key, uint32_t key_id, batch::BatchHeader& header,
+                             std::string& payload);
 
 // Opens a sealed payload in place with the key its header names; the header becomes the
 // unsealed batch's (flag and key id cleared, size and CRC of the compressed bytes).

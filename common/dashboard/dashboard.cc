@@ -12,7 +12,8 @@ namespace {
 #include "common/dashboard/page_html.inc"
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
   return s;
 }
 
@@ -20,11 +21,20 @@ std::string html_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -59,11 +69,13 @@ std::string content_security_policy(std::string_view page) {
   // frame the page (clickjacking) or send a form anywhere.
   return "default-src 'none'; script-src " + csp_hash(between(page, "<script>", "</script>")) +
          "; style-src " + csp_hash(between(page, "<style>", "</style>")) +
-         "; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+         "; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+         "frame-ancestors 'none'";
 }
 
 void add_dashboard_routes(http::Router& router, const std::string& title) {
-  http::Response page = http::Response::html(replace_all(page_html(), "__TITLE__", html_escape(title)));
+  http::Response page =
+      http::Response::html(replace_all(page_html(), "__TITLE__", html_escape(title)));
   page.headers = {{"Content-Security-Policy", content_security_policy(page.body)},
                   {"X-Content-Type-Options", "nosniff"},
                   {"X-Frame-Options", "DENY"},

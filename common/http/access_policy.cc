@@ -12,14 +12,16 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
 // "name:port" -> {"name", "port"}; "[::1]:80" -> {"[::1]", "80"}; "name" -> {"name", ""}.
 std::pair<std::string_view, std::string_view> split_host(std::string_view host) {
   size_t colon = host.rfind(':');
-  if (colon == std::string_view::npos || (host.front() == '[' && host.back() == ']')) return {host, {}};
+  if (colon == std::string_view::npos || (host.front() == '[' && host.back() == ']'))
+    return {host, {}};
   return {host.substr(0, colon), host.substr(colon + 1)};
 }
 
@@ -41,7 +43,9 @@ Response refuse(unsigned status, std::string text) {
 bool is_write_method(std::string_view method) { return method != "GET" && method != "HEAD"; }
 
 AccessPolicy::AccessPolicy(const ServerOptions& options, uint16_t port)
-    : names_{"127.0.0.1", "localhost", "[::1]"}, port_(std::to_string(port)), admin_token_(options.admin_token) {
+    : names_{"127.0.0.1", "localhost", "[::1]"},
+      port_(std::to_string(port)),
+      admin_token_(options.admin_token) {
   std::string listen = lower(options.address);
   if (listen.find(':') != std::string::npos) listen = "[" + listen + "]";  // IPv6 as Host writes it
   names_.push_back(listen);
@@ -72,7 +76,9 @@ std::optional<Response> AccessPolicy::refusal(const Request& req) const {
     return refuse(403, "cross-origin write refused\n");
   }
   if (admin_token_.empty()) {
-    return refuse(403, "write endpoints are disabled: no admin token is configured ([http] admin_token_file)\n");
+    return refuse(
+        403,
+        "write endpoints are disabled: no admin token is configured ([http] admin_token_file)\n");
   }
   std::string_view auth = req.header("Authorization");
   constexpr std::string_view kBearer = "Bearer ";

@@ -31,8 +31,8 @@ class AccessPolicy {
   bool host_allowed(std::string_view host) const;
 
  private:
-  std::vector<std::string> names_;       // lower case, no port: match with or without :port
-  std::vector<std::string> exact_;       // allowed_hosts entries with a port
+  std::vector<std::string> names_;  // lower case, no port: match with or without :port
+  std::vector<std::string> exact_;  // allowed_hosts entries with a port
   std::string port_;
   std::string admin_token_;
 };

@@ -29,24 +29,27 @@ class HttpsCategory final : public std::error_category {
 
 // Writes `req` on a connected (and, for TLS, handshaken) stream and reads the reply.
 template <class Stream>
-void exchange(Stream& stream, std::shared_ptr<Request> req, ClientReply& reply, std::error_code& result) {
-  bhttp::async_write(stream, *req, [&stream, &reply, &result, req](boost::system::error_code wec, size_t) {
-    if (wec) {
-      result = wec;
-      return;
-    }
-    auto buffer = std::make_shared<beast::flat_buffer>();
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-    bhttp::async_read(stream, *buffer, *res, [&reply, &result, buffer, res](boost::system::error_code rec, size_t) {
-      if (rec) {
-        result = rec;
-        return;
-      }
-      reply.status = res->result_int();
-      reply.location = std::string((*res)[bhttp::field::location]);
-      reply.body = std::move(res->body());
-    });
-  });
+void exchange(Stream& stream, std::shared_ptr<Request> req, ClientReply& reply,
+              std::error_code& result) {
+  bhttp::async_write(
+      stream, *req, [&stream, &reply, &result, req](boost::system::error_code wec, size_t) {
+        if (wec) {
+          result = wec;
+          return;
+        }
+        auto buffer = std::make_shared<beast::flat_buffer>();
+        auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+        bhttp::async_read(stream, *buffer, *res,
+                          [&reply, &result, buffer, res](boost::system::error_code rec, size_t) {
+                            if (rec) {
+                              result = rec;
+                              return;
+                            }
+                            reply.status = res->result_int();
+                            reply.location = std::string((*res)[bhttp::field::location]);
+                            reply.body = std::move(res->body());
+                          });
+      });
 }
 
 }  // namespace
@@ -56,8 +59,8 @@ const std::error_category& https_category() {
   return category;
 }
 
-Result<ClientReply> fetch(const std::string& method, const std::string& url, const std::string& body,
-                          std::chrono::milliseconds timeout,
+Result<ClientReply> fetch(const std::string& method, const std::string& url,
+                          const std::string& body, std::chrono::milliseconds timeout,
                           const std::vector<std::pair<std::string, std::string>>& headers,
                           asio::ssl::context* tls) {
   const bool https = url.rfind("https://", 0) == 0;
@@ -65,7 +68,8 @@ Result<ClientReply> fetch(const std::string& method, const std::string& url, con
   if (https && tls == nullptr) return make_error(std::errc::invalid_argument);
   const size_t start = https ? 8 : 7;
   auto slash = url.find('/', start);
-  std::string authority = url.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+  std::string authority =
+      url.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
   std::string target = slash == std::string::npos ? "/" : url.substr(slash);
   auto hp = net::parse_host_port(authority);
   if (!hp) return make_error(std::errc::invalid_argument);
@@ -97,9 +101,11 @@ Result<ClientReply> fetch(const std::string& method, const std::string& url, con
     io.run();
   } else {
     beast::ssl_stream<beast::tcp_stream> stream(io, *tls);
-    if (!tls::expect_server_name(stream.native_handle(), hp->host)) return make_error(std::errc::invalid_argument);
+    if (!tls::expect_server_name(stream.native_handle(), hp->host))
+      return make_error(std::errc::invalid_argument);
     beast::get_lowest_layer(stream).expires_after(timeout);
-    beast::get_lowest_layer(stream).async_connect(endpoints, [&](boost::system::error_code cec, const tcp::endpoint&) {
+    beast::get_lowest_layer(stream).async_connect(endpoints, [&](boost::system::error_code cec,
+                                                                 const tcp::endpoint&) {
       if (cec) {
         result = cec;
         return;

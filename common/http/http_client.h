@@ -24,7 +24,8 @@ struct ClientReply {
 // (e.g. Authorization). Errors: connection, timeout, malformed reply; for https, no
 // `tls` (invalid_argument) or a failed handshake: a certificate that does not verify
 // is https_category() with OpenSSL's verify result, its message saying why.
-Result<ClientReply> fetch(const std::string& method, const std::string& url, const std::string& body = {},
+Result<ClientReply> fetch(const std::string& method, const std::string& url,
+                          const std::string& body = {},
                           std::chrono::milliseconds timeout = std::chrono::seconds(5),
                           const std::vector<std::pair<std::string, std::string>>& headers = {},
                           asio::ssl::context* tls = nullptr);

@@ -55,12 +55,14 @@ bool ServerState::add(const std::shared_ptr<Connection>& conn, const asio::ip::a
   std::lock_guard lock(mu_);
   if (stopping.load()) return false;
   if (connections_.size() >= options.max_connections) {
-    spdlog::warn("http: refusing connection from {}: {} open", peer.to_string(), connections_.size());
+    spdlog::warn("http: refusing connection from {}: {} open", peer.to_string(),
+                 connections_.size());
     return false;
   }
   size_t& from_peer = per_peer_[peer];
   if (from_peer >= options.max_connections_per_ip) {
-    spdlog::debug("http: refusing connection from {}: {} open from there", peer.to_string(), from_peer);
+    spdlog::debug("http: refusing connection from {}: {} open from there", peer.to_string(),
+                  from_peer);
     return false;
   }
   ++from_peer;

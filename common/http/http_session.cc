@@ -10,10 +10,10 @@
 #include <string>
 #include <utility>
 
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 
 #include "common/http/server_state.h"
 
@@ -72,9 +72,8 @@ Response error_response(const Router::Match& m) {
   return Response::text("not found\n", 404);
 }
 
-asio::awaitable<void> write_response(Connection& conn, const ServerOptions& options,
-                                     Response r, unsigned version, bool keep_alive,
-                                     error_code& ec) {
+asio::awaitable<void> write_response(Connection& conn, const ServerOptions& options, Response r,
+                                     unsigned version, bool keep_alive, error_code& ec) {
   bhttp::response<bhttp::string_body> res;
   res.version(version);
   res.result(r.status);
@@ -195,8 +194,7 @@ asio::awaitable<void> run_session(tcp::socket socket, std::shared_ptr<ServerStat
     }
     if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit) {
       bool header = ec == bhttp::error::header_limit;
-      spdlog::warn("http: refusing request: {} over the limit",
-                   header ? "headers" : "body");
+      spdlog::warn("http: refusing request: {} over the limit", header ? "headers" : "body");
       // Built before the co_await: g++ 12 destroys a ?: temporary inside a co_await
       // expression twice.
       Response refusal = header ? Response::text("request headers too large\n", 431)
@@ -206,7 +204,8 @@ asio::awaitable<void> run_session(tcp::socket socket, std::shared_ptr<ServerStat
       break;
     }
     if (ec) {
-      if (!is_routine_close(ec) && ec.category() == error_code(bhttp::error::bad_target).category()) {
+      if (!is_routine_close(ec) &&
+          ec.category() == error_code(bhttp::error::bad_target).category()) {
         // A malformed request: say so before closing.
         Response refusal = Response::text("bad request\n", 400);
         co_await write_response(*conn, options, std::move(refusal), 11, false, ec);
@@ -222,7 +221,8 @@ asio::awaitable<void> run_session(tcp::socket socket, std::shared_ptr<ServerStat
     bool keep_alive = raw.keep_alive();
     Request req = to_request(raw);
     Router::Match match = state->router.find(req.method, req.path);
-    bool routed = match.handler != nullptr || match.async_handler != nullptr || match.events != nullptr;
+    bool routed =
+        match.handler != nullptr || match.async_handler != nullptr || match.events != nullptr;
     std::optional<Response> refusal = state->access->refusal(req);
     if (refusal && (routed || refusal->status == 421)) {
       co_await write_response(*conn, options, std::move(*refusal), version, false, ec);

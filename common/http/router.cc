@@ -8,7 +8,9 @@ void Router::get(const std::string& path, Handler h) { get_[path] = std::move(h)
 
 void Router::post(const std::string& path, Handler h) { post_[path] = std::move(h); }
 
-void Router::post_async(const std::string& path, AsyncHandler h) { post_async_[path] = std::move(h); }
+void Router::post_async(const std::string& path, AsyncHandler h) {
+  post_async_[path] = std::move(h);
+}
 
 void Router::get_prefix(const std::string& prefix, Handler h) {
   get_prefix_[prefix] = std::move(h);

@@ -1,7 +1,8 @@
 #pragma once
 // Router: maps (method, path) to a handler. Exact GET and POST routes (POST ones may be
 // asynchronous), GET prefix routes (longest prefix wins, exact routes first), fixed
-// in-memory assets, and event-stream routes. Filled before HttpServer::start(), read-only afterwards (so reads need no lock).
+// in-memory assets, and event-stream routes. Filled before HttpServer::start(), read-only
+// afterwards (so reads need no lock).
 
 #include <chrono>
 #include <functional>
@@ -64,7 +65,8 @@ class Router {
   std::map<std::string, Handler> get_;
   std::map<std::string, Handler> post_;
   std::map<std::string, AsyncHandler> post_async_;
-  std::map<std::string, Handler, std::greater<>> get_prefix_;  // longest first among shared prefixes
+  std::map<std::string, Handler, std::greater<>>
+      get_prefix_;  // longest first among shared prefixes
   std::map<std::string, EventRoute> events_;
 };
 

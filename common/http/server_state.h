@@ -40,7 +40,7 @@ struct ServerState {
   void stop();
 
   const ServerOptions options;
-  Router router;  // read-only once started
+  Router router;                       // read-only once started
   std::optional<AccessPolicy> access;  // set by start(), read-only afterwards
   const metrics::Registry* registry;
   tcp::acceptor acceptor;  // used on its strand only

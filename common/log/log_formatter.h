@@ -16,7 +16,8 @@ namespace ferry::log {
 
 enum class Destination { kFile, kTerminal, kJournal };
 
-std::unique_ptr<spdlog::formatter> make_formatter(std::string_view program, LogFormat format, Destination to);
+std::unique_ptr<spdlog::formatter> make_formatter(std::string_view program, LogFormat format,
+                                                  Destination to);
 
 // True when stderr is the stream systemd connected to the journal ($JOURNAL_STREAM names
 // its device and inode).

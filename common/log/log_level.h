@@ -9,8 +9,8 @@
 namespace ferry::log {
 
 // In spdlog's order: the index is the spdlog::level::level_enum value.
-inline constexpr std::array<std::string_view, 7> kLevelNames = {"trace", "debug", "info",    "warn",
-                                                                 "error", "critical", "off"};
+inline constexpr std::array<std::string_view, 7> kLevelNames = {"trace", "debug",    "info", "warn",
+                                                                "error", "critical", "off"};
 
 inline constexpr std::string_view kLevelHint = "use trace, debug, info, warn, error, critical, off";
 

@@ -15,7 +15,8 @@ class LogThrottle {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit LogThrottle(std::chrono::milliseconds interval = std::chrono::seconds(1)) : interval_(interval) {}
+  explicit LogThrottle(std::chrono::milliseconds interval = std::chrono::seconds(1))
+      : interval_(interval) {}
 
   // True if this event should be logged; `held_back` is then the number of events not
   // logged since the last one that was.
@@ -33,7 +34,8 @@ class LogThrottle {
 
   // " (N more since the last report)", or "" when none were held back.
   static std::string held_back_note(size_t held_back) {
-    return held_back == 0 ? std::string() : " (" + std::to_string(held_back) + " more since the last report)";
+    return held_back == 0 ? std::string()
+                          : " (" + std::to_string(held_back) + " more since the last report)";
   }
 
  private:

@@ -26,13 +26,12 @@ std::optional<spdlog::level::level_enum> parse_level(std::string_view level) {
 
 }  // namespace
 
-void init_logging(std::string_view program, std::string_view level,
-                  std::optional<std::string> file, LogFormat format) {
+void init_logging(std::string_view program, std::string_view level, std::optional<std::string> file,
+                  LogFormat format) {
   auto parsed = parse_level(level);
   if (!parsed) {
-    throw config::ConfigError(
-        "", "log.level",
-        fmt::format("unknown level \"{}\" ({})", level, kLevelHint));
+    throw config::ConfigError("", "log.level",
+                              fmt::format("unknown level \"{}\" ({})", level, kLevelHint));
   }
   spdlog::sink_ptr sink;
   Destination to = Destination::kFile;

@@ -20,7 +20,8 @@ namespace ferry::log {
 // debug, info, warn, error, critical, off; and (key "log.file") if the file can't be
 // opened. Replaces the default spdlog logger.
 void init_logging(std::string_view program, std::string_view level,
-                  std::optional<std::string> file = std::nullopt, LogFormat format = LogFormat::kText);
+                  std::optional<std::string> file = std::nullopt,
+                  LogFormat format = LogFormat::kText);
 
 // Changes the level of the running logger (SIGHUP); false for an unknown name.
 bool set_log_level(std::string_view level);
@@ -29,6 +30,5 @@ bool set_log_level(std::string_view level);
 // returns that path; nullopt when logging to stderr. Throws spdlog::spdlog_ex if it
 // cannot be opened (logging then goes on to the old file). Safe while others log.
 std::optional<std::string> reopen_log_file();
-
 
 }  // namespace ferry::log

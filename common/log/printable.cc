@@ -34,7 +34,7 @@ std::string printable(std::string_view text, size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes) + 16);
   size_t i = 0;
-  for (; i < text.size(); ) {
+  for (; i < text.size();) {
     auto b = static_cast<uint8_t>(text[i]);
     size_t n = b < 0x80 ? 1 : utf8_sequence_length(text.substr(i));
     if (i + std::max<size_t>(n, 1) > max_bytes) break;

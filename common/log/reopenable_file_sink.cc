@@ -13,7 +13,8 @@ std::unique_ptr<spdlog::details::file_helper> open_for_append(const std::string&
 
 }  // namespace
 
-ReopenableFileSink::ReopenableFileSink(std::string path) : path_(std::move(path)), file_(open_for_append(path_)) {}
+ReopenableFileSink::ReopenableFileSink(std::string path)
+    : path_(std::move(path)), file_(open_for_append(path_)) {}
 
 void ReopenableFileSink::reopen() {
   // Opened before the lock and the swap: a failure leaves the old file in place.

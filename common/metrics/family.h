@@ -43,8 +43,10 @@ class Family {
     std::lock_guard lock(mu_);
     auto& slot = series_[values];
     if (!slot) {
-      if constexpr (std::is_same_v<T, Histogram>) slot = std::make_unique<T>(bounds_);
-      else slot = std::make_unique<T>();
+      if constexpr (std::is_same_v<T, Histogram>)
+        slot = std::make_unique<T>(bounds_);
+      else
+        slot = std::make_unique<T>();
     }
     return *slot;
   }

@@ -30,8 +30,8 @@ std::string label_set(const std::vector<std::string>& names, const LabelValues& 
 
 template <class T>
 void header(const Family<T>& f, std::string_view type, std::string& out) {
-  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name(), escape_help(f.help()), f.name(),
-                     type);
+  out +=
+      fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name(), escape_help(f.help()), f.name(), type);
 }
 
 }  // namespace
@@ -40,10 +40,14 @@ std::string escape_label_value(std::string_view v) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -52,9 +56,12 @@ std::string escape_help(std::string_view v) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -103,8 +110,8 @@ void render_family(const HistogramFamily& f, std::string& out) {
     const auto& bounds = h.bounds();
     for (size_t i = 0; i <= bounds.size(); ++i) {
       std::string le = i < bounds.size() ? format_value(bounds[i]) : "+Inf";
-      out += fmt::format("{}_bucket{} {}\n", f.name(),
-                         label_set(f.label_names(), values, "le", le), s.cumulative[i]);
+      out += fmt::format("{}_bucket{} {}\n", f.name(), label_set(f.label_names(), values, "le", le),
+                         s.cumulative[i]);
     }
     std::string labels = label_set(f.label_names(), values);
     out += fmt::format("{}_sum{} {}\n", f.name(), labels, format_value(s.sum));

@@ -19,7 +19,8 @@ class Backoff {
   Duration next() {
     auto ceiling = std::min<int64_t>(max_.count(), initial_.count() << std::min(attempt_, 20));
     ++attempt_;
-    std::uniform_int_distribution<int64_t> pick(initial_.count(), std::max(initial_.count(), ceiling));
+    std::uniform_int_distribution<int64_t> pick(initial_.count(),
+                                                std::max(initial_.count(), ceiling));
     return Duration(pick(rng_));
   }
   void reset() { attempt_ = 0; }

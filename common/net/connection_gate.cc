@@ -15,7 +15,8 @@ ConnectionGate::Pass::~Pass() {
 ConnectionGate::ConnectionGate(size_t max_total, size_t max_per_address)
     : max_total_(max_total), max_per_address_(max_per_address) {}
 
-std::optional<ConnectionGate::Pass> ConnectionGate::admit(const asio::ip::address& address, std::string& why) {
+std::optional<ConnectionGate::Pass> ConnectionGate::admit(const asio::ip::address& address,
+                                                          std::string& why) {
   if (counts_->total >= max_total_) {
     why = "listener full (" + std::to_string(max_total_) + " connections)";
     return std::nullopt;

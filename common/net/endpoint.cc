@@ -9,7 +9,8 @@ std::optional<HostPort> parse_host_port(std::string_view s) {
   std::string_view port;
   if (!s.empty() && s.front() == '[') {
     auto close = s.find(']');
-    if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':') return std::nullopt;
+    if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':')
+      return std::nullopt;
     hp.host = std::string(s.substr(1, close - 1));
     port = s.substr(close + 2);
   } else {

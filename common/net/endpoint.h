@@ -11,7 +11,10 @@ namespace ferry::net {
 struct HostPort {
   std::string host;
   uint16_t port = 0;
-  std::string str() const { return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port); }
+  std::string str() const {
+    return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+           std::to_string(port);
+  }
 };
 
 std::optional<HostPort> parse_host_port(std::string_view s);

@@ -72,7 +72,8 @@ asio::awaitable<Result<wire::Frame>> FrameConnection::read_frame() {
     decoder_.release_if_empty();
     std::string buf(std::clamp(decoder_.wanted(), kIdleRead, kReadChunk), '\0');
     boost::system::error_code ec;
-    size_t n = co_await stream_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    size_t n = co_await stream_.async_read_some(asio::buffer(buf),
+                                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       stopped_waiting();
       co_return std::error_code(ec);
@@ -126,8 +127,9 @@ void FrameConnection::enqueue(std::string frame) {
 }
 
 void FrameConnection::fail_unread_replies() {
-  std::string why = fmt::format("peer does not read its replies: {} bytes in {} frames queued for it (limit {})",
-                                queued_bytes_, queue_.size(), max_queued_);
+  std::string why =
+      fmt::format("peer does not read its replies: {} bytes in {} frames queued for it (limit {})",
+                  queued_bytes_, queue_.size(), max_queued_);
   spdlog::error("{}: {}; closing", remote_, why);
   drop_unwritten();
   fail(wire::Errc::kOverloaded, why);
@@ -162,7 +164,8 @@ asio::awaitable<void> FrameConnection::write_loop(std::shared_ptr<FrameConnectio
     }
     self->in_write_ = count;
     boost::system::error_code ec;
-    co_await asio::async_write(self->stream_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(self->stream_, buffers,
+                               asio::redirect_error(asio::use_awaitable, ec));
     // close() may have run meanwhile (the reader saw the peer go); it leaves the queue
     // to us while a write is in progress, because `buffers` point into it.
     if (ec || self->closed_) {
@@ -197,9 +200,7 @@ asio::awaitable<void> FrameConnection::wait_writable(size_t low_watermark) {
   }
 }
 
-void FrameConnection::wake_waiters() {
-  drained_.cancel();
-}
+void FrameConnection::wake_waiters() { drained_.cancel(); }
 
 void FrameConnection::fail(wire::Errc code, const std::string& text) {
   if (closed_ || closing_) return;
@@ -224,7 +225,8 @@ void FrameConnection::close() {
   wake_waiters();
 }
 
-void FrameConnection::watch_reads(std::chrono::milliseconds first_frame, std::chrono::milliseconds later_frames) {
+void FrameConnection::watch_reads(std::chrono::milliseconds first_frame,
+                                  std::chrono::milliseconds later_frames) {
   first_frame_timeout_ = first_frame;
   frame_timeout_ = later_frames;
 }
@@ -278,8 +280,10 @@ void FrameConnection::check_deadlines() {
 bool is_normal_close(const std::error_code& ec) {
   static const std::error_code kEof = boost::system::error_code(asio::error::eof);
   static const std::error_code kAborted = boost::system::error_code(asio::error::operation_aborted);
-  static const std::error_code kBadDescriptor = boost::system::error_code(asio::error::bad_descriptor);
-  static const std::error_code kShortRead = boost::system::error_code(asio::ssl::error::stream_truncated);
+  static const std::error_code kBadDescriptor =
+      boost::system::error_code(asio::error::bad_descriptor);
+  static const std::error_code kShortRead =
+      boost::system::error_code(asio::ssl::error::stream_truncated);
   return ec == kEof || ec == kAborted || ec == kBadDescriptor || ec == kShortRead ||
          ec == std::errc::not_connected;
 }

@@ -90,9 +90,9 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
   wire::FrameDecoder decoder_;
   std::deque<std::string> queue_;
   size_t queued_bytes_ = 0;
-  size_t in_write_ = 0;        // frames at the queue's front handed to the current write
-  size_t max_queued_ = 0;      // limit_queue(); 0 = none
-  size_t peak_queued_ = 0;     // since the queue last drained, for release_queue_memory()
+  size_t in_write_ = 0;     // frames at the queue's front handed to the current write
+  size_t max_queued_ = 0;   // limit_queue(); 0 = none
+  size_t peak_queued_ = 0;  // since the queue last drained, for release_queue_memory()
   std::chrono::milliseconds first_frame_timeout_{0}, frame_timeout_{0};  // watch_reads()
   uint64_t frames_read_ = 0;
   std::optional<SteadyTime> waiting_since_;  // a read_frame() is waiting for the peer
@@ -113,7 +113,8 @@ inline constexpr size_t kQueuedFrameOverhead = 64;
 bool is_normal_close(const std::error_code& ec);
 
 // TLS handshake with a deadline; on timeout the socket is closed and an error returned.
-asio::awaitable<std::error_code> handshake(TlsStream& stream, asio::ssl::stream_base::handshake_type type,
+asio::awaitable<std::error_code> handshake(TlsStream& stream,
+                                           asio::ssl::stream_base::handshake_type type,
                                            std::chrono::milliseconds timeout);
 
 }  // namespace ferry::net

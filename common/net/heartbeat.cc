@@ -7,11 +7,13 @@ namespace ferry::net {
 namespace {
 
 int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-asio::awaitable<void> heartbeat_loop(std::weak_ptr<FrameConnection> weak, std::chrono::milliseconds interval) {
+asio::awaitable<void> heartbeat_loop(std::weak_ptr<FrameConnection> weak,
+                                     std::chrono::milliseconds interval) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (true) {
     timer.expires_after(interval);
@@ -25,7 +27,8 @@ asio::awaitable<void> heartbeat_loop(std::weak_ptr<FrameConnection> weak, std::c
 
 }  // namespace
 
-void start_heartbeats(const std::shared_ptr<FrameConnection>& conn, std::chrono::milliseconds interval) {
+void start_heartbeats(const std::shared_ptr<FrameConnection>& conn,
+                      std::chrono::milliseconds interval) {
   asio::co_spawn(conn->executor(), heartbeat_loop(conn, interval), log_exception);
 }
 

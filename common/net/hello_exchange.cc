@@ -12,10 +12,14 @@ namespace {
 
 tls::RoleClaim claim_of(const wire::Hello& h) {
   switch (h.role) {
-    case wire::Role::kAgent: return {tls::NodeRole::kAgent, "", h.node_id};
-    case wire::Role::kBroker: return {tls::NodeRole::kBroker, h.dc, h.node_id};
-    case wire::Role::kConsumer: return {tls::NodeRole::kConsumer, "", h.node_id};
-    case wire::Role::kAdmin: return {tls::NodeRole::kAdmin, "", h.node_id};
+    case wire::Role::kAgent:
+      return {tls::NodeRole::kAgent, "", h.node_id};
+    case wire::Role::kBroker:
+      return {tls::NodeRole::kBroker, h.dc, h.node_id};
+    case wire::Role::kConsumer:
+      return {tls::NodeRole::kConsumer, "", h.node_id};
+    case wire::Role::kAdmin:
+      return {tls::NodeRole::kAdmin, "", h.node_id};
   }
   return {};
 }
@@ -26,14 +30,15 @@ asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, cons
   auto frame = co_await conn.read_frame_within(p.timeout);
   if (!frame) {
     if (frame.error().category() == wire::wire_category()) {
-      spdlog::warn("refusing {} from {}: {} before HELLO", wire::role_name(p.expected_peer_role), conn.remote(),
-                   frame.error().message());
+      spdlog::warn("refusing {} from {}: {} before HELLO", wire::role_name(p.expected_peer_role),
+                   conn.remote(), frame.error().message());
       conn.fail(static_cast<wire::Errc>(frame.error().value()), frame.error().message());
     }
     co_return frame.error();
   }
   auto refuse = [&](wire::Errc code, const std::string& text) -> std::error_code {
-    spdlog::warn("refusing {} from {}: {}", wire::role_name(p.expected_peer_role), conn.remote(), log::printable(text));
+    spdlog::warn("refusing {} from {}: {}", wire::role_name(p.expected_peer_role), conn.remote(),
+                 log::printable(text));
     conn.fail(code, text);
     return make_error_code(code);
   };
@@ -50,7 +55,9 @@ asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, cons
                          std::string(wire::frame_type_name(frame.value().type)));
   }
   auto hello = wire::decode_hello(frame.value().body);
-  if (!hello) co_return refuse(static_cast<wire::Errc>(hello.error().value()), "bad HELLO: " + hello.error().message());
+  if (!hello)
+    co_return refuse(static_cast<wire::Errc>(hello.error().value()),
+                     "bad HELLO: " + hello.error().message());
   const auto& h = hello.value();
   if (h.role != p.expected_peer_role) {
     co_return refuse(wire::Errc::kProtocolViolation,
@@ -63,23 +70,25 @@ asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, cons
   if (!identity) co_return refuse(wire::Errc::kUnauthenticated, "no verified peer certificate");
   const tls::RoleClaim claimed = claim_of(h);
   if (!identity.value().holds(claimed)) {
-    co_return refuse(wire::Errc::kIdentityMismatch,
-                     "HELLO claims " + tls::role_uri(claimed) + " but the certificate grants " +
-                         identity.value().describe_roles());
+    co_return refuse(wire::Errc::kIdentityMismatch, "HELLO claims " + tls::role_uri(claimed) +
+                                                        " but the certificate grants " +
+                                                        identity.value().describe_roles());
   }
   if (!p.required_peer_id.empty() && h.node_id != p.required_peer_id) {
     co_return refuse(wire::Errc::kIdentityMismatch,
                      "expected " + p.required_peer_id + ", peer is " + h.node_id);
   }
   if (!p.required_peer_dc.empty() && h.dc != p.required_peer_dc) {
-    co_return refuse(wire::Errc::kProtocolViolation,
-                     h.node_id + " is in dc '" + h.dc + "', this node serves dc '" + p.required_peer_dc + "'");
+    co_return refuse(
+        wire::Errc::kProtocolViolation,
+        h.node_id + " is in dc '" + h.dc + "', this node serves dc '" + p.required_peer_dc + "'");
   }
   if (!p.allowed_peers.empty()) {
     const std::string name = h.role == wire::Role::kBroker ? h.dc + "/" + h.node_id : h.node_id;
     if (std::find(p.allowed_peers.begin(), p.allowed_peers.end(), name) == p.allowed_peers.end()) {
-      co_return refuse(wire::Errc::kUnauthenticated,
-                       std::string(wire::role_name(h.role)) + " " + name + " is not in this node's allow-list");
+      co_return refuse(
+          wire::Errc::kUnauthenticated,
+          std::string(wire::role_name(h.role)) + " " + name + " is not in this node's allow-list");
     }
   }
   co_return h;
@@ -87,7 +96,8 @@ asio::awaitable<Result<wire::Hello>> read_peer_hello(FrameConnection& conn, cons
 
 }  // namespace
 
-asio::awaitable<Result<wire::Hello>> accept_hello(FrameConnection& conn, const HelloPolicy& policy) {
+asio::awaitable<Result<wire::Hello>> accept_hello(FrameConnection& conn,
+                                                  const HelloPolicy& policy) {
   auto peer = co_await read_peer_hello(conn, policy);
   if (peer) conn.send(wire::encode(policy.local));
   co_return peer;

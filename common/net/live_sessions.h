@@ -18,7 +18,8 @@ class LiveSessions {
  public:
   // Takes `identity` for `conn`; false, with the live holder's address in `holder`, if
   // another usable connection has it.
-  bool claim(const std::string& identity, const std::shared_ptr<FrameConnection>& conn, std::string& holder);
+  bool claim(const std::string& identity, const std::shared_ptr<FrameConnection>& conn,
+             std::string& holder);
   // Gives `identity` up if `conn` holds it.
   void release(const std::string& identity, const FrameConnection* conn);
 

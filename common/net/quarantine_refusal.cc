@@ -19,8 +19,8 @@ void quarantine_then_refuse(const QuarantineRefusal& how, std::weak_ptr<FrameCon
     asio::post(how.io, [how, conn, kept, marker, refusal = std::move(refusal)] {
       if (!kept) {
         auto c = conn.lock();
-        spdlog::error("cannot quarantine batch {}/{}/{}: {}", refusal.batch.host, refusal.batch.category,
-                      refusal.batch.first_seq, kept.error().message());
+        spdlog::error("cannot quarantine batch {}/{}/{}: {}", refusal.batch.host,
+                      refusal.batch.category, refusal.batch.first_seq, kept.error().message());
         if (c) c->fail(wire::Errc::kInternal, "quarantine write failed; resend later");
         return;
       }

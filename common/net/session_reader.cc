@@ -21,13 +21,14 @@ std::function<void()> SessionReader::waker() const {
 }
 
 void SessionReader::refuse(wire::Errc code, const std::string& text) {
-  spdlog::warn("{} ({}): {} — closing", log::printable(peer_), conn_.remote(), log::printable(text));
+  spdlog::warn("{} ({}): {} — closing", log::printable(peer_), conn_.remote(),
+               log::printable(text));
   conn_.fail(code, text);
 }
 
 void SessionReader::refuse_unexpected(const wire::Frame& frame, std::string_view senders) {
-  refuse(wire::Errc::kProtocolViolation,
-         std::string(wire::frame_type_name(frame.type)) + " is not sent by " + std::string(senders));
+  refuse(wire::Errc::kProtocolViolation, std::string(wire::frame_type_name(frame.type)) +
+                                             " is not sent by " + std::string(senders));
 }
 
 asio::awaitable<std::optional<wire::Frame>> SessionReader::next(const std::function<bool()>& hold) {
@@ -54,7 +55,8 @@ asio::awaitable<std::optional<wire::Frame>> SessionReader::next(const std::funct
         continue;
       case wire::FrameType::kError: {
         auto e = wire::decode_error(frame.value().body);
-        spdlog::warn("{} sent ERROR: {}", peer_, log::printable(e ? e.value().text : "(malformed)"));
+        spdlog::warn("{} sent ERROR: {}", peer_,
+                     log::printable(e ? e.value().text : "(malformed)"));
         conn_.close();
         continue;
       }

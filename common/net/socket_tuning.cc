@@ -58,11 +58,13 @@ std::error_code apply_tuning(tcp::socket& socket, const SocketTuning& t) {
       std::lock_guard lock(refused_mu);
       if (refused.insert(t.congestion).second) {
         // Loud, once: on a lossy WAN the system default (cubic) moves a fraction of the link.
-        spdlog::error("socket tuning: congestion control '{}' refused by the kernel ({}); connections use the "
-                      "system default. Fix: `modprobe tcp_{}` and add it to "
-                      "net.ipv4.tcp_allowed_congestion_control (sysctl). Shown as "
-                      "ferry_socket_congestion_refused in /metrics",
-                      t.congestion, std::strerror(err), t.congestion);
+        spdlog::error(
+            "socket tuning: congestion control '{}' refused by the kernel ({}); connections use "
+            "the "
+            "system default. Fix: `modprobe tcp_{}` and add it to "
+            "net.ipv4.tcp_allowed_congestion_control (sysctl). Shown as "
+            "ferry_socket_congestion_refused in /metrics",
+            t.congestion, std::strerror(err), t.congestion);
       }
     }
   }
@@ -75,8 +77,9 @@ std::vector<std::string> refused_congestion_controls() {
 }
 
 void export_socket_gauges(metrics::Registry& metrics) {
-  auto& family = metrics.gauge_family("ferry_socket_congestion_refused",
-                                      "1 for a configured TCP congestion control the kernel refused", {"congestion"});
+  auto& family = metrics.gauge_family(
+      "ferry_socket_congestion_refused",
+      "1 for a configured TCP congestion control the kernel refused", {"congestion"});
   for (const auto& name : refused_congestion_controls()) family.set({name}, 1);
 }
 

@@ -11,10 +11,10 @@
 namespace ferry::net {
 
 struct SocketTuning {
-  int send_buffer_bytes = 0;     // 0 = kernel default (autotuning)
+  int send_buffer_bytes = 0;  // 0 = kernel default (autotuning)
   int recv_buffer_bytes = 0;
   bool no_delay = true;
-  int notsent_lowat_bytes = 0;   // 0 = unset
+  int notsent_lowat_bytes = 0;  // 0 = unset
   bool keepalive = true;
   int keepalive_idle_s = 30;
   int keepalive_interval_s = 10;

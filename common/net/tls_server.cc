@@ -27,12 +27,14 @@ void log_exception(std::exception_ptr e) {
 }
 
 TlsServer::TlsServer(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
-                     SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits)
-    : TlsServer(executor, std::make_shared<tls::ContextSource>(std::move(tls)), std::move(tuning), max_frame_body,
-                std::move(name), limits) {}
+                     SocketTuning tuning, uint32_t max_frame_body, std::string name,
+                     ServerLimits limits)
+    : TlsServer(executor, std::make_shared<tls::ContextSource>(std::move(tls)), std::move(tuning),
+                max_frame_body, std::move(name), limits) {}
 
 TlsServer::TlsServer(asio::any_io_executor executor, std::shared_ptr<tls::ContextSource> tls,
-                     SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits)
+                     SocketTuning tuning, uint32_t max_frame_body, std::string name,
+                     ServerLimits limits)
     : executor_(executor),
       tls_(std::move(tls)),
       tuning_(std::move(tuning)),
@@ -58,11 +60,13 @@ std::error_code TlsServer::listen(const std::string& address, uint16_t port) {
   port_ = acceptor_.local_endpoint().port();
   rlimit nofile{};
   if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
-    size_t room = nofile.rlim_cur > kReservedDescriptors * 2 ? nofile.rlim_cur - kReservedDescriptors
-                                                             : nofile.rlim_cur / 2;
+    size_t room = nofile.rlim_cur > kReservedDescriptors * 2
+                      ? nofile.rlim_cur - kReservedDescriptors
+                      : nofile.rlim_cur / 2;
     if (gate_.max_total() > room) {
-      spdlog::info("{}: at most {} connections, to fit the open-file limit ({}); max_connections is {}", name_,
-                   room, nofile.rlim_cur, gate_.max_total());
+      spdlog::info(
+          "{}: at most {} connections, to fit the open-file limit ({}); max_connections is {}",
+          name_, room, nofile.rlim_cur, gate_.max_total());
       gate_.set_max_total(room);
     }
   }
@@ -85,7 +89,8 @@ asio::awaitable<void> TlsServer::accept_loop(TlsServer* self) {
   Backoff backoff(std::chrono::milliseconds(10), std::chrono::seconds(1));
   while (self->acceptor_.is_open()) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await self->acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await self->acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (!self->acceptor_.is_open()) break;
       size_t held_back = 0;
@@ -107,7 +112,8 @@ asio::awaitable<void> TlsServer::accept_loop(TlsServer* self) {
       self->refuse(socket, why);
       continue;
     }
-    asio::co_spawn(self->executor_, handshake_then_run(self, std::move(socket), std::move(*pass)), log_exception);
+    asio::co_spawn(self->executor_, handshake_then_run(self, std::move(socket), std::move(*pass)),
+                   log_exception);
   }
 }
 
@@ -116,8 +122,9 @@ void TlsServer::refuse(tcp::socket& socket, const std::string& why) {
   auto remote = socket.remote_endpoint(ec);
   size_t held_back = 0;
   if (refusal_log_.allow(held_back)) {
-    spdlog::warn("{}: refusing connection from {}: {}{}", name_, ec ? std::string("?") : remote.address().to_string(),
-                 why, log::LogThrottle::held_back_note(held_back));
+    spdlog::warn("{}: refusing connection from {}: {}{}", name_,
+                 ec ? std::string("?") : remote.address().to_string(), why,
+                 log::LogThrottle::held_back_note(held_back));
   }
   // No TLS yet, so no ERROR frame: a reset tells the peer at once.
   socket.set_option(asio::socket_base::linger(true, 0), ec);
@@ -135,7 +142,8 @@ void TlsServer::trim_after_close() {
   });
 }
 
-asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket socket, ConnectionGate::Pass pass) {
+asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket socket,
+                                                    ConnectionGate::Pass pass) {
   (void)apply_tuning(socket, self->tuning_);
   boost::system::error_code ep_ec;
   auto remote = socket.remote_endpoint(ep_ec);
@@ -163,9 +171,8 @@ asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket
 }
 
 asio::awaitable<Result<std::shared_ptr<FrameConnection>>> connect_tls(
-    asio::any_io_executor executor, asio::ssl::context& tls, const std::string& host,
-    uint16_t port, const SocketTuning& tuning, uint32_t max_frame_body,
-    std::chrono::milliseconds timeout) {
+    asio::any_io_executor executor, asio::ssl::context& tls, const std::string& host, uint16_t port,
+    const SocketTuning& tuning, uint32_t max_frame_body, std::chrono::milliseconds timeout) {
   boost::system::error_code ec;
   tcp::resolver resolver(executor);
   auto results = co_await resolver.async_resolve(host, std::to_string(port),
@@ -185,7 +192,8 @@ asio::awaitable<Result<std::shared_ptr<FrameConnection>>> connect_tls(
       socket.close(ignored);
     }
   });
-  co_await socket.async_connect(results.begin()->endpoint(), asio::redirect_error(asio::use_awaitable, ec));
+  co_await socket.async_connect(results.begin()->endpoint(),
+                                asio::redirect_error(asio::use_awaitable, ec));
   *state = true;
   watchdog.cancel();
   if (ec) co_return std::error_code(ec);
@@ -193,7 +201,8 @@ asio::awaitable<Result<std::shared_ptr<FrameConnection>>> connect_tls(
   auto hs = co_await handshake(stream, asio::ssl::stream_base::client, timeout);
   if (hs) {
     const std::string why = tls::peer_verify_failure(stream.native_handle());
-    if (!why.empty()) spdlog::warn("TLS handshake with {}:{} failed: server certificate: {}", host, port, why);
+    if (!why.empty())
+      spdlog::warn("TLS handshake with {}:{} failed: server certificate: {}", host, port, why);
     co_return hs;
   }
   co_return std::make_shared<FrameConnection>(std::move(stream), max_frame_body);

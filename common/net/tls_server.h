@@ -37,10 +37,12 @@ class TlsServer {
   using Session = std::function<asio::awaitable<void>(std::shared_ptr<FrameConnection>)>;
 
   TlsServer(asio::any_io_executor executor, std::shared_ptr<tls::ContextSource> tls,
-            SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits = {});
+            SocketTuning tuning, uint32_t max_frame_body, std::string name,
+            ServerLimits limits = {});
   // A context that never changes.
   TlsServer(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
-            SocketTuning tuning, uint32_t max_frame_body, std::string name, ServerLimits limits = {});
+            SocketTuning tuning, uint32_t max_frame_body, std::string name,
+            ServerLimits limits = {});
 
   // Binds and listens; port 0 picks a free port (read it back with port()). Lowers the
   // connection cap to what RLIMIT_NOFILE leaves, with a warning, if it is above that.
@@ -53,7 +55,8 @@ class TlsServer {
 
  private:
   static asio::awaitable<void> accept_loop(TlsServer* self);
-  static asio::awaitable<void> handshake_then_run(TlsServer* self, tcp::socket socket, ConnectionGate::Pass pass);
+  static asio::awaitable<void> handshake_then_run(TlsServer* self, tcp::socket socket,
+                                                  ConnectionGate::Pass pass);
   void refuse(tcp::socket& socket, const std::string& why);
   void trim_after_close();
 
@@ -77,9 +80,8 @@ class TlsServer {
 // Connects to host:port, tunes the socket, completes the TLS handshake; both steps
 // bounded by `timeout`.
 asio::awaitable<Result<std::shared_ptr<FrameConnection>>> connect_tls(
-    asio::any_io_executor executor, asio::ssl::context& tls, const std::string& host,
-    uint16_t port, const SocketTuning& tuning, uint32_t max_frame_body,
-    std::chrono::milliseconds timeout);
+    asio::any_io_executor executor, asio::ssl::context& tls, const std::string& host, uint16_t port,
+    const SocketTuning& tuning, uint32_t max_frame_body, std::chrono::milliseconds timeout);
 
 // Logs the exception of a finished coroutine; the completion handler for co_spawn.
 void log_exception(std::exception_ptr e);

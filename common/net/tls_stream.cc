@@ -34,7 +34,9 @@ TlsStream::TlsStream(tcp::socket socket, asio::ssl::context& context)
 }
 
 TlsStream::TlsStream(TlsStream&& other) noexcept
-    : socket_(std::move(other.socket_)), ssl_(std::exchange(other.ssl_, nullptr)), attached_(other.attached_) {}
+    : socket_(std::move(other.socket_)),
+      ssl_(std::exchange(other.ssl_, nullptr)),
+      attached_(other.attached_) {}
 
 TlsStream::~TlsStream() {
   if (ssl_ != nullptr) SSL_free(ssl_);
@@ -83,8 +85,9 @@ TlsStream::Step TlsStream::classify(int result, boost::system::error_code& ec) {
       if (ERR_GET_REASON(queued) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         ec = asio::ssl::error::stream_truncated;  // the peer closed without close_notify
       } else {
-        ec = boost::system::error_code(static_cast<int>(queued != 0 ? queued : static_cast<unsigned long>(error)),
-                                       asio::error::get_ssl_category());
+        ec = boost::system::error_code(
+            static_cast<int>(queued != 0 ? queued : static_cast<unsigned long>(error)),
+            asio::error::get_ssl_category());
       }
       return Step::kDone;
     }

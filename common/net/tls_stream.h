@@ -62,7 +62,8 @@ class TlsStream {
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     const asio::mutable_buffer b = first_buffer<asio::mutable_buffer>(buffers);
     return asio::async_compose<Token, void(boost::system::error_code, size_t)>(
-        op<true>([this, b](size_t& n) { return SSL_read_ex(ssl_, b.data(), b.size(), &n); }, b.size() == 0),
+        op<true>([this, b](size_t& n) { return SSL_read_ex(ssl_, b.data(), b.size(), &n); },
+                 b.size() == 0),
         token, socket_);
   }
 
@@ -70,7 +71,8 @@ class TlsStream {
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     const asio::const_buffer b = first_buffer<asio::const_buffer>(buffers);
     return asio::async_compose<Token, void(boost::system::error_code, size_t)>(
-        op<true>([this, b](size_t& n) { return SSL_write_ex(ssl_, b.data(), b.size(), &n); }, b.size() == 0),
+        op<true>([this, b](size_t& n) { return SSL_write_ex(ssl_, b.data(), b.size(), &n); },
+                 b.size() == 0),
         token, socket_);
   }
 
@@ -80,7 +82,8 @@ class TlsStream {
   // Like asio's stream: one buffer per call, the first that is not empty.
   template <typename Buffer, typename Buffers>
   static Buffer first_buffer(const Buffers& buffers) {
-    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers);
+         ++it) {
       Buffer b(*it);
       if (b.size() != 0) return b;
     }

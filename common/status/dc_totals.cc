@@ -7,13 +7,14 @@ namespace ferry::status {
 
 DcTotals::DcTotals(DcTotalsOptions options, metrics::Registry* registry) : options_(options) {
   if (registry == nullptr) return;
-  in_total_ = &registry->counter_family("ferry_dc_events_in_total",
-                                        "Events in per DC (broker: stored from agents; consumer: received)", {"dc"});
-  out_total_ = &registry->counter_family("ferry_dc_events_out_total",
-                                         "Events out per DC (broker: COMMITTED by the consumer; consumer: committed)",
-                                         {"dc"});
-  committed_batches_total_ =
-      &registry->counter_family("ferry_dc_committed_batches_total", "Batches committed per DC", {"dc"});
+  in_total_ = &registry->counter_family(
+      "ferry_dc_events_in_total",
+      "Events in per DC (broker: stored from agents; consumer: received)", {"dc"});
+  out_total_ = &registry->counter_family(
+      "ferry_dc_events_out_total",
+      "Events out per DC (broker: COMMITTED by the consumer; consumer: committed)", {"dc"});
+  committed_batches_total_ = &registry->counter_family("ferry_dc_committed_batches_total",
+                                                       "Batches committed per DC", {"dc"});
 }
 
 DcTotals::Dc& DcTotals::dc_locked(const std::string& dc) {
@@ -41,8 +42,8 @@ void DcTotals::count_out(const std::string& dc, uint64_t batches, uint64_t event
   if (committed_batches_total_) committed_batches_total_->with({dc}).inc(batches);
 }
 
-void DcTotals::set_broker_backlog(const std::string& dc, const std::string& broker, const wire::Status& self,
-                                  TimeMs now) {
+void DcTotals::set_broker_backlog(const std::string& dc, const std::string& broker,
+                                  const wire::Status& self, TimeMs now) {
   BrokerBacklog b;
   for (const auto& s : self.streams) {
     b.batches += s.unacked_batches;
@@ -58,8 +59,8 @@ void DcTotals::set_broker_backlog(const std::string& dc, const std::string& brok
   dc_locked(dc).brokers[broker] = b;
 }
 
-std::map<std::string, DcTotals::HostCounts> DcTotals::count_hosts(const std::vector<HostEntry>& hosts,
-                                                                  TimeMs now) const {
+std::map<std::string, DcTotals::HostCounts> DcTotals::count_hosts(
+    const std::vector<HostEntry>& hosts, TimeMs now) const {
   std::map<std::string, HostCounts> out;
   for (const auto& h : hosts) {
     auto& c = out[h.dc];
@@ -115,7 +116,8 @@ nlohmann::json DcTotals::to_json(const std::vector<HostEntry>& hosts, TimeMs now
                  {"hosts_disconnected", c.disconnected}};
     auto& history = out[name]["history"] = nlohmann::json::array();
     if (auto it = dcs_.find(name); it != dcs_.end()) {
-      for (const auto& p : it->second.history) history.push_back({p.t_ms, p.in_per_s, p.out_per_s, p.unacked_events});
+      for (const auto& p : it->second.history)
+        history.push_back({p.t_ms, p.in_per_s, p.out_per_s, p.unacked_events});
     }
   }
   return out;
@@ -134,13 +136,15 @@ void DcTotals::record_history(const std::vector<HostEntry>& hosts, TimeMs now) {
   last_sample_ms_ = now;
   for (auto& [name, d] : dcs_) {
     DcSample p{now, d.in_events.per_second(now), d.out_events.per_second(now), 0};
-    if (auto it = counts.find(name); it != counts.end()) p.unacked_events = it->second.unacked_events;
+    if (auto it = counts.find(name); it != counts.end())
+      p.unacked_events = it->second.unacked_events;
     d.history.push_back(p);
     while (d.history.size() > options_.history_samples) d.history.pop_front();
   }
 }
 
-void DcTotals::export_gauges(const std::vector<HostEntry>& hosts, metrics::Registry& registry, TimeMs now) const {
+void DcTotals::export_gauges(const std::vector<HostEntry>& hosts, metrics::Registry& registry,
+                             TimeMs now) const {
   auto dcs = to_json(hosts, now);
   struct G {
     const char* name;
@@ -149,11 +153,15 @@ void DcTotals::export_gauges(const std::vector<HostEntry>& hosts, metrics::Regis
   };
   static const G kGauges[] = {
       {"ferry_dc_unacked_events", "Unacked events of the DC's hosts", "unacked_events"},
-      {"ferry_dc_broker_backlog_batches", "Batches the DC's brokers store awaiting COMMITTED", "broker_backlog_batches"},
-      {"ferry_dc_broker_backlog_bytes", "Payload bytes the DC's brokers store awaiting COMMITTED", "broker_backlog_bytes"},
-      {"ferry_dc_broker_backlog_events", "Events the DC's brokers store awaiting COMMITTED", "broker_backlog_events"},
+      {"ferry_dc_broker_backlog_batches", "Batches the DC's brokers store awaiting COMMITTED",
+       "broker_backlog_batches"},
+      {"ferry_dc_broker_backlog_bytes", "Payload bytes the DC's brokers store awaiting COMMITTED",
+       "broker_backlog_bytes"},
+      {"ferry_dc_broker_backlog_events", "Events the DC's brokers store awaiting COMMITTED",
+       "broker_backlog_events"},
       {"ferry_dc_hosts", "Hosts of the DC", "hosts"},
-      {"ferry_dc_hosts_lagging", "Connected hosts whose oldest unacked event is 10 min old or more", "hosts_lagging"},
+      {"ferry_dc_hosts_lagging", "Connected hosts whose oldest unacked event is 10 min old or more",
+       "hosts_lagging"},
       {"ferry_dc_hosts_disconnected", "Hosts not connected", "hosts_disconnected"},
   };
   for (const auto& g : kGauges) {

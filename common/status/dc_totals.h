@@ -63,7 +63,8 @@ class DcTotals {
   void count_out(const std::string& dc, uint64_t batches, uint64_t events, TimeMs now);
   // A broker's STATUS about itself: per category, unacked_batches = stored batches
   // awaiting COMMITTED, backlog_bytes their payload bytes, unacked_events their events.
-  void set_broker_backlog(const std::string& dc, const std::string& broker, const wire::Status& self, TimeMs now);
+  void set_broker_backlog(const std::string& dc, const std::string& broker,
+                          const wire::Status& self, TimeMs now);
 
   // Whether a trend sample is due; record_history() takes one per DC (the host snapshot
   // is the caller's, taken only when due).
@@ -75,7 +76,8 @@ class DcTotals {
   nlohmann::json to_json(const std::vector<HostEntry>& hosts, TimeMs now) const;
   // Gauges ferry_dc_unacked_events, ferry_dc_broker_backlog_{batches,bytes,events},
   // ferry_dc_hosts, ferry_dc_hosts_lagging, ferry_dc_hosts_disconnected (label dc).
-  void export_gauges(const std::vector<HostEntry>& hosts, metrics::Registry& registry, TimeMs now) const;
+  void export_gauges(const std::vector<HostEntry>& hosts, metrics::Registry& registry,
+                     TimeMs now) const;
 
  private:
   struct Dc {
@@ -88,7 +90,8 @@ class DcTotals {
     uint64_t hosts = 0, lagging = 0, disconnected = 0, unacked_events = 0;
   };
   Dc& dc_locked(const std::string& dc);
-  std::map<std::string, HostCounts> count_hosts(const std::vector<HostEntry>& hosts, TimeMs now) const;
+  std::map<std::string, HostCounts> count_hosts(const std::vector<HostEntry>& hosts,
+                                                TimeMs now) const;
 
   DcTotalsOptions options_;
   metrics::CounterFamily* in_total_ = nullptr;

@@ -73,19 +73,26 @@ std::vector<HostEntry> HostTable::snapshot(TimeMs now) const {
   out.reserve(hosts_.size());
   for (const auto& [name, e] : hosts_) {
     HostEntry copy = e;
-    if (!has_connection_state_.count(name)) copy.connected = now - e.last_seen_ms <= stale_after_ms_;
+    if (!has_connection_state_.count(name))
+      copy.connected = now - e.last_seen_ms <= stale_after_ms_;
     out.push_back(std::move(copy));
   }
   return out;
 }
 
-nlohmann::json HostTable::to_json(TimeMs now) const { return nlohmann::json::parse(json_text(now)); }
+nlohmann::json HostTable::to_json(TimeMs now) const {
+  return nlohmann::json::parse(json_text(now));
+}
 
 void export_host_gauges(const HostTable& table, metrics::Registry& registry, TimeMs now) {
-  auto& unacked = registry.gauge_family("ferry_host_unacked_events", "Events a host has not yet had DELIVERED", {"host", "dc"});
-  auto& age = registry.gauge_family("ferry_host_oldest_unacked_age_seconds", "Age of a host's oldest unacked event", {"host", "dc"});
-  auto& backlog = registry.gauge_family("ferry_host_backlog_bytes", "Bytes of a host's tailed files not yet read", {"host", "dc"});
-  auto& connected = registry.gauge_family("ferry_host_connected", "1 while the host is connected", {"host", "dc"});
+  auto& unacked = registry.gauge_family("ferry_host_unacked_events",
+                                        "Events a host has not yet had DELIVERED", {"host", "dc"});
+  auto& age = registry.gauge_family("ferry_host_oldest_unacked_age_seconds",
+                                    "Age of a host's oldest unacked event", {"host", "dc"});
+  auto& backlog = registry.gauge_family(
+      "ferry_host_backlog_bytes", "Bytes of a host's tailed files not yet read", {"host", "dc"});
+  auto& connected = registry.gauge_family("ferry_host_connected", "1 while the host is connected",
+                                          {"host", "dc"});
   unacked.clear();
   age.clear();
   backlog.clear();

@@ -37,7 +37,8 @@ class HostTable {
   // connection state is known (the consumer's view).
   explicit HostTable(TimeMs stale_after_ms = 15'000) : stale_after_ms_(stale_after_ms) {}
 
-  void update(const wire::Status& status, const std::string& dc, const std::string& via, TimeMs now);
+  void update(const wire::Status& status, const std::string& dc, const std::string& via,
+              TimeMs now);
   void set_connected(const std::string& host, const std::string& dc, const std::string& via,
                      bool connected, TimeMs now);
   void forget(const std::string& host);

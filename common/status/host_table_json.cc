@@ -13,7 +13,8 @@ namespace {
 
 void append_string(std::string& out, const std::string& s) {
   const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f && c != '"' && c != '\\';
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f &&
+           c != '"' && c != '\\';
   });
   if (plain) {
     out += '"';
@@ -31,7 +32,8 @@ void append_field(std::string& out, const char* key, T value) {
 
 void append_seconds(std::string& out, const char* key, double value) {
   std::string number = fmt::format("{}", value);
-  if (number.find_first_of(".eEn") == std::string::npos) number += ".0";  // as nlohmann prints a whole double
+  if (number.find_first_of(".eEn") == std::string::npos)
+    number += ".0";  // as nlohmann prints a whole double
   fmt::format_to(std::back_inserter(out), "\"{}\":{},", key, number);
 }
 
@@ -59,7 +61,8 @@ void append_host(std::string& out, const HostEntry& e, TimeMs now) {
   append_string(out, e.host);
   out += ',';
   append_field(out, "last_seen_ms", e.last_seen_ms);
-  append_seconds(out, "oldest_unacked_age_s", oldest == 0 ? 0.0 : std::max<TimeMs>(0, now - oldest) / 1000.0);
+  append_seconds(out, "oldest_unacked_age_s",
+                 oldest == 0 ? 0.0 : std::max<TimeMs>(0, now - oldest) / 1000.0);
   append_field(out, "oldest_unacked_ms", oldest);
   out += "\"streams\":[";
   for (size_t i = 0; i < e.status.streams.size(); ++i) {

@@ -12,7 +12,7 @@ enum class Errc {
   kCorruption = 2,
   kNoSpace = 3,
   kInvalidArgument = 4,
-  kBusy = 5,         // lock held by another process
+  kBusy = 5,  // lock held by another process
   kNotSupported = 6,
 };
 

@@ -36,7 +36,8 @@ inline std::string_view take_name(std::string_view& in) {
 }
 
 // Key prefix of a stream: name(host) name(category) be64(incarnation).
-inline std::string stream_prefix(std::string_view host, std::string_view category, uint64_t incarnation) {
+inline std::string stream_prefix(std::string_view host, std::string_view category,
+                                 uint64_t incarnation) {
   std::string k;
   put_name(k, host);
   put_name(k, category);
@@ -44,8 +45,8 @@ inline std::string stream_prefix(std::string_view host, std::string_view categor
   return k;
 }
 
-inline std::string stream_seq_key(std::string_view host, std::string_view category, uint64_t incarnation,
-                                  uint64_t seq) {
+inline std::string stream_seq_key(std::string_view host, std::string_view category,
+                                  uint64_t incarnation, uint64_t seq) {
   std::string k = stream_prefix(host, category, incarnation);
   put_be64(k, seq);
   return k;

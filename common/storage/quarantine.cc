@@ -12,7 +12,8 @@ namespace {
 
 std::string name_of(const batch::BatchHeader& h) {
   // Names are [A-Za-z0-9._-] (batch::valid_name), so this is one path component.
-  return h.host + "." + h.category + "." + std::to_string(h.incarnation) + "." + std::to_string(h.seq);
+  return h.host + "." + h.category + "." + std::to_string(h.incarnation) + "." +
+         std::to_string(h.seq);
 }
 
 }  // namespace

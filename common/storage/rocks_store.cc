@@ -17,13 +17,20 @@ class StorageCategory final : public std::error_category {
   const char* name() const noexcept override { return "ferry.storage"; }
   std::string message(int code) const override {
     switch (static_cast<Errc>(code)) {
-      case Errc::kOk: return "ok";
-      case Errc::kIo: return "I/O error";
-      case Errc::kCorruption: return "corruption";
-      case Errc::kNoSpace: return "no space left on device";
-      case Errc::kInvalidArgument: return "invalid argument";
-      case Errc::kBusy: return "database locked by another process";
-      case Errc::kNotSupported: return "not supported";
+      case Errc::kOk:
+        return "ok";
+      case Errc::kIo:
+        return "I/O error";
+      case Errc::kCorruption:
+        return "corruption";
+      case Errc::kNoSpace:
+        return "no space left on device";
+      case Errc::kInvalidArgument:
+        return "invalid argument";
+      case Errc::kBusy:
+        return "database locked by another process";
+      case Errc::kNotSupported:
+        return "not supported";
     }
     return "storage error " + std::to_string(code);
   }
@@ -52,14 +59,16 @@ RocksStore::Batch::Batch(Batch&&) noexcept = default;
 RocksStore::Batch& RocksStore::Batch::operator=(Batch&&) noexcept = default;
 
 void RocksStore::Batch::del_range(int cf, std::string_view begin, std::string_view end) {
-  batch_->DeleteRange(store_->handles_[cf], rocksdb::Slice(begin.data(), begin.size()),
-                      rocksdb::Slice(end.data(), end.size()))
+  batch_
+      ->DeleteRange(store_->handles_[cf], rocksdb::Slice(begin.data(), begin.size()),
+                    rocksdb::Slice(end.data(), end.size()))
       .PermitUncheckedError();
 }
 
 void RocksStore::Batch::put(int cf, std::string_view key, std::string_view value) {
-  batch_->Put(store_->handles_[cf], rocksdb::Slice(key.data(), key.size()),
-              rocksdb::Slice(value.data(), value.size()))
+  batch_
+      ->Put(store_->handles_[cf], rocksdb::Slice(key.data(), key.size()),
+            rocksdb::Slice(value.data(), value.size()))
       .PermitUncheckedError();
 }
 
@@ -89,13 +98,15 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options
   if (options.create_if_missing) (void)create_dirs(options.path, options.dir_mode);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName,
+                           rocksdb::ColumnFamilyOptions(db_options));
   for (const auto& name : options.column_families) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(db_options));
   }
   auto store = std::unique_ptr<RocksStore>(new RocksStore);
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &db);
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &db);
   if (!s.ok()) {
     why = s.ToString();
     return translate(s);
@@ -133,15 +144,16 @@ Result<void> RocksStore::write(Batch& batch, bool sync) {
 
 Result<std::optional<std::string>> RocksStore::get(int cf, std::string_view key) const {
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), handles_[cf], rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[cf],
+                               rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return translate(s);
   return std::optional<std::string>(std::move(value));
 }
 
-Result<void> RocksStore::scan(int cf, std::string_view prefix,
-                              const std::function<bool(std::string_view, std::string_view)>& fn) const {
+Result<void> RocksStore::scan(
+    int cf, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[cf]));
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();

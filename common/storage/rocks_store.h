@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "common/base/result.h"
-#include "common/storage/file_modes.h"
 #include "common/storage/errc.h"
+#include "common/storage/file_modes.h"
 
 namespace rocksdb {
 class DB;
@@ -35,7 +35,7 @@ struct RocksOptions {
   uint64_t block_cache_bytes = 32u << 20;
   bool create_if_missing = true;
   mode_t dir_mode = FileModes{}.dir;  // of the directories it creates (path and parents)
-  rocksdb::Env* env = nullptr;  // null: the real file system (tests pass a PowerLossFs)
+  rocksdb::Env* env = nullptr;        // null: the real file system (tests pass a PowerLossFs)
 };
 
 class RocksStore {

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <memory>
 
@@ -183,15 +183,15 @@ TlsResult<Issued> load_ca(const fs::path& crt, const fs::path& key) {
   BioPtr crt_bio(BIO_new_file(crt.c_str(), "r"));
   X509Ptr cert(crt_bio ? PEM_read_bio_X509(crt_bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!cert) {
-    return TlsError(Errc::kCaLoad, "cannot load CA certificate " + crt.string() + ": " +
-                                       take_openssl_errors());
+    return TlsError(Errc::kCaLoad,
+                    "cannot load CA certificate " + crt.string() + ": " + take_openssl_errors());
   }
   BioPtr key_bio(BIO_new_file(key.c_str(), "r"));
   KeyPtr pkey(key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr)
                       : nullptr);
   if (!pkey) {
-    return TlsError(Errc::kPrivateKeyLoad, "cannot load CA key " + key.string() + ": " +
-                                               take_openssl_errors());
+    return TlsError(Errc::kPrivateKeyLoad,
+                    "cannot load CA key " + key.string() + ": " + take_openssl_errors());
   }
   if (X509_check_ca(cert.get()) == 0) {
     return TlsError(Errc::kCaLoad, crt.string() + " is not a CA certificate");
@@ -203,14 +203,13 @@ TlsResult<Issued> load_ca(const fs::path& crt, const fs::path& key) {
   return Issued{std::move(cert), std::move(pkey)};
 }
 
-
 TlsResult<X509Ptr> load_cert(const fs::path& path) {
   clear_openssl_errors();
   BioPtr bio(BIO_new_file(path.c_str(), "r"));
   X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!cert) {
-    return TlsError(Errc::kCertificateLoad, "cannot load certificate " + path.string() + ": " +
-                                                take_openssl_errors());
+    return TlsError(Errc::kCertificateLoad,
+                    "cannot load certificate " + path.string() + ": " + take_openssl_errors());
   }
   return cert;
 }
@@ -223,7 +222,8 @@ TlsResult<CrlPtr> existing_or_new_crl(const fs::path& path, const Issued& ca) {
     BioPtr bio(BIO_new_file(path.c_str(), "r"));
     CrlPtr crl(bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
     if (!crl || X509_CRL_verify(crl.get(), X509_get0_pubkey(ca.cert.get())) != 1) {
-      return TlsError(Errc::kCrlLoad, path.string() + " is not a CRL of this CA: " + take_openssl_errors() +
+      return TlsError(Errc::kCrlLoad, path.string() +
+                                          " is not a CRL of this CA: " + take_openssl_errors() +
                                           "; move it away to start a new one");
     }
     return crl;
@@ -243,7 +243,8 @@ TlsResult<void> add_revoked(X509_CRL* crl, X509* cert) {
   if (X509_CRL_get0_by_serial(crl, &listed, serial) == 1) return success();
   std::unique_ptr<X509_REVOKED, OpenSslFree> entry(X509_REVOKED_new());
   std::unique_ptr<ASN1_TIME, OpenSslFree> now(X509_gmtime_adj(nullptr, 0));
-  if (!entry || !now || X509_REVOKED_set_serialNumber(entry.get(), const_cast<ASN1_INTEGER*>(serial)) != 1 ||
+  if (!entry || !now ||
+      X509_REVOKED_set_serialNumber(entry.get(), const_cast<ASN1_INTEGER*>(serial)) != 1 ||
       X509_REVOKED_set_revocationDate(entry.get(), now.get()) != 1 ||
       X509_CRL_add0_revoked(crl, entry.get()) != 1) {
     return issue_error("cannot add a revoked entry");
@@ -269,7 +270,8 @@ fs::path ca_dir_of(const fs::path& out_dir, const DevPkiOptions& options) {
 
 // Where the CA key is: ca_dir/ca.key, after moving an out_dir/ca.key of earlier versions
 // there (and creating ca_dir, mode 0700). Refuses when both exist: which is the CA?
-TlsResult<fs::path> settle_ca_key(const fs::path& out_dir, const DevPkiOptions& options, DevPki& report) {
+TlsResult<fs::path> settle_ca_key(const fs::path& out_dir, const DevPkiOptions& options,
+                                  DevPki& report) {
   const fs::path dir = ca_dir_of(out_dir, options);
   const fs::path key = dir / "ca.key", old_key = out_dir / "ca.key";
   std::error_code ec;
@@ -277,14 +279,17 @@ TlsResult<fs::path> settle_ca_key(const fs::path& out_dir, const DevPkiOptions& 
   if (ec) return write_error(dir, ec.message());
   if (!fs::exists(old_key, ec) || fs::equivalent(key, old_key, ec)) return key;
   if (fs::exists(key, ec)) {
-    return TlsError(Errc::kCaLoad, "found a CA key in both " + key.string() + " and " + old_key.string() +
-                                       "; keep the one that signed ca.crt in " + dir.string() +
-                                       " and remove the other");
+    return TlsError(Errc::kCaLoad, "found a CA key in both " + key.string() + " and " +
+                                       old_key.string() + "; keep the one that signed ca.crt in " +
+                                       dir.string() + " and remove the other");
   }
   auto content = storage::read_whole_file(old_key.string());
-  if (!content) return TlsError(Errc::kPrivateKeyLoad, "cannot read " + old_key.string() + ": " + content.error().message());
+  if (!content)
+    return TlsError(Errc::kPrivateKeyLoad,
+                    "cannot read " + old_key.string() + ": " + content.error().message());
   BOOST_OUTCOME_TRY(write_file(key, content.value(), 0600));
-  if (!fs::remove(old_key, ec) || ec) return write_error(old_key, "cannot remove it after moving it: " + ec.message());
+  if (!fs::remove(old_key, ec) || ec)
+    return write_error(old_key, "cannot remove it after moving it: " + ec.message());
   report.moved_ca_key = old_key;
   return key;
 }
@@ -347,8 +352,8 @@ TlsResult<DevPki> make_dev_pki(const fs::path& out_dir, const std::vector<RoleCl
     report.ca_reused = true;
   } else if (have_crt || have_key) {
     // Never replace half a CA: certificates already issued from it would stop verifying.
-    return TlsError(Errc::kCaLoad, "found " + (have_crt ? ca_crt : ca_key).string() +
-                                       " without " + (have_crt ? ca_key : ca_crt).string() +
+    return TlsError(Errc::kCaLoad, "found " + (have_crt ? ca_crt : ca_key).string() + " without " +
+                                       (have_crt ? ca_key : ca_crt).string() +
                                        "; restore it or remove both to make a new CA");
   } else {
     BOOST_OUTCOME_TRY(made, make_ca(options));
@@ -390,7 +395,8 @@ TlsResult<PemIdentity> DevIssuer::issue(const RoleClaim& claim) const {
   BioPtr crt_bio(BIO_new(BIO_s_mem()));
   BioPtr key_bio(BIO_new(BIO_s_mem()));
   if (!crt_bio || !key_bio || PEM_write_bio_X509(crt_bio.get(), leaf.cert.get()) != 1 ||
-      PEM_write_bio_PrivateKey(key_bio.get(), leaf.key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+      PEM_write_bio_PrivateKey(key_bio.get(), leaf.key.get(), nullptr, nullptr, 0, nullptr,
+                               nullptr) != 1) {
     return issue_error("cannot encode the certificate of " + c.id + " as PEM");
   }
   return PemIdentity{bio_contents(crt_bio.get()), bio_contents(key_bio.get())};
@@ -409,13 +415,15 @@ TlsResult<fs::path> revoke_dev_certs(const fs::path& out_dir, const std::vector<
     BOOST_OUTCOME_TRY(check_identity_name(name));
     BOOST_OUTCOME_TRY(cert, load_cert(out_dir / (name + ".crt")));
     if (X509_check_issued(ca.cert.get(), cert.get()) != X509_V_OK) {
-      return TlsError(Errc::kCertificateLoad, name + ".crt was not issued by " + (out_dir / "ca.crt").string());
+      return TlsError(Errc::kCertificateLoad,
+                      name + ".crt was not issued by " + (out_dir / "ca.crt").string());
     }
     BOOST_OUTCOME_TRY(add_revoked(crl.get(), cert.get()));
   }
   BOOST_OUTCOME_TRY(sign_crl(crl.get(), ca, options.crl_days));
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509_CRL(bio.get(), crl.get()) != 1) return issue_error("cannot encode the CRL");
+  if (!bio || PEM_write_bio_X509_CRL(bio.get(), crl.get()) != 1)
+    return issue_error("cannot encode the CRL");
   BOOST_OUTCOME_TRY(write_file(crl_path, bio_contents(bio.get()), 0644));
   return crl_path;
 }

@@ -28,9 +28,9 @@
 namespace ferry::tls {
 
 struct DevPkiOptions {
-  int ca_days = 3650;    // validity of a new CA
-  int leaf_days = 825;   // validity of each identity certificate
-  int crl_days = 825;    // a CRL's next update: past it, peers checking it refuse everyone
+  int ca_days = 3650;   // validity of a new CA
+  int leaf_days = 825;  // validity of each identity certificate
+  int crl_days = 825;   // a CRL's next update: past it, peers checking it refuse everyone
   std::string ca_name = "Ferry development CA";
   std::filesystem::path ca_dir;  // where ca.key lives; empty: out_dir/"ca"
 };
@@ -58,7 +58,8 @@ struct PemIdentity {
 // which needs a certificate for each but no file. Same certificates as make_dev_pki's.
 class DevIssuer {
  public:
-  static TlsResult<DevIssuer> open(const std::filesystem::path& out_dir, const DevPkiOptions& options = {});
+  static TlsResult<DevIssuer> open(const std::filesystem::path& out_dir,
+                                   const DevPkiOptions& options = {});
   DevIssuer(DevIssuer&&) noexcept;
   DevIssuer& operator=(DevIssuer&&) noexcept;
   ~DevIssuer();
@@ -78,7 +79,8 @@ TlsResult<DevPki> make_dev_pki(const std::filesystem::path& out_dir,
 
 // Revokes out_dir/NAME.crt for each of `names`: adds their serials to out_dir/ca.crl
 // (keeping the entries of an existing one), signed by out_dir/ca.crt and the CA key
-// (ca_dir/ca.key, or an older out_dir/ca.key), valid for crl_days. Returns the CRL's path. Daemons read it as `[tls] crl` (on start and SIGHUP).
+// (ca_dir/ca.key, or an older out_dir/ca.key), valid for crl_days. Returns the CRL's path. Daemons
+// read it as `[tls] crl` (on start and SIGHUP).
 TlsResult<std::filesystem::path> revoke_dev_certs(const std::filesystem::path& out_dir,
                                                   const std::vector<std::string>& names,
                                                   const DevPkiOptions& options = {});

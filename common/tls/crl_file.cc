@@ -37,7 +37,8 @@ X509* signing_ca(X509_STORE* store, X509_CRL* crl) {
   STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
   for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
     X509* ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
-    if (ca == nullptr || X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) != 0) continue;
+    if (ca == nullptr || X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) != 0)
+      continue;
     if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1) return ca;
   }
   clear_openssl_errors();
@@ -57,7 +58,8 @@ TlsResult<void> load_crl_file(SSL_CTX* ctx, const std::string& crl_file) {
     if (next != nullptr && X509_cmp_current_time(next) < 0) {
       return crl_error(crl_file, "expired (its next update is past); issue a fresh one");
     }
-    if (X509_STORE_add_crl(store, crl.get()) != 1) return crl_error(crl_file, take_openssl_errors());
+    if (X509_STORE_add_crl(store, crl.get()) != 1)
+      return crl_error(crl_file, take_openssl_errors());
   }
   // Leaf only: Ferry's chains are one CA deep, and the CA's own CRL is the one we have.
   if (X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK) != 1) {

@@ -48,8 +48,8 @@ Result<PeerIdentity> certificate_identity(X509* cert) {
     BOOST_OUTCOME_TRY(cn, to_utf8(X509_NAME_ENTRY_get_data(entry)));
     identity.common_name = std::move(cn);
   }
-  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> sans(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> sans(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (sans) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans.get(), i);

@@ -8,12 +8,15 @@ namespace ferry::tls {
 namespace {
 
 constexpr std::string_view kScheme = "ferry://";
-constexpr std::array<std::pair<NodeRole, std::string_view>, 4> kRoles{{{NodeRole::kAgent, "agent"},
-                                                                       {NodeRole::kBroker, "broker"},
-                                                                       {NodeRole::kConsumer, "consumer"},
-                                                                       {NodeRole::kAdmin, "admin"}}};
+constexpr std::array<std::pair<NodeRole, std::string_view>, 4> kRoles{
+    {{NodeRole::kAgent, "agent"},
+     {NodeRole::kBroker, "broker"},
+     {NodeRole::kConsumer, "consumer"},
+     {NodeRole::kAdmin, "admin"}}};
 
-bool canonical(std::string_view name) { return batch::valid_name(name) && canonical_name(name) == name; }
+bool canonical(std::string_view name) {
+  return batch::valid_name(name) && canonical_name(name) == name;
+}
 
 // Splits off the text before the next '/', advancing `rest` past it.
 std::string_view take_segment(std::string_view& rest) {
@@ -32,12 +35,18 @@ std::string_view node_role_name(NodeRole role) {
   return "unknown";
 }
 
-RoleClaim RoleClaim::agent(std::string_view host) { return {NodeRole::kAgent, "", canonical_name(host)}; }
+RoleClaim RoleClaim::agent(std::string_view host) {
+  return {NodeRole::kAgent, "", canonical_name(host)};
+}
 RoleClaim RoleClaim::broker(std::string_view dc, std::string_view id) {
   return {NodeRole::kBroker, canonical_name(dc), canonical_name(id)};
 }
-RoleClaim RoleClaim::consumer(std::string_view id) { return {NodeRole::kConsumer, "", canonical_name(id)}; }
-RoleClaim RoleClaim::admin(std::string_view name) { return {NodeRole::kAdmin, "", canonical_name(name)}; }
+RoleClaim RoleClaim::consumer(std::string_view id) {
+  return {NodeRole::kConsumer, "", canonical_name(id)};
+}
+RoleClaim RoleClaim::admin(std::string_view name) {
+  return {NodeRole::kAdmin, "", canonical_name(name)};
+}
 
 std::string canonical_name(std::string_view name) {
   std::string out(name);

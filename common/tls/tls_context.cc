@@ -11,12 +11,13 @@ namespace {
 enum class Role { kServer, kClient, kHttpsClient };
 
 TlsError file_error(Errc code, const char* what, const std::string& file) {
-  return TlsError(code, std::string("cannot load ") + what + " " + file + ": " +
-                            take_openssl_errors());
+  return TlsError(code,
+                  std::string("cannot load ") + what + " " + file + ": " + take_openssl_errors());
 }
 
 TlsResult<void> load_identity(SSL_CTX* ctx, const TlsOptions& options) {
-  if (options.cert_file.empty()) return TlsError(Errc::kCertificateLoad, "no certificate file given");
+  if (options.cert_file.empty())
+    return TlsError(Errc::kCertificateLoad, "no certificate file given");
   if (options.key_file.empty()) return TlsError(Errc::kPrivateKeyLoad, "no private key file given");
   clear_openssl_errors();
   if (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) != 1) {
@@ -69,8 +70,8 @@ TlsResult<std::shared_ptr<asio::ssl::context>> make_context(const TlsOptions& op
   clear_openssl_errors();
   if (SSL_CTX_set_min_proto_version(ctx, min_version) != 1 ||
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
-    return TlsError(Errc::kContextSetup, "cannot restrict the TLS context's versions: " +
-                                             take_openssl_errors());
+    return TlsError(Errc::kContextSetup,
+                    "cannot restrict the TLS context's versions: " + take_openssl_errors());
   }
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   // A broker holds thousands of mostly idle links: OpenSSL's record buffers (about 34 KB
@@ -82,10 +83,10 @@ TlsResult<std::shared_ptr<asio::ssl::context>> make_context(const TlsOptions& op
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, 0);
   }
-  SSL_CTX_set_verify(ctx,
-                     role == Role::kServer ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                                           : SSL_VERIFY_PEER,
-                     nullptr);
+  SSL_CTX_set_verify(
+      ctx,
+      role == Role::kServer ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER,
+      nullptr);
   if (role != Role::kHttpsClient || !options.cert_file.empty() || !options.key_file.empty()) {
     BOOST_OUTCOME_TRY(load_identity(ctx, options));
   }
@@ -106,7 +107,8 @@ TlsResult<std::shared_ptr<asio::ssl::context>> make_client_context(const TlsOpti
   return make_context(options, Role::kClient);
 }
 
-TlsResult<std::shared_ptr<asio::ssl::context>> make_https_client_context(const TlsOptions& options) {
+TlsResult<std::shared_ptr<asio::ssl::context>> make_https_client_context(
+    const TlsOptions& options) {
   return make_context(options, Role::kHttpsClient);
 }
 

@@ -12,8 +12,8 @@ std::string take_openssl_errors() {
   int flags = 0;
   while (unsigned long e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
     // OpenSSL 3 keeps errno in the reason of a system error and has no string for it.
-    const char* reason = ERR_SYSTEM_ERROR(e) ? std::strerror(ERR_GET_REASON(e))
-                                             : ERR_reason_error_string(e);
+    const char* reason =
+        ERR_SYSTEM_ERROR(e) ? std::strerror(ERR_GET_REASON(e)) : ERR_reason_error_string(e);
     std::string item = reason != nullptr ? reason : "OpenSSL error " + std::to_string(e);
     if ((flags & ERR_TXT_STRING) != 0 && data != nullptr && *data != '\0') {
       item += " (";

@@ -22,16 +22,14 @@ enum class Errc : uint16_t {
   kIdentityMismatch = 10,  // HELLO or a batch names a host the certificate does not
   kBadBatch = 11,          // batch header or payload inconsistent (sizes, checksum)
   kDecompressionBomb = 12,
-  kOverloaded = 13,        // backpressure refusal
+  kOverloaded = 13,  // backpressure refusal
   kShuttingDown = 14,
   kInternal = 15,
 };
 
 const std::error_category& wire_category();
 
-inline std::error_code make_error_code(Errc e) {
-  return {static_cast<int>(e), wire_category()};
-}
+inline std::error_code make_error_code(Errc e) { return {static_cast<int>(e), wire_category()}; }
 
 }  // namespace ferry::wire
 

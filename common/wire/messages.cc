@@ -45,10 +45,14 @@ bool valid_range(const AckRange& a) {
 
 std::string_view role_name(Role r) {
   switch (r) {
-    case Role::kAgent: return "agent";
-    case Role::kBroker: return "broker";
-    case Role::kConsumer: return "consumer";
-    case Role::kAdmin: return "admin";
+    case Role::kAgent:
+      return "agent";
+    case Role::kBroker:
+      return "broker";
+    case Role::kConsumer:
+      return "consumer";
+    case Role::kAdmin:
+      return "admin";
   }
   return "unknown";
 }
@@ -105,7 +109,9 @@ Result<BatchFrame> decode_batch_with(Result<batch::BatchHeader> (*decode_header)
 
 }  // namespace
 
-Result<BatchFrame> decode_batch(std::string_view body) { return decode_batch_with(batch::decode_header, body); }
+Result<BatchFrame> decode_batch(std::string_view body) {
+  return decode_batch_with(batch::decode_header, body);
+}
 
 Result<BatchFrame> decode_batch_fields(std::string_view body) {
   return decode_batch_with(batch::decode_header_fields, body);
@@ -262,7 +268,8 @@ Result<Refusal> decode_refusal(std::string_view body) {
   m.code = static_cast<Errc>(r.u16());
   m.text = std::string(r.str16());
   if (auto ec = finish(r)) return ec;
-  if (!valid_range(m.batch) || m.batch.first_seq != m.batch.last_seq) return make_error_code(Errc::kMalformedBody);
+  if (!valid_range(m.batch) || m.batch.first_seq != m.batch.last_seq)
+    return make_error_code(Errc::kMalformedBody);
   return m;
 }
 

@@ -64,8 +64,8 @@ struct StreamStatus {
   std::string category;
   uint64_t unacked_events = 0;
   uint64_t unacked_batches = 0;
-  uint64_t backlog_bytes = 0;     // bytes of tailed files not yet read
-  TimeMs oldest_unacked_ms = 0;   // 0 when nothing is unacked
+  uint64_t backlog_bytes = 0;    // bytes of tailed files not yet read
+  TimeMs oldest_unacked_ms = 0;  // 0 when nothing is unacked
   TimeMs watermark_ms = 0;
   uint64_t unreadable_bytes = 0;  // bytes lost before they could be read (deleted/truncated)
   bool operator==(const StreamStatus&) const = default;

@@ -17,7 +17,8 @@ void put_names(ByteWriter& w, const std::vector<std::string>& names) {
 
 bool take_names(ByteReader& r, std::vector<std::string>& out) {
   uint16_t n = r.u16();
-  if (!r.ok() || n > kMaxReplayFilters || static_cast<uint64_t>(n) * 3 > r.remaining()) return false;
+  if (!r.ok() || n > kMaxReplayFilters || static_cast<uint64_t>(n) * 3 > r.remaining())
+    return false;
   for (uint16_t i = 0; i < n && r.ok(); ++i) {
     out.emplace_back(r.str16());
     if (r.ok() && !batch::valid_name(out.back())) return false;
@@ -29,10 +30,14 @@ bool take_names(ByteReader& r, std::vector<std::string>& out) {
 
 std::string_view replay_state_name(ReplayState s) {
   switch (s) {
-    case ReplayState::kRunning: return "running";
-    case ReplayState::kDone: return "done";
-    case ReplayState::kCancelled: return "cancelled";
-    case ReplayState::kFailed: return "failed";
+    case ReplayState::kRunning:
+      return "running";
+    case ReplayState::kDone:
+      return "done";
+    case ReplayState::kCancelled:
+      return "cancelled";
+    case ReplayState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -66,7 +71,8 @@ Result<ReplayRequest> decode_replay_request(std::string_view body) {
     m.source = static_cast<ReplaySource>(source);
   }
   if (!r.ok() || !r.at_end()) return malformed();
-  if (m.replay_id == 0 || (action != 1 && action != 2) || m.from_ms < 0 || m.to_ms <= m.from_ms) return malformed();
+  if (m.replay_id == 0 || (action != 1 && action != 2) || m.from_ms < 0 || m.to_ms <= m.from_ms)
+    return malformed();
   m.action = static_cast<ReplayAction>(action);
   return m;
 }
@@ -100,18 +106,21 @@ Result<ReplayProgress> decode_replay_progress(std::string_view body) {
   m.replay_id = r.u64();
   uint8_t state = r.u8();
   uint32_t n = r.u32();
-  if (!r.ok() || n > kMaxReplayStreams || static_cast<uint64_t>(n) * 22 > r.remaining()) return malformed();
+  if (!r.ok() || n > kMaxReplayStreams || static_cast<uint64_t>(n) * 22 > r.remaining())
+    return malformed();
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     ReplayStreamCount s;
     s.host = std::string(r.str16());
     s.category = std::string(r.str16());
     s.batches = r.u64();
     s.events = r.u64();
-    if (r.ok() && (!batch::valid_name(s.host) || !batch::valid_name(s.category))) return malformed();
+    if (r.ok() && (!batch::valid_name(s.host) || !batch::valid_name(s.category)))
+      return malformed();
     m.streams.push_back(std::move(s));
   }
   uint32_t k = r.u32();
-  if (!r.ok() || k > kMaxReplayMissing || static_cast<uint64_t>(k) * 22 > r.remaining()) return malformed();
+  if (!r.ok() || k > kMaxReplayMissing || static_cast<uint64_t>(k) * 22 > r.remaining())
+    return malformed();
   for (uint32_t i = 0; i < k && r.ok(); ++i) {
     ReplayMissing x;
     x.host = std::string(r.str16());

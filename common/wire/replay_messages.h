@@ -76,8 +76,8 @@ struct ReplayCommitted {
   bool operator==(const ReplayCommitted&) const = default;
 };
 
-constexpr uint32_t kMaxReplayFilters = 1024;   // hosts, and categories, per request
-constexpr uint32_t kMaxReplayStreams = 4096;   // per progress frame
+constexpr uint32_t kMaxReplayFilters = 1024;  // hosts, and categories, per request
+constexpr uint32_t kMaxReplayStreams = 4096;  // per progress frame
 constexpr uint32_t kMaxReplayMissing = 256;
 
 std::string encode(const ReplayRequest& m);

@@ -5,8 +5,8 @@
 namespace ferry::zk {
 
 std::string encode_member(const Member& m) {
-  return nlohmann::json{{"id", m.id}, {"dc", m.dc}, {"address", m.address}, {"http", m.http},
-                        {"load", m.load}, {"epoch", m.epoch}}
+  return nlohmann::json{{"id", m.id},     {"dc", m.dc},     {"address", m.address},
+                        {"http", m.http}, {"load", m.load}, {"epoch", m.epoch}}
       .dump();
 }
 
@@ -21,8 +21,10 @@ std::optional<Member> decode_member(std::string_view json) {
   text("dc", m.dc);
   text("address", m.address);
   text("http", m.http);
-  if (auto it = j.find("load"); it != j.end() && it->is_number_unsigned()) m.load = it->get<uint64_t>();
-  if (auto it = j.find("epoch"); it != j.end() && it->is_number_unsigned()) m.epoch = it->get<uint64_t>();
+  if (auto it = j.find("load"); it != j.end() && it->is_number_unsigned())
+    m.load = it->get<uint64_t>();
+  if (auto it = j.find("epoch"); it != j.end() && it->is_number_unsigned())
+    m.epoch = it->get<uint64_t>();
   if (m.id.empty() || m.address.empty()) return std::nullopt;
   return m;
 }

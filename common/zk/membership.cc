@@ -25,7 +25,9 @@ std::unique_ptr<Membership> Membership::registration(ZkOptions zk, std::string p
 
 Membership::~Membership() { stop(); }
 
-void Membership::start() { thread_ = std::thread([this] { run(); }); }
+void Membership::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Membership::stop() {
   {
@@ -85,7 +87,8 @@ void Membership::run() {
       was_up = up;
     }
     std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, kRecheck, [&] { return stop_ || dirty_self_ || dirty_list_ || dirty_pass_; });
+    cv_.wait_for(lock, kRecheck,
+                 [&] { return stop_ || dirty_self_ || dirty_list_ || dirty_pass_; });
     dirty_pass_ = false;
   }
 }

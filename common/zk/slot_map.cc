@@ -28,7 +28,8 @@ uint32_t slot_of(std::string_view host, std::string_view category) {
 SlotMap::SlotMap(std::vector<std::string> ids) {
   if (ids.empty()) return;
   owners_.reserve(kSlots);
-  for (uint32_t s = 0; s < kSlots; ++s) owners_.push_back(rendezvous_rank("slot-" + std::to_string(s), ids).front());
+  for (uint32_t s = 0; s < kSlots; ++s)
+    owners_.push_back(rendezvous_rank("slot-" + std::to_string(s), ids).front());
 }
 
 const std::string& SlotMap::owner(uint32_t slot) const {

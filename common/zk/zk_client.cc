@@ -98,11 +98,12 @@ Result<void> ZkClient::ensure_path(const std::string& path) {
   }
 }
 
-Result<std::optional<int64_t>> ZkClient::create_or_find_owner(const std::string& path, const std::string& data) {
+Result<std::optional<int64_t>> ZkClient::create_or_find_owner(const std::string& path,
+                                                              const std::string& data) {
   const std::string target = full(path);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    int rc = zoo_create(zh_, target.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE,
-                        ZOO_EPHEMERAL, nullptr, 0);
+    int rc = zoo_create(zh_, target.c_str(), data.data(), static_cast<int>(data.size()),
+                        &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, nullptr, 0);
     if (rc == ZOK) return std::optional<int64_t>();
     if (rc != ZNODEEXISTS) return fail(rc, "create", path);
     struct Stat stat {};

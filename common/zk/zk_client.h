@@ -80,7 +80,8 @@ class ZkClient {
   std::string full(const std::string& path) const;
   // Creates the ephemeral node; if one is there already, returns its owner session
   // (nullopt: created now).
-  Result<std::optional<int64_t>> create_or_find_owner(const std::string& path, const std::string& data);
+  Result<std::optional<int64_t>> create_or_find_owner(const std::string& path,
+                                                      const std::string& data);
   bool is_own_session(int64_t session) const;
   std::string relative(const char* path) const;
 

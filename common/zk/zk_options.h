@@ -8,7 +8,7 @@
 namespace ferry::zk {
 
 struct ZkOptions {
-  std::string hosts;          // "host:port,host:port"
+  std::string hosts;            // "host:port,host:port"
   std::string root = "/ferry";  // every node lives under it; one root per cluster
   std::chrono::milliseconds session_timeout{10000};
 

@@ -30,7 +30,8 @@ std::string key_of(uint64_t id) {
 http::Response bad(const std::string& why) { return http::Response::text(why + "\n", 400); }
 
 // A list of names from the request body: absent = all.
-bool names_from(const json& body, const char* field, std::vector<std::string>& out, std::string& why) {
+bool names_from(const json& body, const char* field, std::vector<std::string>& out,
+                std::string& why) {
   if (!body.contains(field)) return true;
   const auto& v = body.at(field);
   if (!v.is_array() || v.size() > kMaxListed) {
@@ -57,9 +58,11 @@ Result<void> ReplayManager::load() {
   std::map<uint64_t, ReplayRecord*> running;
   BOOST_OUTCOME_TRYV(db_.scan(cf_, "", [&](std::string_view k, std::string_view v) {
     auto parsed = json::parse(v, nullptr, false);
-    auto rec = parsed.is_discarded() ? Result<ReplayRecord>(storage::Errc::kCorruption) : record_from_json(parsed);
+    auto rec = parsed.is_discarded() ? Result<ReplayRecord>(storage::Errc::kCorruption)
+                                     : record_from_json(parsed);
     if (!rec) {
-      spdlog::error("replay record {} unreadable: skipped", k.size() == 8 ? storage::get_be64(k) : 0);
+      spdlog::error("replay record {} unreadable: skipped",
+                    k.size() == 8 ? storage::get_be64(k) : 0);
       return true;
     }
     auto& r = replays_[rec.value().id] = std::move(rec).value();
@@ -70,7 +73,8 @@ Result<void> ReplayManager::load() {
   if (!running.empty()) {
     BOOST_OUTCOME_TRYV(recount(running));
   }
-  if (!replays_.empty()) spdlog::info("replays: {} known, {} running", replays_.size(), running.size());
+  if (!replays_.empty())
+    spdlog::info("replays: {} known, {} running", replays_.size(), running.size());
   // Every broker may have reported done before a crash cut the completion short: no
   // broker reports again, so it resumes here.
   for (auto& [id, r] : running) complete_if_done(*r);
@@ -88,7 +92,8 @@ Result<void> ReplayManager::recount(std::map<uint64_t, ReplayRecord*>& running) 
     auto it = running.find(rec.value().bucket.replay_id);
     if (it == running.end()) return true;
     for (const auto& b : rec.value().batches) {
-      auto& c = it->second->committed[{b.host, rec.value().bucket.category, rec.value().bucket.hour}];
+      auto& c =
+          it->second->committed[{b.host, rec.value().bucket.category, rec.value().bucket.hour}];
       c.batches += 1;
       c.events += b.events;
     }
@@ -123,7 +128,8 @@ void ReplayManager::on_broker_connected(const std::string& broker, const std::st
   }
 }
 
-void ReplayManager::on_broker_disconnected(const std::string& broker, const net::FrameConnection* conn) {
+void ReplayManager::on_broker_disconnected(const std::string& broker,
+                                           const net::FrameConnection* conn) {
   auto it = brokers_.find(broker);
   if (it == brokers_.end()) return;
   auto c = it->second.conn.lock();
@@ -136,7 +142,8 @@ bool ReplayManager::accepts(uint64_t replay_id) const {
 }
 
 void ReplayManager::on_added(const batch::BatchHeader& h) {
-  pending_[store::batch_id_key(batch::batch_id_of(h))] = Pending{hour_start(h.min_time_ms), h.event_count};
+  pending_[store::batch_id_key(batch::batch_id_of(h))] =
+      Pending{hour_start(h.min_time_ms), h.event_count};
 }
 
 void ReplayManager::on_committed(const store::BatchId& id) {
@@ -172,7 +179,8 @@ void ReplayManager::on_progress(const std::string& broker, const wire::ReplayPro
   if (!changed_state) return;
   if (p.state == wire::ReplayState::kCancelled || p.state == wire::ReplayState::kFailed) {
     r->second.status = ReplayStatus::kFailed;
-    r->second.reason = "broker " + broker + " reported " + std::string(wire::replay_state_name(p.state));
+    r->second.reason =
+        "broker " + broker + " reported " + std::string(wire::replay_state_name(p.state));
     r->second.finished_ms = clock_.now_ms();
     spdlog::warn("replay {}: {}", p.replay_id, r->second.reason);
   }
@@ -204,7 +212,8 @@ void ReplayManager::complete_if_done(ReplayRecord& r) {
     Result<void> written = success();
     FERRY_CRASH_POINT("consumer.replay_before_success");
     for (auto& [key, manifest] : dirs) {
-      const std::string dir = store::bucket_dir({key.first, key.second, store::BucketKind::kReplay, done.id});
+      const std::string dir =
+          store::bucket_dir({key.first, key.second, store::BucketKind::kReplay, done.id});
       manifest["replay_id"] = done.id;
       manifest["category"] = key.first;
       manifest["hour"] = store::format_hour_iso(key.second);
@@ -219,7 +228,8 @@ void ReplayManager::complete_if_done(ReplayRecord& r) {
         BOOST_OUTCOME_TRYV(out->sync());
         out.reset();
         auto renamed = sink_.rename(temp, path);
-        if (!renamed && renamed.error() != std::error_code(store::Errc::kExists)) return renamed.error();
+        if (!renamed && renamed.error() != std::error_code(store::Errc::kExists))
+          return renamed.error();
         return success();
       }();
       if (!w) written = w.error();
@@ -233,8 +243,8 @@ void ReplayManager::complete_if_done(ReplayRecord& r) {
     asio::post(io_, [this, done = std::move(done), written]() mutable {
       finishing_.erase(done.id);
       if (!written) {
-        spdlog::error("replay {}: writing _SUCCESS failed: {} (retried at the next report)", done.id,
-                      written.error().message());
+        spdlog::error("replay {}: writing _SUCCESS failed: {} (retried at the next report)",
+                      done.id, written.error().message());
         return;
       }
       auto& r = replays_[done.id];
@@ -242,17 +252,20 @@ void ReplayManager::complete_if_done(ReplayRecord& r) {
       r.finished_ms = done.finished_ms;
       uint64_t events = 0;
       for (const auto& [k, c] : r.committed) events += c.events;
-      spdlog::info("replay {} complete: {} events committed under replay-{}/", done.id, events, done.id);
+      spdlog::info("replay {} complete: {} events committed under replay-{}/", done.id, events,
+                   done.id);
     });
   });
 }
 
 void ReplayManager::persist(const ReplayRecord& r) {
-  asio::post(worker_, [this, id = r.id, bytes = to_json(r, r.status != ReplayStatus::kRunning).dump()] {
-    auto batch = db_.new_batch();
-    batch.put(cf_, key_of(id), bytes);
-    if (auto ok = db_.write(batch, true); !ok) spdlog::error("replay {}: persisting failed: {}", id, ok.error().message());
-  });
+  asio::post(worker_,
+             [this, id = r.id, bytes = to_json(r, r.status != ReplayStatus::kRunning).dump()] {
+               auto batch = db_.new_batch();
+               batch.put(cf_, key_of(id), bytes);
+               if (auto ok = db_.write(batch, true); !ok)
+                 spdlog::error("replay {}: persisting failed: {}", id, ok.error().message());
+             });
 }
 
 asio::awaitable<std::error_code> ReplayManager::persist_now(ReplayRecord r) {
@@ -268,22 +281,24 @@ asio::awaitable<http::Response> ReplayManager::start(http::Request req) {
   if (body.is_discarded() || !body.is_object()) co_return bad("the body must be a JSON object");
   ReplayRecord r;
   std::string why;
-  if (!body.contains("from_ms") || !body.contains("to_ms") || !body["from_ms"].is_number_integer() ||
-      !body["to_ms"].is_number_integer()) {
+  if (!body.contains("from_ms") || !body.contains("to_ms") ||
+      !body["from_ms"].is_number_integer() || !body["to_ms"].is_number_integer()) {
     co_return bad("from_ms and to_ms (integers, ms since the epoch, UTC) are required");
   }
   r.from_ms = body["from_ms"].get<TimeMs>();
   r.to_ms = body["to_ms"].get<TimeMs>();
   if (r.from_ms < 0 || r.to_ms <= r.from_ms) co_return bad("from_ms must be >= 0 and before to_ms");
   if (r.to_ms - r.from_ms > kMaxRange) co_return bad("a replay covers at most 31 days");
-  if (!names_from(body, "hosts", r.hosts, why) || !names_from(body, "categories", r.categories, why) ||
-      !names_from(body, "dcs", r.dcs, why)) {
+  if (!names_from(body, "hosts", r.hosts, why) ||
+      !names_from(body, "categories", r.categories, why) || !names_from(body, "dcs", r.dcs, why)) {
     co_return bad(why);
   }
   r.source = body.value("source", "brokers");
-  if (r.source != "brokers" && r.source != "hosts") co_return bad("source must be \"brokers\" or \"hosts\"");
+  if (r.source != "brokers" && r.source != "hosts")
+    co_return bad("source must be \"brokers\" or \"hosts\"");
   if (body.contains("rate_bytes_per_s")) {
-    if (!body["rate_bytes_per_s"].is_number_unsigned()) co_return bad("rate_bytes_per_s must be a positive integer");
+    if (!body["rate_bytes_per_s"].is_number_unsigned())
+      co_return bad("rate_bytes_per_s must be a positive integer");
     r.rate_bytes_per_s = body["rate_bytes_per_s"].get<uint64_t>();
   }
   for (const auto& [name, live] : brokers_) {
@@ -291,18 +306,21 @@ asio::awaitable<http::Response> ReplayManager::start(http::Request req) {
     if (c && c->usable() && selects_dc(r, live.dc)) r.brokers[name].dc = live.dc;
   }
   if (r.brokers.empty()) {
-    co_return http::Response::text("no broker of the selected DCs is connected: nothing could send the range\n", 409);
+    co_return http::Response::text(
+        "no broker of the selected DCs is connected: nothing could send the range\n", 409);
   }
   r.created_ms = clock_.now_ms();
   r.id = std::max<uint64_t>(static_cast<uint64_t>(r.created_ms), last_id_ + 1);
   last_id_ = r.id;
   // Durable before anyone hears of it: the id printed is a replay that survives a crash.
   auto written = co_await asio::co_spawn(worker_, persist_now(r), asio::use_awaitable);
-  if (written) co_return http::Response::text("recording the replay failed: " + written.message() + "\n", 500);
+  if (written)
+    co_return http::Response::text("recording the replay failed: " + written.message() + "\n", 500);
   auto& kept = replays_[r.id] = std::move(r);
-  for (const auto& [name, part] : kept.brokers) send_to(name, kept.request(wire::ReplayAction::kStart));
-  spdlog::info("replay {} started: {} .. {}, {} brokers asked", kept.id, format_iso_ms(kept.from_ms),
-               format_iso_ms(kept.to_ms), kept.brokers.size());
+  for (const auto& [name, part] : kept.brokers)
+    send_to(name, kept.request(wire::ReplayAction::kStart));
+  spdlog::info("replay {} started: {} .. {}, {} brokers asked", kept.id,
+               format_iso_ms(kept.from_ms), format_iso_ms(kept.to_ms), kept.brokers.size());
   co_return http::Response::json(json{{"id", kept.id}, {"brokers", kept.brokers.size()}}.dump());
 }
 
@@ -311,13 +329,15 @@ asio::awaitable<http::Response> ReplayManager::cancel(http::Request req) {
   uint64_t id = 0;
   try {
     id = id_text ? std::stoull(*id_text) : 0;
-  } catch (...) {
-  }
+  } catch (...) {}
   auto it = replays_.find(id);
-  if (it == replays_.end()) co_return http::Response::text("no replay with id " + id_text.value_or("") + "\n", 404);
+  if (it == replays_.end())
+    co_return http::Response::text("no replay with id " + id_text.value_or("") + "\n", 404);
   auto& r = it->second;
   if (r.status != ReplayStatus::kRunning) {
-    co_return http::Response::text("replay " + std::to_string(id) + " is already " + std::string(status_name(r.status)) + "\n", 409);
+    co_return http::Response::text(
+        "replay " + std::to_string(id) + " is already " + std::string(status_name(r.status)) + "\n",
+        409);
   }
   r.status = ReplayStatus::kCancelled;
   r.reason = "cancelled by the operator";
@@ -354,14 +374,21 @@ json ReplayManager::detail_json(uint64_t id) const {
     s.batches += c.batches;
     s.events += c.events;
     committed_events += c.events;
-    hours.push_back({{"host", std::get<0>(k)}, {"category", std::get<1>(k)}, {"hour", store::format_hour_iso(std::get<2>(k))},
-                     {"dir", store::bucket_dir({std::get<1>(k), std::get<2>(k), store::BucketKind::kReplay, r.id})},
-                     {"events", c.events}, {"batches", c.batches}});
+    hours.push_back({{"host", std::get<0>(k)},
+                     {"category", std::get<1>(k)},
+                     {"hour", store::format_hour_iso(std::get<2>(k))},
+                     {"dir", store::bucket_dir({std::get<1>(k), std::get<2>(k),
+                                                store::BucketKind::kReplay, r.id})},
+                     {"events", c.events},
+                     {"batches", c.batches}});
   }
   json rows = json::array();
   for (const auto& [k, v] : streams) {
-    rows.push_back({{"host", k.first}, {"category", k.second}, {"replayed_events", v.first.events},
-                    {"replayed_batches", v.first.batches}, {"committed_events", v.second.events},
+    rows.push_back({{"host", k.first},
+                    {"category", k.second},
+                    {"replayed_events", v.first.events},
+                    {"replayed_batches", v.first.batches},
+                    {"committed_events", v.second.events},
                     {"committed_batches", v.second.batches}});
   }
   json missing = missing_of(r);
@@ -369,9 +396,13 @@ json ReplayManager::detail_json(uint64_t id) const {
   for (const auto& [b, part] : r.brokers) {
     done += part.state == wire::ReplayState::kDone;
     if (part.state == wire::ReplayState::kRunning && !brokers_.count(b)) {
-      missing.push_back({{"broker", b}, {"host", "*"}, {"category", "*"}, {"from", format_iso_ms(r.from_ms)},
-                         {"to", format_iso_ms(r.to_ms)},
-                         {"reason", "broker " + b + " is not connected: its share waits until it is back"}});
+      missing.push_back(
+          {{"broker", b},
+           {"host", "*"},
+           {"category", "*"},
+           {"from", format_iso_ms(r.from_ms)},
+           {"to", format_iso_ms(r.to_ms)},
+           {"reason", "broker " + b + " is not connected: its share waits until it is back"}});
     }
   }
   j["streams"] = rows;
@@ -393,10 +424,14 @@ json ReplayManager::missing_of(const ReplayRecord& r) const {
     for (const auto& m : part.missing) {
       if (m.reason.starts_with(wire::kHostNotConnected) && replayed.count(m.host)) continue;
       std::string reason = m.reason.starts_with(wire::kHostNotConnected)
-                               ? m.reason.substr(wire::kHostNotConnected.size()) : m.reason;
-      missing.push_back({{"broker", b}, {"host", m.host.empty() ? "*" : m.host},
-                         {"category", m.category.empty() ? "*" : m.category}, {"from", format_iso_ms(m.from_ms)},
-                         {"to", format_iso_ms(m.to_ms)}, {"reason", reason}});
+                               ? m.reason.substr(wire::kHostNotConnected.size())
+                               : m.reason;
+      missing.push_back({{"broker", b},
+                         {"host", m.host.empty() ? "*" : m.host},
+                         {"category", m.category.empty() ? "*" : m.category},
+                         {"from", format_iso_ms(m.from_ms)},
+                         {"to", format_iso_ms(m.to_ms)},
+                         {"reason", reason}});
     }
   }
   if (r.source == "hosts") {
@@ -404,10 +439,15 @@ json ReplayManager::missing_of(const ReplayRecord& r) const {
       bool reported = replayed.count(h) != 0;
       for (const auto& m : missing) reported |= m["host"] == h;
       if (reported) continue;
-      missing.push_back({{"broker", "*"}, {"host", h}, {"category", "*"}, {"from", format_iso_ms(r.from_ms)},
-                         {"to", format_iso_ms(r.to_ms)},
-                         {"reason", "host " + h + " is not connected to any broker of the selected DCs: its files "
-                                    "were not read"}});
+      missing.push_back(
+          {{"broker", "*"},
+           {"host", h},
+           {"category", "*"},
+           {"from", format_iso_ms(r.from_ms)},
+           {"to", format_iso_ms(r.to_ms)},
+           {"reason", "host " + h +
+                          " is not connected to any broker of the selected DCs: its files "
+                          "were not read"}});
     }
   }
   return missing;

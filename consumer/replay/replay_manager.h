@@ -38,8 +38,8 @@ class ReplayManager {
  public:
   static constexpr const char* kCf = "replays";
 
-  ReplayManager(storage::RocksStore& db, store::Sink& sink, asio::thread_pool& worker, asio::any_io_executor io,
-                const Clock& clock);
+  ReplayManager(storage::RocksStore& db, store::Sink& sink, asio::thread_pool& worker,
+                asio::any_io_executor io, const Clock& clock);
 
   // At start, before any broker connects (after the store's recovery).
   Result<void> load();

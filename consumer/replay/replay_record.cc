@@ -9,18 +9,28 @@ using nlohmann::json;
 
 std::string_view status_name(ReplayStatus s) {
   switch (s) {
-    case ReplayStatus::kRunning: return "running";
-    case ReplayStatus::kComplete: return "complete";
-    case ReplayStatus::kCancelled: return "cancelled";
-    case ReplayStatus::kFailed: return "failed";
+    case ReplayStatus::kRunning:
+      return "running";
+    case ReplayStatus::kComplete:
+      return "complete";
+    case ReplayStatus::kCancelled:
+      return "cancelled";
+    case ReplayStatus::kFailed:
+      return "failed";
   }
   return "unknown";
 }
 
 wire::ReplayRequest ReplayRecord::request(wire::ReplayAction action) const {
-  return wire::ReplayRequest{id,    action,     from_ms,
-                             to_ms, rate_bytes_per_s, hosts,
-                             categories, source == "hosts" ? wire::ReplaySource::kHosts : wire::ReplaySource::kBrokers};
+  return wire::ReplayRequest{
+      id,
+      action,
+      from_ms,
+      to_ms,
+      rate_bytes_per_s,
+      hosts,
+      categories,
+      source == "hosts" ? wire::ReplaySource::kHosts : wire::ReplaySource::kBrokers};
 }
 
 json to_json(const ReplayRecord& r, bool with_committed) {
@@ -28,15 +38,25 @@ json to_json(const ReplayRecord& r, bool with_committed) {
   for (const auto& [name, p] : r.brokers) {
     json sent = json::array();
     for (const auto& [k, c] : p.sent) {
-      sent.push_back({{"host", k.first}, {"category", k.second}, {"batches", c.batches}, {"events", c.events}});
+      sent.push_back({{"host", k.first},
+                      {"category", k.second},
+                      {"batches", c.batches},
+                      {"events", c.events}});
     }
     json missing = json::array();
     for (const auto& m : p.missing) {
-      missing.push_back({{"host", m.host}, {"category", m.category}, {"from_ms", m.from_ms}, {"to_ms", m.to_ms},
+      missing.push_back({{"host", m.host},
+                         {"category", m.category},
+                         {"from_ms", m.from_ms},
+                         {"to_ms", m.to_ms},
                          {"reason", m.reason}});
     }
-    brokers.push_back({{"broker", name}, {"dc", p.dc}, {"state", wire::replay_state_name(p.state)},
-                       {"state_code", static_cast<int>(p.state)}, {"sent", sent}, {"missing", missing}});
+    brokers.push_back({{"broker", name},
+                       {"dc", p.dc},
+                       {"state", wire::replay_state_name(p.state)},
+                       {"state_code", static_cast<int>(p.state)},
+                       {"sent", sent},
+                       {"missing", missing}});
   }
   json j = {{"id", r.id},
             {"state", status_name(r.status)},
@@ -57,8 +77,11 @@ json to_json(const ReplayRecord& r, bool with_committed) {
   if (with_committed) {
     json committed = json::array();
     for (const auto& [k, c] : r.committed) {
-      committed.push_back({{"host", std::get<0>(k)}, {"category", std::get<1>(k)}, {"hour_ms", std::get<2>(k)},
-                           {"batches", c.batches}, {"events", c.events}});
+      committed.push_back({{"host", std::get<0>(k)},
+                           {"category", std::get<1>(k)},
+                           {"hour_ms", std::get<2>(k)},
+                           {"batches", c.batches},
+                           {"events", c.events}});
     }
     j["committed"] = committed;
   }
@@ -96,7 +119,8 @@ Result<ReplayRecord> record_from_json(const json& j) {
     }
     if (j.contains("committed")) {
       for (const auto& c : j.at("committed")) {
-        r.committed[{c.at("host").get<std::string>(), c.at("category").get<std::string>(), c.at("hour_ms").get<TimeMs>()}] =
+        r.committed[{c.at("host").get<std::string>(), c.at("category").get<std::string>(),
+                     c.at("hour_ms").get<TimeMs>()}] =
             Counts{c.at("batches").get<uint64_t>(), c.at("events").get<uint64_t>()};
       }
     }

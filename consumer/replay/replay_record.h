@@ -30,7 +30,8 @@ struct Counts {
 struct BrokerPart {
   std::string dc;
   wire::ReplayState state = wire::ReplayState::kRunning;
-  std::map<std::pair<std::string, std::string>, Counts> sent;  // (host, category), committed on its side
+  std::map<std::pair<std::string, std::string>, Counts>
+      sent;  // (host, category), committed on its side
   std::vector<wire::ReplayMissing> missing;
 };
 
@@ -40,7 +41,7 @@ struct ReplayRecord {
   std::string source = "brokers";
   TimeMs from_ms = 0;
   TimeMs to_ms = 0;
-  uint64_t rate_bytes_per_s = 0;  // 0 = each broker's default
+  uint64_t rate_bytes_per_s = 0;                    // 0 = each broker's default
   std::vector<std::string> hosts, categories, dcs;  // empty = all
   TimeMs created_ms = 0;
   TimeMs finished_ms = 0;

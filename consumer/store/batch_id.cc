@@ -16,7 +16,8 @@ Result<BatchId> parse_batch_id_key(std::string_view key) {
   BatchId id;
   id.host = std::string(storage::take_name(key));
   id.category = std::string(storage::take_name(key));
-  if (id.host.empty() || id.category.empty() || key.size() != 24) return std::error_code(Errc::kBadRecord);
+  if (id.host.empty() || id.category.empty() || key.size() != 24)
+    return std::error_code(Errc::kBadRecord);
   id.incarnation = storage::get_be64(key.substr(0, 8));
   id.replay_id = storage::get_be64(key.substr(8, 8));
   id.seq = storage::get_be64(key.substr(16));

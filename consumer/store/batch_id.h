@@ -10,8 +10,8 @@
 
 namespace ferry::consumer::store {
 
-using batch::BatchId;
 using batch::batch_id_of;
+using batch::BatchId;
 
 // Order-preserving RocksDB key: name(host) name(category) be64(incarnation) be64(replay_id)
 // be64(seq).

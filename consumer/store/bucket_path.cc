@@ -34,15 +34,21 @@ std::string hour_dir(std::string_view category, TimeMs hour) {
 std::string bucket_dir(const BucketKey& key) {
   std::string dir = hour_dir(key.category, key.hour);
   switch (key.kind) {
-    case BucketKind::kNormal: break;
-    case BucketKind::kLate: dir += "/late"; break;
-    case BucketKind::kReplay: dir += "/replay-" + std::to_string(key.replay_id); break;
+    case BucketKind::kNormal:
+      break;
+    case BucketKind::kLate:
+      dir += "/late";
+      break;
+    case BucketKind::kReplay:
+      dir += "/replay-" + std::to_string(key.replay_id);
+      break;
   }
   return dir;
 }
 
 std::string part_name(std::string_view consumer_id, uint64_t n, bool plain) {
-  return "part-" + std::string(consumer_id) + "-" + std::to_string(n) + (plain ? ".log" : ".log.zst");
+  return "part-" + std::string(consumer_id) + "-" + std::to_string(n) +
+         (plain ? ".log" : ".log.zst");
 }
 
 std::string temp_name(std::string_view consumer_id, uint64_t n, bool plain) {

@@ -75,10 +75,11 @@ Result<void> BucketStore::recover() {
     }
   }
   if (!records.empty()) {
-    spdlog::info("consumer store recovery: {} open discarded, {} rolled forward, {} completed, "
-                 "{} lost",
-                 recovery_.discarded_open, recovery_.rolled_forward, recovery_.completed,
-                 recovery_.lost_prepared);
+    spdlog::info(
+        "consumer store recovery: {} open discarded, {} rolled forward, {} completed, "
+        "{} lost",
+        recovery_.discarded_open, recovery_.rolled_forward, recovery_.completed,
+        recovery_.lost_prepared);
   }
   return success();
 }
@@ -151,7 +152,8 @@ Result<BucketWriter*> BucketStore::writer_for(const BucketKey& key, uint64_t inc
   rec.state = FileState::kOpen;
   rec.bucket = key;
   std::string dir = bucket_dir(key);
-  const std::string temp_dir = options_.fence_tag.empty() ? dir : shared_commits::temp_dir(options_.fence_tag);
+  const std::string temp_dir =
+      options_.fence_tag.empty() ? dir : shared_commits::temp_dir(options_.fence_tag);
   rec.temp_path = temp_dir + "/" + temp_name(options_.consumer_id, rec.number, options_.plain);
   BOOST_OUTCOME_TRY(sink_.mkdirs(dir));
   // The open record comes first, so a temp file is never without a record to find it.
@@ -190,7 +192,8 @@ Result<AddOutcome> BucketStore::add(const wire::BatchFrame& frame) {
   }
   auto w = writer_for(key, bytes.size());
   if (!w) return fail(w.error());
-  if (auto r = w.value()->append(bytes, BatchMeta{h.host, h.seq, h.event_count, h.incarnation}); !r) {
+  if (auto r = w.value()->append(bytes, BatchMeta{h.host, h.seq, h.event_count, h.incarnation});
+      !r) {
     return fail(r.error());
   }
   FERRY_CRASH_POINT("consumer.after_append");
@@ -219,14 +222,17 @@ BucketStore::OpenWriters::iterator BucketStore::close_for_appends(OpenWriters::i
 
 void BucketStore::apply_load_limits(std::string_view host) {
   auto over = [](const HostLoad& load, uint64_t max_batches, uint64_t max_bytes) {
-    return (max_batches != 0 && load.batches >= max_batches) || (max_bytes != 0 && load.bytes >= max_bytes);
+    return (max_batches != 0 && load.batches >= max_batches) ||
+           (max_bytes != 0 && load.bytes >= max_bytes);
   };
   if (over(open_load_, options_.roll_pending_batches, options_.roll_pending_bytes)) {
     for (auto it = open_.begin(); it != open_.end();) it = close_for_appends(it);
     return;
   }
   auto h = open_host_loads_.find(host);
-  if (h == open_host_loads_.end() || !over(h->second, options_.roll_host_batches, options_.roll_host_bytes)) return;
+  if (h == open_host_loads_.end() ||
+      !over(h->second, options_.roll_host_batches, options_.roll_host_bytes))
+    return;
   for (auto it = open_.begin(); it != open_.end();) {
     it = it->second->loads().count(host) != 0 ? close_for_appends(it) : std::next(it);
   }
@@ -251,7 +257,8 @@ Result<void> BucketStore::commit_writer(BucketWriter& w, std::vector<BatchId>& c
 
   if (!options_.fence_tag.empty()) {
     // Before the rename: once the file exists, every consumer can learn what it holds.
-    BOOST_OUTCOME_TRY(out, sink_.create(shared_commits::manifest_path(options_.consumer_id, rec.number)));
+    BOOST_OUTCOME_TRY(
+        out, sink_.create(shared_commits::manifest_path(options_.consumer_id, rec.number)));
     BOOST_OUTCOME_TRY(out->append(shared_commits::encode_manifest(rec, options_.fence_tag)));
     BOOST_OUTCOME_TRY(out->sync());
   }
@@ -276,13 +283,15 @@ Result<std::vector<BatchId>> BucketStore::commit_due(TimeMs now) {
   if (failed_) return std::error_code(Errc::kFailed);
   for (auto it = open_.begin(); it != open_.end();) {
     const BucketWriter& w = *it->second;
-    const bool due = w.bytes() >= options_.roll_bytes || now - w.opened_at_ms() >= options_.roll_age_ms;
+    const bool due =
+        w.bytes() >= options_.roll_bytes || now - w.opened_at_ms() >= options_.roll_age_ms;
     it = due ? close_for_appends(it) : std::next(it);
   }
   while (open_.size() > options_.max_open_files) {
-    close_for_appends(std::min_element(open_.begin(), open_.end(), [](const auto& a, const auto& b) {
-      return a.second->opened_at_ms() < b.second->opened_at_ms();
-    }));
+    close_for_appends(
+        std::min_element(open_.begin(), open_.end(), [](const auto& a, const auto& b) {
+          return a.second->opened_at_ms() < b.second->opened_at_ms();
+        }));
   }
   std::vector<std::unique_ptr<BucketWriter>> due = std::move(full_);
   full_.clear();
@@ -303,7 +312,8 @@ Result<bool> BucketStore::fence(const std::string& fence_tag) {
   if (failed_) return std::error_code(Errc::kFailed);
   if (fence_tag == options_.fence_tag) return false;  // never ourselves
   BOOST_OUTCOME_TRY(sink_.mkdirs(parent_dir(shared_commits::fenced_dir(fence_tag))));
-  auto moved = sink_.rename(shared_commits::temp_dir(fence_tag), shared_commits::fenced_dir(fence_tag));
+  auto moved =
+      sink_.rename(shared_commits::temp_dir(fence_tag), shared_commits::fenced_dir(fence_tag));
   if (!moved) {
     if (moved.error() == std::errc::no_such_file_or_directory) return false;
     return fail(moved.error());
@@ -322,7 +332,8 @@ Result<size_t> BucketStore::seed_from_shared_commits() {
   for (const auto& name : names.value()) {
     const std::string writer = shared_commits::writer_of(name);
     // Ours are in our own index already.
-    if (writer.empty() || writer == options_.consumer_id || manifests_read_.count(name) != 0) continue;
+    if (writer.empty() || writer == options_.consumer_id || manifests_read_.count(name) != 0)
+      continue;
     auto text = sink_.read(shared_commits::kCommitsDir + "/" + name);
     if (!text) {
       if (text.error() == std::errc::no_such_file_or_directory) continue;
@@ -338,7 +349,8 @@ Result<size_t> BucketStore::seed_from_shared_commits() {
       // Their seqs count for the streams' watermarks here as our own do: a stream we
       // take over completes its hours with what its earlier writers committed.
       for (const BatchMeta& b : rec.value().batches) {
-        if (auto t = tracker_->touch(rec.value().bucket.category, b.host); !t) return fail(t.error());
+        if (auto t = tracker_->touch(rec.value().bucket.category, b.host); !t)
+          return fail(t.error());
       }
       tracker_->apply(tracker_->stage_learnt(rec.value(), wb));
     }

@@ -41,10 +41,10 @@ namespace ferry::consumer::store {
 class HourTracker;
 
 struct StoreOptions {
-  std::string consumer_id = "c1";   // part-<consumer_id>-<n>; a valid batch name
-  bool plain = false;               // write decompressed .log instead of .log.zst
-  uint64_t roll_bytes = 128u << 20; // a file is committed before it would exceed this
-  TimeMs roll_age_ms = 60'000;      // ... or once its first batch is this old (bounds unacked age)
+  std::string consumer_id = "c1";    // part-<consumer_id>-<n>; a valid batch name
+  bool plain = false;                // write decompressed .log instead of .log.zst
+  uint64_t roll_bytes = 128u << 20;  // a file is committed before it would exceed this
+  TimeMs roll_age_ms = 60'000;       // ... or once its first batch is this old (bounds unacked age)
   // Senders keep every batch in their window until it is committed: an agent (defaults
   // 256 batches, 32 MiB, all its categories) and a broker (4096 batches, 128 MiB per
   // consumer). A full window waits for a roll, so with roll_bytes and roll_age alone a
@@ -57,7 +57,7 @@ struct StoreOptions {
   uint64_t roll_host_bytes = 16u << 20;
   uint64_t roll_pending_batches = 2048;
   uint64_t roll_pending_bytes = 64u << 20;
-  size_t max_open_files = 256;      // beyond this, commit_due() commits the oldest
+  size_t max_open_files = 256;  // beyond this, commit_due() commits the oldest
   // A consumer tier coordinated in ZooKeeper (consumer/store/shared_commits.h): temp
   // files go to _ferry/tmp/<fence_tag>, which a successor can fence, and every commit
   // leaves a commit manifest readable by every consumer. "<consumer>-<epoch>", new at
@@ -66,16 +66,16 @@ struct StoreOptions {
 };
 
 enum class AddOutcome {
-  kAccepted,           // written to an open file; acked when commit_due() returns it
-  kDuplicatePending,   // a copy is in an open/prepared file; same as kAccepted for acking
-  kAlreadyCommitted,   // a copy is committed: ack now, nothing written
+  kAccepted,          // written to an open file; acked when commit_due() returns it
+  kDuplicatePending,  // a copy is in an open/prepared file; same as kAccepted for acking
+  kAlreadyCommitted,  // a copy is committed: ack now, nothing written
 };
 
 struct RecoveryReport {
-  size_t discarded_open = 0;     // open records: temp deleted, batches await redelivery
-  size_t rolled_forward = 0;     // prepared with temp: renamed and committed
-  size_t completed = 0;          // prepared with final: commit record written
-  size_t lost_prepared = 0;      // prepared with neither file (external deletion): dropped
+  size_t discarded_open = 0;  // open records: temp deleted, batches await redelivery
+  size_t rolled_forward = 0;  // prepared with temp: renamed and committed
+  size_t completed = 0;       // prepared with final: commit record written
+  size_t lost_prepared = 0;   // prepared with neither file (external deletion): dropped
 };
 
 class BucketStore {

@@ -61,7 +61,8 @@ class CommitManifest {
   Result<void> raise_floor(const BatchId& stream_and_floor);
   Result<uint64_t> floor(const BatchId& stream) const;
   // Keeps in memory only the floors of streams (host, category) that `keep` names.
-  void retain_floors(const std::function<bool(const std::string& host, const std::string& category)>& keep);
+  void retain_floors(
+      const std::function<bool(const std::string& host, const std::string& category)>& keep);
   size_t floors_in_memory() const { return floors_.size(); }
   // Open and prepared records, by number.
   Result<std::vector<FileRecord>> unfinished() const;

@@ -10,12 +10,18 @@ class Category final : public std::error_category {
   const char* name() const noexcept override { return "ferry.consumer.store"; }
   std::string message(int c) const override {
     switch (static_cast<Errc>(c)) {
-      case Errc::kOk: return "ok";
-      case Errc::kFailed: return "store failed earlier; reopen to recover";
-      case Errc::kSealedPayload: return "sealed payload reached the store";
-      case Errc::kBadBatch: return "bad batch";
-      case Errc::kBadRecord: return "undecodable manifest or tracker record";
-      case Errc::kExists: return "target already exists";
+      case Errc::kOk:
+        return "ok";
+      case Errc::kFailed:
+        return "store failed earlier; reopen to recover";
+      case Errc::kSealedPayload:
+        return "sealed payload reached the store";
+      case Errc::kBadBatch:
+        return "bad batch";
+      case Errc::kBadRecord:
+        return "undecodable manifest or tracker record";
+      case Errc::kExists:
+        return "target already exists";
     }
     return "unknown store error " + std::to_string(c);
   }

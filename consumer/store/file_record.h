@@ -30,10 +30,10 @@ struct BatchMeta {
 struct FileRecord {
   uint64_t number = 0;
   FileState state = FileState::kOpen;
-  BucketKey bucket;        // category and replay id of every batch in the file
-  std::string temp_path;   // sink paths
+  BucketKey bucket;       // category and replay id of every batch in the file
+  std::string temp_path;  // sink paths
   std::string final_path;
-  uint64_t bytes = 0;      // size of the synced temp file (set at prepare)
+  uint64_t bytes = 0;  // size of the synced temp file (set at prepare)
   std::vector<BatchMeta> batches;
 
   BatchId id_of(const BatchMeta& m) const {

@@ -38,9 +38,13 @@ std::string forgotten_key(std::string_view host) {
 }
 
 json to_json(const StreamState& s) {
-  return json{{"incarnation", s.incarnation}, {"contiguous", s.contiguous_seq}, {"above", s.above},
-              {"pending", s.pending_watermarks}, {"wm", s.watermark_ms},
-              {"contact", s.last_contact_ms},    {"produced", s.last_produced_ms},
+  return json{{"incarnation", s.incarnation},
+              {"contiguous", s.contiguous_seq},
+              {"above", s.above},
+              {"pending", s.pending_watermarks},
+              {"wm", s.watermark_ms},
+              {"contact", s.last_contact_ms},
+              {"produced", s.last_produced_ms},
               {"learnt", s.learnt_ms}};
 }
 
@@ -69,7 +73,9 @@ void from_json(const json& j, HourRecord& r) {
   j.at("late_batches").get_to(r.late_batches);
 }
 
-json to_json(const CategoryState& c) { return json{{"frontier", c.frontier}, {"any_completed", c.any_completed}}; }
+json to_json(const CategoryState& c) {
+  return json{{"frontier", c.frontier}, {"any_completed", c.any_completed}};
+}
 
 void from_json(const json& j, CategoryState& c) {
   j.at("frontier").get_to(c.frontier);

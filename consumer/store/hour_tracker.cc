@@ -6,9 +6,9 @@
 
 #include "common/base/crash_point.h"
 #include "common/storage/key_codec.h"
-#include "consumer/store/hour_records.h"
 #include "consumer/store/bucket_path.h"
 #include "consumer/store/errc.h"
+#include "consumer/store/hour_records.h"
 #include "consumer/store/success_marker.h"
 
 namespace ferry::consumer::store {
@@ -78,7 +78,8 @@ Result<void> HourTracker::touch(std::string_view category, std::string_view host
 size_t HourTracker::expire_idle(TimeMs now, const Busy& busy) {
   size_t dropped = 0;
   for (auto it = streams_.begin(); it != streams_.end();) {
-    const bool idle = now - std::max(it->second.last_contact_ms, it->second.learnt_ms) > options_.idle_stream_ms;
+    const bool idle =
+        now - std::max(it->second.last_contact_ms, it->second.learnt_ms) > options_.idle_stream_ms;
     if (idle && busy.count(it->first) == 0) {
       it = streams_.erase(it);
       ++dropped;
@@ -121,7 +122,8 @@ HourTracker::Staged HourTracker::stage_commit(const FileRecord& rec,
   const TimeMs hour = rec.bucket.hour;
   const TimeMs now = clock_.now_ms();
   auto hour_it = hours_.find({category, hour});
-  HourRecord& hr = st.hours[{category, hour}] = hour_it != hours_.end() ? hour_it->second : HourRecord{};
+  HourRecord& hr = st.hours[{category, hour}] =
+      hour_it != hours_.end() ? hour_it->second : HourRecord{};
   for (const BatchMeta& b : rec.batches) {
     StreamState& s = staged_stream(st, category, b.host);
     record_committed(s, b.incarnation, b.seq);
@@ -161,7 +163,8 @@ HourTracker::StreamState& HourTracker::staged_stream(Staged& st, const std::stri
   return it->second;
 }
 
-HourTracker::Staged HourTracker::stage_learnt(const FileRecord& rec, storage::RocksStore::Batch& wb) const {
+HourTracker::Staged HourTracker::stage_learnt(const FileRecord& rec,
+                                              storage::RocksStore::Batch& wb) const {
   Staged st;
   if (rec.bucket.replay_id != 0) return st;  // replays do not move live streams
   const TimeMs now = clock_.now_ms();
@@ -191,7 +194,8 @@ Result<void> HourTracker::on_watermark(const wire::Watermark& wm) {
   }
   StreamState& s = it->second;
   s.last_contact_ms = std::max(s.last_contact_ms, clock_.now_ms());
-  if (!record_watermark(s, wm.incarnation, wm.seq, wm.time_ms, options_.max_pending_watermarks)) return success();
+  if (!record_watermark(s, wm.incarnation, wm.seq, wm.time_ms, options_.max_pending_watermarks))
+    return success();
   auto wb = db_.new_batch();
   put_stream(wb, wm.category, wm.host, s);
   return db_.write(wb, false);
@@ -209,7 +213,8 @@ Result<void> HourTracker::forget_host(std::string_view host) {
 std::vector<std::string> HourTracker::expected_hosts(std::string_view category, TimeMs now) const {
   std::vector<std::string> out;
   std::string cat(category);
-  for (auto it = streams_.lower_bound({cat, ""}); it != streams_.end() && it->first.first == cat; ++it) {
+  for (auto it = streams_.lower_bound({cat, ""}); it != streams_.end() && it->first.first == cat;
+       ++it) {
     const std::string& host = it->first.second;
     const StreamState& s = it->second;
     if (s.last_produced_ms == 0 || now - s.last_produced_ms > options_.lookback_ms) continue;
@@ -227,7 +232,8 @@ const HourTracker::StreamState* HourTracker::stream(std::string_view host,
   return it == streams_.end() ? nullptr : &it->second;
 }
 
-const HourTracker::HourRecord* HourTracker::hour_record(std::string_view category, TimeMs hour) const {
+const HourTracker::HourRecord* HourTracker::hour_record(std::string_view category,
+                                                        TimeMs hour) const {
   auto it = hours_.find({std::string(category), hour});
   return it == hours_.end() ? nullptr : &it->second;
 }
@@ -238,7 +244,8 @@ Result<void> HourTracker::write_success(const std::string& category, TimeMs hour
   if (const HourRecord* r = hour_record(category, hour)) {
     for (const auto& [h, c] : r->hosts) hosts[h] = {c.events, c.batches};
   }
-  BOOST_OUTCOME_TRY(write_success_marker(sink_, category, hour, hosts, hour_dir(category, hour) + "/._SUCCESS.tmp"));
+  BOOST_OUTCOME_TRY(write_success_marker(sink_, category, hour, hosts,
+                                         hour_dir(category, hour) + "/._SUCCESS.tmp"));
   return success();
 }
 
@@ -274,8 +281,8 @@ Result<void> HourTracker::prune_hours(TimeMs now) {
   auto wb = db_.new_batch();
   for (auto it = hours_.begin(); it != hours_.end();) {
     auto c = categories_.find(it->first.first);
-    if (c != categories_.end() && it->first.second < now - options_.keep_ms && c->second.any_completed &&
-        it->first.second < c->second.frontier) {
+    if (c != categories_.end() && it->first.second < now - options_.keep_ms &&
+        c->second.any_completed && it->first.second < c->second.frontier) {
       wb.del(cf_, hour_key(it->first.first, it->first.second));
       it = hours_.erase(it);
     } else {
@@ -290,7 +297,8 @@ Result<void> HourTracker::prune_hours(TimeMs now) {
 
 Result<void> HourTracker::adopt_complete(const std::string& category, TimeMs end) {
   auto it = categories_.find(category);
-  if (it == categories_.end() || (it->second.any_completed && it->second.frontier >= end)) return success();
+  if (it == categories_.end() || (it->second.any_completed && it->second.frontier >= end))
+    return success();
   auto wb = db_.new_batch();
   wb.put(cf_, category_key(category), to_json(CategoryState{end, true}).dump());
   // Unsynced: after a crash the tier's markers say it again.

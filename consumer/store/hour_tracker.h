@@ -47,7 +47,7 @@ namespace ferry::consumer::store {
 struct HourTrackerOptions {
   TimeMs lookback_ms = 6 * kMsPerHour;
   TimeMs silent_timeout_ms = 30 * 60'000;
-  TimeMs keep_ms = 48 * kMsPerHour;   // completed hours' counts are kept this long
+  TimeMs keep_ms = 48 * kMsPerHour;    // completed hours' counts are kept this long
   int max_hours_per_evaluate = 48;     // bounds the work of one evaluate() per category
   size_t max_pending_watermarks = 64;  // per stream, waiting for their seq to commit
   // A stream with no committed batch and no watermark for this long leaves memory
@@ -128,7 +128,9 @@ class HourTracker {
   std::vector<std::string> expected_hosts(std::string_view category, TimeMs now) const;
   const StreamState* stream(std::string_view host, std::string_view category) const;
   // Every stream, by (category, host).
-  const std::map<std::pair<std::string, std::string>, StreamState>& streams() const { return streams_; }
+  const std::map<std::pair<std::string, std::string>, StreamState>& streams() const {
+    return streams_;
+  }
   const HourRecord* hour_record(std::string_view category, TimeMs hour) const;
   const std::map<std::pair<std::string, TimeMs>, HourRecord>& hours() const { return hours_; }
   const std::map<std::string, CategoryState>& categories() const { return categories_; }
@@ -144,7 +146,8 @@ class HourTracker {
   void put_stream(storage::RocksStore::Batch& wb, const std::string& category,
                   const std::string& host, const StreamState& s) const;
   // The staged copy of a stream: from `st` if staged already, else copied from memory.
-  StreamState& staged_stream(Staged& st, const std::string& category, const std::string& host) const;
+  StreamState& staged_stream(Staged& st, const std::string& category,
+                             const std::string& host) const;
 
   storage::RocksStore& db_;
   Sink& sink_;
@@ -155,7 +158,7 @@ class HourTracker {
   std::map<std::pair<std::string, TimeMs>, HourRecord> hours_;          // (category, hour)
   std::map<std::string, CategoryState> categories_;
   std::map<std::string, TimeMs> forgotten_;
-  uint64_t ignored_watermarks_ = 0;                             // host -> when
+  uint64_t ignored_watermarks_ = 0;  // host -> when
 };
 
 }  // namespace ferry::consumer::store

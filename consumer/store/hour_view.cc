@@ -18,12 +18,14 @@ json HourTracker::snapshot(TimeMs now) const {
     json hosts = json::object();
     for (const auto& h : expected) {
       const StreamState& s = streams_.at({category, h});
-      hosts[h] = {{"watermark_ms", s.watermark_ms}, {"contiguous_seq", s.contiguous_seq},
+      hosts[h] = {{"watermark_ms", s.watermark_ms},
+                  {"contiguous_seq", s.contiguous_seq},
                   {"last_contact_ms", s.last_contact_ms}};
     }
     TimeMs first = c.frontier;
     auto rec = hours_.lower_bound({category, TimeMs{INT64_MIN}});
-    if (rec != hours_.end() && rec->first.first == category) first = std::min(first, rec->first.second);
+    if (rec != hours_.end() && rec->first.first == category)
+      first = std::min(first, rec->first.second);
     json hours = json::array();
     for (TimeMs hour = std::max(first, oldest); hour <= newest; hour += kMsPerHour) {
       const bool complete = c.any_completed && hour < c.frontier;

@@ -73,7 +73,8 @@ std::string parent_dir(std::string_view path) {
   return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
 }
 
-PosixSink::PosixSink(std::string root, storage::FileModes modes) : root_(std::move(root)), modes_(modes) {
+PosixSink::PosixSink(std::string root, storage::FileModes modes)
+    : root_(std::move(root)), modes_(modes) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 

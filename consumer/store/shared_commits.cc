@@ -32,10 +32,13 @@ bool number(std::string_view s, uint64_t& out) {
 }  // namespace
 
 std::string temp_dir(std::string_view fence_tag) { return "_ferry/tmp/" + std::string(fence_tag); }
-std::string fenced_dir(std::string_view fence_tag) { return "_ferry/fenced/" + std::string(fence_tag); }
+std::string fenced_dir(std::string_view fence_tag) {
+  return "_ferry/fenced/" + std::string(fence_tag);
+}
 
 std::string manifest_path(std::string_view consumer_id, uint64_t number) {
-  return kCommitsDir + "/" + std::string(consumer_id) + "-" + std::to_string(number) + kManifestSuffix;
+  return kCommitsDir + "/" + std::string(consumer_id) + "-" + std::to_string(number) +
+         kManifestSuffix;
 }
 
 std::string writer_of(std::string_view name) {
@@ -49,8 +52,8 @@ std::string writer_of(std::string_view name) {
 
 std::string encode_manifest(const FileRecord& rec, std::string_view writer) {
   std::string out(kMagic);
-  out += "\nwriter " + std::string(writer) + "\nfinal " + rec.final_path + "\ncategory " + rec.bucket.category + "\nreplay " +
-         std::to_string(rec.bucket.replay_id) + "\n";
+  out += "\nwriter " + std::string(writer) + "\nfinal " + rec.final_path + "\ncategory " +
+         rec.bucket.category + "\nreplay " + std::to_string(rec.bucket.replay_id) + "\n";
   for (const auto& b : rec.batches) {
     out += "b " + b.host + " " + std::to_string(b.incarnation) + " " + std::to_string(b.seq) + " " +
            std::to_string(b.events) + "\n";
@@ -85,8 +88,8 @@ Result<FileRecord> decode_manifest(std::string_view text) {
       rec.bucket.category = std::string(w[1]);
     } else if (w.size() == 2 && w[0] == "replay" && number(w[1], a)) {
       rec.bucket.replay_id = a;
-    } else if (w.size() == 5 && w[0] == "b" && batch::valid_name(w[1]) && number(w[2], a) && number(w[3], b) &&
-               number(w[4], c) && b > 0 && c <= UINT32_MAX) {
+    } else if (w.size() == 5 && w[0] == "b" && batch::valid_name(w[1]) && number(w[2], a) &&
+               number(w[3], b) && number(w[4], c) && b > 0 && c <= UINT32_MAX) {
       rec.batches.push_back(BatchMeta{std::string(w[1]), b, static_cast<uint32_t>(c), a});
     } else if (w.size() == 2 && w[0] == "end" && number(w[1], a) && a == rec.batches.size()) {
       ended = true;

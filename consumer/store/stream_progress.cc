@@ -13,8 +13,10 @@ void advance(StreamState& s) {
     s.above.erase(s.above.begin());
   }
   auto& p = s.pending_watermarks;
-  auto covered = std::find_if(p.begin(), p.end(), [&](const auto& w) { return w.first > s.contiguous_seq; });
-  for (auto it = p.begin(); it != covered; ++it) s.watermark_ms = std::max(s.watermark_ms, it->second);
+  auto covered =
+      std::find_if(p.begin(), p.end(), [&](const auto& w) { return w.first > s.contiguous_seq; });
+  for (auto it = p.begin(); it != covered; ++it)
+    s.watermark_ms = std::max(s.watermark_ms, it->second);
   p.erase(p.begin(), covered);
 }
 
@@ -37,7 +39,8 @@ void record_committed(StreamState& s, uint64_t incarnation, uint64_t seq) {
   advance(s);
 }
 
-bool record_watermark(StreamState& s, uint64_t incarnation, uint64_t seq, TimeMs time_ms, size_t max_pending) {
+bool record_watermark(StreamState& s, uint64_t incarnation, uint64_t seq, TimeMs time_ms,
+                      size_t max_pending) {
   if (!takes_part(s, incarnation)) return false;  // a superseded state's late word
   auto& p = s.pending_watermarks;
   if (seq <= s.contiguous_seq) {

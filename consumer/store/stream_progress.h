@@ -18,12 +18,12 @@ struct StreamState {
   // A newer incarnation (a wiped or reimaged host) supersedes the older one, whose gaps
   // and pending watermarks then stop holding hours back.
   uint64_t incarnation = 0;
-  uint64_t contiguous_seq = 0;      // every seq 1..contiguous_seq is committed
-  std::set<uint64_t> above;         // committed seqs beyond a gap
+  uint64_t contiguous_seq = 0;  // every seq 1..contiguous_seq is committed
+  std::set<uint64_t> above;     // committed seqs beyond a gap
   std::vector<std::pair<uint64_t, TimeMs>> pending_watermarks;  // (seq, time), seq rising
-  TimeMs watermark_ms = 0;          // committed watermark
-  TimeMs last_contact_ms = 0;       // last committed batch or watermark
-  TimeMs last_produced_ms = 0;      // last committed batch
+  TimeMs watermark_ms = 0;                                      // committed watermark
+  TimeMs last_contact_ms = 0;                                   // last committed batch or watermark
+  TimeMs last_produced_ms = 0;                                  // last committed batch
   // Last time seqs committed by another consumer of a tier were learnt (stage_learnt):
   // keeps the stream in memory, so that its watermarks count here, without making its
   // host look alive.
@@ -40,6 +40,7 @@ void record_committed(StreamState& s, uint64_t incarnation, uint64_t seq);
 
 // A WATERMARK(seq, time): counts now if seq is committed, else waits (at most
 // `max_pending`, the oldest dropped). False if it is of a superseded incarnation.
-bool record_watermark(StreamState& s, uint64_t incarnation, uint64_t seq, TimeMs time_ms, size_t max_pending);
+bool record_watermark(StreamState& s, uint64_t incarnation, uint64_t seq, TimeMs time_ms,
+                      size_t max_pending);
 
 }  // namespace ferry::consumer::store

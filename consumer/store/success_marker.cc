@@ -7,10 +7,13 @@
 
 namespace ferry::consumer::store {
 
-std::string success_path(const std::string& category, TimeMs hour) { return hour_dir(category, hour) + "/_SUCCESS"; }
+std::string success_path(const std::string& category, TimeMs hour) {
+  return hour_dir(category, hour) + "/_SUCCESS";
+}
 
 Result<bool> write_success_marker(Sink& sink, const std::string& category, TimeMs hour,
-                                  const std::map<std::string, MarkerCounts>& hosts, const std::string& temp) {
+                                  const std::map<std::string, MarkerCounts>& hosts,
+                                  const std::string& temp) {
   const std::string path = success_path(category, hour);
   BOOST_OUTCOME_TRY(present, sink.exists(path));
   if (present) return false;
@@ -21,9 +24,9 @@ Result<bool> write_success_marker(Sink& sink, const std::string& category, TimeM
     events += c.events;
     batches += c.batches;
   }
-  nlohmann::json manifest = {{"category", category}, {"hour", format_hour_iso(hour)},
-                             {"hour_start_ms", hour},  {"hosts", by_host},
-                             {"events", events},       {"batches", batches}};
+  nlohmann::json manifest = {{"category", category},  {"hour", format_hour_iso(hour)},
+                             {"hour_start_ms", hour}, {"hosts", by_host},
+                             {"events", events},      {"batches", batches}};
   BOOST_OUTCOME_TRY(sink.mkdirs(hour_dir(category, hour)));
   BOOST_OUTCOME_TRY(out, sink.create(temp));
   BOOST_OUTCOME_TRY(out->append(manifest.dump(2) + "\n"));

@@ -27,6 +27,7 @@ std::string success_path(const std::string& category, TimeMs hour);
 // committed nothing on time) and every host that did. `temp`: where the text is written
 // and synced before its rename. True when this call wrote it, false when it was there.
 Result<bool> write_success_marker(Sink& sink, const std::string& category, TimeMs hour,
-                                  const std::map<std::string, MarkerCounts>& hosts, const std::string& temp);
+                                  const std::map<std::string, MarkerCounts>& hosts,
+                                  const std::string& temp);
 
 }  // namespace ferry::consumer::store

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "common/batch/batch_header.h"
 #include "common/zk/slot_map.h"
@@ -30,24 +30,28 @@ std::string encode_progress(const HourTracker& t, const std::string& consumer_id
   for (const auto& [key, s] : t.streams()) {
     // Streams only learnt from others' commits say nothing the others do not.
     if (s.watermark_ms == 0 && s.last_contact_ms == 0 && s.last_produced_ms == 0) continue;
-    streams.push_back({{"category", key.first}, {"host", key.second}, {"wm", s.watermark_ms},
-                       {"contact", s.last_contact_ms}, {"produced", s.last_produced_ms}});
+    streams.push_back({{"category", key.first},
+                       {"host", key.second},
+                       {"wm", s.watermark_ms},
+                       {"contact", s.last_contact_ms},
+                       {"produced", s.last_produced_ms}});
   }
   json categories = json::object();
   for (const auto& [category, c] : t.categories()) categories[category] = c.frontier;
   json hours = json::array();
   for (const auto& [key, r] : t.hours()) {
     auto c = t.categories().find(key.first);
-    if (c != t.categories().end() && c->second.any_completed && key.second < c->second.frontier) continue;
+    if (c != t.categories().end() && c->second.any_completed && key.second < c->second.frontier)
+      continue;
     json hosts = json::object();
     for (const auto& [h, n] : r.hosts) hosts[h] = {n.events, n.batches};
     hours.push_back({{"category", key.first}, {"hour_start_ms", key.second}, {"hosts", hosts}});
   }
   json forgotten = json::object();
   for (const auto& [h, when] : t.forgotten()) forgotten[h] = when;
-  return json{{"consumer", consumer_id}, {"written_ms", now},     {"streams", streams},
-              {"categories", categories}, {"hours", hours},       {"forgotten", forgotten}}
-             .dump();
+  return json{{"consumer", consumer_id},  {"written_ms", now}, {"streams", streams},
+              {"categories", categories}, {"hours", hours},    {"forgotten", forgotten}}
+      .dump();
 }
 
 bool TierProgress::merge(const std::string& text, std::string& why) {
@@ -60,7 +64,8 @@ bool TierProgress::merge(const std::string& text, std::string& why) {
   TierProgress mine;
   try {
     for (const auto& s : j.at("streams")) {
-      std::string category = s.at("category").get<std::string>(), host = s.at("host").get<std::string>();
+      std::string category = s.at("category").get<std::string>(),
+                  host = s.at("host").get<std::string>();
       if (!batch::valid_name(category) || !batch::valid_name(host)) {
         why = "invalid stream name " + host + "/" + category;
         return false;
@@ -90,7 +95,8 @@ bool TierProgress::merge(const std::string& text, std::string& why) {
         counts[host] = {n.at(0).get<uint64_t>(), n.at(1).get<uint64_t>()};
       }
     }
-    for (const auto& [host, when] : j.at("forgotten").items()) mine.forgotten[host] = when.get<TimeMs>();
+    for (const auto& [host, when] : j.at("forgotten").items())
+      mine.forgotten[host] = when.get<TimeMs>();
   } catch (const json::exception& e) {
     why = e.what();
     return false;
@@ -119,7 +125,8 @@ bool TierProgress::merge(const std::string& text, std::string& why) {
 std::vector<std::string> TierProgress::expected_hosts(const std::string& category, TimeMs now,
                                                       const HourTrackerOptions& options) const {
   std::vector<std::string> out;
-  for (auto it = streams.lower_bound({category, ""}); it != streams.end() && it->first.first == category; ++it) {
+  for (auto it = streams.lower_bound({category, ""});
+       it != streams.end() && it->first.first == category; ++it) {
     const Stream& s = it->second;
     if (s.last_produced_ms == 0 || now - s.last_produced_ms > options.lookback_ms) continue;
     if (now - s.last_contact_ms > options.silent_timeout_ms) continue;
@@ -130,9 +137,12 @@ std::vector<std::string> TierProgress::expected_hosts(const std::string& categor
   return out;
 }
 
-TierHours::TierHours(Sink& sink, HourTracker& tracker, std::string consumer_id, std::string fence_tag,
-                     WritesSlot writes_slot)
-    : sink_(sink), tracker_(tracker), consumer_id_(std::move(consumer_id)), fence_tag_(std::move(fence_tag)),
+TierHours::TierHours(Sink& sink, HourTracker& tracker, std::string consumer_id,
+                     std::string fence_tag, WritesSlot writes_slot)
+    : sink_(sink),
+      tracker_(tracker),
+      consumer_id_(std::move(consumer_id)),
+      fence_tag_(std::move(fence_tag)),
       writes_slot_(std::move(writes_slot)) {}
 
 Result<void> TierHours::publish(TimeMs now) {
@@ -161,8 +171,9 @@ Result<std::vector<CompletedHour>> TierHours::evaluate(TimeMs now) {
     std::string why;
     if (!progress.merge(text.value(), why)) {
       // Its streams may be the ones an hour waits for: decide nothing without them.
-      if (bad_file_ != name + why) spdlog::error("{}/{}: {}; no hour completes until it is fixed or removed",
-                                                 kProgressDir, name, why);
+      if (bad_file_ != name + why)
+        spdlog::error("{}/{}: {}; no hour completes until it is fixed or removed", kProgressDir,
+                      name, why);
       bad_file_ = name + why;
       return done;
     }
@@ -195,14 +206,15 @@ Result<std::vector<CompletedHour>> TierHours::evaluate(TimeMs now) {
       if (auto c = progress.hours.find({category, hour}); c != progress.hours.end()) {
         for (const auto& [h, n] : c->second) hosts[h] = n;
       }
-      const std::string temp =
-          shared_commits::temp_dir(fence_tag_) + "/_SUCCESS-" + category + "-" + std::to_string(hour) + ".tmp";
+      const std::string temp = shared_commits::temp_dir(fence_tag_) + "/_SUCCESS-" + category +
+                               "-" + std::to_string(hour) + ".tmp";
       BOOST_OUTCOME_TRY(wrote, write_success_marker(sink_, category, hour, hosts, temp));
       marked.insert(hour);
       ++written;
       if (wrote) {
         done.push_back({category, hour});
-        spdlog::info("hour complete: {} {}: _SUCCESS written by {}", category, format_hour_iso(hour), consumer_id_);
+        spdlog::info("hour complete: {} {}: _SUCCESS written by {}", category,
+                     format_hour_iso(hour), consumer_id_);
       }
     }
     if (hour > start) {

@@ -45,9 +45,11 @@ struct TierProgress {
     TimeMs last_contact_ms = 0;
     TimeMs last_produced_ms = 0;
   };
-  std::map<std::pair<std::string, std::string>, Stream> streams;                       // (category, host)
-  std::map<std::pair<std::string, TimeMs>, std::map<std::string, MarkerCounts>> hours;  // (category, hour)
-  std::map<std::string, TimeMs> start;      // category -> oldest hour some consumer has not seen complete
+  std::map<std::pair<std::string, std::string>, Stream> streams;  // (category, host)
+  std::map<std::pair<std::string, TimeMs>, std::map<std::string, MarkerCounts>>
+      hours;  // (category, hour)
+  std::map<std::string, TimeMs>
+      start;  // category -> oldest hour some consumer has not seen complete
   std::map<std::string, TimeMs> forgotten;  // host -> when
 
   // One consumer's progress file, encoded by encode_progress. False if it is not one

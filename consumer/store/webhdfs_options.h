@@ -10,7 +10,7 @@
 namespace ferry::consumer::store {
 
 struct WebHdfsOptions {
-  std::string namenode;   // host:port of the namenode's HTTP endpoint
+  std::string namenode;  // host:port of the namenode's HTTP endpoint
   // https to the namenode and the datanodes, verified against tls.ca_file (plus a client
   // certificate when tls.cert_file/key_file are set); the sink needs a context made from
   // it (tls::make_https_client_context). Redirects must then be https too.

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "common/http/http_client.h"
 #include "common/log/printable.h"
@@ -45,8 +45,7 @@ std::error_code remote_error(const std::string& what, const http::ClientReply& r
     auto j = nlohmann::json::parse(r.body);
     detail = j["RemoteException"]["exception"].get<std::string>() + ": " +
              j["RemoteException"]["message"].get<std::string>();
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   spdlog::error("webhdfs {} failed: HTTP {} {}", what, r.status, detail);
   return make_error_code(std::errc::io_error);
 }
@@ -61,7 +60,8 @@ std::string lowercase(std::string s) {
 std::string url_host(const std::string& url, const std::string& scheme) {
   if (url.rfind(scheme, 0) != 0) return {};
   const size_t slash = url.find('/', scheme.size());
-  auto hp = net::parse_host_port(url.substr(scheme.size(), slash == std::string::npos ? slash : slash - scheme.size()));
+  auto hp = net::parse_host_port(
+      url.substr(scheme.size(), slash == std::string::npos ? slash : slash - scheme.size()));
   return hp ? lowercase(hp->host) : std::string();
 }
 
@@ -84,7 +84,8 @@ std::string WebHdfsSink::hdfs_path(const std::string& path) const {
   return path.empty() ? options_.root : options_.root + "/" + path;
 }
 
-std::string WebHdfsSink::url(const std::string& path, const std::string& op, const std::string& extra) const {
+std::string WebHdfsSink::url(const std::string& path, const std::string& op,
+                             const std::string& extra) const {
   return scheme() + options_.namenode + "/webhdfs/v1" + hdfs_path(path) + "?op=" + op +
          "&user.name=" + options_.user + extra;
 }
@@ -93,12 +94,16 @@ Result<void> WebHdfsSink::send(const std::string& path, std::string_view bytes, 
   const std::string method = create ? "PUT" : "POST";
   const std::string what = create ? "CREATE " + path : "APPEND " + path;
   // Step 1: the namenode names a datanode; no data is sent yet.
-  auto first = call(method, what, url(path, create ? "CREATE" : "APPEND", create ? "&overwrite=true" : ""));
+  auto first =
+      call(method, what, url(path, create ? "CREATE" : "APPEND", create ? "&overwrite=true" : ""));
   if (!first) return first.error();
-  if (first.value().status != 307 || first.value().location.empty()) return remote_error(what, first.value());
+  if (first.value().status != 307 || first.value().location.empty())
+    return remote_error(what, first.value());
   if (!allowed_datanode(first.value().location)) {
-    spdlog::error("webhdfs {}: redirect to {} refused: not {} to the namenode's host or one in [webhdfs] datanodes",
-                  what, log::printable(first.value().location), scheme());
+    spdlog::error(
+        "webhdfs {}: redirect to {} refused: not {} to the namenode's host or one in [webhdfs] "
+        "datanodes",
+        what, log::printable(first.value().location), scheme());
     return make_error_code(std::errc::permission_denied);
   }
   // Step 2: the data goes to the datanode.
@@ -112,7 +117,8 @@ Result<void> WebHdfsSink::send(const std::string& path, std::string_view bytes, 
 bool WebHdfsSink::allowed_datanode(const std::string& location) const {
   const std::string host = url_host(location, scheme());  // with https, never a plain http one
   if (host.empty()) return false;
-  if (options_.datanodes.empty()) return url_host(scheme() + options_.namenode + "/", scheme()) == host;
+  if (options_.datanodes.empty())
+    return url_host(scheme() + options_.namenode + "/", scheme()) == host;
   return std::any_of(options_.datanodes.begin(), options_.datanodes.end(),
                      [&](const std::string& d) { return lowercase(d) == host; });
 }
@@ -123,7 +129,8 @@ Result<http::ClientReply> WebHdfsSink::call(const std::string& method, const std
   auto r = http::fetch(method, url, body, options_.timeout, {}, tls_.get());
   if (!r) {
     const size_t path = url.find('/', url.find("//") + 2);
-    spdlog::error("webhdfs {}: {}: {}", what, log::printable(url.substr(0, path)), r.error().message());
+    spdlog::error("webhdfs {}: {}: {}", what, log::printable(url.substr(0, path)),
+                  r.error().message());
   }
   return r;
 }
@@ -185,14 +192,16 @@ Result<std::vector<std::string>> WebHdfsSink::list(const std::string& dir) {
 Result<void> WebHdfsSink::remove(const std::string& path) {
   auto r = call("DELETE", "DELETE " + path, url(path, "DELETE", "&recursive=false"));
   if (!r) return r.error();
-  if (r.value().status != 200 && r.value().status != 404) return remote_error("DELETE " + path, r.value());
+  if (r.value().status != 200 && r.value().status != 404)
+    return remote_error("DELETE " + path, r.value());
   return success();
 }
 
 Result<void> WebHdfsSink::mkdirs(const std::string& dir) {
   auto r = call("PUT", "MKDIRS " + dir, url(dir, "MKDIRS"));
   if (!r) return r.error();
-  if (r.value().status != 200 || !json_boolean(r.value().body)) return remote_error("MKDIRS " + dir, r.value());
+  if (r.value().status != 200 || !json_boolean(r.value().body))
+    return remote_error("MKDIRS " + dir, r.value());
   return success();
 }
 

@@ -41,13 +41,14 @@ class WebHdfsSink final : public Sink {
   Result<void> send(const std::string& path, std::string_view bytes, bool create);
 
  private:
-  std::string url(const std::string& path, const std::string& op, const std::string& extra = {}) const;
+  std::string url(const std::string& path, const std::string& op,
+                  const std::string& extra = {}) const;
   std::string hdfs_path(const std::string& path) const;
   std::string scheme() const { return options_.https ? "https://" : "http://"; }
   bool allowed_datanode(const std::string& location) const;
   // http::fetch with this sink's timeout and TLS context; logs a failure to connect.
-  Result<http::ClientReply> call(const std::string& method, const std::string& what, const std::string& url,
-                                 std::string body = {});
+  Result<http::ClientReply> call(const std::string& method, const std::string& what,
+                                 const std::string& url, std::string body = {});
 
   WebHdfsOptions options_;
   std::shared_ptr<asio::ssl::context> tls_;

@@ -58,12 +58,14 @@ void BM_CeilingFsync(benchmark::State& state) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::string block(4096, 'x');
   for (auto _ : state) {
-    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) state.SkipWithError("write");
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()))
+      state.SkipWithError("write");
     ::fdatasync(fd);
   }
   ::close(fd);
   fs::remove_all(fs::path(path).parent_path());
-  state.counters["fsyncs_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["fsyncs_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_CeilingFsync)->UseRealTime()->MinTime(2.0);
 
@@ -74,7 +76,8 @@ void BM_CeilingSequentialWrite(benchmark::State& state) {
   std::string block(1 << 20, 'y');
   int64_t n = 0;
   for (auto _ : state) {
-    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) state.SkipWithError("write");
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()))
+      state.SkipWithError("write");
     if (++n % 8 == 0) ::fdatasync(fd);
     if (n % 1024 == 0) ::ftruncate(fd, 0), ::lseek(fd, 0, SEEK_SET);  // stay under 1 GiB
   }
@@ -149,7 +152,13 @@ void BM_BrokerDurableIngest(benchmark::State& state) {
   store.value().reset();
   fs::remove_all(dir);
 }
-BENCHMARK(BM_BrokerDurableIngest)->Arg(1)->Arg(4)->Arg(16)->UseRealTime()->MinTime(2.0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BrokerDurableIngest)
+    ->Arg(1)
+    ->Arg(4)
+    ->Arg(16)
+    ->UseRealTime()
+    ->MinTime(2.0)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

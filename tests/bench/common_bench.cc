@@ -49,14 +49,16 @@ const std::string& corpus() {
 
 void BM_Crc32cHardware(benchmark::State& state) {
   std::string data = corpus().substr(0, state.range(0));
-  for (auto _ : state) benchmark::DoNotOptimize(crc32c::extend_hardware(0, data.data(), data.size()));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(crc32c::extend_hardware(0, data.data(), data.size()));
   state.SetBytesProcessed(state.iterations() * data.size());
 }
 BENCHMARK(BM_Crc32cHardware)->Arg(4096)->Arg(1 << 20);
 
 void BM_Crc32cPortable(benchmark::State& state) {
   std::string data = corpus().substr(0, state.range(0));
-  for (auto _ : state) benchmark::DoNotOptimize(crc32c::extend_portable(0, data.data(), data.size()));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(crc32c::extend_portable(0, data.data(), data.size()));
   state.SetBytesProcessed(state.iterations() * data.size());
 }
 BENCHMARK(BM_Crc32cPortable)->Arg(4096)->Arg(1 << 20);
@@ -100,7 +102,8 @@ void BM_FrameDecodeAcks(benchmark::State& state) {
   // Small frames: decoder overhead per frame dominates.
   std::string stream;
   for (int i = 0; i < 1000; ++i) {
-    stream += wire::encode(wire::FrameType::kStored, wire::Ack{{{"web-001", "song_completion", 1, 1}}});
+    stream +=
+        wire::encode(wire::FrameType::kStored, wire::Ack{{{"web-001", "song_completion", 1, 1}}});
   }
   for (auto _ : state) {
     wire::FrameDecoder d;
@@ -126,7 +129,10 @@ void BM_ZstdCompressBatch(benchmark::State& state) {
   state.counters["ratio"] = static_cast<double>(in.size()) / out.size();
 }
 BENCHMARK(BM_ZstdCompressBatch)
-    ->Args({1, 64 << 10})->Args({3, 64 << 10})->Args({1, 1 << 20})->Args({3, 1 << 20});
+    ->Args({1, 64 << 10})
+    ->Args({3, 64 << 10})
+    ->Args({1, 1 << 20})
+    ->Args({3, 1 << 20});
 
 void BM_ZstdDecompressBatch(benchmark::State& state) {
   compress::ZstdCompressor c(3);

@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 
 std::string bench_dir() {
   const char* env = std::getenv("FERRY_BENCH_DIR");
-  std::string dir = std::string(env ? env : "/var/tmp") + "/ferry-cbench-" + std::to_string(::getpid());
+  std::string dir =
+      std::string(env ? env : "/var/tmp") + "/ferry-cbench-" + std::to_string(::getpid());
   fs::create_directories(dir);
   return dir;
 }
@@ -41,7 +42,8 @@ void BM_CeilingSequentialWrite(benchmark::State& state) {
   std::string block(1 << 20, 'y');
   int64_t n = 0;
   for (auto _ : state) {
-    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) state.SkipWithError("write");
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()))
+      state.SkipWithError("write");
     if (++n % 8 == 0) ::fdatasync(fd);
     if (n % 1024 == 0) ::ftruncate(fd, 0), ::lseek(fd, 0, SEEK_SET);
   }
@@ -58,7 +60,8 @@ void BM_ConsumerCommit(benchmark::State& state) {
   std::string dir = bench_dir();
   std::string why;
   auto db = storage::RocksStore::open(
-      {.path = dir + "/db", .column_families = consumer::store::BucketStore::column_families()}, why);
+      {.path = dir + "/db", .column_families = consumer::store::BucketStore::column_families()},
+      why);
   if (!db) {
     state.SkipWithError(why.c_str());
     return;
@@ -67,7 +70,8 @@ void BM_ConsumerCommit(benchmark::State& state) {
   consumer::store::PosixSink sink(dir + "/out");
   consumer::store::StoreOptions options;
   options.roll_bytes = 64u << 20;
-  auto store = consumer::store::BucketStore::open(*db.value(), sink, SystemClock::instance(), options, nullptr);
+  auto store = consumer::store::BucketStore::open(*db.value(), sink, SystemClock::instance(),
+                                                  options, nullptr);
   if (!store) {
     state.SkipWithError(store.error().message().c_str());
     return;
@@ -104,7 +108,12 @@ void BM_ConsumerCommit(benchmark::State& state) {
   db.value().reset();
   fs::remove_all(dir);
 }
-BENCHMARK(BM_ConsumerCommit)->Arg(1)->Arg(4)->UseRealTime()->MinTime(2.0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConsumerCommit)
+    ->Arg(1)
+    ->Arg(4)
+    ->UseRealTime()
+    ->MinTime(2.0)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

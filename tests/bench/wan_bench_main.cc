@@ -54,7 +54,7 @@ struct Options {
 };
 
 struct Run {
-  double cubic = 0, bbr = 0;          // Mbit/s
+  double cubic = 0, bbr = 0;  // Mbit/s
   double agent_hop = 0, consumer_hop = 0;
   uint64_t payload_bytes = 0;
   size_t lost = 0, duplicated = 0;
@@ -63,22 +63,26 @@ struct Run {
 
 // Writes `lines` syslog lines "id=h1:<n> payload=<random base64>" (~420 bytes each).
 void write_corpus(const std::string& path, const MiniCluster& cluster, uint64_t lines) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::mt19937_64 rng(42);
   std::ofstream out(path, std::ios::binary);
   std::string payload(320, ' ');
   for (uint64_t n = 0; n < lines; ++n) {
     for (size_t i = 0; i < payload.size(); i += 10) {
       uint64_t r = rng();
-      for (size_t j = 0; j < 10 && i + j < payload.size(); ++j, r >>= 6) payload[i + j] = kAlphabet[r & 63];
+      for (size_t j = 0; j < 10 && i + j < payload.size(); ++j, r >>= 6)
+        payload[i + j] = kAlphabet[r & 63];
     }
-    out << syslog_line(cluster.host(1), "id=" + cluster.host(1) + ":" + std::to_string(n) + " payload=" + payload);
+    out << syslog_line(cluster.host(1),
+                       "id=" + cluster.host(1) + ":" + std::to_string(n) + " payload=" + payload);
   }
 }
 
 Run run_once(const Options& o, double loss, uint64_t lines) {
   Run r;
-  const auto link = wan(std::chrono::milliseconds(o.rtt_ms), static_cast<uint64_t>(o.rate_mbit * 1e6), loss);
+  const auto link =
+      wan(std::chrono::milliseconds(o.rtt_ms), static_cast<uint64_t>(o.rate_mbit * 1e6), loss);
   MiniClusterOptions mo;
   mo.agents = 1;
   mo.consumer_output = "";  // the consumer's own defaults decide when files are committed
@@ -155,14 +159,23 @@ int run(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--rtt-ms") o.rtt_ms = std::stoi(value());
-    else if (a == "--rate-mbit") o.rate_mbit = std::stod(value());
-    else if (a == "--loss") o.losses = parse_list(value());
-    else if (a == "--reps") o.reps = std::stoi(value());
-    else if (a == "--mbytes") o.mbytes = std::stod(value());
-    else if (a == "--tcp-seconds") o.tcp_seconds = std::stoi(value());
-    else if (a == "--agent-window") o.agent_window = value();
-    else throw std::runtime_error("unknown argument " + a + " (see the comment at the top of wan_bench_main.cc)");
+    if (a == "--rtt-ms")
+      o.rtt_ms = std::stoi(value());
+    else if (a == "--rate-mbit")
+      o.rate_mbit = std::stod(value());
+    else if (a == "--loss")
+      o.losses = parse_list(value());
+    else if (a == "--reps")
+      o.reps = std::stoi(value());
+    else if (a == "--mbytes")
+      o.mbytes = std::stod(value());
+    else if (a == "--tcp-seconds")
+      o.tcp_seconds = std::stoi(value());
+    else if (a == "--agent-window")
+      o.agent_window = value();
+    else
+      throw std::runtime_error("unknown argument " + a +
+                               " (see the comment at the top of wan_bench_main.cc)");
   }
   const std::string why = netns_unavailable_reason();
   if (!why.empty()) {
@@ -170,40 +183,45 @@ int run(int argc, char** argv) {
     return 77;
   }
   const auto lines = static_cast<uint64_t>(o.mbytes * 1e6 / 420);
-  std::printf("link: %d ms RTT, %.0f Mbit/s each way; %llu lines (%.0f MB) per run\n", o.rtt_ms, o.rate_mbit,
-              static_cast<unsigned long long>(lines), o.mbytes);
+  std::printf("link: %d ms RTT, %.0f Mbit/s each way; %llu lines (%.0f MB) per run\n", o.rtt_ms,
+              o.rate_mbit, static_cast<unsigned long long>(lines), o.mbytes);
   const char* baseline_name = have_iperf3() ? "iperf3" : "tcp";
   std::vector<std::vector<Run>> all;
   for (double loss : o.losses) {
     all.emplace_back();
     for (int rep = 1; rep <= o.reps; ++rep) {
       Run r = run_once(o, loss, lines);
-      std::printf("loss %.3g%% rep %d: %s cubic %.1f, %s bbr %.1f, ferry agent->broker %.1f, broker->consumer %.1f "
-                  "Mbit/s (%.1f MB payload) lost=%zu duplicated=%zu%s%s\n",
-                  loss * 100, rep, baseline_name, r.cubic, baseline_name, r.bbr, r.agent_hop, r.consumer_hop,
-                  r.payload_bytes / 1e6, r.lost,
-                  r.duplicated, r.error.empty() ? "" : " ERROR: ", r.error.c_str());
+      std::printf(
+          "loss %.3g%% rep %d: %s cubic %.1f, %s bbr %.1f, ferry agent->broker %.1f, "
+          "broker->consumer %.1f "
+          "Mbit/s (%.1f MB payload) lost=%zu duplicated=%zu%s%s\n",
+          loss * 100, rep, baseline_name, r.cubic, baseline_name, r.bbr, r.agent_hop,
+          r.consumer_hop, r.payload_bytes / 1e6, r.lost, r.duplicated,
+          r.error.empty() ? "" : " ERROR: ", r.error.c_str());
       std::fflush(stdout);
       all.back().push_back(r);
     }
   }
   std::printf("\nmedians of %d (Mbit/s, %% of the %.0f Mbit/s link):\n\n", o.reps, o.rate_mbit);
-  std::printf("| loss | %s cubic | %s bbr | ferry agent → broker | ferry broker → consumer |\n|---|---|---|---|---|\n",
-              baseline_name, baseline_name);
+  std::printf(
+      "| loss | %s cubic | %s bbr | ferry agent → broker | ferry broker → consumer "
+      "|\n|---|---|---|---|---|\n",
+      baseline_name, baseline_name);
   int status = 0;
   for (size_t i = 0; i < o.losses.size(); ++i) {
     std::vector<double> c, b, a, f;
     for (const auto& r : all[i]) {
       if (!r.error.empty() || r.lost || r.duplicated) status = 1;
-      c.push_back(r.cubic), b.push_back(r.bbr), a.push_back(r.agent_hop), f.push_back(r.consumer_hop);
+      c.push_back(r.cubic), b.push_back(r.bbr), a.push_back(r.agent_hop),
+          f.push_back(r.consumer_hop);
     }
     auto cell = [&](double v) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.1f (%.0f %%)", v, v / o.rate_mbit * 100);
       return std::string(buf);
     };
-    std::printf("| %.3g %% | %s | %s | %s | %s |\n", o.losses[i] * 100, cell(median(c)).c_str(), cell(median(b)).c_str(),
-                cell(median(a)).c_str(), cell(median(f)).c_str());
+    std::printf("| %.3g %% | %s | %s | %s | %s |\n", o.losses[i] * 100, cell(median(c)).c_str(),
+                cell(median(b)).c_str(), cell(median(a)).c_str(), cell(median(f)).c_str());
   }
   return status;
 }

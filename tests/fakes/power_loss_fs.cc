@@ -22,7 +22,8 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
     return s;
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
-                           const rocksdb::DataVerificationInfo&, rocksdb::IODebugContext* dbg) override {
+                           const rocksdb::DataVerificationInfo&,
+                           rocksdb::IODebugContext* dbg) override {
     return Append(data, options, dbg);
   }
   rocksdb::IOStatus PositionedAppend(const rocksdb::Slice&, uint64_t, const rocksdb::IOOptions&,
@@ -30,13 +31,16 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
     return rocksdb::IOStatus::NotSupported("PowerLossFs: positioned appends are not modelled");
   }
   rocksdb::IOStatus PositionedAppend(const rocksdb::Slice&, uint64_t, const rocksdb::IOOptions&,
-                                     const rocksdb::DataVerificationInfo&, rocksdb::IODebugContext*) override {
+                                     const rocksdb::DataVerificationInfo&,
+                                     rocksdb::IODebugContext*) override {
     return rocksdb::IOStatus::NotSupported("PowerLossFs: positioned appends are not modelled");
   }
-  rocksdb::IOStatus Truncate(uint64_t, const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+  rocksdb::IOStatus Truncate(uint64_t, const rocksdb::IOOptions&,
+                             rocksdb::IODebugContext*) override {
     return rocksdb::IOStatus::NotSupported("PowerLossFs: truncation is not modelled");
   }
-  rocksdb::IOStatus Flush(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
     if (!fs_.powered()) return power_lost();
     return target()->Flush(options, dbg);
   }
@@ -46,17 +50,20 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
     if (s.ok()) fs_.on_sync(name_);
     return s;
   }
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
     if (!fs_.powered()) return power_lost();
     auto s = target()->Fsync(options, dbg);
     if (s.ok()) fs_.on_sync(name_);
     return s;
   }
-  rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+  rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&,
+                              rocksdb::IODebugContext*) override {
     // Starts writeback without waiting for it: no durability promise, so nothing to do.
     return fs_.powered() ? rocksdb::IOStatus::OK() : power_lost();
   }
-  rocksdb::IOStatus Close(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+  rocksdb::IOStatus Close(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
     auto s = target()->Close(options, dbg);  // the real file closes either way
     return fs_.powered() ? s : power_lost();
   }
@@ -71,9 +78,11 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
 PowerLossFs::PowerLossFs()
     : FileSystemWrapper(rocksdb::FileSystem::Default()),
       // Not owning: the Env lives inside this file system.
-      env_(rocksdb::NewCompositeEnv(std::shared_ptr<rocksdb::FileSystem>(std::shared_ptr<rocksdb::FileSystem>(), this))) {}
+      env_(rocksdb::NewCompositeEnv(
+          std::shared_ptr<rocksdb::FileSystem>(std::shared_ptr<rocksdb::FileSystem>(), this))) {}
 
-rocksdb::IOStatus PowerLossFs::wrap(const std::string& name, uint64_t existing, rocksdb::IOStatus status,
+rocksdb::IOStatus PowerLossFs::wrap(const std::string& name, uint64_t existing,
+                                    rocksdb::IOStatus status,
                                     std::unique_ptr<rocksdb::FSWritableFile>* file) {
   if (!status.ok()) return status;
   {
@@ -84,14 +93,16 @@ rocksdb::IOStatus PowerLossFs::wrap(const std::string& name, uint64_t existing, 
   return status;
 }
 
-rocksdb::IOStatus PowerLossFs::NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+rocksdb::IOStatus PowerLossFs::NewWritableFile(const std::string& name,
+                                               const rocksdb::FileOptions& options,
                                                std::unique_ptr<rocksdb::FSWritableFile>* file,
                                                rocksdb::IODebugContext* dbg) {
   if (!powered_) return power_lost();
   return wrap(name, 0, target()->NewWritableFile(name, options, file, dbg), file);
 }
 
-rocksdb::IOStatus PowerLossFs::ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+rocksdb::IOStatus PowerLossFs::ReopenWritableFile(const std::string& name,
+                                                  const rocksdb::FileOptions& options,
                                                   std::unique_ptr<rocksdb::FSWritableFile>* file,
                                                   rocksdb::IODebugContext* dbg) {
   if (!powered_) return power_lost();
@@ -100,7 +111,8 @@ rocksdb::IOStatus PowerLossFs::ReopenWritableFile(const std::string& name, const
   return wrap(name, existing, target()->ReopenWritableFile(name, options, file, dbg), file);
 }
 
-rocksdb::IOStatus PowerLossFs::ReuseWritableFile(const std::string& name, const std::string& old_name,
+rocksdb::IOStatus PowerLossFs::ReuseWritableFile(const std::string& name,
+                                                 const std::string& old_name,
                                                  const rocksdb::FileOptions& options,
                                                  std::unique_ptr<rocksdb::FSWritableFile>* file,
                                                  rocksdb::IODebugContext* dbg) {
@@ -113,7 +125,8 @@ rocksdb::IOStatus PowerLossFs::ReuseWritableFile(const std::string& name, const 
 }
 
 rocksdb::IOStatus PowerLossFs::RenameFile(const std::string& from, const std::string& to,
-                                          const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) {
+                                          const rocksdb::IOOptions& options,
+                                          rocksdb::IODebugContext* dbg) {
   if (!powered_) return power_lost();
   auto s = target()->RenameFile(from, to, options, dbg);
   if (s.ok()) {
@@ -129,7 +142,8 @@ rocksdb::IOStatus PowerLossFs::RenameFile(const std::string& from, const std::st
   return s;
 }
 
-rocksdb::IOStatus PowerLossFs::DeleteFile(const std::string& name, const rocksdb::IOOptions& options,
+rocksdb::IOStatus PowerLossFs::DeleteFile(const std::string& name,
+                                          const rocksdb::IOOptions& options,
                                           rocksdb::IODebugContext* dbg) {
   if (!powered_) return power_lost();
   auto s = target()->DeleteFile(name, options, dbg);
@@ -155,7 +169,8 @@ uint64_t PowerLossFs::lose_unsynced_data() {
   std::lock_guard lock(mu_);
   uint64_t dropped = 0;
   for (auto& [name, sizes] : files_) {
-    if (sizes.written > sizes.synced && ::truncate(name.c_str(), static_cast<off_t>(sizes.synced)) == 0) {
+    if (sizes.written > sizes.synced &&
+        ::truncate(name.c_str(), static_cast<off_t>(sizes.synced)) == 0) {
       dropped += sizes.written - sizes.synced;
     }
   }

@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!batch) return 0;
   const auto& b = batch.value();
   // Re-encoding what decoded must give a body that decodes to the same batch.
-  auto again = ferry::wire::decode_batch(ferry::wire::encode(b).substr(ferry::wire::kFrameHeaderSize));
+  auto again =
+      ferry::wire::decode_batch(ferry::wire::encode(b).substr(ferry::wire::kFrameHeaderSize));
   FERRY_RELEASE_ASSERT(again && again.value() == b);
   if (ferry::wire::verify_payload(b)) return 0;
   static ferry::compress::ZstdDecompressor zstd;

@@ -20,19 +20,41 @@ void decode_body(const ferry::wire::Frame& frame) {
   using ferry::wire::FrameType;
   namespace wire = ferry::wire;
   switch (frame.type) {
-    case FrameType::kHello: (void)wire::decode_hello(frame.body); break;
-    case FrameType::kBatch: (void)wire::decode_batch(frame.body); break;
+    case FrameType::kHello:
+      (void)wire::decode_hello(frame.body);
+      break;
+    case FrameType::kBatch:
+      (void)wire::decode_batch(frame.body);
+      break;
     case FrameType::kStored:
     case FrameType::kCommitted:
-    case FrameType::kDelivered: (void)wire::decode_ack(frame.body); break;
-    case FrameType::kWatermark: (void)wire::decode_watermark(frame.body); break;
-    case FrameType::kStatus: (void)wire::decode_status(frame.body); break;
-    case FrameType::kHeartbeat: (void)wire::decode_heartbeat(frame.body); break;
-    case FrameType::kError: (void)wire::decode_error(frame.body); break;
-    case FrameType::kRefused: (void)wire::decode_refusal(frame.body); break;
-    case FrameType::kReplay: (void)wire::decode_replay_request(frame.body); break;
-    case FrameType::kReplayProgress: (void)wire::decode_replay_progress(frame.body); break;
-    case FrameType::kReplayCommitted: (void)wire::decode_replay_committed(frame.body); break;
+    case FrameType::kDelivered:
+      (void)wire::decode_ack(frame.body);
+      break;
+    case FrameType::kWatermark:
+      (void)wire::decode_watermark(frame.body);
+      break;
+    case FrameType::kStatus:
+      (void)wire::decode_status(frame.body);
+      break;
+    case FrameType::kHeartbeat:
+      (void)wire::decode_heartbeat(frame.body);
+      break;
+    case FrameType::kError:
+      (void)wire::decode_error(frame.body);
+      break;
+    case FrameType::kRefused:
+      (void)wire::decode_refusal(frame.body);
+      break;
+    case FrameType::kReplay:
+      (void)wire::decode_replay_request(frame.body);
+      break;
+    case FrameType::kReplayProgress:
+      (void)wire::decode_replay_progress(frame.body);
+      break;
+    case FrameType::kReplayCommitted:
+      (void)wire::decode_replay_committed(frame.body);
+      break;
   }
 }
 

@@ -22,7 +22,8 @@ using namespace std::chrono_literals;
 // the like): one per wakeup.
 uint64_t voluntary_switches(pid_t pid) {
   uint64_t total = 0;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
     std::ifstream status(task.path() / "status");
     std::string key;
     uint64_t value = 0;

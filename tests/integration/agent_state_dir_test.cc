@@ -17,13 +17,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 TEST(AgentStateDirTest, SecondAgentOnTheSameStateDirIsRefusedNamingTheFirst) {
   MiniCluster cluster({.brokers = 1, .agents = 1});
   cluster.start_all();
   const std::string state_dir = cluster.dir().file("data/agent-1");
-  ASSERT_TRUE(wait_until([&] { return contains(read_file(cluster.log("agent-1")), "tailing"); }, 30s));
+  ASSERT_TRUE(
+      wait_until([&] { return contains(read_file(cluster.log("agent-1")), "tailing"); }, 30s));
   Process second(bin_path("ferry-agent"), {"--config", cluster.dir().file("config/agent-1.toml")},
                  cluster.dir().file("logs/agent-1-second.log"));
   auto status = second.wait(20s);
@@ -37,7 +40,8 @@ TEST(AgentStateDirTest, SecondAgentOnTheSameStateDirIsRefusedNamingTheFirst) {
   // The lock is the process's: once the first one stops, the dir can be taken again.
   EXPECT_EQ(cluster.stop_gracefully("agent-1", 20s), 0);
   cluster.start("agent-1");
-  ASSERT_TRUE(wait_until([&] { return contains(read_file(cluster.log("agent-1")), "tailing"); }, 30s))
+  ASSERT_TRUE(
+      wait_until([&] { return contains(read_file(cluster.log("agent-1")), "tailing"); }, 30s))
       << read_file(cluster.log("agent-1"));
 }
 

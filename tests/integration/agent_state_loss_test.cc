@@ -18,7 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::map<std::string, int> counts_with_prefix(const std::vector<std::string>& lines, const std::string& marker) {
+std::map<std::string, int> counts_with_prefix(const std::vector<std::string>& lines,
+                                              const std::string& marker) {
   std::map<std::string, int> out;
   for (const auto& l : lines) {
     auto at = l.find(marker);
@@ -36,7 +37,8 @@ TEST(AgentStateLossTest, EveryLineWrittenAfterTheStateWasWipedArrivesOnce) {
   MiniCluster cluster(MiniClusterOptions{.brokers = 1, .agents = 1});
   cluster.start_all();
   write_lines(cluster.input_file(1), "before-", 300);
-  ASSERT_TRUE(wait_until([&] { return counts_with_prefix(cluster.delivered_lines(), "before-").size() == 300; }, 60s));
+  ASSERT_TRUE(wait_until(
+      [&] { return counts_with_prefix(cluster.delivered_lines(), "before-").size() == 300; }, 60s));
 
   // The operator stops the agent, moves its state aside and starts it again; the old
   // file is gone too, so the new state reads only new lines, numbered from seq 1 again.
@@ -48,10 +50,15 @@ TEST(AgentStateLossTest, EveryLineWrittenAfterTheStateWasWipedArrivesOnce) {
   write_lines(cluster.input_file(1), "after-", 300);
 
   std::map<std::string, int> after;
-  EXPECT_TRUE(wait_until([&] { return (after = counts_with_prefix(cluster.delivered_lines(), "after-")).size() == 300; }, 60s))
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return (after = counts_with_prefix(cluster.delivered_lines(), "after-")).size() == 300;
+      },
+      60s))
       << after.size() << " of 300 lines written after the state was wiped reached the output";
   for (const auto& [line, n] : after) EXPECT_EQ(n, 1) << line;
-  for (const auto& [line, n] : counts_with_prefix(cluster.delivered_lines(), "before-")) EXPECT_EQ(n, 1) << line;
+  for (const auto& [line, n] : counts_with_prefix(cluster.delivered_lines(), "before-"))
+    EXPECT_EQ(n, 1) << line;
 }
 
 }  // namespace

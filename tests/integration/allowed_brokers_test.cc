@@ -29,22 +29,30 @@ TEST(AllowedBrokersTest, BrokerOutsideTheListIsRefusedAtHelloListedOnesDeliver) 
   o.extra_identities = {tls::RoleClaim::broker("dc1", "broker-9")};
   MiniCluster cluster(o);
   cluster.start_all();
-  ASSERT_TRUE(wait_until([&] { return converse(cluster.consumer_port(), cluster.tls_options("consumer-1"), {}).connected; }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return converse(cluster.consumer_port(), cluster.tls_options("consumer-1"), {}).connected;
+      },
+      20s));
 
-  auto out = converse(cluster.consumer_port(), cluster.tls_options("broker-9"),
-                      {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, "broker-9", "dc1"}),
-                       wire::encode(one_line_batch("h1", 1, "unlisted-broker-line\n"))});
+  auto out = converse(
+      cluster.consumer_port(), cluster.tls_options("broker-9"),
+      {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, "broker-9", "dc1"}),
+       wire::encode(one_line_batch("h1", 1, "unlisted-broker-line\n"))});
   ASSERT_TRUE(out.connected);
   ASSERT_TRUE(out.error) << "an unlisted broker was let in";
   EXPECT_EQ(out.error->code, wire::Errc::kUnauthenticated) << out.error->text;
-  EXPECT_NE(out.error->text.find("broker dc1/broker-9 is not in this node's allow-list"), std::string::npos)
+  EXPECT_NE(out.error->text.find("broker dc1/broker-9 is not in this node's allow-list"),
+            std::string::npos)
       << out.error->text;
   EXPECT_FALSE(out.saw(wire::FrameType::kCommitted));
 
   std::ofstream(cluster.input_file(1), std::ios::app) << syslog_line("h1", "listed-broker-line");
   EXPECT_TRUE(wait_until([&] { return delivered_contains(cluster, "listed-broker-line"); }, 60s));
   EXPECT_FALSE(delivered_contains(cluster, "unlisted-broker-line"));
-  EXPECT_NE(read_file(cluster.log("consumer")).find("dc1/broker-9 is not in this node's allow-list"), std::string::npos)
+  EXPECT_NE(
+      read_file(cluster.log("consumer")).find("dc1/broker-9 is not in this node's allow-list"),
+      std::string::npos)
       << "the consumer did not log the reason";
 }
 

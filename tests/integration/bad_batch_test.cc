@@ -31,7 +31,8 @@ void seal_crc(wire::BatchFrame& b) {
   b.header.payload_crc = crc32c::value(b.payload);
 }
 
-wire::BatchFrame zstd_batch(const std::string& host, uint64_t seq, const std::string& raw, uint32_t events) {
+wire::BatchFrame zstd_batch(const std::string& host, uint64_t seq, const std::string& raw,
+                            uint32_t events) {
   wire::BatchFrame b = one_line_batch(host, seq);
   compress::ZstdCompressor zstd(1);
   b.payload.clear();
@@ -59,7 +60,7 @@ std::vector<wire::BatchFrame> lying_batches() {
   bomb.header.event_count = 1;
   out.push_back(bomb);
   out.push_back(zstd_batch("h1", 3, "one line\n", 5));  // says 5 events, holds 1
-  wire::BatchFrame epoch = one_line_batch("h1", 4);      // stamped 1970
+  wire::BatchFrame epoch = one_line_batch("h1", 4);     // stamped 1970
   epoch.header.min_time_ms = epoch.header.max_time_ms = 0;
   out.push_back(epoch);
   wire::BatchFrame unknown_flag = one_line_batch("h1", 5);
@@ -83,8 +84,8 @@ std::vector<wire::Refusal> refusals_in(const Conversation& c) {
 }
 
 size_t count_prefixed(const std::vector<std::string>& lines, const std::string& prefix) {
-  return static_cast<size_t>(
-      std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(prefix); }));
+  return static_cast<size_t>(std::count_if(
+      lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(prefix); }));
 }
 
 // Every committed output file passes `zstd -t`.
@@ -104,13 +105,17 @@ class BadBatchTest : public ::testing::Test {
   void SetUp() override {
     cluster_.start("consumer");
     cluster_.start("broker-1");
-    ASSERT_TRUE(wait_until([&] { return converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {}).connected; }, 20s));
+    ASSERT_TRUE(wait_until(
+        [&] { return converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {}).connected; },
+        20s));
     // A line committed before the lies, in a stream of its own: it must stay intact.
     wire::BatchFrame before = one_line_batch("h1", 1, "before-the-attack\n");
     before.header.category = "before";
-    auto out = converse(cluster_.broker_port(1), cluster_.tls_options("h1"),
-                        {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"}), wire::encode(before)},
-                        wire::FrameType::kDelivered);
+    auto out = converse(
+        cluster_.broker_port(1), cluster_.tls_options("h1"),
+        {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"}),
+         wire::encode(before)},
+        wire::FrameType::kDelivered);
     ASSERT_TRUE(out.saw(wire::FrameType::kDelivered));
     ASSERT_TRUE(wait_until([&] { return !(before_ = cluster_.delivered_lines()).empty(); }, 20s));
   }
@@ -125,11 +130,13 @@ class BadBatchTest : public ::testing::Test {
 };
 
 TEST_F(BadBatchTest, BrokerRefusesEachLyingBatchAloneAndTheConnectionGoesOn) {
-  std::vector<std::string> frames{wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"})};
+  std::vector<std::string> frames{
+      wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"})};
   const auto lies = lying_batches();
   for (const auto& b : lies) frames.push_back(wire::encode(b));
   frames.push_back(wire::encode(one_line_batch("h1", 7, "good-line-after-the-lies\n")));
-  auto out = converse(cluster_.broker_port(1), cluster_.tls_options("h1"), std::move(frames), wire::FrameType::kDelivered);
+  auto out = converse(cluster_.broker_port(1), cluster_.tls_options("h1"), std::move(frames),
+                      wire::FrameType::kDelivered);
 
   EXPECT_FALSE(out.error) << out.error->text;
   auto refused = refusals_in(out);
@@ -141,18 +148,21 @@ TEST_F(BadBatchTest, BrokerRefusesEachLyingBatchAloneAndTheConnectionGoesOn) {
   EXPECT_EQ(refused[1].code, wire::Errc::kDecompressionBomb) << refused[1].text;
   EXPECT_NE(refused[2].text.find("5 events"), std::string::npos) << refused[2].text;
   EXPECT_NE(refused[3].text.find("window"), std::string::npos) << refused[3].text;
-  ASSERT_TRUE(out.saw(wire::FrameType::kDelivered)) << "the good batch behind the lies was not delivered";
+  ASSERT_TRUE(out.saw(wire::FrameType::kDelivered))
+      << "the good batch behind the lies was not delivered";
 
   auto kept = storage::Quarantine::list(cluster_.dir().file("data/broker-1/quarantine"));
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept.value().size(), lies.size());
   auto lines = cluster_.delivered_lines();
-  ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == lies.size() + 2; }, 20s))
+  ASSERT_TRUE(wait_until(
+      [&] { return (lines = cluster_.delivered_lines()).size() == lies.size() + 2; }, 20s))
       << lines.size() << " lines delivered";
   EXPECT_EQ(count_prefixed(lines, "[ferry:quarantined] broker-1: "), lies.size());
   EXPECT_EQ(count_prefixed(lines, "good-line-after-the-lies"), 1u);
   expect_output_decodes(cluster_.output_root());
-  cluster_.expect_unharmed({"broker-1", "consumer"}, before_, "broker-1", "batch h1/events/2 refused for good");
+  cluster_.expect_unharmed({"broker-1", "consumer"}, before_, "broker-1",
+                           "batch h1/events/2 refused for good");
 }
 
 // The consumer is the last hop before the files: a batch a broker let through (a stolen
@@ -172,10 +182,12 @@ TEST_F(BadBatchTest, ConsumerRefusesALyingBatchFromABrokerAndCommitsTheRest) {
   EXPECT_EQ(kept.value().size(), 1u);
   expect_output_decodes(cluster_.output_root());
   std::vector<std::string> lines;
-  ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == 3; }, 20s)) << lines.size();
+  ASSERT_TRUE(wait_until([&] { return (lines = cluster_.delivered_lines()).size() == 3; }, 20s))
+      << lines.size();
   EXPECT_EQ(count_prefixed(lines, "[ferry:quarantined] consumer-1: broker-x: "), 1u);
   EXPECT_EQ(count_prefixed(lines, "other-host-line"), 1u);
-  cluster_.expect_unharmed({"broker-1", "consumer"}, before_, "consumer", "batch h1/events/1 refused for good");
+  cluster_.expect_unharmed({"broker-1", "consumer"}, before_, "consumer",
+                           "batch h1/events/1 refused for good");
 }
 
 // Every category is a stream each hop keeps state for and a directory in the output: one
@@ -186,16 +198,21 @@ TEST(CategoryLimitTest, AnAgentNamingTooManyCategoriesIsCutOff) {
   MiniCluster cluster(o);
   cluster.start("consumer");
   cluster.start("broker-1");
-  ASSERT_TRUE(wait_until([&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; }, 20s));
-  std::vector<std::string> frames{wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"})};
+  ASSERT_TRUE(wait_until(
+      [&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; },
+      20s));
+  std::vector<std::string> frames{
+      wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"})};
   for (int c = 1; c <= 4; ++c) {
-    wire::Watermark w{"h1", "cat" + std::to_string(c), 1, one_line_batch("h1", 1).header.min_time_ms, 0};
+    wire::Watermark w{"h1", "cat" + std::to_string(c), 1,
+                      one_line_batch("h1", 1).header.min_time_ms, 0};
     frames.push_back(wire::encode(w));
   }
   auto out = converse(cluster.broker_port(1), cluster.tls_options("h1"), std::move(frames));
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, wire::Errc::kOverloaded);
-  EXPECT_NE(out.error->text.find("max_categories_per_host (3)"), std::string::npos) << out.error->text;
+  EXPECT_NE(out.error->text.find("max_categories_per_host (3)"), std::string::npos)
+      << out.error->text;
   EXPECT_TRUE(cluster.running("broker-1"));
 }
 

@@ -54,11 +54,13 @@ struct FloodOutcome {
 
 // A TLS connection to the broker's agent port on 127.0.0.1.
 asio::awaitable<Result<std::shared_ptr<net::FrameConnection>>> dial(asio::any_io_executor executor,
-                                                                    asio::ssl::context& ctx, uint16_t port) {
+                                                                    asio::ssl::context& ctx,
+                                                                    uint16_t port) {
   // Locals, not temporaries: g++ 12 mishandles temporaries in co_await arguments.
   const std::string host = "127.0.0.1";
   const net::SocketTuning tuning;
-  co_return co_await net::connect_tls(executor, ctx, host, port, tuning, wire::kDefaultMaxFrameBody, 5000ms);
+  co_return co_await net::connect_tls(executor, ctx, host, port, tuning, wire::kDefaultMaxFrameBody,
+                                      5000ms);
 }
 
 asio::awaitable<void> flood_heartbeats(asio::io_context& io, asio::ssl::context& ctx, uint16_t port,
@@ -87,10 +89,12 @@ asio::awaitable<void> flood_heartbeats(asio::io_context& io, asio::ssl::context&
 }
 
 TEST(BrokerConnectionLimitsTest, PeerThatNeverReadsItsRepliesIsDroppedAndMemoryStaysBounded) {
-  MiniCluster cluster({.brokers = 1, .agents = 1, .broker_tables = "[connections]\nmax_write_queue = \"8MiB\""});
+  MiniCluster cluster(
+      {.brokers = 1, .agents = 1, .broker_tables = "[connections]\nmax_write_queue = \"8MiB\""});
   cluster.start("consumer");
   cluster.start("broker-1");
-  ASSERT_TRUE(wait_until([&] { return log_has(cluster, "broker-1", "listening for agents"); }, 20s));
+  ASSERT_TRUE(
+      wait_until([&] { return log_has(cluster, "broker-1", "listening for agents"); }, 20s));
   const pid_t broker = cluster.pid("broker-1");
   std::this_thread::sleep_for(1s);
   const uint64_t baseline = rss_bytes(broker);
@@ -110,7 +114,8 @@ TEST(BrokerConnectionLimitsTest, PeerThatNeverReadsItsRepliesIsDroppedAndMemoryS
     asio::io_context io;
     auto ctx = tls::make_client_context(identity_of(cluster, "h1"));
     ASSERT_TRUE(ctx);
-    asio::co_spawn(io, flood_heartbeats(io, *ctx.value(), cluster.broker_port(1), 48u << 20, out), asio::detached);
+    asio::co_spawn(io, flood_heartbeats(io, *ctx.value(), cluster.broker_port(1), 48u << 20, out),
+                   asio::detached);
     io.run_for(120s);
   }
   std::this_thread::sleep_for(2s);
@@ -118,15 +123,18 @@ TEST(BrokerConnectionLimitsTest, PeerThatNeverReadsItsRepliesIsDroppedAndMemoryS
   sampler.join();
   const uint64_t after = rss_bytes(broker);
 
-  std::printf("sent %llu bytes of HEARTBEATs; broker RSS %llu MB, peak %llu MB, after %llu MB\n",
-              static_cast<unsigned long long>(out.sent), static_cast<unsigned long long>(baseline >> 20),
-              static_cast<unsigned long long>(peak >> 20), static_cast<unsigned long long>(after >> 20));
+  std::printf(
+      "sent %llu bytes of HEARTBEATs; broker RSS %llu MB, peak %llu MB, after %llu MB\n",
+      static_cast<unsigned long long>(out.sent), static_cast<unsigned long long>(baseline >> 20),
+      static_cast<unsigned long long>(peak >> 20), static_cast<unsigned long long>(after >> 20));
   ASSERT_TRUE(out.connected);
-  EXPECT_TRUE(out.dropped) << "sent " << out.sent << " bytes and the broker still held the connection";
+  EXPECT_TRUE(out.dropped) << "sent " << out.sent
+                           << " bytes and the broker still held the connection";
   EXPECT_LT(peak - baseline, 40u << 20) << "baseline " << baseline << ", peak " << peak;
   EXPECT_LT(after, baseline + (16u << 20)) << "baseline " << baseline << ", after " << after;
   EXPECT_TRUE(cluster.running("broker-1"));
-  EXPECT_TRUE(log_has(cluster, "broker-1", "peer does not read its replies")) << read_file(cluster.log("broker-1"));
+  EXPECT_TRUE(log_has(cluster, "broker-1", "peer does not read its replies"))
+      << read_file(cluster.log("broker-1"));
 }
 
 // --- idle TCP connections, slow-drip senders, one address's share ---------------------
@@ -161,7 +169,8 @@ class IdleConnections {
       to.sin_port = htons(port);
       inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
       if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
-          (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)) {
+          (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 &&
+           errno != EINPROGRESS)) {
         ::close(fd);
         continue;
       }
@@ -194,8 +203,8 @@ struct DripOutcome {
   Clock::duration until_error{};
 };
 
-asio::awaitable<void> read_until_error(std::shared_ptr<net::FrameConnection> conn, Clock::time_point start,
-                                       DripOutcome& out) {
+asio::awaitable<void> read_until_error(std::shared_ptr<net::FrameConnection> conn,
+                                       Clock::time_point start, DripOutcome& out) {
   while (true) {
     auto frame = co_await conn->read_frame();
     if (!frame) co_return;
@@ -209,7 +218,8 @@ asio::awaitable<void> read_until_error(std::shared_ptr<net::FrameConnection> con
 }
 
 asio::awaitable<void> drip(asio::io_context& io, asio::ssl::context& ctx, uint16_t port,
-                           std::optional<std::string> hello, std::string dripped, DripOutcome& out) {
+                           std::optional<std::string> hello, std::string dripped,
+                           DripOutcome& out) {
   auto executor = io.get_executor();
   auto conn = co_await dial(executor, ctx, port);
   if (!conn) co_return;
@@ -230,29 +240,34 @@ asio::awaitable<void> drip(asio::io_context& io, asio::ssl::context& ctx, uint16
   }
 }
 
-DripOutcome run_drip(const MiniCluster& cluster, const std::string& identity, std::optional<std::string> hello,
-                     std::string dripped) {
+DripOutcome run_drip(const MiniCluster& cluster, const std::string& identity,
+                     std::optional<std::string> hello, std::string dripped) {
   DripOutcome out;
   asio::io_context io;
   auto ctx = tls::make_client_context(identity_of(cluster, identity));
   if (!ctx) return out;
-  asio::co_spawn(io, drip(io, *ctx.value(), cluster.broker_port(1), std::move(hello), std::move(dripped), out),
-                 asio::detached);
+  asio::co_spawn(
+      io, drip(io, *ctx.value(), cluster.broker_port(1), std::move(hello), std::move(dripped), out),
+      asio::detached);
   io.run_for(25s);
   return out;
 }
 
 TEST(BrokerConnectionLimitsTest, IdleAndSlowPeersAreCappedAndTimedOutWhileAnAgentDelivers) {
-  MiniCluster cluster({.brokers = 1, .agents = 3,
-                       .broker_tables = "[connections]\nmax_connections_per_address = 200\n"
-                                        "handshake_timeout = \"2s\"\nhello_timeout = \"2s\"\nidle_timeout = \"3s\""});
+  MiniCluster cluster(
+      {.brokers = 1,
+       .agents = 3,
+       .broker_tables =
+           "[connections]\nmax_connections_per_address = 200\n"
+           "handshake_timeout = \"2s\"\nhello_timeout = \"2s\"\nidle_timeout = \"3s\""});
   cluster.start("consumer");
   {
     // The broker starts with the soft limit many hosts default to; it must raise it.
     ScopedOpenFileLimit low(1024);
     cluster.start("broker-1");
   }
-  ASSERT_TRUE(wait_until([&] { return log_has(cluster, "broker-1", "listening for agents"); }, 20s));
+  ASSERT_TRUE(
+      wait_until([&] { return log_has(cluster, "broker-1", "listening for agents"); }, 20s));
 
   // 1,000 connections from a second address (127.0.0.2) that never say a word: the first
   // 200 wait for their handshake timeout, the rest are refused at once.
@@ -260,7 +275,8 @@ TEST(BrokerConnectionLimitsTest, IdleAndSlowPeersAreCappedAndTimedOutWhileAnAgen
   ASSERT_EQ(idle.opened(), 1000u);
   // Slow drips: a HELLO, and after a whole HELLO a HEARTBEAT, a byte every 250 ms.
   DripOutcome before_hello, after_hello;
-  std::thread drip1([&] { before_hello = run_drip(cluster, "h2", std::nullopt, agent_hello("h2")); });
+  std::thread drip1(
+      [&] { before_hello = run_drip(cluster, "h2", std::nullopt, agent_hello("h2")); });
   std::thread drip2([&] {
     std::string beats;
     for (int i = 0; i < 3; ++i) beats += wire::encode(wire::Heartbeat{i});
@@ -292,22 +308,28 @@ TEST(BrokerConnectionLimitsTest, IdleAndSlowPeersAreCappedAndTimedOutWhileAnAgen
   drip2.join();
   const bool all_closed = wait_until([&] { return idle.closed_by_peer() == idle.opened(); }, 15s);
 
-  std::printf("refused at once: %zu of %zu; drips cut after %lld ms (before HELLO), %lld ms (after)\n",
-              refused_early, idle.opened(),
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(before_hello.until_error).count()),
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(after_hello.until_error).count()));
+  std::printf(
+      "refused at once: %zu of %zu; drips cut after %lld ms (before HELLO), %lld ms (after)\n",
+      refused_early, idle.opened(),
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(before_hello.until_error).count()),
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(after_hello.until_error).count()));
   EXPECT_TRUE(delivered) << "the agent's lines did not arrive while idle connections were held";
   EXPECT_GE(refused_early, 700u) << "the per-address cap (200) let more in";
   EXPECT_LE(refused_early, 900u) << "the per-address cap (200) let too few in";
-  EXPECT_TRUE(all_closed) << idle.closed_by_peer() << " of " << idle.opened() << " idle connections closed";
+  EXPECT_TRUE(all_closed) << idle.closed_by_peer() << " of " << idle.opened()
+                          << " idle connections closed";
 
   ASSERT_TRUE(before_hello.connected);
   ASSERT_TRUE(before_hello.error) << "a HELLO dripped a byte at a time was never cut off";
   EXPECT_EQ(before_hello.error->code, wire::Errc::kProtocolViolation);
-  EXPECT_NE(before_hello.error->text.find("no HELLO"), std::string::npos) << before_hello.error->text;
+  EXPECT_NE(before_hello.error->text.find("no HELLO"), std::string::npos)
+      << before_hello.error->text;
   EXPECT_LT(before_hello.until_error, 8s);
   ASSERT_TRUE(after_hello.connected);
-  ASSERT_TRUE(after_hello.error) << "a frame dripped a byte at a time after HELLO was never cut off";
+  ASSERT_TRUE(after_hello.error)
+      << "a frame dripped a byte at a time after HELLO was never cut off";
   EXPECT_EQ(after_hello.error->code, wire::Errc::kProtocolViolation);
   EXPECT_NE(after_hello.error->text.find("idle"), std::string::npos) << after_hello.error->text;
   EXPECT_LT(after_hello.until_error, 8s);

@@ -97,7 +97,8 @@ struct FullDiskRun {
 };
 
 FullDiskRun fill_the_disk_then_free_it(const std::string& min_free, bool may_abort = false) {
-  MiniCluster cluster({.brokers = 1, .agents = 2,
+  MiniCluster cluster({.brokers = 1,
+                       .agents = 2,
                        .agent_extra = "[window]\nbatches = 2000\nbytes = \"256MiB\"",
                        .agent_batch = "linger = \"50ms\"\nmax_bytes = \"256KiB\""});
   const std::string config = cluster.dir().file("config/broker-1.toml");
@@ -130,7 +131,9 @@ FullDiskRun fill_the_disk_then_free_it(const std::string& min_free, bool may_abo
     });
   }
   for (auto& w : writers) w.join();
-  auto paused_or_dead = [&] { return ingest_paused(cluster) == true || (may_abort && !cluster.running("broker-1")); };
+  auto paused_or_dead = [&] {
+    return ingest_paused(cluster) == true || (may_abort && !cluster.running("broker-1"));
+  };
   EXPECT_TRUE(wait_until(paused_or_dead, 60s)) << "the disk never filled";
   std::this_thread::sleep_for(2s);
   bool aborted = false;
@@ -157,9 +160,11 @@ FullDiskRun fill_the_disk_then_free_it(const std::string& min_free, bool may_abo
       std::this_thread::sleep_for(500ms);
     }
   });
-  EXPECT_TRUE(wait_until([&] { return ingest_paused(cluster) == false; }, 30s)) << "ingest did not resume";
+  EXPECT_TRUE(wait_until([&] { return ingest_paused(cluster) == false; }, 30s))
+      << "ingest did not resume";
   cluster.start("consumer");
-  EXPECT_TRUE(wait_until([&] { return count_ids(cluster) >= 2u * per_agent; }, 180s)) << count_ids(cluster);
+  EXPECT_TRUE(wait_until([&] { return count_ids(cluster) >= 2u * per_agent; }, 180s))
+      << count_ids(cluster);
   watching = false;
   watcher.join();
   std::this_thread::sleep_for(1s);
@@ -187,7 +192,8 @@ bool can_mount_tmpfs() {
 TEST(BrokerDiskBudgetTest, FreeSpaceReservePausesIngestBeforeTheDiskFills) {
   if (!can_mount_tmpfs()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
   const auto run = fill_the_disk_then_free_it("48MiB");
-  EXPECT_EQ(run.log.find("No space left on device"), std::string::npos) << "RocksDB hit ENOSPC despite the reserve";
+  EXPECT_EQ(run.log.find("No space left on device"), std::string::npos)
+      << "RocksDB hit ENOSPC despite the reserve";
 }
 
 // Without a reserve the disk fills for real. Usually RocksDB's write fails with ENOSPC,

@@ -36,13 +36,16 @@ void expect_broker_modes(const std::string& store_table, mode_t file, mode_t dir
   cluster.start("consumer");
   cluster.start("broker-1");
   ::umask(saved);
-  ASSERT_TRUE(wait_until([&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; },
+      20s));
   wire::BatchFrame lie = one_line_batch("h1", 1);
   lie.header.flags = 0x80;  // an unknown flag: refused into the quarantine
-  auto out = converse(cluster.broker_port(1), cluster.tls_options("h1"),
-                      {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"}),
-                       wire::encode(lie), wire::encode(one_line_batch("h1", 2))},
-                      wire::FrameType::kDelivered);
+  auto out =
+      converse(cluster.broker_port(1), cluster.tls_options("h1"),
+               {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"}),
+                wire::encode(lie), wire::encode(one_line_batch("h1", 2))},
+               wire::FrameType::kDelivered);
   ASSERT_TRUE(out.saw(wire::FrameType::kDelivered));
 
   const std::string data = cluster.dir().file("data/broker-1");
@@ -55,7 +58,8 @@ void expect_broker_modes(const std::string& store_table, mode_t file, mode_t dir
       EXPECT_EQ(mode_of(e.path().string()) & ~dir, 0u) << e.path();
     } else if (e.is_regular_file()) {
       ++files;
-      EXPECT_EQ(mode_of(e.path().string()) & ~file, 0u) << e.path() << " is " << std::oct << mode_of(e.path().string());
+      EXPECT_EQ(mode_of(e.path().string()) & ~file, 0u)
+          << e.path() << " is " << std::oct << mode_of(e.path().string());
     }
   }
   EXPECT_GT(files, 5);

@@ -42,7 +42,8 @@ std::string random_lines(std::mt19937_64& rng, const std::string& host, uint64_t
 TEST(BrokerMemoryTest, BacklogLivesOnDiskNotInMemory) {
   // Agents keep batches until DELIVERED, so their windows bound what reaches a broker
   // while the consumer is away: make them large enough to pile up 400 MB.
-  MiniCluster cluster({.brokers = 1, .agents = 2,
+  MiniCluster cluster({.brokers = 1,
+                       .agents = 2,
                        .agent_extra = "[window]\nbatches = 4000\nbytes = \"400MiB\"",
                        .agent_batch = "linger = \"50ms\"\nmax_bytes = \"1MiB\""});
   cluster.start_all();
@@ -85,8 +86,8 @@ TEST(BrokerMemoryTest, BacklogLivesOnDiskNotInMemory) {
   ASSERT_TRUE(wait_for_backlog(384u << 20));
   const uint64_t p2 = pending_bytes(cluster), r2 = rss_bytes(broker);
   stop = true;
-  std::printf("broker backlog %.0f MB -> %.0f MB, resident %.0f MB -> %.0f MB\n", p1 / 1e6, p2 / 1e6, r1 / 1e6,
-              r2 / 1e6);
+  std::printf("broker backlog %.0f MB -> %.0f MB, resident %.0f MB -> %.0f MB\n", p1 / 1e6,
+              p2 / 1e6, r1 / 1e6, r2 / 1e6);
   ASSERT_GT(r1, 0u);
   // Holding the backlog in memory would grow it by (p2 - p1) and more; allow half of
   // that for buffers still filling (seen: +82 MB while 260 MB piled up). No absolute
@@ -95,7 +96,8 @@ TEST(BrokerMemoryTest, BacklogLivesOnDiskNotInMemory) {
 
   // The consumer returns and the backlog drains.
   cluster.start("consumer");
-  EXPECT_TRUE(wait_until([&] { return pending_bytes(cluster) == 0; }, 180s)) << pending_bytes(cluster);
+  EXPECT_TRUE(wait_until([&] { return pending_bytes(cluster) == 0; }, 180s))
+      << pending_bytes(cluster);
 }
 
 }  // namespace

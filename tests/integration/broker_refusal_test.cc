@@ -17,17 +17,22 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Conversation converse_as(const MiniCluster& cluster, const tls::TlsOptions& identity, std::vector<std::string> frames,
+Conversation converse_as(const MiniCluster& cluster, const tls::TlsOptions& identity,
+                         std::vector<std::string> frames,
                          std::optional<wire::FrameType> until = std::nullopt) {
   return testing::converse(cluster.broker_port(1), identity, std::move(frames), until);
 }
 
-Conversation converse(const MiniCluster& cluster, const std::string& identity, std::vector<std::string> frames,
+Conversation converse(const MiniCluster& cluster, const std::string& identity,
+                      std::vector<std::string> frames,
                       std::optional<wire::FrameType> until = std::nullopt) {
-  return testing::converse(cluster.broker_port(1), cluster.tls_options(identity), std::move(frames), until);
+  return testing::converse(cluster.broker_port(1), cluster.tls_options(identity), std::move(frames),
+                           until);
 }
 
-wire::BatchFrame batch_for(const std::string& host, uint64_t seq) { return one_line_batch(host, seq); }
+wire::BatchFrame batch_for(const std::string& host, uint64_t seq) {
+  return one_line_batch(host, seq);
+}
 
 std::string hello(const std::string& host, const std::string& dc = "dc1") {
   return wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, host, dc});
@@ -40,7 +45,8 @@ class BrokerRefusalTest : public ::testing::Test {
     cluster_->start("consumer");
     cluster_->start("broker-1");
     ASSERT_TRUE(wait_until([&] { return converse(*cluster_, "h1", {}).connected; }, 20s));
-    auto out = converse(*cluster_, "h2", {hello("h2"), wire::encode(one_line_batch("h2", 1, "before-the-attack\n"))},
+    auto out = converse(*cluster_, "h2",
+                        {hello("h2"), wire::encode(one_line_batch("h2", 1, "before-the-attack\n"))},
                         wire::FrameType::kDelivered);
     ASSERT_TRUE(out.saw(wire::FrameType::kDelivered));
     ASSERT_TRUE(wait_until([&] { return !(before_ = cluster_->delivered_lines()).empty(); }, 20s));
@@ -148,8 +154,10 @@ TEST_F(BrokerRefusalTest, CorruptFrameAndBadPayloadCrcAreRefused) {
 }
 
 TEST_F(BrokerRefusalTest, GoodBatchIsStoredAndAResendIsAckedAgain) {
-  auto out = converse(*cluster_, "h1", {hello("h1"), wire::encode(batch_for("h1", 1)), wire::encode(batch_for("h1", 1))},
-                      wire::FrameType::kDelivered);
+  auto out =
+      converse(*cluster_, "h1",
+               {hello("h1"), wire::encode(batch_for("h1", 1)), wire::encode(batch_for("h1", 1))},
+               wire::FrameType::kDelivered);
   EXPECT_FALSE(out.error);
   // Both copies are acked (STORED, or DELIVERED once committed), and the consumer's
   // commit comes back as DELIVERED on the same connection.

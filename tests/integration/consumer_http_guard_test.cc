@@ -63,15 +63,22 @@ TEST_F(ConsumerHttpGuardTest, ForgetWithoutTheTokenIsRefused) {
 
 TEST_F(ConsumerHttpGuardTest, ForeignHostAndCrossOriginPostAreRefused) {
   const std::string self = "127.0.0.1:" + std::to_string(port_);
-  EXPECT_EQ(try_request(port_, "GET", "/api/hosts", {{"Host", "attacker.example:" + std::to_string(port_)}}).status,
+  EXPECT_EQ(try_request(port_, "GET", "/api/hosts",
+                        {{"Host", "attacker.example:" + std::to_string(port_)}})
+                .status,
             421u);
-  EXPECT_EQ(try_request(port_, "GET", "/api/hosts", {{"Host", "localhost:" + std::to_string(port_)}}).status, 200u);
+  EXPECT_EQ(
+      try_request(port_, "GET", "/api/hosts", {{"Host", "localhost:" + std::to_string(port_)}})
+          .status,
+      200u);
   EXPECT_EQ(try_request(port_, "GET", "/api/hosts", {{"Host", self}}).status, 200u);
-  auto cross = try_request(port_, "POST", kForget,
-                           {{"Host", self}, {"Origin", "http://attacker.example"}, {"Authorization", bearer()}});
+  auto cross = try_request(
+      port_, "POST", kForget,
+      {{"Host", self}, {"Origin", "http://attacker.example"}, {"Authorization", bearer()}});
   EXPECT_EQ(cross.status, 403u) << cross.body;
-  auto same = try_request(port_, "POST", kForget,
-                          {{"Host", self}, {"Origin", "http://" + self}, {"Authorization", bearer()}});
+  auto same =
+      try_request(port_, "POST", kForget,
+                  {{"Host", self}, {"Origin", "http://" + self}, {"Authorization", bearer()}});
   EXPECT_EQ(same.status, 200u) << same.body;
 }
 
@@ -98,7 +105,8 @@ TEST_F(ConsumerHttpGuardTest, HealthzAnswersWhile300RequestsAreHalfSent) {
     boost::system::error_code ec;
     s->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
     if (ec) continue;
-    asio::write(*s, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")), ec);
+    asio::write(
+        *s, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")), ec);
     attackers.push_back(std::move(s));
   }
   ASSERT_GT(attackers.size(), 250u);
@@ -111,7 +119,8 @@ TEST_F(ConsumerHttpGuardTest, HealthzAnswersWhile300RequestsAreHalfSent) {
   const auto took = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(r.status, 200u);
   EXPECT_LT(took, 8s) << "healthz answered only after "
-                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms";
 }
 
 }  // namespace

@@ -50,13 +50,16 @@ std::string run(const std::string& cmd) {
 
 // budget_ms of virtual time (timers run fast, clocks are virtual); real_ms > 0 waits in
 // real time instead, for measurements.
-std::string chromium(const std::string& url, const std::string& mode, int budget_ms = 5000, int real_ms = 0) {
+std::string chromium(const std::string& url, const std::string& mode, int budget_ms = 5000,
+                     int real_ms = 0) {
   TempDir profile;
   return run("timeout 90 " + std::string(kChromium) +
-             " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+             " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+             "--disable-background-networking"
              " --disable-component-update --disable-sync --disable-dev-shm-usage --user-data-dir=" +
              profile.path().string() + " --window-size=1600,1000 " +
-             (real_ms > 0 ? "--timeout=" + std::to_string(real_ms) : "--virtual-time-budget=" + std::to_string(budget_ms)) +
+             (real_ms > 0 ? "--timeout=" + std::to_string(real_ms)
+                          : "--virtual-time-budget=" + std::to_string(budget_ms)) +
              " " + mode + " '" + url + "' 2>/dev/null");
 }
 
@@ -69,8 +72,10 @@ struct Tile {
 // Every host tile in a dumped DOM, by host name.
 std::map<std::string, Tile> tiles_of(const std::string& dom) {
   std::map<std::string, Tile> out;
-  std::regex tag(R"re(<div class="tile ([a-z]+)" data-host="([^"]+)" data-unacked="(\d+)" data-connected="(true|false)")re");
-  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), tag); it != std::sregex_iterator(); ++it) {
+  std::regex tag(
+      R"re(<div class="tile ([a-z]+)" data-host="([^"]+)" data-unacked="(\d+)" data-connected="(true|false)")re");
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), tag); it != std::sregex_iterator();
+       ++it) {
     out[(*it)[2]] = Tile{(*it)[1], std::stoull((*it)[3]), (*it)[4] == "true"};
   }
   return out;
@@ -82,31 +87,43 @@ std::map<std::string, std::map<std::string, double>> totals_of(const std::string
   std::regex bar(R"re(<div class="totals" data-dc="([^"]+)")re");
   std::regex stat(R"re(data-k="([a-z_]+)" data-v="([-0-9.e+]+)")re");
   std::vector<std::pair<size_t, std::string>> starts;
-  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), bar); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), bar); it != std::sregex_iterator();
+       ++it) {
     starts.emplace_back(it->position(), (*it)[1]);
   }
   for (size_t i = 0; i < starts.size(); ++i) {
     size_t end = i + 1 < starts.size() ? starts[i + 1].first : dom.size();
     std::string part = dom.substr(starts[i].first, end - starts[i].first);
     auto& fields = out[starts[i].second];
-    for (auto it = std::sregex_iterator(part.begin(), part.end(), stat); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(part.begin(), part.end(), stat);
+         it != std::sregex_iterator(); ++it) {
       fields[(*it)[1]] = std::stod((*it)[2]);
     }
   }
   return out;
 }
 
-nlohmann::json api_dcs(uint16_t port) { return nlohmann::json::parse(http_get(port, "/api/summary").body)["dcs"]; }
+nlohmann::json api_dcs(uint16_t port) {
+  return nlohmann::json::parse(http_get(port, "/api/summary").body)["dcs"];
+}
 
-const char* kTotalsFields[] = {"hosts", "hosts_lagging", "hosts_disconnected", "unacked_events",
-                               "events_in_per_s", "events_out_per_s", "commit_batches_per_s",
-                               "broker_backlog_batches", "broker_backlog_bytes", "brokers_stale"};
+const char* kTotalsFields[] = {"hosts",
+                               "hosts_lagging",
+                               "hosts_disconnected",
+                               "unacked_events",
+                               "events_in_per_s",
+                               "events_out_per_s",
+                               "commit_batches_per_s",
+                               "broker_backlog_batches",
+                               "broker_backlog_bytes",
+                               "brokers_stale"};
 
 // Loads the page and checks that every DC's totals bar shows /api/summary's figures.
 // The page's last refresh fetched the summary at some moment between `before` and
 // `after`; with no new traffic every figure is monotonic over that time, so the shown
 // value lies between the two. Returns the DOM.
-std::string expect_totals_match(uint16_t port, const std::string& url, nlohmann::json* before_out = nullptr) {
+std::string expect_totals_match(uint16_t port, const std::string& url,
+                                nlohmann::json* before_out = nullptr) {
   auto before = api_dcs(port);
   std::string dom = chromium(url, "--dump-dom");
   auto after = api_dcs(port);
@@ -138,18 +155,19 @@ nlohmann::json api_hosts(uint16_t port) {
 // rates cover the last seconds only, so they are checked while the events flow.
 void deliver_and_check_rates(const MiniCluster& cluster, uint16_t port, size_t lines) {
   double max_in = 0, max_out = 0, max_commit = 0;
-  ASSERT_TRUE(wait_until([&] {
-    try {
-      auto d = api_dcs(port);
-      if (d.contains("dc1")) {
-        max_in = std::max(max_in, d["dc1"]["events_in_per_s"].get<double>());
-        max_out = std::max(max_out, d["dc1"]["events_out_per_s"].get<double>());
-        max_commit = std::max(max_commit, d["dc1"]["commit_batches_per_s"].get<double>());
-      }
-    } catch (const std::exception&) {
-    }
-    return cluster.delivered_lines().size() == lines && max_out > 0;
-  }, 30s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          auto d = api_dcs(port);
+          if (d.contains("dc1")) {
+            max_in = std::max(max_in, d["dc1"]["events_in_per_s"].get<double>());
+            max_out = std::max(max_out, d["dc1"]["events_out_per_s"].get<double>());
+            max_commit = std::max(max_commit, d["dc1"]["commit_batches_per_s"].get<double>());
+          }
+        } catch (const std::exception&) {}
+        return cluster.delivered_lines().size() == lines && max_out > 0;
+      },
+      30s));
   EXPECT_GT(max_in, 0);
   EXPECT_GT(max_out, 0);
   EXPECT_GT(max_commit, 0);
@@ -160,20 +178,23 @@ void deliver_and_check_rates(const MiniCluster& cluster, uint16_t port, size_t l
 // broker's backlog figure (refreshed each second) is empty: committed files are visible
 // a few synced writes and hops earlier.
 void wait_settled(uint16_t port, size_t hosts) {
-  ASSERT_TRUE(wait_until([&] {
-    try {
-      auto all = api_hosts(port);
-      if (all.size() != hosts) return false;
-      for (const auto& h : all) {
-        if (h["unacked_events"].get<uint64_t>() != 0) return false;
-      }
-      auto d = api_dcs(port);
-      return d.contains("dc1") && d["dc1"]["brokers_reporting"].get<uint64_t>() >= 1 &&
-             d["dc1"]["broker_backlog_batches"].get<uint64_t>() == 0;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }, 30s)) << "not every host reported, or unacked events or a broker backlog remain after delivery";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          auto all = api_hosts(port);
+          if (all.size() != hosts) return false;
+          for (const auto& h : all) {
+            if (h["unacked_events"].get<uint64_t>() != 0) return false;
+          }
+          auto d = api_dcs(port);
+          return d.contains("dc1") && d["dc1"]["brokers_reporting"].get<uint64_t>() >= 1 &&
+                 d["dc1"]["broker_backlog_batches"].get<uint64_t>() == 0;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      30s))
+      << "not every host reported, or unacked events or a broker backlog remain after delivery";
 }
 
 // Starts the two-agent cluster, has each agent write 100 lines, and returns once they
@@ -191,7 +212,8 @@ void start_and_deliver_200_lines(MiniCluster& cluster, uint16_t port) {
 class DashboardBrowserTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kChromium)) GTEST_SKIP() << "chromium is not installed (deploy/install-deps.sh installs it)";
+    if (!fs::exists(kChromium))
+      GTEST_SKIP() << "chromium is not installed (deploy/install-deps.sh installs it)";
   }
 };
 
@@ -224,15 +246,20 @@ TEST_F(DashboardBrowserTest, TilesMatchTheApiAndALaggingHostTurnsRed) {
     std::ofstream out(cluster.input_file(1), std::ios::app);
     for (int i = 0; i < 50; ++i) out << syslog_line("h1", "id=late" + std::to_string(i));
   }
-  ASSERT_TRUE(wait_until([&] {
-    for (const auto& h : api_hosts(port)) {
-      if (h["host"] == "h1" && h["unacked_events"].get<uint64_t>() == 50 && h["oldest_unacked_age_s"].get<double>() > 4) return true;
-    }
-    return false;
-  }, 30s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& h : api_hosts(port)) {
+          if (h["host"] == "h1" && h["unacked_events"].get<uint64_t>() == 50 &&
+              h["oldest_unacked_age_s"].get<double>() > 4)
+            return true;
+        }
+        return false;
+      },
+      30s));
   // lag_min=0.05: three seconds of age count as lagging on this page.
   // The broker now stores h1's batches awaiting COMMITTED: its backlog shows.
-  ASSERT_TRUE(wait_until([&] { return api_dcs(port)["dc1"]["broker_backlog_events"].get<uint64_t>() == 50; }, 10s));
+  ASSERT_TRUE(wait_until(
+      [&] { return api_dcs(port)["dc1"]["broker_backlog_events"].get<uint64_t>() == 50; }, 10s));
   tiles_of(expect_totals_match(port, url, &dcs));
   EXPECT_GE(dcs["dc1"]["broker_backlog_batches"].get<uint64_t>(), 1u);
   EXPECT_GT(dcs["dc1"]["broker_backlog_bytes"].get<uint64_t>(), 0u);
@@ -245,7 +272,8 @@ TEST_F(DashboardBrowserTest, TilesMatchTheApiAndALaggingHostTurnsRed) {
   EXPECT_EQ(tiles["h1"].unacked, 50u);
   EXPECT_EQ(tiles["h2"].cls, "ok");
   EXPECT_EQ(tiles["h2"].unacked, 0u);
-  for (const auto& h : hosts) EXPECT_EQ(tiles[h["host"].get<std::string>()].unacked, h["unacked_events"].get<uint64_t>());
+  for (const auto& h : hosts)
+    EXPECT_EQ(tiles[h["host"].get<std::string>()].unacked, h["unacked_events"].get<uint64_t>());
 
   std::string shot = artifacts_dir() + "/dashboard_lagging_host.png";
   chromium(lag_url, "--screenshot=" + shot);
@@ -280,13 +308,16 @@ TEST_F(DashboardBrowserTest, ConsumerPageTotalsAndHostsOfAKilledBroker) {
   // The broker dies: the consumer stops hearing about h1 and h2 and, after its 15 s
   // staleness limit, shows them disconnected; the broker's report turns stale.
   cluster.kill9("broker-1");
-  ASSERT_TRUE(wait_until([&] {
-    for (const auto& h : api_hosts(port)) {
-      if (h["connected"].get<bool>()) return false;
-    }
-    return true;
-  }, 40s));
-  ASSERT_TRUE(wait_until([&] { return api_dcs(port)["dc1"]["brokers_stale"].get<uint64_t>() == 1; }, 10s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& h : api_hosts(port)) {
+          if (h["connected"].get<bool>()) return false;
+        }
+        return true;
+      },
+      40s));
+  ASSERT_TRUE(
+      wait_until([&] { return api_dcs(port)["dc1"]["brokers_stale"].get<uint64_t>() == 1; }, 10s));
   tiles = tiles_of(expect_totals_match(port, url, &dcs));
   ASSERT_EQ(tiles.size(), 2u);
   for (const auto& [host, t] : tiles) {
@@ -306,14 +337,17 @@ TEST_F(DashboardBrowserTest, ConsumerPageTotalsAndHostsOfAKilledBroker) {
 TEST_F(DashboardBrowserTest, FiveThousandHostsRender) {
   MiniCluster cluster({.brokers = 1, .agents = 1});
   cluster.start("broker-1");
-  ASSERT_TRUE(wait_until([&] {
-    try {
-      return http_get(cluster.broker_http_port(1), "/healthz").status == 200;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }, 20s));
-  std::string url = "http://127.0.0.1:" + std::to_string(cluster.broker_http_port(1)) + "/?synthetic=5000";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          return http_get(cluster.broker_http_port(1), "/healthz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      20s));
+  std::string url =
+      "http://127.0.0.1:" + std::to_string(cluster.broker_http_port(1)) + "/?synthetic=5000";
   // The dump happens after a wall-clock wait; a loaded machine may need a longer one.
   std::string dom;
   for (int wait_ms : {9000, 20000, 45000}) {
@@ -330,9 +364,14 @@ TEST_F(DashboardBrowserTest, FiveThousandHostsRender) {
     EXPECT_GT(fields.at("broker_backlog_bytes"), 0) << dc;
   }
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"re(id="perf"[^>]*data-renders="(\d+)" data-first="([\d.]+)" data-last="([\d.]+)")re")));
-  std::printf("5000 hosts: renders=%s first render %s ms, last render %s ms (headless Chromium, this machine)\n",
-              m[1].str().c_str(), m[2].str().c_str(), m[3].str().c_str());
+  ASSERT_TRUE(std::regex_search(
+      dom, m,
+      std::regex(
+          R"re(id="perf"[^>]*data-renders="(\d+)" data-first="([\d.]+)" data-last="([\d.]+)")re")));
+  std::printf(
+      "5000 hosts: renders=%s first render %s ms, last render %s ms (headless Chromium, this "
+      "machine)\n",
+      m[1].str().c_str(), m[2].str().c_str(), m[3].str().c_str());
   // How many refreshes fit in the wait depends on the machine's load: the figures are
   // reported, not asserted (speed belongs to benchmarks, not tests).
   EXPECT_GE(std::stoi(m[1]), 1);
@@ -348,32 +387,41 @@ TEST_F(DashboardBrowserTest, EachNodesPageShowsItsQuarantineCount) {
   MiniCluster cluster(o);
   cluster.start("consumer");
   cluster.start("broker-1");
-  ASSERT_TRUE(wait_until([&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; },
+      20s));
   auto lie = [](const std::string& host, uint64_t seq) {
     wire::BatchFrame b = one_line_batch(host, seq);
     b.header.flags = 0x80;  // an unknown flag
     return wire::encode(b);
   };
   converse(cluster.broker_port(1), cluster.tls_options("h1"),
-           {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"}), lie("h1", 1), lie("h1", 2),
-            wire::encode(one_line_batch("h1", 3))},
+           {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"}),
+            lie("h1", 1), lie("h1", 2), wire::encode(one_line_batch("h1", 3))},
            wire::FrameType::kDelivered);
-  converse(cluster.consumer_port(), cluster.tls_options("broker-x"),
-           {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, "broker-x", "dc1"}), lie("h9", 1),
-            wire::encode(one_line_batch("h9", 2))},
-           wire::FrameType::kCommitted);
+  converse(
+      cluster.consumer_port(), cluster.tls_options("broker-x"),
+      {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, "broker-x", "dc1"}),
+       lie("h9", 1), wire::encode(one_line_batch("h9", 2))},
+      wire::FrameType::kCommitted);
 
-  for (const auto& [port, want, metric] : {std::tuple{cluster.broker_http_port(1), 2, "ferry_broker_quarantined_batches 2\n"},
-                                           std::tuple{cluster.consumer_http_port(), 1, "ferry_consumer_quarantined_batches 1\n"}}) {
+  for (const auto& [port, want, metric] :
+       {std::tuple{cluster.broker_http_port(1), 2, "ferry_broker_quarantined_batches 2\n"},
+        std::tuple{cluster.consumer_http_port(), 1, "ferry_consumer_quarantined_batches 1\n"}}) {
     SCOPED_TRACE("port " + std::to_string(port));
-    EXPECT_EQ(nlohmann::json::parse(http_get(port, "/api/summary").body)["quarantined_batches"], want);
+    EXPECT_EQ(nlohmann::json::parse(http_get(port, "/api/summary").body)["quarantined_batches"],
+              want);
     EXPECT_NE(http_get(port, "/metrics").body.find(metric), std::string::npos);
     std::string dom = chromium("http://127.0.0.1:" + std::to_string(port) + "/", "--dump-dom");
     std::smatch m;
-    ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"re(<span class="quarantine bad" id="quarantine" data-v="(\d+)"[^>]*>([^<]*)</span>)re")))
+    ASSERT_TRUE(std::regex_search(
+        dom, m,
+        std::regex(
+            R"re(<span class="quarantine bad" id="quarantine" data-v="(\d+)"[^>]*>([^<]*)</span>)re")))
         << dom.substr(dom.find("class=\"bar\""), 1500);
     EXPECT_EQ(std::stoi(m[1]), want);
-    EXPECT_EQ(m[2].str(), std::to_string(want) + (want == 1 ? " batch" : " batches") + " quarantined");
+    EXPECT_EQ(m[2].str(),
+              std::to_string(want) + (want == 1 ? " batch" : " batches") + " quarantined");
   }
   chromium("http://127.0.0.1:" + std::to_string(cluster.broker_http_port(1)) + "/",
            "--screenshot=" + artifacts_dir() + "/dashboard_quarantine.png");
@@ -383,7 +431,9 @@ TEST_F(DashboardBrowserTest, EachNodesPageShowsItsQuarantineCount) {
 // refusing node's page, with the fix in its title, and in /api/summary; a node whose
 // sockets got what they asked for shows nothing.
 TEST_F(DashboardBrowserTest, ARefusedCongestionControlIsOnThePage) {
-  MiniCluster cluster({.brokers = 1, .agents = 1, .broker_tables = "[consumer_socket]\ncongestion = \"nosuchcc\"\n"});
+  MiniCluster cluster({.brokers = 1,
+                       .agents = 1,
+                       .broker_tables = "[consumer_socket]\ncongestion = \"nosuchcc\"\n"});
   cluster.start_all();
   write_and_deliver(cluster, 1, 200, 50, 60s);
   const uint16_t broker = cluster.broker_http_port(1);
@@ -391,18 +441,26 @@ TEST_F(DashboardBrowserTest, ARefusedCongestionControlIsOnThePage) {
             nlohmann::json::array({"nosuchcc"}));
   std::string dom = chromium("http://127.0.0.1:" + std::to_string(broker) + "/", "--dump-dom");
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"re(<span class="quarantine bad" id="congestion" data-v="([^"]*)" title="([^"]*)">([^<]*)</span>)re")))
+  ASSERT_TRUE(std::regex_search(
+      dom, m,
+      std::regex(
+          R"re(<span class="quarantine bad" id="congestion" data-v="([^"]*)" title="([^"]*)">([^<]*)</span>)re")))
       << dom.substr(dom.find("class=\"bar\""), 1500);
   EXPECT_EQ(m[1].str(), "nosuchcc");
-  EXPECT_NE(m[2].str().find("tcp_allowed_congestion_control"), std::string::npos) << "the fix is in the title";
+  EXPECT_NE(m[2].str().find("tcp_allowed_congestion_control"), std::string::npos)
+      << "the fix is in the title";
   EXPECT_EQ(m[3].str(), "TCP congestion control refused: nosuchcc (WAN throughput at risk)");
-  chromium("http://127.0.0.1:" + std::to_string(broker) + "/", "--screenshot=" + artifacts_dir() + "/dashboard_congestion.png");
+  chromium("http://127.0.0.1:" + std::to_string(broker) + "/",
+           "--screenshot=" + artifacts_dir() + "/dashboard_congestion.png");
 
   const bool kernel_has_bbr =
-      read_file("/proc/sys/net/ipv4/tcp_available_congestion_control").find("bbr") != std::string::npos;
+      read_file("/proc/sys/net/ipv4/tcp_available_congestion_control").find("bbr") !=
+      std::string::npos;
   if (kernel_has_bbr && getuid() == 0) {  // root may pick any available one: the consumer got bbr
-    dom = chromium("http://127.0.0.1:" + std::to_string(cluster.consumer_http_port()) + "/", "--dump-dom");
-    EXPECT_NE(dom.find(R"(<span class="quarantine bad" id="congestion" hidden="" data-v="")"), std::string::npos)
+    dom = chromium("http://127.0.0.1:" + std::to_string(cluster.consumer_http_port()) + "/",
+                   "--dump-dom");
+    EXPECT_NE(dom.find(R"(<span class="quarantine bad" id="congestion" hidden="" data-v="")"),
+              std::string::npos)
         << dom.substr(dom.find("class=\"bar\""), 1500);
   }
 }
@@ -414,21 +472,25 @@ TEST_F(DashboardBrowserTest, MarkupInTheTzParameterIsShownAsTextAndNeverRuns) {
   MiniCluster cluster({.brokers = 1, .agents = 1});
   cluster.start("consumer");
   const uint16_t port = cluster.consumer_http_port();
-  ASSERT_TRUE(wait_until([&] {
-    try {
-      return http_get(port, "/healthz").status == 200;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          return http_get(port, "/healthz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      20s));
   // <img src=x onerror="document.title='pwned';window.ferryPwned=1">, URL-encoded.
   const std::string payload =
       "%3Cimg%20src%3Dx%20onerror%3D%22document.title%3D%27pwned%27%3Bwindow.ferryPwned%3D1%22%3E";
-  std::string dom = chromium("http://127.0.0.1:" + std::to_string(port) + "/?tz=" + payload, "--dump-dom");
+  std::string dom =
+      chromium("http://127.0.0.1:" + std::to_string(port) + "/?tz=" + payload, "--dump-dom");
   ASSERT_NE(dom.find("id=\"clocks\""), std::string::npos) << dom.substr(0, 2000);
   EXPECT_EQ(dom.find("<title>pwned"), std::string::npos) << "the injected handler ran";
   EXPECT_EQ(dom.find("<img"), std::string::npos) << "the parameter became an element";
-  EXPECT_NE(dom.find("&lt;img src=x onerror="), std::string::npos) << "the zone label is not shown as text";
+  EXPECT_NE(dom.find("&lt;img src=x onerror="), std::string::npos)
+      << "the zone label is not shown as text";
 }
 
 // Beside each DC's totals, the page draws the last 15 minutes (in/s, committed/s,
@@ -445,8 +507,10 @@ TEST_F(DashboardBrowserTest, EachDcDrawsItsRecentTrend) {
       ASSERT_EQ(row.size(), 4u) << row.dump();
       for (const auto& v : row) EXPECT_TRUE(v.is_number()) << row.dump();
     }
-    const std::string dom = chromium("http://127.0.0.1:" + std::to_string(port) + "/", "--dump-dom");
-    static const std::regex kChart(R"re(data-k="([123])" data-points="(\d+)"[^>]*><svg[^>]*><polyline points="([^"]*)")re");
+    const std::string dom =
+        chromium("http://127.0.0.1:" + std::to_string(port) + "/", "--dump-dom");
+    static const std::regex kChart(
+        R"re(data-k="([123])" data-points="(\d+)"[^>]*><svg[^>]*><polyline points="([^"]*)")re");
     int charts = 0;
     for (std::sregex_iterator it(dom.begin(), dom.end(), kChart), end; it != end; ++it, ++charts) {
       const size_t points = std::stoul((*it)[2]);

@@ -49,16 +49,19 @@ ClusterOptions one_host(const std::string& dir, const std::string& bin) {
 TEST(FerryctlClusterTest, KillReturnsOnceTheProcessHasExitedAndARestartFindsItsStateFree) {
   testing::TempDir dir;
   // Down on every way out, a failed assertion included.
-  std::unique_ptr<void, std::function<void(void*)>> down(&dir, [&](void*) { cluster_down(dir.file("c")); });
+  std::unique_ptr<void, std::function<void(void*)>> down(
+      &dir, [&](void*) { cluster_down(dir.file("c")); });
   ASSERT_EQ(cluster_up(one_host(dir.file("c"), FERRY_BIN_DIR)), "");
   for (int round = 0; round < 5; ++round) {
     const pid_t pid = load_cluster(dir.file("c"))["processes"].back()["pid"].get<pid_t>();
     ASSERT_EQ(cluster_kill(dir.file("c"), "agent-dc1-h1"), "");
-    EXPECT_TRUE(reaped(pid)) << "round " << round << ": pid " << pid << " still running after cluster kill";
+    EXPECT_TRUE(reaped(pid)) << "round " << round << ": pid " << pid
+                             << " still running after cluster kill";
     ASSERT_EQ(cluster_start(dir.file("c"), "agent-dc1-h1"), "");
     ::usleep(500'000);  // an agent that finds its state dir locked exits within milliseconds
     const pid_t restarted = load_cluster(dir.file("c"))["processes"].back()["pid"].get<pid_t>();
-    EXPECT_FALSE(reaped(restarted)) << "the restarted agent exited; see " << dir.file("c/logs/agent-dc1-h1.log");
+    EXPECT_FALSE(reaped(restarted))
+        << "the restarted agent exited; see " << dir.file("c/logs/agent-dc1-h1.log");
   }
 }
 
@@ -76,7 +79,8 @@ TEST(FerryctlClusterTest, AFailedUpStopsEveryProcessItStarted) {
   EXPECT_NE(error.find("agent-dc1-h1 exited during start"), std::string::npos) << error;
   EXPECT_NE(error.find("stopped again"), std::string::npos) << error;
   for (const auto& p : load_cluster(dir.file("c"))["processes"]) {
-    EXPECT_TRUE(reaped_within(p["pid"].get<pid_t>(), std::chrono::seconds(10))) << p["name"] << " still runs after a failed up";
+    EXPECT_TRUE(reaped_within(p["pid"].get<pid_t>(), std::chrono::seconds(10)))
+        << p["name"] << " still runs after a failed up";
   }
 }
 

@@ -18,8 +18,9 @@ namespace {
 TEST(HostsBenchTest, FiftyAgentsConnectEachBatchIsStoredAndTheReportParses) {
   testing::TempDir dir;
   const std::string json_file = dir.file("hosts.json");
-  const std::string command = std::string(FERRY_BIN_DIR) + "/ferryctl bench hosts --agents 50 --dir " +
-                              dir.path().string() + " --hold 1 --settle 1 --json " + json_file + " > " +
+  const std::string command = std::string(FERRY_BIN_DIR) +
+                              "/ferryctl bench hosts --agents 50 --dir " + dir.path().string() +
+                              " --hold 1 --settle 1 --json " + json_file + " > " +
                               dir.file("out.txt") + " 2>&1";
   const int status = std::system(command.c_str());
   const std::string output = testing::read_file(dir.file("out.txt"));
@@ -40,7 +41,8 @@ TEST(HostsBenchTest, FiftyAgentsConnectEachBatchIsStoredAndTheReportParses) {
   EXPECT_GT(r["broker_open_file_limit"].get<uint64_t>(), 50u);
   // The cluster's own agent and the 50.
   EXPECT_EQ(r["broker_api_hosts"]["hosts"], 51);
-  EXPECT_GE(r["consumer_api_hosts"]["hosts"].get<size_t>(), 50u);  // ours; its own agent may not have reported yet
+  EXPECT_GE(r["consumer_api_hosts"]["hosts"].get<size_t>(),
+            50u);  // ours; its own agent may not have reported yet
   EXPECT_GE(r["broker_api_hosts"]["median_ms"].get<double>(), 0);
   // The table for people.
   EXPECT_NE(output.find("per connection"), std::string::npos) << output;

@@ -144,14 +144,18 @@ TEST(HourCompletenessTest, IdleHostsCompleteTheHourAndLaterEventsGoToLate) {
 
   // Events of the complete hour arriving now are late: delivered, under late/, counted.
   append(cluster.input_file(1), lines_at(hour.middle(), "h1", "late", 10));
-  ASSERT_TRUE(wait_until([&] { return count_containing(cluster.delivered_lines(), "id=late") == 10; }, 60s));
-  ASSERT_TRUE(wait_until([&] {
-    json e = hour_entry(cluster, hour);
-    return !e.is_null() && e["late_events"] == 10;
-  }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] { return count_containing(cluster.delivered_lines(), "id=late") == 10; }, 60s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        json e = hour_entry(cluster, hour);
+        return !e.is_null() && e["late_events"] == 10;
+      },
+      20s));
   ASSERT_TRUE(fs::is_directory(hour.dir(cluster) + "/late"));
   size_t late_files = 0;
-  for (const auto& f : fs::directory_iterator(hour.dir(cluster) + "/late")) late_files += f.is_regular_file();
+  for (const auto& f : fs::directory_iterator(hour.dir(cluster) + "/late"))
+    late_files += f.is_regular_file();
   EXPECT_GE(late_files, 1u);
   // _SUCCESS is not rewritten: it describes what was complete when it was written.
   EXPECT_EQ(read_json(success)["events"], 250);
@@ -161,27 +165,34 @@ TEST(HourCompletenessTest, IdleHostsCompleteTheHourAndLaterEventsGoToLate) {
 // watermark stays inside the hour. Returns once all 2n events are committed.
 void write_hour_with_h2_behind(const MiniCluster& cluster, const Hour& hour, int n) {
   append(cluster.input_file(1), lines_at(hour.middle(), "h1", "a", n));
-  append(cluster.input_file(2), lines_at(hour.middle(), "h2", "b", n) + "<134>Nov 23 07:00:00 h2 app: id=unfinished");
-  ASSERT_TRUE(wait_until([&] {
-    json e = hour_entry(cluster, hour);
-    return !e.is_null() && e["events"] == 2 * n;
-  }, 60s));
+  append(cluster.input_file(2),
+         lines_at(hour.middle(), "h2", "b", n) + "<134>Nov 23 07:00:00 h2 app: id=unfinished");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        json e = hour_entry(cluster, hour);
+        return !e.is_null() && e["events"] == 2 * n;
+      },
+      60s));
 }
 
 // h2 holds the hour open; once it is killed it falls silent and, after the timeout, the
 // hour completes without it (its batches still counted in the manifest).
 TEST(HourCompletenessTest, AHostBehindBlocksTheHourUntilItIsSilentForTheTimeout) {
-  MiniCluster cluster({.brokers = 1, .agents = 2, .consumer_extra = "[hours]\nsilent_timeout = \"8s\""});
+  MiniCluster cluster(
+      {.brokers = 1, .agents = 2, .consumer_extra = "[hours]\nsilent_timeout = \"8s\""});
   cluster.start_all();
   const Hour hour;
   ASSERT_NO_FATAL_FAILURE(write_hour_with_h2_behind(cluster, hour, 50));
   // Committed, but h2's watermark has not passed the hour: once h1's idle watermark has
   // passed it (two hops and a snapshot refresh away), it waits on h2 only.
   json entry;
-  EXPECT_TRUE(wait_until([&] {
-    entry = hour_entry(cluster, hour);
-    return !entry.is_null() && entry["waiting_on"].size() == 1u;
-  }, 30s)) << entry.dump();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        entry = hour_entry(cluster, hour);
+        return !entry.is_null() && entry["waiting_on"].size() == 1u;
+      },
+      30s))
+      << entry.dump();
   EXPECT_FALSE(entry["complete"].get<bool>());
   ASSERT_EQ(entry["waiting_on"].size(), 1u) << entry.dump();
   EXPECT_EQ(entry["waiting_on"][0]["host"], "h2");
@@ -193,7 +204,8 @@ TEST(HourCompletenessTest, AHostBehindBlocksTheHourUntilItIsSilentForTheTimeout)
   ASSERT_TRUE(wait_until([&] { return fs::exists(success); }, 40s));
   // Silence counts from h2's last watermark the consumer saw, up to a second or two
   // before the kill: the hour must not complete much sooner than the timeout.
-  EXPECT_GE(std::chrono::steady_clock::now() - killed, 4s) << "completed before h2 could have been silent 8 s";
+  EXPECT_GE(std::chrono::steady_clock::now() - killed, 4s)
+      << "completed before h2 could have been silent 8 s";
   json manifest = read_json(success);
   EXPECT_EQ(manifest["hosts"]["h1"]["events"], 50);
   EXPECT_EQ(manifest["hosts"]["h2"]["events"], 50);
@@ -201,7 +213,8 @@ TEST(HourCompletenessTest, AHostBehindBlocksTheHourUntilItIsSilentForTheTimeout)
 
 // With a long silent timeout only the operator can let the hour go.
 TEST(HourCompletenessTest, HostsForgetReleasesAnHourASilentHostBlocks) {
-  MiniCluster cluster({.brokers = 1, .agents = 2, .consumer_extra = "[hours]\nsilent_timeout = \"1h\""});
+  MiniCluster cluster(
+      {.brokers = 1, .agents = 2, .consumer_extra = "[hours]\nsilent_timeout = \"1h\""});
   cluster.start_all();
   const Hour hour;
   ASSERT_NO_FATAL_FAILURE(write_hour_with_h2_behind(cluster, hour, 40));

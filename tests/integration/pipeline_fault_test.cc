@@ -13,8 +13,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/fake_webhdfs.h"
 #include "tests/support/delivery_check.h"
+#include "tests/support/fake_webhdfs.h"
 #include "tests/support/mini_cluster.h"
 
 namespace ferry::testing {
@@ -27,7 +27,8 @@ TEST(PipelineFaultTest, NoFaultDeliversEveryLineOnce) {
   cluster.start_all();
   write_and_deliver(cluster, 2, 5000, 50, 60s);
   // The committed output is plain zstd: the zstd tool reads it back line for line.
-  std::string cmd = "find " + cluster.output_root() + " -name '*.log.zst' -not -name '.*' -exec zstdcat {} + | wc -l";
+  std::string cmd = "find " + cluster.output_root() +
+                    " -name '*.log.zst' -not -name '.*' -exec zstdcat {} + | wc -l";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   long lines = 0;
@@ -91,8 +92,9 @@ TEST(PipelineFaultTest, ConsumerCrashAtEveryCommitStep) {
   // passed (twice) while lines still arrive.
   Writer writer(cluster, 1, 12000, 10);
   writer.start();
-  const char* points[] = {"consumer.after_open_record", "consumer.after_append",  "consumer.after_temp_sync",
-                          "consumer.after_prepare",     "consumer.after_rename",  "consumer.after_commit_record"};
+  const char* points[] = {"consumer.after_open_record", "consumer.after_append",
+                          "consumer.after_temp_sync",   "consumer.after_prepare",
+                          "consumer.after_rename",      "consumer.after_commit_record"};
   for (const char* point : points) {
     cluster.kill9("consumer");
     cluster.start("consumer", {{"FERRY_CRASH_POINTS", std::string(point) + "@2"}});
@@ -133,7 +135,9 @@ TEST(PipelineFaultTest, HourlyNamedFilesWithAgentSigkills) {
   MiniCluster cluster({.brokers = 1, .agents = 1});
   cluster.start_all();
   Writer writer(cluster, 1, 6000, 30);
-  writer.file_for = [&](int a, int tick) { return cluster.input_file(a) + "." + std::to_string(2026112300 + tick / 40); };
+  writer.file_for = [&](int a, int tick) {
+    return cluster.input_file(a) + "." + std::to_string(2026112300 + tick / 40);
+  };
   writer.start();
   for (int round = 0; round < 2; ++round) {
     std::this_thread::sleep_for(1200ms);
@@ -230,7 +234,8 @@ TEST(PipelineFaultTest, SigtermDrainsAndExitsCleanly) {
 // failure can be replayed with FERRY_FAULT_SEED).
 TEST(PipelineFaultTest, RandomKillSchedule) {
   const char* env_seed = std::getenv("FERRY_FAULT_SEED");
-  uint32_t seed = env_seed ? static_cast<uint32_t>(std::strtoul(env_seed, nullptr, 10)) : std::random_device{}();
+  uint32_t seed = env_seed ? static_cast<uint32_t>(std::strtoul(env_seed, nullptr, 10))
+                           : std::random_device{}();
   std::printf("FERRY_FAULT_SEED=%u\n", seed);
   std::mt19937 rng(seed);
   // Soak: FERRY_SOAK_EVENTS (per agent) and FERRY_SOAK_RATE (lines per 10 ms per agent).
@@ -264,9 +269,12 @@ TEST(PipelineFaultTest, RandomKillSchedule) {
 TEST(PipelineFaultTest, WebHdfsSinkWithConsumerKills) {
   TempDir hdfs;
   FakeWebHdfs namenode(hdfs.path().string());
-  MiniCluster cluster({.brokers = 1, .agents = 2,
-                       .consumer_extra = "[webhdfs]\nnamenode = \"" + namenode.namenode() + "\"\nroot = \"/ferry\"\n",
-                       .consumer_output = "sink = \"webhdfs\"\nroll_age = \"300ms\"\ncommit_interval = \"100ms\""});
+  MiniCluster cluster(
+      {.brokers = 1,
+       .agents = 2,
+       .consumer_extra =
+           "[webhdfs]\nnamenode = \"" + namenode.namenode() + "\"\nroot = \"/ferry\"\n",
+       .consumer_output = "sink = \"webhdfs\"\nroll_age = \"300ms\"\ncommit_interval = \"100ms\""});
   cluster.set_output_root(namenode.local("/ferry"));
   cluster.start_all();
   Writer writer(cluster, 2, 3000, 30);

@@ -32,9 +32,13 @@ MiniClusterOptions without_retention(int agents) {
 // Delivers the lines, waits until the broker holds none of them, deletes the output.
 void deliver_then_lose(MiniCluster& cluster, int agents, int lines) {
   write_and_deliver(cluster, agents, lines, 50, 120s);
-  ASSERT_TRUE(wait_until([&] {
-    return json::parse(http_get(cluster.broker_http_port(1), "/api/summary").body)["retained_batches"] == 0;
-  }, 30s)) << "the broker still retains batches";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return json::parse(http_get(cluster.broker_http_port(1), "/api/summary")
+                               .body)["retained_batches"] == 0;
+      },
+      30s))
+      << "the broker still retains batches";
   ASSERT_NO_FATAL_FAILURE(delete_output(cluster));
 }
 
@@ -53,7 +57,8 @@ TEST(ReplayHostsTest, HostsReplayAnHourTheBrokersNoLongerHoldExactlyOnce) {
   CtlRun done = wait_replay(cluster, id, 90);
   ASSERT_EQ(done.status, 0) << done.out;
   EXPECT_NE(done.out.find("state: complete"), std::string::npos) << done.out;
-  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents,
+                   kLines);
   EXPECT_TRUE(lines_in(cluster.output_root(), "").empty()) << "a replay wrote into a live hour";
   expect_success_files(cluster, id);
   auto r = replay_json(cluster, id);
@@ -61,14 +66,16 @@ TEST(ReplayHostsTest, HostsReplayAnHourTheBrokersNoLongerHoldExactlyOnce) {
   EXPECT_EQ(r["committed_events"].get<uint64_t>(), static_cast<uint64_t>(kAgents * kLines));
   EXPECT_TRUE(r["missing"].empty()) << r.dump();
   ASSERT_EQ(r["streams"].size(), static_cast<size_t>(kAgents)) << r.dump();
-  for (const auto& s : r["streams"]) EXPECT_EQ(s["replayed_events"], s["committed_events"]) << s.dump();
+  for (const auto& s : r["streams"])
+    EXPECT_EQ(s["replayed_events"], s["committed_events"]) << s.dump();
 
   // Live delivery goes on untouched by the replay's own sequence numbers (numbered from 1
   // too): the writer starts its numbers over, and each lands once in the live hours.
   Writer more(cluster, kAgents, kLines, 50);
   more.start();
   more.join();
-  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 60s), static_cast<size_t>(kAgents) * kLines);
+  expect_exactly_once(wait_for_delivery(cluster, kAgents, kLines, 60s),
+                      static_cast<size_t>(kAgents) * kLines);
 }
 
 // logrotate with `compress`: the file is renamed, then gzipped (a new inode, the renamed
@@ -89,8 +96,10 @@ TEST(ReplayHostsTest, HostsReplayAnHourFromGzippedRotatedFiles) {
   const uint64_t id = start_replay(cluster, " --source hosts");
   CtlRun done = wait_replay(cluster, id, 90);
   ASSERT_EQ(done.status, 0) << done.out;
-  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
-  EXPECT_TRUE(lines_in(cluster.output_root(), "").empty()) << "a .gz file was tailed into a live hour";
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents,
+                   kLines);
+  EXPECT_TRUE(lines_in(cluster.output_root(), "").empty())
+      << "a .gz file was tailed into a live hour";
   expect_success_files(cluster, id);
   auto r = replay_json(cluster, id);
   EXPECT_EQ(r["committed_events"].get<uint64_t>(), static_cast<uint64_t>(kAgents * kLines));
@@ -110,7 +119,8 @@ TEST(ReplayHostsTest, AHostWhoseFilesWereDeletedIsReportedMissing) {
   EXPECT_NE(done.out.find("MISSING"), std::string::npos) << done.out;
   auto r = replay_json(cluster, id);
   std::map<std::string, std::string> why;
-  for (const auto& m : r["missing"]) why[m["host"].get<std::string>()] = m["reason"].get<std::string>();
+  for (const auto& m : r["missing"])
+    why[m["host"].get<std::string>()] = m["reason"].get<std::string>();
   ASSERT_EQ(why.size(), 2u) << r.dump();
   EXPECT_NE(why["h2"].find("was deleted"), std::string::npos) << why["h2"];
   EXPECT_NE(why["h9"].find("not connected"), std::string::npos) << why["h9"];
@@ -148,13 +158,16 @@ TEST(ReplayHostsTest, AHostNotConnectedIsReportedAsSuch) {
   cluster.start_all();
   ASSERT_NO_FATAL_FAILURE(deliver_then_lose(cluster, kAgents, kLines));
   cluster.kill9("agent-2");
-  ASSERT_TRUE(wait_until([&] {
-    const json hosts = json::parse(http_get(cluster.broker_http_port(1), "/api/hosts").body);
-    for (const auto& h : hosts["hosts"]) {
-      if (h["host"] == "h2") return !h["connected"].get<bool>();
-    }
-    return false;
-  }, 30s)) << http_get(cluster.broker_http_port(1), "/api/hosts").body;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const json hosts = json::parse(http_get(cluster.broker_http_port(1), "/api/hosts").body);
+        for (const auto& h : hosts["hosts"]) {
+          if (h["host"] == "h2") return !h["connected"].get<bool>();
+        }
+        return false;
+      },
+      30s))
+      << http_get(cluster.broker_http_port(1), "/api/hosts").body;
 
   const uint64_t id = start_replay(cluster, " --source hosts");
   CtlRun done = wait_replay(cluster, id, 90);
@@ -162,7 +175,9 @@ TEST(ReplayHostsTest, AHostNotConnectedIsReportedAsSuch) {
   auto r = replay_json(cluster, id);
   ASSERT_EQ(r["missing"].size(), 1u) << r.dump();
   EXPECT_EQ(r["missing"][0]["host"], "h2");
-  EXPECT_NE(r["missing"][0]["reason"].get<std::string>().find("is not connected to broker broker-1"), std::string::npos)
+  EXPECT_NE(
+      r["missing"][0]["reason"].get<std::string>().find("is not connected to broker broker-1"),
+      std::string::npos)
       << r.dump();
   expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), 1, kLines);
 }
@@ -188,7 +203,8 @@ TEST(ReplayHostsTest, AnAgentKilledMidReplayStillEndsWithEachLineOnce) {
 
   CtlRun done = wait_replay(cluster, id, 180);
   ASSERT_EQ(done.status, 0) << done.out;
-  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents,
+                   kLines);
   EXPECT_EQ(committed(), total);
   expect_success_files(cluster, id);
 }

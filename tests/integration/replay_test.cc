@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <map>
 #include <random>
 #include <regex>
@@ -21,8 +21,8 @@
 #include "tests/support/delivery_check.h"
 #include "tests/support/http_get.h"
 #include "tests/support/mini_cluster.h"
-#include "tests/support/replay_check.h"
 #include "tests/support/process.h"
+#include "tests/support/replay_check.h"
 #include "tests/support/temp_dir.h"
 
 namespace ferry::testing {
@@ -43,18 +43,21 @@ TEST(ReplayTest, BrokersReplayADeletedHourExactlyOnce) {
   CtlRun done = wait_replay(cluster, id, 60);
   ASSERT_EQ(done.status, 0) << done.out;
   EXPECT_NE(done.out.find("state: complete"), std::string::npos) << done.out;
-  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents,
+                   kLines);
   EXPECT_TRUE(lines_in(cluster.output_root(), "").empty()) << "a replay wrote into a live hour";
   expect_success_files(cluster, id);
   auto r = replay_json(cluster, id);
   EXPECT_EQ(r["committed_events"].get<uint64_t>(), static_cast<uint64_t>(kAgents * kLines));
   EXPECT_TRUE(r["missing"].empty()) << r.dump();
-  for (const auto& s : r["streams"]) EXPECT_EQ(s["replayed_events"], s["committed_events"]) << s.dump();
+  for (const auto& s : r["streams"])
+    EXPECT_EQ(s["replayed_events"], s["committed_events"]) << s.dump();
 
   // A second replay of the same range is a replay of its own: written apart, once again.
   const uint64_t again = start_replay(cluster);
   ASSERT_EQ(wait_replay(cluster, again, 60).status, 0);
-  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(again)), kAgents, kLines);
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(again)), kAgents,
+                   kLines);
 }
 
 TEST(ReplayTest, SigkilledBrokerAndConsumerResumeExactlyOnce) {
@@ -73,13 +76,15 @@ TEST(ReplayTest, SigkilledBrokerAndConsumerResumeExactlyOnce) {
   cluster.kill9("broker-1");
   cluster.start("broker-1");
   ASSERT_TRUE(wait_until([&] { return committed() > total / 3; }, 60s));
-  ASSERT_LT(committed(), total) << "the replay finished before the consumer could be killed mid-way";
+  ASSERT_LT(committed(), total)
+      << "the replay finished before the consumer could be killed mid-way";
   cluster.kill9("consumer");
   cluster.start("consumer");
 
   CtlRun done = wait_replay(cluster, id, 120);
   ASSERT_EQ(done.status, 0) << done.out;
-  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents,
+                   kLines);
   EXPECT_EQ(committed(), total) << "counts recomputed after the consumer's restart";
   expect_success_files(cluster, id);
 }
@@ -103,7 +108,8 @@ TEST(ReplayTest, TwoBrokersWithOverlappingRetentionReplayOnce) {
   CtlRun done = wait_replay(cluster, id, 120);
   ASSERT_EQ(done.status, 0) << done.out;
   EXPECT_NE(done.out.find("brokers done: 2 of 2"), std::string::npos) << done.out;
-  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents, kLines);
+  expect_each_once(lines_in(cluster.output_root(), "replay-" + std::to_string(id)), kAgents,
+                   kLines);
 }
 
 // Every broker reported done, then the consumer died before _SUCCESS: no broker reports
@@ -116,15 +122,18 @@ TEST(ReplayTest, ConsumerKilledBeforeSuccessCompletesAfterRestart) {
   cluster.kill9("consumer");
   cluster.start("consumer", {{"FERRY_CRASH_POINTS", "consumer.replay_before_success"}});
   ASSERT_TRUE(consumer_up(cluster));
-  ASSERT_TRUE(wait_until([&] {  // the broker is back on its link (its self-status arrived)
-    auto dcs = json::parse(http_get(cluster.consumer_http_port(), "/api/summary").body)["dcs"];
-    for (const auto& [dc, d] : dcs.items()) {
-      if (d.value("brokers_reporting", 0) > 0) return true;
-    }
-    return false;
-  }, 30s));
+  ASSERT_TRUE(wait_until(
+      [&] {  // the broker is back on its link (its self-status arrived)
+        auto dcs = json::parse(http_get(cluster.consumer_http_port(), "/api/summary").body)["dcs"];
+        for (const auto& [dc, d] : dcs.items()) {
+          if (d.value("brokers_reporting", 0) > 0) return true;
+        }
+        return false;
+      },
+      30s));
   const uint64_t id = start_replay(cluster);
-  ASSERT_TRUE(wait_until([&] { return !cluster.running("consumer"); }, 60s)) << "the crash point did not fire";
+  ASSERT_TRUE(wait_until([&] { return !cluster.running("consumer"); }, 60s))
+      << "the crash point did not fire";
   cluster.start("consumer");
   CtlRun done = wait_replay(cluster, id, 60);
   ASSERT_EQ(done.status, 0) << done.out;
@@ -180,7 +189,8 @@ TEST(ReplayTest, ReplayDuringLiveTrafficKeepsLiveLagBounded) {
     std::ofstream out(cluster.input_file(1), std::ios::app);
     for (int i = 0; i < kBulk; ++i) {
       char hex[224];
-      for (int k = 0; k < 200; k += 16) std::snprintf(hex + k, 17, "%016llx", static_cast<unsigned long long>(rng()));
+      for (int k = 0; k < 200; k += 16)
+        std::snprintf(hex + k, 17, "%016llx", static_cast<unsigned long long>(rng()));
       out << syslog_line("h1", "bulk=" + std::to_string(i) + " " + std::string(hex, 200));
     }
   }
@@ -194,7 +204,8 @@ TEST(ReplayTest, ReplayDuringLiveTrafficKeepsLiveLagBounded) {
   std::atomic<bool> stop{false};
   std::thread live([&] {
     for (int i = 0; !stop; ++i) {
-      std::ofstream(cluster.input_file(1), std::ios::app) << syslog_line("h1", "live=" + std::to_string(i));
+      std::ofstream(cluster.input_file(1), std::ios::app)
+          << syslog_line("h1", "live=" + std::to_string(i));
       std::this_thread::sleep_for(10ms);
     }
   });
@@ -209,8 +220,10 @@ TEST(ReplayTest, ReplayDuringLiveTrafficKeepsLiveLagBounded) {
   live.join();
   ASSERT_EQ(done.status, 0) << done.out;
   const double baseline = mean_between(b0, b1), during = mean_between(b1, r1);
-  std::printf("live delivery latency: %.3f s mean without a replay (%.0f batches), %.3f s during it (%.0f batches)\n",
-              baseline, b1.second - b0.second, during, r1.second - b1.second);
+  std::printf(
+      "live delivery latency: %.3f s mean without a replay (%.0f batches), %.3f s during it (%.0f "
+      "batches)\n",
+      baseline, b1.second - b0.second, during, r1.second - b1.second);
   ASSERT_GT(r1.second - b1.second, 10) << "too few live batches during the replay to compare";
   EXPECT_LE(during - baseline, 1.0) << "the replay held live delivery back";
   size_t replayed = 0;
@@ -224,13 +237,17 @@ TEST(ReplayTest, ReplayDuringLiveTrafficKeepsLiveLagBounded) {
 // and why, and writes nothing it does not have.
 TEST(ReplayTest, ARangeBeyondRetentionIsReportedMissing) {
   constexpr int kLines = 500;
-  MiniCluster cluster({.brokers = 1, .agents = 1, .broker_tables = "[store]\nretention_bytes = 1\n"});
+  MiniCluster cluster(
+      {.brokers = 1, .agents = 1, .broker_tables = "[store]\nretention_bytes = 1\n"});
   cluster.start_all();
   write_and_deliver(cluster, 1, kLines, 20, 60s);
   // Housekeeping expires everything beyond one byte within a second or so.
-  ASSERT_TRUE(wait_until([&] {
-    return json::parse(http_get(cluster.broker_http_port(1), "/api/summary").body)["retained_batches"] == 0;
-  }, 30s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return json::parse(http_get(cluster.broker_http_port(1), "/api/summary")
+                               .body)["retained_batches"] == 0;
+      },
+      30s));
   const uint64_t id = start_replay(cluster);
   CtlRun done = wait_replay(cluster, id, 60);
   ASSERT_EQ(done.status, 0) << done.out;
@@ -255,8 +272,11 @@ TEST(ReplayTest, DashboardShowsReplaysAndRetention) {
   auto dom = [](uint16_t port) {
     TempDir profile;
     return run("timeout 90 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run "
-               "--disable-background-networking --disable-dev-shm-usage --user-data-dir=" + profile.path().string() +
-               " --virtual-time-budget=5000 --dump-dom http://127.0.0.1:" + std::to_string(port) + "/ 2>/dev/null").out;
+               "--disable-background-networking --disable-dev-shm-usage --user-data-dir=" +
+               profile.path().string() +
+               " --virtual-time-budget=5000 --dump-dom http://127.0.0.1:" + std::to_string(port) +
+               "/ 2>/dev/null")
+        .out;
   };
   const std::string consumer = dom(cluster.consumer_http_port());
   const std::string row = "<tr><td>" + std::to_string(id) + "</td>";
@@ -279,8 +299,9 @@ TEST(ReplayTest, RefusalsAreClear) {
   CtlRun bad_time = run(ctl + "start" + target(cluster) + " --from yesterday --to 2026-12-02/09");
   EXPECT_NE(bad_time.status, 0);
   EXPECT_NE(bad_time.out.find("--from yesterday"), std::string::npos) << bad_time.out;
-  CtlRun no_token = run(ctl + "start --url http://127.0.0.1:" + std::to_string(cluster.consumer_http_port()) +
-                     " --from 2026-12-02/09 --to 2026-12-02/09");
+  CtlRun no_token =
+      run(ctl + "start --url http://127.0.0.1:" + std::to_string(cluster.consumer_http_port()) +
+          " --from 2026-12-02/09 --to 2026-12-02/09");
   EXPECT_NE(no_token.status, 0) << no_token.out;
   CtlRun unknown = run(ctl + "status 12345" + target(cluster));
   EXPECT_NE(unknown.status, 0) << unknown.out;

@@ -31,9 +31,10 @@ bool delivered_contains(const MiniCluster& cluster, const std::string& needle) {
 }
 
 Conversation say_hello_as_h9(const MiniCluster& cluster) {
-  return converse(cluster.broker_port(1), cluster.tls_options("h9"),
-                  {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h9", "dc1"})},
-                  wire::FrameType::kHello);
+  return converse(
+      cluster.broker_port(1), cluster.tls_options("h9"),
+      {wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h9", "dc1"})},
+      wire::FrameType::kHello);
 }
 
 class RevocationTest : public ::testing::Test {
@@ -59,7 +60,9 @@ TEST_F(RevocationTest, SighupRevokesForNewConnectionsWhileOpenOnesGoOn) {
   ASSERT_TRUE(crl) << crl.error().text;
   ASSERT_EQ(::kill(cluster_.pid("broker-1"), SIGHUP), 0);
   const std::string broker_log = cluster_.daemon_log("broker-1");
-  ASSERT_TRUE(wait_until([&] { return file_contains(broker_log, "SIGHUP: TLS server context (agents) reloaded"); }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] { return file_contains(broker_log, "SIGHUP: TLS server context (agents) reloaded"); },
+      20s));
 
   auto refused = say_hello_as_h9(cluster_);
   EXPECT_FALSE(refused.saw(wire::FrameType::kHello)) << "a revoked key still got a HELLO";
@@ -74,16 +77,23 @@ TEST_F(RevocationTest, SighupRevokesForNewConnectionsWhileOpenOnesGoOn) {
 TEST_F(RevocationTest, ABadFileOnSighupKeepsThePreviousContext) {
   cluster_.start_all();
   // A SIGHUP before the broker's handler is installed would end it.
-  ASSERT_TRUE(wait_until([&] { return file_contains(cluster_.daemon_log("broker-1"), "listening"); }, 30s));
+  ASSERT_TRUE(
+      wait_until([&] { return file_contains(cluster_.daemon_log("broker-1"), "listening"); }, 30s));
   auto crl = tls::revoke_dev_certs(cluster_.dir().path() / "certs", {"h9"});
   ASSERT_TRUE(crl) << crl.error().text;
   ASSERT_EQ(::kill(cluster_.pid("broker-1"), SIGHUP), 0);
   const std::string broker_log = cluster_.daemon_log("broker-1");
-  ASSERT_TRUE(wait_until([&] { return file_contains(broker_log, "SIGHUP: TLS server context (agents) reloaded"); }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] { return file_contains(broker_log, "SIGHUP: TLS server context (agents) reloaded"); },
+      20s));
 
   write_file(cluster_.crl_file(), "not a CRL\n");
   ASSERT_EQ(::kill(cluster_.pid("broker-1"), SIGHUP), 0);
-  EXPECT_TRUE(wait_until([&] { return file_contains(broker_log, "SIGHUP: cannot reload TLS server context (agents)"); }, 20s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return file_contains(broker_log, "SIGHUP: cannot reload TLS server context (agents)");
+      },
+      20s));
   EXPECT_TRUE(file_contains(broker_log, "no PEM X509 CRL"));
   EXPECT_TRUE(cluster_.running("broker-1"));
   // The previous context, with h9 revoked, still guards new connections; h1 still delivers.

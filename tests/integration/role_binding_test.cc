@@ -49,7 +49,11 @@ class RoleBindingTest : public ::testing::Test {
 // duplicate and counted DELIVERED).
 TEST_F(RoleBindingTest, AgentKeyPosingAsABrokerToTheConsumerForgesNothingAndShadowsNothing) {
   cluster_.start("consumer");
-  ASSERT_TRUE(wait_until([&] { return converse(cluster_.consumer_port(), cluster_.tls_options("consumer-1"), {}).connected; }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return converse(cluster_.consumer_port(), cluster_.tls_options("consumer-1"), {}).connected;
+      },
+      20s));
   auto out = converse(cluster_.consumer_port(), cluster_.tls_options("h1"),
                       {hello(wire::Role::kBroker, "h1", "made-up-dc"),
                        wire::encode(one_line_batch("h1", 1, "forged-line\n"))});
@@ -64,30 +68,40 @@ TEST_F(RoleBindingTest, AgentKeyPosingAsABrokerToTheConsumerForgesNothingAndShad
   EXPECT_FALSE(delivered_contains(cluster_, "forged-line"));
   std::ifstream log(cluster_.log("consumer"));
   std::string text((std::istreambuf_iterator<char>(log)), {});
-  EXPECT_NE(text.find("ferry://broker/made-up-dc/h1"), std::string::npos) << "the consumer did not log the reason";
-  cluster_.expect_unharmed({"consumer", "broker-1", "agent-1"}, {}, "consumer", "certificate grants");
+  EXPECT_NE(text.find("ferry://broker/made-up-dc/h1"), std::string::npos)
+      << "the consumer did not log the reason";
+  cluster_.expect_unharmed({"consumer", "broker-1", "agent-1"}, {}, "consumer",
+                           "certificate grants");
 }
 
 // A consumer's key saying HELLO to a broker as an agent once had its batches STORED.
 TEST_F(RoleBindingTest, ConsumerKeyPosingAsAnAgentIsRefusedByTheBroker) {
   cluster_.start("consumer");
   cluster_.start("broker-1");
-  ASSERT_TRUE(wait_until([&] { return converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {}).connected; }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] { return converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {}).connected; },
+      20s));
   auto out = converse(cluster_.broker_port(1), cluster_.tls_options("consumer-1"),
-                      {hello(wire::Role::kAgent, "consumer-1", "dc1"), wire::encode(one_line_batch("consumer-1", 1))});
+                      {hello(wire::Role::kAgent, "consumer-1", "dc1"),
+                       wire::encode(one_line_batch("consumer-1", 1))});
   expect_refused_as_impostor(out);
   EXPECT_FALSE(out.saw(wire::FrameType::kStored));
-  cluster_.expect_unharmed({"consumer", "broker-1"}, {}, "broker-1", "HELLO claims ferry://agent/consumer-1");
+  cluster_.expect_unharmed({"consumer", "broker-1"}, {}, "broker-1",
+                           "HELLO claims ferry://agent/consumer-1");
 }
 
 // Names compare in one case: "H1" with h1's certificate once opened a second stream.
 TEST_F(RoleBindingTest, ANameInAnotherCaseIsRefused) {
   cluster_.start("consumer");
   cluster_.start("broker-1");
-  ASSERT_TRUE(wait_until([&] { return converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {}).connected; }, 20s));
-  auto out = converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {hello(wire::Role::kAgent, "H1", "dc1")});
+  ASSERT_TRUE(wait_until(
+      [&] { return converse(cluster_.broker_port(1), cluster_.tls_options("h1"), {}).connected; },
+      20s));
+  auto out = converse(cluster_.broker_port(1), cluster_.tls_options("h1"),
+                      {hello(wire::Role::kAgent, "H1", "dc1")});
   expect_refused_as_impostor(out);
-  cluster_.expect_unharmed({"consumer", "broker-1"}, {}, "broker-1", "HELLO claims ferry://agent/H1");
+  cluster_.expect_unharmed({"consumer", "broker-1"}, {}, "broker-1",
+                           "HELLO claims ferry://agent/H1");
 }
 
 // A broker dials its consumers: an agent's key answering as the consumer once got every
@@ -104,8 +118,9 @@ TEST_F(RoleBindingTest, BrokerRefusesAnAgentKeyAnsweringAsItsConsumer) {
 // An agent talks only to brokers of its DC, whatever a peer's HELLO says.
 TEST_F(RoleBindingTest, AgentRefusesABrokerOfAnotherDcAndAnotherRole) {
   std::ofstream(cluster_.input_file(1), std::ios::app) << syslog_line("h1", "must-not-leave");
-  for (const auto& [identity, claimed] : {std::pair{std::string("broker-x"), std::string("broker-x")},
-                                          std::pair{std::string("consumer-1"), std::string("consumer-1")}}) {
+  for (const auto& [identity, claimed] :
+       {std::pair{std::string("broker-x"), std::string("broker-x")},
+        std::pair{std::string("consumer-1"), std::string("consumer-1")}}) {
     FakePeerServer fake(cluster_.broker_port(1), cluster_.tls_options(identity),
                         wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, claimed, "dc1"});
     cluster_.start("agent-1");

@@ -27,7 +27,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string seal_table(const std::string& keys_dir) { return "[seal]\nkeys_dir = \"" + keys_dir + "\"\n"; }
+std::string seal_table(const std::string& keys_dir) {
+  return "[seal]\nkeys_dir = \"" + keys_dir + "\"\n";
+}
 
 // A line that zstd leaves as it is (too varied for its entropy coder to pay off), so an
 // unsealed batch holding it shows it verbatim in the broker's files.
@@ -82,13 +84,15 @@ TEST_P(SealedPipelineTest, BrokerHoldsOnlyCiphertextAndEveryLineArrivesOnce) {
   constexpr int kMarkers = 3;
   for (int i = 0; i < kMarkers; ++i) {  // one batch each: appended after the last arrived
     std::ofstream(cluster.input_file(1), std::ios::app) << syslog_line("h1", marker_line(i));
-    ASSERT_TRUE(wait_until([&] { return delivered(cluster, marker_line(i)); }, 30s)) << "marker " << i;
+    ASSERT_TRUE(wait_until([&] { return delivered(cluster, marker_line(i)); }, 30s))
+        << "marker " << i;
   }
   constexpr int kLines = 600;
   write_and_deliver(cluster, 1, kLines, 30, 60s);
 
   size_t in_broker = 0;
-  for (int i = 0; i < kMarkers; ++i) in_broker += occurrences_under(cluster.dir().file("data/broker-1/db"), marker_line(i));
+  for (int i = 0; i < kMarkers; ++i)
+    in_broker += occurrences_under(cluster.dir().file("data/broker-1/db"), marker_line(i));
   if (sealed) {
     EXPECT_EQ(in_broker, 0u) << "plaintext found in the broker's RocksDB files";
     EXPECT_EQ(occurrences_under(cluster.dir().file("data/broker-1/db"), "SEALMARK"), 0u);
@@ -118,9 +122,12 @@ TEST(SealedRefusalTest, ConsumerQuarantinesWhatItCannotOpenAndTheStreamFlows) {
   MiniCluster cluster(o);
   cluster.start("consumer");
   cluster.start("broker-1");
-  ASSERT_TRUE(wait_until([&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; }, 20s));
+  ASSERT_TRUE(wait_until(
+      [&] { return converse(cluster.broker_port(1), cluster.tls_options("h1"), {}).connected; },
+      20s));
 
-  auto sealed_line = [&](uint64_t seq, const std::string& line, uint32_t key_id, const crypto::Key& key) {
+  auto sealed_line = [&](uint64_t seq, const std::string& line, uint32_t key_id,
+                         const crypto::Key& key) {
     wire::BatchFrame b = one_line_batch("h1", seq, line + "\n");
     EXPECT_FALSE(crypto::seal_payload(key, key_id, b.header, b.payload));
     return b;
@@ -140,18 +147,21 @@ TEST(SealedRefusalTest, ConsumerQuarantinesWhatItCannotOpenAndTheStreamFlows) {
   batches.push_back(moved);
   batches.push_back(sealed_line(5, "sealed-good-5", 1, key));
 
-  std::vector<std::string> frames{wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"})};
+  std::vector<std::string> frames{
+      wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"})};
   for (const auto& b : batches) frames.push_back(wire::encode(b));
   auto out = converse(cluster.broker_port(1), cluster.tls_options("h1"), std::move(frames));
   EXPECT_FALSE(out.error) << out.error->text;
 
   std::vector<std::string> lines;
-  ASSERT_TRUE(wait_until([&] { return (lines = cluster.delivered_lines()).size() == batches.size(); }, 30s))
+  ASSERT_TRUE(
+      wait_until([&] { return (lines = cluster.delivered_lines()).size() == batches.size(); }, 30s))
       << lines.size() << " lines delivered";
   std::vector<std::string> quarantined;
   for (const auto& l : lines) {
     EXPECT_EQ(l.find("sealed-tampered"), std::string::npos);
-    if (l.starts_with("[ferry:quarantined] consumer-1: broker-1: cannot open: ")) quarantined.push_back(l);
+    if (l.starts_with("[ferry:quarantined] consumer-1: broker-1: cannot open: "))
+      quarantined.push_back(l);
   }
   EXPECT_TRUE(delivered(cluster, "sealed-good-1"));
   EXPECT_TRUE(delivered(cluster, "sealed-good-5"));
@@ -168,7 +178,8 @@ TEST(SealedRefusalTest, ConsumerQuarantinesWhatItCannotOpenAndTheStreamFlows) {
   auto metrics = http_get(cluster.consumer_http_port(), "/metrics").body;
   EXPECT_EQ(metrics::sample_value(metrics, "ferry_consumer_quarantined_batches"), 3.0) << metrics;
   // Brokers hold no keys: they stored every one of them.
-  EXPECT_TRUE(storage::Quarantine::list(cluster.dir().file("data/broker-1/quarantine")).value().empty());
+  EXPECT_TRUE(
+      storage::Quarantine::list(cluster.dir().file("data/broker-1/quarantine")).value().empty());
   EXPECT_TRUE(cluster.running("consumer"));
   EXPECT_TRUE(cluster.running("broker-1"));
 }
@@ -217,7 +228,8 @@ TEST(SealedRotationTest, ANewKeyMidStreamThenTheOldOneRemovedLosesNothing) {
   fs::remove(fs::path(consumer_keys) / "1.key");
   hangup_until("agent-1", "reloaded: ids 2, sealing with 2");
   hangup_until("consumer", "reloaded: ids 2,");
-  std::ofstream(cluster.input_file(1), std::ios::app) << syslog_line("h1", "after-the-old-key-left");
+  std::ofstream(cluster.input_file(1), std::ios::app)
+      << syslog_line("h1", "after-the-old-key-left");
   EXPECT_TRUE(wait_until([&] { return delivered(cluster, "after-the-old-key-left"); }, 30s));
   expect_exactly_once(tally(cluster, 1, kLines), kLines);
   auto kept = storage::Quarantine::list(cluster.dir().file("data/consumer/quarantine"));

@@ -25,7 +25,12 @@ TEST(SighupTest, DaemonsReopenTheirLogFileAndKeepDelivering) {
   cluster.start_all();
   const std::vector<std::string> daemons = cluster.names();
   for (const auto& name : daemons) {
-    ASSERT_TRUE(wait_until([&] { return file_contains(cluster.daemon_log(name), name == "agent-1" ? "tailing" : "listening"); }, 30s))
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return file_contains(cluster.daemon_log(name),
+                               name == "agent-1" ? "tailing" : "listening");
+        },
+        30s))
         << name << " did not start";
   }
   for (const auto& name : daemons) {
@@ -34,10 +39,12 @@ TEST(SighupTest, DaemonsReopenTheirLogFileAndKeepDelivering) {
     ASSERT_EQ(::kill(cluster.pid(name), SIGHUP), 0);
   }
   for (const auto& name : daemons) {
-    EXPECT_TRUE(wait_until([&] { return file_contains(cluster.daemon_log(name), "SIGHUP: log file"); }, 20s))
+    EXPECT_TRUE(wait_until(
+        [&] { return file_contains(cluster.daemon_log(name), "SIGHUP: log file"); }, 20s))
         << name << " wrote no new log file; it is " << (cluster.running(name) ? "running" : "gone");
     EXPECT_TRUE(cluster.running(name)) << name;
-    EXPECT_FALSE(file_contains(cluster.daemon_log(name) + ".1", "SIGHUP")) << name << " logged to the old file";
+    EXPECT_FALSE(file_contains(cluster.daemon_log(name) + ".1", "SIGHUP"))
+        << name << " logged to the old file";
   }
   // A second HUP, without a rename, is harmless too; and the pipeline still delivers.
   ASSERT_EQ(::kill(cluster.pid("agent-1"), SIGHUP), 0);
@@ -45,12 +52,14 @@ TEST(SighupTest, DaemonsReopenTheirLogFileAndKeepDelivering) {
     std::ofstream out(cluster.input_file(1), std::ios::app | std::ios::binary);
     out << syslog_line("h1", "id=after-hup");
   }
-  EXPECT_TRUE(wait_until([&] {
-    for (const auto& l : cluster.delivered_lines()) {
-      if (l.find("id=after-hup") != std::string::npos) return true;
-    }
-    return false;
-  }, 30s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (const auto& l : cluster.delivered_lines()) {
+          if (l.find("id=after-hup") != std::string::npos) return true;
+        }
+        return false;
+      },
+      30s));
   for (const auto& name : daemons) EXPECT_TRUE(cluster.running(name)) << name;
 }
 

@@ -26,8 +26,9 @@ MiniClusterOptions options_with(const std::string& user_timeout) {
   MiniClusterOptions o;
   o.agents = 1;
   if (user_timeout.empty()) return o;
-  const std::string tuning = "user_timeout = \"" + user_timeout +
-                             "\"\nkeepalive_idle = \"2s\"\nkeepalive_interval = \"1s\"\nkeepalive_count = 3\n";
+  const std::string tuning =
+      "user_timeout = \"" + user_timeout +
+      "\"\nkeepalive_idle = \"2s\"\nkeepalive_interval = \"1s\"\nkeepalive_count = 3\n";
   o.agent_extra = "[socket]\n" + tuning;
   o.broker_tables = "[agent_socket]\n" + tuning + "[consumer_socket]\n" + tuning;
   o.consumer_extra = "[broker_socket]\n" + tuning;
@@ -43,7 +44,8 @@ size_t count(const std::string& text, const std::string& needle) {
 // Streams lines, cuts `hop` for `cut`, restores it; checks delivery resumes within 20 s
 // (a sender that gave up waits at most its 10 s reconnect backoff, plus a connect) and
 // nothing is lost or duplicated. Returns the pipeline for more checks.
-std::unique_ptr<WanPipeline> cut_and_restore(Hop hop, std::chrono::seconds cut, const std::string& user_timeout) {
+std::unique_ptr<WanPipeline> cut_and_restore(Hop hop, std::chrono::seconds cut,
+                                             const std::string& user_timeout) {
   // 2,000 lines a second: the writer outlasts the cut by 15 s.
   const int lines = 2000 * static_cast<int>(cut.count() + 15);
   auto p = std::make_unique<WanPipeline>(options_with(user_timeout), wan(40ms, 50'000'000, 0),

@@ -30,7 +30,8 @@ constexpr uint16_t kPort = 5201;
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {
-    if (fd_ < 0) throw std::runtime_error(std::string("socket call failed: ") + std::strerror(errno));
+    if (fd_ < 0)
+      throw std::runtime_error(std::string("socket call failed: ") + std::strerror(errno));
   }
   ~Fd() { ::close(fd_); }
   int get() const { return fd_; }
@@ -52,12 +53,14 @@ void set_congestion(int fd, const std::string& cc) {
 }
 
 // Accepts one connection on `ip` and hands it to `serve`. `ready` flips once listening.
-void serve_one(const std::string& ip, std::atomic<bool>& ready, const std::function<void(int)>& serve) {
+void serve_one(const std::string& ip, std::atomic<bool>& ready,
+               const std::function<void(int)>& serve) {
   Fd l(::socket(AF_INET, SOCK_STREAM, 0));
   int one = 1;
   ::setsockopt(l.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   auto sa = address(ip);
-  if (::bind(l.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) throw std::runtime_error("bind failed");
+  if (::bind(l.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+    throw std::runtime_error("bind failed");
   ::listen(l.get(), 1);
   ready = true;
   Fd c(::accept(l.get(), nullptr, nullptr));
@@ -96,11 +99,14 @@ size_t receive_all(int fd) {
 
 // Sends `bytes` from namespace a to b over the link; returns the seconds it took and
 // the bytes that arrived.
-std::pair<double, size_t> transfer(const NetNamespace& a, const NetNamespace& b, const WanLink& link, size_t bytes,
+std::pair<double, size_t> transfer(const NetNamespace& a, const NetNamespace& b,
+                                   const WanLink& link, size_t bytes,
                                    const std::function<void()>& during = {}) {
   std::atomic<bool> ready{false};
   size_t received = 0;
-  std::thread server([&] { b.run_in([&] { serve_one(link.b_addr(), ready, [&](int fd) { received = receive_all(fd); }); }); });
+  std::thread server([&] {
+    b.run_in([&] { serve_one(link.b_addr(), ready, [&](int fd) { received = receive_all(fd); }); });
+  });
   while (!ready) std::this_thread::sleep_for(1ms);
   const auto start = Clock::now();
   std::thread side;
@@ -153,7 +159,8 @@ TEST_F(WanLinkTest, ARoundTripTakesTheConfiguredDelay) {
       char x = 'p';
       ASSERT_EQ(::send(c.get(), &x, 1, MSG_NOSIGNAL), 1);
       ASSERT_EQ(::recv(c.get(), &x, 1, 0), 1);
-      min_rtt = std::min(min_rtt, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+      min_rtt = std::min(min_rtt,
+                         std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     }
   });
   server.join();

@@ -41,11 +41,14 @@ int slots_owned(const MiniCluster& cluster, int c) {
 
 // Waits until consumers `live` hold every slot between them.
 void wait_slots_settled(const MiniCluster& cluster, const std::vector<int>& live) {
-  ASSERT_TRUE(wait_until([&] {
-    int sum = 0;
-    for (int c : live) sum += slots_owned(cluster, c);
-    return sum == static_cast<int>(zk::kSlots);
-  }, 60s)) << "the live consumers never held all slots";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        int sum = 0;
+        for (int c : live) sum += slots_owned(cluster, c);
+        return sum == static_cast<int>(zk::kSlots);
+      },
+      60s))
+      << "the live consumers never held all slots";
 }
 
 std::string owner_of(int agent, const std::vector<std::string>& ids) {
@@ -55,7 +58,8 @@ std::string owner_of(int agent, const std::vector<std::string>& ids) {
 void expect_one_writer_at_a_time(const MiniCluster& cluster) {
   auto history = read_commit_history(cluster.output_root());
   EXPECT_GT(history.manifests, 0u);
-  for (const auto& overlap : history.overlaps()) ADD_FAILURE() << "two writers at once: " << overlap;
+  for (const auto& overlap : history.overlaps())
+    ADD_FAILURE() << "two writers at once: " << overlap;
 }
 
 // Brokers registered before any agent looks (an agent sticks to the first broker it
@@ -63,8 +67,12 @@ void expect_one_writer_at_a_time(const MiniCluster& cluster) {
 void start_brokers_then_agents(MiniCluster& cluster, int agents) {
   for (const char* b : {"broker-1", "broker-2"}) cluster.start(b);
   for (const char* b : {"broker-1", "broker-2"}) {
-    ASSERT_TRUE(wait_until([&] { return read_file(cluster.log(b)).find("registered /brokers/dc1/") != std::string::npos; },
-                           30s)) << b;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return read_file(cluster.log(b)).find("registered /brokers/dc1/") != std::string::npos;
+        },
+        30s))
+        << b;
   }
   for (int a = 1; a <= agents; ++a) cluster.start("agent-" + std::to_string(a));
 }
@@ -94,20 +102,25 @@ TEST(ZooKeeperConsumerTierTest, BrokersRouteEachStreamToItsSlotOwner) {
     const auto& by_writer = history.streams["h" + std::to_string(a) + "/events"];
     ASSERT_EQ(by_writer.size(), 1u) << "h" << a << " has one writer";
     const std::string& tag = by_writer.begin()->first;
-    EXPECT_EQ(tag.substr(0, tag.rfind('-')), owner_of(a, ids)) << "h" << a << " is written by its slot's owner";
+    EXPECT_EQ(tag.substr(0, tag.rfind('-')), owner_of(a, ids))
+        << "h" << a << " is written by its slot's owner";
     writer_ids.insert(tag.substr(0, tag.rfind('-')));
   }
   EXPECT_EQ(writer_ids.size(), 3u) << "every consumer writes some of the streams";
 
   // Brokers send every host's STATUS to every consumer: any consumer's page shows all.
   for (int c = 1; c <= kConsumers; ++c) {
-    EXPECT_TRUE(wait_until([&] {
-      const std::string hosts = http_get(cluster.consumer_http_port(c), "/api/hosts").body;
-      for (int a = 1; a <= kAgents; ++a) {
-        if (hosts.find("\"h" + std::to_string(a) + "\"") == std::string::npos) return false;
-      }
-      return true;
-    }, 10s)) << "consumer " << c << " shows every host: " << http_get(cluster.consumer_http_port(c), "/api/hosts").body;
+    EXPECT_TRUE(wait_until(
+        [&] {
+          const std::string hosts = http_get(cluster.consumer_http_port(c), "/api/hosts").body;
+          for (int a = 1; a <= kAgents; ++a) {
+            if (hosts.find("\"h" + std::to_string(a) + "\"") == std::string::npos) return false;
+          }
+          return true;
+        },
+        10s))
+        << "consumer " << c
+        << " shows every host: " << http_get(cluster.consumer_http_port(c), "/api/hosts").body;
   }
 }
 
@@ -166,15 +179,18 @@ TEST(ZooKeeperConsumerTierTest, AConsumerPausedPastItsSessionIsFencedAndWritesNo
   ASSERT_EQ(::kill(pid, SIGSTOP), 0);
   // Its session expires; the others claim its slots and fence it.
   wait_slots_settled(cluster, {1, 2});
-  ASSERT_TRUE(wait_until([&] {
-    for (int c : {1, 2}) {
-      if (read_file(cluster.log(MiniCluster::consumer_name(c))).find("fenced consumer instance " + victim) !=
-          std::string::npos) {
-        return true;
-      }
-    }
-    return false;
-  }, 30s)) << "nobody fenced the paused consumer";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (int c : {1, 2}) {
+          if (read_file(cluster.log(MiniCluster::consumer_name(c)))
+                  .find("fenced consumer instance " + victim) != std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      30s))
+      << "nobody fenced the paused consumer";
   std::this_thread::sleep_for(2s);  // the new owners write the moved streams
   const auto before = read_commit_history(cluster.output_root());
   std::set<std::string> paused_tags;  // the paused instance's fence tags (<id>-<epoch>)
@@ -189,10 +205,11 @@ TEST(ZooKeeperConsumerTierTest, AConsumerPausedPastItsSessionIsFencedAndWritesNo
   // in place, and rejoins), or a write failed on the fence (it exits 1 for its
   // supervisor to restart).
   auto restarted = [&] {
-    return read_file(cluster.log(MiniCluster::consumer_name(3))).find("starting again as a new instance") !=
-           std::string::npos;
+    return read_file(cluster.log(MiniCluster::consumer_name(3)))
+               .find("starting again as a new instance") != std::string::npos;
   };
-  ASSERT_TRUE(wait_until([&] { return restarted() || !cluster.running(MiniCluster::consumer_name(3)); }, 30s))
+  ASSERT_TRUE(wait_until(
+      [&] { return restarted() || !cluster.running(MiniCluster::consumer_name(3)); }, 30s))
       << "the woken consumer neither stopped nor started again";
   if (restarted()) {
     wait_slots_settled(cluster, {1, 2, 3});
@@ -207,8 +224,10 @@ TEST(ZooKeeperConsumerTierTest, AConsumerPausedPastItsSessionIsFencedAndWritesNo
     for (const auto& [tag, seqs] : by_writer) {
       if (!paused_tags.count(tag)) continue;
       auto was = before.streams.find(stream);
-      const size_t had = was == before.streams.end() || !was->second.count(tag) ? 0 : was->second.at(tag).size();
-      EXPECT_EQ(seqs.size(), had) << stream << ": the fenced instance " << tag << " committed after it woke";
+      const size_t had =
+          was == before.streams.end() || !was->second.count(tag) ? 0 : was->second.at(tag).size();
+      EXPECT_EQ(seqs.size(), had) << stream << ": the fenced instance " << tag
+                                  << " committed after it woke";
     }
   }
   const std::string log = read_file(cluster.log(MiniCluster::consumer_name(3)));
@@ -236,10 +255,13 @@ TEST(ZooKeeperConsumerTierTest, AConsumerWhoseSessionExpiredStartsAgainInPlaceAn
   ASSERT_EQ(::kill(pid, SIGSTOP), 0);
   std::this_thread::sleep_for(6s);  // its session (2 s) expires at the server
   ASSERT_EQ(::kill(pid, SIGCONT), 0);
-  EXPECT_TRUE(wait_until([&] {
-    return read_file(cluster.log(MiniCluster::consumer_name(1))).find("starting again as a new instance") !=
-           std::string::npos;
-  }, 30s)) << "the consumer did not start again";
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return read_file(cluster.log(MiniCluster::consumer_name(1)))
+                   .find("starting again as a new instance") != std::string::npos;
+      },
+      30s))
+      << "the consumer did not start again";
   wait_slots_settled(cluster, {1});
   EXPECT_EQ(cluster.pid(MiniCluster::consumer_name(1)), pid) << "same process, a new instance";
   writer.join();
@@ -312,7 +334,9 @@ Published read_progress(const MiniCluster& cluster, const PreviousHour& hour) {
       wm = std::max(wm, s["wm"].get<int64_t>());
     }
     for (const auto& h : j["hours"]) {
-      if (h["category"] != "events" || h["hour_start_ms"].get<int64_t>() != int64_t{hour.start} * 1000) continue;
+      if (h["category"] != "events" ||
+          h["hour_start_ms"].get<int64_t>() != int64_t{hour.start} * 1000)
+        continue;
       for (const auto& [host, n] : h["hosts"].items()) p.events += n[0].get<uint64_t>();
     }
   }
@@ -320,7 +344,8 @@ Published read_progress(const MiniCluster& cluster, const PreviousHour& hour) {
 }
 
 // Which consumers said they wrote the hour's _SUCCESS (their logs).
-std::vector<std::string> marker_writers(const MiniCluster& cluster, int consumers, const PreviousHour& hour) {
+std::vector<std::string> marker_writers(const MiniCluster& cluster, int consumers,
+                                        const PreviousHour& hour) {
   std::vector<std::string> out;
   for (int c = 1; c <= consumers; ++c) {
     const std::string log = read_file(cluster.log(MiniCluster::consumer_name(c)));
@@ -348,23 +373,27 @@ void write_hour_with_h1_behind(MiniCluster& cluster, int agents, const PreviousH
     append(cluster.input_file(a), text);
   }
   Published p;
-  ASSERT_TRUE(wait_until([&] {
-    p = read_progress(cluster, hour);
-    if (p.events != static_cast<uint64_t>(agents * kHourLines)) return false;
-    for (int a = 2; a <= agents; ++a) {
-      if (p.watermark["h" + std::to_string(a)] < hour.end_ms()) return false;
-    }
-    return true;
-  }, 60s)) << "published: " << p.events << " events";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        p = read_progress(cluster, hour);
+        if (p.events != static_cast<uint64_t>(agents * kHourLines)) return false;
+        for (int a = 2; a <= agents; ++a) {
+          if (p.watermark["h" + std::to_string(a)] < hour.end_ms()) return false;
+        }
+        return true;
+      },
+      60s))
+      << "published: " << p.events << " events";
   EXPECT_LT(p.watermark["h1"], hour.end_ms()) << "h1's watermark stays inside the hour";
 }
 
-void expect_success_once(const MiniCluster& cluster, int consumers, int agents, const PreviousHour& hour,
-                         const std::string& writer) {
+void expect_success_once(const MiniCluster& cluster, int consumers, int agents,
+                         const PreviousHour& hour, const std::string& writer) {
   json manifest = json::parse(read_file(hour.success(cluster)), nullptr, false);
   ASSERT_FALSE(manifest.is_discarded());
   for (int a = 1; a <= agents; ++a) {
-    EXPECT_EQ(manifest["hosts"]["h" + std::to_string(a)]["events"], kHourLines + (a == 1 ? 1 : 0)) << "h" << a;
+    EXPECT_EQ(manifest["hosts"]["h" + std::to_string(a)]["events"], kHourLines + (a == 1 ? 1 : 0))
+        << "h" << a;
   }
   EXPECT_EQ(manifest["events"], agents * kHourLines + 1);
   std::this_thread::sleep_for(3s);  // a few more rounds of every consumer's evaluation
@@ -397,20 +426,29 @@ TEST(ZooKeeperConsumerTierTest, AnHourCompletesOnceEveryStreamPassedItWhicheverC
   EXPECT_FALSE(fs::exists(hour.success(cluster))) << "complete while h1 had not passed the hour";
 
   append(cluster.input_file(1), "\n");  // h1 catches up
-  ASSERT_TRUE(wait_until([&] { return fs::exists(hour.success(cluster)); }, 30s)) << "no " << hour.success(cluster);
+  ASSERT_TRUE(wait_until([&] { return fs::exists(hour.success(cluster)); }, 30s))
+      << "no " << hour.success(cluster);
   expect_success_once(cluster, kConsumers, kAgents, hour, marker_owner(hour, ids));
 
   // Every consumer now counts the hour complete: a line for it is late, whoever writes it.
-  for (int a : {6, 7, 2}) append(cluster.input_file(a), lines_at(hour.start + 1800, "h" + std::to_string(a), "late-", 1));
-  ASSERT_TRUE(wait_until([&] {
-    size_t late = 0;
-    if (fs::is_directory(hour.dir(cluster) + "/late")) {
-      for (const auto& f : fs::directory_iterator(hour.dir(cluster) + "/late")) late += f.is_regular_file();
-    }
-    return late >= 3;
-  }, 30s)) << "the late lines of h6 (consumer-1), h7 (consumer-2) and h2 (consumer-3) went to late/";
+  for (int a : {6, 7, 2})
+    append(cluster.input_file(a), lines_at(hour.start + 1800, "h" + std::to_string(a), "late-", 1));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        size_t late = 0;
+        if (fs::is_directory(hour.dir(cluster) + "/late")) {
+          for (const auto& f : fs::directory_iterator(hour.dir(cluster) + "/late"))
+            late += f.is_regular_file();
+        }
+        return late >= 3;
+      },
+      30s))
+      << "the late lines of h6 (consumer-1), h7 (consumer-2) and h2 (consumer-3) went to late/";
   auto lines = cluster.delivered_lines();
-  EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.find("id=late-") != std::string::npos; }), 3);
+  EXPECT_EQ(
+      std::count_if(lines.begin(), lines.end(),
+                    [](const std::string& l) { return l.find("id=late-") != std::string::npos; }),
+      3);
 }
 
 TEST(ZooKeeperConsumerTierTest, AnHourCompletesOnceAKilledConsumersSlotsMoved) {
@@ -434,8 +472,10 @@ TEST(ZooKeeperConsumerTierTest, AnHourCompletesOnceAKilledConsumersSlotsMoved) {
   // h1's new writer counts the seqs the victim committed (its commit manifests): the
   // line that completes h1's hour makes its watermark pass there.
   append(cluster.input_file(1), "\n");
-  ASSERT_TRUE(wait_until([&] { return fs::exists(hour.success(cluster)); }, 30s)) << "no " << hour.success(cluster);
-  expect_success_once(cluster, kConsumers, kAgents, hour, marker_owner(hour, {"consumer-1", "consumer-2"}));
+  ASSERT_TRUE(wait_until([&] { return fs::exists(hour.success(cluster)); }, 30s))
+      << "no " << hour.success(cluster);
+  expect_success_once(cluster, kConsumers, kAgents, hour,
+                      marker_owner(hour, {"consumer-1", "consumer-2"}));
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ std::vector<std::string> brokers_connected(const MiniCluster& cluster, int agent
   static const std::regex kConnected("connected to broker ([a-z0-9-]+) ");
   std::vector<std::string> out;
   const std::string log = read_file(cluster.log("agent-" + std::to_string(agent)));
-  for (std::sregex_iterator it(log.begin(), log.end(), kConnected), end; it != end; ++it) out.push_back((*it)[1]);
+  for (std::sregex_iterator it(log.begin(), log.end(), kConnected), end; it != end; ++it)
+    out.push_back((*it)[1]);
   return out;
 }
 
@@ -36,14 +37,21 @@ TEST(ZooKeeperDiscoveryTest, AgentsFindBrokersFailOverAndStick) {
   // sees and then sticks, so a broker registering late would not get its share.
   for (const char* name : {"consumer", "broker-1", "broker-2"}) cluster.start(name);
   for (const char* name : {"broker-1", "broker-2"}) {
-    ASSERT_TRUE(wait_until([&] { return read_file(cluster.log(name)).find("registered /brokers/dc1/") != std::string::npos; }, 30s))
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return read_file(cluster.log(name)).find("registered /brokers/dc1/") != std::string::npos;
+        },
+        30s))
         << name;
   }
   for (int a = 1; a <= kAgents; ++a) cluster.start("agent-" + std::to_string(a));
 
-  auto first_choice = [&](int a) { return zk::rendezvous_rank(cluster.host(a), {"broker-1", "broker-2"}).front(); };
+  auto first_choice = [&](int a) {
+    return zk::rendezvous_rank(cluster.host(a), {"broker-1", "broker-2"}).front();
+  };
   for (int a = 1; a <= kAgents; ++a) {
-    ASSERT_TRUE(wait_until([&] { return !brokers_connected(cluster, a).empty(); }, 30s)) << "agent-" << a;
+    ASSERT_TRUE(wait_until([&] { return !brokers_connected(cluster, a).empty(); }, 30s))
+        << "agent-" << a;
     EXPECT_EQ(brokers_connected(cluster, a).front(), first_choice(a))
         << "agent-" << a << " dials its rendezvous first choice";
   }
@@ -76,7 +84,8 @@ TEST(ZooKeeperDiscoveryTest, AgentsFindBrokersFailOverAndStick) {
   EXPECT_NE(metrics().find("ferry_broker_zookeeper_registered 1"), std::string::npos) << metrics();
   EXPECT_NE(metrics().find(link_up + "1"), std::string::npos) << metrics();
   cluster.kill9("consumer");
-  EXPECT_TRUE(wait_until([&] { return metrics().find(link_up + "0") != std::string::npos; }, 10s)) << metrics();
+  EXPECT_TRUE(wait_until([&] { return metrics().find(link_up + "0") != std::string::npos; }, 10s))
+      << metrics();
 }
 
 }  // namespace

@@ -112,7 +112,8 @@ TEST(ZooKeeperMembershipTest, UnreachableServerFreezesTheListAndRecovers) {
   ASSERT_TRUE(wait_until([&] { return seen.ids() == std::vector<std::string>{"b1"}; }, 15s));
   zk.kill9();
   ASSERT_TRUE(wait_until([&] { return !watch.connected(); }, 10s));
-  EXPECT_EQ(seen.ids(), std::vector<std::string>{"b1"}) << "the last list stands while ZooKeeper is away";
+  EXPECT_EQ(seen.ids(), std::vector<std::string>{"b1"})
+      << "the last list stands while ZooKeeper is away";
   zk.restart();
   ASSERT_TRUE(wait_until([&] { return watch.connected() && b1.connected(); }, 15s));
   EXPECT_EQ(seen.ids(), std::vector<std::string>{"b1"});
@@ -153,13 +154,15 @@ TEST(ZooKeeperMembershipTest, NoRegistrationAfterExpiryWhenAskedAndPassesRun) {
   o.on_expired = [&] { ++expiries; };
   Membership b1(std::move(o), [](auto) {});
   b1.start();
-  ASSERT_TRUE(wait_until([&] { return seen.ids() == std::vector<std::string>{"b1"} && passes > 0; }, 15s));
+  ASSERT_TRUE(
+      wait_until([&] { return seen.ids() == std::vector<std::string>{"b1"} && passes > 0; }, 15s));
   const int before = passes;
   b1.poke();
   EXPECT_TRUE(wait_until([&] { return passes > before; }, 5s)) << "poke() asks for a pass";
   zk.expire(b1.credentials());
   ASSERT_TRUE(wait_until([&] { return expiries > 0; }, 20s));
-  ASSERT_TRUE(wait_until([&] { return seen.ids().empty(); }, 10s)) << "its node went with the session";
+  ASSERT_TRUE(wait_until([&] { return seen.ids().empty(); }, 10s))
+      << "its node went with the session";
   std::this_thread::sleep_for(3s);
   EXPECT_TRUE(seen.ids().empty()) << "and it did not come back";
   EXPECT_EQ(b1.sessions(), 1u);

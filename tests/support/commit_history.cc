@@ -24,8 +24,9 @@ std::vector<std::string> CommitHistory::overlaps() const {
         const uint64_t a0 = *a->second.begin(), a1 = *a->second.rbegin();
         const uint64_t b0 = *b->second.begin(), b1 = *b->second.rbegin();
         if (a0 <= b1 && b0 <= a1) {
-          out.push_back(stream + ": " + a->first + " wrote seqs " + std::to_string(a0) + ".." + std::to_string(a1) +
-                        ", " + b->first + " " + std::to_string(b0) + ".." + std::to_string(b1));
+          out.push_back(stream + ": " + a->first + " wrote seqs " + std::to_string(a0) + ".." +
+                        std::to_string(a1) + ", " + b->first + " " + std::to_string(b0) + ".." +
+                        std::to_string(b1));
         }
       }
     }

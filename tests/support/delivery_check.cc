@@ -23,7 +23,8 @@ void Writer::run() {
     for (int a = 1; a <= agents_; ++a) {
       std::ofstream out(file_for ? file_for(a, tick) : cluster_.input_file(a), std::ios::app);
       for (int i = 0; i < per_tick_ && next[a] < per_agent_; ++i) {
-        out << syslog_line(cluster_.host(a), "id=" + cluster_.host(a) + ":" + std::to_string(next[a]++) +
+        out << syslog_line(cluster_.host(a), "id=" + cluster_.host(a) + ":" +
+                                                 std::to_string(next[a]++) +
                                                  " payload=" + std::string(120, 'x'));
         any = true;
       }
@@ -76,23 +77,29 @@ bool brokers_drained(const MiniCluster& cluster) {
 
 }  // namespace
 
-Tally wait_for_delivery(const MiniCluster& cluster, int agents, int per_agent, std::chrono::seconds limit) {
+Tally wait_for_delivery(const MiniCluster& cluster, int agents, int per_agent,
+                        std::chrono::seconds limit) {
   Tally t;
-  wait_until([&] {
-    t = tally(cluster, agents, per_agent);
-    return t.lost == 0;
-  }, limit);
+  wait_until(
+      [&] {
+        t = tally(cluster, agents, per_agent);
+        return t.lost == 0;
+      },
+      limit);
   // Late duplicates would come from batches still pending somewhere: count once the
   // brokers hold none and the output read twice is the same.
   Tally before;
-  wait_until([&] {
-    before = t;
-    if (!brokers_drained(cluster)) return false;
-    t = tally(cluster, agents, per_agent);
-    return t.delivered == before.delivered && t.duplicated == before.duplicated && t.unexpected == before.unexpected;
-  }, 30s);
-  std::printf("delivered=%zu lost=%zu duplicated=%zu unexpected=%zu\n", t.delivered, t.lost, t.duplicated,
-              t.unexpected);
+  wait_until(
+      [&] {
+        before = t;
+        if (!brokers_drained(cluster)) return false;
+        t = tally(cluster, agents, per_agent);
+        return t.delivered == before.delivered && t.duplicated == before.duplicated &&
+               t.unexpected == before.unexpected;
+      },
+      30s);
+  std::printf("delivered=%zu lost=%zu duplicated=%zu unexpected=%zu\n", t.delivered, t.lost,
+              t.duplicated, t.unexpected);
   return t;
 }
 
@@ -108,7 +115,8 @@ void write_and_deliver(MiniCluster& cluster, int agents, int per_agent, int line
   Writer writer(cluster, agents, per_agent, lines_per_ms_tick);
   writer.start();
   writer.join();
-  expect_exactly_once(wait_for_delivery(cluster, agents, per_agent, limit), static_cast<size_t>(agents) * per_agent);
+  expect_exactly_once(wait_for_delivery(cluster, agents, per_agent, limit),
+                      static_cast<size_t>(agents) * per_agent);
 }
 
 }  // namespace ferry::testing

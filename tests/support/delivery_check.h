@@ -21,7 +21,9 @@ class Writer {
       : cluster_(cluster), agents_(agents), per_agent_(per_agent), per_tick_(lines_per_ms_tick) {}
   ~Writer() { join(); }
 
-  void start() { thread_ = std::thread([this] { run(); }); }
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
   void join() {
     if (thread_.joinable()) thread_.join();
   }
@@ -47,7 +49,8 @@ struct Tally {
 Tally tally(const MiniCluster& cluster, int agents, int per_agent);
 
 // Waits until every line is delivered (or the deadline), then reports.
-Tally wait_for_delivery(const MiniCluster& cluster, int agents, int per_agent, std::chrono::seconds limit);
+Tally wait_for_delivery(const MiniCluster& cluster, int agents, int per_agent,
+                        std::chrono::seconds limit);
 
 void expect_exactly_once(const Tally& t, size_t expected);
 // Writes `per_agent` lines on each of `agents` hosts (Writer, `lines_per_ms_tick`), waits

@@ -36,13 +36,19 @@ std::map<std::string, std::string> parse_query(const std::string& q) {
 }
 
 std::string remote_exception(const std::string& name, const std::string& message) {
-  return json{{"RemoteException", {{"exception", name}, {"javaClassName", "org.apache.hadoop." + name}, {"message", message}}}}.dump();
+  return json{
+      {"RemoteException",
+       {{"exception", name}, {"javaClassName", "org.apache.hadoop." + name}, {"message", message}}}}
+      .dump();
 }
 
 }  // namespace
 
-FakeWebHdfs::FakeWebHdfs(std::string backing_dir, std::optional<tls::TlsOptions> tls, std::string bind_address)
-    : dir_(std::move(backing_dir)), address_(bind_address), datanode_host_(std::move(bind_address)) {
+FakeWebHdfs::FakeWebHdfs(std::string backing_dir, std::optional<tls::TlsOptions> tls,
+                         std::string bind_address)
+    : dir_(std::move(backing_dir)),
+      address_(bind_address),
+      datanode_host_(std::move(bind_address)) {
   if (tls) {
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     tls_->use_certificate_chain_file(tls->cert_file);
@@ -129,7 +135,8 @@ void FakeWebHdfs::serve_connection(Stream& socket) {
     if ((op == "CREATE" || op == "APPEND") && !datanode) {
       if (op == "CREATE" && q["overwrite"] == "false" && fs::exists(local)) {
         res.result(bhttp::status::forbidden);
-        res.body() = remote_exception("FileAlreadyExistsException", hdfs + " for client 127.0.0.1 already exists");
+        res.body() = remote_exception("FileAlreadyExistsException",
+                                      hdfs + " for client 127.0.0.1 already exists");
       } else if (op == "APPEND" && !fs::is_regular_file(local)) {
         not_found();
       } else {
@@ -139,7 +146,8 @@ void FakeWebHdfs::serve_connection(Stream& socket) {
           std::lock_guard lock(mu_);
           host = datanode_host_;
         }
-        res.set(bhttp::field::location, (tls_ && !redirect_in_clear_ ? "https://" : "http://") + host + ":" + std::to_string(port_) + target +
+        res.set(bhttp::field::location, (tls_ && !redirect_in_clear_ ? "https://" : "http://") +
+                                            host + ":" + std::to_string(port_) + target +
                                             "&datanode=true");
       }
     } else if (op == "CREATE") {
@@ -150,7 +158,8 @@ void FakeWebHdfs::serve_connection(Stream& socket) {
       std::ofstream(local, std::ios::binary | std::ios::app) << req.body();
     } else if (op == "RENAME") {
       std::string dest = dir_ + q["destination"];
-      bool ok = fs::exists(local) && !fs::exists(dest) && fs::is_directory(fs::path(dest).parent_path());
+      bool ok =
+          fs::exists(local) && !fs::exists(dest) && fs::is_directory(fs::path(dest).parent_path());
       if (ok) fs::rename(local, dest, fec);
       res.body() = json{{"boolean", ok && !fec}}.dump();
     } else if (op == "GETFILESTATUS") {
@@ -158,8 +167,11 @@ void FakeWebHdfs::serve_connection(Stream& socket) {
         not_found();
       } else {
         bool file = fs::is_regular_file(local);
-        res.body() = json{{"FileStatus", {{"pathSuffix", ""}, {"type", file ? "FILE" : "DIRECTORY"},
-                                           {"length", file ? fs::file_size(local) : 0}}}}.dump();
+        res.body() = json{{"FileStatus",
+                           {{"pathSuffix", ""},
+                            {"type", file ? "FILE" : "DIRECTORY"},
+                            {"length", file ? fs::file_size(local) : 0}}}}
+                         .dump();
       }
     } else if (op == "LISTSTATUS") {
       if (!fs::is_directory(local)) {
@@ -167,7 +179,8 @@ void FakeWebHdfs::serve_connection(Stream& socket) {
       } else {
         json list = json::array();
         for (const auto& e : fs::directory_iterator(local)) {
-          list.push_back({{"pathSuffix", e.path().filename().string()}, {"type", e.is_regular_file() ? "FILE" : "DIRECTORY"},
+          list.push_back({{"pathSuffix", e.path().filename().string()},
+                          {"type", e.is_regular_file() ? "FILE" : "DIRECTORY"},
                           {"length", e.is_regular_file() ? e.file_size() : 0}});
         }
         res.body() = json{{"FileStatuses", {{"FileStatus", list}}}}.dump();
@@ -181,7 +194,8 @@ void FakeWebHdfs::serve_connection(Stream& socket) {
       res.body() = json{{"boolean", !fec}}.dump();
     } else {
       res.result(bhttp::status::bad_request);
-      res.body() = remote_exception("IllegalArgumentException", "Invalid value for webhdfs parameter \"op\": " + op);
+      res.body() = remote_exception("IllegalArgumentException",
+                                    "Invalid value for webhdfs parameter \"op\": " + op);
     }
     res.keep_alive(req.keep_alive());
     res.prepare_payload();

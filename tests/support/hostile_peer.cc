@@ -36,22 +36,23 @@ bool Conversation::saw(wire::FrameType type) const {
   return false;
 }
 
-Conversation converse(uint16_t port, const tls::TlsOptions& identity, std::vector<std::string> frames,
-                      std::optional<wire::FrameType> until) {
+Conversation converse(uint16_t port, const tls::TlsOptions& identity,
+                      std::vector<std::string> frames, std::optional<wire::FrameType> until) {
   asio::io_context io;
   auto ctx = tls::make_client_context(identity);
   if (!ctx) throw std::runtime_error("converse: " + ctx.error().text);
   Conversation out;
   struct Run {
     static asio::awaitable<void> go(asio::io_context& io, asio::ssl::context& ctx, uint16_t port,
-                                    std::vector<std::string> frames, std::optional<wire::FrameType> until,
-                                    Conversation& out) {
+                                    std::vector<std::string> frames,
+                                    std::optional<wire::FrameType> until, Conversation& out) {
       // Locals, not temporaries: g++ 12 mishandles temporaries in co_await arguments.
       const std::string host = "127.0.0.1";
       const net::SocketTuning tuning;
       auto executor = io.get_executor();
-      auto conn = co_await net::connect_tls(executor, ctx, host, port, tuning, wire::kDefaultMaxFrameBody,
-                                            std::chrono::milliseconds(5000));
+      auto conn =
+          co_await net::connect_tls(executor, ctx, host, port, tuning, wire::kDefaultMaxFrameBody,
+                                    std::chrono::milliseconds(5000));
       if (!conn) co_return;
       out.connected = true;
       for (auto& f : frames) conn.value()->send(std::move(f));
@@ -59,7 +60,8 @@ Conversation converse(uint16_t port, const tls::TlsOptions& identity, std::vecto
       co_await record(*conn.value(), idle, until, out);
     }
   };
-  asio::co_spawn(io, Run::go(io, *ctx.value(), port, std::move(frames), until, out), asio::detached);
+  asio::co_spawn(io, Run::go(io, *ctx.value(), port, std::move(frames), until, out),
+                 asio::detached);
   io.run_for(until ? 40s : 10s);
   return out;
 }
@@ -76,33 +78,36 @@ FakePeerServer::FakePeerServer(uint16_t port, const tls::TlsOptions& identity, w
     : state_(std::make_shared<State>()) {
   auto ctx = tls::make_server_context(identity);
   if (!ctx) throw std::runtime_error("FakePeerServer: " + ctx.error().text);
-  state_->server = std::make_unique<net::TlsServer>(io_.get_executor(), ctx.value(), net::SocketTuning{},
-                                                    wire::kDefaultMaxFrameBody, "fake peer");
+  state_->server =
+      std::make_unique<net::TlsServer>(io_.get_executor(), ctx.value(), net::SocketTuning{},
+                                       wire::kDefaultMaxFrameBody, "fake peer");
   if (auto ec = state_->server->listen("127.0.0.1", port)) {
-    throw std::runtime_error("FakePeerServer: cannot listen on " + std::to_string(port) + ": " + ec.message());
+    throw std::runtime_error("FakePeerServer: cannot listen on " + std::to_string(port) + ": " +
+                             ec.message());
   }
   auto state = state_;
-  state_->server->start([state, reply](std::shared_ptr<net::FrameConnection> conn) -> asio::awaitable<void> {
-    {
-      std::lock_guard lock(state->mu);
-      if (state->first_started) {
-        conn->close();
-        co_return;
-      }
-      state->first_started = true;
-    }
-    Conversation out;
-    out.connected = true;
-    auto hello = co_await conn->read_frame_within(10s);
-    if (hello) {
-      out.frames.push_back(hello.value());
-      conn->send(wire::encode(reply));
-      co_await record(*conn, 10s, std::nullopt, out);
-    }
-    std::lock_guard lock(state->mu);
-    state->first = std::move(out);
-    state->first_done = true;
-  });
+  state_->server->start(
+      [state, reply](std::shared_ptr<net::FrameConnection> conn) -> asio::awaitable<void> {
+        {
+          std::lock_guard lock(state->mu);
+          if (state->first_started) {
+            conn->close();
+            co_return;
+          }
+          state->first_started = true;
+        }
+        Conversation out;
+        out.connected = true;
+        auto hello = co_await conn->read_frame_within(10s);
+        if (hello) {
+          out.frames.push_back(hello.value());
+          conn->send(wire::encode(reply));
+          co_await record(*conn, 10s, std::nullopt, out);
+        }
+        std::lock_guard lock(state->mu);
+        state->first = std::move(out);
+        state->first_done = true;
+      });
   thread_ = std::thread([this] { io_.run(); });
 }
 

@@ -27,7 +27,8 @@ struct Conversation {
 // Connects to 127.0.0.1:`port` with `identity`, sends `frames` and collects what comes
 // back until the daemon closes, 3 s pass without a frame or 10 s in all. With `until`,
 // reading stops at that frame type instead, and waits up to 40 s for it.
-Conversation converse(uint16_t port, const tls::TlsOptions& identity, std::vector<std::string> frames,
+Conversation converse(uint16_t port, const tls::TlsOptions& identity,
+                      std::vector<std::string> frames,
                       std::optional<wire::FrameType> until = std::nullopt);
 
 // A listener on 127.0.0.1:`port` with `identity`'s certificate. It reads the dialling
@@ -48,6 +49,7 @@ class FakePeerServer {
 };
 
 // An uncompressed one-line batch of `host`'s stream "events", stamped now.
-wire::BatchFrame one_line_batch(const std::string& host, uint64_t seq, std::string line = "hello\n");
+wire::BatchFrame one_line_batch(const std::string& host, uint64_t seq,
+                                std::string line = "hello\n");
 
 }  // namespace ferry::testing

@@ -59,14 +59,17 @@ HttpReply HttpConnection::request(const std::string& method, const std::string& 
   reply.content_type = std::string(res[bhttp::field::content_type]);
   reply.body = res.body();
   reply.keep_alive = res.keep_alive();
-  for (const auto& f : res) reply.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+  for (const auto& f : res)
+    reply.headers[lower(std::string(f.name_string()))] = std::string(f.value());
   return reply;
 }
 
-void HttpConnection::send(const std::string& bytes) { asio::write(impl_->socket, asio::buffer(bytes)); }
+void HttpConnection::send(const std::string& bytes) {
+  asio::write(impl_->socket, asio::buffer(bytes));
+}
 
-std::string HttpConnection::send_and_read_until(const std::string& bytes,
-                                                const std::string& needle, int count) {
+std::string HttpConnection::send_and_read_until(const std::string& bytes, const std::string& needle,
+                                                int count) {
   asio::write(impl_->socket, asio::buffer(bytes));
   std::string out;
   char chunk[4096];
@@ -118,7 +121,8 @@ HttpReply http_request(uint16_t port, const std::string& method, const std::stri
   reply.content_type = std::string(res[bhttp::field::content_type]);
   reply.body = res.body();
   reply.keep_alive = res.keep_alive();
-  for (const auto& f : res) reply.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+  for (const auto& f : res)
+    reply.headers[lower(std::string(f.name_string()))] = std::string(f.value());
   boost::system::error_code ec;
   socket.shutdown(tcp::socket::shutdown_both, ec);
   return reply;

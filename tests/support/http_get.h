@@ -39,8 +39,7 @@ class HttpConnection {
   void send(const std::string& bytes);
   // Sends `bytes`, then reads until `needle` has been seen `count` times or the server
   // closes; returns all read.
-  std::string send_and_read_until(const std::string& bytes, const std::string& needle,
-                                  int count);
+  std::string send_and_read_until(const std::string& bytes, const std::string& needle, int count);
   // True when the server has closed the connection (a read returns EOF).
   bool closed_by_server();
 

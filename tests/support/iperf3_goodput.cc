@@ -34,21 +34,23 @@ double iperf3_goodput(const NetNamespace& from, const NetNamespace& to, const st
                       const std::string& congestion, std::chrono::seconds duration) {
   const std::string port = std::to_string(next_port());
   run_command("ip netns exec " + to.name() + " iperf3 -s -1 -D -p " + port);
-  const std::string client = "ip netns exec " + from.name() + " iperf3 -J -c " + to_addr + " -p " + port +
-                             " -C " + congestion + " -t " + std::to_string(duration.count());
+  const std::string client = "ip netns exec " + from.name() + " iperf3 -J -c " + to_addr + " -p " +
+                             port + " -C " + congestion + " -t " + std::to_string(duration.count());
   std::string error;
   // The daemonised server may take a moment to listen: retry a refused connection.
   for (int attempt = 0; attempt < 20; ++attempt) {
     const auto report = nlohmann::json::parse(output_of(client), nullptr, false);
     if (report.is_discarded()) throw std::runtime_error("iperf3 printed no JSON: " + client);
-    if (!report.contains("error")) return report.at("end").at("sum_received").at("bits_per_second").get<double>();
+    if (!report.contains("error"))
+      return report.at("end").at("sum_received").at("bits_per_second").get<double>();
     error = report["error"].get<std::string>();
     if (error.find("refused") == std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   // A server that never got its client would hold the port: stop it (^ keeps the
   // pattern from matching this very shell command).
-  run_command("ip netns exec " + to.name() + " pkill -f '^iperf3 -s -1 -D -p " + port + "' || true");
+  run_command("ip netns exec " + to.name() + " pkill -f '^iperf3 -s -1 -D -p " + port +
+              "' || true");
   throw std::runtime_error("iperf3 " + congestion + " to " + to_addr + " failed: " + error);
 }
 

@@ -10,10 +10,10 @@
 
 #include <gtest/gtest.h>
 
-#include "tools/ferryctl/output_parts.h"
-#include "tools/ferryctl/verify.h"
 #include "common/net/free_port.h"
 #include "common/tls/cert_factory.h"
+#include "tools/ferryctl/output_parts.h"
+#include "tools/ferryctl/verify.h"
 
 namespace ferry::testing {
 namespace fs = std::filesystem;
@@ -46,8 +46,10 @@ MiniCluster::MiniCluster(MiniClusterOptions options) : options_(std::move(option
     broker_http_.push_back(free_port());
   }
   std::vector<tls::RoleClaim> ids;
-  for (int c = 1; c <= std::max(1, options_.consumers); ++c) ids.push_back(tls::RoleClaim::consumer("consumer-" + std::to_string(c)));
-  for (int i = 1; i <= options_.brokers; ++i) ids.push_back(tls::RoleClaim::broker("dc1", "broker-" + std::to_string(i)));
+  for (int c = 1; c <= std::max(1, options_.consumers); ++c)
+    ids.push_back(tls::RoleClaim::consumer("consumer-" + std::to_string(c)));
+  for (int i = 1; i <= options_.brokers; ++i)
+    ids.push_back(tls::RoleClaim::broker("dc1", "broker-" + std::to_string(i)));
   for (int i = 1; i <= options_.agents; ++i) ids.push_back(tls::RoleClaim::agent(host(i)));
   ids.insert(ids.end(), options_.extra_identities.begin(), options_.extra_identities.end());
   auto pki = tls::make_dev_pki(dir_.path() / "certs", ids);
@@ -74,7 +76,9 @@ tls::TlsOptions MiniCluster::tls_options(const std::string& identity) const {
   return {certs + "/" + identity + ".crt", certs + "/" + identity + ".key", certs + "/ca.crt"};
 }
 
-std::string MiniCluster::log(const std::string& name) const { return dir_.file("logs/" + name + ".log"); }
+std::string MiniCluster::log(const std::string& name) const {
+  return dir_.file("logs/" + name + ".log");
+}
 std::string MiniCluster::daemon_log(const std::string& name) const {
   return dir_.file("daemon-logs/" + name + ".log");
 }
@@ -86,35 +90,43 @@ void MiniCluster::write_configs() {
     // With log_to_files each daemon writes its own log file (as deployed), else stderr.
     const std::string log_table =
         options_.log_to_files ? "[log]\nfile = \"" + daemon_log(name) + "\"\n" : "";
-    return log_table + "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" + id + ".key\"\nca = \"" +
-           certs + "/ca.crt\"\n" + (options_.crl ? "crl = \"" + crl_file() + "\"\n" : "");
+    return log_table + "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" +
+           id + ".key\"\nca = \"" + certs + "/ca.crt\"\n" +
+           (options_.crl ? "crl = \"" + crl_file() + "\"\n" : "");
   };
   for (int c = 1; c <= std::max(1, options_.consumers); ++c) {
     const std::string id = "consumer-" + std::to_string(c), name = consumer_name(c);
-    configs_[name] = "node_id = \"" + id + "\"\nlisten = \"" + options_.consumer_address + ":" + std::to_string(consumer_ports_[c - 1]) +
-                     "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_ports_[c - 1]) +
-                     "\"\ndata_dir = \"" + dir_.file("data/" + name) + "\"\noutput_root = \"" + output_ + "\"\n" +
-                     options_.consumer_extra + "\n" + tls(id, name) + "[output]\n" + options_.consumer_output +
-                     "\n[http]\nadmin_token_file = \"" + admin_token_file() + "\"\n";
+    configs_[name] =
+        "node_id = \"" + id + "\"\nlisten = \"" + options_.consumer_address + ":" +
+        std::to_string(consumer_ports_[c - 1]) +
+        "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_ports_[c - 1]) +
+        "\"\ndata_dir = \"" + dir_.file("data/" + name) + "\"\noutput_root = \"" + output_ +
+        "\"\n" + options_.consumer_extra + "\n" + tls(id, name) + "[output]\n" +
+        options_.consumer_output + "\n[http]\nadmin_token_file = \"" + admin_token_file() + "\"\n";
   }
   std::string brokers_list;
   for (int i = 0; i < options_.brokers; ++i) {
     std::string id = "broker-" + std::to_string(i + 1);
-    configs_[id] = "node_id = \"" + id + "\"\ndc = \"dc1\"\nlisten = \"" + options_.broker_address + ":" + std::to_string(broker_ports_[i]) +
-                   "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(broker_http_[i]) + "\"\ndata_dir = \"" +
-                   dir_.file("data/" + id) + "\"\nconsumers = [\"" + options_.consumer_address + ":" + std::to_string(consumer_port_) +
-                   "\"]\n" + options_.broker_extra + "\n" + tls(id, id) + options_.broker_tables + "\n";
-    brokers_list += std::string(i ? ", " : "") + "\"" + options_.broker_address + ":" + std::to_string(broker_ports_[i]) + "\"";
+    configs_[id] = "node_id = \"" + id + "\"\ndc = \"dc1\"\nlisten = \"" + options_.broker_address +
+                   ":" + std::to_string(broker_ports_[i]) +
+                   "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(broker_http_[i]) +
+                   "\"\ndata_dir = \"" + dir_.file("data/" + id) + "\"\nconsumers = [\"" +
+                   options_.consumer_address + ":" + std::to_string(consumer_port_) + "\"]\n" +
+                   options_.broker_extra + "\n" + tls(id, id) + options_.broker_tables + "\n";
+    brokers_list += std::string(i ? ", " : "") + "\"" + options_.broker_address + ":" +
+                    std::to_string(broker_ports_[i]) + "\"";
   }
   for (int a = 1; a <= options_.agents; ++a) {
     fs::create_directories(fs::path(input_file(a)).parent_path());
     std::ofstream(input_file(a), std::ios::app).flush();
     configs_["agent-" + std::to_string(a)] =
-        "host = \"" + host(a) + "\"\ndc = \"dc1\"\nbrokers = [" + (options_.zookeeper.empty() ? brokers_list : "") +
-        "]\nstate_dir = \"" +
-        dir_.file("data/agent-" + std::to_string(a)) + "\"\npoll_interval = \"100ms\"\nstatus_interval = \"500ms\"\n" +
-        options_.agent_extra + "\n[[source]]\ncategory = \"" + options_.category + "\"\npaths = [\"" +
-        input_file(a) + "*\"]\ntimezone = \"UTC\"\n" + tls(host(a), "agent-" + std::to_string(a)) + "[batch]\n" + options_.agent_batch + "\n";
+        "host = \"" + host(a) + "\"\ndc = \"dc1\"\nbrokers = [" +
+        (options_.zookeeper.empty() ? brokers_list : "") + "]\nstate_dir = \"" +
+        dir_.file("data/agent-" + std::to_string(a)) +
+        "\"\npoll_interval = \"100ms\"\nstatus_interval = \"500ms\"\n" + options_.agent_extra +
+        "\n[[source]]\ncategory = \"" + options_.category + "\"\npaths = [\"" + input_file(a) +
+        "*\"]\ntimezone = \"UTC\"\n" + tls(host(a), "agent-" + std::to_string(a)) + "[batch]\n" +
+        options_.agent_batch + "\n";
   }
   if (!options_.zookeeper.empty()) {
     for (auto& [name, text] : configs_) {
@@ -135,17 +147,17 @@ std::vector<std::string> MiniCluster::names() const {
 }
 
 void MiniCluster::start_all() {
-  for (const auto& n : names()) start(n, n == "consumer" ? options_.consumer_env : std::map<std::string, std::string>{});
+  for (const auto& n : names())
+    start(n, n == "consumer" ? options_.consumer_env : std::map<std::string, std::string>{});
 }
 
 void MiniCluster::start(const std::string& name, std::map<std::string, std::string> env) {
   std::string binary = name.rfind("consumer", 0) == 0 ? "ferry-consumer"
                        : name.rfind("broker", 0) == 0 ? "ferry-broker"
                                                       : "ferry-agent";
-  procs_[name] = std::make_unique<Process>(bin_path(binary),
-                                           std::vector<std::string>{"--config", dir_.file("config/" + name + ".toml")},
-                                           log(name), std::move(env),
-                                           netns(name));
+  procs_[name] = std::make_unique<Process>(
+      bin_path(binary), std::vector<std::string>{"--config", dir_.file("config/" + name + ".toml")},
+      log(name), std::move(env), netns(name));
 }
 
 std::string MiniCluster::netns(const std::string& name) const {
@@ -195,18 +207,23 @@ std::vector<std::string> MiniCluster::delivered_lines() const {
   auto read = ferryctl::for_each_part(output_, {}, [&](std::string_view raw) {
     ferryctl::for_each_line(raw, [&](std::string_view line) { lines.emplace_back(line); });
   });
-  if (!read) throw std::runtime_error("cannot read the output under " + output_ + ": " + read.error().message());
+  if (!read)
+    throw std::runtime_error("cannot read the output under " + output_ + ": " +
+                             read.error().message());
   return lines;
 }
 
-void MiniCluster::expect_unharmed(const std::vector<std::string>& alive, const std::vector<std::string>& before,
-                                  const std::string& daemon, const std::string& reason) {
+void MiniCluster::expect_unharmed(const std::vector<std::string>& alive,
+                                  const std::vector<std::string>& before, const std::string& daemon,
+                                  const std::string& reason) {
   for (const auto& name : alive) EXPECT_TRUE(running(name)) << name << " died";
   std::map<std::string, int> now, then;
   for (const auto& l : delivered_lines()) ++now[l];
   for (const auto& l : before) ++then[l];
-  for (const auto& [line, n] : then) EXPECT_EQ(now[line], n) << "'" << line << "' was delivered before, now it is not (as often)";
-  EXPECT_NE(read_file(log(daemon)).find(reason), std::string::npos) << "no '" << reason << "' in the log of " << daemon;
+  for (const auto& [line, n] : then)
+    EXPECT_EQ(now[line], n) << "'" << line << "' was delivered before, now it is not (as often)";
+  EXPECT_NE(read_file(log(daemon)).find(reason), std::string::npos)
+      << "no '" << reason << "' in the log of " << daemon;
 }
 
 }  // namespace ferry::testing

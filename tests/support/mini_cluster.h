@@ -24,15 +24,17 @@ struct MiniClusterOptions {
   int agents = 1;
   std::string category = "events";
   std::string consumer_extra;  // TOML lines appended to the consumer config's top level
-  std::string consumer_output = "roll_age = \"300ms\"\ncommit_interval = \"100ms\"";  // its [output] table
-  std::string agent_extra;     // ... to every agent config's top level (before its tables)
-  std::string broker_extra;    // TOML lines appended to every broker config's top level
-  std::string broker_tables;   // TOML tables appended to every broker config, e.g. "[connections]\n..."
-  std::string agent_batch = "linger = \"50ms\"";  // the agents' [batch] table
+  std::string consumer_output =
+      "roll_age = \"300ms\"\ncommit_interval = \"100ms\"";  // its [output] table
+  std::string agent_extra;   // ... to every agent config's top level (before its tables)
+  std::string broker_extra;  // TOML lines appended to every broker config's top level
+  std::string
+      broker_tables;  // TOML tables appended to every broker config, e.g. "[connections]\n..."
+  std::string agent_batch = "linger = \"50ms\"";    // the agents' [batch] table
   std::map<std::string, std::string> consumer_env;  // e.g. FERRY_CRASH_POINTS
   // More certificates from the cluster's CA, e.g. for a test playing a hostile peer.
   std::vector<tls::RoleClaim> extra_identities;
-  bool log_to_files = false;   // each daemon logs to daemon_log(name) instead of stderr
+  bool log_to_files = false;  // each daemon logs to daemon_log(name) instead of stderr
   // Every daemon's [tls] crl names crl_file(), made empty at start (revoke with
   // tls::revoke_dev_certs(dir()/"certs", ...), then SIGHUP).
   bool crl = false;
@@ -72,7 +74,9 @@ class MiniCluster {
   uint16_t consumer_port() const { return consumer_port_; }
   // Of consumer c (1-based; 1 is "consumer").
   uint16_t consumer_http_port(int c) const { return consumer_http_ports_.at(c - 1); }
-  static std::string consumer_name(int c) { return c == 1 ? "consumer" : "consumer-" + std::to_string(c); }
+  static std::string consumer_name(int c) {
+    return c == 1 ? "consumer" : "consumer-" + std::to_string(c);
+  }
   uint16_t broker_http_port(int broker) const { return broker_http_.at(broker - 1); }
   uint16_t broker_port(int broker) const { return broker_ports_.at(broker - 1); }
   const std::string& output_root() const { return output_; }
@@ -95,8 +99,9 @@ class MiniCluster {
   // The hostile-input suite's after-check: each daemon in `alive` still runs, every line
   // of `before` (delivered_lines() taken before the attack) is still delivered as often
   // (the output decodes), and the log of `daemon` names `reason`.
-  void expect_unharmed(const std::vector<std::string>& alive, const std::vector<std::string>& before,
-                       const std::string& daemon, const std::string& reason);
+  void expect_unharmed(const std::vector<std::string>& alive,
+                       const std::vector<std::string>& before, const std::string& daemon,
+                       const std::string& reason);
 
  private:
   void write_configs();

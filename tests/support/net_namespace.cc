@@ -38,7 +38,8 @@ void remove_stale_namespaces() {
 
 void run_command(const std::string& command) {
   const int status = std::system((command + " 2>&1").c_str());
-  if (status != 0) throw std::runtime_error("'" + command + "' failed (status " + std::to_string(status) + ")");
+  if (status != 0)
+    throw std::runtime_error("'" + command + "' failed (status " + std::to_string(status) + ")");
 }
 
 std::string netns_unavailable_reason() {
@@ -69,7 +70,9 @@ NetNamespace::NetNamespace(const std::string& role) {
   }
 }
 
-NetNamespace::~NetNamespace() { (void)std::system(("ip netns del " + name_ + " 2>/dev/null").c_str()); }
+NetNamespace::~NetNamespace() {
+  (void)std::system(("ip netns del " + name_ + " 2>/dev/null").c_str());
+}
 
 void NetNamespace::ip(const std::string& args) const { run_command("ip -n " + name_ + " " + args); }
 
@@ -84,11 +87,13 @@ void run_in_netns(const std::string& name, const std::function<void()>& fn) {
   std::thread t([&] {
     try {
       const int fd = ::open((std::string(kNetnsDir) + "/" + name).c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw std::runtime_error("cannot open namespace " + name + ": " + std::strerror(errno));
+      if (fd < 0)
+        throw std::runtime_error("cannot open namespace " + name + ": " + std::strerror(errno));
       const int rc = ::setns(fd, CLONE_NEWNET);
       const int err = errno;
       ::close(fd);
-      if (rc != 0) throw std::runtime_error("cannot enter namespace " + name + ": " + std::strerror(err));
+      if (rc != 0)
+        throw std::runtime_error("cannot enter namespace " + name + ": " + std::strerror(err));
       fn();
     } catch (...) {
       error = std::current_exception();

@@ -36,11 +36,14 @@ Process::Process(std::string binary, std::vector<std::string> args, std::string 
   envp.push_back(nullptr);
 
   int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::runtime_error("cannot open " + log_path_ + ": " + std::strerror(errno));
+  if (log_fd < 0)
+    throw std::runtime_error("cannot open " + log_path_ + ": " + std::strerror(errno));
   int netns_fd = -1;
   if (!netns.empty()) {
     netns_fd = ::open(("/var/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (netns_fd < 0) throw std::runtime_error("cannot open network namespace " + netns + ": " + std::strerror(errno));
+    if (netns_fd < 0)
+      throw std::runtime_error("cannot open network namespace " + netns + ": " +
+                               std::strerror(errno));
   }
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");

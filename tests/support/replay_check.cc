@@ -8,10 +8,10 @@
 #include <regex>
 
 #include "common/base/utc_time.h"
-#include "tools/ferryctl/output_parts.h"
-#include "tools/ferryctl/verify.h"
 #include "tests/support/http_get.h"
 #include "tests/support/process.h"
+#include "tools/ferryctl/output_parts.h"
+#include "tools/ferryctl/verify.h"
 
 namespace ferry::testing {
 
@@ -22,12 +22,15 @@ using nlohmann::json;
 std::vector<std::string> lines_in(const std::string& root, const std::string& dir_name) {
   std::vector<std::string> lines;
   auto keep = [&](const fs::path& relative) {
-    return dir_name.empty() ? !ferryctl::is_replay_part(relative) : relative.parent_path().filename() == dir_name;
+    return dir_name.empty() ? !ferryctl::is_replay_part(relative)
+                            : relative.parent_path().filename() == dir_name;
   };
   auto read = ferryctl::for_each_part(root, keep, [&](std::string_view raw) {
     ferryctl::for_each_line(raw, [&](std::string_view line) { lines.emplace_back(line); });
   });
-  if (!read) throw std::runtime_error("cannot read the output under " + root + ": " + read.error().message());
+  if (!read)
+    throw std::runtime_error("cannot read the output under " + root + ": " +
+                             read.error().message());
   return lines;
 }
 
@@ -68,16 +71,19 @@ CtlRun run(const std::string& cmd) {
 }
 
 std::string target(const MiniCluster& c) {
-  return " --url http://127.0.0.1:" + std::to_string(c.consumer_http_port()) + " --token-file " + c.admin_token_file();
+  return " --url http://127.0.0.1:" + std::to_string(c.consumer_http_port()) + " --token-file " +
+         c.admin_token_file();
 }
 
 // Starts a replay of the last two hours through ferryctl; returns its id.
 uint64_t start_replay(const MiniCluster& c, const std::string& extra) {
   const TimeMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
   const std::string from = format_iso_ms(hour_start(now) - kMsPerHour);
   const std::string to = format_iso_ms(hour_start(now) + kMsPerHour);
-  CtlRun r = run(bin_path("ferryctl") + " replay start" + target(c) + " --from " + from + " --to " + to + extra);
+  CtlRun r = run(bin_path("ferryctl") + " replay start" + target(c) + " --from " + from + " --to " +
+                 to + extra);
   EXPECT_EQ(r.status, 0) << r.out;
   auto last_nl = r.out.find_last_of('\n', r.out.size() - 2);
   std::string last = r.out.substr(last_nl == std::string::npos ? 0 : last_nl + 1);
@@ -89,8 +95,8 @@ json replay_json(const MiniCluster& c, uint64_t id) {
 }
 
 CtlRun wait_replay(const MiniCluster& c, uint64_t id, int seconds) {
-  return run(bin_path("ferryctl") + " replay status " + std::to_string(id) + target(c) + " --wait " +
-             std::to_string(seconds));
+  return run(bin_path("ferryctl") + " replay status " + std::to_string(id) + target(c) +
+             " --wait " + std::to_string(seconds));
 }
 
 bool consumer_up(const MiniCluster& c) {
@@ -113,13 +119,13 @@ void delete_output(const MiniCluster& c) {
 
 void expect_success_files(const MiniCluster& c, uint64_t id) {
   size_t dirs = 0;
-  for (auto it = fs::recursive_directory_iterator(c.output_root()); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(c.output_root());
+       it != fs::recursive_directory_iterator(); ++it) {
     if (!it->is_directory() || it->path().filename() != "replay-" + std::to_string(id)) continue;
     ++dirs;
     EXPECT_TRUE(fs::exists(it->path() / "_SUCCESS")) << it->path();
   }
   EXPECT_GT(dirs, 0u) << "no replay-" << id << "/ directory";
 }
-
 
 }  // namespace ferry::testing

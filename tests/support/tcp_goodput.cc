@@ -23,7 +23,8 @@ sockaddr_in address(const std::string& ip) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(kPort);
-  if (::inet_pton(AF_INET, ip.c_str(), &sa.sin_addr) != 1) throw std::runtime_error("bad address " + ip);
+  if (::inet_pton(AF_INET, ip.c_str(), &sa.sin_addr) != 1)
+    throw std::runtime_error("bad address " + ip);
   return sa;
 }
 
@@ -76,7 +77,8 @@ double tcp_goodput(const NetNamespace& from, const NetNamespace& to, const std::
       const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       if (::setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, congestion.data(), congestion.size()) != 0) {
         ::close(s);
-        throw std::runtime_error("congestion control " + congestion + " refused: " + std::strerror(errno));
+        throw std::runtime_error("congestion control " + congestion +
+                                 " refused: " + std::strerror(errno));
       }
       timeval tv{1, 0};
       ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);

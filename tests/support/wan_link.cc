@@ -26,7 +26,8 @@ int open_tun(const NetNamespace& ns, const std::string& ifname) {
   int fd = -1;
   ns.run_in([&] {
     fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) throw std::runtime_error(std::string("cannot open /dev/net/tun: ") + std::strerror(errno));
+    if (fd < 0)
+      throw std::runtime_error(std::string("cannot open /dev/net/tun: ") + std::strerror(errno));
     ifreq ifr{};
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
     std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
@@ -34,7 +35,8 @@ int open_tun(const NetNamespace& ns, const std::string& ifname) {
       const int err = errno;
       ::close(fd);
       fd = -1;
-      throw std::runtime_error("cannot make TUN device " + ifname + " in " + ns.name() + ": " + std::strerror(err));
+      throw std::runtime_error("cannot make TUN device " + ifname + " in " + ns.name() + ": " +
+                               std::strerror(err));
     }
   });
   return fd;
@@ -64,8 +66,8 @@ WanLinkOptions wan(std::chrono::milliseconds rtt, uint64_t rate_bits, double los
   return o;
 }
 
-WanLink::WanLink(const NetNamespace& a, std::string a_addr, const NetNamespace& b, std::string b_addr,
-                 WanLinkOptions options)
+WanLink::WanLink(const NetNamespace& a, std::string a_addr, const NetNamespace& b,
+                 std::string b_addr, WanLinkOptions options)
     : a_addr_(std::move(a_addr)), b_addr_(std::move(b_addr)), options_(options) {
   const std::string if_a = tun_name(b_addr_), if_b = tun_name(a_addr_);
   fd_a_ = open_tun(a, if_a);
@@ -78,8 +80,10 @@ WanLink::WanLink(const NetNamespace& a, std::string a_addr, const NetNamespace& 
     if (fd_b_ >= 0) ::close(fd_b_);
     throw;
   }
-  a_to_b_thread_ = std::thread([this] { forward(fd_a_, fd_b_, options_.a_to_b, options_.seed, stats_[0]); });
-  b_to_a_thread_ = std::thread([this] { forward(fd_b_, fd_a_, options_.b_to_a, options_.seed + 1, stats_[1]); });
+  a_to_b_thread_ =
+      std::thread([this] { forward(fd_a_, fd_b_, options_.a_to_b, options_.seed, stats_[0]); });
+  b_to_a_thread_ =
+      std::thread([this] { forward(fd_b_, fd_a_, options_.b_to_a, options_.seed + 1, stats_[1]); });
 }
 
 WanLink::~WanLink() {
@@ -95,7 +99,8 @@ WanCounters WanLink::counters(int dir) const {
   return {s.forwarded, s.forwarded_bytes, s.lost, s.queue_dropped, s.cut_dropped};
 }
 
-void WanLink::forward(int from_fd, int to_fd, const WanDirection& dir, uint64_t seed, Stats& stats) {
+void WanLink::forward(int from_fd, int to_fd, const WanDirection& dir, uint64_t seed,
+                      Stats& stats) {
   struct Packet {
     Clock::time_point due;
     std::vector<char> bytes;
@@ -107,8 +112,9 @@ void WanLink::forward(int from_fd, int to_fd, const WanDirection& dir, uint64_t 
   // Drop-tail limit: by default one bandwidth-delay product of the round trip.
   const auto rtt = options_.a_to_b.delay + options_.b_to_a.delay;
   const uint64_t queue_limit =
-      options_.queue_bytes ? options_.queue_bytes
-                           : std::max<uint64_t>(64 * 1024, options_.rate_bits / 8 * rtt.count() / 1000000);
+      options_.queue_bytes
+          ? options_.queue_bytes
+          : std::max<uint64_t>(64 * 1024, options_.rate_bits / 8 * rtt.count() / 1000000);
   Clock::time_point link_free = Clock::now();  // when the rate limiter has sent all it holds
   Clock::time_point last_due = link_free;
   std::vector<char> buf(65536);
@@ -129,8 +135,10 @@ void WanLink::forward(int from_fd, int to_fd, const WanDirection& dir, uint64_t 
     }
     auto wait = in_flight.empty() ? std::chrono::nanoseconds(std::chrono::milliseconds(50))
                                   : std::chrono::nanoseconds(in_flight.front().due - now);
-    wait = std::clamp(wait, std::chrono::nanoseconds(0), std::chrono::nanoseconds(std::chrono::milliseconds(50)));
-    timespec ts{static_cast<time_t>(wait.count() / 1000000000), static_cast<long>(wait.count() % 1000000000)};
+    wait = std::clamp(wait, std::chrono::nanoseconds(0),
+                      std::chrono::nanoseconds(std::chrono::milliseconds(50)));
+    timespec ts{static_cast<time_t>(wait.count() / 1000000000),
+                static_cast<long>(wait.count() % 1000000000)};
     pollfd p{from_fd, POLLIN, 0};
     if (::ppoll(&p, 1, &ts, nullptr) <= 0) continue;
     while (true) {
@@ -147,16 +155,19 @@ void WanLink::forward(int from_fd, int to_fd, const WanDirection& dir, uint64_t 
       }
       if (link_free < now) link_free = now;
       if (ns_per_byte > 0) {
-        const double backlog_bytes = std::chrono::duration<double, std::nano>(link_free - now).count() / ns_per_byte;
+        const double backlog_bytes =
+            std::chrono::duration<double, std::nano>(link_free - now).count() / ns_per_byte;
         if (backlog_bytes + static_cast<double>(n) > static_cast<double>(queue_limit)) {
           ++stats.queue_dropped;
           continue;
         }
-        link_free += std::chrono::nanoseconds(static_cast<int64_t>(ns_per_byte * static_cast<double>(n)));
+        link_free +=
+            std::chrono::nanoseconds(static_cast<int64_t>(ns_per_byte * static_cast<double>(n)));
       }
       auto due = link_free + dir.delay;
       if (dir.jitter.count() > 0) {
-        due += std::chrono::microseconds(static_cast<int64_t>(uniform(rng) * static_cast<double>(dir.jitter.count())));
+        due += std::chrono::microseconds(
+            static_cast<int64_t>(uniform(rng) * static_cast<double>(dir.jitter.count())));
       }
       due = std::max(due, last_due);  // jitter never reorders
       last_due = due;

@@ -28,8 +28,8 @@ struct WanDirection {
 
 struct WanLinkOptions {
   WanDirection a_to_b, b_to_a;
-  uint64_t rate_bits = 0;     // per direction; 0: unlimited
-  uint64_t queue_bytes = 0;   // drop-tail limit of the rate queue; 0: one bandwidth-delay product
+  uint64_t rate_bits = 0;    // per direction; 0: unlimited
+  uint64_t queue_bytes = 0;  // drop-tail limit of the rate queue; 0: one bandwidth-delay product
   uint32_t mtu = 1500;
   uint64_t seed = 1;
 };
@@ -60,7 +60,8 @@ class WanLink {
 
  private:
   struct Stats {
-    std::atomic<uint64_t> forwarded{0}, forwarded_bytes{0}, lost{0}, queue_dropped{0}, cut_dropped{0};
+    std::atomic<uint64_t> forwarded{0}, forwarded_bytes{0}, lost{0}, queue_dropped{0},
+        cut_dropped{0};
   };
   void forward(int from_fd, int to_fd, const WanDirection& dir, uint64_t seed, Stats& stats);
   WanCounters counters(int dir) const;

@@ -27,11 +27,13 @@ double metric_in(const NetNamespace& ns, uint16_t port, const std::string& serie
 
 double metric_value(const std::string& body, const std::string& series) {
   std::smatch m;
-  const std::regex line("(^|\n)" + std::regex_replace(series, std::regex(R"([{}"])"), R"(\$&)") + " ([0-9.e+]+)");
+  const std::regex line("(^|\n)" + std::regex_replace(series, std::regex(R"([{}"])"), R"(\$&)") +
+                        " ([0-9.e+]+)");
   return std::regex_search(body, m, line) ? std::stod(m[2]) : -1;
 }
 
-WanPipeline::WanPipeline(MiniClusterOptions options, WanLinkOptions agent_link, WanLinkOptions consumer_link) {
+WanPipeline::WanPipeline(MiniClusterOptions options, WanLinkOptions agent_link,
+                         WanLinkOptions consumer_link) {
   // A namespace may only default to what tcp_allowed_congestion_control lists (this
   // host's lists bbr and reno, not cubic): reno is the loss-based fallback.
   for (const auto* ns : {&agent_ns_, &broker_ns_, &consumer_ns_}) {
@@ -41,14 +43,17 @@ WanPipeline::WanPipeline(MiniClusterOptions options, WanLinkOptions agent_link, 
       ns->sysctl("net/ipv4/tcp_congestion_control", "reno");
     }
   }
-  agent_link_ = std::make_unique<WanLink>(agent_ns_, kAgentAddr, broker_ns_, kBrokerAgentSide, agent_link);
-  consumer_link_ = std::make_unique<WanLink>(broker_ns_, kBrokerConsumerSide, consumer_ns_, kConsumerAddr, consumer_link);
+  agent_link_ =
+      std::make_unique<WanLink>(agent_ns_, kAgentAddr, broker_ns_, kBrokerAgentSide, agent_link);
+  consumer_link_ = std::make_unique<WanLink>(broker_ns_, kBrokerConsumerSide, consumer_ns_,
+                                             kConsumerAddr, consumer_link);
   options.brokers = 1;
   options.broker_address = kBrokerAgentSide;
   options.consumer_address = kConsumerAddr;
   options.netns["consumer"] = consumer_ns_.name();
   options.netns["broker-1"] = broker_ns_.name();
-  for (int a = 1; a <= options.agents; ++a) options.netns["agent-" + std::to_string(a)] = agent_ns_.name();
+  for (int a = 1; a <= options.agents; ++a)
+    options.netns["agent-" + std::to_string(a)] = agent_ns_.name();
   cluster_ = std::make_unique<MiniCluster>(std::move(options));
 }
 

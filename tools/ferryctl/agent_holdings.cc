@@ -12,8 +12,9 @@ const std::optional<std::string>& AgentHoldings::scrape(const std::string& host)
   if (!added) return it->second;
   for (const auto& p : cluster_["processes"]) {
     if (p["role"] != "agent" || p["id"] != host || !p.contains("http_port")) continue;
-    auto reply = http::fetch("GET", "http://127.0.0.1:" + std::to_string(p["http_port"].get<int>()) + "/metrics", {},
-                             std::chrono::seconds(3));
+    auto reply = http::fetch(
+        "GET", "http://127.0.0.1:" + std::to_string(p["http_port"].get<int>()) + "/metrics", {},
+        std::chrono::seconds(3));
     if (reply && reply.value().status == 200) it->second = reply.value().body;
   }
   if (!it->second) unreachable_.insert(host);
@@ -26,7 +27,8 @@ bool AgentHoldings::holds(std::string_view id) {
   if (first == std::string_view::npos || last == first) return false;
   const auto& text = scrape(std::string(id.substr(0, first)));
   if (!text) return true;
-  const std::string labels = "{category=\"" + metrics::escape_label_value(id.substr(first + 1, last - first - 1)) + "\"}";
+  const std::string labels =
+      "{category=\"" + metrics::escape_label_value(id.substr(first + 1, last - first - 1)) + "\"}";
   for (const char* family : {"ferry_agent_unacked_events", "ferry_agent_backlog_bytes"}) {
     if (metrics::sample_value(*text, family + labels).value_or(0) > 0) return true;
   }

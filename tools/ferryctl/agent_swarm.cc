@@ -33,7 +33,8 @@ bool use_identity(SSL* ssl, const tls::PemIdentity& id) {
   BIO* key = BIO_new_mem_buf(id.key_pem.data(), static_cast<int>(id.key_pem.size()));
   X509* cert = crt ? PEM_read_bio_X509(crt, nullptr, nullptr, nullptr) : nullptr;
   EVP_PKEY* pkey = key ? PEM_read_bio_PrivateKey(key, nullptr, nullptr, nullptr) : nullptr;
-  const bool ok = cert && pkey && SSL_use_certificate(ssl, cert) == 1 && SSL_use_PrivateKey(ssl, pkey) == 1;
+  const bool ok =
+      cert && pkey && SSL_use_certificate(ssl, cert) == 1 && SSL_use_PrivateKey(ssl, pkey) == 1;
   X509_free(cert);
   EVP_PKEY_free(pkey);
   BIO_free(crt);
@@ -49,7 +50,8 @@ std::string batch_frame(const std::string& host) {
   b.header.seq = 1;
   b.header.incarnation = 1;
   for (int i = 0; i < 10; ++i) {
-    b.payload += "<134>bench " + host + " line " + std::to_string(i) + " of the one batch this host sends\n";
+    b.payload +=
+        "<134>bench " + host + " line " + std::to_string(i) + " of the one batch this host sends\n";
   }
   b.header.event_count = 10;
   b.header.raw_size = static_cast<uint32_t>(b.payload.size());
@@ -122,7 +124,8 @@ asio::awaitable<void> AgentSwarm::connect_one(size_t index) {
   tcp::socket socket(io_);
   socket.open(broker.is_v4() ? tcp::v4() : tcp::v6(), ec);
   if (!ec && broker.is_loopback() && broker.is_v4()) {
-    const auto source = asio::ip::address_v4(0x7f000001u + static_cast<uint32_t>(index / kPerSourceAddress));
+    const auto source =
+        asio::ip::address_v4(0x7f000001u + static_cast<uint32_t>(index / kPerSourceAddress));
     socket.bind(tcp::endpoint(source, 0), ec);
   }
   if (ec) {
@@ -135,7 +138,8 @@ asio::awaitable<void> AgentSwarm::connect_one(size_t index) {
     boost::system::error_code ignored;
     if (!wec) socket.close(ignored);
   });
-  co_await socket.async_connect(tcp::endpoint(broker, o_.broker_port), asio::redirect_error(asio::use_awaitable, ec));
+  co_await socket.async_connect(tcp::endpoint(broker, o_.broker_port),
+                                asio::redirect_error(asio::use_awaitable, ec));
   watchdog.cancel();
   if (ec) {
     fail(index, "connect: " + ec.message());

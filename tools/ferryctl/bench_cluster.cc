@@ -62,7 +62,8 @@ BenchCluster::~BenchCluster() { stop(); }
 double BenchCluster::sum_counter(const char* name) const {
   double sum = 0;
   for (int port : agent_http_) {
-    auto m = http::fetch("GET", "http://127.0.0.1:" + std::to_string(port) + "/metrics", {}, std::chrono::seconds(2));
+    auto m = http::fetch("GET", "http://127.0.0.1:" + std::to_string(port) + "/metrics", {},
+                         std::chrono::seconds(2));
     if (!m || m.value().status != 200) return -1;
     sum += metrics::sample_value(m.value().body, name).value_or(0);
   }
@@ -78,7 +79,8 @@ bool BenchCluster::any_exited() const {
   return exited_;
 }
 
-std::string BenchCluster::wait_delivered(uint64_t events, std::chrono::steady_clock::time_point deadline,
+std::string BenchCluster::wait_delivered(uint64_t events,
+                                         std::chrono::steady_clock::time_point deadline,
                                          const std::function<void()>& each_poll) const {
   double done = 0;
   while (true) {
@@ -87,8 +89,8 @@ std::string BenchCluster::wait_delivered(uint64_t events, std::chrono::steady_cl
     if (done >= static_cast<double>(events)) return {};
     if (any_exited()) return "a process exited during the run; see " + dir_ + "/logs";
     if (std::chrono::steady_clock::now() > deadline) {
-      return "timed out with " + std::to_string(static_cast<uint64_t>(done)) + " of " + std::to_string(events) +
-             " events delivered";
+      return "timed out with " + std::to_string(static_cast<uint64_t>(done)) + " of " +
+             std::to_string(events) + " events delivered";
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -101,7 +103,8 @@ void BenchCluster::start_clock() {
   consumer_cpu0_ = cpu_seconds(consumer_);
 }
 
-void BenchCluster::read_costs(std::vector<DaemonCost>& agents, DaemonCost& broker, DaemonCost& consumer) const {
+void BenchCluster::read_costs(std::vector<DaemonCost>& agents, DaemonCost& broker,
+                              DaemonCost& consumer) const {
   agents.clear();
   for (size_t i = 0; i < agents_.size(); ++i) {
     agents.push_back({cpu_seconds(agents_[i]) - agent_cpu0_.at(i), peak_rss_kib(agents_[i])});

@@ -9,11 +9,16 @@
 namespace ferry::ferryctl {
 namespace {
 
-constexpr const char* kEvents[] = {"song_completion", "song_start", "song_skip", "ad_impression", "search", "login"};
-constexpr const char* kCountries[] = {"SE", "US", "GB", "DE", "BR", "MX", "IN", "JP", "FR", "ES", "NL", "PL"};
-constexpr const char* kPlatforms[] = {"android", "ios", "web", "desktop-win", "desktop-mac", "ps5", "sonos", "car"};
-constexpr const char* kContexts[] = {"playlist", "album", "artist", "radio", "search", "daily_mix", "podcast"};
-constexpr const char* kApps[] = {"player", "playback-svc", "auth", "search-api", "ads-edge", "recommender"};
+constexpr const char* kEvents[] = {"song_completion", "song_start", "song_skip",
+                                   "ad_impression",   "search",     "login"};
+constexpr const char* kCountries[] = {"SE", "US", "GB", "DE", "BR", "MX",
+                                      "IN", "JP", "FR", "ES", "NL", "PL"};
+constexpr const char* kPlatforms[] = {"android",     "ios", "web",   "desktop-win",
+                                      "desktop-mac", "ps5", "sonos", "car"};
+constexpr const char* kContexts[] = {"playlist", "album",     "artist", "radio",
+                                     "search",   "daily_mix", "podcast"};
+constexpr const char* kApps[] = {"player",     "playback-svc", "auth",
+                                 "search-api", "ads-edge",     "recommender"};
 
 template <class T>
 bool parse_after(std::string_view line, std::string_view key, T& value) {
@@ -33,17 +38,20 @@ void EventLines::append(std::string& out, uint64_t seq, int64_t ts_ms, int64_t w
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
   char written[40] = "";
-  if (write_us != 0) std::snprintf(written, sizeof written, ",\"wt_us\":%lld", static_cast<long long>(write_us));
+  if (write_us != 0)
+    std::snprintf(written, sizeof written, ",\"wt_us\":%lld", static_cast<long long>(write_us));
   const unsigned host = rng_() % 64;
   char line[512];
   const int n = std::snprintf(
       line, sizeof line,
-      "<134>%s host-%c%u %s[%u]: {\"event\":\"%s\",\"user\":\"u%u\",\"track\":\"t%08u\",\"ts\":%lld,"
+      "<134>%s host-%c%u %s[%u]: "
+      "{\"event\":\"%s\",\"user\":\"u%u\",\"track\":\"t%08u\",\"ts\":%lld,"
       "\"ms_played\":%u,\"country\":\"%s\",\"platform\":\"%s\",\"ctx\":\"%s\",\"seq\":%llu%s}\n",
-      stamp, 'a' + host / 16, host % 16 + 1, pick(kApps), 100 + static_cast<unsigned>(rng_() % 64900), pick(kEvents),
+      stamp, 'a' + host / 16, host % 16 + 1, pick(kApps),
+      100 + static_cast<unsigned>(rng_() % 64900), pick(kEvents),
       1 + static_cast<unsigned>(rng_() % 9999999), 1 + static_cast<unsigned>(rng_() % 99999999),
-      static_cast<long long>(ts_ms), static_cast<unsigned>(rng_() % 400001), pick(kCountries), pick(kPlatforms),
-      pick(kContexts), static_cast<unsigned long long>(seq), written);
+      static_cast<long long>(ts_ms), static_cast<unsigned>(rng_() % 400001), pick(kCountries),
+      pick(kPlatforms), pick(kContexts), static_cast<unsigned long long>(seq), written);
   out.append(line, static_cast<size_t>(n));
 }
 

@@ -46,9 +46,11 @@ std::string validate_broker(const std::string& spec) {
 
 tls::RoleClaim broker_claim(const std::string& spec, const std::string& default_dc) {
   size_t slash = spec.find('/');
-  if (slash != std::string::npos) return tls::RoleClaim::broker(spec.substr(0, slash), spec.substr(slash + 1));
+  if (slash != std::string::npos)
+    return tls::RoleClaim::broker(spec.substr(0, slash), spec.substr(slash + 1));
   if (default_dc.empty()) {
-    std::cerr << "ferryctl certs: broker '" << spec << "' needs its DC: write DC/" << spec << " or pass --dc\n";
+    std::cerr << "ferryctl certs: broker '" << spec << "' needs its DC: write DC/" << spec
+              << " or pass --dc\n";
     throw CLI::RuntimeError(2);
   }
   return tls::RoleClaim::broker(default_dc, spec);
@@ -83,9 +85,11 @@ void run_certs(const CertsArgs& args) {
     throw CLI::RuntimeError(1);
   }
   if (!pki.value().moved_ca_key.empty()) {
-    std::cout << "moved the CA key " << pki.value().moved_ca_key.string() << " to "
-              << (args.ca_dir.empty() ? out_dir / "ca" : std::filesystem::path(args.ca_dir)).string()
-              << "/ca.key, so that copying " << out_dir.string() << "'s files to hosts leaves it behind\n";
+    std::cout
+        << "moved the CA key " << pki.value().moved_ca_key.string() << " to "
+        << (args.ca_dir.empty() ? out_dir / "ca" : std::filesystem::path(args.ca_dir)).string()
+        << "/ca.key, so that copying " << out_dir.string()
+        << "'s files to hosts leaves it behind\n";
   }
   if (pki.value().ca_reused) {
     std::cout << "reused CA " << (out_dir / "ca.crt").string() << "\n";
@@ -101,11 +105,15 @@ void run_certs(const CertsArgs& args) {
 void add_certs_command(CLI::App& app) {
   auto args = std::make_shared<CertsArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "certs", "Make a development CA (or reuse DIR/ca.crt + its key) and a certificate per identity");
+      "certs",
+      "Make a development CA (or reuse DIR/ca.crt + its key) and a certificate per identity");
   const CLI::Validator name_check(validate_name, "NAME");
-  cmd->add_option("--out", args->out_dir, "Directory for ca.crt, NAME.crt, NAME.key (what hosts need)")
+  cmd->add_option("--out", args->out_dir,
+                  "Directory for ca.crt, NAME.crt, NAME.key (what hosts need)")
       ->required();
-  cmd->add_option("--ca-dir", args->ca_dir, "Directory for the CA's key ca.key, kept off the hosts (default DIR/ca, mode 0700)");
+  cmd->add_option(
+      "--ca-dir", args->ca_dir,
+      "Directory for the CA's key ca.key, kept off the hosts (default DIR/ca, mode 0700)");
   cmd->add_option("--hosts", args->hosts, "Agent host names (comma separated)")
       ->delimiter(',')
       ->check(name_check);
@@ -117,7 +125,8 @@ void add_certs_command(CLI::App& app) {
       ->delimiter(',')
       ->check(name_check);
   cmd->add_option("--admin", args->admin, "Name of an admin client certificate")->check(name_check);
-  cmd->add_option("--revoke", args->revoke, "Revoke DIR/NAME.crt instead: add it to DIR/ca.crl (comma separated)")
+  cmd->add_option("--revoke", args->revoke,
+                  "Revoke DIR/NAME.crt instead: add it to DIR/ca.crl (comma separated)")
       ->delimiter(',')
       ->check(name_check)
       ->excludes("--hosts")

@@ -58,7 +58,8 @@ bool alive(pid_t pid) {
   if (pid <= 0 || ::kill(pid, 0) != 0) return false;
   std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
   std::string cmd((std::istreambuf_iterator<char>(in)), {});
-  return cmd.find("ferry") != std::string::npos || cmd.find("org.apache.zookeeper") != std::string::npos;
+  return cmd.find("ferry") != std::string::npos ||
+         cmd.find("org.apache.zookeeper") != std::string::npos;
 }
 
 // Exited: gone, or a zombie with no thread left. A SIGKILLed process loses its memory (and
@@ -74,7 +75,8 @@ bool exited(pid_t pid) {
   const char state = stat[paren + 2];
   if (state != 'Z' && state != 'X') return false;
   std::error_code ec;
-  auto tasks = std::distance(fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec), fs::directory_iterator());
+  auto tasks = std::distance(fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec),
+                             fs::directory_iterator());
   return ec || tasks <= 1;
 }
 
@@ -97,8 +99,9 @@ bool healthy(const json& p) {
   if (!alive(p["pid"].get<pid_t>())) return false;
   const std::string role = p["role"];
   if (role == "broker" || role == "consumer") {
-    auto r = http::fetch("GET", "http://127.0.0.1:" + std::to_string(p["http_port"].get<int>()) + "/healthz", {},
-                         std::chrono::seconds(2));
+    auto r = http::fetch(
+        "GET", "http://127.0.0.1:" + std::to_string(p["http_port"].get<int>()) + "/healthz", {},
+        std::chrono::seconds(2));
     return r && r.value().status == 200;
   }
   if (role == "agent") return slurp(p["log"]).find("connected to broker") != std::string::npos;
@@ -107,8 +110,8 @@ bool healthy(const json& p) {
 }
 
 std::string tls_section(const std::string& certs, const std::string& id) {
-  return "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" + id + ".key\"\nca = \"" + certs +
-         "/ca.crt\"\n";
+  return "[tls]\ncert = \"" + certs + "/" + id + ".crt\"\nkey = \"" + certs + "/" + id +
+         ".key\"\nca = \"" + certs + "/ca.crt\"\n";
 }
 
 std::string quoted_list(const std::vector<std::string>& v) {
@@ -143,21 +146,26 @@ std::string cluster_up(const ClusterOptions& o) {
     auto j = load_cluster(dir);
     for (const auto& p : j["processes"]) {
       if (alive(p["pid"].get<pid_t>())) {
-        return "a cluster is already running in " + dir + " (see `ferryctl cluster status --dir " + dir +
-               "`; stop it with `ferryctl cluster down --dir " + dir + "`)";
+        return "a cluster is already running in " + dir + " (see `ferryctl cluster status --dir " +
+               dir + "`; stop it with `ferryctl cluster down --dir " + dir + "`)";
       }
     }
-    return dir + " holds a stopped cluster; restart parts with `ferryctl cluster start NAME --dir " + dir +
-           "` or remove the directory for a fresh one";
+    return dir +
+           " holds a stopped cluster; restart parts with `ferryctl cluster start NAME --dir " +
+           dir + "` or remove the directory for a fresh one";
   }
-  if (o.dcs < 1 || o.brokers_per_dc < 1 || o.hosts_per_dc < 1 || o.consumers < 1 || o.categories.empty()) {
-    return "--dcs, --brokers-per-dc, --hosts-per-dc and --consumers must be at least 1, and a category is needed";
+  if (o.dcs < 1 || o.brokers_per_dc < 1 || o.hosts_per_dc < 1 || o.consumers < 1 ||
+      o.categories.empty()) {
+    return "--dcs, --brokers-per-dc, --hosts-per-dc and --consumers must be at least 1, and a "
+           "category is needed";
   }
   const std::string bin = o.bin_dir.empty() ? self_dir() : fs::absolute(o.bin_dir).string();
   for (const char* b : {"ferry-agent", "ferry-broker", "ferry-consumer"}) {
-    if (!fs::exists(bin + "/" + b)) return std::string(b) + " not found in " + bin + " (use --bin-dir)";
+    if (!fs::exists(bin + "/" + b))
+      return std::string(b) + " not found in " + bin + " (use --bin-dir)";
   }
-  for (const char* sub : {"certs", "config", "data", "logs", "input", "output"}) fs::create_directories(dir + "/" + sub);
+  for (const char* sub : {"certs", "config", "data", "logs", "input", "output"})
+    fs::create_directories(dir + "/" + sub);
   const std::string certs = dir + "/certs";
 
   struct Node {
@@ -166,8 +174,8 @@ std::string cluster_up(const ClusterOptions& o) {
   };
   std::vector<Node> consumers, brokers, agents;
   for (int c = 1; c <= o.consumers; ++c) {
-    consumers.push_back({"consumer-" + std::to_string(c), "consumer", "central", "consumer-" + std::to_string(c),
-                         free_port(), free_port()});
+    consumers.push_back({"consumer-" + std::to_string(c), "consumer", "central",
+                         "consumer-" + std::to_string(c), free_port(), free_port()});
   }
   for (int d = 1; d <= o.dcs; ++d) {
     std::string dc = "dc" + std::to_string(d);
@@ -206,10 +214,16 @@ std::string cluster_up(const ClusterOptions& o) {
     const uint16_t zk_port = free_port();
     const std::string cfg = write_zoo_cfg(dir + "/data/zookeeper", zk_port);
     j["zookeeper"] = "127.0.0.1:" + std::to_string(zk_port);
-    j["processes"].push_back({{"name", "zookeeper"}, {"role", "zookeeper"}, {"dc", ""}, {"pid", 0},
-                              {"port", zk_port}, {"http_port", 0}, {"log", dir + "/logs/zookeeper.log"},
+    j["processes"].push_back({{"name", "zookeeper"},
+                              {"role", "zookeeper"},
+                              {"dc", ""},
+                              {"pid", 0},
+                              {"port", zk_port},
+                              {"http_port", 0},
+                              {"log", dir + "/logs/zookeeper.log"},
                               {"argv", zookeeper_argv(cfg)}});
-    zk_section = "[zookeeper]\nhosts = \"" + j["zookeeper"].get<std::string>() + "\"\nsession_timeout = \"4s\"\n";
+    zk_section = "[zookeeper]\nhosts = \"" + j["zookeeper"].get<std::string>() +
+                 "\"\nsession_timeout = \"4s\"\n";
   }
 
   std::string seal_section;  // appended to agents' and consumers' configs
@@ -219,29 +233,41 @@ std::string cluster_up(const ClusterOptions& o) {
     seal_section = "[seal]\nkeys_dir = \"" + dir + "/seal-keys\"\n";
   }
 
-  auto add = [&](const Node& n, const std::string& config_text, const std::string& binary, json extra) {
+  auto add = [&](const Node& n, const std::string& config_text, const std::string& binary,
+                 json extra) {
     std::string config = dir + "/config/" + n.name + ".toml";
     std::ofstream(config) << config_text;
-    json p = {{"name", n.name}, {"role", n.role}, {"dc", n.dc}, {"id", n.id}, {"config", config},
-              {"log", dir + "/logs/" + n.name + ".log"}, {"argv", {bin + "/" + binary, "--config", config}},
-              {"pid", 0}, {"port", n.port}, {"http_port", n.http}};
+    json p = {{"name", n.name},
+              {"role", n.role},
+              {"dc", n.dc},
+              {"id", n.id},
+              {"config", config},
+              {"log", dir + "/logs/" + n.name + ".log"},
+              {"argv", {bin + "/" + binary, "--config", config}},
+              {"pid", 0},
+              {"port", n.port},
+              {"http_port", n.http}};
     for (auto& [k, v] : extra.items()) p[k] = v;
     j["processes"].push_back(p);
   };
   for (const auto& c : consumers) {
     add(c,
-        "node_id = \"" + c.id + "\"\nlisten = \"127.0.0.1:" + std::to_string(c.port) + "\"\nhttp_listen = \"127.0.0.1:" +
-            std::to_string(c.http) + "\"\ndata_dir = \"" + dir + "/data/" + c.name + "\"\noutput_root = \"" + dir +
-            "/output\"\n" + tls_section(certs, c.id) + "[output]\nroll_age = \"" + o.roll_age + "\"\n[hours]\nsilent_timeout = \"2m\"\n" +
-            "[http]\nadmin_token_file = \"" + token_file + "\"\n" + zk_section + seal_section,
+        "node_id = \"" + c.id + "\"\nlisten = \"127.0.0.1:" + std::to_string(c.port) +
+            "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(c.http) + "\"\ndata_dir = \"" + dir +
+            "/data/" + c.name + "\"\noutput_root = \"" + dir + "/output\"\n" +
+            tls_section(certs, c.id) + "[output]\nroll_age = \"" + o.roll_age +
+            "\"\n[hours]\nsilent_timeout = \"2m\"\n" + "[http]\nadmin_token_file = \"" +
+            token_file + "\"\n" + zk_section + seal_section,
         "ferry-consumer", json::object());
     j["dashboards"].push_back("http://127.0.0.1:" + std::to_string(c.http) + "/");
   }
   for (const auto& b : brokers) {
     add(b,
-        "node_id = \"" + b.id + "\"\ndc = \"" + b.dc + "\"\nlisten = \"127.0.0.1:" + std::to_string(b.port) +
-            "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(b.http) + "\"\ndata_dir = \"" + dir + "/data/" + b.name +
-            "\"\nconsumers = " + quoted_list(consumer_addrs) + "\n" + tls_section(certs, b.id) + zk_section,
+        "node_id = \"" + b.id + "\"\ndc = \"" + b.dc +
+            "\"\nlisten = \"127.0.0.1:" + std::to_string(b.port) +
+            "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(b.http) + "\"\ndata_dir = \"" + dir +
+            "/data/" + b.name + "\"\nconsumers = " + quoted_list(consumer_addrs) + "\n" +
+            tls_section(certs, b.id) + zk_section,
         "ferry-broker", json::object());
     j["dashboards"].push_back("http://127.0.0.1:" + std::to_string(b.http) + "/");
   }
@@ -252,7 +278,8 @@ std::string cluster_up(const ClusterOptions& o) {
     for (const auto& b : brokers) {
       if (b.dc == a.dc) dc_brokers.push_back("127.0.0.1:" + std::to_string(b.port));
     }
-    std::rotate(dc_brokers.begin(), dc_brokers.begin() + (agent_index++ % dc_brokers.size()), dc_brokers.end());
+    std::rotate(dc_brokers.begin(), dc_brokers.begin() + (agent_index++ % dc_brokers.size()),
+                dc_brokers.end());
     std::string input = dir + "/input/" + a.id;
     fs::create_directories(input);
     std::string sources;
@@ -260,13 +287,15 @@ std::string cluster_up(const ClusterOptions& o) {
     for (const auto& cat : o.categories) {
       std::string glob = input + "/" + cat + ".log*";
       // The generator writes RFC 3164 times in UTC, whatever the host's zone.
-      sources += "[[source]]\ncategory = \"" + cat + "\"\npaths = [\"" + glob + "\"]\ntimezone = \"UTC\"\n";
+      sources += "[[source]]\ncategory = \"" + cat + "\"\npaths = [\"" + glob +
+                 "\"]\ntimezone = \"UTC\"\n";
       globs.push_back(glob);
     }
     add(a,
-        "host = \"" + a.id + "\"\ndc = \"" + a.dc + "\"\nbrokers = " +
-            quoted_list(o.zookeeper ? std::vector<std::string>{} : dc_brokers) + "\nstate_dir = \"" + dir + "/data/" +
-            a.name + "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(a.http) + "\"\n" + sources +
+        "host = \"" + a.id + "\"\ndc = \"" + a.dc +
+            "\"\nbrokers = " + quoted_list(o.zookeeper ? std::vector<std::string>{} : dc_brokers) +
+            "\nstate_dir = \"" + dir + "/data/" + a.name +
+            "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(a.http) + "\"\n" + sources +
             tls_section(certs, a.id) + zk_section + seal_section,
         "ferry-agent", {{"host", a.id}, {"input_dir", input}, {"globs", globs}});
   }
@@ -276,12 +305,17 @@ std::string cluster_up(const ClusterOptions& o) {
     std::string host_list, cat_list;
     for (const auto& h : hosts) host_list += (host_list.empty() ? "" : ",") + h;
     for (const auto& c : o.categories) cat_list += (cat_list.empty() ? "" : ",") + c;
-    j["processes"].push_back({{"name", "gen"}, {"role", "generator"}, {"dc", ""}, {"pid", 0},
-                              {"log", dir + "/logs/gen.log"},
-                              {"argv", {bin + "/ferryctl", "gen", "--dir", dir + "/input", "--host-names", host_list,
-                                        "--categories", cat_list, "--events", std::to_string(o.events), "--rate",
-                                        std::to_string(o.rate), "--rotate-bytes", std::to_string(o.rotate_bytes),
-                                        "--rotate-style", o.rotate_style}}});
+    j["processes"].push_back(
+        {{"name", "gen"},
+         {"role", "generator"},
+         {"dc", ""},
+         {"pid", 0},
+         {"log", dir + "/logs/gen.log"},
+         {"argv",
+          {bin + "/ferryctl", "gen", "--dir", dir + "/input", "--host-names", host_list,
+           "--categories", cat_list, "--events", std::to_string(o.events), "--rate",
+           std::to_string(o.rate), "--rotate-bytes", std::to_string(o.rotate_bytes),
+           "--rotate-style", o.rotate_style}}});
   }
   // A failed `up` stops what it started: no agents left tailing into a half-made cluster.
   auto fail = [&](const std::string& why) {
@@ -292,9 +326,10 @@ std::string cluster_up(const ClusterOptions& o) {
   // Start in dependency order: ZooKeeper, consumers, brokers, agents, then traffic.
   for (auto& p : j["processes"]) {
     p["pid"] = spawn(p["argv"].get<std::vector<std::string>>(), p["log"]);
-    if (p["role"] == "zookeeper" && !wait_zookeeper_ready(p["port"].get<uint16_t>(), std::chrono::seconds(60))) {
-      return fail("zookeeper did not answer on port " + std::to_string(p["port"].get<int>()) + "; see " +
-                  p["log"].get<std::string>());
+    if (p["role"] == "zookeeper" &&
+        !wait_zookeeper_ready(p["port"].get<uint16_t>(), std::chrono::seconds(60))) {
+      return fail("zookeeper did not answer on port " + std::to_string(p["port"].get<int>()) +
+                  "; see " + p["log"].get<std::string>());
     }
     if (p["role"] == "broker" || p["role"] == "consumer" || p["role"] == "agent") {
       // Give each a moment so the next finds it listening.
@@ -306,10 +341,12 @@ std::string cluster_up(const ClusterOptions& o) {
   for (const auto& p : j["processes"]) {
     while (!healthy(p)) {
       if (child_exited(p["pid"].get<pid_t>())) {
-        return fail(p["name"].get<std::string>() + " exited during start; see " + p["log"].get<std::string>());
+        return fail(p["name"].get<std::string>() + " exited during start; see " +
+                    p["log"].get<std::string>());
       }
       if (std::chrono::steady_clock::now() > deadline) {
-        return fail(p["name"].get<std::string>() + " not healthy after 60 s; see " + p["log"].get<std::string>());
+        return fail(p["name"].get<std::string>() + " not healthy after 60 s; see " +
+                    p["log"].get<std::string>());
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -351,7 +388,8 @@ std::string cluster_kill(const std::string& dir, const std::string& name) {
   // right after must not find the old agent still holding its state dir's lock.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!exited(pid)) {
-    if (std::chrono::steady_clock::now() > deadline) return name + " (pid " + std::to_string(pid) + ") still alive 30 s after SIGKILL";
+    if (std::chrono::steady_clock::now() > deadline)
+      return name + " (pid " + std::to_string(pid) + ") still alive 30 s after SIGKILL";
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return {};
@@ -361,7 +399,8 @@ std::string cluster_start(const std::string& dir, const std::string& name) {
   auto j = load_cluster(dir);
   json* p = find_process(j, name);
   if (!p) return "no process named '" + name + "' in " + dir;
-  if (alive((*p)["pid"].get<pid_t>())) return name + " is already running (pid " + std::to_string((*p)["pid"].get<int>()) + ")";
+  if (alive((*p)["pid"].get<pid_t>()))
+    return name + " is already running (pid " + std::to_string((*p)["pid"].get<int>()) + ")";
   (*p)["pid"] = spawn((*p)["argv"].get<std::vector<std::string>>(), (*p)["log"]);
   save(dir, j);
   return {};
@@ -371,16 +410,17 @@ std::string cluster_status(const std::string& dir, std::string& table) {
   auto j = load_cluster(dir);
   std::ostringstream out;
   char line[256];
-  std::snprintf(line, sizeof line, "%-22s %-10s %-8s %-8s %-8s %s\n", "NAME", "ROLE", "PID", "RUNNING", "HEALTHY", "HTTP");
+  std::snprintf(line, sizeof line, "%-22s %-10s %-8s %-8s %-8s %s\n", "NAME", "ROLE", "PID",
+                "RUNNING", "HEALTHY", "HTTP");
   out << line;
   for (const auto& p : j["processes"]) {
     pid_t pid = p["pid"].get<pid_t>();
     std::string url = p.contains("http_port") && p["http_port"].get<int>() != 0
                           ? "http://127.0.0.1:" + std::to_string(p["http_port"].get<int>()) + "/"
                           : "-";
-    std::snprintf(line, sizeof line, "%-22s %-10s %-8d %-8s %-8s %s\n", p["name"].get<std::string>().c_str(),
-                  p["role"].get<std::string>().c_str(), pid, alive(pid) ? "yes" : "no", healthy(p) ? "yes" : "no",
-                  url.c_str());
+    std::snprintf(line, sizeof line, "%-22s %-10s %-8d %-8s %-8s %s\n",
+                  p["name"].get<std::string>().c_str(), p["role"].get<std::string>().c_str(), pid,
+                  alive(pid) ? "yes" : "no", healthy(p) ? "yes" : "no", url.c_str());
     out << line;
   }
   out << "output: " << j["output_root"].get<std::string>() << "\n";

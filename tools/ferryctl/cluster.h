@@ -21,12 +21,12 @@ struct ClusterOptions {
   int hosts_per_dc = 2;
   int consumers = 1;
   std::vector<std::string> categories{"song_completion", "playback"};
-  double rate = 200;     // generated lines per second, all hosts together
-  uint64_t events = 0;   // per host and category; 0 = no generator
+  double rate = 200;                    // generated lines per second, all hosts together
+  uint64_t events = 0;                  // per host and category; 0 = no generator
   uint64_t rotate_bytes = 0;            // the generator rotates files past this size
   std::string rotate_style = "rename";  // ... this way (ferryctl gen --rotate-style)
   std::string roll_age = "10s";         // consumers commit a part file at least this often
-  std::string bin_dir;   // where ferry-* live; default: next to ferryctl
+  std::string bin_dir;                  // where ferry-* live; default: next to ferryctl
   // Run a ZooKeeper server (process "zookeeper") and configure every daemon with it;
   // agents then list no broker and discover them.
   bool zookeeper = false;

@@ -20,28 +20,40 @@ void check(const std::string& what, const std::string& error) {
 }  // namespace
 
 void add_cluster_command(CLI::App& app) {
-  auto* cluster = app.add_subcommand("cluster", "Run a local multi-DC topology (demos, tests, benchmarks)");
+  auto* cluster =
+      app.add_subcommand("cluster", "Run a local multi-DC topology (demos, tests, benchmarks)");
   cluster->require_subcommand(1);
 
   auto opts = std::make_shared<ClusterOptions>();
-  auto* up = cluster->add_subcommand("up", "Make certificates and configs under DIR, start everything, wait until healthy");
+  auto* up = cluster->add_subcommand(
+      "up", "Make certificates and configs under DIR, start everything, wait until healthy");
   up->add_option("--dir", opts->dir, "Cluster directory")->required();
   up->add_option("--dcs", opts->dcs, "Datacenters")->capture_default_str();
-  up->add_option("--brokers-per-dc", opts->brokers_per_dc, "Brokers per datacenter")->capture_default_str();
-  up->add_option("--hosts-per-dc", opts->hosts_per_dc, "Agent hosts per datacenter")->capture_default_str();
+  up->add_option("--brokers-per-dc", opts->brokers_per_dc, "Brokers per datacenter")
+      ->capture_default_str();
+  up->add_option("--hosts-per-dc", opts->hosts_per_dc, "Agent hosts per datacenter")
+      ->capture_default_str();
   up->add_option("--consumers", opts->consumers, "Consumers")->capture_default_str();
-  up->add_option("--categories", opts->categories, "Categories")->delimiter(',')->capture_default_str();
-  up->add_option("--rate", opts->rate, "Generated lines per second, all hosts")->capture_default_str();
-  up->add_option("--events", opts->events, "Lines per host and category (0: no generator)")->capture_default_str();
-  up->add_option("--rotate-bytes", opts->rotate_bytes, "The generator rotates files past this size (0: never)");
+  up->add_option("--categories", opts->categories, "Categories")
+      ->delimiter(',')
+      ->capture_default_str();
+  up->add_option("--rate", opts->rate, "Generated lines per second, all hosts")
+      ->capture_default_str();
+  up->add_option("--events", opts->events, "Lines per host and category (0: no generator)")
+      ->capture_default_str();
+  up->add_option("--rotate-bytes", opts->rotate_bytes,
+                 "The generator rotates files past this size (0: never)");
   up->add_option("--rotate-style", opts->rotate_style, "rename (+create), copytruncate, or mixed")
       ->check(CLI::IsMember({"rename", "copytruncate", "mixed"}))
       ->capture_default_str();
-  up->add_flag("--sealed", opts->sealed, "Agents seal payloads, consumers open them (one key in DIR/seal-keys)");
-  up->add_flag("--zookeeper", opts->zookeeper,
-               "Start a ZooKeeper server (Debian's zookeeper package); brokers and consumers register, "
-               "agents find their brokers there");
-  up->add_option("--bin-dir", opts->bin_dir, "Directory of ferry-agent, ferry-broker, ferry-consumer");
+  up->add_flag("--sealed", opts->sealed,
+               "Agents seal payloads, consumers open them (one key in DIR/seal-keys)");
+  up->add_flag(
+      "--zookeeper", opts->zookeeper,
+      "Start a ZooKeeper server (Debian's zookeeper package); brokers and consumers register, "
+      "agents find their brokers there");
+  up->add_option("--bin-dir", opts->bin_dir,
+                 "Directory of ferry-agent, ferry-broker, ferry-consumer");
   up->callback([opts] {
     try {
       check("up", cluster_up(*opts));
@@ -52,14 +64,17 @@ void add_cluster_command(CLI::App& app) {
     }
     auto j = load_cluster(opts->dir);
     std::cout << "cluster up in " << j["dir"].get<std::string>() << "\n";
-    for (const auto& url : j["dashboards"]) std::cout << "dashboard: " << url.get<std::string>() << "\n";
+    for (const auto& url : j["dashboards"])
+      std::cout << "dashboard: " << url.get<std::string>() << "\n";
     std::cout << "output:    " << j["output_root"].get<std::string>() << "\n";
-    if (j.contains("zookeeper")) std::cout << "zookeeper: " << j["zookeeper"].get<std::string>() << "\n";
+    if (j.contains("zookeeper"))
+      std::cout << "zookeeper: " << j["zookeeper"].get<std::string>() << "\n";
   });
 
   auto dir = std::make_shared<std::string>();
   auto name = std::make_shared<std::string>();
-  auto* down = cluster->add_subcommand("down", "Stop every process (SIGTERM, then SIGKILL after 15 s)");
+  auto* down =
+      cluster->add_subcommand("down", "Stop every process (SIGTERM, then SIGKILL after 15 s)");
   down->add_option("--dir", *dir, "Cluster directory")->required();
   down->callback([dir] {
     try {
@@ -84,7 +99,8 @@ void add_cluster_command(CLI::App& app) {
     }
     std::cout << table;
   });
-  auto* kill = cluster->add_subcommand("kill", "SIGKILL one process, e.g. broker-dc1-1, agent-dc2-h3, consumer-1");
+  auto* kill = cluster->add_subcommand(
+      "kill", "SIGKILL one process, e.g. broker-dc1-1, agent-dc2-h3, consumer-1");
   kill->add_option("component", *name, "Process name")->required();
   kill->add_option("--dir", *dir, "Cluster directory")->required();
   kill->callback([dir, name] {
@@ -97,7 +113,8 @@ void add_cluster_command(CLI::App& app) {
     }
     std::cout << "killed " << *name << "\n";
   });
-  auto* start = cluster->add_subcommand("start", "Start one stopped process again with its config and state");
+  auto* start =
+      cluster->add_subcommand("start", "Start one stopped process again with its config and state");
   start->add_option("component", *name, "Process name")->required();
   start->add_option("--dir", *dir, "Cluster directory")->required();
   start->callback([dir, name] {

@@ -26,7 +26,8 @@ void hash_file_lines(const std::string& file, std::vector<uint64_t>& out) {
     carry.append(buffer.data(), static_cast<size_t>(in.gcount()));
     const size_t last = carry.rfind('\n');
     if (last == std::string::npos) continue;
-    for_each_line(std::string_view(carry).substr(0, last + 1), [&](std::string_view line) { out.push_back(line_hash(line)); });
+    for_each_line(std::string_view(carry).substr(0, last + 1),
+                  [&](std::string_view line) { out.push_back(line_hash(line)); });
     carry.erase(0, last + 1);
   }
   // What is left lacks its newline: the agent never sends it, so it is not counted.
@@ -34,7 +35,8 @@ void hash_file_lines(const std::string& file, std::vector<uint64_t>& out) {
 
 }  // namespace
 
-Result<DeliveryCount> count_delivery(const std::vector<std::string>& written_files, const std::string& output_root) {
+Result<DeliveryCount> count_delivery(const std::vector<std::string>& written_files,
+                                     const std::string& output_root) {
   std::vector<uint64_t> want, got;
   for (const auto& file : written_files) hash_file_lines(file, want);
   BOOST_OUTCOME_TRY(for_each_delivered_part(output_root, [&](std::string_view raw) {

@@ -21,6 +21,7 @@ struct DeliveryCount {
 
 // `written_files`: every file the agents tailed (an unterminated last line is never
 // sent, so it is not counted).
-Result<DeliveryCount> count_delivery(const std::vector<std::string>& written_files, const std::string& output_root);
+Result<DeliveryCount> count_delivery(const std::vector<std::string>& written_files,
+                                     const std::string& output_root);
 
 }  // namespace ferry::ferryctl

@@ -68,8 +68,7 @@ GenResult run_gen(const GenOptions& o, const std::atomic<bool>& stop) {
         for (auto& [h, cats] : j["next"].items()) {
           for (auto& [c, n] : cats.items()) saved[h][c] = n.get<uint64_t>();
         }
-      } catch (const std::exception&) {
-      }
+      } catch (const std::exception&) {}
     }
   }
   std::vector<Stream> streams;
@@ -110,9 +109,11 @@ GenResult run_gen(const GenOptions& o, const std::atomic<bool>& stop) {
       }
       s.hour = now / 3600;
       char head[256];
-      std::snprintf(head, sizeof head, "<134>%s %s app[%u]: id=%s:%s:%llu event=%s user=%08llx client=%s ms=%llu ",
-                    utc(now, "%b %e %H:%M:%S").c_str(), s.host.c_str(), 1000 + static_cast<unsigned>(rng() % 30000), s.host.c_str(),
-                    s.category.c_str(), static_cast<unsigned long long>(s.next), s.category.c_str(),
+      std::snprintf(head, sizeof head,
+                    "<134>%s %s app[%u]: id=%s:%s:%llu event=%s user=%08llx client=%s ms=%llu ",
+                    utc(now, "%b %e %H:%M:%S").c_str(), s.host.c_str(),
+                    1000 + static_cast<unsigned>(rng() % 30000), s.host.c_str(), s.category.c_str(),
+                    static_cast<unsigned long long>(s.next), s.category.c_str(),
                     static_cast<unsigned long long>(rng() & 0xffffffff), kClients[rng() % 4],
                     static_cast<unsigned long long>(rng() % 400000));
       std::string line = std::string(head) + pad + "\n";
@@ -127,7 +128,8 @@ GenResult run_gen(const GenOptions& o, const std::atomic<bool>& stop) {
         ++result.rotations;
       }
       if (o.rate > 0) {
-        auto due = start + std::chrono::duration<double>(static_cast<double>(result.lines) / o.rate);
+        auto due =
+            start + std::chrono::duration<double>(static_cast<double>(result.lines) / o.rate);
         if (due > std::chrono::steady_clock::now()) std::this_thread::sleep_until(due);
       }
     }

@@ -18,12 +18,12 @@ struct GenOptions {
   std::string dir;
   std::vector<std::string> hosts;
   std::vector<std::string> categories;
-  uint64_t events = 1000;      // per host and category; 0 = until stopped
-  double rate = 1000;          // lines per second over all files; 0 = as fast as possible
-  uint64_t rotate_bytes = 0;   // rotate <category>.log past this size; 0 = never
-  bool rotate_hourly = false;  // rotate when the hour changes
+  uint64_t events = 1000;               // per host and category; 0 = until stopped
+  double rate = 1000;                   // lines per second over all files; 0 = as fast as possible
+  uint64_t rotate_bytes = 0;            // rotate <category>.log past this size; 0 = never
+  bool rotate_hourly = false;           // rotate when the hour changes
   std::string rotate_style = "rename";  // "rename", "copytruncate" or "mixed"
-  size_t line_bytes = 200;     // approximate
+  size_t line_bytes = 200;              // approximate
 };
 
 struct GenResult {

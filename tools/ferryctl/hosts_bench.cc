@@ -25,7 +25,9 @@ using Clock = std::chrono::steady_clock;
 // Descriptors the benchmark needs besides its connections: certificates, logs, HTTP.
 constexpr rlim_t kSpareDescriptors = 256;
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // Every connection is a descriptor: the soft limit goes up to the hard one, and a run
 // that still would not fit says so before it starts.
@@ -39,8 +41,9 @@ void ensure_descriptors(size_t agents) {
   }
   const rlim_t needed = static_cast<rlim_t>(agents) + kSpareDescriptors;
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
-    throw std::runtime_error(std::to_string(agents) + " connections need " + std::to_string(needed) +
-                             " open files; the limit is " + std::to_string(limit.rlim_cur) +
+    throw std::runtime_error(std::to_string(agents) + " connections need " +
+                             std::to_string(needed) + " open files; the limit is " +
+                             std::to_string(limit.rlim_cur) +
                              " (raise the hard limit: ulimit -Hn, or LimitNOFILE= under systemd)");
   }
 }
@@ -112,8 +115,8 @@ asio::awaitable<void> sleep_for(asio::io_context& io, std::chrono::seconds d) {
 }
 
 // The timed part, on the swarm's io_context.
-asio::awaitable<void> measure(asio::io_context& io, AgentSwarm& swarm, const HostsBenchOptions& o, const Target& t,
-                              HostsBenchResult& r) {
+asio::awaitable<void> measure(asio::io_context& io, AgentSwarm& swarm, const HostsBenchOptions& o,
+                              const Target& t, HostsBenchResult& r) {
   auto start = Clock::now();
   co_await swarm.connect_all();
   r.connect_seconds = since(start);
@@ -138,7 +141,8 @@ asio::awaitable<void> measure(asio::io_context& io, AgentSwarm& swarm, const Hos
 
 double HostsBenchResult::bytes_per_connection() const {
   if (connected == 0) return 0;
-  return (static_cast<double>(idle.rss_bytes) - static_cast<double>(before.rss_bytes)) / static_cast<double>(connected);
+  return (static_cast<double>(idle.rss_bytes) - static_cast<double>(before.rss_bytes)) /
+         static_cast<double>(connected);
 }
 
 HostsBenchResult run_hosts_bench(const HostsBenchOptions& o) {
@@ -167,10 +171,8 @@ HostsBenchResult run_hosts_bench(const HostsBenchOptions& o) {
       if (!active) return;
       try {
         cluster_down(dir);
-      } catch (const std::exception&) {
-      }
-      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-      }
+      } catch (const std::exception&) {}
+      while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
     }
   } down{dir, started && !o.keep};
 

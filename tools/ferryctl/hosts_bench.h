@@ -16,20 +16,20 @@ namespace ferry::ferryctl {
 
 struct HostsBenchOptions {
   size_t agents = 1000;
-  std::string dir;          // the cluster goes in DIR/cluster
-  std::string cluster;      // use the running cluster in this directory instead
-  std::string bin_dir;      // ferry-* binaries; default: next to ferryctl
-  size_t parallel = 64;     // connections being set up at once
-  int hold_s = 5;           // idle with every connection open before sampling
-  int settle_s = 5;         // after closing them, before sampling
-  int timeout_s = 300;      // for the batches to be STORED
-  bool keep = false;        // leave the started cluster running
+  std::string dir;       // the cluster goes in DIR/cluster
+  std::string cluster;   // use the running cluster in this directory instead
+  std::string bin_dir;   // ferry-* binaries; default: next to ferryctl
+  size_t parallel = 64;  // connections being set up at once
+  int hold_s = 5;        // idle with every connection open before sampling
+  int settle_s = 5;      // after closing them, before sampling
+  int timeout_s = 300;   // for the batches to be STORED
+  bool keep = false;     // leave the started cluster running
 };
 
 struct ApiTiming {
-  size_t hosts = 0;        // hosts in the reply
-  size_t bytes = 0;        // reply body
-  double median_ms = -1;   // of 3 requests; -1 when it failed
+  size_t hosts = 0;       // hosts in the reply
+  size_t bytes = 0;       // reply body
+  double median_ms = -1;  // of 3 requests; -1 when it failed
 };
 
 struct HostsBenchResult {
@@ -43,8 +43,12 @@ struct HostsBenchResult {
   uint64_t broker_open_file_limit = 0;
   ApiTiming broker_api, consumer_api;
 
-  double handshakes_per_second() const { return connect_seconds > 0 ? double(connected) / connect_seconds : 0; }
-  double batches_per_second() const { return store_seconds > 0 ? double(stored) / store_seconds : 0; }
+  double handshakes_per_second() const {
+    return connect_seconds > 0 ? double(connected) / connect_seconds : 0;
+  }
+  double batches_per_second() const {
+    return store_seconds > 0 ? double(stored) / store_seconds : 0;
+  }
   // (idle RSS - RSS before) / connected.
   double bytes_per_connection() const;
   bool ok() const { return connected == agents && stored == agents && failed == 0; }

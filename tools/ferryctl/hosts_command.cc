@@ -46,9 +46,12 @@ void add_hosts_command(CLI::App& app) {
   hosts->require_subcommand(1);
   auto* forget = hosts->add_subcommand("forget", "Declare HOST gone: hours stop waiting for it");
   forget->add_option("host", o->host, "Host name")->required();
-  auto* url_opt = forget->add_option("--url", o->url, "Consumer HTTP address")->capture_default_str();
-  forget->add_option("--token-file", o->token_file, "File holding the consumer's admin token ([http] admin_token_file)");
-  forget->add_option("--dir", o->dir, "A cluster made by `ferryctl cluster up`: its consumer and admin token");
+  auto* url_opt =
+      forget->add_option("--url", o->url, "Consumer HTTP address")->capture_default_str();
+  forget->add_option("--token-file", o->token_file,
+                     "File holding the consumer's admin token ([http] admin_token_file)");
+  forget->add_option("--dir", o->dir,
+                     "A cluster made by `ferryctl cluster up`: its consumer and admin token");
   forget->callback([o, url_opt] {
     apply_cluster(*o, url_opt->count() > 0);
     std::vector<std::pair<std::string, std::string>> headers;
@@ -61,7 +64,8 @@ void add_hosts_command(CLI::App& app) {
       }
       headers.emplace_back("Authorization", "Bearer " + token.value());
     }
-    auto r = http::fetch("POST", o->url + "/api/hosts/forget?host=" + o->host, {}, std::chrono::seconds(5), headers);
+    auto r = http::fetch("POST", o->url + "/api/hosts/forget?host=" + o->host, {},
+                         std::chrono::seconds(5), headers);
     if (!r || r.value().status != 200) {
       std::cerr << "ferryctl hosts forget: " << (r ? r.value().body : r.error().message()) << "\n";
       throw CLI::RuntimeError(1);
@@ -77,8 +81,9 @@ void add_status_command(CLI::App& app) {
   status->callback([url] {
     auto r = http::fetch("GET", *url + "/api/hosts");
     if (!r || r.value().status != 200) {
-      std::cerr << "ferryctl status: cannot read " << *url << "/api/hosts: "
-                << (r ? std::to_string(r.value().status) : r.error().message()) << "\n";
+      std::cerr << "ferryctl status: cannot read " << *url
+                << "/api/hosts: " << (r ? std::to_string(r.value().status) : r.error().message())
+                << "\n";
       throw CLI::RuntimeError(1);
     }
     auto j = nlohmann::json::parse(r.value().body);
@@ -88,11 +93,14 @@ void add_status_command(CLI::App& app) {
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
       if (a["connected"] != b["connected"]) return !a["connected"].template get<bool>();
       if (a["oldest_unacked_age_s"] != b["oldest_unacked_age_s"]) {
-        return a["oldest_unacked_age_s"].template get<double>() > b["oldest_unacked_age_s"].template get<double>();
+        return a["oldest_unacked_age_s"].template get<double>() >
+               b["oldest_unacked_age_s"].template get<double>();
       }
-      return a["unacked_events"].template get<uint64_t>() > b["unacked_events"].template get<uint64_t>();
+      return a["unacked_events"].template get<uint64_t>() >
+             b["unacked_events"].template get<uint64_t>();
     });
-    std::printf("%-24s %-8s %-10s %12s %10s %14s\n", "HOST", "DC", "CONNECTED", "UNACKED", "OLDEST_MIN", "BACKLOG_BYTES");
+    std::printf("%-24s %-8s %-10s %12s %10s %14s\n", "HOST", "DC", "CONNECTED", "UNACKED",
+                "OLDEST_MIN", "BACKLOG_BYTES");
     for (const auto& h : rows) {
       std::printf("%-24s %-8s %-10s %12llu %10.1f %14llu\n", h["host"].get<std::string>().c_str(),
                   h["dc"].get<std::string>().c_str(), h["connected"].get<bool>() ? "yes" : "NO",

@@ -30,8 +30,10 @@ void add_keys_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("keys", "Payload-sealing keys (agents seal, consumers open)");
   cmd->require_subcommand(1);
   auto dir = std::make_shared<std::string>();
-  CLI::App* make = cmd->add_subcommand("new", "Writes DIR/<next id>.key (256 random bits, mode 0600); prints its path");
-  make->add_option("--dir", *dir, "The keys directory ([seal] keys_dir); created 0700 if absent")->required();
+  CLI::App* make = cmd->add_subcommand(
+      "new", "Writes DIR/<next id>.key (256 random bits, mode 0600); prints its path");
+  make->add_option("--dir", *dir, "The keys directory ([seal] keys_dir); created 0700 if absent")
+      ->required();
   make->callback([dir] { run_new(*dir); });
 }
 

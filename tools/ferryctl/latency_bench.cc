@@ -20,7 +20,11 @@ PipelineRun run_latency_bench(const PipelineBenchOptions& o) {
   const std::string dir = o.dir + "/latency";
   fs::remove_all(dir);
   try {
-    BenchCluster cluster({.dir = dir, .bin_dir = o.bin_dir, .roll_age = o.roll_age, .hosts = o.hosts, .sealed = o.sealed});
+    BenchCluster cluster({.dir = dir,
+                          .bin_dir = o.bin_dir,
+                          .roll_age = o.roll_age,
+                          .hosts = o.hosts,
+                          .sealed = o.sealed});
     CommitWatcher watcher(cluster.output_root());
     cluster.start_clock();
     const auto start = Clock::now();

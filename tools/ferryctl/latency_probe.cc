@@ -18,7 +18,8 @@ namespace ferry::ferryctl {
 namespace {
 
 int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -66,11 +67,13 @@ void RateWriter::run() {
   auto next = start;
   uint64_t seq = 0;
   while (!stop_) {
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const uint64_t due = static_cast<uint64_t>(rate_ * std::min(elapsed, seconds_));
     const int64_t written_at = now_us();
     for (auto& b : bursts) b.clear();
-    for (; seq < due; ++seq) events.append(bursts[seq % bursts.size()], seq, written_at / 1000, written_at);
+    for (; seq < due; ++seq)
+      events.append(bursts[seq % bursts.size()], seq, written_at / 1000, written_at);
     for (size_t i = 0; i < fds.size(); ++i) {
       if (!bursts[i].empty() && !write_all(fds[i], bursts[i])) {
         error_ = "cannot write " + files_[i] + ": " + std::strerror(errno);
@@ -125,7 +128,8 @@ void CommitWatcher::scan() {
           uint64_t seq = 0;
           int64_t written = 0;
           if (!parse_timed_line(line, seq, written)) return;
-          if (seq >= latency_us_.size()) latency_us_.resize(std::max<size_t>(seq + 1, latency_us_.size() * 2), kNotSeen);
+          if (seq >= latency_us_.size())
+            latency_us_.resize(std::max<size_t>(seq + 1, latency_us_.size() * 2), kNotSeen);
           if (latency_us_[seq] != kNotSeen) return;  // a duplicate: the first sighting counts
           latency_us_[seq] = scanned_at - written;
           ++seen_;

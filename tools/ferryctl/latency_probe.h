@@ -47,7 +47,7 @@ class CommitWatcher {
   uint64_t lines_seen() const { return seen_.load(); }  // distinct timed lines
   // Microseconds from write to first visibility, one per distinct line seen; after stop().
   std::vector<int64_t> latencies_us() const;
-  const std::string& error() const { return error_; }  // after stop()
+  const std::string& error() const { return error_; }       // after stop()
   size_t parts_seen() const { return parts_seen_.size(); }  // committed part files; after stop()
 
  private:
@@ -59,7 +59,7 @@ class CommitWatcher {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> seen_{0};
   std::vector<std::string> parts_seen_;  // sorted relative paths
-  std::vector<int64_t> latency_us_;  // by seq; kNotSeen until seen
+  std::vector<int64_t> latency_us_;      // by seq; kNotSeen until seen
   std::string error_;
   std::thread thread_;
 };

@@ -12,7 +12,8 @@ namespace fs = std::filesystem;
 constexpr uint64_t kMaxPartBytes = 8ull << 30;
 
 bool is_part_name(const std::string& name) {
-  return !name.empty() && name[0] != '.' && name != "_SUCCESS" && name.find(".log") != std::string::npos;
+  return !name.empty() && name[0] != '.' && name != "_SUCCESS" &&
+         name.find(".log") != std::string::npos;
 }
 
 }  // namespace
@@ -24,13 +25,14 @@ bool is_replay_part(const fs::path& relative) {
   return false;
 }
 
-Result<void> for_each_part(const std::string& output_root, const std::function<bool(const fs::path&)>& keep,
+Result<void> for_each_part(const std::string& output_root,
+                           const std::function<bool(const fs::path&)>& keep,
                            const std::function<void(std::string_view)>& fn) {
   compress::ZstdDecompressor zstd;
   std::string raw;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(output_root, ec); !ec && it != fs::recursive_directory_iterator();
-       ++it) {
+  for (auto it = fs::recursive_directory_iterator(output_root, ec);
+       !ec && it != fs::recursive_directory_iterator(); ++it) {
     if (it->is_directory() && it->path().filename() == "_ferry") {  // a tier's shared state
       it.disable_recursion_pending();
       continue;

@@ -28,13 +28,15 @@ std::vector<std::string> split_corpus(const std::string& corpus, int n, const st
     if (i < n && end > begin) end = text.find('\n', end - 1) + 1;
     end = std::max(end, begin);
     files.push_back(dir + "/staged-" + std::to_string(i) + ".log");
-    std::ofstream(files.back(), std::ios::binary).write(text.data() + begin, static_cast<std::streamsize>(end - begin));
+    std::ofstream(files.back(), std::ios::binary)
+        .write(text.data() + begin, static_cast<std::streamsize>(end - begin));
     begin = end;
   }
   return files;
 }
 
-PipelineRun run_once(const PipelineBenchOptions& o, const std::string& corpus, uint64_t lines, const std::string& dir) {
+PipelineRun run_once(const PipelineBenchOptions& o, const std::string& corpus, uint64_t lines,
+                     const std::string& dir) {
   PipelineRun run;
   run.hosts = o.hosts;
   run.roll_age = o.roll_age;
@@ -45,7 +47,11 @@ PipelineRun run_once(const PipelineBenchOptions& o, const std::string& corpus, u
   // Staged beside the cluster first (outside the agents' globs): the copy is not timed,
   // and each agent's whole slice appears at once with the rename.
   const auto staged = split_corpus(corpus, o.hosts, dir);
-  BenchCluster cluster({.dir = dir, .bin_dir = o.bin_dir, .roll_age = o.roll_age, .hosts = o.hosts, .sealed = o.sealed});
+  BenchCluster cluster({.dir = dir,
+                        .bin_dir = o.bin_dir,
+                        .roll_age = o.roll_age,
+                        .hosts = o.hosts,
+                        .sealed = o.sealed});
   cluster.start_clock();
   const auto start = Clock::now();
   for (size_t i = 0; i < staged.size(); ++i) fs::rename(staged[i], cluster.agent_files()[i]);
@@ -96,8 +102,9 @@ void count_lost_and_duplicated(const BenchCluster& cluster, PipelineRun& run) {
   }
 }
 
-std::vector<PipelineRun> run_pipeline_bench(const PipelineBenchOptions& o,
-                                            const std::function<void(int rep, const PipelineRun& run)>& report) {
+std::vector<PipelineRun> run_pipeline_bench(
+    const PipelineBenchOptions& o,
+    const std::function<void(int rep, const PipelineRun& run)>& report) {
   fs::create_directories(o.dir);
   const std::string corpus = o.input.empty() ? make_corpus(o.dir, o.lines) : o.input;
   uint64_t lines = 0;
@@ -112,7 +119,8 @@ std::vector<PipelineRun> run_pipeline_bench(const PipelineBenchOptions& o,
     try {
       runs.push_back(run_once(o, corpus, lines, o.dir + "/run-" + std::to_string(rep)));
     } catch (const std::exception& e) {
-      runs.push_back(PipelineRun{.hosts = o.hosts, .roll_age = o.roll_age, .lines = lines, .error = e.what()});
+      runs.push_back(
+          PipelineRun{.hosts = o.hosts, .roll_age = o.roll_age, .lines = lines, .error = e.what()});
     }
     report(rep, runs.back());
   }

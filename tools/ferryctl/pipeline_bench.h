@@ -23,18 +23,18 @@
 namespace ferry::ferryctl {
 
 struct PipelineBenchOptions {
-  std::string dir;          // work directory (corpus and one cluster per repetition)
-  std::string input;         // replay this file; default: a generated corpus of `lines`
+  std::string dir;    // work directory (corpus and one cluster per repetition)
+  std::string input;  // replay this file; default: a generated corpus of `lines`
   uint64_t lines = 1'000'000;
   int reps = 3;
-  int hosts = 1;            // agents, each its own host identity and file
-  int timeout_s = 300;      // per repetition (a latency run: after its writing ends)
+  int hosts = 1;        // agents, each its own host identity and file
+  int timeout_s = 300;  // per repetition (a latency run: after its writing ends)
   // The consumer acks a batch COMMITTED when its part file is committed, at the latest
   // this long after the file's first batch; the last batch of a run waits for it.
   std::string roll_age = "1s";
-  std::string bin_dir;      // ferry-* binaries; default: next to ferryctl
-  bool keep = false;        // keep each repetition's cluster directory
-  bool sealed = false;      // agents seal payloads, the consumer opens them
+  std::string bin_dir;  // ferry-* binaries; default: next to ferryctl
+  bool keep = false;    // keep each repetition's cluster directory
+  bool sealed = false;  // agents seal payloads, the consumer opens them
   // Latency runs: lines/s written (all agents together) and for how long.
   double rate = 0;
   double seconds = 30;
@@ -54,16 +54,17 @@ struct PipelineRun {
   double rate = 0, written_rate = 0;
   LatencySummary latency;
   uint64_t parts = 0;  // part files committed (the price of a short roll_age)
-  std::string error;  // non-empty: the run failed (timeout, a process died, ...)
+  std::string error;   // non-empty: the run failed (timeout, a process died, ...)
 
-  double agents_cpu() const;         // summed over the agents
-  double agent_cpu_median() const;   // of one agent
+  double agents_cpu() const;        // summed over the agents
+  double agent_cpu_median() const;  // of one agent
   uint64_t agent_rss_max_kib() const;
 };
 
 // Runs every throughput repetition; calls `report` after each one.
-std::vector<PipelineRun> run_pipeline_bench(const PipelineBenchOptions& options,
-                                            const std::function<void(int rep, const PipelineRun& run)>& report);
+std::vector<PipelineRun> run_pipeline_bench(
+    const PipelineBenchOptions& options,
+    const std::function<void(int rep, const PipelineRun& run)>& report);
 
 // One latency run at options.rate for options.seconds.
 PipelineRun run_latency_bench(const PipelineBenchOptions& options);

@@ -20,7 +20,8 @@ void run_list(const std::string& data_dir) {
   const std::string dir = data_dir + "/quarantine";
   auto batches = storage::Quarantine::list(dir);
   if (!batches) {
-    std::cerr << "ferryctl quarantine: cannot read " << dir << ": " << batches.error().message() << "\n";
+    std::cerr << "ferryctl quarantine: cannot read " << dir << ": " << batches.error().message()
+              << "\n";
     throw CLI::RuntimeError(1);
   }
   for (const auto& b : batches.value()) {
@@ -36,8 +37,10 @@ void add_quarantine_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("quarantine", "Batches a broker or consumer refused for good");
   cmd->require_subcommand(1);
   auto data_dir = std::make_shared<std::string>();
-  CLI::App* list = cmd->add_subcommand("list", "One line per batch: name, bytes kept (0: only the reason), reason");
-  list->add_option("--dir", *data_dir, "The daemon's data_dir (its quarantine/ is read)")->required();
+  CLI::App* list = cmd->add_subcommand(
+      "list", "One line per batch: name, bytes kept (0: only the reason), reason");
+  list->add_option("--dir", *data_dir, "The daemon's data_dir (its quarantine/ is read)")
+      ->required();
   list->callback([data_dir] { run_list(*data_dir); });
 }
 

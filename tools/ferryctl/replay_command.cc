@@ -46,13 +46,16 @@ struct StatusOptions {
 }
 
 void add_target(CLI::App* cmd, Target& t) {
-  cmd->add_option("--dir", t.dir, "A cluster made by `ferryctl cluster up`: its consumer and admin token");
+  cmd->add_option("--dir", t.dir,
+                  "A cluster made by `ferryctl cluster up`: its consumer and admin token");
   cmd->add_option("--url", t.url, "Consumer HTTP address (e.g. http://127.0.0.1:7580)");
-  cmd->add_option("--token-file", t.token_file, "File holding the consumer's admin token ([http] admin_token_file)");
+  cmd->add_option("--token-file", t.token_file,
+                  "File holding the consumer's admin token ([http] admin_token_file)");
 }
 
 // The consumer's URL and the headers (admin token) to send it.
-std::pair<std::string, std::vector<std::pair<std::string, std::string>>> resolve(const std::string& what, Target t) {
+std::pair<std::string, std::vector<std::pair<std::string, std::string>>> resolve(
+    const std::string& what, Target t) {
   if (t.dir.empty() && t.url.empty()) fail(what, "give --dir CLUSTER_DIR or --url CONSUMER_URL");
   if (!t.dir.empty()) {
     auto j = load_cluster(t.dir);
@@ -70,7 +73,8 @@ std::pair<std::string, std::vector<std::pair<std::string, std::string>>> resolve
   std::vector<std::pair<std::string, std::string>> headers;
   if (!t.token_file.empty()) {
     auto token = http::read_admin_token(t.token_file);
-    if (!token) fail(what, "cannot use token file " + t.token_file + ": " + token.error().message());
+    if (!token)
+      fail(what, "cannot use token file " + t.token_file + ": " + token.error().message());
     headers.emplace_back("Authorization", "Bearer " + token.value());
   }
   while (!t.url.empty() && t.url.back() == '/') t.url.pop_back();
@@ -80,7 +84,8 @@ std::pair<std::string, std::vector<std::pair<std::string, std::string>>> resolve
 json get_json(const std::string& what, const std::string& url) {
   auto r = http::fetch("GET", url, {}, std::chrono::seconds(10));
   if (!r) fail(what, "cannot reach " + url + ": " + r.error().message());
-  if (r.value().status != 200) fail(what, url + " answered " + std::to_string(r.value().status) + ": " + r.value().body);
+  if (r.value().status != 200)
+    fail(what, url + " answered " + std::to_string(r.value().status) + ": " + r.value().body);
   auto j = json::parse(r.value().body, nullptr, false);
   if (j.is_discarded()) fail(what, url + " did not answer JSON");
   return j;
@@ -95,15 +100,17 @@ std::string or_all(const json& names) {
 
 void print_status(const json& r) {
   std::printf("replay %llu: %s (source %s, %s .. %s, categories %s, hosts %s, dcs %s)\n",
-              static_cast<unsigned long long>(r["id"].get<uint64_t>()), r["state"].get<std::string>().c_str(),
-              r["source"].get<std::string>().c_str(), r["from"].get<std::string>().c_str(),
-              r["to"].get<std::string>().c_str(), or_all(r["categories"]).c_str(), or_all(r["hosts"]).c_str(),
+              static_cast<unsigned long long>(r["id"].get<uint64_t>()),
+              r["state"].get<std::string>().c_str(), r["source"].get<std::string>().c_str(),
+              r["from"].get<std::string>().c_str(), r["to"].get<std::string>().c_str(),
+              or_all(r["categories"]).c_str(), or_all(r["hosts"]).c_str(),
               or_all(r["dcs"]).c_str());
-  std::printf("brokers done: %llu of %llu\n", static_cast<unsigned long long>(r["brokers_done"].get<uint64_t>()),
+  std::printf("brokers done: %llu of %llu\n",
+              static_cast<unsigned long long>(r["brokers_done"].get<uint64_t>()),
               static_cast<unsigned long long>(r["brokers_total"].get<uint64_t>()));
   for (const auto& b : r["brokers"]) {
-    std::printf("  broker %-20s %-8s %s\n", b["broker"].get<std::string>().c_str(), b["dc"].get<std::string>().c_str(),
-                b["state"].get<std::string>().c_str());
+    std::printf("  broker %-20s %-8s %s\n", b["broker"].get<std::string>().c_str(),
+                b["dc"].get<std::string>().c_str(), b["state"].get<std::string>().c_str());
   }
   std::printf("%-24s %-24s %14s %14s\n", "HOST", "CATEGORY", "REPLAYED", "COMMITTED");
   for (const auto& s : r["streams"]) {
@@ -113,12 +120,13 @@ void print_status(const json& r) {
                 static_cast<unsigned long long>(s["committed_events"].get<uint64_t>()));
   }
   for (const auto& m : r["missing"]) {
-    std::printf("MISSING host %s category %s %s .. %s (broker %s): %s\n", m["host"].get<std::string>().c_str(),
-                m["category"].get<std::string>().c_str(), m["from"].get<std::string>().c_str(),
-                m["to"].get<std::string>().c_str(), m["broker"].get<std::string>().c_str(),
-                m["reason"].get<std::string>().c_str());
+    std::printf("MISSING host %s category %s %s .. %s (broker %s): %s\n",
+                m["host"].get<std::string>().c_str(), m["category"].get<std::string>().c_str(),
+                m["from"].get<std::string>().c_str(), m["to"].get<std::string>().c_str(),
+                m["broker"].get<std::string>().c_str(), m["reason"].get<std::string>().c_str());
   }
-  if (!r["reason"].get<std::string>().empty()) std::printf("reason: %s\n", r["reason"].get<std::string>().c_str());
+  if (!r["reason"].get<std::string>().empty())
+    std::printf("reason: %s\n", r["reason"].get<std::string>().c_str());
   std::printf("state: %s\n", r["state"].get<std::string>().c_str());
 }
 
@@ -134,13 +142,15 @@ void run_start(const StartOptions& o) {
   if (!o.hosts.empty()) body["hosts"] = o.hosts;
   if (!o.dcs.empty()) body["dcs"] = o.dcs;
   if (o.rate_mb > 0) body["rate_bytes_per_s"] = static_cast<uint64_t>(o.rate_mb * 1024 * 1024);
-  auto r = http::fetch("POST", url + "/api/replays", body.dump(), std::chrono::seconds(10), headers);
+  auto r =
+      http::fetch("POST", url + "/api/replays", body.dump(), std::chrono::seconds(10), headers);
   if (!r) fail("start", "cannot reach " + url + ": " + r.error().message());
   if (r.value().status != 200) fail("start", r.value().body);
   auto j = json::parse(r.value().body, nullptr, false);
   if (j.is_discarded() || !j.contains("id")) fail("start", "unexpected answer: " + r.value().body);
-  std::printf("replay of %s .. %s from %s started; %llu brokers asked\n", format_iso_ms(*from).c_str(),
-              format_iso_ms(*to).c_str(), o.source.c_str(), static_cast<unsigned long long>(j["brokers"].get<uint64_t>()));
+  std::printf("replay of %s .. %s from %s started; %llu brokers asked\n",
+              format_iso_ms(*from).c_str(), format_iso_ms(*to).c_str(), o.source.c_str(),
+              static_cast<unsigned long long>(j["brokers"].get<uint64_t>()));
   std::printf("%llu\n", static_cast<unsigned long long>(j["id"].get<uint64_t>()));  // the id, last
 }
 
@@ -152,11 +162,13 @@ void run_status(const StatusOptions& o) {
     if (all["replays"].empty()) fail("status", "no replay on " + url);
     id = all["replays"][0]["id"].get<uint64_t>();
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(std::max(0.0, o.wait_s));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(std::max(0.0, o.wait_s));
   while (true) {
     // While waiting, a consumer that is restarting is waited for too.
     if (o.wait_s >= 0 && std::chrono::steady_clock::now() < deadline) {
-      auto probe = http::fetch("GET", url + "/api/replays/" + std::to_string(id), {}, std::chrono::seconds(5));
+      auto probe = http::fetch("GET", url + "/api/replays/" + std::to_string(id), {},
+                               std::chrono::seconds(5));
       if (!probe) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         continue;
@@ -167,7 +179,8 @@ void run_status(const StatusOptions& o) {
     if (o.wait_s < 0 || state != "running" || std::chrono::steady_clock::now() >= deadline) {
       print_status(r);
       if (o.wait_s < 0 || state == "complete") return;
-      if (state == "running") fail("status", "replay " + std::to_string(id) + " still running at the deadline", 2);
+      if (state == "running")
+        fail("status", "replay " + std::to_string(id) + " still running at the deadline", 2);
       fail("status", "replay " + std::to_string(id) + " is " + state, 1);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -177,21 +190,30 @@ void run_status(const StatusOptions& o) {
 }  // namespace
 
 void add_replay_command(CLI::App& app) {
-  auto* replay = app.add_subcommand("replay", "Re-send buffered logs of a time range into <hour>/replay-<id>/");
+  auto* replay = app.add_subcommand(
+      "replay", "Re-send buffered logs of a time range into <hour>/replay-<id>/");
   replay->require_subcommand(1);
 
   auto s = std::make_shared<StartOptions>();
   auto* start = replay->add_subcommand("start", "Start a replay; prints its id as the last line");
   add_target(start, s->target);
-  start->add_option("--from", s->from, "Start: 2026-12-02T09:00:00Z, or 2026-12-02/09 (that hour's start)")->required();
-  start->add_option("--to", s->to, "End, exclusive: 2026-12-02T10:00:00Z, or 2026-12-02/09 (that hour's end)")->required();
+  start
+      ->add_option("--from", s->from,
+                   "Start: 2026-12-02T09:00:00Z, or 2026-12-02/09 (that hour's start)")
+      ->required();
+  start
+      ->add_option("--to", s->to,
+                   "End, exclusive: 2026-12-02T10:00:00Z, or 2026-12-02/09 (that hour's end)")
+      ->required();
   start->add_option("--category", s->categories, "Only this category (repeatable)");
   start->add_option("--host", s->hosts, "Only this host (repeatable)");
   start->add_option("--dc", s->dcs, "Only brokers of this datacenter (repeatable)");
   start->add_option("--source", s->source, "brokers (their retention) or hosts (the agents' files)")
       ->check(CLI::IsMember({"brokers", "hosts"}))
       ->capture_default_str();
-  start->add_option("--rate-mb", s->rate_mb, "MiB/s each broker re-sends at (default: its [replay] rate)")
+  start
+      ->add_option("--rate-mb", s->rate_mb,
+                   "MiB/s each broker re-sends at (default: its [replay] rate)")
       ->check(CLI::PositiveNumber);
   start->callback([s] { run_start(*s); });
 
@@ -200,7 +222,8 @@ void add_replay_command(CLI::App& app) {
   add_target(status, st->target);
   status->add_option("id", st->id, "Replay id");
   status->add_option("--wait", st->wait_s,
-                     "Wait up to SECONDS: exit 0 once complete, 1 if it failed or was cancelled, 2 if still running");
+                     "Wait up to SECONDS: exit 0 once complete, 1 if it failed or was cancelled, 2 "
+                     "if still running");
   status->callback([st] { run_status(*st); });
 
   auto c = std::make_shared<std::pair<Target, uint64_t>>();

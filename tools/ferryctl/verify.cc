@@ -31,16 +31,21 @@ std::string read_all(const fs::path& p) {
 
 }  // namespace
 
-Result<void> for_each_delivered_part(const std::string& output_root, const std::function<void(std::string_view)>& fn) {
-  return for_each_part(output_root, [](const fs::path& relative) { return !is_replay_part(relative); }, fn);
+Result<void> for_each_delivered_part(const std::string& output_root,
+                                     const std::function<void(std::string_view)>& fn) {
+  return for_each_part(
+      output_root, [](const fs::path& relative) { return !is_replay_part(relative); }, fn);
 }
 
-Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root, size_t examples,
+Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root,
+                                size_t examples,
                                 const std::function<bool(std::string_view)>& in_flight) {
-  std::unordered_map<std::string, uint32_t> seen;  // id -> copies delivered (expected ids start at 0)
+  std::unordered_map<std::string, uint32_t>
+      seen;  // id -> copies delivered (expected ids start at 0)
   std::unordered_map<std::string, uint32_t> extra;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(input_dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(input_dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); ++it) {
     if (!it->is_regular_file() || it->path().filename() == "gen.json") continue;
     for_each_line(read_all(it->path()), [&](std::string_view line) {
       auto id = id_of(line);

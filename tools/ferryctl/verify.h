@@ -40,11 +40,13 @@ void for_each_line(std::string_view text, Fn&& fn) {
 
 // Calls `fn` with the decompressed content of every delivered part under the output
 // root (the parts run_verify reads).
-Result<void> for_each_delivered_part(const std::string& output_root, const std::function<void(std::string_view)>& fn);
+Result<void> for_each_delivered_part(const std::string& output_root,
+                                     const std::function<void(std::string_view)>& fn);
 
 // `in_flight(id)`, when given, says whether a missing line may still arrive (its agent
 // holds it: agent_holdings.h); such lines count as in flight, not lost.
-Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root, size_t examples = 5,
+Result<VerifyResult> run_verify(const std::string& input_dir, const std::string& output_root,
+                                size_t examples = 5,
                                 const std::function<bool(std::string_view)>& in_flight = {});
 
 }  // namespace ferry::ferryctl

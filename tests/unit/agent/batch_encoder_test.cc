@@ -51,7 +51,8 @@ TEST(BatchEncoderTest, SameBatchEncodesToTheSameFrame) {
 }
 
 TEST(BatchEncoderTest, SealsWithTheNewestKeyAFreshNonceEachTime) {
-  const auto dir = std::filesystem::path(::testing::TempDir()) / ("encoder-keys-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::path(::testing::TempDir()) / ("encoder-keys-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::string why;
   ASSERT_TRUE(crypto::make_key_file(dir, why)) << why;
@@ -69,7 +70,9 @@ TEST(BatchEncoderTest, SealsWithTheNewestKeyAFreshNonceEachTime) {
   for (int i = 0; i < 2; ++i) {
     auto ib = encoder.encode("c", 9, built(), {});
     ASSERT_TRUE(ib) << ib.error().message();
-    auto frame = wire::decode_batch(std::string_view(ib.value().frame).substr(wire::kFrameHeaderSize)).value();
+    auto frame =
+        wire::decode_batch(std::string_view(ib.value().frame).substr(wire::kFrameHeaderSize))
+            .value();
     EXPECT_TRUE(frame.header.sealed());
     EXPECT_EQ(frame.header.key_id, 2u);
     EXPECT_EQ(frame.payload.find("secret"), std::string::npos);

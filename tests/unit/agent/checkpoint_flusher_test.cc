@@ -28,7 +28,8 @@ class CheckpointFlusherTest : public ::testing::Test {
           for (auto& x : b) {
             // What is released must already be on disk.
             auto on_disk = checkpoint::Checkpoint::open(dir_.file("checkpoint"));
-            EXPECT_TRUE(on_disk && on_disk.value()->unacked("app").count(x.seq)) << "released before durable: " << x.seq;
+            EXPECT_TRUE(on_disk && on_disk.value()->unacked("app").count(x.seq))
+                << "released before durable: " << x.seq;
             released_.push_back(x.seq);
           }
         },

@@ -12,7 +12,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-asio::awaitable<void> sleep_then_mark(PumpWaker* waker, std::chrono::milliseconds limit, bool* done) {
+asio::awaitable<void> sleep_then_mark(PumpWaker* waker, std::chrono::milliseconds limit,
+                                      bool* done) {
   co_await waker->sleep_for(limit);
   *done = true;
 }
@@ -20,7 +21,8 @@ asio::awaitable<void> sleep_then_mark(PumpWaker* waker, std::chrono::millisecond
 // Starts one sleep_for(limit) on `io` and runs `io` until it ends or `budget` passed;
 // returns whether it ended.
 bool sleep_ends_within(asio::io_context& io, PumpWaker& waker, std::chrono::milliseconds limit,
-                       std::chrono::milliseconds budget, const std::function<void()>& meanwhile = {}) {
+                       std::chrono::milliseconds budget,
+                       const std::function<void()>& meanwhile = {}) {
   bool done = false;
   asio::co_spawn(io, sleep_then_mark(&waker, limit, &done), asio::detached);
   io.restart();
@@ -55,7 +57,8 @@ TEST_F(PumpWakerTest, WatchedDescriptorBecomingReadableWakesIt) {
   asio::io_context io;
   PumpWaker waker(io);
   waker.watch_readable(fds_[0]);
-  EXPECT_TRUE(sleep_ends_within(io, waker, 60s, 10s, [&] { ASSERT_EQ(::write(fds_[1], "x", 1), 1); }));
+  EXPECT_TRUE(
+      sleep_ends_within(io, waker, 60s, 10s, [&] { ASSERT_EQ(::write(fds_[1], "x", 1), 1); }));
 }
 
 TEST_F(PumpWakerTest, WakeBeforeTheSleepIsNotLost) {

@@ -55,7 +55,8 @@ TEST(StatusReportTest, StatusCountsUnackedBatchesPerCategory) {
   metrics::Registry registry;
   export_status_metrics(status, f.clock.now, *f.checkpoint, /*broker_connected=*/true, registry);
   const std::string text = registry.render();
-  EXPECT_EQ(metrics::sample_value(text, "ferry_agent_unacked_batches{category=\"app\"}"), 1.0) << text;
+  EXPECT_EQ(metrics::sample_value(text, "ferry_agent_unacked_batches{category=\"app\"}"), 1.0)
+      << text;
   EXPECT_EQ(metrics::sample_value(text, "ferry_agent_next_seq{category=\"app\"}"), 2.0) << text;
   EXPECT_EQ(metrics::sample_value(text, "ferry_agent_broker_connected"), 1.0) << text;
 }

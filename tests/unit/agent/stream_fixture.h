@@ -37,7 +37,8 @@ struct StreamFixture {
   StreamBatcher& start() {
     auto watcher = std::make_unique<tail::SourceWatcher>(options, clock);
     EXPECT_TRUE(watcher->start());
-    stream = std::make_unique<StreamBatcher>("app", std::move(watcher), max_bytes, *checkpoint, *encoder, clock);
+    stream = std::make_unique<StreamBatcher>("app", std::move(watcher), max_bytes, *checkpoint,
+                                             *encoder, clock);
     return *stream;
   }
   // Reads everything there is into the stream's batches.

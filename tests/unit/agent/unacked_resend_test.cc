@@ -44,7 +44,7 @@ TEST(UnackedResendTest, BatchOfAFileGoneIsALossMarkerCountedUnreadable) {
   StreamFixture f;
   write_file(f.dir.file("app.log"), "one\ntwo\n");
   first_send(f);
-  f.stream.reset();  // the agent stops...
+  f.stream.reset();                                       // the agent stops...
   ASSERT_EQ(::unlink(f.dir.file("app.log").c_str()), 0);  // ...and the file goes
   auto& restarted = f.start();
   std::map<std::string, StreamBatcher> streams;
@@ -67,7 +67,8 @@ TEST(UnackedResendTest, LostMarkerNamesTheStreamAndTheRange) {
   rec.offset = 100;
   rec.length = 20;
   const std::string marker = lost_marker("h", "app", 9, rec);
-  EXPECT_EQ(marker, std::string(event::kLostMarker) + "host=h category=app seq=9 bytes=20 file=1:2:4/000000ab offset=100\n");
+  EXPECT_EQ(marker, std::string(event::kLostMarker) +
+                        "host=h category=app seq=9 bytes=20 file=1:2:4/000000ab offset=100\n");
 }
 
 }  // namespace

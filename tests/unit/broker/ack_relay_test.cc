@@ -84,7 +84,8 @@ TEST_F(AckRelayTest, SendToReachesOnlyUsableConnectionsOfTheHost) {
   EXPECT_EQ(frames[0].type, wire::FrameType::kHeartbeat);
   EXPECT_TRUE(inboxes_[0]->take().empty());
   pairs_[2].server->close();
-  EXPECT_FALSE(relay_.send_to("h2", wire::encode(wire::Heartbeat{}))) << "its only connection is closed";
+  EXPECT_FALSE(relay_.send_to("h2", wire::encode(wire::Heartbeat{})))
+      << "its only connection is closed";
 }
 
 }  // namespace

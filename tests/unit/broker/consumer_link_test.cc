@@ -29,7 +29,8 @@ using store::testing::make_frame;
 constexpr uint32_t kMaxFrame = 1 << 20;
 constexpr auto kPatience = 10s;  // a bound on waiting, never a timing assertion
 
-std::shared_ptr<asio::ssl::context> context_or_fail(tls::TlsResult<std::shared_ptr<asio::ssl::context>> r) {
+std::shared_ptr<asio::ssl::context> context_or_fail(
+    tls::TlsResult<std::shared_ptr<asio::ssl::context>> r) {
   EXPECT_TRUE(r) << (r ? "" : r.error().text);
   return r ? r.value() : nullptr;
 }
@@ -46,13 +47,16 @@ class FakeConsumer {
     bool ended = false;
   };
 
-  FakeConsumer(asio::io_context& io, const testing::TestPki& pki, const std::string& identity, wire::Role role)
-      : server_(io.get_executor(), context_or_fail(tls::make_server_context(pki.options(identity))), {}, kMaxFrame,
-                "fake consumer") {
+  FakeConsumer(asio::io_context& io, const testing::TestPki& pki, const std::string& identity,
+               wire::Role role)
+      : server_(io.get_executor(), context_or_fail(tls::make_server_context(pki.options(identity))),
+                {}, kMaxFrame, "fake consumer") {
     policy_.local = wire::Hello{wire::kProtocolVersion, role, identity, "central"};
     policy_.expected_peer_role = wire::Role::kBroker;
     EXPECT_FALSE(server_.listen("127.0.0.1", 0));
-    server_.start([this](std::shared_ptr<net::FrameConnection> conn) { return serve(this, std::move(conn)); });
+    server_.start([this](std::shared_ptr<net::FrameConnection> conn) {
+      return serve(this, std::move(conn));
+    });
   }
   ~FakeConsumer() { server_.stop_accepting(); }
 
@@ -65,7 +69,8 @@ class FakeConsumer {
   }
 
  private:
-  static asio::awaitable<void> serve(FakeConsumer* self, std::shared_ptr<net::FrameConnection> conn) {
+  static asio::awaitable<void> serve(FakeConsumer* self,
+                                     std::shared_ptr<net::FrameConnection> conn) {
     auto c = std::make_shared<Connection>();
     c->conn = conn;
     self->connections_.push_back(c);
@@ -98,7 +103,8 @@ std::vector<uint64_t> seqs(const std::vector<wire::BatchFrame>& batches) {
 class ConsumerLinkTest : public ::testing::Test {
  protected:
   ConsumerLinkTest()
-      : pki_({tls::RoleClaim::broker("dc1", "broker-1"), tls::RoleClaim::consumer("c1"), tls::RoleClaim::agent("h1")}),
+      : pki_({tls::RoleClaim::broker("dc1", "broker-1"), tls::RoleClaim::consumer("c1"),
+              tls::RoleClaim::agent("h1")}),
         tls_client_(context_or_fail(tls::make_client_context(pki_.options("broker-1")))),
         store_(store::testing::open_store(dir_.file("db"))) {}
 
@@ -134,14 +140,16 @@ class ConsumerLinkTest : public ::testing::Test {
         .link_for = [this](std::string_view, std::string_view category) -> const ConsumerLink* {
           return category == "elsewhere" ? nullptr : link_.get();
         },
-        .on_committed = [this](const std::vector<wire::AckRange>& moved) {
-          delivered_.insert(delivered_.end(), moved.begin(), moved.end());
-        },
+        .on_committed =
+            [this](const std::vector<wire::AckRange>& moved) {
+              delivered_.insert(delivered_.end(), moved.begin(), moved.end());
+            },
     };
   }
 
   void store_batches(uint64_t first, uint64_t last) {
-    for (uint64_t seq = first; seq <= last; ++seq) ASSERT_TRUE(store_->store(make_frame("h1", "app", seq)));
+    for (uint64_t seq = first; seq <= last; ++seq)
+      ASSERT_TRUE(store_->store(make_frame("h1", "app", seq)));
   }
   void start_link(const FakeConsumer& consumer) {
     link_ = std::make_unique<ConsumerLink>(deps(), "", consumer.address());
@@ -181,7 +189,8 @@ TEST_F(ConsumerLinkTest, ForwardsPendingBatchesInOrder) {
   store_batches(1, 5);
   auto& consumer = serve_as("c1", wire::Role::kConsumer);
   start_link(consumer);
-  ASSERT_TRUE(run_until([&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 5; }));
+  ASSERT_TRUE(run_until(
+      [&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 5; }));
   EXPECT_EQ(seqs(consumer.last().batches), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
   EXPECT_TRUE(link_->connected());
   EXPECT_EQ(link_->inflight_batches(), 5u);
@@ -198,7 +207,8 @@ TEST_F(ConsumerLinkTest, SendsOnlyTheStreamsRoutedToIt) {
   store_batches(1, 2);
   auto& consumer = serve_as("c1", wire::Role::kConsumer);
   start_link(consumer);
-  ASSERT_TRUE(run_until([&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 2; }));
+  ASSERT_TRUE(run_until(
+      [&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 2; }));
   testing::run_for(io_, 300ms);  // room for a wrong extra batch to arrive
   ASSERT_EQ(consumer.last().batches.size(), 2u);
   for (const auto& b : consumer.last().batches) EXPECT_EQ(b.header.category, "app");
@@ -208,12 +218,15 @@ TEST_F(ConsumerLinkTest, CommittedMovesBatchesToRetention) {
   store_batches(1, 5);
   auto& consumer = serve_as("c1", wire::Role::kConsumer);
   start_link(consumer);
-  ASSERT_TRUE(run_until([&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 5; }));
+  ASSERT_TRUE(run_until(
+      [&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 5; }));
   consumer.commit(1, 3);
   ASSERT_TRUE(run_until([&] { return !delivered_.empty(); }));
   EXPECT_EQ(delivered_, (std::vector<wire::AckRange>{{"h1", "app", 1, 3, 0}}));
-  for (uint64_t seq = 1; seq <= 3; ++seq) EXPECT_EQ(state_of(seq), store::BatchState::kRetained) << seq;
-  for (uint64_t seq = 4; seq <= 5; ++seq) EXPECT_EQ(state_of(seq), store::BatchState::kPending) << seq;
+  for (uint64_t seq = 1; seq <= 3; ++seq)
+    EXPECT_EQ(state_of(seq), store::BatchState::kRetained) << seq;
+  for (uint64_t seq = 4; seq <= 5; ++seq)
+    EXPECT_EQ(state_of(seq), store::BatchState::kPending) << seq;
   EXPECT_EQ(link_->inflight_batches(), 2u);
   EXPECT_EQ(link_->committed_batches(), 3u);
 }
@@ -222,12 +235,14 @@ TEST_F(ConsumerLinkTest, ReconnectResendsOnlyWhatWasNotCommitted) {
   store_batches(1, 5);
   auto& consumer = serve_as("c1", wire::Role::kConsumer);
   start_link(consumer);
-  ASSERT_TRUE(run_until([&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 5; }));
+  ASSERT_TRUE(run_until(
+      [&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 5; }));
   consumer.commit(1, 3);
   ASSERT_TRUE(run_until([&] { return !delivered_.empty(); }));
 
   consumer.last().conn->close();
-  ASSERT_TRUE(run_until([&] { return consumer.connections().size() == 2 && consumer.last().batches.size() >= 2; }));
+  ASSERT_TRUE(run_until(
+      [&] { return consumer.connections().size() == 2 && consumer.last().batches.size() >= 2; }));
   testing::run_for(io_, 300ms);  // room for a wrong extra batch to arrive
   EXPECT_EQ(seqs(consumer.last().batches), (std::vector<uint64_t>{4, 5}));
   EXPECT_EQ(link_->resent_after_reconnect(), 2u);
@@ -239,16 +254,20 @@ TEST_F(ConsumerLinkTest, ABatchSettledIsNotResentWhileItsMoveIsStillPending) {
   store_batches(1, 5);
   auto& consumer = serve_as("c1", wire::Role::kConsumer);
   start_link(consumer);
-  ASSERT_TRUE(run_until([&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 5; }));
+  ASSERT_TRUE(run_until(
+      [&] { return !consumer.connections().empty() && consumer.last().batches.size() >= 5; }));
 
   std::promise<void> release;
-  asio::post(store_pool_, [held = release.get_future()]() mutable { held.wait(); });  // the pool is busy
+  asio::post(store_pool_,
+             [held = release.get_future()]() mutable { held.wait(); });  // the pool is busy
   consumer.commit(1, 3);
   ASSERT_TRUE(run_until([&] { return link_->committed_batches() == 3; }));
   consumer.last().conn->close();
-  ASSERT_TRUE(run_until([&] { return consumer.connections().size() == 2 && consumer.last().batches.size() >= 2; }));
+  ASSERT_TRUE(run_until(
+      [&] { return consumer.connections().size() == 2 && consumer.last().batches.size() >= 2; }));
   testing::run_for(io_, 300ms);
-  EXPECT_EQ(state_of(1), store::BatchState::kPending) << "the move must still be held up, or this proves nothing";
+  EXPECT_EQ(state_of(1), store::BatchState::kPending)
+      << "the move must still be held up, or this proves nothing";
   EXPECT_EQ(seqs(consumer.last().batches), (std::vector<uint64_t>{4, 5}));
 
   release.set_value();
@@ -268,7 +287,8 @@ TEST_F(ConsumerLinkTest, APeerThatIsNotAConsumerGetsNoBatches) {
   for (const auto& c : agent.connections()) {
     EXPECT_TRUE(c->batches.empty());
     if (c->ended) {
-      EXPECT_EQ(c->other, std::vector<wire::FrameType>{wire::FrameType::kError}) << "refused with a reason";
+      EXPECT_EQ(c->other, std::vector<wire::FrameType>{wire::FrameType::kError})
+          << "refused with a reason";
     }
   }
   EXPECT_FALSE(link_->connected());

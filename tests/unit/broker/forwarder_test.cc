@@ -30,17 +30,16 @@ class ForwarderTest : public ::testing::Test {
 
   // Links are made but never started by the static list (nothing connects: io_ is not run).
   std::unique_ptr<Forwarder> make(const std::vector<std::string>& consumers) {
-    return std::make_unique<Forwarder>(
-        ConsumerLinkDeps{.executor = io_.get_executor(),
-                         .tls_client = tls_client_,
-                         .store = *store_,
-                         .store_pool = store_pool_,
-                         .agents = agents_,
-                         .hosts = hosts_,
-                         .clock = clock_,
-                         .node_id = "broker-1",
-                         .dc = "dc1"},
-        consumers);
+    return std::make_unique<Forwarder>(ConsumerLinkDeps{.executor = io_.get_executor(),
+                                                        .tls_client = tls_client_,
+                                                        .store = *store_,
+                                                        .store_pool = store_pool_,
+                                                        .agents = agents_,
+                                                        .hosts = hosts_,
+                                                        .clock = clock_,
+                                                        .node_id = "broker-1",
+                                                        .dc = "dc1"},
+                                       consumers);
   }
 
   asio::io_context io_;

@@ -22,10 +22,12 @@ TEST(ReplayStateStoreTest, RetentionBytesDropsTheOldestFirstAndTheMarkSurvivesRe
   {
     auto store = open_store(dir.file("db"));
     for (uint64_t seq = 1; seq <= 4; ++seq) ASSERT_TRUE(store->store(make_frame("h1", "cat", seq)));
-    for (uint64_t seq = 1; seq <= 4; ++seq) ASSERT_TRUE(store->mark_committed({{"h1", "cat", seq, seq}}, t0 + seq));
+    for (uint64_t seq = 1; seq <= 4; ++seq)
+      ASSERT_TRUE(store->mark_committed({{"h1", "cat", seq, seq}}, t0 + seq));
     one = store->totals().retained_bytes / 4;
     EXPECT_EQ(store->expired_through_ms(), 0);
-    EXPECT_EQ(store->expire_retained(t0 + 10).value(), 0u) << "nothing is old and there is no byte cap";
+    EXPECT_EQ(store->expire_retained(t0 + 10).value(), 0u)
+        << "nothing is old and there is no byte cap";
   }
   BatchStoreOptions capped;
   capped.retention_bytes = 2 * one;
@@ -45,9 +47,14 @@ TEST(ReplayStateStoreTest, JobStateRoundTripsThroughTheStore) {
   ::ferry::testing::TempDir dir;
   auto store = open_store(dir.file("db"));
   ReplayJobState s;
-  s.request = wire::ReplayRequest{77, wire::ReplayAction::kStart, 1000, 5000, 1u << 20, {"h1"}, {"cat", "other"}};
+  s.request = wire::ReplayRequest{
+      77, wire::ReplayAction::kStart, 1000, 5000, 1u << 20, {"h1"}, {"cat", "other"}};
   s.state = wire::ReplayState::kDone;
-  s.committed_cursor = std::string("\x02h1\x03" "cat", 6) + std::string(16, '\0');
+  s.committed_cursor = std::string(
+                           "\x02h1\x03"
+                           "cat",
+                           6) +
+                       std::string(16, '\0');
   s.counts[{"h1", "cat"}] = {"h1", "cat", 3, 42};
   s.missing = {{"", "", 1000, 2000, "expired"}};
   ASSERT_TRUE(store->put_replay_job(77, encode_replay_job(s)));

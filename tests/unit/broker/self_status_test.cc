@@ -6,7 +6,8 @@ namespace ferry::broker {
 namespace {
 
 TEST(SelfStatusTest, NamesTheBrokerAndEachCategorysBacklog) {
-  std::map<std::string, store::CategoryCount, std::less<>> pending = {{"a", {3, 300, 30}}, {"b", {1, 10, 2}}};
+  std::map<std::string, store::CategoryCount, std::less<>> pending = {{"a", {3, 300, 30}},
+                                                                      {"b", {1, 10, 2}}};
   auto st = make_self_status("broker-dc1-1", pending, 1234);
   EXPECT_EQ(st.host, "broker-dc1-1");
   EXPECT_EQ(st.sent_at_ms, 1234);
@@ -25,7 +26,8 @@ TEST(SelfStatusTest, NamesTheBrokerAndEachCategorysBacklog) {
 
 TEST(SelfStatusTest, KeepsTheLargestCategoriesWhenThereAreTooMany) {
   std::map<std::string, store::CategoryCount, std::less<>> pending;
-  for (uint32_t i = 0; i < wire::kMaxStatusStreams + 10; ++i) pending["c" + std::to_string(i)] = {1, i + 1, 1};
+  for (uint32_t i = 0; i < wire::kMaxStatusStreams + 10; ++i)
+    pending["c" + std::to_string(i)] = {1, i + 1, 1};
   auto st = make_self_status("b", pending, 0);
   ASSERT_EQ(st.streams.size(), wire::kMaxStatusStreams);
   for (const auto& s : st.streams) EXPECT_GT(s.backlog_bytes, 10u);

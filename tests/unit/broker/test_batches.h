@@ -36,7 +36,8 @@ inline wire::BatchFrame make_frame(const std::string& host, const std::string& c
 
 // A store at `path` (options.path is set to it); null, with the reason as a test
 // failure, if it cannot open.
-inline std::unique_ptr<BatchStore> open_store(const std::string& path, BatchStoreOptions options = {}) {
+inline std::unique_ptr<BatchStore> open_store(const std::string& path,
+                                              BatchStoreOptions options = {}) {
   options.path = path;
   std::string why;
   auto store = BatchStore::open(options, why);

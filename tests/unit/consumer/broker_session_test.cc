@@ -46,7 +46,8 @@ wire::BatchFrame make_batch(uint64_t seq, const std::string& host = "h1") {
 }
 
 std::string hello_from(const tls::RoleClaim& who, wire::Role role = wire::Role::kBroker) {
-  return wire::encode(wire::Hello{wire::kProtocolVersion, role, who.id, who.dc.empty() ? "dc1" : who.dc});
+  return wire::encode(
+      wire::Hello{wire::kProtocolVersion, role, who.id, who.dc.empty() ? "dc1" : who.dc});
 }
 
 std::vector<wire::FrameType> types(const std::vector<wire::Frame>& frames) {
@@ -82,26 +83,31 @@ class BrokerSessionTest : public ::testing::Test {
               why = "refused by the test";
               return wire::Errc::kBadBatch;
             },
-            .add_batch = [this](wire::BatchFrame b, const std::string& dc, std::weak_ptr<net::FrameConnection>,
-                                std::shared_ptr<PendingAdds> pending_adds) {
-              EXPECT_EQ(dc, "dc1");
-              added_.push_back(b.header.seq);
-              queued_.push_back(std::move(pending_adds));
-            },
-            .refuse_batch = [this](std::weak_ptr<net::FrameConnection>, wire::BatchFrame b, wire::Errc code,
-                                   std::string why, const std::string&, std::shared_ptr<PendingAdds>) {
-              EXPECT_EQ(code, wire::Errc::kBadBatch);
-              EXPECT_NE(why.find("refused by the test"), std::string::npos) << why;
-              refused_.push_back(b.header.seq);
-            },
+            .add_batch =
+                [this](wire::BatchFrame b, const std::string& dc,
+                       std::weak_ptr<net::FrameConnection>,
+                       std::shared_ptr<PendingAdds> pending_adds) {
+                  EXPECT_EQ(dc, "dc1");
+                  added_.push_back(b.header.seq);
+                  queued_.push_back(std::move(pending_adds));
+                },
+            .refuse_batch =
+                [this](std::weak_ptr<net::FrameConnection>, wire::BatchFrame b, wire::Errc code,
+                       std::string why, const std::string&, std::shared_ptr<PendingAdds>) {
+                  EXPECT_EQ(code, wire::Errc::kBadBatch);
+                  EXPECT_NE(why.find("refused by the test"), std::string::npos) << why;
+                  refused_.push_back(b.header.seq);
+                },
             .add_watermark = [this](const wire::Watermark& w) { watermarks_.push_back(w.seq); },
-            .on_broker_connected = [this](const std::string& broker, const std::string& dc,
-                                          std::shared_ptr<net::FrameConnection>) {
-              connected_.push_back(dc + "/" + broker);
-            },
-            .on_broker_disconnected = [this](const std::string& broker, const net::FrameConnection*) {
-              disconnected_.push_back(broker);
-            },
+            .on_broker_connected =
+                [this](const std::string& broker, const std::string& dc,
+                       std::shared_ptr<net::FrameConnection>) {
+                  connected_.push_back(dc + "/" + broker);
+                },
+            .on_broker_disconnected =
+                [this](const std::string& broker, const net::FrameConnection*) {
+                  disconnected_.push_back(broker);
+                },
             .on_replay_progress = [](const std::string&, const wire::ReplayProgress&) {},
             .accepts_replay = [](uint64_t) { return false; },
         } {}

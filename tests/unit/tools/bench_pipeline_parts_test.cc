@@ -65,7 +65,8 @@ TEST(CommitWatcherTest, TimesEachTimedLineOnceFromCommittedPartsOnly) {
   EventLines events;
   std::string first, again, hidden;
   const int64_t written = std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count();
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
   for (uint64_t seq = 0; seq < 3; ++seq) events.append(first, seq, written / 1000, written);
   events.append(again, 1, written / 1000, written);   // seq 1 delivered twice
   events.append(hidden, 7, written / 1000, written);  // a temp file: not committed
@@ -78,7 +79,8 @@ TEST(CommitWatcherTest, TimesEachTimedLineOnceFromCommittedPartsOnly) {
   };
   commit("part-1.log", first);
   commit("part-2.log", again);
-  for (int i = 0; i < 2000 && watcher.lines_seen() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 2000 && watcher.lines_seen() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   watcher.stop();
   EXPECT_TRUE(watcher.error().empty()) << watcher.error();
   EXPECT_EQ(watcher.lines_seen(), 3u);

@@ -1,7 +1,7 @@
 // ferryctl certs, driven through CLI11 as main.cc drives it.
 
-#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
+#include <CLI/CLI.hpp>
 
 #include "tests/support/temp_dir.h"
 #include "tools/ferryctl/commands.h"
@@ -16,7 +16,8 @@ TEST(CertsCommandTest, WritesCaAndOneCertPerIdentity) {
   CLI::App app{"test", "ferryctl"};
   add_certs_command(app);
   const std::string out = dir.file("pki");
-  app.parse("certs --out " + out + " --hosts h1,h2 --brokers dc1/b1,b2 --dc dc2 --consumers c1 --admin ops",
+  app.parse("certs --out " + out +
+                " --hosts h1,h2 --brokers dc1/b1,b2 --dc dc2 --consumers c1 --admin ops",
             false);
   for (const std::string name : {"h1", "h2", "b1", "b2", "c1", "ops"}) {
     EXPECT_TRUE(fs::exists(out + "/" + name + ".crt")) << name;

@@ -3,8 +3,8 @@
 #include <iostream>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
+#include <CLI/CLI.hpp>
 
 #include "common/storage/quarantine.h"
 #include "tests/support/hostile_peer.h"
@@ -42,7 +42,8 @@ TEST(QuarantineCommandTest, ListsNameBytesAndEscapedReason) {
   EXPECT_NE(out.find("\tb1: bad crc\n"), std::string::npos) << out;
   EXPECT_NE(out.find("h2.events.0.7\t"), std::string::npos) << out;
   EXPECT_EQ(out.find('\x1b'), std::string::npos) << "a control character reached the terminal";
-  EXPECT_NE(out.find("2 quarantined batches in " + dir.file("data/quarantine")), std::string::npos) << out;
+  EXPECT_NE(out.find("2 quarantined batches in " + dir.file("data/quarantine")), std::string::npos)
+      << out;
 }
 
 TEST(QuarantineCommandTest, MissingDirectoryFails) {

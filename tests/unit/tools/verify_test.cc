@@ -24,7 +24,8 @@ TEST(VerifyTest, MissingLinesAnAgentHoldsAreInFlightNotLost) {
   EXPECT_EQ(plain.value().in_flight, 0u);
 
   // h1's agent still holds stream h1:c; h2's holds nothing.
-  auto held = run_verify(dir.file("in"), dir.file("out"), 5, [](std::string_view id) { return id.starts_with("h1:"); });
+  auto held = run_verify(dir.file("in"), dir.file("out"), 5,
+                         [](std::string_view id) { return id.starts_with("h1:"); });
   ASSERT_TRUE(held);
   EXPECT_EQ(held.value().delivered, 1u);
   EXPECT_EQ(held.value().in_flight, 1u);

@@ -135,7 +135,8 @@ TEST(CheckpointTest, RejectsOutOfOrderSeqAndGaps) {
 TEST(CheckpointTest, CumulativeDelivery) {
   TempDir dir;
   auto cp = open_ok(dir.file("state"));
-  for (uint64_t s = 1; s <= 5; ++s) ASSERT_TRUE(cp->record_batch("cat", batch(s, (s - 1) * 10, 10), "a"));
+  for (uint64_t s = 1; s <= 5; ++s)
+    ASSERT_TRUE(cp->record_batch("cat", batch(s, (s - 1) * 10, 10), "a"));
   EXPECT_EQ(cp->mark_delivered_through("cat", 3), 3u);
   ASSERT_EQ(cp->unacked("cat").size(), 2u);
   EXPECT_EQ(cp->unacked("cat").begin()->first, 4u);

@@ -51,7 +51,8 @@ TEST(StateDirLockTest, RefusesAPathThatCannotBeCreated) {
 }
 
 TEST(StateDirLockTest, RefusesADirectoryItCannotWriteIn) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root writes through permission bits; covered by the cases above";
+  if (::geteuid() == 0)
+    GTEST_SKIP() << "root writes through permission bits; covered by the cases above";
   TempDir tmp;
   const std::string dir = tmp.file("state");
   std::filesystem::create_directories(dir);
@@ -66,7 +67,8 @@ TEST(StateDirLockTest, SecondHolderIsRefusedNamingTheFirst) {
   TempDir tmp;
   auto first = StateDirLock::acquire(tmp.file("state"));
   const std::string why = refusal(tmp.file("state"));
-  EXPECT_NE(why.find("in use by another ferry-agent (pid " + std::to_string(::getpid()) + ","), std::string::npos)
+  EXPECT_NE(why.find("in use by another ferry-agent (pid " + std::to_string(::getpid()) + ","),
+            std::string::npos)
       << why;
   EXPECT_NE(why.find(tmp.file("state/lock")), std::string::npos) << why;
 }

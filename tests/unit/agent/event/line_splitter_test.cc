@@ -53,7 +53,8 @@ TEST(LineSplitterTest, TimesFarFromTheReadTimeAreClampedAndCounted) {
   LineSplitter s(1024);
   std::vector<Event> ev;
   const uint64_t before = clamped_event_times();
-  std::string bytes = "1970-01-01T00:00:00Z epoch\n<134>Nov 23 06:57:01 host ok\n2026-11-23T09:00:00Z ahead\n";
+  std::string bytes =
+      "1970-01-01T00:00:00Z epoch\n<134>Nov 23 06:57:01 host ok\n2026-11-23T09:00:00Z ahead\n";
   ASSERT_EQ(s.split(bytes, 0, kRead, false, ev), bytes.size());
   ASSERT_EQ(ev.size(), 3u);
   EXPECT_EQ(ev[0].time_ms, kRead);

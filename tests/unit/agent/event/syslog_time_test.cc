@@ -60,17 +60,18 @@ TEST(SyslogTimeTest, Rfc5424WithFractionAndOffsets) {
 
 TEST(SyslogTimeTest, BareIsoAtLineStart) {
   EXPECT_EQ(parse_syslog_time("2026-11-23T06:57:01Z foo", 0), utc(2026, 11, 23, 6, 57, 1));
-  EXPECT_EQ(parse_syslog_time("2026-11-23 06:57:01,5 INFO foo", 0), utc(2026, 11, 23, 6, 57, 1, 500));
+  EXPECT_EQ(parse_syslog_time("2026-11-23 06:57:01,5 INFO foo", 0),
+            utc(2026, 11, 23, 6, 57, 1, 500));
   EXPECT_EQ(parse_syslog_time("2026-11-23T06:57:01", 0), utc(2026, 11, 23, 6, 57, 1));
 }
 
 TEST(SyslogTimeTest, GarbageIsNullopt) {
   const TimeMs read = utc(2026, 11, 23, 7, 0, 0);
-  for (const char* line : {"", "\n", "hello world", "<134>", "<134", "<1345>Nov 23 06:57:01 x",
-                           "Foo 23 06:57:01 h", "Nov 32 06:57:01 h", "Nov 23 24:00:00 h",
-                           "Nov 23 06:57", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                           "2026-11-23T06:57:01+2", "2026-11-23T06:57:01Zjunk",
-                           "2026-11-23X06:57:01Z", "Nov 23 06:57:01x"}) {
+  for (const char* line :
+       {"", "\n", "hello world", "<134>", "<134", "<1345>Nov 23 06:57:01 x", "Foo 23 06:57:01 h",
+        "Nov 32 06:57:01 h", "Nov 23 24:00:00 h", "Nov 23 06:57", "2026-13-01T00:00:00Z",
+        "2026-02-30T00:00:00Z", "2026-11-23T06:57:01+2", "2026-11-23T06:57:01Zjunk",
+        "2026-11-23X06:57:01Z", "Nov 23 06:57:01x"}) {
     EXPECT_EQ(parse_syslog_time(line, read), std::nullopt) << line;
   }
 }

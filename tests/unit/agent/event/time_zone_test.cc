@@ -10,7 +10,9 @@ namespace {
 constexpr TimeMs kHourMs = kMsPerHour;
 
 // 2026-mm-dd hh:00 as ms since the epoch (as UTC).
-TimeMs at(unsigned month, unsigned day, int hour) { return days_from_civil(2026, month, day) * 86'400'000 + hour * kHourMs; }
+TimeMs at(unsigned month, unsigned day, int hour) {
+  return days_from_civil(2026, month, day) * 86'400'000 + hour * kHourMs;
+}
 
 TimeZone new_york() {
   auto z = TimeZone::load("America/New_York");
@@ -29,10 +31,10 @@ TEST(TimeZoneTest, NewYorkIsFiveHoursBehindInWinterAndFourInSummer) {
 // 2026-03-08 02:00 local does not exist, 2026-11-01 01:00 local happens twice.
 TEST(TimeZoneTest, TransitionsAreResolvedConsistently) {
   const TimeZone ny = new_york();
-  EXPECT_EQ(ny.to_utc(at(3, 8, 1)), at(3, 8, 6));   // 01:00 EST, before the gap
-  EXPECT_EQ(ny.to_utc(at(3, 8, 3)), at(3, 8, 7));   // 03:00 EDT, after it
-  EXPECT_EQ(ny.to_utc(at(11, 1, 0)), at(11, 1, 4)); // 00:00 EDT
-  EXPECT_EQ(ny.to_utc(at(11, 1, 2)), at(11, 1, 7)); // 02:00 EST
+  EXPECT_EQ(ny.to_utc(at(3, 8, 1)), at(3, 8, 6));    // 01:00 EST, before the gap
+  EXPECT_EQ(ny.to_utc(at(3, 8, 3)), at(3, 8, 7));    // 03:00 EDT, after it
+  EXPECT_EQ(ny.to_utc(at(11, 1, 0)), at(11, 1, 4));  // 00:00 EDT
+  EXPECT_EQ(ny.to_utc(at(11, 1, 2)), at(11, 1, 7));  // 02:00 EST
 }
 
 TEST(TimeZoneTest, UtcNeedsNoTzdataAndUnknownNamesAreRefused) {
@@ -49,9 +51,11 @@ TEST(TimeZoneTest, Rfc3164LineIsReadInTheSourcesZone) {
   const TimeZone ny = new_york();
   const TimeMs read_time = at(7, 15, 12) + 5'000;
   EXPECT_EQ(parse_syslog_time("<134>Jul 15 08:00:00 h app: x", read_time, &ny), at(7, 15, 12));
-  EXPECT_EQ(parse_syslog_time("<134>Jul 15 12:00:00 h app: x", read_time), at(7, 15, 12)) << "UTC by default";
+  EXPECT_EQ(parse_syslog_time("<134>Jul 15 12:00:00 h app: x", read_time), at(7, 15, 12))
+      << "UTC by default";
   // Explicit offsets (RFC 5424) are not touched by the zone.
-  EXPECT_EQ(parse_syslog_time("<134>1 2026-07-15T12:00:00Z h app - - x", read_time, &ny), at(7, 15, 12));
+  EXPECT_EQ(parse_syslog_time("<134>1 2026-07-15T12:00:00Z h app - - x", read_time, &ny),
+            at(7, 15, 12));
 }
 
 }  // namespace

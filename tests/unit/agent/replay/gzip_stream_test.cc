@@ -40,8 +40,7 @@ Read read_all(const std::string& path, size_t chunk) {
   EXPECT_GE(fd, 0) << path;
   Read r;
   GzipStream g(fd, std::filesystem::file_size(path));
-  while (g.read(chunk, r.text)) {
-  }
+  while (g.read(chunk, r.text)) {}
   r.error = g.error();
   ::close(fd);
   return r;
@@ -78,7 +77,8 @@ TEST(GzipStreamTest, TruncatedFileIsAnErrorAfterWhatItHolds) {
   EXPECT_NE(r.error.find("truncated"), std::string::npos) << r.error;
   EXPECT_GT(r.text.size(), 0u);
   EXPECT_LT(r.text.size(), text.size());
-  EXPECT_TRUE(text.compare(0, r.text.size(), r.text) == 0) << "what was read is not the file's start";
+  EXPECT_TRUE(text.compare(0, r.text.size(), r.text) == 0)
+      << "what was read is not the file's start";
 }
 
 TEST(GzipStreamTest, CorruptDataIsAnError) {
@@ -86,7 +86,8 @@ TEST(GzipStreamTest, CorruptDataIsAnError) {
   write_file(dir.file("app.log.2"), many_lines(50'000));
   const std::string gz = gzipped(dir.file("app.log.2"));
   auto bytes = storage::read_whole_file(gz).value();
-  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 64; ++i) bytes[i] = static_cast<char>(~bytes[i]);
+  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 64; ++i)
+    bytes[i] = static_cast<char>(~bytes[i]);
   write_file(gz, bytes);
   Read r = read_all(gz, 65536);
   EXPECT_NE(r.error.find("corrupt gzip data"), std::string::npos) << r.error;

@@ -25,10 +25,12 @@ using ferry::testing::write_file;
 const TimeMs kNow = SystemClock::instance().now_ms();
 const TimeMs kHour = hour_start(kNow) - 2 * kMsPerHour;  // the hour replayed
 
-std::string line(TimeMs t, const std::string& id) { return "<134>1 " + format_iso_ms(t) + " h1 app - - - id=" + id + "\n"; }
+std::string line(TimeMs t, const std::string& id) {
+  return "<134>1 " + format_iso_ms(t) + " h1 app - - - id=" + id + "\n";
+}
 
 struct Sent {
-  std::vector<std::string> batches;   // BATCH frames, in order
+  std::vector<std::string> batches;  // BATCH frames, in order
   std::vector<wire::ReplayProgress> progress;
 };
 
@@ -36,20 +38,23 @@ struct Sent {
 // app.log (the second half, then the hour after).
 struct HostReplayTest : ::testing::Test {
   HostReplayTest() {
-    write_file(dir.file("logs/app.log.1"), line(kHour - 60'000, "before") + line(kHour + 1000, "r1") +
-                                               line(kHour + 2000, "r2"));
-    write_file(dir.file("logs/app.log"), line(kHour + 40 * 60'000, "r3") + line(kHour + kMsPerHour, "after") +
+    write_file(dir.file("logs/app.log.1"), line(kHour - 60'000, "before") +
+                                               line(kHour + 1000, "r1") + line(kHour + 2000, "r2"));
+    write_file(dir.file("logs/app.log"), line(kHour + 40 * 60'000, "r3") +
+                                             line(kHour + kMsPerHour, "after") +
                                              line(kHour + 50 * 60'000, "r4"));
     // Rotated a minute ago: files are read oldest first, and two files written within
     // one tick of the file system's clock would tie (then the names decide).
-    std::filesystem::last_write_time(dir.file("logs/app.log.1"),
-                                     std::filesystem::file_time_type::clock::now() - std::chrono::minutes(1));
+    std::filesystem::last_write_time(
+        dir.file("logs/app.log.1"),
+        std::filesystem::file_time_type::clock::now() - std::chrono::minutes(1));
     SourceConfig s;
     s.category = "app";
     s.paths = {dir.file("logs/app.log*")};
     sources.push_back(s);
     // A file that held part of the hour, deleted since.
-    hours.note("app", 9, 99, 0, dir.file("logs/app.log.2"), kHour + 10 * 60'000, kHour + 20 * 60'000);
+    hours.note("app", 9, 99, 0, dir.file("logs/app.log.2"), kHour + 10 * 60'000,
+               kHour + 20 * 60'000);
   }
 
   std::unique_ptr<HostReplays> make(Sent& sent) {
@@ -57,14 +62,15 @@ struct HostReplayTest : ::testing::Test {
     o.host = "h1";
     o.state_dir = dir.file("state");
     o.batch_max_bytes = 200;  // a few lines per batch
-    return std::make_unique<HostReplays>(o, sources, hours, encoder, SystemClock::instance(), [&sent](std::string f) {
-      auto body = std::string_view(f).substr(wire::kFrameHeaderSize);
-      if (static_cast<wire::FrameType>(f[5]) == wire::FrameType::kBatch) {
-        sent.batches.push_back(f);
-      } else if (static_cast<wire::FrameType>(f[5]) == wire::FrameType::kReplayProgress) {
-        sent.progress.push_back(wire::decode_replay_progress(body).value());
-      }
-    });
+    return std::make_unique<HostReplays>(
+        o, sources, hours, encoder, SystemClock::instance(), [&sent](std::string f) {
+          auto body = std::string_view(f).substr(wire::kFrameHeaderSize);
+          if (static_cast<wire::FrameType>(f[5]) == wire::FrameType::kBatch) {
+            sent.batches.push_back(f);
+          } else if (static_cast<wire::FrameType>(f[5]) == wire::FrameType::kReplayProgress) {
+            sent.progress.push_back(wire::decode_replay_progress(body).value());
+          }
+        });
   }
 
   static void run(HostReplays& r) {
@@ -84,7 +90,8 @@ struct HostReplayTest : ::testing::Test {
       size_t start = 0;
       while (start < text.events.size()) {
         size_t nl = text.events.find('\n', start);
-        out.push_back(text.events.substr(text.events.rfind("id=", nl) + 3, nl - text.events.rfind("id=", nl) - 3));
+        out.push_back(text.events.substr(text.events.rfind("id=", nl) + 3,
+                                         nl - text.events.rfind("id=", nl) - 3));
         start = nl + 1;
       }
     }
@@ -95,7 +102,8 @@ struct HostReplayTest : ::testing::Test {
     wire::ReplayCommitted ack{7, {}};
     for (const auto& f : frames) {
       auto b = wire::decode_batch(std::string_view(f).substr(wire::kFrameHeaderSize)).value();
-      ack.ranges.push_back({b.header.host, b.header.category, b.header.seq, b.header.seq, b.header.incarnation});
+      ack.ranges.push_back(
+          {b.header.host, b.header.category, b.header.seq, b.header.seq, b.header.incarnation});
     }
     return ack;
   }
@@ -104,8 +112,9 @@ struct HostReplayTest : ::testing::Test {
   std::vector<SourceConfig> sources;
   FileHours hours{dir.file("hours.json")};
   BatchEncoder encoder{"h1", 1, 1};
-  const wire::ReplayRequest start{7, wire::ReplayAction::kStart, kHour, kHour + kMsPerHour, 1u << 30, {}, {},
-                                  wire::ReplaySource::kHosts};
+  const wire::ReplayRequest start{
+      7,  wire::ReplayAction::kStart, kHour, kHour + kMsPerHour, 1u << 30, {},
+      {}, wire::ReplaySource::kHosts};
 };
 
 TEST_F(HostReplayTest, ReadsTheRangeFromRotatedAndLiveFilesInItsOwnSeqSpace) {
@@ -116,7 +125,8 @@ TEST_F(HostReplayTest, ReadsTheRangeFromRotatedAndLiveFilesInItsOwnSeqSpace) {
   EXPECT_EQ(lines_of(sent.batches), (std::vector<std::string>{"r1", "r2", "r3", "r4"}));
   std::vector<uint64_t> seqs;
   for (const auto& f : sent.batches) {
-    seqs.push_back(wire::decode_batch(std::string_view(f).substr(wire::kFrameHeaderSize)).value().header.seq);
+    seqs.push_back(
+        wire::decode_batch(std::string_view(f).substr(wire::kFrameHeaderSize)).value().header.seq);
   }
   for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
 }
@@ -133,7 +143,8 @@ TEST_F(HostReplayTest, AStartAgainOrARestartCutsTheSameBatches) {
   write_file(dir.file("logs/app.log"), line(kHour + 55 * 60'000, "late"));
   rewound->on_request(start);
   run(*rewound);
-  EXPECT_EQ(again.batches, first.batches) << "a restart cut other batches: the consumer could not deduplicate";
+  EXPECT_EQ(again.batches, first.batches)
+      << "a restart cut other batches: the consumer could not deduplicate";
 
   first.batches.clear();
   r->on_request(start);  // a running replay asked again rewinds
@@ -157,7 +168,8 @@ TEST_F(HostReplayTest, DoneOnceEverythingIsCommittedWithTheDeletedFileMissing) {
   EXPECT_EQ(done.streams[0].events, 4u);
   ASSERT_EQ(done.missing.size(), 1u);
   EXPECT_NE(done.missing[0].reason.find("app.log.2"), std::string::npos) << done.missing[0].reason;
-  EXPECT_NE(done.missing[0].reason.find("was deleted"), std::string::npos) << done.missing[0].reason;
+  EXPECT_NE(done.missing[0].reason.find("was deleted"), std::string::npos)
+      << done.missing[0].reason;
   EXPECT_EQ(done.missing[0].from_ms, kHour + 10 * 60'000);
 
   // Restarted after it was done: it says so again, sends nothing.
@@ -180,8 +192,9 @@ TEST_F(HostReplayTest, PacedByTheWindowUntilAcked) {
   o.state_dir = dir.file("state");
   o.batch_max_bytes = 100;  // one line per batch
   o.window_bytes = 1;       // one batch in flight
-  HostReplays r(o, sources, hours, encoder, SystemClock::instance(),
-                [&sent](std::string f) { if (f[5] == static_cast<char>(wire::FrameType::kBatch)) sent.batches.push_back(f); });
+  HostReplays r(o, sources, hours, encoder, SystemClock::instance(), [&sent](std::string f) {
+    if (f[5] == static_cast<char>(wire::FrameType::kBatch)) sent.batches.push_back(f);
+  });
   r.on_request(start);
   EXPECT_FALSE(r.pump().has_value()) << "a full window waits for an ack";
   ASSERT_EQ(sent.batches.size(), 1u);
@@ -214,7 +227,8 @@ TEST_F(HostReplayTest, ReadsAGzippedRotatedFile) {
   r->report(false);
   ASSERT_FALSE(sent.progress.empty());
   EXPECT_EQ(sent.progress.back().state, wire::ReplayState::kDone);
-  EXPECT_EQ(sent.progress.back().missing.size(), 1u) << "only the fixture's deleted app.log.2 (inode 99)";
+  EXPECT_EQ(sent.progress.back().missing.size(), 1u)
+      << "only the fixture's deleted app.log.2 (inode 99)";
 
   // A restart decompresses the same bytes into the same batches.
   Sent again;
@@ -240,7 +254,8 @@ TEST_F(HostReplayTest, ATruncatedGzippedFileIsReportedMissingWithItsName) {
   EXPECT_EQ(done.state, wire::ReplayState::kDone);
   bool named = false;
   for (const auto& why : reasons(done)) {
-    named |= why.find("app.log.2.gz") != std::string::npos && why.find("truncated") != std::string::npos;
+    named |=
+        why.find("app.log.2.gz") != std::string::npos && why.find("truncated") != std::string::npos;
   }
   EXPECT_TRUE(named) << ::testing::PrintToString(reasons(done));
   // The live file is read all the same.
@@ -253,11 +268,12 @@ TEST_F(HostReplayTest, TheIndexFollowsAFileIntoItsCompressedCopy) {
   struct stat st {};
   ASSERT_EQ(::stat(dir.file("logs/app.log.1").c_str(), &st), 0);
   auto content = storage::read_whole_file(dir.file("logs/app.log.1")).value();
-  hours.note("app", st.st_dev, st.st_ino, tail::make_fingerprint(content.substr(0, tail::kFingerprintBytes)),
+  hours.note("app", st.st_dev, st.st_ino,
+             tail::make_fingerprint(content.substr(0, tail::kFingerprintBytes)),
              dir.file("logs/app.log.1"), kHour - 60'000, kHour + 2000);
   // And a file whose content is nowhere any more.
-  hours.note("app", 9, 98, tail::make_fingerprint(std::string(200, 'x')), dir.file("logs/gone.log"), kHour,
-             kHour + 1000);
+  hours.note("app", 9, 98, tail::make_fingerprint(std::string(200, 'x')), dir.file("logs/gone.log"),
+             kHour, kHour + 1000);
   ASSERT_NO_FATAL_FAILURE(rotate_and_gzip(dir));
   Sent sent;
   auto r = make(sent);
@@ -269,7 +285,8 @@ TEST_F(HostReplayTest, TheIndexFollowsAFileIntoItsCompressedCopy) {
   auto why = reasons(sent.progress.back());
   ASSERT_EQ(why.size(), 2u) << ::testing::PrintToString(why);
   for (const auto& w : why) {
-    EXPECT_EQ(w.find("app.log.1"), std::string::npos) << "its compressed copy was reported deleted: " << w;
+    EXPECT_EQ(w.find("app.log.1"), std::string::npos)
+        << "its compressed copy was reported deleted: " << w;
   }
   EXPECT_EQ(lines_of(sent.batches), (std::vector<std::string>{"r1", "r2", "r3", "r4"}));
 }
@@ -290,7 +307,8 @@ TEST(FileHoursTest, CoveredByCopyMatchesTheFirstBytesOnly) {
   e.fingerprint = tail::make_fingerprint(std::string_view(head).substr(0, 80));
   EXPECT_TRUE(FileHours::covered_by_copy(e, head));
   EXPECT_FALSE(FileHours::covered_by_copy(e, std::string(100, 'b')));
-  EXPECT_FALSE(FileHours::covered_by_copy(e, head.substr(0, 60))) << "a copy shorter than what was seen";
+  EXPECT_FALSE(FileHours::covered_by_copy(e, head.substr(0, 60)))
+      << "a copy shorter than what was seen";
   e.fingerprint = tail::make_fingerprint(head.substr(0, 10));
   EXPECT_FALSE(FileHours::covered_by_copy(e, head)) << "ten bytes say nothing";
   e.fingerprint = 0;
@@ -320,8 +338,10 @@ TEST(FileHoursTest, SurvivesARestartAndForgetsOldFiles) {
   {
     FileHours h(dir.file("hours.json"));
     h.note("app", 1, 10, 0, "/var/log/app.log", now - kMsPerHour, now - 1000);
-    h.note("app", 1, 10, 0, "/var/log/app.log.1", now - 2 * kMsPerHour, now - 3000);  // renamed, older line
-    h.note("app", 1, 11, 0, "/var/log/old.log", now - FileHours::kKeep - 2, now - FileHours::kKeep - 1);
+    h.note("app", 1, 10, 0, "/var/log/app.log.1", now - 2 * kMsPerHour,
+           now - 3000);  // renamed, older line
+    h.note("app", 1, 11, 0, "/var/log/old.log", now - FileHours::kKeep - 2,
+           now - FileHours::kKeep - 1);
     h.save(now);
   }
   FileHours h(dir.file("hours.json"));

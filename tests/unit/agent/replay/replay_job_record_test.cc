@@ -16,7 +16,8 @@ struct ReplayJobRecordTest : ::testing::Test {
 
   // A job as load_or_create starts one: its request and where its record lives.
   void start(Job& job, uint64_t replay_id) {
-    job.request = {replay_id, wire::ReplayAction::kStart, 1000, 5000, 0, {}, {}, wire::ReplaySource::kHosts};
+    job.request = {replay_id, wire::ReplayAction::kStart, 1000, 5000, 0, {},
+                   {},        wire::ReplaySource::kHosts};
     job.snapshot_path = dir.file("replays.json");
   }
 
@@ -29,7 +30,8 @@ struct ReplayJobRecordTest : ::testing::Test {
 
   TempDir dir;
   SourceConfig source;
-  const std::vector<FileRef> files{{"/var/log/app.log.2.gz", 1, 12, 300, true}, {"/var/log/app.log", 1, 10, 900, false}};
+  const std::vector<FileRef> files{{"/var/log/app.log.2.gz", 1, 12, 300, true},
+                                   {"/var/log/app.log", 1, 10, 900, false}};
 };
 
 TEST_F(ReplayJobRecordTest, ReadsBackWhatWasPersisted) {
@@ -50,7 +52,8 @@ TEST_F(ReplayJobRecordTest, ReadsBackWhatWasPersisted) {
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ(stored->at("app"), files) << "in the snapshot's order";
   EXPECT_EQ(loaded.state, wire::ReplayState::kDone);
-  EXPECT_EQ(loaded.restored["app"], (std::pair<uint64_t, uint64_t>{2, 12})) << "batches and events committed";
+  EXPECT_EQ(loaded.restored["app"], (std::pair<uint64_t, uint64_t>{2, 12}))
+      << "batches and events committed";
   EXPECT_EQ(loaded.gaps, job.gaps);
   EXPECT_EQ(loaded.missing, job.missing);
 }
@@ -82,11 +85,13 @@ TEST_F(ReplayJobRecordTest, NoRecordAnotherReplaysOrAnUnreadableOneIsNone) {
   start(loaded, 7);
   write_file(job.snapshot_path, "{\"replay_id\": 7, \"sour");
   EXPECT_FALSE(load_record(loaded, "h1").has_value()) << "cut short";
-  write_file(job.snapshot_path, R"({"replay_id": 7, "state": "running", "counts": {}, "gaps": [], "missing": []})");
-  EXPECT_FALSE(load_record(loaded, "h1").has_value()) << "without its sources";
   write_file(job.snapshot_path,
-             R"({"replay_id": 7, "sources": [{"category": "app", "files": [{"path": "/a", "dev": "x"}]}],)"
-             R"( "counts": {}, "gaps": [], "missing": []})");
+             R"({"replay_id": 7, "state": "running", "counts": {}, "gaps": [], "missing": []})");
+  EXPECT_FALSE(load_record(loaded, "h1").has_value()) << "without its sources";
+  write_file(
+      job.snapshot_path,
+      R"({"replay_id": 7, "sources": [{"category": "app", "files": [{"path": "/a", "dev": "x"}]}],)"
+      R"( "counts": {}, "gaps": [], "missing": []})");
   EXPECT_FALSE(load_record(loaded, "h1").has_value()) << "a file without its inode";
 }
 

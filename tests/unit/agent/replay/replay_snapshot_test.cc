@@ -22,7 +22,8 @@ using ferry::testing::write_file;
 // Lines all different, so a file's first bytes tell which file it is.
 std::string lines(const std::string& name, int n) {
   std::string out;
-  for (int i = 0; i < n; ++i) out += "2026-12-02T09:00:00Z h1 " + name + " line " + std::to_string(i) + "\n";
+  for (int i = 0; i < n; ++i)
+    out += "2026-12-02T09:00:00Z h1 " + name + " line " + std::to_string(i) + "\n";
   return out;
 }
 
@@ -47,7 +48,8 @@ std::vector<std::string> names(const SourceSnapshot& snap) {
 TEST(ReplaySnapshotTest, CopyOfNeedsAtLeastKMinCopyPrefixMatchingBytes) {
   const std::string plain = lines("app", 20);
   EXPECT_TRUE(copy_of(plain.substr(0, tail::kMinCopyPrefix), plain));
-  EXPECT_FALSE(copy_of(plain.substr(0, tail::kMinCopyPrefix - 1), plain)) << "fewer bytes say nothing";
+  EXPECT_FALSE(copy_of(plain.substr(0, tail::kMinCopyPrefix - 1), plain))
+      << "fewer bytes say nothing";
   EXPECT_FALSE(copy_of("", plain));
   EXPECT_TRUE(copy_of(plain, plain));
 }
@@ -75,11 +77,13 @@ TEST(ReplaySnapshotTest, KeepsPlainAndGzippedFilesAndLeavesOutOtherCompressions)
     const struct stat st = stat_of(f.path);
     EXPECT_EQ(f.dev, static_cast<uint64_t>(st.st_dev)) << f.path;
     EXPECT_EQ(f.ino, static_cast<uint64_t>(st.st_ino)) << f.path;
-    EXPECT_EQ(f.size, static_cast<uint64_t>(st.st_size)) << "the compressed file's size for a .gz: " << f.path;
+    EXPECT_EQ(f.size, static_cast<uint64_t>(st.st_size))
+        << "the compressed file's size for a .gz: " << f.path;
     EXPECT_EQ(f.gzip, f.path.ends_with(".gz")) << f.path;
   }
   ASSERT_EQ(snap.gz_heads.size(), 1u);
-  EXPECT_EQ(snap.gz_heads[0], lines("two", 10).substr(0, tail::kFingerprintBytes)) << "decompressed";
+  EXPECT_EQ(snap.gz_heads[0], lines("two", 10).substr(0, tail::kFingerprintBytes))
+      << "decompressed";
 }
 
 TEST(ReplaySnapshotTest, LeavesOutAGzFileWhoseOriginalIsStillThere) {
@@ -88,7 +92,8 @@ TEST(ReplaySnapshotTest, LeavesOutAGzFileWhoseOriginalIsStillThere) {
   write_file(dir.file("logs/app.log.1"), lines("one", 10));
   ASSERT_NO_FATAL_FAILURE(gzip_keep(dir.file("logs/app.log.1")));
   auto snap = take_snapshot({dir.file("logs/app.log*")}, 7);
-  EXPECT_EQ(names(snap), (std::vector<std::string>{"app.log", "app.log.1"})) << "the lines would be read twice";
+  EXPECT_EQ(names(snap), (std::vector<std::string>{"app.log", "app.log.1"}))
+      << "the lines would be read twice";
   EXPECT_TRUE(snap.gz_heads.empty());
 }
 
@@ -105,11 +110,14 @@ TEST(ReplaySnapshotTest, FilesGoneNamesOnlyFilesNeitherThereNorCompressed) {
   const struct stat live = stat_of(dir.file("logs/app.log"));
   FileHours hours(dir.file("hours.json"));
   hours.note("app", live.st_dev, live.st_ino, 0, dir.file("logs/app.log"), 1000, 2000);
-  hours.note("app", 9, 98, tail::make_fingerprint(std::string_view(compressed).substr(0, tail::kFingerprintBytes)),
-             dir.file("logs/app.log.1"), 1000, 2000);
+  hours.note(
+      "app", 9, 98,
+      tail::make_fingerprint(std::string_view(compressed).substr(0, tail::kFingerprintBytes)),
+      dir.file("logs/app.log.1"), 1000, 2000);
   hours.note("app", 9, 99, 0, dir.file("logs/app.log.2"), 500, 1500);
   hours.note("app", 9, 100, 0, dir.file("logs/old.log"), 100, 200);  // outside the range
-  wire::ReplayRequest req{7, wire::ReplayAction::kStart, 1000, 5000, 0, {}, {}, wire::ReplaySource::kHosts};
+  wire::ReplayRequest req{7,  wire::ReplayAction::kStart, 1000, 5000, 0, {},
+                          {}, wire::ReplaySource::kHosts};
   auto gone = files_gone(snap, src, hours, req, "h1");
   ASSERT_EQ(gone.size(), 1u);
   EXPECT_EQ(gone[0].host, "h1");
@@ -117,7 +125,8 @@ TEST(ReplaySnapshotTest, FilesGoneNamesOnlyFilesNeitherThereNorCompressed) {
   EXPECT_EQ(gone[0].from_ms, 1000) << "clamped to the range";
   EXPECT_EQ(gone[0].to_ms, 1501) << "past its last line";
   EXPECT_NE(gone[0].reason.find(dir.file("logs/app.log.2")), std::string::npos) << gone[0].reason;
-  EXPECT_NE(gone[0].reason.find(src.paths[0]), std::string::npos) << "names the globs: " << gone[0].reason;
+  EXPECT_NE(gone[0].reason.find(src.paths[0]), std::string::npos)
+      << "names the globs: " << gone[0].reason;
 }
 
 // logs/app.log written, and its entry in a snapshot taken with `globs`.

@@ -9,22 +9,27 @@ namespace {
 
 using Brokers = std::vector<std::string>;
 
-zk::Member broker(const std::string& id, const std::string& address) { return zk::Member{id, "dc1", address, "", 0}; }
+zk::Member broker(const std::string& id, const std::string& address) {
+  return zk::Member{id, "dc1", address, "", 0};
+}
 
 TEST(BrokerDiscoveryTest, AHostsFirstChoiceChangesOnlyWhenItsBrokerGoes) {
-  const std::vector<zk::Member> three{broker("b1", "a:1"), broker("b2", "a:2"), broker("b3", "a:3")};
+  const std::vector<zk::Member> three{broker("b1", "a:1"), broker("b2", "a:2"),
+                                      broker("b3", "a:3")};
   const Brokers ranked = rank_brokers("h7", three);
   ASSERT_EQ(ranked.size(), 3u);
   std::vector<zk::Member> without_last;
   for (const auto& m : three) {
     if (m.address != ranked.back()) without_last.push_back(m);
   }
-  EXPECT_EQ(rank_brokers("h7", without_last).front(), ranked.front()) << "another broker going moves nobody else";
+  EXPECT_EQ(rank_brokers("h7", without_last).front(), ranked.front())
+      << "another broker going moves nobody else";
   std::vector<zk::Member> without_first;
   for (const auto& m : three) {
     if (m.address != ranked.front()) without_first.push_back(m);
   }
-  EXPECT_EQ(rank_brokers("h7", without_first).front(), ranked[1]) << "fails over to its second choice";
+  EXPECT_EQ(rank_brokers("h7", without_first).front(), ranked[1])
+      << "fails over to its second choice";
 }
 
 TEST(BrokerDiscoveryTest, AnEmptyListingKeepsTheBrokersAlreadyKnown) {

@@ -47,13 +47,17 @@ wire::AckRange range(const std::string& category, uint64_t first, uint64_t last)
 class FakeBroker {
  public:
   FakeBroker(asio::io_context& io, const testing::TestPki& pki, std::string dc, std::string id)
-      : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), dc_(std::move(dc)), id_(std::move(id)) {
+      : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        dc_(std::move(dc)),
+        id_(std::move(id)) {
     auto ctx = tls::make_server_context(pki.options(id_));
     if (!ctx) throw std::runtime_error(ctx.error().text);
     ctx_ = ctx.value();
     asio::co_spawn(io, accept_loop(), asio::detached);
   }
-  std::string address() const { return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  std::string address() const {
+    return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
   // Per connection, in order: the batches received.
   std::vector<std::vector<std::pair<std::string, uint64_t>>> received;
   std::shared_ptr<net::FrameConnection> current;
@@ -116,8 +120,12 @@ class BrokerLinkTest : public ::testing::Test {
     o.backoff_max = 50ms;
     link_ = std::make_unique<BrokerLink>(
         io_.get_executor(), *tls_, o, window_,
-        [this](std::vector<InflightBatch> b) { delivered_.insert(delivered_.end(), b.begin(), b.end()); },
-        [this](std::vector<InflightBatch> b, const wire::Refusal&) { refused_.insert(refused_.end(), b.begin(), b.end()); });
+        [this](std::vector<InflightBatch> b) {
+          delivered_.insert(delivered_.end(), b.begin(), b.end());
+        },
+        [this](std::vector<InflightBatch> b, const wire::Refusal&) {
+          refused_.insert(refused_.end(), b.begin(), b.end());
+        });
     link_->start();
   }
   // Runs the io_context until `done` holds (false after 10 s).
@@ -153,12 +161,14 @@ TEST_F(BrokerLinkTest, EveryConnectionGetsTheWholeWindowInOrder) {
   for (auto [c, s] : Sent{{"web", 1}, {"app", 2}, {"app", 1}}) window_.add(batch(c, s));
   FakeBroker broker(io_, pki_, "dc1", "broker-1");
   start_link({broker.address()});
-  ASSERT_TRUE(run_until([&] { return broker.received.size() == 1 && broker.received[0].size() == 3; }));
+  ASSERT_TRUE(
+      run_until([&] { return broker.received.size() == 1 && broker.received[0].size() == 3; }));
   EXPECT_EQ(broker.received[0], (Sent{{"app", 1}, {"app", 2}, {"web", 1}}));
 
   // The connection drops: the next one gets everything not yet DELIVERED again.
   broker.current->close();
-  ASSERT_TRUE(run_until([&] { return broker.received.size() == 2 && broker.received[1].size() == 3; }));
+  ASSERT_TRUE(
+      run_until([&] { return broker.received.size() == 2 && broker.received[1].size() == 3; }));
   EXPECT_EQ(broker.received[1], (Sent{{"app", 1}, {"app", 2}, {"web", 1}}));
   EXPECT_EQ(link_->reconnects(), 2u);
 }
@@ -168,7 +178,8 @@ TEST_F(BrokerLinkTest, DeliveredAndRefusedTakeBatchesOutOfTheWindow) {
   for (uint64_t s = 1; s <= 4; ++s) window_.add(batch("app", s));
   FakeBroker broker(io_, pki_, "dc1", "broker-1");
   start_link({broker.address()});
-  ASSERT_TRUE(run_until([&] { return broker.received.size() == 1 && broker.received[0].size() == 4; }));
+  ASSERT_TRUE(
+      run_until([&] { return broker.received.size() == 1 && broker.received[0].size() == 4; }));
 
   wire::Ack stored;
   stored.ranges = {range("app", 1, 4)};
@@ -176,7 +187,8 @@ TEST_F(BrokerLinkTest, DeliveredAndRefusedTakeBatchesOutOfTheWindow) {
   wire::Ack ack;
   ack.ranges = {range("app", 1, 2)};
   broker.current->send(wire::encode(wire::FrameType::kDelivered, ack));
-  broker.current->send(wire::encode(wire::Refusal{range("app", 4, 4), wire::Errc::kBadBatch, "bad"}));
+  broker.current->send(
+      wire::encode(wire::Refusal{range("app", 4, 4), wire::Errc::kBadBatch, "bad"}));
   ASSERT_TRUE(run_until([&] { return delivered_.size() == 2 && refused_.size() == 1; }));
   EXPECT_EQ(delivered_[0].seq, 1u);
   EXPECT_EQ(delivered_[1].seq, 2u);
@@ -185,7 +197,8 @@ TEST_F(BrokerLinkTest, DeliveredAndRefusedTakeBatchesOutOfTheWindow) {
   EXPECT_EQ(window_.lowest_seq("app"), 3u) << "only the stored, undelivered batch stays";
 
   broker.current->close();  // what is left is resent, and only that
-  ASSERT_TRUE(run_until([&] { return broker.received.size() == 2 && !broker.received[1].empty(); }));
+  ASSERT_TRUE(
+      run_until([&] { return broker.received.size() == 2 && !broker.received[1].empty(); }));
   io_.restart();
   io_.run_for(300ms);  // anything else that would come arrives meanwhile
   EXPECT_EQ(broker.received[1], (Sent{{"app", 3}}));
@@ -198,13 +211,15 @@ TEST_F(BrokerLinkTest, ABrokerOfAnotherDcIsNeverSentABatchAndTheNextIsTried) {
   FakeBroker ours(io_, pki_, "dc1", "broker-1");
   start_link({stranger.address(), ours.address()});
   ASSERT_TRUE(run_until([&] { return !ours.received.empty() && ours.received[0].size() == 1; }));
-  for (const auto& conn : stranger.received) EXPECT_TRUE(conn.empty()) << "a batch went to another DC's broker";
+  for (const auto& conn : stranger.received)
+    EXPECT_TRUE(conn.empty()) << "a batch went to another DC's broker";
 }
 
 TEST_F(BrokerLinkTest, WhenUnsentBelowWaitsForTheBrokerToTakeWhatIsQueued) {
   window_.set_incarnation(kIncarnation);
   constexpr size_t kBatchBytes = 900 << 10;
-  for (uint64_t s = 1; s <= 30; ++s) window_.add(batch("app", s, kBatchBytes));  // 27 MB: past any socket buffer
+  for (uint64_t s = 1; s <= 30; ++s)
+    window_.add(batch("app", s, kBatchBytes));  // 27 MB: past any socket buffer
   FakeBroker broker(io_, pki_, "dc1", "broker-1");
   broker.paused = true;
   start_link({broker.address()});
@@ -225,7 +240,8 @@ TEST_F(BrokerLinkTest, WhenUnsentBelowWaitsForTheBrokerToTakeWhatIsQueued) {
   ASSERT_TRUE(run_until([&] { return newest == 1; }));
   EXPECT_LT(link_->unsent_bytes(), size_t{1} << 20);
   EXPECT_EQ(older, 0) << "a later call replaces the callback";
-  ASSERT_TRUE(run_until([&] { return broker.received.size() == 1 && broker.received[0].size() == 30; }));
+  ASSERT_TRUE(
+      run_until([&] { return broker.received.size() == 1 && broker.received[0].size() == 30; }));
 }
 
 }  // namespace

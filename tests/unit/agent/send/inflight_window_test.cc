@@ -20,7 +20,8 @@ InflightBatch batch(const std::string& category, uint64_t seq, size_t frame_byte
   return b;
 }
 
-wire::AckRange range(const std::string& category, uint64_t first, uint64_t last, uint64_t incarnation = 5) {
+wire::AckRange range(const std::string& category, uint64_t first, uint64_t last,
+                     uint64_t incarnation = 5) {
   return {"h1", category, first, last, incarnation};
 }
 

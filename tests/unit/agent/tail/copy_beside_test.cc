@@ -35,7 +35,8 @@ TEST(CopyBesideTest, FindsCopiesNamedAfterTheOriginalThatStartWithItsContent) {
   write_file(dir.file("app.log.1"), content() + "tail only the copy has\n");
   write_file(dir.file("app.log-20240101"), content());
   write_file(dir.file("app-20240101.log"), content());
-  write_file(dir.file("app.log.2"), "an older rotation, other content, long enough to be compared at all\n");
+  write_file(dir.file("app.log.2"),
+             "an older rotation, other content, long enough to be compared at all\n");
   write_file(dir.file("other.log"), content());  // not named after app.log
   write_file(dir.file("app.log.short"), content().substr(0, 40));
   EXPECT_EQ(names(copies_beside(dir.file("app.log"), fp)),

@@ -9,8 +9,8 @@
 
 #include <sstream>
 
-#include "tests/support/temp_dir.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/support/temp_dir.h"
 
 namespace ferry::agent::tail {
 namespace {
@@ -100,7 +100,7 @@ TEST_F(CopyMatcherTest, UnreadBytesOfATruncationNoCopyClaimsAreCountedAfterTheWa
   auto& t = track("app.log", FileState::kLive);
   read_all(t);
   write_file(dir.file("app.log"), lines('a') + lines('b', 3));  // 30 bytes never read
-  EXPECT_EQ(matcher.check_descriptors(), 0u);                    // grew: not truncated
+  EXPECT_EQ(matcher.check_descriptors(), 0u);                   // grew: not truncated
   ASSERT_EQ(::truncate(dir.file("app.log").c_str(), 0), 0);
   EXPECT_EQ(matcher.check_descriptors(), 1u);
   EXPECT_EQ(t.tailer().position(), 0u);  // on to the new content
@@ -127,7 +127,8 @@ TEST_F(CopyMatcherTest, AnIOErrorWhileLookingForATruncationIsLogged) {
   spdlog::default_logger()->sinks().push_back(sink);
   EXPECT_EQ(matcher.check_descriptors(), 0u);
   spdlog::default_logger()->sinks().pop_back();
-  EXPECT_NE(log.str().find("app.log: cannot tell whether it was truncated: Bad file descriptor"), std::string::npos)
+  EXPECT_NE(log.str().find("app.log: cannot tell whether it was truncated: Bad file descriptor"),
+            std::string::npos)
       << log.str();
 }
 

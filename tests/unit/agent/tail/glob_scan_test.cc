@@ -44,7 +44,8 @@ TEST(GlobScanTest, NoMatchIsEmpty) {
 }
 
 TEST(GlobScanTest, WatchableDirsLeaveWildcardDirectoriesToPolling) {
-  auto dirs = watchable_dirs({"/var/log/app/*.log", "/var/log/app/x.log", "/srv/*/logs/a.log", "bare.log"});
+  auto dirs =
+      watchable_dirs({"/var/log/app/*.log", "/var/log/app/x.log", "/srv/*/logs/a.log", "bare.log"});
   EXPECT_EQ(dirs, (std::vector<std::string>{".", "/var/log/app"}));
   EXPECT_TRUE(has_wildcard("/srv/*/logs"));
   EXPECT_TRUE(has_wildcard("a[0-9]"));

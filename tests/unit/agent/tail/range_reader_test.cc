@@ -33,7 +33,8 @@ TEST(RangeReaderTest, ReadsARangeOfAnOpenFileEvenAfterItWasDeleted) {
   auto bytes = reader.read(no_names({t.get()}), t->identity(), 6, 7);
   ASSERT_TRUE(bytes) << bytes.error().message();
   EXPECT_EQ(bytes.value(), "second\n");
-  EXPECT_EQ(reader.read(no_names({t.get()}), t->identity(), 6, 100).error(), Errc::kRangeUnavailable);
+  EXPECT_EQ(reader.read(no_names({t.get()}), t->identity(), 6, 100).error(),
+            Errc::kRangeUnavailable);
 }
 
 TEST(RangeReaderTest, FindsAFileNoLongerOpenByItsNamesAndNoOtherFile) {
@@ -43,13 +44,16 @@ TEST(RangeReaderTest, FindsAFileNoLongerOpenByItsNamesAndNoOtherFile) {
   const FileIdentity id = open_tailer(dir.file("app.log"))->identity();
   const std::string category = "cat";
   RangeReader reader(category, 1024, nullptr);
-  RangeReader::Files files{{}, [&](const FileIdentity&) {
-                             return std::vector<std::string>{dir.file("other.log"), dir.file("app.log")};
-                           }};
+  RangeReader::Files files{
+      {}, [&](const FileIdentity&) {
+        return std::vector<std::string>{dir.file("other.log"), dir.file("app.log")};
+      }};
   auto bytes = reader.read(files, id, 0, 6);
   ASSERT_TRUE(bytes);
   EXPECT_EQ(bytes.value(), "first\n");
-  files.names = [&](const FileIdentity&) { return std::vector<std::string>{dir.file("other.log")}; };
+  files.names = [&](const FileIdentity&) {
+    return std::vector<std::string>{dir.file("other.log")};
+  };
   EXPECT_EQ(reader.read(files, id, 0, 6).error(), Errc::kFileGone);
 }
 

@@ -1,9 +1,9 @@
 #include "agent/tail/source_watcher.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,16 +14,16 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
-#include <sstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "agent/tail/errc.h"
 #include "agent/tail/unopened_files.h"
-#include "tests/support/temp_dir.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/support/temp_dir.h"
 
 namespace ferry::agent::tail {
 namespace {
@@ -38,7 +38,9 @@ class Writer {
   explicit Writer(const std::string& path)
       : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) {}
   ~Writer() { ::close(fd_); }
-  void write(std::string_view s) { ASSERT_EQ(::write(fd_, s.data(), s.size()), static_cast<ssize_t>(s.size())); }
+  void write(std::string_view s) {
+    ASSERT_EQ(::write(fd_, s.data(), s.size()), static_cast<ssize_t>(s.size()));
+  }
 
  private:
   int fd_;
@@ -217,7 +219,8 @@ TEST_F(SourceWatcherTest, RenameAndCreateReadsTheOldFileToItsEnd) {
   fresh.write("4\n");
   ASSERT_TRUE(w->poll());
   EXPECT_EQ(drain(*w).lines, (Lines{"2"}));
-  clock_.now += 1'000;  // rotate_wait passes: the old file's tail becomes an event; the new file is decided
+  clock_.now +=
+      1'000;  // rotate_wait passes: the old file's tail becomes an event; the new file is decided
   ASSERT_TRUE(w->poll());
   EXPECT_EQ(drain(*w).lines, (Lines{"3-unterminated", "4"}));
   ASSERT_EQ(w->finished_files().size(), 1u);
@@ -324,7 +327,8 @@ TEST_F(SourceWatcherTest, CopyFoundBeforeTheTruncationWaitsForIt) {
   ASSERT_NO_FATAL_FAILURE(truncate_then_only_new_lines_are_read(out, *w));
   auto copies = w->take_adopted_copies();
   ASSERT_EQ(copies.size(), 1u);
-  EXPECT_EQ(copies[0].offset, first_kilobyte().size() + 12);  // the copy's end: it never had the later line
+  EXPECT_EQ(copies[0].offset,
+            first_kilobyte().size() + 12);  // the copy's end: it never had the later line
   EXPECT_EQ(w->unreadable_bytes(), 0u);
 }
 
@@ -409,7 +413,8 @@ TEST_F(SourceWatcherTest, FilesBesideTheOriginalThatAreNoCopyOfItAreNotRead) {
   ASSERT_NO_FATAL_FAILURE(start_after_first_kilobyte(out, watcher_, "app.log"));
   out.write("seen\n");
   ASSERT_TRUE(watcher_->poll());
-  ferry::testing::write_file(path("app.log.2"), "an older rotation with other content entirely, and long enough\n");
+  ferry::testing::write_file(path("app.log.2"),
+                             "an older rotation with other content entirely, and long enough\n");
   ferry::testing::write_file(path("other.log"), first_kilobyte() + "seen\n");
   std::filesystem::resize_file(path("app.log"), 0);
   out.write("after\n");
@@ -433,7 +438,8 @@ void as_unprivileged_user(const std::function<void()>& scenario) {
   }
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the unprivileged run failed (status " << status << ")";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "the unprivileged run failed (status " << status << ")";
 }
 
 // A glob match that cannot be opened is reported once, not at every poll, and tried
@@ -465,7 +471,9 @@ TEST_F(SourceWatcherTest, UnopenableFileIsReportedOnceAndRetriedWithBackoff) {
     spdlog::default_logger()->sinks().pop_back();
     const std::string text = log.str();
     size_t reports = 0;
-    for (size_t at = text.find("cannot open"); at != std::string::npos; at = text.find("cannot open", at + 1)) ++reports;
+    for (size_t at = text.find("cannot open"); at != std::string::npos;
+         at = text.find("cannot open", at + 1))
+      ++reports;
     EXPECT_EQ(reports, 1u) << text;
     EXPECT_NE(text.find("can be opened now"), std::string::npos) << text;
   });
@@ -530,7 +538,8 @@ TEST_F(SourceWatcherTest, LineHalfReadAtTheTruncationGoesOutWholeFromTheCopy) {
 // A new file that starts with a live file's whole content (a header-only file) waits as
 // its copy; once it grows past it, it cannot be one, and is read as a new file.
 TEST_F(SourceWatcherTest, WaitingCopyThatOutgrowsItsOriginalIsANewFile) {
-  const std::string header = "#Version: 1.0\n#Fields: date time s-ip cs-method cs-uri-stem sc-status time-taken\n";
+  const std::string header =
+      "#Version: 1.0\n#Fields: date time s-ip cs-method cs-uri-stem sc-status time-taken\n";
   auto w = make({"app-*.log"});
   Writer h6(path("app-06.log"));
   h6.write(header);
@@ -549,7 +558,8 @@ TEST_F(SourceWatcherTest, WaitingCopyThatOutgrowsItsOriginalIsANewFile) {
 // still be read for a resend after the file was copytruncated: from the copy.
 TEST_F(SourceWatcherTest, ResendOfASmallFilesBatchReadsItFromTheCopy) {
   Writer out(path("app.log"));
-  const std::string lines = "first line of a small file, long enough to be told by\nsecond line\nthird line\n";
+  const std::string lines =
+      "first line of a small file, long enough to be told by\nsecond line\nthird line\n";
   out.write(lines);
   auto w = make({"app.log*"});
   ASSERT_TRUE(w->start());
@@ -563,7 +573,6 @@ TEST_F(SourceWatcherTest, ResendOfASmallFilesBatchReadsItFromTheCopy) {
   ASSERT_TRUE(range) << range.error().message();
   EXPECT_EQ(range.value(), lines);
 }
-
 
 // Backpressure: nothing is read while two copytruncates pass. The second copy holds
 // lines the agent never read from the original; it starts at 0, not at the offset the
@@ -594,7 +603,8 @@ TEST_F(SourceWatcherTest, TwoCopytruncatesWhileNothingIsReadLoseNothing) {
 // A new hourly file that starts with the same header as the last hour's is not a copy
 // of it: it is read once it has more bytes than the header, or after a short wait.
 TEST_F(SourceWatcherTest, NewFileSharingAHeaderWithAnotherIsNoCopy) {
-  const std::string header = "#Version: 1.0\n#Fields: date time s-ip cs-method cs-uri-stem sc-status time-taken\n";
+  const std::string header =
+      "#Version: 1.0\n#Fields: date time s-ip cs-method cs-uri-stem sc-status time-taken\n";
   auto w = make({"app-*.log"});
   Writer h6(path("app-06.log"));
   h6.write(header + first_kilobyte());
@@ -632,7 +642,9 @@ TEST_F(SourceWatcherTest, CopytruncateRacingTheWatcherReadsEveryLineOnce) {
     for (int r = 1; r <= kRotations; ++r) {
       for (int i = 0; i < kLinesPerFile; ++i) {
         char line[128];
-        std::snprintf(line, sizeof line, "line %06d of the racing writer, padded to about a hundred bytes ......\n", n++);
+        std::snprintf(line, sizeof line,
+                      "line %06d of the racing writer, padded to about a hundred bytes ......\n",
+                      n++);
         out.write(line);
       }
       copytruncate("app.log." + std::to_string(r));
@@ -717,7 +729,10 @@ TEST_F(SourceWatcherTest, VeryLongLineIsSplitAndReassembles) {
     for (auto& e : c.events) {
       std::string s(c.source(e));
       if (!s.empty() && s.back() == '\n') s.pop_back();
-      if (e.continuation()) all.back() += s; else all.push_back(s);
+      if (e.continuation())
+        all.back() += s;
+      else
+        all.push_back(s);
     }
   }
   EXPECT_EQ(all, (Lines{"a", longline, "b"}));
@@ -816,8 +831,8 @@ TEST_F(SourceWatcherTest, CopyMadeWhileStoppedOfAnOriginalNotYetTruncatedWaits) 
   }
   out.write("written-while-stopped\n");
   std::filesystem::copy_file(path("app.log"), path("app.log.1"));
-  std::filesystem::last_write_time(path("app.log.1"),
-                                   std::filesystem::last_write_time(path("app.log")) - std::chrono::hours(1));
+  std::filesystem::last_write_time(
+      path("app.log.1"), std::filesystem::last_write_time(path("app.log")) - std::chrono::hours(1));
   auto w = make({"app.log*"});
   w->add_resume_points({rp});
   ASSERT_TRUE(w->start());

@@ -5,7 +5,8 @@
 namespace ferry::agent::tail {
 namespace {
 
-Truncation truncation(const std::string& content, const std::string& path, TimeMs at, uint64_t unread = 0) {
+Truncation truncation(const std::string& content, const std::string& path, TimeMs at,
+                      uint64_t unread = 0) {
   Truncation t;
   t.content = {1, 2, make_fingerprint(content)};
   t.head = head_crc(content);
@@ -52,7 +53,8 @@ TEST(TruncationsTest, OtherContentClaimsNothing) {
   EXPECT_FALSE(list.claim(make_fingerprint(other), head_crc(other), [](uint64_t) { return true; }));
   // Shorter than what was read of the old content: it cannot tell.
   const std::string shorter(80, 'a');
-  EXPECT_FALSE(list.claim(make_fingerprint(shorter), head_crc(shorter), [](uint64_t) { return true; }));
+  EXPECT_FALSE(
+      list.claim(make_fingerprint(shorter), head_crc(shorter), [](uint64_t) { return true; }));
   EXPECT_EQ(list.size(), 1u);
 }
 
@@ -81,7 +83,8 @@ TEST(TruncationsTest, UnclaimedAfterTheWaitIsTakenOnceWithItsUnreadBytes) {
 
 TEST(TruncationsTest, KeepsAtMostTheNewestOnes) {
   Truncations list;
-  for (size_t i = 0; i < kMaxTruncations + 5; ++i) list.remember(truncation(kOld, std::to_string(i), 0));
+  for (size_t i = 0; i < kMaxTruncations + 5; ++i)
+    list.remember(truncation(kOld, std::to_string(i), 0));
   EXPECT_EQ(list.size(), kMaxTruncations);
   EXPECT_EQ(list.waiting(0).front().path, "5");
 }

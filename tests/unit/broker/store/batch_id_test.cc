@@ -14,10 +14,10 @@ TEST(BatchIdTest, KeyRoundTrips) {
 }
 
 TEST(BatchIdTest, MergesConsecutiveSeqsPerStream) {
-  std::vector<BatchId> ids = {{"b", "c", 1}, {"a", "c", 3}, {"a", "c", 1}, {"a", "c", 2},
-                              {"a", "d", 4}, {"a", "c", 2}};
-  EXPECT_EQ(to_ack_ranges(ids), (std::vector<wire::AckRange>{
-                                    {"a", "c", 1, 3}, {"a", "d", 4, 4}, {"b", "c", 1, 1}}));
+  std::vector<BatchId> ids = {{"b", "c", 1}, {"a", "c", 3}, {"a", "c", 1},
+                              {"a", "c", 2}, {"a", "d", 4}, {"a", "c", 2}};
+  EXPECT_EQ(to_ack_ranges(ids),
+            (std::vector<wire::AckRange>{{"a", "c", 1, 3}, {"a", "d", 4, 4}, {"b", "c", 1, 1}}));
 }
 
 }  // namespace

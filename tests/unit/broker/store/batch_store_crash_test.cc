@@ -1,7 +1,7 @@
 // The durability claim: every batch whose submit callback said kStored is on disk after
 // the broker process is SIGKILLed. The child is this test binary re-executed with
-// FERRY_STORE_CRASH_CHILD set (see ChildEnvironment); it streams batches through a GroupCommitter and writes
-// each acked (host, seq) to a pipe only from the completion callback.
+// FERRY_STORE_CRASH_CHILD set (see ChildEnvironment); it streams batches through a GroupCommitter
+// and writes each acked (host, seq) to a pipe only from the completion callback.
 
 #include <fcntl.h>
 #include <signal.h>

@@ -125,7 +125,8 @@ TEST(BatchStorePowerLossTest, EveryAcknowledgedBatchSurvivesPowerCutsMidWrite) {
     }
     for (uint64_t seq : acked.committed) {
       ASSERT_EQ(store->state("h1", "cat", 0, seq).value(), BatchState::kRetained)
-          << "batch " << seq << " was reported committed and is not retained after power cut " << cut;
+          << "batch " << seq << " was reported committed and is not retained after power cut "
+          << cut;
     }
     // The counters are stored with the batches, in the same writes: they must agree.
     uint64_t pending = 0;

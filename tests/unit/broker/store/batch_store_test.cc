@@ -107,8 +107,8 @@ TEST(BatchStoreTest, MarkCommittedMovesPendingAndReportsOnlyWhatMoved) {
   auto store = open_store(dir.file("db"));
   for (uint64_t seq : {1, 2, 3, 5}) ASSERT_TRUE(store->store(make_frame("h1", "cat", seq)));
   ASSERT_TRUE(store->store(make_frame("h2", "cat", 1)));
-  std::vector<wire::AckRange> ranges = {{"h1", "cat", 2, 6}, {"h1", "cat", 3, 3},
-                                        {"h9", "cat", 1, 100}};
+  std::vector<wire::AckRange> ranges = {
+      {"h1", "cat", 2, 6}, {"h1", "cat", 3, 3}, {"h9", "cat", 1, 100}};
   auto moved = store->mark_committed(ranges, kHour0 + 5);
   ASSERT_TRUE(moved);
   std::vector<BatchId> expect = {{"h1", "cat", 2}, {"h1", "cat", 3}, {"h1", "cat", 5}};
@@ -139,7 +139,8 @@ TEST(BatchStoreTest, MarkCommittedSplitsLargeMovesIntoSeveralWrites) {
   BatchStoreOptions options;
   options.max_move_bytes = 3000;  // about 3 batches per write
   auto store = open_store(dir.file("db"), options);
-  for (uint64_t seq = 1; seq <= 20; ++seq) ASSERT_TRUE(store->store(make_frame("h1", "cat", seq, 1000)));
+  for (uint64_t seq = 1; seq <= 20; ++seq)
+    ASSERT_TRUE(store->store(make_frame("h1", "cat", seq, 1000)));
   auto moved = store->mark_committed({{"h1", "cat", 1, 20}}, kHour0);
   ASSERT_TRUE(moved);
   EXPECT_EQ(moved.value().size(), 20u);
@@ -191,7 +192,8 @@ TEST(BatchStoreTest, ForwardCursorResumesAfterReopen) {
 TEST(BatchStoreTest, ScanPendingHonoursByteLimitButAlwaysMakesProgress) {
   ::ferry::testing::TempDir dir;
   auto store = open_store(dir.file("db"));
-  for (uint64_t seq = 1; seq <= 5; ++seq) ASSERT_TRUE(store->store(make_frame("h1", "cat", seq, 1000)));
+  for (uint64_t seq = 1; seq <= 5; ++seq)
+    ASSERT_TRUE(store->store(make_frame("h1", "cat", seq, 1000)));
   auto page = store->scan_pending("", {.max_bytes = 10});
   ASSERT_TRUE(page);
   EXPECT_EQ(page.value().batches.size(), 1u);
@@ -209,7 +211,8 @@ TEST(BatchStoreTest, ScanPendingPassesOverSkippedKeysAndItsCursorMovesPastThem) 
   auto page = store->scan_pending("", {.max_batches = 1}, skip);
   ASSERT_TRUE(page);
   ASSERT_EQ(page.value().batches.size(), 1u);
-  EXPECT_EQ(page.value().batches[0].frame.header.seq, 4u) << "seqs 1-3 are skipped, and do not use up the page";
+  EXPECT_EQ(page.value().batches[0].frame.header.seq, 4u)
+      << "seqs 1-3 are skipped, and do not use up the page";
   page = store->scan_pending(page.value().cursor, {}, skip);
   ASSERT_TRUE(page);
   ASSERT_EQ(page.value().batches.size(), 1u);
@@ -248,10 +251,10 @@ TEST(BatchStoreTest, ReplayScansRetainedByHostCategoryAndTime) {
     ASSERT_TRUE(store->store(make_frame("h1", "dog", seq, 10, kHour0 + (seq - 1) * kMsPerHour)));
     ASSERT_TRUE(store->store(make_frame("h2", "cat", seq, 10, kHour0 + (seq - 1) * kMsPerHour)));
   }
-  ASSERT_TRUE(store->mark_committed(
-      {{"h1", "cat", 1, 4}, {"h1", "dog", 1, 4}, {"h2", "cat", 1, 4}}, kHour0 + 99));
-  auto page = store->scan_retained(
-      query("h1", "cat", kHour0 + kMsPerHour, kHour0 + 3 * kMsPerHour), "", {});
+  ASSERT_TRUE(store->mark_committed({{"h1", "cat", 1, 4}, {"h1", "dog", 1, 4}, {"h2", "cat", 1, 4}},
+                                    kHour0 + 99));
+  auto page = store->scan_retained(query("h1", "cat", kHour0 + kMsPerHour, kHour0 + 3 * kMsPerHour),
+                                   "", {});
   ASSERT_TRUE(page);
   ASSERT_EQ(page.value().batches.size(), 2u);
   EXPECT_EQ(page.value().batches[0].frame.header.seq, 2u);
@@ -275,8 +278,10 @@ TEST(BatchStoreTest, ReopenKeepsBatchesStatesAndCounters) {
   ::ferry::testing::TempDir dir;
   {
     auto store = open_store(dir.file("db"));
-    for (uint64_t seq = 1; seq <= 10; ++seq) ASSERT_TRUE(store->store(make_frame("h1", "cat", seq, 50)));
-    for (uint64_t seq = 1; seq <= 3; ++seq) ASSERT_TRUE(store->store(make_frame("h2", "cat", seq, 70)));
+    for (uint64_t seq = 1; seq <= 10; ++seq)
+      ASSERT_TRUE(store->store(make_frame("h1", "cat", seq, 50)));
+    for (uint64_t seq = 1; seq <= 3; ++seq)
+      ASSERT_TRUE(store->store(make_frame("h2", "cat", seq, 70)));
     ASSERT_TRUE(store->mark_committed({{"h1", "cat", 1, 4}}, kHour0));
   }
   auto store = open_store(dir.file("db"));
@@ -337,8 +342,8 @@ TEST(BatchStoreTest, CorruptDatabaseIsReportedWithAHint) {
 namespace ferry::broker::store {
 namespace {
 
-wire::BatchFrame frame_with_events(const std::string& host, const std::string& category, uint64_t seq,
-                                   size_t bytes, uint32_t events) {
+wire::BatchFrame frame_with_events(const std::string& host, const std::string& category,
+                                   uint64_t seq, size_t bytes, uint32_t events) {
   auto f = testing::make_frame(host, category, seq, bytes);
   f.header.event_count = events;
   return f;
@@ -392,7 +397,9 @@ TEST(BatchStoreCategoryTest, AStoreWithoutCategoryCountsIsCountedOnceAtOpen) {
     // What a broker from before the per-category counters left: no "cat/" keys, no marker.
     std::string why;
     auto db = storage::RocksStore::open(
-        {.path = dir.file("db"), .column_families = {"pending", "retained", "retained_by_time", "meta", "replays"}}, why);
+        {.path = dir.file("db"),
+         .column_families = {"pending", "retained", "retained_by_time", "meta", "replays"}},
+        why);
     ASSERT_TRUE(db) << why;
     int meta = db.value()->cf("meta");
     auto batch = db.value()->new_batch();

@@ -36,9 +36,18 @@ class Completions {
     std::unique_lock lock(mu_);
     done_.wait(lock, [&] { return stored_ + delivered_ + failed_ >= n; });
   }
-  size_t stored() { std::lock_guard l(mu_); return stored_; }
-  size_t delivered() { std::lock_guard l(mu_); return delivered_; }
-  size_t failed() { std::lock_guard l(mu_); return failed_; }
+  size_t stored() {
+    std::lock_guard l(mu_);
+    return stored_;
+  }
+  size_t delivered() {
+    std::lock_guard l(mu_);
+    return delivered_;
+  }
+  size_t failed() {
+    std::lock_guard l(mu_);
+    return failed_;
+  }
 
  private:
   std::mutex mu_;

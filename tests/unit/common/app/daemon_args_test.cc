@@ -14,7 +14,8 @@ namespace {
 
 std::optional<DaemonArgs> parse(std::vector<const char*> argv, int& code) {
   argv.insert(argv.begin(), "ferry-agent");
-  return parse_daemon_args("ferry-agent", static_cast<int>(argv.size()), const_cast<char**>(argv.data()), code);
+  return parse_daemon_args("ferry-agent", static_cast<int>(argv.size()),
+                           const_cast<char**>(argv.data()), code);
 }
 
 TEST(DaemonArgsTest, ConfigDefaultsToTheInstalledPath) {
@@ -44,7 +45,8 @@ TEST(DaemonArgsTest, HelpAndVersionExitZero) {
     EXPECT_FALSE(parse({flag}, code));
     const std::string out = testing::internal::GetCapturedStdout();
     EXPECT_EQ(code, 0) << flag;
-    if (std::string_view(flag).find('V') != std::string_view::npos || std::string_view(flag) == "--version") {
+    if (std::string_view(flag).find('V') != std::string_view::npos ||
+        std::string_view(flag) == "--version") {
       EXPECT_EQ(out, version_line("ferry-agent") + "\n");
     } else {
       EXPECT_NE(out.find("--check-config"), std::string::npos) << out;

@@ -57,7 +57,9 @@ TEST(HangupHandlerTest, AppliesLiveKeysReportsTheRestAndKeepsAGoodConfig) {
   testing::write_file(conf, "window = 3\nwindw = 4\n[log]\nlevel = \"error\"\n");
   hup.on_hangup();
   text = testing::read_file(log_path);
-  EXPECT_NE(text.find("config not applied: " + conf + ":2: windw: unknown key; did you mean window?"), std::string::npos)
+  EXPECT_NE(
+      text.find("config not applied: " + conf + ":2: windw: unknown key; did you mean window?"),
+      std::string::npos)
       << text;
   EXPECT_EQ(spdlog::default_logger_raw()->level(), spdlog::level::debug);
   EXPECT_EQ(count(text, "window changed from 1 to 3"), 0u) << text;

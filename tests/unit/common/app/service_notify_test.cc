@@ -25,7 +25,9 @@ int bind_notify_socket(const std::string& path) {
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.data(), path.size());
   if (path[0] == '@') addr.sun_path[0] = '\0';
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), offsetof(sockaddr_un, sun_path) + path.size()), 0);
+  EXPECT_EQ(
+      ::bind(fd, reinterpret_cast<sockaddr*>(&addr), offsetof(sockaddr_un, sun_path) + path.size()),
+      0);
   return fd;
 }
 

@@ -45,8 +45,8 @@ TEST(Crc32cTest, ExtendEqualsWholeAndImplementationsAgreeOnAllLengths) {
   for (size_t n = 0; n <= data.size(); n += 37) {
     uint32_t whole = extend_portable(0, data.data(), n);
     for (size_t split = 0; split <= n; split += 13) {
-      uint32_t part = extend_portable(extend_portable(0, data.data(), split),
-                                      data.data() + split, n - split);
+      uint32_t part =
+          extend_portable(extend_portable(0, data.data(), split), data.data() + split, n - split);
       EXPECT_EQ(part, whole);
     }
     if (hardware_available()) {

@@ -32,7 +32,9 @@ TEST(QuarantineMarkerTest, IsAValidOneLineBatchInTheRefusedBatchsPlace) {
 }
 
 TEST(QuarantineMarkerTest, TakesTheReceiversTimeWhenTheRefusedTimesAreUnusable) {
-  for (auto [min, max] : {std::pair<TimeMs, TimeMs>{0, 0}, {INT64_MIN, INT64_MIN}, {kNow, kNow + 7 * kMsPerHour},
+  for (auto [min, max] : {std::pair<TimeMs, TimeMs>{0, 0},
+                          {INT64_MIN, INT64_MIN},
+                          {kNow, kNow + 7 * kMsPerHour},
                           {kNow - 10, kNow - 20}}) {
     BatchHeader h = refused_header();
     h.min_time_ms = min;

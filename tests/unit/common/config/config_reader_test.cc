@@ -144,14 +144,15 @@ TEST(ConfigReaderTest, WrongTypeIsConfigError) {
   auto through = expect_error([&] { (void)r.str("port.number", ""); });
   EXPECT_EQ(through.key, "port");
   EXPECT_EQ(through.reason, "expected a table, got string");
-  EXPECT_EQ(expect_error([&] { (void)r.section("name"); }).reason,
-            "expected a table, got integer");
+  EXPECT_EQ(expect_error([&] { (void)r.section("name"); }).reason, "expected a table, got integer");
   EXPECT_EQ(expect_error([&] { (void)r.tables("tls"); }).key, "tls");
 }
 
 TEST(ConfigReaderTest, OutOfRangeIsConfigError) {
-  auto r = ConfigReader::from_string("port = 70000\nratio = 1.5\nsize = \"2MiB\"\n"
-                                     "wait = \"10ms\"\n", "r.toml");
+  auto r = ConfigReader::from_string(
+      "port = 70000\nratio = 1.5\nsize = \"2MiB\"\n"
+      "wait = \"10ms\"\n",
+      "r.toml");
   auto e = expect_error([&] { (void)r.integer("port", 0, 1, 65535); });
   EXPECT_EQ(e.key, "port");
   EXPECT_EQ(e.reason, "70000 is out of range [1, 65535]");
@@ -161,10 +162,9 @@ TEST(ConfigReaderTest, OutOfRangeIsConfigError) {
             "2097152 bytes is out of range [0, 1048576]");
   EXPECT_EQ(expect_error([&] { (void)r.duration("wait", Duration(0), Duration(100)); }).reason,
             "10ms is below the minimum 100ms");
-  EXPECT_EQ(expect_error([&] {
-              (void)r.duration("wait", Duration(0), Duration(0), Duration(5));
-            }).reason,
-            "10ms is above the maximum 5ms");
+  EXPECT_EQ(
+      expect_error([&] { (void)r.duration("wait", Duration(0), Duration(0), Duration(5)); }).reason,
+      "10ms is above the maximum 5ms");
 }
 
 TEST(ConfigReaderTest, UnparseableDurationAndSizeAreConfigErrors) {
@@ -217,8 +217,9 @@ TEST(ConfigReaderTest, FinishReportsUnreadArrayOfTablesAndSections) {
   auto r = ConfigReader::from_string("[[sink]]\nurl = \"u\"\n[extra]\nx = 1\n", "t.toml");
   auto e = expect_error([&] { r.finish(); });
   EXPECT_EQ(e.key, "extra.x");
-  EXPECT_EQ(e.reason,
-            "unknown key (misspelled, or not used by this program); also unknown: sink[0].url (line 2)");
+  EXPECT_EQ(
+      e.reason,
+      "unknown key (misspelled, or not used by this program); also unknown: sink[0].url (line 2)");
   // has() alone does not count as reading.
   auto r2 = ConfigReader::from_string("a = 1\n", "t.toml");
   EXPECT_TRUE(r2.has("a"));
@@ -240,7 +241,9 @@ TEST(ConfigReaderTest, MissingRequiredKeyNamesTheNearTypo) {
   auto e = expect_error([&] { r.require("state_dir"); });
   EXPECT_EQ(e.key, "state_dir");
   EXPECT_EQ(e.line, 2);
-  EXPECT_STREQ(e.what(), "s.toml:2: state_dir: required key is missing (did you mean state_dir instead of stat_dir?)");
+  EXPECT_STREQ(
+      e.what(),
+      "s.toml:2: state_dir: required key is missing (did you mean state_dir instead of stat_dir?)");
   // Nothing close: the plain message, no line.
   auto far = expect_error([&] { r.require("brokers"); });
   EXPECT_EQ(far.reason, "required key is missing");
@@ -255,7 +258,8 @@ TEST(ConfigReaderTest, WrongTypeNamesTheLine) {
 }
 
 TEST(ConfigReaderTest, SettingsRecordEveryKeyAskedForWithDefaults) {
-  auto r = ConfigReader::from_string("host = \"h\"\n[batch]\nlinger = \"2s\"\n[[source]]\npaths = [\"/a\"]\n", "s.toml");
+  auto r = ConfigReader::from_string(
+      "host = \"h\"\n[batch]\nlinger = \"2s\"\n[[source]]\npaths = [\"/a\"]\n", "s.toml");
   r.require("host");
   (void)r.str("host", "");
   (void)r.section("batch").duration("linger", Duration(200));
@@ -278,12 +282,16 @@ TEST(ConfigReaderTest, SettingsRecordEveryKeyAskedForWithDefaults) {
   EXPECT_EQ(s[5].key, "source[0].paths");
   EXPECT_EQ(generic_key(s[5].key), "source.paths");
   EXPECT_EQ(format_settings(s),
-            "host = \"h\"  # required\nflag = true  # default\n\n[batch]\nlinger = \"2s\"  # default \"200ms\"\n"
-            "max_bytes = \"1MiB\"  # default\n\n[window]\nzero = 0  # default\n\n[[source]]\npaths = [\"/a\"]  # default []\n");
-  EXPECT_EQ(format_key_table(s, [](std::string_view k) { return k == "flag"; }),
-            "host\tstring\t\trestart\trequired\nbatch.linger\tduration\t\"200ms\"\trestart\toptional\n"
-            "batch.max_bytes\tsize\t\"1MiB\"\trestart\toptional\nwindow.zero\tsize\t0\trestart\toptional\n"
-            "flag\tboolean\ttrue\tlive\toptional\nsource.paths\tstrings\t[]\trestart\toptional\n");
+            "host = \"h\"  # required\nflag = true  # default\n\n[batch]\nlinger = \"2s\"  # "
+            "default \"200ms\"\n"
+            "max_bytes = \"1MiB\"  # default\n\n[window]\nzero = 0  # default\n\n[[source]]\npaths "
+            "= [\"/a\"]  # default []\n");
+  EXPECT_EQ(
+      format_key_table(s, [](std::string_view k) { return k == "flag"; }),
+      "host\tstring\t\trestart\trequired\nbatch.linger\tduration\t\"200ms\"\trestart\toptional\n"
+      "batch.max_bytes\tsize\t\"1MiB\"\trestart\toptional\nwindow."
+      "zero\tsize\t0\trestart\toptional\n"
+      "flag\tboolean\ttrue\tlive\toptional\nsource.paths\tstrings\t[]\trestart\toptional\n");
 }
 
 TEST(ConfigReaderTest, FormattedSettingsReadBackToTheSameValues) {

@@ -30,7 +30,9 @@ std::string error_of(const std::string& text) {
 class SealSectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::path(::testing::TempDir()) / ("seal-section-" + std::to_string(::getpid()))).string();
+    dir_ = (std::filesystem::path(::testing::TempDir()) /
+            ("seal-section-" + std::to_string(::getpid())))
+               .string();
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -43,19 +43,23 @@ advertise = "b1.dc1.example:7400"
 }
 
 TEST(ZooKeeperSectionTest, BadValuesNameTheKey) {
-  EXPECT_NE(error_of("[zookeeper]\nhosts = \"zk1:2181,zk2\"\n").find("zookeeper.hosts"), std::string::npos);
+  EXPECT_NE(error_of("[zookeeper]\nhosts = \"zk1:2181,zk2\"\n").find("zookeeper.hosts"),
+            std::string::npos);
   EXPECT_NE(error_of("[zookeeper]\nhosts = \"zk1:2181,zk2\"\n").find("'zk2'"), std::string::npos);
   EXPECT_NE(error_of("[zookeeper]\nroot = \"ferry\"\n").find("zookeeper.root"), std::string::npos);
-  EXPECT_NE(error_of("[zookeeper]\nroot = \"/ferry/\"\n").find("zookeeper.root"), std::string::npos);
+  EXPECT_NE(error_of("[zookeeper]\nroot = \"/ferry/\"\n").find("zookeeper.root"),
+            std::string::npos);
   EXPECT_NE(error_of("[zookeeper]\nsession_timeout = \"10ms\"\n").find("zookeeper.session_timeout"),
             std::string::npos);
-  EXPECT_NE(error_of("[zookeeper]\nadvertise = \"nohostport\"\n").find("zookeeper.advertise"), std::string::npos);
+  EXPECT_NE(error_of("[zookeeper]\nadvertise = \"nohostport\"\n").find("zookeeper.advertise"),
+            std::string::npos);
 }
 
 TEST(ZooKeeperSectionTest, AgentsHaveNoAdvertise) {
   auto r = ConfigReader::from_string("[zookeeper]\nadvertise = \"a:1\"\n", "agent.toml");
   read_zookeeper_section(r, /*with_advertise=*/false);
-  EXPECT_THROW(r.finish(), ConfigError) << "an agent is never dialled, so advertise is an unknown key";
+  EXPECT_THROW(r.finish(), ConfigError)
+      << "an agent is never dialled, so advertise is an unknown key";
 }
 
 }  // namespace

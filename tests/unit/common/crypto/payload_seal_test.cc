@@ -107,9 +107,9 @@ TEST(PayloadSealTest, TamperedCiphertextOrTagDoesNotOpen) {
 TEST(PayloadSealTest, AnyChangedIdentityFieldDoesNotOpen) {
   const auto s = sealed_batch();
   std::vector<std::function<void(batch::BatchHeader&)>> changes = {
-      [](auto& h) { h.host = "h2"; },         [](auto& h) { h.category = "other"; },
-      [](auto& h) { h.incarnation += 1; },    [](auto& h) { h.seq += 1; },
-      [](auto& h) { h.event_count += 1; },    [](auto& h) { h.raw_size += 1; },
+      [](auto& h) { h.host = "h2"; },      [](auto& h) { h.category = "other"; },
+      [](auto& h) { h.incarnation += 1; }, [](auto& h) { h.seq += 1; },
+      [](auto& h) { h.event_count += 1; }, [](auto& h) { h.raw_size += 1; },
   };
   for (size_t i = 0; i < changes.size(); ++i) {
     SCOPED_TRACE(i);
@@ -156,8 +156,9 @@ TEST(PayloadSealTest, BrokerSideCheckRefusesImpossibleSizes) {
 class KeyDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) / ("keys-" + std::to_string(::getpid()) + "-" +
-                                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("keys-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -181,7 +182,8 @@ TEST_F(KeyDirTest, MakesKeysWithTheNextIdAndMode0600) {
 TEST_F(KeyDirTest, RefusesBadFilesByName) {
   std::string why;
   ASSERT_TRUE(make_key_file(dir_, why));
-  std::filesystem::permissions(dir_ / "1.key", std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  std::filesystem::permissions(dir_ / "1.key", std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
   EXPECT_FALSE(load_key_dir(dir_, why));
   EXPECT_NE(why.find("1.key: readable by others"), std::string::npos) << why;
   std::filesystem::remove(dir_ / "1.key");
@@ -190,7 +192,8 @@ TEST_F(KeyDirTest, RefusesBadFilesByName) {
   EXPECT_NE(why.find("x.key: name must be <id>.key"), std::string::npos) << why;
   std::filesystem::remove(dir_ / "x.key");
   std::ofstream(dir_ / "3.key") << "00\n";
-  std::filesystem::permissions(dir_ / "3.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      dir_ / "3.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   EXPECT_FALSE(load_key_dir(dir_, why));
   EXPECT_NE(why.find("3.key: must hold 64 hex digits"), std::string::npos) << why;
 }

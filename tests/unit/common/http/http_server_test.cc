@@ -21,7 +21,8 @@ using testing::http_request;
 using namespace std::chrono_literals;
 
 constexpr const char* kToken = "test-admin-token-0123456789";
-const std::vector<std::pair<std::string, std::string>> kAuth{{"Authorization", std::string("Bearer ") + kToken}};
+const std::vector<std::pair<std::string, std::string>> kAuth{
+    {"Authorization", std::string("Bearer ") + kToken}};
 
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -46,7 +47,8 @@ asio::awaitable<void> block_until(std::shared_future<void> released, std::atomic
   co_return;
 }
 
-asio::awaitable<Response> reply_when_released(asio::thread_pool& pool, std::shared_future<void> released,
+asio::awaitable<Response> reply_when_released(asio::thread_pool& pool,
+                                              std::shared_future<void> released,
                                               std::atomic<bool>* entered) {
   co_await asio::co_spawn(pool, block_until(released, entered), asio::use_awaitable);
   co_return Response::text("released\n");
@@ -79,9 +81,8 @@ class HttpServerTest : public ::testing::Test {
       nlohmann::json j = {{"dc", req.query_param("dc").value_or("all")}, {"hosts", 3}};
       return Response::json(j.dump());
     });
-    r.get_prefix("/api/hosts/", [](const Request& req) {
-      return Response::text("host " + req.path.substr(11));
-    });
+    r.get_prefix("/api/hosts/",
+                 [](const Request& req) { return Response::text("host " + req.path.substr(11)); });
     r.post("/api/replay", [](const Request& req) {
       return Response::json(R"({"accepted":)" + std::to_string(req.body.size()) + "}", 202);
     });
@@ -183,8 +184,8 @@ TEST_F(HttpServerTest, OversizedHeadersAre431) {
   ServerOptions options;
   options.max_header_bytes = 1024;
   start(options);
-  std::string req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(20000, 'a') +
-                    "\r\n\r\n";
+  std::string req =
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
   std::string reply = http_raw(port(), req);
   EXPECT_EQ(reply.rfind("HTTP/1.1 431 ", 0), 0u) << reply;
 }
@@ -195,9 +196,11 @@ TEST_F(HttpServerTest, OversizedBodyIs413) {
   start(options);
   auto r = http_request(port(), "POST", "/api/replay", std::string(50, 'x'), kAuth);
   EXPECT_EQ(r.status, 202u);
-  std::string reply = http_raw(port(),
-                               "POST /api/replay HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000"
-                               "\r\n\r\n" + std::string(1000, 'x'));
+  std::string reply =
+      http_raw(port(),
+               "POST /api/replay HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000"
+               "\r\n\r\n" +
+                   std::string(1000, 'x'));
   EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << reply;
 }
 
@@ -236,13 +239,15 @@ TEST_F(HttpServerTest, ConnectionsOverThePerIpCapAreClosedAtOnce) {
   EXPECT_TRUE(excess.closed_by_server());
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   held.clear();  // their slots come free once the server sees them close
-  EXPECT_TRUE(wait_until([&] {
-    try {
-      return http_get(port(), "/healthz").status == 200;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }, 5s));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        try {
+          return http_get(port(), "/healthz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      5s));
 }
 
 TEST_F(HttpServerTest, WriteRouteNeedsTheAdminToken) {
@@ -250,7 +255,9 @@ TEST_F(HttpServerTest, WriteRouteNeedsTheAdminToken) {
   auto none = http_request(port(), "POST", "/api/replay", "x");
   EXPECT_EQ(none.status, 401u);
   EXPECT_EQ(none.headers["www-authenticate"], "Bearer");
-  EXPECT_EQ(http_request(port(), "POST", "/api/replay", "x", {{"Authorization", "Bearer wrong"}}).status, 401u);
+  EXPECT_EQ(
+      http_request(port(), "POST", "/api/replay", "x", {{"Authorization", "Bearer wrong"}}).status,
+      401u);
   EXPECT_EQ(http_request(port(), "POST", "/api/replay", "x", kAuth).status, 202u);
   // Reads need none.
   EXPECT_EQ(http_get(port(), "/api/status").status, 200u);
@@ -259,7 +266,9 @@ TEST_F(HttpServerTest, WriteRouteNeedsTheAdminToken) {
 TEST_F(HttpServerTest, ForeignHostIs421AndCrossOriginWriteIs403) {
   start();
   const std::string self = "127.0.0.1:" + std::to_string(port());
-  EXPECT_EQ(http_request(port(), "GET", "/api/status", "", {{"Host", "rebound.example:" + std::to_string(port())}}).status,
+  EXPECT_EQ(http_request(port(), "GET", "/api/status", "",
+                         {{"Host", "rebound.example:" + std::to_string(port())}})
+                .status,
             421u);
   auto headers = kAuth;
   headers.emplace_back("Host", self);
@@ -294,8 +303,8 @@ TEST_F(HttpServerTest, AsyncHandlerLeavesTheIoThreadFree) {
 TEST_F(HttpServerTest, EventStreamSendsJsonEventsThenEnds) {
   start();
   testing::HttpConnection conn(port());
-  std::string out = conn.send_and_read_until("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-                                             "\n\n", 4);
+  std::string out =
+      conn.send_and_read_until("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "\n\n", 4);
   EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
   EXPECT_NE(out.find("Content-Type: text/event-stream\r\n"), std::string::npos);
   size_t body = out.find("\r\n\r\n");

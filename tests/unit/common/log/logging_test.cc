@@ -8,8 +8,8 @@
 #include <regex>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "common/config/config_error.h"
 #include "tests/support/temp_dir.h"
@@ -29,7 +29,8 @@ TEST(LoggingTest, WritesUtcTimestampProgramAndLevelToFile) {
   spdlog::default_logger()->flush();
   std::string text = testing::read_file(path);
   std::smatch m;
-  std::regex line(R"(^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.\d{3}Z ferry-test \[debug\] hello 42\n$)");
+  std::regex line(
+      R"(^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.\d{3}Z ferry-test \[debug\] hello 42\n$)");
   ASSERT_TRUE(std::regex_match(text, m, line)) << text;
   std::tm tm{};
   tm.tm_year = std::stoi(m[1]) - 1900;
@@ -65,7 +66,8 @@ TEST(LoggingTest, JsonFormatWritesOneObjectPerLine) {
   EXPECT_EQ(j["program"], "ferry-test");
   EXPECT_EQ(j["level"], "warning");
   EXPECT_EQ(j["msg"], "a \"quoted\" path C:\\x\nand a second line\x01");
-  EXPECT_TRUE(std::regex_match(j["time"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+  EXPECT_TRUE(std::regex_match(j["time"].get<std::string>(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
   init_logging("ferry-test", "info");
 }
 

@@ -19,8 +19,8 @@ TEST(RegistryTest, RendersCounterWithHelpAndType) {
 
 TEST(RegistryTest, RendersLabelledSeriesSortedByLabelValues) {
   Registry r;
-  auto& unacked = r.gauge_family("ferry_host_unacked_events", "Unacked events per host.",
-                                 {"host", "dc"});
+  auto& unacked =
+      r.gauge_family("ferry_host_unacked_events", "Unacked events per host.", {"host", "dc"});
   unacked.set({"h2", "dc1"}, 7);
   unacked.set({"h1", "dc1"}, 1.5);
   unacked.with({"h3", "dc2"}).add(-2);
@@ -63,8 +63,7 @@ TEST(RegistryTest, EscapesLabelValuesAndHelp) {
 
 TEST(RegistryTest, RendersHistogramBucketsSumAndCount) {
   Registry r;
-  auto& h = r.histogram_family("ferry_store_seconds", "Store latency.", {"dc"},
-                               {0.01, 0.1, 1});
+  auto& h = r.histogram_family("ferry_store_seconds", "Store latency.", {"dc"}, {0.01, 0.1, 1});
   auto& dc1 = h.with({"dc1"});
   dc1.observe(0.005);
   dc1.observe(0.01);  // le is inclusive
@@ -101,7 +100,8 @@ TEST(RegistryTest, FamiliesRenderSortedByNameAndAreReturnedAgain) {
   r.gauge("ferry_b", "B.").set(1);
   r.counter("ferry_a_total", "A.").inc();
   r.counter("ferry_a_total", "A.").inc();
-  EXPECT_EQ(&r.counter_family("ferry_a_total", "A.", {}), &r.counter_family("ferry_a_total", "A.", {}));
+  EXPECT_EQ(&r.counter_family("ferry_a_total", "A.", {}),
+            &r.counter_family("ferry_a_total", "A.", {}));
   EXPECT_EQ(r.render(),
             "# HELP ferry_a_total A.\n"
             "# TYPE ferry_a_total counter\n"

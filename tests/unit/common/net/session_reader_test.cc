@@ -23,14 +23,18 @@ class SessionReaderTest : public ::testing::Test {
     ASSERT_EQ(pairs.size(), 1u);
     pair_ = pairs[0];
     inbox_ = std::make_unique<FrameInbox>(pair_.client);  // what the session sends back
-    reader_ = std::make_unique<SessionReader>(*pair_.server, "agent h1", [] { return TimeMs{42}; }, recheck_);
+    reader_ = std::make_unique<SessionReader>(
+        *pair_.server, "agent h1", [] { return TimeMs{42}; }, recheck_);
   }
   // Runs next() until the session is over, collecting what it hands the session.
   void read_all(std::function<bool()> hold = {}) {
-    asio::co_spawn(io_, [this, hold]() -> asio::awaitable<void> {
-      while (auto f = co_await reader_->next(hold)) handed_.push_back(std::move(*f));
-      over_ = true;
-    }, asio::detached);
+    asio::co_spawn(
+        io_,
+        [this, hold]() -> asio::awaitable<void> {
+          while (auto f = co_await reader_->next(hold)) handed_.push_back(std::move(*f));
+          over_ = true;
+        },
+        asio::detached);
   }
 
   asio::io_context io_;

@@ -35,15 +35,18 @@ TEST(TlsStreamTest, FramesOfEverySizeCrossBothWaysIntact) {
   ASSERT_EQ(pairs.size(), 1u);
   testing::FrameInbox at_server(pairs[0].server), at_client(pairs[0].client);
   std::vector<std::string> sent;
-  for (size_t size : {size_t{0}, size_t{1}, size_t{600}, size_t{16 * 1024}, size_t{70'000}, size_t{4u << 20}}) {
-    sent.push_back(size == 0 ? heartbeat(7) : big_frame(size, static_cast<char>('a' + sent.size())));
+  for (size_t size :
+       {size_t{0}, size_t{1}, size_t{600}, size_t{16 * 1024}, size_t{70'000}, size_t{4u << 20}}) {
+    sent.push_back(size == 0 ? heartbeat(7)
+                             : big_frame(size, static_cast<char>('a' + sent.size())));
   }
   for (const auto& f : sent) {
     pairs[0].client->send(f);
     pairs[0].server->send(f);
   }
   std::vector<wire::Frame> got_server, got_client;
-  for (int i = 0; i < 100 && (got_server.size() < sent.size() || got_client.size() < sent.size()); ++i) {
+  for (int i = 0; i < 100 && (got_server.size() < sent.size() || got_client.size() < sent.size());
+       ++i) {
     testing::run_for(io, 100ms);
     for (auto& f : at_server.take()) got_server.push_back(std::move(f));
     for (auto& f : at_client.take()) got_client.push_back(std::move(f));
@@ -51,8 +54,10 @@ TEST(TlsStreamTest, FramesOfEverySizeCrossBothWaysIntact) {
   ASSERT_EQ(got_server.size(), sent.size());
   ASSERT_EQ(got_client.size(), sent.size());
   for (size_t i = 0; i < sent.size(); ++i) {
-    EXPECT_EQ(wire::encode_frame(got_server[i].type, got_server[i].body), sent[i]) << "frame " << i << " at the server";
-    EXPECT_EQ(wire::encode_frame(got_client[i].type, got_client[i].body), sent[i]) << "frame " << i << " at the client";
+    EXPECT_EQ(wire::encode_frame(got_server[i].type, got_server[i].body), sent[i])
+        << "frame " << i << " at the server";
+    EXPECT_EQ(wire::encode_frame(got_client[i].type, got_client[i].body), sent[i])
+        << "frame " << i << " at the client";
   }
 }
 
@@ -61,10 +66,13 @@ TEST(TlsStreamTest, APeerThatClosesEndsTheReadAsAnOrdinaryClose) {
   auto pairs = testing::make_frame_connection_pairs(io, 1);
   ASSERT_EQ(pairs.size(), 1u);
   std::optional<std::error_code> ended;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto r = co_await pairs[0].server->read_frame();
-    ended = r ? std::error_code() : r.error();
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto r = co_await pairs[0].server->read_frame();
+        ended = r ? std::error_code() : r.error();
+      },
+      asio::detached);
   testing::run_for(io, 100ms);
   EXPECT_FALSE(ended.has_value()) << "the read ended with nothing sent";
   pairs[0].client->close();
@@ -78,10 +86,13 @@ TEST(TlsStreamTest, AWaitingReadEndsWhenItsOwnSideCloses) {
   auto pairs = testing::make_frame_connection_pairs(io, 1);
   ASSERT_EQ(pairs.size(), 1u);
   std::optional<std::error_code> ended;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto r = co_await pairs[0].client->read_frame();
-    ended = r ? std::error_code() : r.error();
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto r = co_await pairs[0].client->read_frame();
+        ended = r ? std::error_code() : r.error();
+      },
+      asio::detached);
   testing::run_for(io, 100ms);
   pairs[0].client->close();
   testing::run_for(io, 500ms);

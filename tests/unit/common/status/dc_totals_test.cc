@@ -21,7 +21,8 @@ HostEntry host(std::string name, std::string dc, bool connected, uint64_t unacke
   return h;
 }
 
-wire::Status self_status(const std::string& broker, uint64_t batches, uint64_t bytes, uint64_t events) {
+wire::Status self_status(const std::string& broker, uint64_t batches, uint64_t bytes,
+                         uint64_t events) {
   wire::Status st;
   st.host = broker;
   for (const char* cat : {"a", "b"}) {
@@ -102,9 +103,12 @@ TEST(DcTotalsTest, CountersAndGaugesGoToTheRegistry) {
   EXPECT_NE(text.find("ferry_dc_events_in_total{dc=\"dc1\"} 120\n"), std::string::npos) << text;
   EXPECT_NE(text.find("ferry_dc_events_out_total{dc=\"dc1\"} 90\n"), std::string::npos) << text;
   EXPECT_NE(text.find("ferry_dc_events_out_total{dc=\"dc2\"} 5\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("ferry_dc_committed_batches_total{dc=\"dc1\"} 3\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("ferry_dc_broker_backlog_batches{dc=\"dc1\"} 4\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("ferry_dc_broker_backlog_bytes{dc=\"dc1\"} 600\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ferry_dc_committed_batches_total{dc=\"dc1\"} 3\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ferry_dc_broker_backlog_batches{dc=\"dc1\"} 4\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ferry_dc_broker_backlog_bytes{dc=\"dc1\"} 600\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("ferry_dc_unacked_events{dc=\"dc1\"} 4\n"), std::string::npos) << text;
   EXPECT_NE(text.find("ferry_dc_hosts_disconnected{dc=\"dc1\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("ferry_dc_hosts{dc=\"dc2\"} 0\n"), std::string::npos) << text;

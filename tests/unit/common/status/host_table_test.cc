@@ -23,18 +23,19 @@ nlohmann::json reference(const HostTable& table, TimeMs now) {
                          {"watermark_ms", s.watermark_ms},
                          {"unreadable_bytes", s.unreadable_bytes}});
     }
-    hosts.push_back({{"host", e.host},
-                     {"dc", e.dc},
-                     {"via", e.via},
-                     {"connected", e.connected},
-                     {"last_seen_ms", e.last_seen_ms},
-                     {"unacked_events", e.unacked_events()},
-                     {"unacked_batches", e.unacked_batches()},
-                     {"backlog_bytes", e.backlog_bytes()},
-                     {"unreadable_bytes", e.unreadable_bytes()},
-                     {"oldest_unacked_ms", oldest},
-                     {"oldest_unacked_age_s", oldest == 0 ? 0.0 : std::max<TimeMs>(0, now - oldest) / 1000.0},
-                     {"streams", streams}});
+    hosts.push_back(
+        {{"host", e.host},
+         {"dc", e.dc},
+         {"via", e.via},
+         {"connected", e.connected},
+         {"last_seen_ms", e.last_seen_ms},
+         {"unacked_events", e.unacked_events()},
+         {"unacked_batches", e.unacked_batches()},
+         {"backlog_bytes", e.backlog_bytes()},
+         {"unreadable_bytes", e.unreadable_bytes()},
+         {"oldest_unacked_ms", oldest},
+         {"oldest_unacked_age_s", oldest == 0 ? 0.0 : std::max<TimeMs>(0, now - oldest) / 1000.0},
+         {"streams", streams}});
   }
   return {{"now_ms", now}, {"hosts", hosts}};
 }
@@ -62,7 +63,7 @@ TEST(HostTableTest, JsonTextIsTheDocumentFieldForField) {
   table.update(status_of("h2"), "dc1", "b1", kNow - 100);
   table.set_connected("h2", "dc1", "b1", true, kNow - 100);
   table.update(status_of("h1"), "dc\"2\"", "b\\2", kNow - 30'000);  // stale, quotes to escape
-  table.set_connected("h3", "dc1", "b1", false, kNow - 1);            // no STATUS yet
+  table.set_connected("h3", "dc1", "b1", false, kNow - 1);          // no STATUS yet
   const std::string text = table.json_text(kNow);
   const auto parsed = nlohmann::json::parse(text);
   EXPECT_EQ(parsed, reference(table, kNow)) << text;

@@ -61,7 +61,8 @@ TEST_P(FileModesTest, StateFilesAndTheQuarantine) {
 }
 
 TEST_P(FileModesTest, AQuarantineWithConfiguredModes) {
-  auto q = Quarantine::open(dir_.file("state/quarantine"), {}, FileModes{.file = 0600, .dir = 0700});
+  auto q =
+      Quarantine::open(dir_.file("state/quarantine"), {}, FileModes{.file = 0600, .dir = 0700});
   ASSERT_TRUE(q);
   ASSERT_TRUE(q.value()->put(testing::one_line_batch("h1", 1), "bad"));
   EXPECT_EQ(mode_of(dir_.file("state")), 0700u);

@@ -32,9 +32,11 @@ TEST(QuarantineTest, KeepsFramesAndReasonsAndCountsThemAgainOnOpen) {
 // A hostile sender cannot fill the disk through the quarantine.
 TEST(QuarantineTest, PastItsBoundOnlyTheReasonIsKept) {
   testing::TempDir dir;
-  auto q = Quarantine::open(dir.file("q"), QuarantineLimits{.max_batches = 2, .max_bytes = 1u << 20});
+  auto q =
+      Quarantine::open(dir.file("q"), QuarantineLimits{.max_batches = 2, .max_bytes = 1u << 20});
   ASSERT_TRUE(q);
-  for (uint64_t seq = 1; seq <= 4; ++seq) ASSERT_TRUE(q.value()->put(testing::one_line_batch("h1", seq), "bad"));
+  for (uint64_t seq = 1; seq <= 4; ++seq)
+    ASSERT_TRUE(q.value()->put(testing::one_line_batch("h1", seq), "bad"));
   EXPECT_EQ(q.value()->batches(), 4u);
   EXPECT_EQ(q.value()->dropped_frames(), 2u);
   EXPECT_TRUE(std::filesystem::exists(dir.file("q/h1.events.0.2.batch")));

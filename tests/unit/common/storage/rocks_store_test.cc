@@ -17,7 +17,8 @@ TEST(RocksStoreTest, WritesAtomicallyAndScansInKeyOrder) {
   int cf = db.cf("batches");
   ASSERT_EQ(cf, 1);
   auto b = db.new_batch();
-  for (uint64_t seq : {10, 2, 300}) b.put(cf, stream_seq_key("h1", "c", 7, seq), std::to_string(seq));
+  for (uint64_t seq : {10, 2, 300})
+    b.put(cf, stream_seq_key("h1", "c", 7, seq), std::to_string(seq));
   b.put(cf, stream_seq_key("h1", "cc", 7, 1), "other stream");
   b.put(cf, stream_seq_key("h1", "c", 8, 1), "another incarnation");
   ASSERT_TRUE(db.write(b, true));

@@ -62,7 +62,8 @@ int days_left(X509* cert) {
 
 TEST(CertFactoryTest, WritesCaAndLeavesThatChainAndKeysPrivate) {
   testing::TempDir dir;
-  auto pki = make_dev_pki(dir.path() / "pki", {RoleClaim::broker("dc1", "broker-1"), RoleClaim::agent("host.example")});
+  auto pki = make_dev_pki(dir.path() / "pki",
+                          {RoleClaim::broker("dc1", "broker-1"), RoleClaim::agent("host.example")});
   ASSERT_TRUE(pki) << pki.error().text;
   EXPECT_FALSE(pki.value().ca_reused);
   EXPECT_EQ(pki.value().written.size(), 6u);
@@ -89,7 +90,8 @@ TEST(CertFactoryTest, WritesCaAndLeavesThatChainAndKeysPrivate) {
   }
   EXPECT_EQ(mode_of(out / "ca" / "ca.key"), 0600u);
   EXPECT_EQ(mode_of(out / "ca"), 0700u);
-  EXPECT_FALSE(fs::exists(out / "ca.key")) << "copying the out dir's files to hosts would copy the CA key";
+  EXPECT_FALSE(fs::exists(out / "ca.key"))
+      << "copying the out dir's files to hosts would copy the CA key";
   EXPECT_FALSE(fs::exists(out / "ca.crt.tmp"));
 }
 
@@ -108,7 +110,8 @@ TEST(CertFactoryTest, ACaKeyInTheOutDirMovesToTheCaDir) {
   EXPECT_EQ(again.value().moved_ca_key, dir.path() / "ca.key");
   EXPECT_FALSE(fs::exists(dir.path() / "ca.key"));
   EXPECT_EQ(mode_of(dir.path() / "ca" / "ca.key"), 0600u);
-  EXPECT_TRUE(chains_to(read_cert(dir.path() / "h2.crt").get(), read_cert(dir.path() / "ca.crt").get()));
+  EXPECT_TRUE(
+      chains_to(read_cert(dir.path() / "h2.crt").get(), read_cert(dir.path() / "ca.crt").get()));
   ASSERT_TRUE(revoke_dev_certs(dir.path(), {"h2"}));
 
   // Two keys: which one signed ca.crt is for the operator to say.
@@ -174,9 +177,9 @@ TEST(CertFactoryTest, ValidityIsConfigurable) {
 
 TEST(CertFactoryTest, RefusesInvalidNamesBeforeWritingAnything) {
   testing::TempDir dir;
-  const std::vector<std::string> bad_names = {"",   "a/b",    "../x",   ".hidden",
-                                              "-flag", "has space", "ca", "CA", "ümlaut",
-                                              std::string(65, 'a')};
+  const std::vector<std::string> bad_names = {
+      "",          "a/b", "../x", ".hidden", "-flag",
+      "has space", "ca",  "CA",   "ümlaut",  std::string(65, 'a')};
   for (const auto& bad : bad_names) {
     auto r = make_dev_pki(dir.path() / "out", {RoleClaim::agent("ok"), RoleClaim::agent(bad)});
     ASSERT_FALSE(r) << bad;
@@ -196,12 +199,17 @@ PeerIdentity identity_in(const fs::path& crt) {
 
 TEST(CertFactoryTest, EachLeafGrantsItsOneRoleInCanonicalCase) {
   testing::TempDir dir;
-  ASSERT_TRUE(make_dev_pki(dir.path(), {RoleClaim::agent("DC1-H1"), RoleClaim{NodeRole::kBroker, "DC2", "B1"},
-                                        RoleClaim::consumer("c1"), RoleClaim::admin("ops")}));
-  EXPECT_EQ(identity_in(dir.path() / "dc1-h1.crt").roles, std::vector<RoleClaim>{RoleClaim::agent("dc1-h1")});
-  EXPECT_EQ(identity_in(dir.path() / "b1.crt").roles, std::vector<RoleClaim>{RoleClaim::broker("dc2", "b1")});
-  EXPECT_EQ(identity_in(dir.path() / "c1.crt").roles, std::vector<RoleClaim>{RoleClaim::consumer("c1")});
-  EXPECT_EQ(identity_in(dir.path() / "ops.crt").roles, std::vector<RoleClaim>{RoleClaim::admin("ops")});
+  ASSERT_TRUE(make_dev_pki(dir.path(),
+                           {RoleClaim::agent("DC1-H1"), RoleClaim{NodeRole::kBroker, "DC2", "B1"},
+                            RoleClaim::consumer("c1"), RoleClaim::admin("ops")}));
+  EXPECT_EQ(identity_in(dir.path() / "dc1-h1.crt").roles,
+            std::vector<RoleClaim>{RoleClaim::agent("dc1-h1")});
+  EXPECT_EQ(identity_in(dir.path() / "b1.crt").roles,
+            std::vector<RoleClaim>{RoleClaim::broker("dc2", "b1")});
+  EXPECT_EQ(identity_in(dir.path() / "c1.crt").roles,
+            std::vector<RoleClaim>{RoleClaim::consumer("c1")});
+  EXPECT_EQ(identity_in(dir.path() / "ops.crt").roles,
+            std::vector<RoleClaim>{RoleClaim::admin("ops")});
   EXPECT_FALSE(fs::exists(dir.path() / "DC1-H1.crt"));
 }
 
@@ -213,7 +221,6 @@ TEST(CertFactoryTest, RefusesOneNameForTwoRoles) {
   EXPECT_NE(r.error().text.find("ferry://consumer/n1"), std::string::npos) << r.error().text;
   EXPECT_FALSE(fs::exists(dir.path() / "out"));
 }
-
 
 struct CrlFree {
   void operator()(X509_CRL* p) const { X509_CRL_free(p); }
@@ -234,7 +241,8 @@ bool lists(X509_CRL* crl, X509* cert) {
 
 TEST(CertFactoryTest, RevokeWritesACrlOfTheCaListingThoseCertificatesOnly) {
   testing::TempDir dir;
-  ASSERT_TRUE(make_dev_pki(dir.path(), {RoleClaim::agent("h1"), RoleClaim::agent("h2"), RoleClaim::consumer("c1")}));
+  ASSERT_TRUE(make_dev_pki(
+      dir.path(), {RoleClaim::agent("h1"), RoleClaim::agent("h2"), RoleClaim::consumer("c1")}));
   auto first = revoke_dev_certs(dir.path(), {"H1"});  // names compare lowercased
   ASSERT_TRUE(first) << first.error().text;
   EXPECT_EQ(first.value(), dir.path() / "ca.crl");

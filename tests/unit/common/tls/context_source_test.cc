@@ -38,7 +38,8 @@ TEST_F(ContextSourceTest, FailedReloadKeepsTheCurrentContextAndSaysWhy) {
   auto reloaded = source.value()->reload();
   ASSERT_FALSE(reloaded);
   EXPECT_EQ(reloaded.error().code, Errc::kCrlLoad);
-  EXPECT_NE(reloaded.error().text.find(options.crl_file), std::string::npos) << reloaded.error().text;
+  EXPECT_NE(reloaded.error().text.find(options.crl_file), std::string::npos)
+      << reloaded.error().text;
   EXPECT_EQ(source.value()->current(), before);
 }
 

@@ -111,9 +111,9 @@ Handshake run_handshake(asio::ssl::context& server_context, asio::ssl::context& 
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
   asio::co_spawn(io, serve_one(acceptor, server_context, result.server), report_exception);
-  asio::co_spawn(io, connect_one(acceptor.local_endpoint(), client_context, expected_name,
-                                 result.client),
-                 report_exception);
+  asio::co_spawn(
+      io, connect_one(acceptor.local_endpoint(), client_context, expected_name, result.client),
+      report_exception);
   io.run_for(kTestDeadline);
   EXPECT_TRUE(result.server.finished) << "server did not finish within the deadline";
   EXPECT_TRUE(result.client.finished) << "client did not finish within the deadline";
@@ -135,7 +135,8 @@ std::shared_ptr<asio::ssl::context> client_context(const TlsOptions& options) {
 class MtlsHandshakeTest : public ::testing::Test {
  protected:
   testing::TestPki pki_{{RoleClaim::broker("dc1", "broker-1"), RoleClaim::agent("agent-host-1")}};
-  testing::TestPki other_pki_{{RoleClaim::broker("dc1", "broker-1"), RoleClaim::agent("agent-host-1")}};  // same names, another CA
+  testing::TestPki other_pki_{{RoleClaim::broker("dc1", "broker-1"),
+                               RoleClaim::agent("agent-host-1")}};  // same names, another CA
 };
 
 TEST_F(MtlsHandshakeTest, SucceedsAndEachSideSeesTheOthersIdentity) {
@@ -144,10 +145,10 @@ TEST_F(MtlsHandshakeTest, SucceedsAndEachSideSeesTheOthersIdentity) {
   ASSERT_TRUE(server && client);
   Handshake h = run_handshake(*server, *client);
 
-  ASSERT_TRUE(h.server.connected()) << h.server.handshake.message() << " / "
-                                    << h.server.exchange.message();
-  ASSERT_TRUE(h.client.connected()) << h.client.handshake.message() << " / "
-                                    << h.client.exchange.message();
+  ASSERT_TRUE(h.server.connected())
+      << h.server.handshake.message() << " / " << h.server.exchange.message();
+  ASSERT_TRUE(h.client.connected())
+      << h.client.handshake.message() << " / " << h.client.exchange.message();
   ASSERT_TRUE(h.server.peer && *h.server.peer);
   const PeerIdentity& agent = h.server.peer->value();
   EXPECT_EQ(agent.common_name, "agent-host-1");
@@ -227,7 +228,6 @@ TEST_F(MtlsHandshakeTest, ServerRefusesTls12Client) {
   EXPECT_TRUE(h.server.handshake);
   EXPECT_TRUE(h.client.handshake);
 }
-
 
 // Revocation: [tls] crl names a CRL of the CA (ferryctl certs --revoke writes one).
 class MtlsRevocationTest : public MtlsHandshakeTest {

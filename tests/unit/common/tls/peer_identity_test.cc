@@ -16,7 +16,7 @@ TEST(PeerIdentityTest, ReadsCommonNameAndDnsSansFromACertificate) {
   FILE* f = std::fopen(pki.cert_file("agent-7.dc1").c_str(), "r");
   ASSERT_NE(f, nullptr);
   std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_X509(f, nullptr, nullptr, nullptr),
-                                               X509_free);
+                                              X509_free);
   std::fclose(f);
   ASSERT_TRUE(cert);
 
@@ -30,9 +30,9 @@ TEST(PeerIdentityTest, ReadsCommonNameAndDnsSansFromACertificate) {
 TEST(PeerIdentityTest, HoldsOnlyTheExactRoleDcAndName) {
   PeerIdentity id{"b1", {"b1", "localhost"}, {RoleClaim::broker("dc1", "b1")}};
   EXPECT_TRUE(id.holds(RoleClaim::broker("dc1", "b1")));
-  EXPECT_FALSE(id.holds(RoleClaim::broker("dc2", "b1")));      // another DC
+  EXPECT_FALSE(id.holds(RoleClaim::broker("dc2", "b1")));             // another DC
   EXPECT_FALSE(id.holds(RoleClaim{NodeRole::kBroker, "dc1", "B1"}));  // not canonical
-  EXPECT_FALSE(id.holds(RoleClaim::agent("b1")));              // another role
+  EXPECT_FALSE(id.holds(RoleClaim::agent("b1")));                     // another role
   EXPECT_FALSE(id.holds(RoleClaim::consumer("b1")));
   const PeerIdentity names_only{"h1", {"h1"}, {}};
   EXPECT_FALSE(names_only.holds(RoleClaim::agent("h1")));  // CN and DNS names grant nothing

@@ -24,10 +24,11 @@ TEST(RoleClaimTest, FactoriesMakeNamesCanonical) {
 }
 
 TEST(RoleClaimTest, RefusesAnythingElse) {
-  for (const char* uri : {"", "ferry://", "ferry://agent/", "ferry://agent/H1", "ferry://agent/h1/x",
-                          "ferry://broker/b1", "ferry://broker//b1", "ferry://broker/dc1/", "ferry://root/h1",
-                          "https://agent/h1", "ferry://agent/../x", "ferry://agent/a b", "FERRY://agent/h1",
-                          "ferry://consumer/c1/", "ferry://agent/.."}) {
+  for (const char* uri :
+       {"", "ferry://", "ferry://agent/", "ferry://agent/H1", "ferry://agent/h1/x",
+        "ferry://broker/b1", "ferry://broker//b1", "ferry://broker/dc1/", "ferry://root/h1",
+        "https://agent/h1", "ferry://agent/../x", "ferry://agent/a b", "FERRY://agent/h1",
+        "ferry://consumer/c1/", "ferry://agent/.."}) {
     EXPECT_FALSE(parse_role_uri(uri)) << uri;
   }
 }

@@ -100,7 +100,6 @@ TEST_F(TlsContextTest, ValueOfAFailedResultThrowsWithTheText) {
   }
 }
 
-
 TEST_F(TlsContextTest, CrlFileThatIsNotACrlIsNamed) {
   TlsOptions options = pki_.options("broker-1");
   options.crl_file = pki_.ca_file();  // a certificate, not a CRL
@@ -131,7 +130,8 @@ TEST_F(TlsContextTest, CrlOfTheCaLoadsAndTurnsOnLeafChecking) {
   options.crl_file = crl.value().string();
   auto r = make_server_context(options);
   ASSERT_TRUE(r) << r.error().text;
-  X509_VERIFY_PARAM* param = X509_STORE_get0_param(SSL_CTX_get_cert_store(r.value()->native_handle()));
+  X509_VERIFY_PARAM* param =
+      X509_STORE_get0_param(SSL_CTX_get_cert_store(r.value()->native_handle()));
   EXPECT_TRUE(X509_VERIFY_PARAM_get_flags(param) & X509_V_FLAG_CRL_CHECK);
 }
 

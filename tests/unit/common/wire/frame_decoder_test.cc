@@ -187,8 +187,8 @@ TEST(FrameDecoderTest, StaysFailedAfterAnError) {
 // frame, a wait for more bytes, or an error.
 TEST(FrameDecoderTest, SurvivesRandomBytesAndMutatedFrames) {
   std::mt19937 rng(12345);
-  std::string valid = encode(Hello{kProtocolVersion, Role::kBroker, "b1", "dc1"}) +
-                      encode(Heartbeat{99});
+  std::string valid =
+      encode(Hello{kProtocolVersion, Role::kBroker, "b1", "dc1"}) + encode(Heartbeat{99});
   for (int iter = 0; iter < 20000; ++iter) {
     std::string input = valid;
     int mutations = 1 + rng() % 4;

@@ -73,8 +73,10 @@ TEST(MessagesTest, WatermarkStatusHeartbeatErrorRoundTrip) {
   Watermark w{"h1", "cat", 99, 1'700'000'000'000};
   EXPECT_EQ(decode_watermark(one_frame(encode(w)).body).value(), w);
 
-  Status s{"h1", 1'700'000'000'123, {{"cat", 10, 2, 4096, 1'699'999'999'000, 1'700'000'000'000, 3},
-                                     {"dog", 0, 0, 0, 0, 1'700'000'000'000, 0}}};
+  Status s{"h1",
+           1'700'000'000'123,
+           {{"cat", 10, 2, 4096, 1'699'999'999'000, 1'700'000'000'000, 3},
+            {"dog", 0, 0, 0, 0, 1'700'000'000'000, 0}}};
   EXPECT_EQ(decode_status(one_frame(encode(s)).body).value(), s);
 
   Heartbeat hb{-5};
@@ -134,10 +136,12 @@ TEST(MessagesTest, RefusalRoundTripsAndNamesOneValidBatch) {
   auto back = decode_refusal(std::string_view(frame).substr(kFrameHeaderSize));
   ASSERT_TRUE(back);
   EXPECT_EQ(back.value(), m);
-  for (const auto& bad : {Refusal{{"h1", "cat", 0, 0}, Errc::kBadBatch, ""}, Refusal{{"h1", "cat", 1, 2}, Errc::kBadBatch, ""},
+  for (const auto& bad : {Refusal{{"h1", "cat", 0, 0}, Errc::kBadBatch, ""},
+                          Refusal{{"h1", "cat", 1, 2}, Errc::kBadBatch, ""},
                           Refusal{{"../x", "cat", 1, 1}, Errc::kBadBatch, ""}}) {
     std::string f = encode(bad);
-    EXPECT_FALSE(decode_refusal(std::string_view(f).substr(kFrameHeaderSize))) << bad.batch.host << bad.batch.first_seq;
+    EXPECT_FALSE(decode_refusal(std::string_view(f).substr(kFrameHeaderSize)))
+        << bad.batch.host << bad.batch.first_seq;
   }
 }
 
@@ -161,16 +165,32 @@ std::map<std::string, std::string> golden_frames() {
       {"COMMITTED", encode(FrameType::kCommitted, Ack{{{"h1", "cat", 1, 3}}})},
       {"DELIVERED", encode(FrameType::kDelivered, Ack{{{"h1", "cat", 1, 3}}})},
       {"WATERMARK", encode(Watermark{"h1", "cat", 3, 1'700'000'000'000})},
-      {"STATUS", encode(Status{"h1", 1'700'000'000'000, {{"cat", 5, 1, 100, 1'699'999'000'000, 1'700'000'000'000, 0}}})},
+      {"STATUS", encode(Status{"h1",
+                               1'700'000'000'000,
+                               {{"cat", 5, 1, 100, 1'699'999'000'000, 1'700'000'000'000, 0}}})},
       {"HEARTBEAT", encode(Heartbeat{1'700'000'000'000})},
       {"ERROR", encode(Error{Errc::kBadCrc, "bad crc"})},
       {"REFUSED", encode(Refusal{{"h1", "cat", 3, 3}, Errc::kBadBatch, "bad"})},
-      {"REPLAY", encode(ReplayRequest{9, ReplayAction::kStart, 1'700'000'000'000, 1'700'003'600'000, 1u << 20,
-                                      {"h1"}, {"cat"}})},
-      {"REPLAY_FROM_HOSTS", encode(ReplayRequest{9, ReplayAction::kStart, 1'700'000'000'000, 1'700'003'600'000, 0,
-                                                 {"h1"}, {}, ReplaySource::kHosts})},
-      {"REPLAY_PROGRESS", encode(ReplayProgress{9, ReplayState::kDone, {{"h1", "cat", 2, 5}},
-                                                {{"", "", 1'700'000'000'000, 1'700'001'000'000, "expired"}}})},
+      {"REPLAY", encode(ReplayRequest{9,
+                                      ReplayAction::kStart,
+                                      1'700'000'000'000,
+                                      1'700'003'600'000,
+                                      1u << 20,
+                                      {"h1"},
+                                      {"cat"}})},
+      {"REPLAY_FROM_HOSTS", encode(ReplayRequest{9,
+                                                 ReplayAction::kStart,
+                                                 1'700'000'000'000,
+                                                 1'700'003'600'000,
+                                                 0,
+                                                 {"h1"},
+                                                 {},
+                                                 ReplaySource::kHosts})},
+      {"REPLAY_PROGRESS",
+       encode(ReplayProgress{9,
+                             ReplayState::kDone,
+                             {{"h1", "cat", 2, 5}},
+                             {{"", "", 1'700'000'000'000, 1'700'001'000'000, "expired"}}})},
       {"REPLAY_COMMITTED", encode(ReplayCommitted{9, {{"h1", "cat", 1, 2}}})},
   };
 }

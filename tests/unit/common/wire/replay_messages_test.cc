@@ -7,7 +7,9 @@
 namespace ferry::wire {
 namespace {
 
-std::string_view body_of(const std::string& frame) { return std::string_view(frame).substr(kFrameHeaderSize); }
+std::string_view body_of(const std::string& frame) {
+  return std::string_view(frame).substr(kFrameHeaderSize);
+}
 
 TEST(ReplayMessagesTest, RequestRoundTrips) {
   ReplayRequest m{42, ReplayAction::kStart, 1000, 2000, 5u << 20, {"h1", "h2"}, {"cat"}};
@@ -24,7 +26,8 @@ TEST(ReplayMessagesTest, SourceIsAnOptionalTrailingByte) {
   ReplayRequest hosts = brokers;
   hosts.source = ReplaySource::kHosts;
   const std::string b = encode(brokers), h = encode(hosts);
-  EXPECT_EQ(h.size(), b.size() + 1) << "a request from brokers is encoded as before sources existed";
+  EXPECT_EQ(h.size(), b.size() + 1)
+      << "a request from brokers is encoded as before sources existed";
   EXPECT_EQ(decode_replay_request(body_of(h)).value(), hosts);
   EXPECT_EQ(decode_replay_request(body_of(b)).value().source, ReplaySource::kBrokers);
   EXPECT_FALSE(decode_replay_request(std::string(body_of(b)) + '\x03')) << "unknown source";
@@ -42,12 +45,15 @@ TEST(ReplayMessagesTest, RequestRefusesWhatCannotBeMeant) {
   };
   for (const auto& m : bad) EXPECT_FALSE(decode_replay_request(body_of(encode(m)))) << m.replay_id;
   std::string f = encode(ReplayRequest{1, ReplayAction::kStart, 1000, 2000, 0, {}, {}});
-  EXPECT_FALSE(decode_replay_request(body_of(f + "x")));              // trailing byte
-  EXPECT_FALSE(decode_replay_request(body_of(f).substr(0, 20)));      // truncated
+  EXPECT_FALSE(decode_replay_request(body_of(f + "x")));          // trailing byte
+  EXPECT_FALSE(decode_replay_request(body_of(f).substr(0, 20)));  // truncated
 }
 
 TEST(ReplayMessagesTest, ProgressRoundTripsAndBoundsCounts) {
-  ReplayProgress m{7, ReplayState::kRunning, {{"h1", "cat", 3, 30}}, {{"h1", "", 10, 20, "expired from retention"}}};
+  ReplayProgress m{7,
+                   ReplayState::kRunning,
+                   {{"h1", "cat", 3, 30}},
+                   {{"h1", "", 10, 20, "expired from retention"}}};
   auto back = decode_replay_progress(body_of(encode(m)));
   ASSERT_TRUE(back) << back.error().message();
   EXPECT_EQ(back.value(), m);

@@ -12,7 +12,8 @@ const std::vector<std::string> kFour{"b1", "b2", "b3", "b4"};
 TEST(RendezvousTest, RankDoesNotDependOnTheOrderMembersAreListed) {
   for (int i = 0; i < 200; ++i) {
     const std::string key = "host-" + std::to_string(i);
-    EXPECT_EQ(rendezvous_rank(key, {"b1", "b2", "b3", "b4"}), rendezvous_rank(key, {"b4", "b2", "b1", "b3"}));
+    EXPECT_EQ(rendezvous_rank(key, {"b1", "b2", "b3", "b4"}),
+              rendezvous_rank(key, {"b4", "b2", "b1", "b3"}));
   }
 }
 

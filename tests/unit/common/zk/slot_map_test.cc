@@ -27,7 +27,8 @@ TEST(SlotMapTest, SlotsSpreadAndAJoinMovesOnlyWhatTheNewcomerWins) {
 
 TEST(SlotMapTest, StreamSlotsAreStableAndInRange) {
   EXPECT_EQ(slot_of("h1", "events"), slot_of("h1", "events"));
-  EXPECT_NE(slot_of("h1", "events"), slot_of("events", "h1")) << "host and category are not interchangeable";
+  EXPECT_NE(slot_of("h1", "events"), slot_of("events", "h1"))
+      << "host and category are not interchangeable";
   for (int i = 0; i < 1000; ++i) EXPECT_LT(slot_of("host-" + std::to_string(i), "c"), kSlots);
   std::set<uint32_t> slots;
   for (int i = 1; i <= 16; ++i) slots.insert(slot_of("h" + std::to_string(i), "events"));

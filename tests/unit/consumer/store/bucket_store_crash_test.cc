@@ -130,10 +130,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values("consumer.after_open_record", "consumer.after_open_record@3",
                       "consumer.after_append", "consumer.after_append@7",
                       "consumer.after_temp_sync", "consumer.after_temp_sync@3",
-                      "consumer.after_prepare", "consumer.after_prepare@3",
-                      "consumer.after_rename", "consumer.after_rename@3",
-                      "consumer.after_commit_record", "consumer.after_commit_record@3",
-                      "consumer.after_success_file", "consumer.after_success_file@2"),
+                      "consumer.after_prepare", "consumer.after_prepare@3", "consumer.after_rename",
+                      "consumer.after_rename@3", "consumer.after_commit_record",
+                      "consumer.after_commit_record@3", "consumer.after_success_file",
+                      "consumer.after_success_file@2"),
     [](const auto& info) {
       std::string name = info.param;
       for (char& c : name)

@@ -154,7 +154,7 @@ TEST(BucketStoreTest, RollsEveryFileOfAHostWithEnoughWaiting) {
   ASSERT_TRUE(h.store->add(make_batch("busy", "dog", 2, kT)));  // 3 in two files
   auto ids = h.store->commit_due(kT);
   ASSERT_TRUE(ids);
-  EXPECT_EQ(ids.value().size(), 4u);  // cat: quiet 1, busy 1; dog: busy 1, 2
+  EXPECT_EQ(ids.value().size(), 4u);     // cat: quiet 1, busy 1; dog: busy 1, 2
   EXPECT_EQ(h.store->open_files(), 1u);  // "other" holds only quiet's batch
   // The busy host's count starts again from what is still open (nothing).
   ASSERT_TRUE(h.store->add(make_batch("busy", "cat", 2, kT)));
@@ -183,14 +183,16 @@ TEST(BucketStoreTest, RollsEveryOpenFileWhenEnoughWaitsInAll) {
   h.clock.now = kT;
   h.open();
   for (int i = 1; i <= 3; ++i) {
-    ASSERT_TRUE(h.store->add(make_batch("h" + std::to_string(i), "cat" + std::to_string(i % 2), 1, kT)));
+    ASSERT_TRUE(
+        h.store->add(make_batch("h" + std::to_string(i), "cat" + std::to_string(i % 2), 1, kT)));
   }
   EXPECT_TRUE(h.store->commit_due(kT).value().empty());
   ASSERT_TRUE(h.store->add(make_batch("h4", "cat0", 1, kT)));
   EXPECT_EQ(h.store->commit_due(kT).value().size(), 4u);
   EXPECT_EQ(h.store->open_files(), 0u);
   // Counting starts again from zero.
-  for (int i = 5; i <= 7; ++i) ASSERT_TRUE(h.store->add(make_batch("h" + std::to_string(i), "cat0", 1, kT)));
+  for (int i = 5; i <= 7; ++i)
+    ASSERT_TRUE(h.store->add(make_batch("h" + std::to_string(i), "cat0", 1, kT)));
   EXPECT_TRUE(h.store->commit_due(kT).value().empty());
   EXPECT_EQ(h.store->open_files(), 1u);
 }
@@ -284,7 +286,8 @@ TEST(BucketStoreRecoveryTest, EveryIntermediateStateEndsExactlyOnce) {
   EXPECT_EQ(r.completed, 1u);
   EXPECT_EQ(r.lost_prepared, 1u);
   for (uint64_t seq : {3, 4, 5})
-    EXPECT_EQ(h.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAlreadyCommitted);
+    EXPECT_EQ(h.store->add(make_batch("h1", "cat", seq, kT)).value(),
+              AddOutcome::kAlreadyCommitted);
   for (uint64_t seq : {1, 2, 6})
     EXPECT_EQ(h.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAccepted);
   ASSERT_TRUE(h.store->commit_all());
@@ -305,10 +308,11 @@ TEST(BucketStoreRecoveryTest, EveryIntermediateStateEndsExactlyOnce) {
 
 size_t index_entries(Harness& h) {
   size_t n = 0;
-  EXPECT_TRUE(h.db->scan(h.db->cf(CommitManifest::kCommittedCf), "", [&](std::string_view, std::string_view) {
-    ++n;
-    return true;
-  }));
+  EXPECT_TRUE(h.db->scan(h.db->cf(CommitManifest::kCommittedCf), "",
+                         [&](std::string_view, std::string_view) {
+                           ++n;
+                           return true;
+                         }));
   return n;
 }
 
@@ -333,11 +337,15 @@ TEST(BucketStoreTest, CommittedIndexFoldsIntoPerStreamFloors) {
 
   h.reopen();
   EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}).value(), 4u);
-  for (uint64_t seq : {1, 4, 6}) EXPECT_EQ(h.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAlreadyCommitted) << seq;
+  for (uint64_t seq : {1, 4, 6})
+    EXPECT_EQ(h.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAlreadyCommitted)
+        << seq;
   EXPECT_EQ(h.store->add(make_batch("h2", "cat", 1, kT)).value(), AddOutcome::kAlreadyCommitted);
-  EXPECT_EQ(h.store->add(make_batch("h1", "cat", 1, kT, 3, 7)).value(), AddOutcome::kAlreadyCommitted);
+  EXPECT_EQ(h.store->add(make_batch("h1", "cat", 1, kT, 3, 7)).value(),
+            AddOutcome::kAlreadyCommitted);
   EXPECT_EQ(h.store->add(make_batch("h1", "cat", 5, kT)).value(), AddOutcome::kAccepted);
-  EXPECT_EQ(h.store->add(make_batch("h1", "cat", 1, kT, 3, 8)).value(), AddOutcome::kAccepted);  // another replay
+  EXPECT_EQ(h.store->add(make_batch("h1", "cat", 1, kT, 3, 8)).value(),
+            AddOutcome::kAccepted);  // another replay
   ASSERT_TRUE(h.store->commit_all());
   ASSERT_TRUE(h.store->compact_committed_index());
   EXPECT_EQ(h.store->manifest().floor({"h1", "cat", 0, 0}).value(), 6u);

@@ -22,7 +22,8 @@ class CommitManifestTest : public ::testing::Test {
     db_.reset();
     std::string why;
     auto db = storage::RocksStore::open(
-        {.path = dir_.file("db"), .column_families = {CommitManifest::kFilesCf, CommitManifest::kCommittedCf}},
+        {.path = dir_.file("db"),
+         .column_families = {CommitManifest::kFilesCf, CommitManifest::kCommittedCf}},
         why);
     ASSERT_TRUE(db) << why;
     db_ = std::move(db).value();
@@ -52,7 +53,9 @@ class CommitManifestTest : public ::testing::Test {
     ASSERT_TRUE(db_->write(wb, true));
   }
 
-  static BatchId id(uint64_t seq, uint64_t replay_id = 0) { return {"h1", "cat", seq, replay_id, 0}; }
+  static BatchId id(uint64_t seq, uint64_t replay_id = 0) {
+    return {"h1", "cat", seq, replay_id, 0};
+  }
 
   bool committed(uint64_t seq, uint64_t replay_id = 0) {
     auto c = manifest_->is_committed(id(seq, replay_id));
@@ -99,7 +102,8 @@ TEST_F(CommitManifestTest, AFloorReplacesTheStreamsIndexEntriesAndSurvivesAReope
   ASSERT_TRUE(manifest_->raise_floor(id(5)));
   EXPECT_EQ(manifest_->floor(id(0)).value(), 5u);
   EXPECT_TRUE(committed(3));
-  EXPECT_FALSE(manifest_->committed_in(id(3)).value()) << "the floor did not drop the entries below it";
+  EXPECT_FALSE(manifest_->committed_in(id(3)).value())
+      << "the floor did not drop the entries below it";
   EXPECT_FALSE(committed(6));
   EXPECT_TRUE(committed(8)) << "entries above the floor must stay";
   ASSERT_TRUE(manifest_->raise_floor(id(2)));  // lower: no-op

@@ -114,7 +114,8 @@ TEST_F(HourTrackerTest, IdleStreamsLeaveMemoryAndComeBackWhereTheyStopped) {
 
   ASSERT_TRUE(h.tracker->on_watermark({"h1", "quiet-7", 1, later}));  // moves nothing while gone
   EXPECT_EQ(h.tracker->stream("h1", "quiet-7"), nullptr);
-  EXPECT_EQ(h.store->add(make_batch("h1", "quiet-7", 1, kHour0 + 1000)).value(), AddOutcome::kAlreadyCommitted);
+  EXPECT_EQ(h.store->add(make_batch("h1", "quiet-7", 1, kHour0 + 1000)).value(),
+            AddOutcome::kAlreadyCommitted);
   EXPECT_EQ(h.store->add(make_batch("h1", "quiet-7", 2, later)).value(), AddOutcome::kAccepted);
   ASSERT_TRUE(h.store->commit_all());
   ASSERT_NE(h.tracker->stream("h1", "quiet-7"), nullptr);
@@ -122,8 +123,11 @@ TEST_F(HourTrackerTest, IdleStreamsLeaveMemoryAndComeBackWhereTheyStopped) {
   const TimeMs end = hour_start(later) + kMsPerHour;
   ASSERT_TRUE(h.tracker->on_watermark({"h1", "quiet-7", 2, end}));
   auto done = evaluate(end + 1);
-  EXPECT_EQ(std::count_if(done.begin(), done.end(), [](const auto& d) { return d.category == "quiet-7"; }), 26);
-  auto first = nlohmann::json::parse(testing::read_file(h.root() + "/" + hour_dir("quiet-7", kHour0) + "/_SUCCESS"));
+  EXPECT_EQ(std::count_if(done.begin(), done.end(),
+                          [](const auto& d) { return d.category == "quiet-7"; }),
+            26);
+  auto first = nlohmann::json::parse(
+      testing::read_file(h.root() + "/" + hour_dir("quiet-7", kHour0) + "/_SUCCESS"));
   EXPECT_EQ(first["hosts"]["h1"]["events"], 3);
   EXPECT_FALSE(std::filesystem::exists(h.root() + "/" + hour_dir("quiet-8", kHour0) + "/_SUCCESS"));
 
@@ -132,7 +136,8 @@ TEST_F(HourTrackerTest, IdleStreamsLeaveMemoryAndComeBackWhereTheyStopped) {
   EXPECT_EQ(h.tracker->streams().size(), 2u);
   EXPECT_EQ(h.tracker->categories_in_memory(), 2u);
   EXPECT_TRUE(h.tracker->is_complete("quiet-7", kHour0));
-  EXPECT_EQ(h.store->add(make_batch("h1", "quiet-8", 1, kHour0 + 1000)).value(), AddOutcome::kAlreadyCommitted);
+  EXPECT_EQ(h.store->add(make_batch("h1", "quiet-8", 1, kHour0 + 1000)).value(),
+            AddOutcome::kAlreadyCommitted);
 }
 
 TEST_F(HourTrackerTest, IdleHostsWatermarkCompletesTheHourAndWritesSuccess) {

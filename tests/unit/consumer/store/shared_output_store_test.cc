@@ -28,14 +28,16 @@ struct Pair {
 size_t part_files_of(const std::string& root, const std::string& consumer) {
   size_t n = 0;
   for (const auto& [path, content] : all_files(root)) {
-    if (path.find("/part-" + consumer + "-") != std::string::npos && path.rfind("_ferry/", 0) != 0) ++n;
+    if (path.find("/part-" + consumer + "-") != std::string::npos && path.rfind("_ferry/", 0) != 0)
+      ++n;
   }
   return n;
 }
 
 TEST(SharedOutputStoreTest, ANewOwnerAcksWhatTheOldOneCommittedInsteadOfWritingItAgain) {
   Pair p;
-  for (uint64_t seq = 1; seq <= 3; ++seq) ASSERT_TRUE(p.a.store->add(make_batch("h1", "cat", seq, kT)));
+  for (uint64_t seq = 1; seq <= 3; ++seq)
+    ASSERT_TRUE(p.a.store->add(make_batch("h1", "cat", seq, kT)));
   ASSERT_TRUE(p.a.store->commit_all());
   EXPECT_EQ(p.b.store->add(make_batch("h1", "cat", 2, kT)).value(), AddOutcome::kAccepted)
       << "before reading the manifests, b cannot know";
@@ -46,18 +48,21 @@ TEST(SharedOutputStoreTest, ANewOwnerAcksWhatTheOldOneCommittedInsteadOfWritingI
   ASSERT_TRUE(learnt) << learnt.error().message();
   EXPECT_EQ(learnt.value(), 3u);
   for (uint64_t seq = 1; seq <= 3; ++seq) {
-    EXPECT_EQ(b.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAlreadyCommitted) << seq;
+    EXPECT_EQ(b.store->add(make_batch("h1", "cat", seq, kT)).value(), AddOutcome::kAlreadyCommitted)
+        << seq;
   }
   EXPECT_EQ(b.store->add(make_batch("h1", "cat", 4, kT)).value(), AddOutcome::kAccepted);
   ASSERT_TRUE(b.store->commit_all());
-  EXPECT_EQ(b.store->seed_from_shared_commits().value(), 0u) << "manifests are read once; its own are skipped";
+  EXPECT_EQ(b.store->seed_from_shared_commits().value(), 0u)
+      << "manifests are read once; its own are skipped";
   auto lines = output_lines(p.a.root());
   for (const auto& [line, n] : lines) EXPECT_EQ(n, 1) << line;
 }
 
 TEST(SharedOutputStoreTest, AFencedOwnerCannotCompleteACommit) {
   Pair p;
-  for (uint64_t seq = 1; seq <= 3; ++seq) ASSERT_TRUE(p.a.store->add(make_batch("h1", "cat", seq, kT)));
+  for (uint64_t seq = 1; seq <= 3; ++seq)
+    ASSERT_TRUE(p.a.store->add(make_batch("h1", "cat", seq, kT)));
   auto fenced = p.b.store->fence("c1-100");
   ASSERT_TRUE(fenced) << fenced.error().message();
   EXPECT_TRUE(fenced.value());
@@ -68,7 +73,8 @@ TEST(SharedOutputStoreTest, AFencedOwnerCannotCompleteACommit) {
   EXPECT_FALSE(p.a.store->add(make_batch("h1", "cat", 9, kT))) << "the store is poisoned";
   EXPECT_EQ(part_files_of(p.a.root(), "c1"), 0u);
 
-  EXPECT_EQ(p.b.store->seed_from_shared_commits().value(), 0u) << "a manifest whose file never landed teaches nothing";
+  EXPECT_EQ(p.b.store->seed_from_shared_commits().value(), 0u)
+      << "a manifest whose file never landed teaches nothing";
   EXPECT_EQ(p.b.store->add(make_batch("h1", "cat", 1, kT)).value(), AddOutcome::kAccepted);
 
   // The fenced instance restarting (same data dir, a new tag) drops its prepared record.

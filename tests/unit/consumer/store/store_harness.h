@@ -125,7 +125,8 @@ inline std::map<std::string, std::string> all_files(const std::string& root) {
   if (!std::filesystem::exists(root)) return out;
   for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
     if (e.is_regular_file()) {
-      out[std::filesystem::relative(e.path(), root).string()] = testing::read_file(e.path().string());
+      out[std::filesystem::relative(e.path(), root).string()] =
+          testing::read_file(e.path().string());
     }
   }
   return out;

@@ -35,7 +35,8 @@ TEST(StreamProgressTest, AWatermarkCountsOnlyOnceItsSeqIsCommitted) {
 
 TEST(StreamProgressTest, PendingWatermarksAreBounded) {
   StreamState s;
-  for (uint64_t seq = 2; seq < 12; ++seq) ASSERT_TRUE(record_watermark(s, 1, seq, static_cast<TimeMs>(seq), 4));
+  for (uint64_t seq = 2; seq < 12; ++seq)
+    ASSERT_TRUE(record_watermark(s, 1, seq, static_cast<TimeMs>(seq), 4));
   ASSERT_EQ(s.pending_watermarks.size(), 4u);
   EXPECT_EQ(s.pending_watermarks.front().first, 8u) << "the oldest are dropped";
 }

@@ -33,8 +33,10 @@ struct Tier {
     a.open();
     b.open();
     // a writes every marker, b none.
-    ta = std::make_unique<TierHours>(*a.sink, *a.tracker, "c1", "c1-100", [](uint32_t) { return true; });
-    tb = std::make_unique<TierHours>(*b.sink, *b.tracker, "c2", "c2-200", [](uint32_t) { return false; });
+    ta = std::make_unique<TierHours>(*a.sink, *a.tracker, "c1", "c1-100",
+                                     [](uint32_t) { return true; });
+    tb = std::make_unique<TierHours>(*b.sink, *b.tracker, "c2", "c2-200",
+                                     [](uint32_t) { return false; });
   }
   void at(TimeMs now) { a.clock.now = b.clock.now = now; }
   static void commit(Harness& h, const std::string& host, uint64_t seq, int events = 3) {
@@ -122,8 +124,9 @@ TEST(TierHoursTest, AnUnreadableProgressFileHoldsEveryHour) {
 TEST(TierHoursTest, AProgressFileNamingAPathIsRefused) {
   TierProgress p;
   std::string why;
-  const std::string text = R"({"consumer":"c9","written_ms":1,"streams":[{"category":"../../etc","host":"h1",)"
-                           R"("wm":1,"contact":1,"produced":1}],"categories":{},"hours":[],"forgotten":{}})";
+  const std::string text =
+      R"({"consumer":"c9","written_ms":1,"streams":[{"category":"../../etc","host":"h1",)"
+      R"("wm":1,"contact":1,"produced":1}],"categories":{},"hours":[],"forgotten":{}})";
   EXPECT_FALSE(p.merge(text, why));
   EXPECT_NE(why.find("invalid stream name"), std::string::npos) << why;
   EXPECT_TRUE(p.streams.empty());

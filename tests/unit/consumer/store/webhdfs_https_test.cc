@@ -21,12 +21,15 @@ namespace fs = std::filesystem;
 class WebHdfsHttpsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(tls::make_dev_pki(dir_.file("pki"), {tls::RoleClaim::admin("namenode"), tls::RoleClaim::admin("ferry")}));
+    ASSERT_TRUE(tls::make_dev_pki(
+        dir_.file("pki"), {tls::RoleClaim::admin("namenode"), tls::RoleClaim::admin("ferry")}));
     ASSERT_TRUE(tls::make_dev_pki(dir_.file("other"), {tls::RoleClaim::admin("namenode")}));
   }
   tls::TlsOptions server_tls(const std::string& pki, bool require_client = false) const {
-    return {.cert_file = dir_.file(pki + "/namenode.crt"), .key_file = dir_.file(pki + "/namenode.key"),
-            .ca_file = require_client ? dir_.file("pki/ca.crt") : "", .crl_file = ""};
+    return {.cert_file = dir_.file(pki + "/namenode.crt"),
+            .key_file = dir_.file(pki + "/namenode.key"),
+            .ca_file = require_client ? dir_.file("pki/ca.crt") : "",
+            .crl_file = ""};
   }
   std::shared_ptr<asio::ssl::context> client(bool with_cert = false) const {
     tls::TlsOptions o;
@@ -40,7 +43,10 @@ class WebHdfsHttpsTest : public ::testing::Test {
     return ctx ? ctx.value() : nullptr;
   }
   WebHdfsOptions options(const testing::FakeWebHdfs& s) const {
-    return {.namenode = s.namenode(), .https = true, .root = "/ferry", .timeout = std::chrono::seconds(5)};
+    return {.namenode = s.namenode(),
+            .https = true,
+            .root = "/ferry",
+            .timeout = std::chrono::seconds(5)};
   }
   // Creates, writes, syncs and renames one file; true if all of it went through.
   static bool write_one(WebHdfsSink& sink) {
@@ -58,7 +64,8 @@ TEST_F(WebHdfsHttpsTest, NamenodeAndDatanodeOverHttpsWithTheConfiguredCa) {
   ASSERT_TRUE(write_one(sink));
   EXPECT_EQ(server.count("PUT CREATE datanode"), 1);
   EXPECT_EQ(server.count("POST APPEND datanode"), 1);
-  EXPECT_EQ(testing::read_file(server.local("/ferry/cat/2026-11-23/07/part-c1-1.log")), "over tls\n");
+  EXPECT_EQ(testing::read_file(server.local("/ferry/cat/2026-11-23/07/part-c1-1.log")),
+            "over tls\n");
 }
 
 TEST_F(WebHdfsHttpsTest, ACertificateFromAnotherCaIsRefusedBeforeAnythingIsSent) {
@@ -67,7 +74,8 @@ TEST_F(WebHdfsHttpsTest, ACertificateFromAnotherCaIsRefusedBeforeAnythingIsSent)
   auto r = sink.mkdirs("cat");
   ASSERT_FALSE(r);
   EXPECT_EQ(&r.error().category(), &http::https_category());
-  EXPECT_NE(r.error().message().find("server certificate refused: unable to get local issuer certificate"),
+  EXPECT_NE(r.error().message().find(
+                "server certificate refused: unable to get local issuer certificate"),
             std::string::npos)
       << r.error().message();
   EXPECT_EQ(server.count("PUT MKDIRS"), 0);

@@ -4,13 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "common/batch/payload.h"
 #include "common/compress/zstd_codec.h"
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/errc.h"
 #include "consumer/store/hour_tracker.h"
 #include "tests/support/fake_webhdfs.h"
 #include "tests/support/temp_dir.h"
-#include "common/batch/payload.h"
 
 namespace ferry::consumer::store {
 namespace {
@@ -37,7 +37,8 @@ TEST_F(WebHdfsSinkTest, CreateFollowsTheRedirectAndAppendsOnSync) {
   ASSERT_TRUE(w.value()->sync());
   EXPECT_EQ(server_.count("POST APPEND"), 2);
   EXPECT_EQ(server_.count("POST APPEND datanode"), 2);
-  EXPECT_EQ(testing::read_file(server_.local("/ferry/cat/2026-11-23/07/.part.tmp")), "one\ntwo\nthree\n");
+  EXPECT_EQ(testing::read_file(server_.local("/ferry/cat/2026-11-23/07/.part.tmp")),
+            "one\ntwo\nthree\n");
   EXPECT_EQ(sink_.file_size("cat/2026-11-23/07/.part.tmp").value().value(), 14u);
 }
 
@@ -53,7 +54,10 @@ TEST_F(WebHdfsSinkTest, RedirectToAHostOutsideTheClusterIsRefused) {
 
 TEST_F(WebHdfsSinkTest, RedirectToAListedDatanodeIsFollowed) {
   server_.redirect_to_host("localhost");
-  WebHdfsSink sink{{.namenode = server_.namenode(), .root = "/ferry", .user = "ferry", .datanodes = {"LocalHost"}}};
+  WebHdfsSink sink{{.namenode = server_.namenode(),
+                    .root = "/ferry",
+                    .user = "ferry",
+                    .datanodes = {"LocalHost"}}};
   ASSERT_TRUE(sink.mkdirs("d"));
   auto w = sink.create("d/a");
   ASSERT_TRUE(w) << w.error().message();
@@ -97,7 +101,8 @@ TEST_F(WebHdfsSinkTest, UnreachableNamenodeIsAnError) {
 // batches' lines, and a reopen recovers.
 TEST_F(WebHdfsSinkTest, BucketStoreCommitsThroughWebHdfs) {
   std::string why;
-  auto db = storage::RocksStore::open({.path = dir_.file("db"), .column_families = BucketStore::column_families()}, why);
+  auto db = storage::RocksStore::open(
+      {.path = dir_.file("db"), .column_families = BucketStore::column_families()}, why);
   ASSERT_TRUE(db) << why;
   StoreOptions options;
   options.roll_age_ms = 0;
@@ -126,7 +131,8 @@ TEST_F(WebHdfsSinkTest, BucketStoreCommitsThroughWebHdfs) {
   EXPECT_EQ(committed.value().size(), 5u);
   std::string all, raw;
   for (const auto& e : fs::recursive_directory_iterator(server_.local("/ferry"))) {
-    if (e.is_regular_file() && e.path().extension() == ".zst") all += testing::read_file(e.path().string());
+    if (e.is_regular_file() && e.path().extension() == ".zst")
+      all += testing::read_file(e.path().string());
   }
   compress::ZstdDecompressor d;
   ASSERT_TRUE(d.decompress(all, 1 << 20, raw));
