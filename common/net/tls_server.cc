@@ -78,6 +78,11 @@ void TlsServer::start(Session session) {
   asio::co_spawn(executor_, accept_loop(this), log_exception);
 }
 
+void TlsServer::start_streams(StreamSession session) {
+  stream_session_ = std::move(session);
+  asio::co_spawn(executor_, accept_loop(this), log_exception);
+}
+
 void TlsServer::stop_accepting() {
   boost::system::error_code ec;
   acceptor_.close(ec);
@@ -159,6 +164,14 @@ asio::awaitable<void> TlsServer::handshake_then_run(TlsServer* self, tcp::socket
                  why.empty() ? "" : " (" + why + ")", log::LogThrottle::held_back_note(held_back));
   }
   if (ec) {
+    self->trim_after_close();
+    co_return;
+  }
+  if (self->stream_session_) {
+    // Named, not a temporary in the co_await: g++ 12 destroys a conditional's temporaries
+    // twice there.
+    std::string peer = ep_ec ? std::string("?") : remote.address().to_string();
+    co_await self->stream_session_(std::move(stream), std::move(peer));
     self->trim_after_close();
     co_return;
   }

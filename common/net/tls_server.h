@@ -35,6 +35,9 @@ namespace ferry::net {
 class TlsServer {
  public:
   using Session = std::function<asio::awaitable<void>(std::shared_ptr<FrameConnection>)>;
+  // For protocols with their own framing (Kafka): the handshaken stream and the peer's
+  // address. Such sessions apply their own timeouts; max_frame_body is unused.
+  using StreamSession = std::function<asio::awaitable<void>(TlsStream, std::string remote)>;
 
   TlsServer(asio::any_io_executor executor, std::shared_ptr<tls::ContextSource> tls,
             SocketTuning tuning, uint32_t max_frame_body, std::string name,
@@ -51,6 +54,7 @@ class TlsServer {
 
   // Starts the accept loop; each session runs as its own coroutine.
   void start(Session session);
+  void start_streams(StreamSession session);
   void stop_accepting();
 
  private:
@@ -75,6 +79,7 @@ class TlsServer {
   bool trim_pending_ = false;
   uint16_t port_ = 0;
   Session session_;
+  StreamSession stream_session_;
 };
 
 // Connects to host:port, tunes the socket, completes the TLS handshake; both steps
