@@ -135,7 +135,8 @@ std::optional<std::string> GroupCoordinator::choose_protocol(const Group& group)
   // The leader's first preference that every member supports.
   const auto& first = group.members.count(group.leader) ? group.members.at(group.leader)
                                                         : group.members.begin()->second;
-  for (const auto& [name, metadata] : first.protocols) {
+  for (const auto& protocol : first.protocols) {
+    const std::string& name = protocol.first;
     const bool everyone = std::all_of(group.members.begin(), group.members.end(), [&](auto& m) {
       return std::any_of(m.second.protocols.begin(), m.second.protocols.end(),
                          [&](const auto& p) { return p.first == name; });
