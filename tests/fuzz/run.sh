@@ -5,7 +5,7 @@
 # build-fuzz/findings/<target>/ (add it to the corpus once the bug is fixed).
 # Without arguments it first runs sanitized_unit_tests: the pure unit tests (parsers,
 # codecs, configs, the agent's checkpoint) built the same way with ASan+UBSan.
-# Usage: tests/fuzz/run.sh [target...]     (default: the unit tests, then all five)
+# Usage: tests/fuzz/run.sh [target...]     (default: the unit tests, then all six)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FERRY_FUZZ_BUILD_DIR:-$root/build-fuzz}
@@ -13,7 +13,7 @@ seconds=${FERRY_FUZZ_SECONDS:-60}
 targets=("$@")
 unit_tests=()
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(frame_decoder_fuzz batch_decode_fuzz syslog_time_fuzz config_fuzz gzip_stream_fuzz)
+  targets=(frame_decoder_fuzz batch_decode_fuzz syslog_time_fuzz config_fuzz gzip_stream_fuzz kafka_request_fuzz)
   unit_tests=(sanitized_unit_tests)
 fi
 
