@@ -13,6 +13,21 @@ constexpr size_t kMaxOffsetMetadata = 4096;
 
 void write_error(WireWriter& w, ErrorCode e) { w.i16(static_cast<int16_t>(e)); }
 
+// An array of (string, bytes): JoinGroup's protocols, SyncGroup's assignments.
+void read_named_bytes(WireReader& r, std::vector<std::pair<std::string, std::string>>& out) {
+  out.resize(r.array_count(2 + 4));
+  for (auto& [name, bytes] : out) {
+    name = r.string();
+    bytes = r.bytes();
+  }
+}
+
+Reply later(std::shared_ptr<DeferredReply> deferred) {
+  Reply reply;
+  reply.deferred = std::move(deferred);
+  return reply;
+}
+
 }  // namespace
 
 std::string KafkaService::find_coordinator(Request& req) {
@@ -132,11 +147,7 @@ Reply KafkaService::join_group(Request& req) {
   // group_instance_id (static membership) is read and ignored: members are dynamic.
   if (v >= 5) (void)r.nullable_string();
   join.protocol_type = r.string();
-  join.protocols.resize(r.array_count(6));
-  for (auto& [name, metadata] : join.protocols) {
-    name = r.string();
-    metadata = r.bytes();
-  }
+  read_named_bytes(r, join.protocols);
   join.client_id = req.client_id;
   if (!r.ok()) return {};
 
@@ -158,9 +169,7 @@ Reply KafkaService::join_group(Request& req) {
     }
     deferred->complete(std::move(out));
   });
-  Reply reply;
-  reply.deferred = std::move(deferred);
-  return reply;
+  return later(std::move(deferred));
 }
 
 Reply KafkaService::sync_group(Request& req) {
@@ -171,11 +180,7 @@ Reply KafkaService::sync_group(Request& req) {
   sync.generation_id = r.i32();
   sync.member_id = r.string();
   if (v >= 3) (void)r.nullable_string();  // group_instance_id
-  sync.assignments.resize(r.array_count(6));
-  for (auto& [member, assignment] : sync.assignments) {
-    member = r.string();
-    assignment = r.bytes();
-  }
+  read_named_bytes(r, sync.assignments);
   if (!r.ok()) return {};
 
   auto deferred = std::make_shared<DeferredReply>();
@@ -187,9 +192,7 @@ Reply KafkaService::sync_group(Request& req) {
     w.bytes(result.assignment);
     deferred->complete(std::move(out));
   });
-  Reply reply;
-  reply.deferred = std::move(deferred);
-  return reply;
+  return later(std::move(deferred));
 }
 
 std::string KafkaService::heartbeat(Request& req) {

@@ -89,43 +89,22 @@ std::string_view WireReader::raw(size_t n) {
   return s;
 }
 
-std::string_view WireReader::string() {
-  const int16_t n = i16();
-  if (n < 0) {
-    fail(Errc::kNegativeLength);
-    return {};
-  }
-  return raw(static_cast<size_t>(n));
-}
-
-std::optional<std::string_view> WireReader::nullable_string() {
-  const int16_t n = i16();
-  if (n == -1) return std::nullopt;
-  if (n < 0) {
+std::optional<std::string_view> WireReader::sized(int64_t length, bool nullable) {
+  if (length == -1 && nullable) return std::nullopt;
+  if (length < 0) {
     fail(Errc::kNegativeLength);
     return std::string_view{};
   }
-  return raw(static_cast<size_t>(n));
+  return raw(static_cast<size_t>(length));
 }
 
-std::string_view WireReader::bytes() {
-  const int32_t n = i32();
-  if (n < 0) {
-    fail(Errc::kNegativeLength);
-    return {};
-  }
-  return raw(static_cast<size_t>(n));
-}
+std::string_view WireReader::string() { return *sized(i16(), false); }
 
-std::optional<std::string_view> WireReader::nullable_bytes() {
-  const int32_t n = i32();
-  if (n == -1) return std::nullopt;
-  if (n < 0) {
-    fail(Errc::kNegativeLength);
-    return std::string_view{};
-  }
-  return raw(static_cast<size_t>(n));
-}
+std::optional<std::string_view> WireReader::nullable_string() { return sized(i16(), true); }
+
+std::string_view WireReader::bytes() { return *sized(i32(), false); }
+
+std::optional<std::string_view> WireReader::nullable_bytes() { return sized(i32(), true); }
 
 std::string_view WireReader::compact_string() {
   const uint32_t n = uvarint32();

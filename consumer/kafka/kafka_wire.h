@@ -104,6 +104,8 @@ class WireReader {
 
  private:
   uint64_t uvarint(int max_bytes);
+  // The `length` bytes that follow; -1 is null where `nullable`, other negatives fail.
+  std::optional<std::string_view> sized(int64_t length, bool nullable);
   size_t checked_count(int64_t count, size_t min_element_bytes);
   template <class T>
   T get() {

@@ -59,6 +59,21 @@ Body fetch_body(int16_t v, int64_t offset, int32_t max_bytes = 1 << 20,
   };
 }
 
+// JoinGroup v5 from a new member of "grp".
+Body join_body() {
+  return [](WireWriter& w) {
+    w.string("grp");
+    w.i32(10'000);
+    w.i32(30'000);
+    w.string("");
+    w.nullable_string(std::nullopt);
+    w.string("consumer");
+    w.array_count(1);
+    w.string("range");
+    w.bytes("meta");
+  };
+}
+
 struct FetchedPartition {
   int16_t error = 0;
   int64_t high_watermark = 0;
@@ -331,17 +346,7 @@ TEST_F(KafkaServiceTest, FindCoordinatorIsThisConsumer) {
 }
 
 TEST_F(KafkaServiceTest, JoinSyncHeartbeatLeave) {
-  Response j(ok(request(11, 5, [](WireWriter& w) {
-    w.string("grp");
-    w.i32(10'000);
-    w.i32(30'000);
-    w.string("");
-    w.nullable_string(std::nullopt);
-    w.string("consumer");
-    w.array_count(1);
-    w.string("range");
-    w.bytes("meta");
-  })));
+  Response j(ok(request(11, 5, join_body())));
   EXPECT_EQ(j.i32(), 77);
   EXPECT_EQ(j.i32(), 0);
   EXPECT_EQ(j.i16(), 0);
@@ -420,18 +425,7 @@ TEST_F(KafkaServiceTest, EveryTruncationOfEveryRequestIsRefused) {
                 w.boolean(false);
                 w.boolean(false);
               }),
-      request(11, 5,
-              [](WireWriter& w) {
-                w.string("grp");
-                w.i32(10'000);
-                w.i32(30'000);
-                w.string("");
-                w.nullable_string(std::nullopt);
-                w.string("consumer");
-                w.array_count(1);
-                w.string("range");
-                w.bytes("meta");
-              }),
+      request(11, 5, join_body()),
   };
   for (const std::string& full : requests) {
     for (size_t n = 0; n < full.size(); ++n) {
