@@ -28,6 +28,18 @@ Reply later(std::shared_ptr<DeferredReply> deferred) {
   return reply;
 }
 
+// A coordinator completion that writes the response body after `header` and hands the
+// response to `deferred`.
+template <class Result, class Write>
+std::function<void(const Result&)> completing(std::shared_ptr<DeferredReply> deferred,
+                                              std::string header, Write write) {
+  return [deferred, header = std::move(header), write](const Result& result) mutable {
+    WireWriter w(header);
+    write(w, result);
+    deferred->complete(std::move(header));
+  };
+}
+
 }  // namespace
 
 std::string KafkaService::find_coordinator(Request& req) {
@@ -152,9 +164,7 @@ Reply KafkaService::join_group(Request& req) {
   if (!r.ok()) return {};
 
   auto deferred = std::make_shared<DeferredReply>();
-  std::string out = start_response(req);
-  groups_.join(std::move(join), [deferred, out, v](const JoinResult& result) mutable {
-    WireWriter w(out);
+  auto write = [v](WireWriter& w, const JoinResult& result) {
     if (v >= 2) w.i32(0);  // throttle_time_ms
     write_error(w, result.error);
     w.i32(result.generation_id);
@@ -167,8 +177,8 @@ Reply KafkaService::join_group(Request& req) {
       if (v >= 5) w.nullable_string(std::nullopt);  // group_instance_id
       w.bytes(metadata);
     }
-    deferred->complete(std::move(out));
-  });
+  };
+  groups_.join(std::move(join), completing<JoinResult>(deferred, start_response(req), write));
   return later(std::move(deferred));
 }
 
@@ -184,14 +194,12 @@ Reply KafkaService::sync_group(Request& req) {
   if (!r.ok()) return {};
 
   auto deferred = std::make_shared<DeferredReply>();
-  std::string out = start_response(req);
-  groups_.sync(std::move(sync), [deferred, out, v](const SyncResult& result) mutable {
-    WireWriter w(out);
+  auto write = [v](WireWriter& w, const SyncResult& result) {
     if (v >= 1) w.i32(0);  // throttle_time_ms
     write_error(w, result.error);
     w.bytes(result.assignment);
-    deferred->complete(std::move(out));
-  });
+  };
+  groups_.sync(std::move(sync), completing<SyncResult>(deferred, start_response(req), write));
   return later(std::move(deferred));
 }
 
