@@ -23,6 +23,7 @@ ConsumerApp::ConsumerApp(ConsumerConfig config, const Clock& clock)
 
 ConsumerApp::~ConsumerApp() {
   worker_.join();
+  stop_kafka_listener();  // a start() that threw never reached stop()
   // The store and tracker are destroyed here, after the worker has finished with them.
 }
 
@@ -108,6 +109,7 @@ void ConsumerApp::start() {
   if (auto loaded = replays_->load(); !loaded) {
     throw std::runtime_error("cannot read the replays' records: " + loaded.error().message());
   }
+  if (config_.subscribe.enabled()) open_live_log();
   const auto& rec = store_->recovery();
   spdlog::info(
       "recovery: {} unfinished files discarded (redelivery refills them), {} rolled forward, "
@@ -122,6 +124,7 @@ void ConsumerApp::start() {
     throw std::runtime_error("cannot listen on " + config_.listen + ": " + ec.message());
   }
   setup_http();
+  if (live_log_) start_kafka_listener();
   session_deps_ = std::make_unique<BrokerSessionDeps>(broker_session_deps());
   broker_server_->start([this](std::shared_ptr<net::FrameConnection> conn) {
     return run_broker_session(*session_deps_, std::move(conn));
@@ -172,6 +175,7 @@ void ConsumerApp::stop() {
   });
   done.get_future().wait();
   if (membership_) membership_->stop();
+  stop_kafka_listener();
   if (http_) http_->stop();
   io_.stop();
 }
@@ -210,6 +214,9 @@ void ConsumerApp::add_on_worker(std::shared_ptr<wire::BatchFrame> frame, std::st
   }
   {
     auto outcome = store_->add(*frame);
+    if (live_feed_ && outcome && outcome.value() == store::AddOutcome::kAccepted) {
+      live_feed_->on_accepted(*frame, now_ms());
+    }
     asio::post(io_, [this, frame, dc, conn, pending_adds, outcome] {
       pending_adds->answered();
       auto c = conn.lock();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,10 @@
 #include "common/zk/membership.h"
 #include "consumer/broker_session_deps.h"
 #include "consumer/consumer_config.h"
+#include "consumer/kafka/kafka_server.h"
+#include "consumer/kafka/kafka_service.h"
+#include "consumer/live/live_feed.h"
+#include "consumer/live/live_log.h"
 #include "consumer/pending_adds.h"
 #include "consumer/replay/replay_manager.h"
 #include "consumer/slot_ownership.h"
@@ -105,6 +110,14 @@ class ConsumerApp {
   // Live batches are acked COMMITTED; replayed ones REPLAY_COMMITTED, per replay id.
   static void send_committed(net::FrameConnection& conn, std::vector<store::BatchId> ids);
   void setup_http();
+  // With [subscribe] (consumer_app_live.cc): opens the live log and its feed, then the
+  // Kafka listener on a thread of its own, so subscribers never hold the io thread.
+  void open_live_log();
+  void start_kafka_listener();
+  void stop_kafka_listener();
+  // /api/subscribers and the live log's /metrics (docs/subscribe.md, "Watching it").
+  void setup_live_http();
+  nlohmann::json live_json() const;
   // POST /api/hosts/forget?host=H: the tracker forgets H on the worker while the io
   // thread serves others; then the host table does.
   asio::awaitable<http::Response> forget_host(http::Request req);
@@ -123,6 +136,15 @@ class ConsumerApp {
   std::unique_ptr<store::HourTracker> tracker_;
   std::unique_ptr<store::BucketStore> store_;
   std::unique_ptr<replay::ReplayManager> replays_;
+  // With [subscribe]: the live log, fed on the worker, read by the Kafka listener.
+  std::unique_ptr<live::LiveLog> live_log_;
+  std::unique_ptr<live::LiveFeed> live_feed_;
+  asio::io_context kafka_io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> kafka_work_{
+      kafka_io_.get_executor()};
+  std::unique_ptr<kafka::KafkaService> kafka_service_;
+  std::unique_ptr<kafka::KafkaServer> kafka_server_;
+  std::thread kafka_thread_;
   std::unique_ptr<storage::Quarantine> quarantine_;
   batch::BatchChecker checker_;
   std::shared_ptr<crypto::KeyStore> keys_;  // null without [seal]
@@ -163,6 +185,7 @@ class ConsumerApp {
   nlohmann::json hours_json_ = nlohmann::json::object();
   TimeMs last_evaluate_ms_ = 0;
   TimeMs last_compact_ms_ = 0;
+  TimeMs last_trim_ms_ = 0;
   bool store_failed_ = false;
   bool restart_in_place_ = false;  // session expired: stop, then start again as a new instance
   bool stopping_ = false;

@@ -10,6 +10,7 @@ constexpr TimeMs kEvaluateEveryMs = 1000;
 // Folding committed ids into per-stream floors is cheap; often enough that the index
 // stays small, rarely enough that range tombstones stay few.
 constexpr TimeMs kCompactIndexEveryMs = 10'000;
+constexpr TimeMs kTrimLiveLogEveryMs = 5'000;
 
 }  // namespace
 
@@ -45,6 +46,7 @@ void ConsumerApp::schedule_commit() {
 void ConsumerApp::commit_on_worker() {
   TimeMs now = now_ms();
   if (slots_ && !parked_.empty() && now - last_sweep_ms_ >= 1000) sweep_parked();
+  if (live_feed_) live_feed_->before_commit();
   auto committed = store_->commit_due(now);
   if (tier_hours_ && committed && !committed.value().empty() &&
       now - last_evaluate_ms_ < kEvaluateEveryMs) {
@@ -70,6 +72,10 @@ void ConsumerApp::commit_on_worker() {
       for (const auto& h : done.value()) {
         spdlog::info("hour complete: {} {}", h.category, store::format_hour_iso(h.hour));
       }
+    }
+    if (live_feed_ && now - last_trim_ms_ >= kTrimLiveLogEveryMs) {
+      last_trim_ms_ = now;
+      live_feed_->trim(now);
     }
     if (now - last_compact_ms_ >= kCompactIndexEveryMs) {
       last_compact_ms_ = now;

@@ -55,6 +55,7 @@ void ConsumerApp::setup_http() {
           .set(static_cast<double>(not_owned_batches_.load()));
     }
   });
+  if (live_log_) setup_live_http();
   http_->routes().get("/api/hours", [this](const http::Request&) {
     std::lock_guard lock(hours_mu_);
     return http::Response::json(hours_json_.dump());

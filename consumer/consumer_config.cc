@@ -100,6 +100,8 @@ ConsumerConfig read_consumer_config(const config::ConfigReader& r) {
   c.allowed_brokers = read_allowed_brokers(r);
 
   c.log = config::read_log_section(r);
+  c.subscribe = live::read_subscribe_section(r);
+  c.subscribe.log.path = c.data_dir + "/live";
 
   c.max_frame_bytes = static_cast<uint32_t>(
       r.bytes("max_frame_bytes", c.max_frame_bytes, 1u << 20, wire::kAbsoluteMaxFrameBody));

@@ -14,6 +14,7 @@
 #include "common/tls/tls_options.h"
 #include "common/wire/frame.h"
 #include "common/zk/zk_options.h"
+#include "consumer/live/subscribe_options.h"
 #include "consumer/store/bucket_store.h"
 #include "consumer/store/hour_tracker.h"
 #include "consumer/store/webhdfs_options.h"
@@ -46,6 +47,7 @@ struct ConsumerConfig {
   store::HourTrackerOptions hours;
   net::ServerLimits broker_limits;  // [connections]: caps and timeouts for brokers
   net::SocketTuning broker_tuning = net::wan_tuning();
+  live::SubscribeOptions subscribe;  // [subscribe]: live reads over the Kafka protocol
 };
 
 // Throws config::ConfigError naming file, key and reason.

@@ -15,7 +15,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 curl procps iproute2 iperf3
   tzdata
-  kcat librdkafka-dev python3-confluent-kafka
+  kcat librdkafka-dev python3-confluent-kafka jq
   dpkg-dev lintian systemd prometheus
 )
 if [[ "${FERRY_WITH_BROWSER:-1}" == 1 ]]; then

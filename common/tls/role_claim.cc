@@ -8,11 +8,12 @@ namespace ferry::tls {
 namespace {
 
 constexpr std::string_view kScheme = "ferry://";
-constexpr std::array<std::pair<NodeRole, std::string_view>, 4> kRoles{
+constexpr std::array<std::pair<NodeRole, std::string_view>, 5> kRoles{
     {{NodeRole::kAgent, "agent"},
      {NodeRole::kBroker, "broker"},
      {NodeRole::kConsumer, "consumer"},
-     {NodeRole::kAdmin, "admin"}}};
+     {NodeRole::kAdmin, "admin"},
+     {NodeRole::kSubscriber, "subscriber"}}};
 
 bool canonical(std::string_view name) {
   return batch::valid_name(name) && canonical_name(name) == name;
@@ -46,6 +47,9 @@ RoleClaim RoleClaim::consumer(std::string_view id) {
 }
 RoleClaim RoleClaim::admin(std::string_view name) {
   return {NodeRole::kAdmin, "", canonical_name(name)};
+}
+RoleClaim RoleClaim::subscriber(std::string_view name) {
+  return {NodeRole::kSubscriber, "", canonical_name(name)};
 }
 
 std::string canonical_name(std::string_view name) {

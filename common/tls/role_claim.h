@@ -1,6 +1,7 @@
 #pragma once
 // The role a certificate grants (DESIGN §10): one subjectAltName URI per identity,
 //   ferry://agent/<host>   ferry://broker/<dc>/<id>   ferry://consumer/<id>   ferry://admin/<name>
+//   ferry://subscriber/<name> (reads categories live from a consumer's Kafka listener only)
 // so a certificate from the cluster CA can act only as what it was issued for: an agent's
 // key cannot say HELLO as a broker, a consumer's cannot ship batches as an agent.
 //
@@ -13,7 +14,7 @@
 
 namespace ferry::tls {
 
-enum class NodeRole { kAgent, kBroker, kConsumer, kAdmin };
+enum class NodeRole { kAgent, kBroker, kConsumer, kAdmin, kSubscriber };
 
 std::string_view node_role_name(NodeRole role);
 
@@ -26,6 +27,7 @@ struct RoleClaim {
   static RoleClaim broker(std::string_view dc, std::string_view id);
   static RoleClaim consumer(std::string_view id);
   static RoleClaim admin(std::string_view name);
+  static RoleClaim subscriber(std::string_view name);
 
   bool operator==(const RoleClaim&) const = default;
 };

@@ -102,7 +102,8 @@ void MiniCluster::write_configs() {
         "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(consumer_http_ports_[c - 1]) +
         "\"\ndata_dir = \"" + dir_.file("data/" + name) + "\"\noutput_root = \"" + output_ +
         "\"\n" + options_.consumer_extra + "\n" + tls(id, name) + "[output]\n" +
-        options_.consumer_output + "\n[http]\nadmin_token_file = \"" + admin_token_file() + "\"\n";
+        options_.consumer_output + "\n[http]\nadmin_token_file = \"" + admin_token_file() +
+        "\"\n" + options_.consumer_tables;
   }
   std::string brokers_list;
   for (int i = 0; i < options_.brokers; ++i) {

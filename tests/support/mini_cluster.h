@@ -26,6 +26,7 @@ struct MiniClusterOptions {
   std::string consumer_extra;  // TOML lines appended to the consumer config's top level
   std::string consumer_output =
       "roll_age = \"300ms\"\ncommit_interval = \"100ms\"";  // its [output] table
+  std::string consumer_tables;  // TOML tables appended to every consumer config ("[subscribe]..")
   std::string agent_extra;   // ... to every agent config's top level (before its tables)
   std::string broker_extra;  // TOML lines appended to every broker config's top level
   std::string

@@ -170,12 +170,13 @@ std::string cluster_up(const ClusterOptions& o) {
 
   struct Node {
     std::string name, role, dc, id;
-    uint16_t port = 0, http = 0;
+    uint16_t port = 0, http = 0, kafka = 0;
   };
   std::vector<Node> consumers, brokers, agents;
   for (int c = 1; c <= o.consumers; ++c) {
     consumers.push_back({"consumer-" + std::to_string(c), "consumer", "central",
-                         "consumer-" + std::to_string(c), free_port(), free_port()});
+                         "consumer-" + std::to_string(c), free_port(), free_port(),
+                         o.subscribe ? free_port() : uint16_t{0}});
   }
   for (int d = 1; d <= o.dcs; ++d) {
     std::string dc = "dc" + std::to_string(d);
@@ -192,6 +193,8 @@ std::string cluster_up(const ClusterOptions& o) {
   for (const auto& n : consumers) ids.push_back(tls::RoleClaim::consumer(n.id));
   for (const auto& n : brokers) ids.push_back(tls::RoleClaim::broker(n.dc, n.id));
   for (const auto& n : agents) ids.push_back(tls::RoleClaim::agent(n.id));
+  // What a script points kcat at (README, "Subscribe to a category").
+  ids.push_back(tls::RoleClaim::subscriber(kSubscriberName));
   auto pki = tls::make_dev_pki(certs, ids);
   if (!pki) return "cannot make certificates: " + pki.error().text;
   // The consumers' write endpoints (ferryctl hosts forget --dir) need this token.
@@ -204,6 +207,9 @@ std::string cluster_up(const ClusterOptions& o) {
   j["dir"] = dir;
   j["output_root"] = dir + "/output";
   j["admin_token_file"] = token_file;
+  j["subscriber"] = {{"cert", certs + "/" + kSubscriberName + ".crt"},
+                     {"key", certs + "/" + kSubscriberName + ".key"},
+                     {"ca", certs + "/ca.crt"}};
   j["processes"] = json::array();
   j["dashboards"] = json::array();
   std::vector<std::string> consumer_addrs;
@@ -257,8 +263,10 @@ std::string cluster_up(const ClusterOptions& o) {
             "/data/" + c.name + "\"\noutput_root = \"" + dir + "/output\"\n" +
             tls_section(certs, c.id) + "[output]\nroll_age = \"" + o.roll_age +
             "\"\n[hours]\nsilent_timeout = \"2m\"\n" + "[http]\nadmin_token_file = \"" +
-            token_file + "\"\n" + zk_section + seal_section,
-        "ferry-consumer", json::object());
+            token_file + "\"\n" + zk_section + seal_section +
+            (c.kafka ? "[subscribe]\nlisten = \"127.0.0.1:" + std::to_string(c.kafka) + "\"\n"
+                     : ""),
+        "ferry-consumer", c.kafka ? json{{"kafka_port", c.kafka}} : json::object());
     j["dashboards"].push_back("http://127.0.0.1:" + std::to_string(c.http) + "/");
   }
   for (const auto& b : brokers) {

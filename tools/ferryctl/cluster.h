@@ -32,7 +32,14 @@ struct ClusterOptions {
   bool zookeeper = false;
   // Agents seal payloads and consumers open them with one key made in DIR/seal-keys.
   bool sealed = false;
+  // Consumers serve live reads over the Kafka protocol: each consumer's process entry in
+  // cluster.json names its "kafka_port", and "subscriber" names the certificate, key and
+  // CA a Kafka client presents (certs/subscriber.crt, .key, certs/ca.crt).
+  bool subscribe = true;
 };
+
+// The name in the subscriber certificate cluster up makes (ferry://subscriber/subscriber).
+inline constexpr const char* kSubscriberName = "subscriber";
 
 // Each returns an operator-facing error text on failure (empty on success).
 std::string cluster_up(const ClusterOptions& options);

@@ -52,6 +52,8 @@ void add_cluster_command(CLI::App& app) {
       "--zookeeper", opts->zookeeper,
       "Start a ZooKeeper server (Debian's zookeeper package); brokers and consumers register, "
       "agents find their brokers there");
+  up->add_flag("!--no-subscribe", opts->subscribe,
+               "Consumers serve no live reads over the Kafka protocol (no kafka_port)");
   up->add_option("--bin-dir", opts->bin_dir,
                  "Directory of ferry-agent, ferry-broker, ferry-consumer");
   up->callback([opts] {
@@ -69,6 +71,15 @@ void add_cluster_command(CLI::App& app) {
     std::cout << "output:    " << j["output_root"].get<std::string>() << "\n";
     if (j.contains("zookeeper"))
       std::cout << "zookeeper: " << j["zookeeper"].get<std::string>() << "\n";
+    for (const auto& p : j["processes"]) {
+      if (!p.contains("kafka_port")) continue;
+      const auto& s = j["subscriber"];
+      std::cout << "subscribe: kcat -C -b 127.0.0.1:" << p["kafka_port"].get<int>()
+                << " -t CATEGORY -X security.protocol=ssl -X ssl.ca.location="
+                << s["ca"].get<std::string>()
+                << " -X ssl.certificate.location=" << s["cert"].get<std::string>()
+                << " -X ssl.key.location=" << s["key"].get<std::string>() << "\n";
+    }
   });
 
   auto dir = std::make_shared<std::string>();
