@@ -145,6 +145,7 @@ class ConsumerApp {
   std::unique_ptr<kafka::KafkaService> kafka_service_;
   std::unique_ptr<kafka::KafkaServer> kafka_server_;
   std::thread kafka_thread_;
+  std::vector<metrics::LabelValues> subscriber_lag_series_;  // /metrics collector only
   std::unique_ptr<storage::Quarantine> quarantine_;
   batch::BatchChecker checker_;
   std::shared_ptr<crypto::KeyStore> keys_;  // null without [seal]

@@ -94,9 +94,25 @@ nlohmann::json ConsumerApp::live_json() const {
                       {"committed", c.offset},
                       {"lag", std::max<int64_t>(0, hwm - c.offset)}});
   }
+  nlohmann::json subscribers = nlohmann::json::array();
+  for (const auto& view :
+       kafka_server_ ? kafka_server_->subscribers() : std::vector<kafka::SubscriberView>{}) {
+    nlohmann::json topics = nlohmann::json::array();
+    for (const auto& [topic, at] : view.positions) {
+      auto it = stats.find(topic);
+      const int64_t hwm = it == stats.end() ? 0 : it->second.offsets.high_watermark;
+      topics.push_back({{"category", topic},
+                        {"position", at.offset},
+                        {"lag", std::max<int64_t>(0, hwm - at.offset)},
+                        {"last_fetch_ms", at.last_fetch_ms}});
+    }
+    subscribers.push_back(
+        {{"subscriber", view.name}, {"address", view.remote}, {"topics", topics}});
+  }
   return {{"listen", config_.subscribe.listen}, {"advertise", config_.subscribe.advertise},
           {"failed", live_feed_->failed()},     {"appended_lines", live_feed_->appended_lines()},
-          {"categories", categories},           {"groups", groups}};
+          {"categories", categories},           {"groups", groups},
+          {"subscribers", subscribers}};
 }
 
 void ConsumerApp::setup_live_http() {
@@ -127,6 +143,29 @@ void ConsumerApp::setup_live_http() {
     for (const auto& g : j["groups"]) {
       lag.with({g["group"].get<std::string>(), g["category"].get<std::string>()})
           .set(g["lag"].get<double>());
+    }
+    metrics_.gauge("ferry_consumer_subscribers", "Connected Kafka clients")
+        .set(static_cast<double>(j["subscribers"].size()));
+    // Per subscriber name and category, the worst of its connections; series of
+    // subscribers that left go.
+    std::map<metrics::LabelValues, double> worst;
+    for (const auto& s : j["subscribers"]) {
+      for (const auto& t : s["topics"]) {
+        double& w = worst[{s["subscriber"].get<std::string>(), t["category"].get<std::string>()}];
+        w = std::max(w, t["lag"].get<double>());
+      }
+    }
+    auto& subscriber_lag =
+        metrics_.gauge_family("ferry_consumer_subscriber_lag",
+                              "High watermark minus the offset a connected subscriber last fetched",
+                              {"subscriber", "category"});
+    for (const auto& labels : subscriber_lag_series_) {
+      if (!worst.count(labels)) subscriber_lag.remove(labels);
+    }
+    subscriber_lag_series_.clear();
+    for (const auto& [labels, value] : worst) {
+      subscriber_lag.with(labels).set(value);
+      subscriber_lag_series_.push_back(labels);
     }
   });
 }

@@ -93,6 +93,17 @@ asio::awaitable<void> KafkaServer::serve(KafkaServer* self, net::TlsStream strea
                  identity.value().common_name, identity.value().describe_roles());
     co_return;
   }
+  const uint64_t id = self->next_subscriber_++;
+  {
+    SubscriberView view;
+    view.name = identity.value().common_name;
+    for (const auto& claim : identity.value().roles) {
+      if (claim.role == tls::NodeRole::kSubscriber) view.name = claim.id;
+    }
+    view.remote = remote;
+    std::lock_guard lock(self->subscribers_mu_);
+    self->subscribers_.emplace(id, std::move(view));
+  }
   Watchdog watchdog(stream);
   std::string request;
   std::string response;
@@ -114,7 +125,7 @@ asio::awaitable<void> KafkaServer::serve(KafkaServer* self, net::TlsStream strea
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     watchdog.disarm();  // a Fetch or a JoinGroup may rightly wait
-    const bool answered = co_await self->answer(request, remote, response);
+    const bool answered = co_await self->answer(request, remote, response, id);
     if (!answered) break;
     watchdog.arm(self->options_.idle_timeout);
     co_await asio::async_write(stream, asio::buffer(response),
@@ -125,10 +136,12 @@ asio::awaitable<void> KafkaServer::serve(KafkaServer* self, net::TlsStream strea
     if (request.capacity() > (size_t{64} << 10)) std::string().swap(request);
   }
   watchdog.disarm();
+  std::lock_guard lock(self->subscribers_mu_);
+  self->subscribers_.erase(id);
 }
 
 asio::awaitable<bool> KafkaServer::answer(const std::string& request, const std::string& remote,
-                                          std::string& response) {
+                                          std::string& response, uint64_t subscriber) {
   Reply reply = service_.handle(request, true);
   if (reply.wait.count() > 0) {
     auto waker = std::make_shared<Waker>(executor_);
@@ -159,10 +172,25 @@ asio::awaitable<bool> KafkaServer::answer(const std::string& request, const std:
     spdlog::warn("kafka: closing connection from {}: {}", remote, *reply.close_reason);
     co_return false;
   }
+  if (!reply.fetched.empty()) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    std::lock_guard lock(subscribers_mu_);
+    auto& positions = subscribers_[subscriber].positions;
+    for (const auto& [topic, offset] : reply.fetched) positions[topic] = {offset, now_ms};
+  }
   response.clear();
   WireWriter(response).i32(static_cast<int32_t>(reply.response.size()));
   response += reply.response;
   co_return true;
+}
+
+std::vector<SubscriberView> KafkaServer::subscribers() const {
+  std::lock_guard lock(subscribers_mu_);
+  std::vector<SubscriberView> out;
+  for (const auto& [id, view] : subscribers_) out.push_back(view);
+  return out;
 }
 
 }  // namespace ferry::consumer::kafka

@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,17 @@ struct KafkaServerOptions {
   net::ServerLimits limits;
 };
 
+// A connected subscriber, for the dashboard and /metrics.
+struct SubscriberView {
+  std::string name;    // its certificate's ferry://subscriber/ name (else its CN)
+  std::string remote;  // address:port
+  struct Position {
+    int64_t offset = 0;         // the offset its last Fetch asked for
+    int64_t last_fetch_ms = 0;  // wall clock
+  };
+  std::map<std::string, Position> positions;  // by topic
+};
+
 class KafkaServer {
  public:
   using Authorize = std::function<bool(const tls::PeerIdentity&)>;
@@ -65,6 +77,8 @@ class KafkaServer {
 
   // Wakes the Fetches waiting on `topic`. Any thread; does not block.
   void notify_appended(std::string topic);
+  // Every connected subscriber and where it reads. Any thread.
+  std::vector<SubscriberView> subscribers() const;
 
  private:
   using Waker = asio::steady_timer;
@@ -73,7 +87,7 @@ class KafkaServer {
   static asio::awaitable<void> tick_loop(KafkaServer* self);
   // Answers one request, waiting as its Reply asks; false: close the connection.
   asio::awaitable<bool> answer(const std::string& request, const std::string& remote,
-                               std::string& response);
+                               std::string& response, uint64_t subscriber);
   void wake(const std::string& topic);
 
   asio::any_io_executor executor_;
@@ -85,6 +99,9 @@ class KafkaServer {
   bool stopped_ = false;
   // Fetches waiting for appends, by topic. Entries of finished waits expire.
   std::map<std::string, std::vector<std::weak_ptr<Waker>>, std::less<>> waiting_;
+  mutable std::mutex subscribers_mu_;  // read by the HTTP thread
+  std::map<uint64_t, SubscriberView> subscribers_;
+  uint64_t next_subscriber_ = 1;
 };
 
 }  // namespace ferry::consumer::kafka

@@ -57,6 +57,8 @@ struct Reply {
   std::vector<std::string> wait_topics;
   // Set when the response comes later; `response` is then empty.
   std::shared_ptr<DeferredReply> deferred;
+  // A Fetch's (topic, offset) pairs: where the subscriber reads, for its lag.
+  std::vector<std::pair<std::string, int64_t>> fetched;
 };
 
 class KafkaService {

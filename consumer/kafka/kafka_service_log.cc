@@ -242,6 +242,9 @@ Reply KafkaService::fetch(Request& req, bool may_wait) {
   }
   Reply reply;
   reply.response = std::move(out);
+  for (const Wanted& t : wanted) {
+    for (const auto& [index, offset] : t.partitions) reply.fetched.emplace_back(t.topic, offset);
+  }
   return reply;
 }
 

@@ -284,6 +284,53 @@ TEST_F(DashboardBrowserTest, TilesMatchTheApiAndALaggingHostTurnsRed) {
 // The consumer's page shows every DC's totals from the consumer's summary (the broker's
 // self-status gives the DC's backlog and is not a host); when the broker is SIGKILLed,
 // its hosts turn to the disconnected colour there too.
+// A subscriber reading a category live: the consumer's page lists it under "Live
+// subscribers" with its position and lag, as /api/subscribers has them.
+TEST_F(DashboardBrowserTest, ConsumerPageShowsALiveSubscriberAndItsLag) {
+  if (std::system("/usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "python3-confluent-kafka is not installed (Debian package)";
+  }
+  const uint16_t kafka_port = free_port();
+  MiniCluster cluster({.brokers = 1,
+                       .agents = 2,
+                       .consumer_tables = "[subscribe]\nlisten = \"127.0.0.1:" +
+                                          std::to_string(kafka_port) + "\"\n",
+                       .extra_identities = {tls::RoleClaim::subscriber("dash-reader")}});
+  const uint16_t port = cluster.consumer_http_port();
+  ASSERT_NO_FATAL_FAILURE(start_and_deliver_200_lines(cluster, port));
+  auto t = cluster.tls_options("dash-reader");
+  Process reader(
+      "/usr/bin/python3",
+      {std::string(FERRY_SOURCE_DIR) + "/tests/integration/kafka/follow.py",
+       "127.0.0.1:" + std::to_string(kafka_port), "events", t.ca_file, t.cert_file, t.key_file},
+      cluster.dir().file("reader.out"));
+  // It has read all 200 lines once its fetches ask for offset 200.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto j = nlohmann::json::parse(http_get(port, "/api/subscribers").body);
+        for (const auto& s : j["subscribers"]) {
+          for (const auto& topic : s["topics"]) {
+            if (topic["position"] == 200 && topic["lag"] == 0) return true;
+          }
+        }
+        return false;
+      },
+      30s))
+      << http_get(port, "/api/subscribers").body;
+  const std::string dom = chromium("http://127.0.0.1:" + std::to_string(port) + "/", "--dump-dom");
+  std::smatch body;
+  ASSERT_TRUE(
+      std::regex_search(dom, body, std::regex("<tbody id=\"subscribers-body\">(.*?)</tbody>")))
+      << dom.substr(0, 3000);
+  const std::string rows = body[1];
+  EXPECT_NE(rows.find("<td>events</td><td>dash-reader (127.0.0.1)</td>"), std::string::npos)
+      << rows;
+  EXPECT_NE(rows.find("<td>200</td><td>0</td>"), std::string::npos) << rows;
+  EXPECT_NE(dom.find("events offsets 0..200"), std::string::npos);
+  chromium("http://127.0.0.1:" + std::to_string(port) + "/",
+           "--screenshot=" + artifacts_dir() + "/dashboard_live_subscribers.png");
+}
+
 TEST_F(DashboardBrowserTest, ConsumerPageTotalsAndHostsOfAKilledBroker) {
   MiniCluster cluster({.brokers = 1, .agents = 2});
   const uint16_t port = cluster.consumer_http_port();

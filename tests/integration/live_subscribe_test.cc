@@ -14,6 +14,10 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "common/metrics/prometheus_text.h"
+#include "tests/support/http_get.h"
 #include "tests/support/mini_cluster.h"
 
 namespace ferry::testing {
@@ -214,6 +218,25 @@ TEST(LiveSubscribeTest, AGroupMemberSigkilledAfterCommittingResumesAtItsOffset) 
     return false;
   };
   ASSERT_TRUE(wait_until(ready, 60s)) << "the first member never read 25 lines";
+  // The consumer shows the group's lag and the member reading (docs/subscribe.md).
+  const uint16_t http = s.cluster.consumer_http_port();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return metrics::sample_value(
+                   http_get(http, "/metrics").body,
+                   "ferry_consumer_subscriber_group_lag{group=\"readers\",category=\"song\"}") ==
+               35;
+      },
+      10s))
+      << http_get(http, "/metrics").body;
+  auto subscribers = nlohmann::json::parse(http_get(http, "/api/subscribers").body);
+  EXPECT_EQ(subscribers["categories"][0]["high_watermark"], 60);
+  bool member_seen = false;
+  for (const auto& sub : subscribers["subscribers"]) {
+    member_seen |= sub["subscriber"] == "sub1" && !sub["topics"].empty() &&
+                   sub["topics"][0]["category"] == "song";
+  }
+  EXPECT_TRUE(member_seen) << subscribers.dump();
   first->kill9();
 
   auto second = member(0, "member-2.out");
