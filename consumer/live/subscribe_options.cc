@@ -10,8 +10,9 @@ namespace ferry::consumer::live {
 SubscribeOptions read_subscribe_section(const config::ConfigReader& root) {
   SubscribeOptions o;
   auto s = root.section("subscribe");
-  o.listen = s.has("listen") ? config::read_address(s, "listen", "") : "";
-  o.advertise = s.has("advertise") ? config::read_address(s, "advertise", "") : o.listen;
+  o.listen = config::read_address(s, "listen", "");
+  o.advertise = config::read_address(s, "advertise", "");
+  if (o.advertise.empty()) o.advertise = o.listen;
   // Metadata tells clients where to connect next, so the port must be known up front.
   for (const char* key : {"listen", "advertise"}) {
     const std::string& address = std::string_view(key) == "listen" ? o.listen : o.advertise;
