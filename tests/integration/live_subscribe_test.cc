@@ -4,6 +4,8 @@
 // resumes at the committed offset; a consumer SIGKILLed under a reading kcat comes back
 // and the subscriber sees every line once, at one offset.
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -295,6 +297,52 @@ TEST(LiveSubscribeTest, AConsumerSigkilledUnderASubscriberComesBackWithEveryLine
       << read_file(s.cluster.log("consumer"));
   std::this_thread::sleep_for(2s);  // anything read twice would show up by now
   expect_exactly_once(records_in(s.cluster.dir().file("follower.out")), want);
+}
+
+// A subscriber that stops reading (SIGSTOP: its socket fills, its fetches wait) slows
+// nothing else: every line reaches the output and another subscriber meanwhile, and the
+// stopped one, continued, reads them all once.
+TEST(LiveSubscribeTest, AStoppedSubscriberSlowsNeitherTheOutputNorOtherSubscribers) {
+  if (!python_kafka_present()) {
+    GTEST_SKIP() << "python3-confluent-kafka is not installed (Debian package)";
+  }
+  Subscribed s;
+  s.cluster.start_all();
+  s.write(1, "first");
+  ASSERT_EQ(read_from_beginning(s, 1).size(), 1u);
+  auto t = s.cluster.tls_options("sub1");
+  auto follower = [&](const std::string& out) {
+    return std::make_unique<Process>(
+        kPython,
+        std::vector<std::string>{
+            std::string(FERRY_SOURCE_DIR) + "/tests/integration/kafka/follow.py", s.bootstrap(),
+            "song", t.ca_file, t.cert_file, t.key_file},
+        s.cluster.dir().file(out));
+  };
+  auto stopped = follower("stopped.out");
+  ASSERT_TRUE(
+      wait_until([&] { return records_in(s.cluster.dir().file("stopped.out")).size() == 1; }, 30s));
+  ASSERT_EQ(::kill(stopped->pid(), SIGSTOP), 0);
+  std::set<std::string> want{"first"};
+  const std::string pad(400, 'x');  // 20,000 lines of 400+ bytes: more than socket buffers hold
+  {
+    std::ofstream out(s.cluster.input_file(1), std::ios::app);
+    for (int i = 0; i < 20000; ++i) {
+      const std::string body = "bulk-" + std::to_string(i) + "-" + pad;
+      out << syslog_line(s.cluster.host(1), body);
+      want.insert(body);
+    }
+  }
+  ASSERT_TRUE(wait_until([&] { return s.cluster.delivered_lines().size() == want.size(); }, 60s))
+      << "the output did not get every line while a subscriber was stopped";
+  auto other = follower("other.out");
+  ASSERT_TRUE(wait_until(
+      [&] { return records_in(s.cluster.dir().file("other.out")).size() == want.size(); }, 60s));
+  expect_exactly_once(records_in(s.cluster.dir().file("other.out")), want);
+  ASSERT_EQ(::kill(stopped->pid(), SIGCONT), 0);
+  ASSERT_TRUE(wait_until(
+      [&] { return records_in(s.cluster.dir().file("stopped.out")).size() == want.size(); }, 60s));
+  expect_exactly_once(records_in(s.cluster.dir().file("stopped.out")), want);
 }
 
 }  // namespace
