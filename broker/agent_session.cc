@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "broker/broker_app.h"
 #include "common/batch/batch_header.h"
 #include "common/log/printable.h"
 #include "common/net/hello_exchange.h"
@@ -44,17 +43,16 @@ std::string too_many_categories(uint32_t limit) {
 
 }  // namespace
 
-asio::awaitable<void> run_agent_session(BrokerApp& app,
+asio::awaitable<void> run_agent_session(const AgentSessionDeps& deps,
                                         std::shared_ptr<net::FrameConnection> conn) {
   net::HelloPolicy policy;
-  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, app.config().node_id,
-                             app.config().dc};
+  policy.local = wire::Hello{wire::kProtocolVersion, wire::Role::kBroker, deps.node_id, deps.dc};
   policy.expected_peer_role = wire::Role::kAgent;
-  policy.required_peer_dc = app.config().dc;
+  policy.required_peer_dc = deps.dc;
   auto hello = co_await net::accept_hello(*conn, policy);
   if (!hello) co_return;
 
-  if (hello.value().node_id == app.config().node_id) {
+  if (hello.value().node_id == deps.node_id) {
     // The broker's own name is its self-status's host (docs/protocol.md §4.5).
     refuse(*conn, hello.value().node_id, wire::Errc::kIdentityMismatch,
            "an agent may not use this broker's node id as its host name");
@@ -64,28 +62,27 @@ asio::awaitable<void> run_agent_session(BrokerApp& app,
   state->host = hello.value().node_id;
   const std::string& host = state->host;
   std::string holder;
-  if (!app.agents_live().claim(host, conn, holder)) {
+  if (!deps.agents_live.claim(host, conn, holder)) {
     refuse(*conn, host, wire::Errc::kIdentityMismatch,
            "host " + host + " already has a live connection from " + holder);
     co_return;
   }
   spdlog::info("agent {} connected from {}", host, conn->remote());
-  app.relay().attach(host, conn);
-  app.forwarder().on_agent_connected(host);  // a replay from hosts running asks it too
-  app.hosts().set_connected(host, app.config().dc, app.config().node_id, true, app.now_ms());
-  app.metrics_agent_connected(+1);
+  deps.attach_acks(host, conn);
+  deps.on_agent_connected(host);  // a replay from hosts running asks it too
+  deps.hosts.set_connected(host, deps.dc, deps.node_id, true, deps.clock.now_ms());
+  deps.agent_connected(+1);
 
   auto executor = conn->executor();
   net::SessionReader reader(
-      *conn, "agent " + host, [&app] { return app.now_ms(); }, std::chrono::milliseconds(20));
+      *conn, "agent " + host, [&deps] { return deps.clock.now_ms(); }, deps.hold_recheck);
   auto wake_reader = reader.waker();
-  // Backpressure: no frame is read while the disk budget is exhausted, the group commit
-  // is behind, or this agent has too many batches awaiting durability (an answered
-  // submit wakes the reader; the shared conditions are rechecked). Acks and forwarding
-  // go on meanwhile.
+  // Backpressure: no frame is read while the ingest gate is closed (disk budget, group
+  // commit behind) or this agent has too many batches awaiting durability. An answered
+  // submit and the gate reopening wake the reader. Acks and forwarding go on meanwhile.
+  auto gate_waker = deps.ingest.on_reopen(wake_reader);
   auto hold = [&] {
-    return app.store().over_budget() || app.committer().over_high_watermark() ||
-           state->pending_submits >= app.config().agent_max_pending_submits;
+    return deps.ingest.closed() || state->pending_submits >= deps.max_pending_submits;
   };
   while (auto frame = co_await reader.next(hold)) {
     switch (frame.value().type) {
@@ -107,19 +104,18 @@ asio::awaitable<void> run_agent_session(BrokerApp& app,
                         "batch without a valid category and seq cannot be named");
           break;
         }
-        if (!admit_category(*state, b.header.category, app.config().max_categories_per_host)) {
-          reader.refuse(wire::Errc::kOverloaded,
-                        too_many_categories(app.config().max_categories_per_host));
+        if (!admit_category(*state, b.header.category, deps.max_categories_per_host)) {
+          reader.refuse(wire::Errc::kOverloaded, too_many_categories(deps.max_categories_per_host));
           break;
         }
         if (b.header.replay_id != 0) {
           // Re-read from the host's files for a replay: straight on to the consumer that
           // asked, never stored; the agent resends what a broken link lost.
           std::string why;
-          if (auto ec = app.checker().check(b, app.now_ms(), why)) {
+          if (auto ec = deps.checker.check(b, deps.clock.now_ms(), why)) {
             spdlog::warn("agent {}: replayed batch {}/{} of replay {} dropped: {}", host,
                          b.header.category, b.header.seq, b.header.replay_id, log::printable(why));
-          } else if (!app.forwarder().relay_replayed_batch(b.header.replay_id, wire::encode(b))) {
+          } else if (!deps.relay_replayed_batch(b.header.replay_id, wire::encode(b))) {
             spdlog::debug("agent {}: batch of replay {}, which no consumer link runs: dropped",
                           host, b.header.replay_id);
           }
@@ -128,20 +124,21 @@ asio::awaitable<void> run_agent_session(BrokerApp& app,
         // One bad batch is refused alone: quarantined and answered REFUSED, the
         // connection goes on (DESIGN §2.6).
         std::string why;
-        if (auto ec = app.checker().check(b, app.now_ms(), why)) {
-          app.refuse_batch(conn, std::move(b), static_cast<wire::Errc>(ec.value()), std::move(why));
+        if (auto ec = deps.checker.check(b, deps.clock.now_ms(), why)) {
+          deps.refuse_batch(conn, std::move(b), static_cast<wire::Errc>(ec.value()),
+                            std::move(why));
           break;
         }
         wire::AckRange range{b.header.host, b.header.category, b.header.seq, b.header.seq,
                              b.header.incarnation};
-        app.metrics_batch_received(b.payload.size());
+        deps.batch_received(b.payload.size());
         ++state->pending_submits;
         std::weak_ptr<net::FrameConnection> weak = conn;
         auto submitted =
-            app.committer().submit(std::move(b), [&app, weak, state, range, executor, wake_reader](
-                                                     Result<store::SubmitOutcome> outcome) {
+            deps.submit(std::move(b), [&deps, weak, state, range, executor,
+                                       wake_reader](Result<store::SubmitOutcome> outcome) {
               // Completion runs on the committer's thread; acks go out on the io thread.
-              asio::post(executor, [&app, weak, state, range, outcome, wake_reader] {
+              asio::post(executor, [&deps, weak, state, range, outcome, wake_reader] {
                 --state->pending_submits;
                 wake_reader();
                 auto c = weak.lock();
@@ -153,7 +150,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app,
                             "store write failed: " + outcome.error().message());
                   return;
                 }
-                app.on_stored(range, outcome.value());
+                deps.on_stored(range, outcome.value());
                 if (!c) return;  // the agent will resend and learn the state then
                 auto type = outcome.value() == store::SubmitOutcome::kDelivered
                                 ? wire::FrameType::kDelivered
@@ -177,12 +174,11 @@ asio::awaitable<void> run_agent_session(BrokerApp& app,
                         "bad WATERMARK");
           break;
         }
-        if (!admit_category(*state, w.value().category, app.config().max_categories_per_host)) {
-          reader.refuse(wire::Errc::kOverloaded,
-                        too_many_categories(app.config().max_categories_per_host));
+        if (!admit_category(*state, w.value().category, deps.max_categories_per_host)) {
+          reader.refuse(wire::Errc::kOverloaded, too_many_categories(deps.max_categories_per_host));
           break;
         }
-        app.forwarder().forward_watermark(w.value());
+        deps.forward_watermark(w.value());
         break;
       }
       case wire::FrameType::kStatus: {
@@ -192,9 +188,9 @@ asio::awaitable<void> run_agent_session(BrokerApp& app,
                         "bad STATUS");
           break;
         }
-        app.hosts().update(st.value(), app.config().dc, app.config().node_id, app.now_ms());
-        app.hosts().set_connected(host, app.config().dc, app.config().node_id, true, app.now_ms());
-        app.forwarder().forward_status(st.value(), app.config().dc);
+        deps.hosts.update(st.value(), deps.dc, deps.node_id, deps.clock.now_ms());
+        deps.hosts.set_connected(host, deps.dc, deps.node_id, true, deps.clock.now_ms());
+        deps.forward_status(st.value());
         break;
       }
       case wire::FrameType::kReplayProgress: {
@@ -210,7 +206,7 @@ asio::awaitable<void> run_agent_session(BrokerApp& app,
             break;
           }
         }
-        if (conn->usable()) app.forwarder().on_agent_replay_progress(host, p.value());
+        if (conn->usable()) deps.on_replay_progress(host, p.value());
         break;
       }
       default:
@@ -218,10 +214,10 @@ asio::awaitable<void> run_agent_session(BrokerApp& app,
         break;
     }
   }
-  app.agents_live().release(host, conn.get());
-  app.relay().detach(host, conn.get());
-  app.hosts().set_connected(host, app.config().dc, app.config().node_id, false, app.now_ms());
-  app.metrics_agent_connected(-1);
+  deps.agents_live.release(host, conn.get());
+  deps.detach_acks(host, conn.get());
+  deps.hosts.set_connected(host, deps.dc, deps.node_id, false, deps.clock.now_ms());
+  deps.agent_connected(-1);
   spdlog::info("agent {} disconnected", host);
 }
 

@@ -9,13 +9,13 @@
 
 #include <memory>
 
+#include "broker/agent_session_deps.h"
 #include "common/net/asio.h"
 #include "common/net/frame_connection.h"
 
 namespace ferry::broker {
 
-class BrokerApp;
-
-asio::awaitable<void> run_agent_session(BrokerApp& app, std::shared_ptr<net::FrameConnection> conn);
+asio::awaitable<void> run_agent_session(const AgentSessionDeps& deps,
+                                        std::shared_ptr<net::FrameConnection> conn);
 
 }  // namespace ferry::broker

@@ -56,7 +56,13 @@ void BrokerApp::start() {
   auto opened = store::BatchStore::open(so, why);
   if (!opened) throw std::runtime_error("cannot open the batch store at " + so.path + ": " + why);
   store_ = std::move(opened).value();
-  committer_ = std::make_unique<store::GroupCommitter>(*store_);
+  ingest_gate_ = std::make_unique<IngestGate>(io_.get_executor(), [this] {
+    return store_->over_budget() || committer_->over_high_watermark();
+  });
+  committer_ = std::make_unique<store::GroupCommitter>(*store_, store::GroupCommitterOptions{},
+                                                       [this](bool over_high) {
+                                                         if (!over_high) ingest_gate_->reopened();
+                                                       });
   auto quarantine =
       storage::Quarantine::open(config_.data_dir + "/quarantine", {}, config_.store_modes);
   if (!quarantine) {
@@ -79,8 +85,9 @@ void BrokerApp::start() {
   }
   setup_http();
 
+  agent_session_deps_ = std::make_unique<AgentSessionDeps>(agent_session_deps());
   agent_server_->start([this](std::shared_ptr<net::FrameConnection> conn) {
-    return run_agent_session(*this, std::move(conn));
+    return run_agent_session(*agent_session_deps_, std::move(conn));
   });
   forwarder_->start();
   hangup_.start();
@@ -214,6 +221,7 @@ void BrokerApp::schedule_housekeeping() {
     asio::post(store_pool_, [this] {
       if (store_->out_of_space()) (void)store_->try_resume();  // fails while the disk is still full
       store_->disk_budget().refresh();
+      ingest_gate_->reopened();  // the budget may have room again
       auto expired = store_->expire_retained(now_ms());
       if (!expired) spdlog::warn("retention expiry failed: {}", expired.error().message());
     });
@@ -268,6 +276,51 @@ nlohmann::json BrokerApp::summary_json() {
           {"consumers", forwarder_->to_json()},
           {"congestion_refused", net::refused_congestion_controls()},
           {"dcs", dc_totals_.to_json(hosts_.snapshot(now_ms()), now_ms())}};
+}
+
+AgentSessionDeps BrokerApp::agent_session_deps() {
+  return AgentSessionDeps{
+      .node_id = config_.node_id,
+      .dc = config_.dc,
+      .max_categories_per_host = config_.max_categories_per_host,
+      .max_pending_submits = config_.agent_max_pending_submits,
+      .clock = clock_,
+      .agents_live = agents_live_,
+      .hosts = hosts_,
+      .checker = checker_,
+      .ingest = *ingest_gate_,
+      .submit =
+          [this](wire::BatchFrame b, store::GroupCommitter::Callback done) {
+            return committer_->submit(std::move(b), std::move(done));
+          },
+      .on_stored = [this](const wire::AckRange& range,
+                          store::SubmitOutcome outcome) { on_stored(range, outcome); },
+      .refuse_batch =
+          [this](std::weak_ptr<net::FrameConnection> conn, wire::BatchFrame batch, wire::Errc code,
+                 std::string why) {
+            refuse_batch(std::move(conn), std::move(batch), code, std::move(why));
+          },
+      .batch_received = [this](size_t bytes) { metrics_batch_received(bytes); },
+      .agent_connected = [this](int delta) { metrics_agent_connected(delta); },
+      .attach_acks = [this](
+                         const std::string& host,
+                         std::shared_ptr<net::FrameConnection> conn) { relay_.attach(host, conn); },
+      .detach_acks = [this](const std::string& host,
+                            const net::FrameConnection* conn) { relay_.detach(host, conn); },
+      .on_agent_connected =
+          [this](const std::string& host) { forwarder_->on_agent_connected(host); },
+      .forward_watermark = [this](const wire::Watermark& w) { forwarder_->forward_watermark(w); },
+      .forward_status =
+          [this](const wire::Status& s) { forwarder_->forward_status(s, config_.dc); },
+      .on_replay_progress =
+          [this](const std::string& host, const wire::ReplayProgress& p) {
+            forwarder_->on_agent_replay_progress(host, p);
+          },
+      .relay_replayed_batch =
+          [this](uint64_t replay_id, std::string frame) {
+            return forwarder_->relay_replayed_batch(replay_id, frame);
+          },
+  };
 }
 
 ConsumerLinkDeps BrokerApp::consumer_link_deps() {

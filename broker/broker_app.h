@@ -12,6 +12,7 @@
 #include <string>
 
 #include "broker/ack_relay.h"
+#include "broker/agent_session_deps.h"
 #include "broker/broker_config.h"
 #include "broker/forwarder.h"
 #include "broker/store/batch_store.h"
@@ -80,6 +81,7 @@ class BrokerApp {
                     wire::Refusal refusal);
   // What the forwarder's links use of the broker.
   ConsumerLinkDeps consumer_link_deps();
+  AgentSessionDeps agent_session_deps();
   void setup_http();
   void schedule_housekeeping();
   // Once a second: the DC's in/out counts from the store's flow totals, and the broker's
@@ -95,6 +97,7 @@ class BrokerApp {
   std::shared_ptr<tls::ContextSource> tls_server_;  // both reloaded on SIGHUP
   std::shared_ptr<tls::ContextSource> tls_client_;
   std::unique_ptr<store::BatchStore> store_;
+  std::unique_ptr<IngestGate> ingest_gate_;  // outlives the committer that reopens it
   std::unique_ptr<store::GroupCommitter> committer_;
   std::unique_ptr<storage::Quarantine> quarantine_;
   batch::BatchChecker checker_;
@@ -103,6 +106,7 @@ class BrokerApp {
   AckRelay relay_;
   status::HostTable hosts_;
   std::unique_ptr<Forwarder> forwarder_;
+  std::unique_ptr<AgentSessionDeps> agent_session_deps_;  // outlives every agent session
   std::unique_ptr<net::TlsServer> agent_server_;
   metrics::Registry metrics_;
   status::DcTotals dc_totals_{{}, &metrics_};
