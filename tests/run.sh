@@ -3,7 +3,7 @@
 # with warnings as errors (FERRY_WERROR=OFF relaxes that), then, with
 # FERRY_RUN_SANITIZERS=1, the whole unit suite again under ASan+UBSan (tests/sanitize.sh),
 # then tests/fuzz/run.sh (FERRY_RUN_FUZZ=0 skips it): the pure unit tests (parsers, codecs,
-# configs, checkpoint; 150 tests) under ASan+UBSan and the fuzz targets for
+# configs, checkpoint, the Kafka protocol; 201 tests) under ASan+UBSan and the fuzz targets for
 # FERRY_FUZZ_SECONDS each, from one small clang build of a few minutes.
 # Exits non-zero on any failure. The whole-suite sanitizer pass is opt-in because of its
 # build, not its run: the five unit binaries run in about a minute under ASan+UBSan, but
