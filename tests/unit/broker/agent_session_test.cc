@@ -15,11 +15,13 @@
 #include "common/wire/errc.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/support/frame_connection_pair.h"
+#include "tests/support/session_frames.h"
 
 namespace ferry::broker {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::error_code_of;
 using testing::FrameInbox;
 using testing::run_for;
 
@@ -29,33 +31,6 @@ constexpr auto kQuiet = 200ms;
 
 const tls::RoleClaim kBroker = tls::RoleClaim::broker("dc1", "b1");
 const tls::RoleClaim kAgent = tls::RoleClaim::agent("h1");
-
-wire::BatchFrame make_batch(uint64_t seq, const std::string& category = "app",
-                            const std::string& host = "h1") {
-  wire::BatchFrame f;
-  f.header.host = host;
-  f.header.category = category;
-  f.header.seq = seq;
-  f.header.event_count = 1;
-  f.payload = "line " + std::to_string(seq) + "\n";
-  f.header.raw_size = static_cast<uint32_t>(f.payload.size());
-  f.header.payload_size = static_cast<uint32_t>(f.payload.size());
-  f.header.min_time_ms = 1'800'000'000'000;
-  f.header.max_time_ms = f.header.min_time_ms;
-  f.header.codec = batch::Codec::kNone;
-  f.header.payload_crc = crc32c::value(f.payload);
-  return f;
-}
-
-std::optional<uint16_t> error_code(const std::vector<wire::Frame>& frames) {
-  for (const auto& f : frames) {
-    if (f.type != wire::FrameType::kError) continue;
-    auto e = wire::decode_error(f.body);
-    EXPECT_TRUE(e);
-    if (e) return static_cast<uint16_t>(e.value().code);
-  }
-  return std::nullopt;
-}
 
 class AgentSessionTest : public ::testing::Test {
  protected:
@@ -150,7 +125,7 @@ TEST_F(AgentSessionTest, ABatchIsAckedStoredOnlyAfterTheGroupCommitAnswers) {
   connect_agent();
   EXPECT_EQ(attached_, "h1");
   EXPECT_EQ(connections_, 1);
-  send(wire::encode(make_batch(1)));
+  send(wire::encode(testing::checked_batch(1)));
   ASSERT_TRUE(run_until([&] { return submitted_.size() == 1; }));
   run_for(io_, kQuiet);
   EXPECT_TRUE(got().empty()) << "nothing is acked before it is stored";
@@ -168,23 +143,23 @@ TEST_F(AgentSessionTest, ABatchIsAckedStoredOnlyAfterTheGroupCommitAnswers) {
 
 TEST_F(AgentSessionTest, ABatchNamingAnotherHostIsRefusedAndTheConnectionCloses) {
   connect_agent();
-  send(wire::encode(make_batch(1, "app", "h2")));
+  send(wire::encode(testing::checked_batch(1, "h2", "app")));
   ASSERT_TRUE(run_until([&] { return ended(); }));
-  EXPECT_EQ(error_code(got()), static_cast<uint16_t>(wire::Errc::kIdentityMismatch));
+  EXPECT_EQ(error_code_of(got()), static_cast<uint16_t>(wire::Errc::kIdentityMismatch));
   EXPECT_TRUE(submitted_.empty());
 }
 
 TEST_F(AgentSessionTest, AHelloForAnotherHostThanTheCertificateIsRefused) {
   connect_agent("h2");
   ASSERT_TRUE(run_until([&] { return ended(); }));
-  EXPECT_TRUE(error_code(got()));
+  EXPECT_TRUE(error_code_of(got()));
   EXPECT_EQ(connections_, 0);
 }
 
 TEST_F(AgentSessionTest, NothingIsReadWhileTheGateIsClosedAndItsReopeningResumesAtOnce) {
   gate_closed_ = true;  // before the session's first read: the gate is checked at each read
   connect_agent();
-  send(wire::encode(make_batch(1)));
+  send(wire::encode(testing::checked_batch(1)));
   run_for(io_, kQuiet);
   EXPECT_TRUE(submitted_.empty()) << "read while ingest was paused";
   gate_closed_ = false;
@@ -196,8 +171,8 @@ TEST_F(AgentSessionTest, NothingIsReadWhileTheGateIsClosedAndItsReopeningResumes
 TEST_F(AgentSessionTest, AtMaxPendingSubmitsReadingWaitsForAnAnswer) {
   deps_.max_pending_submits = 1;
   connect_agent();
-  send(wire::encode(make_batch(1)));
-  send(wire::encode(make_batch(2)));
+  send(wire::encode(testing::checked_batch(1)));
+  send(wire::encode(testing::checked_batch(2)));
   ASSERT_TRUE(run_until([&] { return submitted_.size() == 1; }));
   run_for(io_, kQuiet);
   EXPECT_EQ(submitted_.size(), 1u);
@@ -207,21 +182,21 @@ TEST_F(AgentSessionTest, AtMaxPendingSubmitsReadingWaitsForAnAnswer) {
 
 TEST_F(AgentSessionTest, MoreCategoriesThanTheLimitAreRefused) {
   connect_agent();
-  send(wire::encode(make_batch(1, "a")));
-  send(wire::encode(make_batch(2, "b")));
-  send(wire::encode(make_batch(3, "c")));
+  send(wire::encode(testing::checked_batch(1, "h1", "a")));
+  send(wire::encode(testing::checked_batch(2, "h1", "b")));
+  send(wire::encode(testing::checked_batch(3, "h1", "c")));
   ASSERT_TRUE(run_until([&] { return ended(); }));
-  EXPECT_EQ(error_code(got()), static_cast<uint16_t>(wire::Errc::kOverloaded));
+  EXPECT_EQ(error_code_of(got()), static_cast<uint16_t>(wire::Errc::kOverloaded));
   EXPECT_EQ(submitted_, (std::vector<uint64_t>{1, 2}));
 }
 
 TEST_F(AgentSessionTest, ABatchTheChecksRefuseIsRefusedAloneAndTheConnectionGoesOn) {
   connect_agent();
-  auto bad = make_batch(2);
+  auto bad = testing::checked_batch(2);
   bad.header.payload_crc ^= 1;
-  send(wire::encode(make_batch(1)));
+  send(wire::encode(testing::checked_batch(1)));
   send(wire::encode(bad));
-  send(wire::encode(make_batch(3)));
+  send(wire::encode(testing::checked_batch(3)));
   ASSERT_TRUE(run_until([&] { return submitted_.size() == 2; }));
   EXPECT_EQ(submitted_, (std::vector<uint64_t>{1, 3}));
   EXPECT_EQ(refused_, std::vector<uint64_t>{2});

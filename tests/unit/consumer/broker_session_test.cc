@@ -14,11 +14,13 @@
 #include "common/wire/errc.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/support/frame_connection_pair.h"
+#include "tests/support/session_frames.h"
 
 namespace ferry::consumer {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::error_code_of;
 using testing::FrameInbox;
 using testing::run_for;
 
@@ -29,22 +31,6 @@ constexpr auto kQuiet = 200ms;
 const tls::RoleClaim kConsumer = tls::RoleClaim::consumer("c1");
 const tls::RoleClaim kBroker = tls::RoleClaim::broker("dc1", "broker-1");
 
-wire::BatchFrame make_batch(uint64_t seq, const std::string& host = "h1") {
-  wire::BatchFrame f;
-  f.header.host = host;
-  f.header.category = "app";
-  f.header.seq = seq;
-  f.header.event_count = 1;
-  f.payload = "line " + std::to_string(seq) + "\n";
-  f.header.raw_size = static_cast<uint32_t>(f.payload.size());
-  f.header.payload_size = static_cast<uint32_t>(f.payload.size());
-  f.header.min_time_ms = 1'800'000'000'000;
-  f.header.max_time_ms = f.header.min_time_ms;
-  f.header.codec = batch::Codec::kNone;
-  f.header.payload_crc = crc32c::value(f.payload);
-  return f;
-}
-
 std::string hello_from(const tls::RoleClaim& who, wire::Role role = wire::Role::kBroker) {
   return wire::encode(
       wire::Hello{wire::kProtocolVersion, role, who.id, who.dc.empty() ? "dc1" : who.dc});
@@ -54,17 +40,6 @@ std::vector<wire::FrameType> types(const std::vector<wire::Frame>& frames) {
   std::vector<wire::FrameType> out;
   for (const auto& f : frames) out.push_back(f.type);
   return out;
-}
-
-// The code of the ERROR frame among `frames` (nullopt: none).
-std::optional<uint16_t> error_code(const std::vector<wire::Frame>& frames) {
-  for (const auto& f : frames) {
-    if (f.type != wire::FrameType::kError) continue;
-    auto e = wire::decode_error(f.body);
-    EXPECT_TRUE(e);
-    if (e) return static_cast<uint16_t>(e.value().code);
-  }
-  return std::nullopt;
 }
 
 class BrokerSessionTest : public ::testing::Test {
@@ -182,7 +157,7 @@ TEST_F(BrokerSessionTest, APeerOfAnotherRoleIsRefused) {
   connect(1, agent);
   send(wire::encode(wire::Hello{wire::kProtocolVersion, wire::Role::kAgent, "h1", "dc1"}));
   ASSERT_TRUE(run_until([&] { return ended(0); }));
-  EXPECT_TRUE(error_code(got(0))) << "refused with a reason";
+  EXPECT_TRUE(error_code_of(got(0))) << "refused with a reason";
   EXPECT_TRUE(connected_.empty());
 }
 
@@ -191,7 +166,7 @@ TEST_F(BrokerSessionTest, ABrokerNotInAllowedBrokersIsRefused) {
   connect();
   send(hello_from(kBroker));
   ASSERT_TRUE(run_until([&] { return ended(0); }));
-  EXPECT_TRUE(error_code(got(0)));
+  EXPECT_TRUE(error_code_of(got(0)));
   EXPECT_TRUE(connected_.empty());
 }
 
@@ -201,7 +176,7 @@ TEST_F(BrokerSessionTest, ASecondLiveConnectionOfTheSameBrokerIsRefused) {
   ASSERT_TRUE(run_until([&] { return !got(0).empty(); }));
   pairs_[1].client->send(hello_from(kBroker));
   ASSERT_TRUE(run_until([&] { return ended(1); }));
-  EXPECT_EQ(error_code(got(1)), static_cast<uint16_t>(wire::Errc::kIdentityMismatch));
+  EXPECT_EQ(error_code_of(got(1)), static_cast<uint16_t>(wire::Errc::kIdentityMismatch));
   run_for(io_, kQuiet);
   EXPECT_EQ(types(got(0)), std::vector<wire::FrameType>{wire::FrameType::kHello});
   EXPECT_FALSE(ended(0)) << "the first one goes on";
@@ -210,8 +185,8 @@ TEST_F(BrokerSessionTest, ASecondLiveConnectionOfTheSameBrokerIsRefused) {
 
 TEST_F(BrokerSessionTest, AGoodBatchReachesTheStore) {
   connect_broker();
-  send(wire::encode(make_batch(1)));
-  send(wire::encode(make_batch(2)));
+  send(wire::encode(testing::checked_batch(1)));
+  send(wire::encode(testing::checked_batch(2)));
   ASSERT_TRUE(run_until([&] { return added_.size() >= 2; }));
   run_for(io_, kQuiet);
   EXPECT_EQ(added_, (std::vector<uint64_t>{1, 2}));
@@ -223,7 +198,7 @@ TEST_F(BrokerSessionTest, AMalformedBatchGetsErrorAndClose) {
   connect_broker();
   send(wire::encode_frame(wire::FrameType::kBatch, "not a batch"));
   ASSERT_TRUE(run_until([&] { return ended(0); }));
-  EXPECT_TRUE(error_code(got(0)));
+  EXPECT_TRUE(error_code_of(got(0)));
   EXPECT_TRUE(added_.empty());
 }
 
@@ -233,11 +208,11 @@ TEST_F(BrokerSessionTest, ABatchWithoutAValidHostCategoryOrSeqGetsErrorAndClose)
     inboxes_.clear();
     got_.clear();
     connect_broker();
-    auto b = make_batch(bad == 2 ? 0 : 1, bad == 0 ? "bad/host" : "h1");
+    auto b = testing::checked_batch(bad == 2 ? 0 : 1, bad == 0 ? "bad/host" : "h1");
     if (bad == 1) b.header.category = "";
     send(wire::encode(b));
     ASSERT_TRUE(run_until([&] { return ended(0); }));
-    EXPECT_EQ(error_code(got(0)), static_cast<uint16_t>(wire::Errc::kBadBatch));
+    EXPECT_EQ(error_code_of(got(0)), static_cast<uint16_t>(wire::Errc::kBadBatch));
   }
   EXPECT_TRUE(added_.empty());
   EXPECT_TRUE(refused_.empty());
@@ -246,7 +221,7 @@ TEST_F(BrokerSessionTest, ABatchWithoutAValidHostCategoryOrSeqGetsErrorAndClose)
 TEST_F(BrokerSessionTest, ABatchTheChecksRefuseIsRefusedAloneAndTheConnectionGoesOn) {
   check_refuses_ = {2};
   connect_broker();
-  for (uint64_t seq = 1; seq <= 3; ++seq) send(wire::encode(make_batch(seq)));
+  for (uint64_t seq = 1; seq <= 3; ++seq) send(wire::encode(testing::checked_batch(seq)));
   ASSERT_TRUE(run_until([&] { return added_.size() >= 2; }));
   run_for(io_, kQuiet);
   EXPECT_EQ(added_, (std::vector<uint64_t>{1, 3}));
@@ -257,10 +232,10 @@ TEST_F(BrokerSessionTest, ABatchTheChecksRefuseIsRefusedAloneAndTheConnectionGoe
 
 TEST_F(BrokerSessionTest, AReplayedBatchOfAReplayNotRunningIsNotWritten) {
   connect_broker();
-  auto b = make_batch(1);
+  auto b = testing::checked_batch(1);
   b.header.replay_id = 77;
   send(wire::encode(b));
-  send(wire::encode(make_batch(2)));
+  send(wire::encode(testing::checked_batch(2)));
   ASSERT_TRUE(run_until([&] { return !added_.empty(); }));
   EXPECT_EQ(added_, std::vector<uint64_t>{2}) << "frames are handled in order: 1 was passed over";
   EXPECT_FALSE(ended(0));
@@ -289,7 +264,7 @@ TEST_F(BrokerSessionTest, NoFrameIsReadWhileMaxPendingAddsBatchesAreQueued) {
   deps_.max_pending_adds = 2;
   deps_.hold_recheck = std::chrono::hours(1);  // only an answered add can wake the session
   connect_broker();
-  for (uint64_t seq = 1; seq <= 4; ++seq) send(wire::encode(make_batch(seq)));
+  for (uint64_t seq = 1; seq <= 4; ++seq) send(wire::encode(testing::checked_batch(seq)));
   send(wire::encode(wire::Watermark{"h1", "app", 4, 1000, 0}));
   ASSERT_TRUE(run_until([&] { return added_.size() >= 2; }));
   run_for(io_, kQuiet);
