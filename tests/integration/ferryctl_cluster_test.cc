@@ -10,10 +10,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/temp_dir.h"
 #include "tools/ferryctl/cluster.h"
@@ -82,6 +84,61 @@ TEST(FerryctlClusterTest, AFailedUpStopsEveryProcessItStarted) {
     EXPECT_TRUE(reaped_within(p["pid"].get<pid_t>(), std::chrono::seconds(10)))
         << p["name"] << " still runs after a failed up";
   }
+}
+
+}  // namespace
+}  // namespace ferry::ferryctl
+
+namespace ferry::ferryctl {
+namespace {
+
+// What README's "Subscribe to a category" runs: kcat pointed at a consumer's kafka_port
+// in cluster.json with the subscriber files cluster up made reads the generated lines
+// (each once, in the generator's order: offsets follow one host's seqs).
+TEST(FerryctlClusterTest, UpNamesEachConsumersKafkaPortAndKcatReadsWithTheSubscriberFiles) {
+  if (!fs::exists("/usr/bin/kcat")) GTEST_SKIP() << "kcat is not installed (Debian package kcat)";
+  testing::TempDir dir;
+  std::unique_ptr<void, std::function<void(void*)>> down(
+      &dir, [&](void*) { cluster_down(dir.file("c")); });
+  ClusterOptions o = one_host(dir.file("c"), FERRY_BIN_DIR);
+  o.events = 1000;  // the generator runs for a while: one that ends at once fails `up`
+  o.rate = 200;
+  ASSERT_EQ(cluster_up(o), "");
+  const auto j = load_cluster(dir.file("c"));
+  int kafka_port = 0;
+  for (const auto& p : j["processes"]) {
+    if (p["role"] == "consumer") kafka_port = p.value("kafka_port", 0);
+  }
+  ASSERT_GT(kafka_port, 0) << "no kafka_port in cluster.json";
+  const auto& s = j["subscriber"];
+  for (const char* f : {"cert", "key", "ca"}) {
+    EXPECT_TRUE(fs::exists(s[f].get<std::string>())) << f;
+  }
+  EXPECT_EQ(s["cert"], dir.file("c/certs/subscriber.crt"));
+  EXPECT_EQ(s["key"], dir.file("c/certs/subscriber.key"));
+  EXPECT_EQ(s["ca"], dir.file("c/certs/ca.crt"));
+  const std::string out = dir.file("kcat.out");
+  const std::string command =
+      "/usr/bin/kcat -C -q -e -o beginning -b 127.0.0.1:" + std::to_string(kafka_port) +
+      " -t song_completion -X security.protocol=ssl -X ssl.ca.location=" +
+      s["ca"].get<std::string>() + " -X ssl.certificate.location=" + s["cert"].get<std::string>() +
+      " -X ssl.key.location=" + s["key"].get<std::string>() + " > " + out + " 2>&1";
+  const std::string id = "id=dc1-h1:song_completion:";
+  std::vector<uint64_t> seqs;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (seqs.size() < 50 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_NE(std::system(("timeout 20 " + command).c_str()), -1);
+    std::ifstream in(out);
+    seqs.clear();
+    for (std::string line; std::getline(in, line);) {
+      if (auto at = line.find(id); at != std::string::npos) {
+        seqs.push_back(std::stoull(line.substr(at + id.size())));
+      }
+    }
+    if (seqs.size() < 50) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_GE(seqs.size(), 50u) << "kcat read " << seqs.size() << " generated lines";
+  for (size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], i) << "at offset " << i;
 }
 
 }  // namespace
