@@ -9,13 +9,6 @@
 namespace ferry::ferryctl {
 namespace {
 
-// FNV-1a, 64 bits: stable across runs and libraries, unlike std::hash.
-uint64_t line_hash(std::string_view line) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : line) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 // Hashes every complete line of a file, read in chunks.
 void hash_file_lines(const std::string& file, std::vector<uint64_t>& out) {
   std::ifstream in(file, std::ios::binary);
@@ -35,14 +28,30 @@ void hash_file_lines(const std::string& file, std::vector<uint64_t>& out) {
 
 }  // namespace
 
+// FNV-1a, 64 bits: stable across runs and libraries, unlike std::hash.
+uint64_t line_hash(std::string_view line) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : line) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::vector<uint64_t> written_line_hashes(const std::vector<std::string>& written_files) {
+  std::vector<uint64_t> want;
+  for (const auto& file : written_files) hash_file_lines(file, want);
+  std::sort(want.begin(), want.end());
+  return want;
+}
+
 Result<DeliveryCount> count_delivery(const std::vector<std::string>& written_files,
                                      const std::string& output_root) {
-  std::vector<uint64_t> want, got;
-  for (const auto& file : written_files) hash_file_lines(file, want);
+  std::vector<uint64_t> got;
   BOOST_OUTCOME_TRY(for_each_delivered_part(output_root, [&](std::string_view raw) {
     for_each_line(raw, [&](std::string_view line) { got.push_back(line_hash(line)); });
   }));
-  std::sort(want.begin(), want.end());
+  return compare_line_hashes(written_line_hashes(written_files), std::move(got));
+}
+
+DeliveryCount compare_line_hashes(const std::vector<uint64_t>& want, std::vector<uint64_t> got) {
   std::sort(got.begin(), got.end());
   DeliveryCount count;
   count.lines = want.size();

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/result.h"
@@ -23,5 +24,13 @@ struct DeliveryCount {
 // sent, so it is not counted).
 Result<DeliveryCount> count_delivery(const std::vector<std::string>& written_files,
                                      const std::string& output_root);
+
+// The pieces, for readers other than the output (bench subscribers): a line's hash
+// (without its newline), the sorted hashes of every complete line of the files, and
+// `got` (any order) compared with them.
+uint64_t line_hash(std::string_view line);
+std::vector<uint64_t> written_line_hashes(const std::vector<std::string>& written_files);
+DeliveryCount compare_line_hashes(const std::vector<uint64_t>& want_sorted,
+                                  std::vector<uint64_t> got);
 
 }  // namespace ferry::ferryctl
