@@ -37,12 +37,16 @@ BenchCluster::BenchCluster(const Options& o) : dir_(o.dir) {
   c.roll_age = o.roll_age;
   c.bin_dir = o.bin_dir;
   c.sealed = o.sealed;
+  c.subscribe = o.subscribe;
   if (std::string e = cluster_up(c); !e.empty()) {
     stop();
     throw std::runtime_error("cluster up: " + e);
   }
   const nlohmann::json cluster = load_cluster(o.dir);
   output_root_ = cluster["output_root"];
+  kafka_.ca_file = cluster["subscriber"]["ca"];
+  kafka_.cert_file = cluster["subscriber"]["cert"];
+  kafka_.key_file = cluster["subscriber"]["key"];
   for (const auto& p : cluster["processes"]) {
     const std::string role = p["role"];
     if (role == "agent") {
@@ -53,6 +57,8 @@ BenchCluster::BenchCluster(const Options& o) : dir_(o.dir) {
       broker_ = p["pid"];
     } else if (role == "consumer") {
       consumer_ = p["pid"];
+      if (p.contains("kafka_port"))
+        kafka_.bootstrap = "127.0.0.1:" + std::to_string(p["kafka_port"].get<int>());
     }
   }
 }

@@ -1,8 +1,10 @@
 #pragma once
 // The cluster one run of `ferryctl bench pipeline` measures: N agent hosts (dc1-h1 ..
 // dc1-hN, each tailing DIR/input/<host>/bench.log*) -> one broker -> one consumer,
-// mTLS on loopback, every fsync on. Stopped (and its children reaped) however the run
-// ends.
+// mTLS on loopback, every fsync on. With `subscribe` the consumer also keeps a live log
+// and serves it over the Kafka protocol (a free port; the subscriber certificate cluster
+// up makes from the cluster's CA); without, it has no [subscribe] table. Stopped (and its
+// children reaped) however the run ends.
 
 #include <sys/types.h>
 
@@ -11,6 +13,8 @@
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "tools/ferryctl/kafka_subscriber.h"
 
 namespace ferry::ferryctl {
 
@@ -25,6 +29,7 @@ class BenchCluster {
     std::string dir, bin_dir, roll_age;
     int hosts = 1;
     bool sealed = false;
+    bool subscribe = false;
   };
   // Throws std::runtime_error when the cluster does not come up.
   explicit BenchCluster(const Options& options);
@@ -36,6 +41,8 @@ class BenchCluster {
   // The file each agent tails (created by whoever writes it).
   const std::vector<std::string>& agent_files() const { return agent_files_; }
   const std::string& output_root() const { return output_root_; }
+  // Where Kafka clients read the categories (only with Options::subscribe).
+  const KafkaEndpoint& kafka_endpoint() const { return kafka_; }
 
   // Events the agents count DELIVERED (committed by the consumer), and SENT; -1 while
   // an agent does not answer.
@@ -58,6 +65,7 @@ class BenchCluster {
   double sum_counter(const char* name) const;
 
   std::string dir_, output_root_;
+  KafkaEndpoint kafka_;
   std::vector<pid_t> agents_;
   std::vector<int> agent_http_;
   std::vector<std::string> agent_files_;
