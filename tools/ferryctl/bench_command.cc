@@ -1,5 +1,5 @@
 // ferryctl bench pipeline --dir DIR [--lines N] [--reps R] [--hosts N] [--json FILE]
-//                         [--rate L --seconds S | --latency-at-half]
+//                         [--rate L --seconds S | --latency-at-half] [--subscribers K]
 // ferryctl bench hosts --agents N [--dir DIR | --cluster DIR] [--json FILE]
 
 #include <algorithm>
@@ -163,6 +163,12 @@ void add_bench_command(CLI::App& app) {
       ->add_flag("--latency-at-half", *at_half,
                  "Throughput runs first, then a latency run at half their median lines/s")
       ->excludes(rate);
+  pipeline
+      ->add_option("--subscribers", o->subscribers,
+                   "Live Kafka subscribers reading the category from offset 0 during each run"
+                   " (librdkafka, inside ferryctl); 0: the consumer serves none")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   pipeline->add_option("--bin-dir", o->bin_dir,
                        "Directory of ferry-agent, ferry-broker, ferry-consumer");
   pipeline->add_flag("--keep", o->keep, "Keep each run's cluster directory");
@@ -173,7 +179,8 @@ void add_bench_command(CLI::App& app) {
     bool ok = true;
     auto report = [&ok, json_out, sealed = o->sealed](const std::string& label,
                                                       const PipelineRun& r) {
-      ok = ok && r.error.empty() && r.lost == 0 && r.duplicated == 0;
+      ok = ok && r.error.empty() && r.lost == 0 && r.duplicated == 0 && r.subscribers.lost == 0 &&
+           r.subscribers.duplicated == 0;
       print_run(label, r);
       if (!json_out->empty())
         std::ofstream(*json_out, std::ios::app) << run_json(r, sealed).dump() << "\n";

@@ -3,8 +3,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
+#include "tools/ferryctl/delivery_count.h"
 #include "tools/ferryctl/pipeline_bench.h"
 
 namespace ferry::ferryctl {
@@ -24,8 +26,13 @@ PipelineRun run_latency_bench(const PipelineBenchOptions& o) {
                           .bin_dir = o.bin_dir,
                           .roll_age = o.roll_age,
                           .hosts = o.hosts,
-                          .sealed = o.sealed});
+                          .sealed = o.sealed,
+                          .subscribe = o.subscribers > 0});
     CommitWatcher watcher(cluster.output_root());
+    run.subscribers.count = o.subscribers;
+    std::optional<SubscriberGroup> live;  // told how many lines to expect once written
+    if (o.subscribers > 0)
+      live.emplace(o.subscribers, cluster.kafka_endpoint(), BenchCluster::kCategory, "live", 0);
     cluster.start_clock();
     const auto start = Clock::now();
     RateWriter writer(cluster.agent_files(), o.rate, o.seconds);
@@ -45,8 +52,17 @@ PipelineRun run_latency_bench(const PipelineBenchOptions& o) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (live) {
+      live->expect(run.lines);
+      if (run.error.empty()) run.error = live->wait_all_read(deadline);
+    }
     cluster.read_costs(run.agents, run.broker, run.consumer);
     watcher.stop();
+    if (live) {
+      live->stop();
+      live->count_lost_and_duplicated(written_line_hashes(cluster.agent_files()), run.subscribers);
+      run.subscribers.latency = summarize_latency(live->latencies_us());
+    }
     cluster.stop();
     if (!watcher.error().empty() && run.error.empty()) run.error = watcher.error();
     run.latency = summarize_latency(watcher.latencies_us());

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 
 #include "tools/ferryctl/bench_corpus.h"
@@ -35,6 +36,23 @@ std::vector<std::string> split_corpus(const std::string& corpus, int n, const st
   return files;
 }
 
+// After a throughput run whose live subscribers read every line: K fresh subscribers
+// read the whole log from offset 0 at once; then every subscriber's lines are checked.
+void read_from_retention(const PipelineBenchOptions& o, const BenchCluster& cluster,
+                         SubscriberGroup& live, PipelineRun& run) {
+  const auto start = Clock::now();
+  SubscriberGroup fresh(o.subscribers, cluster.kafka_endpoint(), BenchCluster::kCategory,
+                        "retention", run.lines);
+  run.error = fresh.wait_all_read(start + std::chrono::seconds(o.timeout_s));
+  run.subscribers.retention_read_seconds =
+      std::chrono::duration<double>(fresh.last_done_at() - start).count();
+  fresh.stop();
+  live.stop();
+  const auto written = written_line_hashes(cluster.agent_files());
+  live.count_lost_and_duplicated(written, run.subscribers);
+  fresh.count_lost_and_duplicated(written, run.subscribers);
+}
+
 PipelineRun run_once(const PipelineBenchOptions& o, const std::string& corpus, uint64_t lines,
                      const std::string& dir) {
   PipelineRun run;
@@ -51,7 +69,12 @@ PipelineRun run_once(const PipelineBenchOptions& o, const std::string& corpus, u
                         .bin_dir = o.bin_dir,
                         .roll_age = o.roll_age,
                         .hosts = o.hosts,
-                        .sealed = o.sealed});
+                        .sealed = o.sealed,
+                        .subscribe = o.subscribers > 0});
+  run.subscribers.count = o.subscribers;
+  std::optional<SubscriberGroup> live;
+  if (o.subscribers > 0)
+    live.emplace(o.subscribers, cluster.kafka_endpoint(), BenchCluster::kCategory, "live", lines);
   cluster.start_clock();
   const auto start = Clock::now();
   for (size_t i = 0; i < staged.size(); ++i) fs::rename(staged[i], cluster.agent_files()[i]);
@@ -61,7 +84,13 @@ PipelineRun run_once(const PipelineBenchOptions& o, const std::string& corpus, u
     }
   });
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (live && run.error.empty()) {
+    run.error = live->wait_all_read(start + std::chrono::seconds(o.timeout_s));
+    run.subscribers.seconds = std::chrono::duration<double>(live->last_done_at() - start).count();
+  }
   cluster.read_costs(run.agents, run.broker, run.consumer);
+  if (live && run.error.empty()) read_from_retention(o, cluster, *live, run);
+  if (live) live->stop();  // before the cluster: a client whose server is gone retries
   cluster.stop();
   count_lost_and_duplicated(cluster, run);
   if (!o.keep && run.error.empty()) fs::remove_all(dir);
@@ -119,8 +148,11 @@ std::vector<PipelineRun> run_pipeline_bench(
     try {
       runs.push_back(run_once(o, corpus, lines, o.dir + "/run-" + std::to_string(rep)));
     } catch (const std::exception& e) {
-      runs.push_back(
-          PipelineRun{.hosts = o.hosts, .roll_age = o.roll_age, .lines = lines, .error = e.what()});
+      runs.push_back(PipelineRun{.hosts = o.hosts,
+                                 .roll_age = o.roll_age,
+                                 .lines = lines,
+                                 .error = e.what(),
+                                 .subscribers = {.count = o.subscribers}});
     }
     report(rep, runs.back());
   }

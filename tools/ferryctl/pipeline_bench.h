@@ -11,6 +11,12 @@
 // CPU is each process's utime+stime over that interval, peak RSS its VmHWM just before
 // it stops. Then every delivered line is compared with what was written: lost and
 // duplicated must be 0 for the figure to count.
+// With `subscribers` K > 0 the consumer also serves its live log over the Kafka protocol
+// and K librdkafka subscribers inside ferryctl read the category from offset 0, started
+// before the input (subscriber_group.h). A throughput run also waits for every
+// subscriber to read every line, then times K fresh subscribers reading the whole log
+// from retention; a latency run notes write -> received. Each subscriber must read each
+// line exactly once. The daemons' CPU runs until the live subscribers are done.
 
 #include <cstdint>
 #include <functional>
@@ -19,6 +25,7 @@
 
 #include "tools/ferryctl/bench_cluster.h"
 #include "tools/ferryctl/latency_probe.h"
+#include "tools/ferryctl/subscriber_group.h"
 
 namespace ferry::ferryctl {
 
@@ -38,6 +45,7 @@ struct PipelineBenchOptions {
   // Latency runs: lines/s written (all agents together) and for how long.
   double rate = 0;
   double seconds = 30;
+  int subscribers = 0;  // live Kafka subscribers; 0: the consumer serves none
 };
 
 struct PipelineRun {
@@ -55,6 +63,7 @@ struct PipelineRun {
   LatencySummary latency;
   uint64_t parts = 0;  // part files committed (the price of a short roll_age)
   std::string error;   // non-empty: the run failed (timeout, a process died, ...)
+  SubscriberFigures subscribers;
 
   double agents_cpu() const;        // summed over the agents
   double agent_cpu_median() const;  // of one agent

@@ -17,6 +17,56 @@ double per_million(double cpu, uint64_t lines) {
 }
 double mib(uint64_t kib) { return static_cast<double>(kib) / 1024.0; }
 
+double per_second(uint64_t lines, double seconds) {
+  return seconds > 0 ? static_cast<double>(lines) / seconds : 0;
+}
+
+void print_subscribers(const PipelineRun& r) {
+  const SubscriberFigures& s = r.subscribers;
+  if (s.count == 0) return;
+  if (r.mode == "throughput") {
+    std::printf(
+        "  %d subscriber(s): every line read at %.2f s (%.0f lines/s each); from retention, %d"
+        " at once: %.2f s (%.0f lines/s each)\n",
+        s.count, s.seconds, per_second(r.lines, s.seconds), s.count, s.retention_read_seconds,
+        per_second(r.lines, s.retention_read_seconds));
+  } else {
+    std::printf(
+        "  %d subscriber(s): write -> received (%llu reads): p50 %.0f ms  p90 %.0f ms  p99 %.0f"
+        " ms  max %.0f ms\n",
+        s.count, static_cast<unsigned long long>(s.latency.count), s.latency.p50_ms,
+        s.latency.p90_ms, s.latency.p99_ms, s.latency.max_ms);
+  }
+  std::printf("  subscriber_lost=%llu subscriber_duplicated=%llu\n",
+              static_cast<unsigned long long>(s.lost),
+              static_cast<unsigned long long>(s.duplicated));
+}
+
+nlohmann::json latency_json(const LatencySummary& l) {
+  return {{"count", l.count},
+          {"p50", l.p50_ms},
+          {"p90", l.p90_ms},
+          {"p99", l.p99_ms},
+          {"max", l.max_ms}};
+}
+
+// The subscriber keys of a run's JSON line; none when it had no subscriber.
+void add_subscriber_json(const PipelineRun& r, nlohmann::json& j) {
+  const SubscriberFigures& s = r.subscribers;
+  if (s.count == 0) return;
+  j["subscribers"] = s.count;
+  j["subscriber_lost"] = s.lost;
+  j["subscriber_duplicated"] = s.duplicated;
+  if (r.mode == "throughput") {
+    j["subscriber_seconds"] = s.seconds;
+    j["subscriber_lines_per_s"] = per_second(r.lines, s.seconds);
+    j["retention_read_seconds"] = s.retention_read_seconds;
+    j["retention_read_lines_per_s"] = per_second(r.lines, s.retention_read_seconds);
+  } else {
+    j["subscriber_latency_ms"] = latency_json(s.latency);
+  }
+}
+
 }  // namespace
 
 void print_run(const std::string& label, const PipelineRun& r) {
@@ -54,6 +104,7 @@ void print_run(const std::string& label, const PipelineRun& r) {
       mib(r.agent_rss_max_kib()), mib(r.broker.peak_rss_kib), mib(r.consumer.peak_rss_kib));
   std::printf("  lost=%llu duplicated=%llu\n", static_cast<unsigned long long>(r.lost),
               static_cast<unsigned long long>(r.duplicated));
+  print_subscribers(r);
   std::fflush(stdout);
 }
 
@@ -99,17 +150,14 @@ nlohmann::json run_json(const PipelineRun& r, bool sealed) {
     j["rate"] = r.rate;
     j["written_rate"] = r.written_rate;
     j["parts"] = r.parts;
-    j["latency_ms"] = {{"count", r.latency.count},
-                       {"p50", r.latency.p50_ms},
-                       {"p90", r.latency.p90_ms},
-                       {"p99", r.latency.p99_ms},
-                       {"max", r.latency.max_ms}};
+    j["latency_ms"] = latency_json(r.latency);
   }
+  add_subscriber_json(r, j);
   return j;
 }
 
 double print_medians(const std::vector<PipelineRun>& runs) {
-  std::vector<double> seconds, sent, agents, agent, broker, consumer;
+  std::vector<double> seconds, sent, agents, agent, broker, consumer, subscriber, retention;
   double lines = 0, bytes = 0;
   for (const auto& r : runs) {
     if (!r.error.empty()) continue;
@@ -121,6 +169,10 @@ double print_medians(const std::vector<PipelineRun>& runs) {
     agent.push_back(r.agent_cpu_median());
     broker.push_back(r.broker.cpu_seconds);
     consumer.push_back(r.consumer.cpu_seconds);
+    if (r.subscribers.count > 0) {
+      subscriber.push_back(r.subscribers.seconds);
+      retention.push_back(r.subscribers.retention_read_seconds);
+    }
   }
   if (seconds.empty()) return 0;
   const double s = median(seconds);
@@ -130,6 +182,13 @@ double print_medians(const std::vector<PipelineRun>& runs) {
       " (per agent %.2f) broker %.2f consumer %.2f\n",
       seconds.size(), s, median(sent), lines / s, bytes / s / 1e6, median(agents) / lines * 1e6,
       median(agent) / lines * 1e6, median(broker) / lines * 1e6, median(consumer) / lines * 1e6);
+  if (!subscriber.empty()) {
+    std::printf(
+        "  subscribers: every line read at %.2f s (%.0f lines/s each); from retention %.2f s"
+        " (%.0f lines/s each)\n",
+        median(subscriber), lines / median(subscriber), median(retention),
+        lines / median(retention));
+  }
   std::fflush(stdout);
   return lines / s;
 }
