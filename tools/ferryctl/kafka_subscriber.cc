@@ -8,17 +8,12 @@
 
 #include "tools/ferryctl/bench_corpus.h"
 #include "tools/ferryctl/delivery_count.h"
+#include "tools/ferryctl/latency_probe.h"
 
 namespace ferry::ferryctl {
 namespace {
 
 constexpr int32_t kPartition = 0;  // a category is one partition (docs/subscribe.md)
-
-int64_t wall_now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Errors that only mean "the category has no batch yet": keep asking.
 bool topic_not_there_yet(rd_kafka_resp_err_t err) {
@@ -99,7 +94,7 @@ void KafkaSubscriber::run(const KafkaEndpoint& endpoint, const std::string& clie
     const ssize_t n =
         rd_kafka_consume_batch(rkt.get(), kPartition, 100, batch.data(), batch.size());
     // One receive time per batch of records: they arrived together.
-    const int64_t received_us = wall_now_us();
+    const int64_t received_us = wall_clock_us();
     for (ssize_t i = 0; i < n; ++i) {
       const rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
       if (m->err) {

@@ -17,12 +17,6 @@
 namespace ferry::ferryctl {
 namespace {
 
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 constexpr int64_t kNotSeen = std::numeric_limits<int64_t>::min();
 
 bool write_all(int fd, const std::string& data) {
@@ -37,6 +31,12 @@ bool write_all(int fd, const std::string& data) {
 }
 
 }  // namespace
+
+int64_t wall_clock_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 RateWriter::RateWriter(std::vector<std::string> files, double rate, double seconds)
     : files_(std::move(files)), rate_(rate), seconds_(seconds), thread_([this] { run(); }) {}
@@ -70,7 +70,7 @@ void RateWriter::run() {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const uint64_t due = static_cast<uint64_t>(rate_ * std::min(elapsed, seconds_));
-    const int64_t written_at = now_us();
+    const int64_t written_at = wall_clock_us();
     for (auto& b : bursts) b.clear();
     for (; seq < due; ++seq)
       events.append(bursts[seq % bursts.size()], seq, written_at / 1000, written_at);
@@ -112,7 +112,7 @@ void CommitWatcher::run() {
 void CommitWatcher::scan() {
   // Taken before the listing: a part found now appeared after the previous scan began,
   // so a latency reads high by at most the poll interval (low by at most a listing).
-  const int64_t scanned_at = now_us();
+  const int64_t scanned_at = wall_clock_us();
   std::vector<std::string> found;
   auto read = for_each_part(
       root_,

@@ -13,6 +13,10 @@
 
 namespace ferry::ferryctl {
 
+// Microseconds since the Unix epoch: the clock a timed line's write time is read from,
+// so every reader of it times the line with the same clock.
+int64_t wall_clock_us();
+
 // Appends `rate` lines/s for `seconds` in bursts every 10 ms, spread round-robin over
 // `files` (created if absent); each burst is one write(2) per file of whole lines, each
 // line carrying the burst's time. Runs on its own thread from the constructor on.
