@@ -1,5 +1,6 @@
 // The parts of `ferryctl bench pipeline` that decide its figures: the lost/duplicated
-// count, the timed lines, the committed-output watcher and the percentiles.
+// count (of the output and of each subscriber), the timed lines, the committed-output watcher and
+// the percentiles.
 
 #include <gtest/gtest.h>
 
@@ -29,6 +30,22 @@ TEST(DeliveryCountTest, CountsLinesMissingAndExtraAcrossFilesIgnoringAnUntermina
   EXPECT_EQ(count.value().lines, 6u);
   EXPECT_EQ(count.value().lost, 2u);
   EXPECT_EQ(count.value().duplicated, 2u);
+}
+
+// A bench subscriber's lines, in the order it read them, against the files written.
+TEST(DeliveryCountTest, ComparesAReadersLineHashesInAnyOrderWithTheWrittenFiles) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("h1.log"), "a\nb\nb\nhalf-written");
+  const auto written = written_line_hashes({dir.file("h1.log")});
+  ASSERT_EQ(written.size(), 3u);
+  const auto exact = compare_line_hashes(written, {line_hash("b"), line_hash("a"), line_hash("b")});
+  EXPECT_EQ(exact.lost, 0u);
+  EXPECT_EQ(exact.duplicated, 0u);
+  // b read once (one lost), a twice and z never written (two duplicated).
+  const auto off = compare_line_hashes(
+      written, {line_hash("a"), line_hash("z"), line_hash("b"), line_hash("a")});
+  EXPECT_EQ(off.lost, 1u);
+  EXPECT_EQ(off.duplicated, 2u);
 }
 
 TEST(BenchCorpusTest, TimedLinesCarryTheirSeqAndWriteTimeAndCorpusLinesDoNot) {
