@@ -44,8 +44,10 @@ void read_from_retention(const PipelineBenchOptions& o, const BenchCluster& clus
   SubscriberGroup fresh(o.subscribers, cluster.kafka_endpoint(), BenchCluster::kCategory,
                         "retention", run.lines);
   run.error = fresh.wait_all_read(start + std::chrono::seconds(o.timeout_s));
-  run.subscribers.retention_read_seconds =
-      std::chrono::duration<double>(fresh.last_done_at() - start).count();
+  if (run.error.empty()) {
+    run.subscribers.retention_read_seconds =
+        std::chrono::duration<double>(fresh.last_done_at() - start).count();
+  }
   fresh.stop();
   live.stop();
   const auto written = written_line_hashes(cluster.agent_files());
@@ -86,7 +88,8 @@ PipelineRun run_once(const PipelineBenchOptions& o, const std::string& corpus, u
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (live && run.error.empty()) {
     run.error = live->wait_all_read(start + std::chrono::seconds(o.timeout_s));
-    run.subscribers.seconds = std::chrono::duration<double>(live->last_done_at() - start).count();
+    if (run.error.empty())
+      run.subscribers.seconds = std::chrono::duration<double>(live->last_done_at() - start).count();
   }
   cluster.read_costs(run.agents, run.broker, run.consumer);
   if (live && run.error.empty()) read_from_retention(o, cluster, *live, run);
