@@ -51,11 +51,25 @@ std::string KafkaSubscriber::error() const {
   return error_;
 }
 
+void KafkaSubscriber::take(const rd_kafka_message_t& m, int64_t received_us) {
+  if (m.err) {
+    if (!topic_not_there_yet(m.err)) fail(rd_kafka_message_errstr(&m));
+    return;
+  }
+  const std::string_view line(static_cast<const char*>(m.payload), m.len);
+  hashes_.push_back(line_hash(line));
+  uint64_t seq = 0;
+  int64_t written_us = 0;
+  if (parse_timed_line(line, seq, written_us)) latencies_us_.push_back(received_us - written_us);
+  ++records_;
+}
+
+void KafkaSubscriber::fail(std::string why) {
+  std::lock_guard lock(error_mutex_);
+  if (error_.empty()) error_ = std::move(why);
+}
+
 void KafkaSubscriber::run(const KafkaEndpoint& endpoint, const std::string& client_id) {
-  auto fail = [this](std::string why) {
-    std::lock_guard lock(error_mutex_);
-    if (error_.empty()) error_ = std::move(why);
-  };
   std::array<char, 512> why{};
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   const std::pair<const char*, std::string> settings[] = {
@@ -89,27 +103,14 @@ void KafkaSubscriber::run(const KafkaEndpoint& endpoint, const std::string& clie
   if (!rkt || rd_kafka_consume_start(rkt.get(), kPartition, RD_KAFKA_OFFSET_BEGINNING) != 0) {
     return fail("cannot start reading " + topic_ + ": " + rd_kafka_err2str(rd_kafka_last_error()));
   }
-  std::array<rd_kafka_message_t*, 1024> batch{};
   while (!stop_) {
-    const ssize_t n =
-        rd_kafka_consume_batch(rkt.get(), kPartition, 100, batch.data(), batch.size());
-    // One receive time per batch of records: they arrived together.
-    const int64_t received_us = wall_clock_us();
-    for (ssize_t i = 0; i < n; ++i) {
-      const rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
-      if (m->err) {
-        if (!topic_not_there_yet(m->err)) fail(rd_kafka_message_errstr(m));
-      } else {
-        const std::string_view line(static_cast<const char*>(m->payload), m->len);
-        hashes_.push_back(line_hash(line));
-        uint64_t seq = 0;
-        int64_t written_us = 0;
-        if (parse_timed_line(line, seq, written_us))
-          latencies_us_.push_back(received_us - written_us);
-        ++records_;
-      }
-      rd_kafka_message_destroy(batch[static_cast<size_t>(i)]);
+    // One record at a time: rd_kafka_consume_batch waits for a full batch or its
+    // timeout, which would time a record later than it arrived.
+    if (rd_kafka_message_t* m = rd_kafka_consume(rkt.get(), kPartition, 100)) {
+      take(*m, wall_clock_us());
+      rd_kafka_message_destroy(m);
     }
+    // Also after a timeout: a latency run says how many to expect only once written.
     const uint64_t expected = expected_.load();
     if (expected > 0 && records_ >= expected && done_at_.load() == 0)
       done_at_ = Clock::now().time_since_epoch().count();

@@ -14,6 +14,9 @@
 #include <thread>
 #include <vector>
 
+struct rd_kafka_message_s;
+using rd_kafka_message_t = rd_kafka_message_s;
+
 namespace ferry::ferryctl {
 
 // Where a subscriber dials and the certificate it presents (ferry://subscriber/<name>).
@@ -48,6 +51,8 @@ class KafkaSubscriber {
 
  private:
   void run(const KafkaEndpoint& endpoint, const std::string& client_id);
+  void take(const rd_kafka_message_t& message, int64_t received_us);
+  void fail(std::string why);  // keeps the first error
 
   std::string topic_;
   std::atomic<uint64_t> expected_;
