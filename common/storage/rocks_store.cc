@@ -89,6 +89,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options
   if (options.env != nullptr) db_options.env = options.env;
   db_options.keep_log_file_num = 4;
   db_options.max_total_wal_size = 256u << 20;
+  if (!options.compress_tables) db_options.compression = rocksdb::kNoCompression;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

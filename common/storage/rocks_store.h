@@ -34,6 +34,9 @@ struct RocksOptions {
   uint64_t write_buffer_bytes = 32u << 20;
   uint64_t block_cache_bytes = 32u << 20;
   bool create_if_missing = true;
+  // Off for values that are compressed already (the live log's zstd record batches):
+  // compressing SST blocks again costs CPU and saves nothing.
+  bool compress_tables = true;
   mode_t dir_mode = FileModes{}.dir;  // of the directories it creates (path and parents)
   rocksdb::Env* env = nullptr;        // null: the real file system (tests pass a PowerLossFs)
 };

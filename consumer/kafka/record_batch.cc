@@ -45,7 +45,8 @@ std::string encode_record_batch(const RecordBatchInput& input) {
   encode_records(input, records);
   Compression codec = input.compression;
   if (codec == Compression::kZstd) {
-    thread_local compress::ZstdCompressor zstd;
+    // Level 1, as the agents compress: the consumer writes every line once more here.
+    thread_local compress::ZstdCompressor zstd(1);
     std::string packed;
     if (zstd.compress(records, packed)) {
       records = std::move(packed);

@@ -87,6 +87,7 @@ Result<std::unique_ptr<LiveLog>> LiveLog::open(const LiveLogOptions& options, st
   ro.column_families = {"records", "ids", "topics", "groups"};
   ro.dir_mode = options.dir_mode;
   ro.write_buffer_bytes = 16u << 20;
+  ro.compress_tables = false;  // record batches are zstd already (or "none" by choice)
   BOOST_OUTCOME_TRY(db, storage::RocksStore::open(ro, why));
   std::unique_ptr<LiveLog> log(new LiveLog(std::move(db), options));
   BOOST_OUTCOME_TRY(log->load_topics());
