@@ -14,14 +14,6 @@
 namespace ferry::broker {
 namespace {
 
-// Refuses the connection with a logged, specific reason (DESIGN §2.6).
-void refuse(net::FrameConnection& conn, const std::string& host, wire::Errc code,
-            const std::string& text) {
-  spdlog::warn("agent {} ({}): {} — closing", log::printable(host), conn.remote(),
-               log::printable(text));
-  conn.fail(code, text);
-}
-
 struct SessionState {
   std::string host;
   std::set<std::string> categories;  // bounded by max_categories_per_host
@@ -54,8 +46,8 @@ asio::awaitable<void> run_agent_session(const AgentSessionDeps& deps,
 
   if (hello.value().node_id == deps.node_id) {
     // The broker's own name is its self-status's host (docs/protocol.md §4.5).
-    refuse(*conn, hello.value().node_id, wire::Errc::kIdentityMismatch,
-           "an agent may not use this broker's node id as its host name");
+    net::refuse_peer(*conn, "agent " + hello.value().node_id, wire::Errc::kIdentityMismatch,
+                     "an agent may not use this broker's node id as its host name");
     co_return;
   }
   auto state = std::make_shared<SessionState>();
@@ -63,8 +55,8 @@ asio::awaitable<void> run_agent_session(const AgentSessionDeps& deps,
   const std::string& host = state->host;
   std::string holder;
   if (!deps.agents_live.claim(host, conn, holder)) {
-    refuse(*conn, host, wire::Errc::kIdentityMismatch,
-           "host " + host + " already has a live connection from " + holder);
+    net::refuse_peer(*conn, "agent " + host, wire::Errc::kIdentityMismatch,
+                     "host " + host + " already has a live connection from " + holder);
     co_return;
   }
   spdlog::info("agent {} connected from {}", host, conn->remote());

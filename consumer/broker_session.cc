@@ -10,17 +10,6 @@
 #include "common/wire/replay_messages.h"
 
 namespace ferry::consumer {
-namespace {
-
-void refuse(net::FrameConnection& conn, const std::string& broker, wire::Errc code,
-            const std::string& text) {
-  spdlog::warn("broker {} ({}): {} — closing", log::printable(broker), conn.remote(),
-               log::printable(text));
-  conn.fail(code, text);
-}
-
-}  // namespace
-
 asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps,
                                          std::shared_ptr<net::FrameConnection> conn) {
   net::HelloPolicy policy;
@@ -34,8 +23,8 @@ asio::awaitable<void> run_broker_session(const BrokerSessionDeps& deps,
   const std::string dc = hello.value().dc;
   std::string holder;
   if (!deps.brokers_live.claim(broker, conn, holder)) {
-    refuse(*conn, broker, wire::Errc::kIdentityMismatch,
-           "broker " + broker + " already has a live connection from " + holder);
+    net::refuse_peer(*conn, "broker " + broker, wire::Errc::kIdentityMismatch,
+                     "broker " + broker + " already has a live connection from " + holder);
     co_return;
   }
   spdlog::info("broker {} (dc {}) connected from {}", broker, dc, conn->remote());

@@ -20,10 +20,14 @@ std::function<void()> SessionReader::waker() const {
   return [pause = pause_] { pause->cancel(); };
 }
 
+void refuse_peer(FrameConnection& conn, std::string_view peer, wire::Errc code,
+                 const std::string& text) {
+  spdlog::warn("{} ({}): {} — closing", log::printable(peer), conn.remote(), log::printable(text));
+  conn.fail(code, text);
+}
+
 void SessionReader::refuse(wire::Errc code, const std::string& text) {
-  spdlog::warn("{} ({}): {} — closing", log::printable(peer_), conn_.remote(),
-               log::printable(text));
-  conn_.fail(code, text);
+  refuse_peer(conn_, peer_, code, text);
 }
 
 void SessionReader::refuse_unexpected(const wire::Frame& frame, std::string_view senders) {

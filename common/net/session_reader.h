@@ -22,6 +22,11 @@
 
 namespace ferry::net {
 
+// Logs "<peer> (<remote>): <text> — closing" and fails the connection with `code`: a
+// refusal before the session has a reader (during HELLO and identity checks).
+void refuse_peer(FrameConnection& conn, std::string_view peer, wire::Errc code,
+                 const std::string& text);
+
 class SessionReader {
  public:
   // `peer` names the other side in logs ("agent h1", "broker dc1/b2").
