@@ -70,10 +70,12 @@ void ConsumerApp::start_kafka_listener() {
 
 void ConsumerApp::stop_kafka_listener() {
   if (!kafka_server_) return;
-  asio::post(kafka_io_, [this] { kafka_server_->stop_accepting(); });
   kafka_work_.reset();
   kafka_io_.stop();
   if (kafka_thread_.joinable()) kafka_thread_.join();
+  // No thread runs the listener's executor any more, so closing it here races nothing
+  // (a close posted before stop() might never have run).
+  kafka_server_->stop_accepting();
 }
 
 nlohmann::json ConsumerApp::live_json() const {
