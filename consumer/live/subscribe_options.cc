@@ -14,13 +14,14 @@ SubscribeOptions read_subscribe_section(const config::ConfigReader& root) {
   o.advertise = config::read_address(s, "advertise", "");
   if (o.advertise.empty()) o.advertise = o.listen;
   // Metadata tells clients where to connect next, so the port must be known up front.
-  for (const char* key : {"listen", "advertise"}) {
-    const std::string& address = std::string_view(key) == "listen" ? o.listen : o.advertise;
+  const auto require_port = [&s](std::string_view key, const std::string& address) {
     auto hp = net::parse_host_port(address);
     if (!address.empty() && (!hp || hp->port == 0)) {
       throw s.error(key, "'" + address + "' needs a port other than 0: Kafka clients are told it");
     }
-  }
+  };
+  require_port("listen", o.listen);
+  require_port("advertise", o.advertise);
   o.log.retention_ms = s.duration("retention", std::chrono::milliseconds(o.log.retention_ms),
                                   std::chrono::seconds(1))
                            .count();
