@@ -3,18 +3,13 @@
 # killed: a subscriber that rides out its broker (a Ferry consumer) going away.
 import sys
 from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+from ferry_client import client_config
 
 bootstrap, topic, ca, cert, key = sys.argv[1:6]
-c = Consumer({
-    "bootstrap.servers": bootstrap,
+c = Consumer(client_config(bootstrap, ca, cert, key, **{
     "group.id": "unused",  # required by the client; assign() joins no group
-    "security.protocol": "ssl",
-    "ssl.ca.location": ca,
-    "ssl.certificate.location": cert,
-    "ssl.key.location": key,
-    "enable.auto.commit": False,
     "reconnect.backoff.max.ms": 500,
-})
+}))
 c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
 while True:
     m = c.poll(0.5)

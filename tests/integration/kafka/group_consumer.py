@@ -4,22 +4,17 @@
 # printed COUNT messages prints READY and waits (to be SIGKILLed while still a member).
 # COUNT 0: runs until it has seen UNTIL_OFFSET, then exits.
 import sys
-from confluent_kafka import Consumer, KafkaException
+from confluent_kafka import Consumer
+from ferry_client import client_config
 
 bootstrap, topic, group, ca, cert, key, count, until = sys.argv[1:9]
 count, until = int(count), int(until)
-c = Consumer({
-    "bootstrap.servers": bootstrap,
+c = Consumer(client_config(bootstrap, ca, cert, key, **{
     "group.id": group,
-    "security.protocol": "ssl",
-    "ssl.ca.location": ca,
-    "ssl.certificate.location": cert,
-    "ssl.key.location": key,
-    "enable.auto.commit": False,
     "auto.offset.reset": "earliest",
     "session.timeout.ms": 6000,
     "heartbeat.interval.ms": 500,
-})
+}))
 c.subscribe([topic])
 seen = 0
 while True:
