@@ -258,6 +258,7 @@ nlohmann::json BrokerApp::summary_json() {
           {"retained_batches", totals.retained_batches},
           {"retained_bytes", totals.retained_bytes},
           {"disk_used_bytes", store_->disk_budget().used_bytes()},
+          {"payload_segments", store_->payload_segments()},
           {"disk_budget_bytes", store_->disk_budget().budget_bytes()},
           {"disk_free_bytes", store_->disk_budget().free_bytes()},
           {"disk_min_free_bytes", store_->disk_budget().min_free_bytes()},
@@ -368,6 +369,10 @@ void BrokerApp::setup_http() {
         .set(totals.retained_batches);
     metrics_.gauge("ferry_broker_disk_used_bytes", "Bytes the store uses on disk")
         .set(store_->disk_budget().used_bytes());
+    metrics_
+        .gauge("ferry_broker_payload_segments",
+               "Payload segment files on disk (each deleted with its last batch)")
+        .set(static_cast<double>(store_->payload_segments()));
     metrics_.gauge("ferry_broker_ingest_paused", "1 while ingest is paused for disk")
         .set(store_->over_budget() ? 1 : 0);
     metrics_

@@ -1,5 +1,7 @@
 #include "broker/store/batch_id.h"
 
+#include <fmt/format.h>
+
 #include "common/storage/key_codec.h"
 
 namespace ferry::broker::store {
@@ -20,6 +22,12 @@ std::optional<BatchId> batch_id_from_key(std::string_view key) {
   id.incarnation = storage::get_be64(key.substr(0, 8));
   id.seq = storage::get_be64(key.substr(8));
   return id;
+}
+
+std::string describe_key(std::string_view key) {
+  auto id = batch_id_from_key(key);
+  if (!id) return "an unparsable key";
+  return fmt::format("{}/{} seq {}", id->host, id->category, id->seq);
 }
 
 }  // namespace ferry::broker::store

@@ -18,4 +18,7 @@ std::string key_of(const BatchId& id);
 // Parses a key written by storage::stream_seq_key; nullopt if it is not one.
 std::optional<BatchId> batch_id_from_key(std::string_view key);
 
+// "host/category seq N" for log lines, or "an unparsable key".
+std::string describe_key(std::string_view key);
+
 }  // namespace ferry::broker::store

@@ -50,6 +50,15 @@ Result<void> BatchStore::try_resume() {
   return success();
 }
 
+Result<wire::BatchFrame> BatchStore::load(StoredRecord record) const {
+  if (!record.location) {
+    return wire::BatchFrame{std::move(record.header), std::string(record.inline_payload)};
+  }
+  BOOST_OUTCOME_TRY(payload, payloads_->read(*record.location, record.header.payload_size,
+                                             record.header.payload_crc));
+  return wire::BatchFrame{std::move(record.header), std::move(payload)};
+}
+
 Result<BatchState> BatchStore::state(std::string_view host, std::string_view category,
                                      uint64_t incarnation, uint64_t seq) const {
   std::string key = storage::stream_seq_key(host, category, incarnation, seq);
@@ -98,17 +107,44 @@ std::vector<Result<SubmitOutcome>> BatchStore::store_group(
       out[i] = SubmitOutcome::kDelivered;
       continue;
     }
-    batch.put(pending_cf_, key, encode_pending(f));
     delta.add_pending(f.header.host, f.header.category, 1, static_cast<int64_t>(f.payload.size()),
                       f.header.event_count);
     writer[i] = i;
     first_writer.emplace(std::move(key), i);
   }
-  if (batch.count() == 0) return out;
+  if (first_writer.empty()) return out;
 
-  counters_.stage(delta, batch);
-  auto written = write_synced(batch);
-  if (written) counters_.apply(delta);
+  // Payloads first, synced; then the entries that point to them, in one synced write.
+  std::vector<size_t> new_frames;
+  std::vector<std::string_view> payloads;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (writer[i] != i) continue;
+    new_frames.push_back(i);
+    payloads.push_back(frames[i]->payload);
+  }
+  Result<void> written = success();
+  if (budget_.out_of_space()) {
+    written = storage::Errc::kNoSpace;
+  } else if (auto at = payloads_->append(payloads); !at) {
+    written = at.error();
+    if (budget_.on_write(at.error())) {
+      spdlog::error("disk full under {}: ingest paused (stored batches are safe)", options_.path);
+    }
+  } else {
+    for (size_t n = 0; n < new_frames.size(); ++n) {
+      const wire::BatchFrame& f = *frames[new_frames[n]];
+      batch.put(pending_cf_,
+                storage::stream_seq_key(f.header.host, f.header.category, f.header.incarnation,
+                                        f.header.seq),
+                encode_pending(f.header, at.value()[n]));
+    }
+    counters_.stage(delta, batch);
+    written = write_synced(batch);
+    if (written) {
+      counters_.apply(delta);
+      for (const auto& loc : at.value()) payloads_->ref(loc.segment);
+    }
+  }
   if (info != nullptr) {
     info->synced = true;
     info->written = written ? first_writer.size() : 0;
@@ -135,21 +171,23 @@ Result<void> BatchStore::move_chunk(std::vector<std::pair<std::string, std::stri
   StoreCounters::Delta delta;
   std::vector<BatchId> ids;
   for (const auto& [key, value] : moves) {
-    auto header = pending_header(value);
+    auto record = decode_pending(value);
     auto retained = retained_from_pending(value, now_ms);
     auto id = batch_id_from_key(key);
-    if (!header || !retained || !id) {
+    if (!record || !retained || !id) {
       // Left where it is for the operator to inspect; forwarding logs it too.
       spdlog::error("broker store {}: unreadable pending record, not moved to retention",
                     options_.path);
       continue;
     }
-    uint64_t bytes = header.value().payload_size;
+    const batch::BatchHeader& header = record.value().header;
+    uint64_t bytes = header.payload_size;
     batch.put(retained_cf_, key, retained.value());
-    batch.put(index_cf_, retention_index_key(now_ms, key), be64(bytes));
+    batch.put(index_cf_, retention_index_key(now_ms, key),
+              retention_index_value(bytes, record.value().location));
     batch.del(pending_cf_, key);
     delta.add_pending(id->host, id->category, -1, -static_cast<int64_t>(bytes),
-                      -static_cast<int64_t>(header.value().event_count));
+                      -static_cast<int64_t>(header.event_count));
     delta.retained_batches += 1;
     delta.retained_bytes += static_cast<int64_t>(bytes);
     ids.push_back(std::move(*id));
@@ -217,10 +255,11 @@ Result<Page<PendingBatch>> BatchStore::scan_pending(
         ++scanned;
         page.cursor = std::string(k);
         if (skip && skip(k)) return true;
-        auto frame = decode_pending(v);
+        auto record = decode_pending(v);
+        auto frame = record ? load(std::move(record).value()) : record.error();
         if (!frame) {
-          spdlog::error("broker store {}: unreadable pending record skipped by the scan",
-                        options_.path);
+          spdlog::error("broker store {}: unreadable pending record {} skipped by the scan ({})",
+                        options_.path, describe_key(k), frame.error().message());
           return true;
         }
         bytes += frame.value().payload.size();

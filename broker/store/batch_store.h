@@ -1,10 +1,14 @@
 #pragma once
 // The broker's durable batch store (DESIGN §5), on one RocksDB:
 //
-//   "pending"          batch key -> header + payload: stored, not yet COMMITTED downstream
-//   "retained"         batch key -> commit time + header + payload: delivered, kept
-//                      for replay until the retention TTL passes
-//   "retained_by_time" be64(commit time) + batch key -> bytes: the expiry index
+//   "pending"          batch key -> header + payload location: stored, not yet COMMITTED
+//                      downstream
+//   "retained"         batch key -> commit time + header + payload location: delivered,
+//                      kept for replay until the retention TTL passes
+//   "retained_by_time" be64(commit time) + batch key -> bytes + segment: the expiry index
+//
+// Payloads are written once, to the PayloadLog's segments (<path>/payloads); the entries
+// above point there, so COMMITTED moves a small entry, not the payload.
 //   "meta"             format version and the counters (see StoreCounters)
 //   "replays"          be64(replay id) -> a replay job's state (broker/replay_job.h)
 //
@@ -17,8 +21,9 @@
 // blocking-work thread, not an Asio I/O thread. Reads, scans and counters may run on
 // any thread concurrently. In the broker, store_group is called only by GroupCommitter.
 //
-// Durability: every mutating call returns only after its WAL write is fsynced. A batch
-// for which store_group reported kStored survives SIGKILL and power loss.
+// Durability: every mutating call returns only after its WAL write is fsynced, and a
+// payload's segment is synced before the entry pointing to it is written. A batch for
+// which store_group reported kStored survives SIGKILL and power loss.
 
 #include <atomic>
 #include <chrono>
@@ -35,6 +40,7 @@
 
 #include "broker/store/batch_id.h"
 #include "broker/store/disk_budget.h"
+#include "broker/store/payload_log.h"
 #include "broker/store/store_counters.h"
 #include "common/base/clock.h"
 #include "common/base/result.h"
@@ -52,9 +58,12 @@ struct BatchStoreOptions {
   uint64_t max_move_bytes = 64u << 20;  // mark_committed: bytes per synced write
   uint64_t write_buffer_bytes = 32u << 20;
   uint64_t block_cache_bytes = 32u << 20;
+  uint64_t segment_bytes = 64u << 20;          // a payload segment is closed once this large
   mode_t dir_mode = storage::FileModes{}.dir;  // of `path` and the parents it creates
   rocksdb::Env* env = nullptr;                 // null: the real file system (tests: PowerLossFs)
 };
+
+struct StoredRecord;  // stored_record.h
 
 enum class BatchState : uint8_t { kUnknown = 0, kPending = 1, kRetained = 2 };
 
@@ -183,16 +192,25 @@ class BatchStore {
   TimeMs retention_ms() const { return options_.retention_ms; }
   uint64_t retention_bytes() const { return options_.retention_bytes; }
   const std::string& path() const { return options_.path; }
+  // Payload segments on disk (a pending batch keeps its segment, and the retained
+  // batches in it, until it is committed).
+  size_t payload_segments() const { return payloads_->segments(); }
 
  private:
-  BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db);
+  BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db,
+             std::unique_ptr<PayloadLog> payloads);
   Result<void> write_synced(storage::RocksStore::Batch& batch);
+  Result<void> count_payload_references();
+  Result<void> upgrade_format(std::string_view from);
+  // The frame a decoded entry describes, its payload read from the log if not inline.
+  Result<wire::BatchFrame> load(StoredRecord record) const;
   Result<void> rebuild_category_counters();
   Result<void> move_chunk(std::vector<std::pair<std::string, std::string>>& moves, TimeMs now_ms,
                           std::vector<BatchId>& moved);
 
   BatchStoreOptions options_;
   std::unique_ptr<storage::RocksStore> db_;
+  std::unique_ptr<PayloadLog> payloads_;
   int pending_cf_;
   int retained_cf_;
   int index_cf_;

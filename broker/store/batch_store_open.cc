@@ -12,6 +12,7 @@
 #include "broker/store/store_keys.h"
 #include "broker/store/stored_record.h"
 #include "common/storage/errc.h"
+#include "common/storage/file_modes.h"
 #include "common/storage/key_codec.h"
 
 namespace ferry::broker::store {
@@ -60,7 +61,16 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
     why = describe_open_failure(options.path, db.error(), reason);
     return db.error();
   }
-  std::unique_ptr<BatchStore> store(new BatchStore(options, std::move(db).value()));
+  std::string log_why;
+  const std::string payload_dir = options.path + "/payloads";
+  (void)storage::create_dirs(payload_dir, options.dir_mode);  // open() reports a failure
+  auto payloads = PayloadLog::open(options.env, payload_dir, options.segment_bytes, log_why);
+  if (!payloads) {
+    why = describe_open_failure(options.path, payloads.error(), log_why);
+    return payloads.error();
+  }
+  std::unique_ptr<BatchStore> store(
+      new BatchStore(options, std::move(db).value(), std::move(payloads).value()));
 
   int meta = store->meta_cf_;
   auto format = store->db_->get(meta, kMetaFormat);
@@ -74,6 +84,11 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
     if (auto w = store->db_->write(batch, true); !w) {
       why = describe_open_failure(options.path, w.error(), "writing the format marker failed");
       return w.error();
+    }
+  } else if (*format.value() == kMetaFormatInlinePayloads) {
+    if (auto upgraded = store->upgrade_format(*format.value()); !upgraded) {
+      why = describe_open_failure(options.path, upgraded.error(), "upgrading the format failed");
+      return upgraded.error();
     }
   } else if (*format.value() != kMetaFormatVersion) {
     why = fmt::format(
@@ -104,7 +119,41 @@ Result<std::unique_ptr<BatchStore>> BatchStore::open(const BatchStoreOptions& op
       return rebuilt.error();
     }
   }
+  if (auto counted = store->count_payload_references(); !counted) {
+    why = describe_open_failure(options.path, counted.error(),
+                                "reading where the payloads are failed");
+    return counted.error();
+  }
   return store;
+}
+
+Result<void> BatchStore::upgrade_format(std::string_view from) {
+  // Nothing to rewrite: entries with inline payloads stay readable, and new ones point
+  // into the payload log. A broker of the old format refuses the store from now on.
+  auto batch = db_->new_batch();
+  batch.put(meta_cf_, kMetaFormat, kMetaFormatVersion);
+  BOOST_OUTCOME_TRYV(db_->write(batch, true));
+  spdlog::info("broker store {}: format \"{}\" upgraded to \"{}\"", options_.path, from,
+               kMetaFormatVersion);
+  return success();
+}
+
+Result<void> BatchStore::count_payload_references() {
+  // Every pending entry and every retained one (through the small expiry index) holds
+  // its segment; segments nothing points to are a crash's leftovers and go now.
+  BOOST_OUTCOME_TRYV(
+      db_->scan_range(pending_cf_, "", kKeysEnd, [&](std::string_view, std::string_view v) {
+        auto record = decode_pending(v);
+        if (record && record.value().location) payloads_->ref(record.value().location->segment);
+        return true;
+      }));
+  BOOST_OUTCOME_TRYV(
+      db_->scan_range(index_cf_, "", kKeysEnd, [&](std::string_view, std::string_view v) {
+        if (v.size() == 16) payloads_->ref(storage::get_be64(v.substr(8)));
+        return true;
+      }));
+  payloads_->collect();
+  return success();
 }
 
 Result<void> BatchStore::rebuild_category_counters() {
@@ -130,16 +179,20 @@ Result<void> BatchStore::rebuild_category_counters() {
   return success();
 }
 
-BatchStore::BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db)
+BatchStore::BatchStore(const BatchStoreOptions& options, std::unique_ptr<storage::RocksStore> db,
+                       std::unique_ptr<PayloadLog> payloads)
     : options_(options),
       db_(std::move(db)),
+      payloads_(std::move(payloads)),
       pending_cf_(db_->cf(kPendingCf)),
       retained_cf_(db_->cf(kRetainedCf)),
       index_cf_(db_->cf(kIndexCf)),
       meta_cf_(db_->cf(kMetaCf)),
       replays_cf_(db_->cf(kReplaysCf)),
       counters_(meta_cf_),
-      budget_(options.disk_budget_bytes, [db = db_.get()] { return db->disk_bytes(); }) {
+      budget_(options.disk_budget_bytes, [db = db_.get(), log = payloads_.get()] {
+        return db->disk_bytes() + log->disk_bytes();
+      }) {
   budget_.set_reserve(options.min_free_bytes, [path = options.path] {
     struct statvfs fs {};
     if (::statvfs(path.c_str(), &fs) != 0) return UINT64_MAX;  // unknown: do not block on it

@@ -3,6 +3,7 @@
 #include "broker/store/batch_store.h"
 
 #include <algorithm>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -48,15 +49,23 @@ Result<Page<RetainedBatch>> BatchStore::scan_retained(const ReplayQuery& query,
         }
         auto record = decode_retained(v);
         if (!record) {
-          spdlog::error("broker store {}: unreadable retained record skipped by the scan",
-                        options_.path);
+          spdlog::error("broker store {}: unreadable retained record {} skipped by the scan",
+                        options_.path, describe_key(k));
           return true;
         }
-        const auto& h = record.value().frame.header;
+        const auto& h = record.value().header;
         if (h.max_time_ms < query.from_ms || h.min_time_ms >= query.to_ms) return true;
-        bytes += record.value().frame.payload.size();
-        page.batches.push_back(
-            {std::string(k), record.value().committed_at_ms, std::move(record.value().frame)});
+        const TimeMs committed_at = record.value().committed_at_ms;
+        auto frame = load(std::move(record).value());
+        if (!frame) {
+          spdlog::error(
+              "broker store {}: the payload of retained batch {} is unreadable ({}), "
+              "skipped by the scan",
+              options_.path, describe_key(k), frame.error().message());
+          return true;
+        }
+        bytes += frame.value().payload.size();
+        page.batches.push_back({std::string(k), committed_at, std::move(frame).value()});
         return true;
       }));
   page.end = !stopped;
@@ -77,6 +86,7 @@ Result<size_t> BatchStore::expire_retained(TimeMs now_ms, size_t max_batches) {
   StoreCounters::Delta delta;
   size_t expired = 0;
   TimeMs newest = 0;
+  std::vector<uint64_t> segments;  // of the payloads expired
   BOOST_OUTCOME_TRYV(
       db_->scan_range(index_cf_, "", kKeysEnd, [&](std::string_view k, std::string_view v) {
         if (k.size() < 8) return true;
@@ -86,6 +96,7 @@ Result<size_t> BatchStore::expire_retained(TimeMs now_ms, size_t max_batches) {
         over = over > bytes ? over - bytes : 0;
         batch.del(index_cf_, k);
         if (k.size() > 8) batch.del(retained_cf_, k.substr(8));
+        if (v.size() == 16) segments.push_back(storage::get_be64(v.substr(8)));
         delta.retained_batches -= 1;
         delta.retained_bytes -= static_cast<int64_t>(bytes);
         newest = std::max(newest, committed);
@@ -98,6 +109,8 @@ Result<size_t> BatchStore::expire_retained(TimeMs now_ms, size_t max_batches) {
   BOOST_OUTCOME_TRYV(write_synced(batch));
   counters_.apply(delta);
   expired_through_ms_.store(through, std::memory_order_relaxed);
+  for (uint64_t segment : segments) payloads_->unref(segment);
+  payloads_->collect();  // after the synced write: nothing points there any more
   return expired;
 }
 

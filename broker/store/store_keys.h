@@ -4,9 +4,11 @@
 // for range scans. All order-preserving (big-endian).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "broker/store/payload_log.h"
 #include "common/base/clock.h"
 #include "common/storage/key_codec.h"
 
@@ -42,7 +44,15 @@ inline std::string retention_index_key(TimeMs committed_at, std::string_view bat
   return k;
 }
 
-// "meta" column family.
+// Its value: be64(payload bytes), then be64(segment) when the payload is in the
+// PayloadLog (entries of a version-1 store hold their payload inline and have none).
+inline std::string retention_index_value(uint64_t bytes, std::optional<PayloadLocation> at) {
+  std::string v;
+  storage::put_be64(v, bytes);
+  if (at) storage::put_be64(v, at->segment);
+  return v;
+}
+
 // Column families.
 inline constexpr std::string_view kPendingCf = "pending";
 inline constexpr std::string_view kRetainedCf = "retained";
@@ -50,8 +60,12 @@ inline constexpr std::string_view kIndexCf = "retained_by_time";
 inline constexpr std::string_view kMetaCf = "meta";
 inline constexpr std::string_view kReplaysCf = "replays";
 
+// "meta" column family.
 inline constexpr std::string_view kMetaFormat = "format";
-inline constexpr std::string_view kMetaFormatVersion = "ferry-broker-store-1";
+// 2: payloads in the PayloadLog. A store of format 1 is upgraded in place at open (its
+// entries with inline payloads stay readable until they expire).
+inline constexpr std::string_view kMetaFormatVersion = "ferry-broker-store-2";
+inline constexpr std::string_view kMetaFormatInlinePayloads = "ferry-broker-store-1";
 inline constexpr std::string_view kMetaExpiredThrough = "expired_through";  // be64 ms
 inline constexpr std::string_view kMetaRetained = "retained";  // be64 batches, be64 bytes
 inline constexpr std::string_view kMetaHostPrefix = "host/";   // + name(host) -> same

@@ -1,6 +1,5 @@
 #include "broker/store/stored_record.h"
 
-#include "common/batch/batch_header.h"
 #include "common/storage/errc.h"
 #include "common/storage/key_codec.h"
 
@@ -9,59 +8,67 @@ namespace {
 
 std::error_code corrupt() { return storage::Errc::kCorruption; }
 
-Result<wire::BatchFrame> decode_body(std::string_view body) {
+bool known_version(std::string_view value) {
+  if (value.empty()) return false;
+  const auto v = static_cast<uint8_t>(value[0]);
+  return v == kInlineRecordVersion || v == kRecordVersion;
+}
+
+// The header and body after the version byte (and, when retained, the commit time).
+Result<StoredRecord> decode_body(uint8_t version, std::string_view body) {
   auto header = batch::decode_header(body);
   if (!header) return corrupt();
-  if (body.size() != header.value().payload_size) return corrupt();
-  return wire::BatchFrame{std::move(header).value(), std::string(body)};
+  StoredRecord record{0, std::move(header).value(), std::nullopt, {}};
+  if (version == kInlineRecordVersion) {
+    if (body.size() != record.header.payload_size) return corrupt();
+    record.inline_payload = body;
+    return record;
+  }
+  if (body.size() != 16) return corrupt();
+  record.location =
+      PayloadLocation{storage::get_be64(body.substr(0, 8)), storage::get_be64(body.substr(8))};
+  return record;
 }
 
 }  // namespace
 
-std::string encode_pending(const wire::BatchFrame& frame) {
+std::string encode_pending(const batch::BatchHeader& header, PayloadLocation at) {
   std::string v;
-  v.reserve(1 + 128 + frame.payload.size());
+  v.reserve(1 + 128 + 16);
   v.push_back(static_cast<char>(kRecordVersion));
-  batch::encode_header(frame.header, v);
-  v.append(frame.payload);
+  batch::encode_header(header, v);
+  storage::put_be64(v, at.segment);
+  storage::put_be64(v, at.offset);
   return v;
 }
 
-Result<wire::BatchFrame> decode_pending(std::string_view value) {
-  if (value.empty() || static_cast<uint8_t>(value[0]) != kRecordVersion) return corrupt();
-  return decode_body(value.substr(1));
+Result<StoredRecord> decode_pending(std::string_view value) {
+  if (!known_version(value)) return corrupt();
+  return decode_body(static_cast<uint8_t>(value[0]), value.substr(1));
 }
 
 Result<std::string> retained_from_pending(std::string_view pending_value, TimeMs committed_at_ms) {
-  if (pending_value.empty() || static_cast<uint8_t>(pending_value[0]) != kRecordVersion) {
-    return corrupt();
-  }
+  if (!known_version(pending_value)) return corrupt();
   std::string v;
   v.reserve(pending_value.size() + 8);
-  v.push_back(static_cast<char>(kRecordVersion));
+  v.push_back(pending_value[0]);
   storage::put_be64(v, static_cast<uint64_t>(committed_at_ms));
   v.append(pending_value.substr(1));
   return v;
 }
 
-Result<TimeMs> retained_commit_time(std::string_view value) {
-  if (value.size() < 9 || static_cast<uint8_t>(value[0]) != kRecordVersion) return corrupt();
-  return static_cast<TimeMs>(storage::get_be64(value.substr(1, 8)));
-}
-
-Result<RetainedRecord> decode_retained(std::string_view value) {
-  BOOST_OUTCOME_TRY(committed_at, retained_commit_time(value));
-  BOOST_OUTCOME_TRY(frame, decode_body(value.substr(9)));
-  return RetainedRecord{committed_at, std::move(frame)};
+Result<StoredRecord> decode_retained(std::string_view value) {
+  if (value.size() < 9 || !known_version(value)) return corrupt();
+  BOOST_OUTCOME_TRY(record, decode_body(static_cast<uint8_t>(value[0]), value.substr(9)));
+  record.committed_at_ms = static_cast<TimeMs>(storage::get_be64(value.substr(1, 8)));
+  return record;
 }
 
 Result<batch::BatchHeader> pending_header(std::string_view value) {
-  if (value.empty() || static_cast<uint8_t>(value[0]) != kRecordVersion) {
-    return storage::Errc::kCorruption;
-  }
+  if (!known_version(value)) return corrupt();
   value.remove_prefix(1);
   auto header = batch::decode_header(value);
-  if (!header) return storage::Errc::kCorruption;
+  if (!header) return corrupt();
   return header;
 }
 

@@ -36,7 +36,9 @@ class StorageCategory final : public std::error_category {
   }
 };
 
-std::error_code translate(const rocksdb::Status& s) {
+}  // namespace
+
+std::error_code status_error(const rocksdb::Status& s) {
   if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace) return Errc::kNoSpace;
   if (s.IsCorruption()) return Errc::kCorruption;
   if (s.IsInvalidArgument()) return Errc::kInvalidArgument;
@@ -45,8 +47,6 @@ std::error_code translate(const rocksdb::Status& s) {
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) return Errc::kBusy;
   return Errc::kIo;
 }
-
-}  // namespace
 
 const std::error_category& storage_category() {
   static const StorageCategory category;
@@ -110,7 +110,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const RocksOptions& options
       rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &db);
   if (!s.ok()) {
     why = s.ToString();
-    return translate(s);
+    return status_error(s);
   }
   store->db_.reset(db);
   store->names_.push_back(rocksdb::kDefaultColumnFamilyName);
@@ -138,7 +138,7 @@ Result<void> RocksStore::write(Batch& batch, bool sync) {
   rocksdb::Status s = db_->Write(wo, batch.batch_.get());
   if (!s.ok()) {
     spdlog::error("rocksdb write failed in {}: {}", path_, s.ToString());
-    return translate(s);
+    return status_error(s);
   }
   return success();
 }
@@ -148,7 +148,7 @@ Result<std::optional<std::string>> RocksStore::get(int cf, std::string_view key)
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[cf],
                                rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return translate(s);
+  if (!s.ok()) return status_error(s);
   return std::optional<std::string>(std::move(value));
 }
 
@@ -162,7 +162,7 @@ Result<void> RocksStore::scan(
     rocksdb::Slice v = it->value();
     if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
   }
-  if (!it->status().ok()) return translate(it->status());
+  if (!it->status().ok()) return status_error(it->status());
   return success();
 }
 
@@ -178,7 +178,7 @@ Result<void> RocksStore::scan_range(
     rocksdb::Slice v = it->value();
     if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
   }
-  if (!it->status().ok()) return translate(it->status());
+  if (!it->status().ok()) return status_error(it->status());
   return success();
 }
 
@@ -193,13 +193,13 @@ uint64_t RocksStore::disk_bytes() const {
 
 Result<void> RocksStore::flush_wal(bool sync) {
   rocksdb::Status s = db_->FlushWAL(sync);
-  if (!s.ok()) return translate(s);
+  if (!s.ok()) return status_error(s);
   return success();
 }
 
 Result<void> RocksStore::resume() {
   rocksdb::Status s = db_->Resume();
-  if (!s.ok()) return translate(s);
+  if (!s.ok()) return status_error(s);
   return success();
 }
 

@@ -22,11 +22,15 @@
 namespace rocksdb {
 class DB;
 class Env;
+class Status;
 class ColumnFamilyHandle;
 class WriteBatch;
 }  // namespace rocksdb
 
 namespace ferry::storage {
+
+// A RocksDB status as one of Errc (IOStatus too: it is a Status).
+std::error_code status_error(const rocksdb::Status& s);
 
 struct RocksOptions {
   std::string path;
