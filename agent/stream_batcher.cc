@@ -22,10 +22,15 @@ bool StreamBatcher::add(const tail::ReadChunk& c, Outbox& out) {
   bool ok = true;
   std::string rendered;
   for (const auto& e : c.events) {
-    rendered.clear();
-    event::append_rendered(e, c.source(e), rendered);
+    // Most events are their source bytes as they are: no copy to render them.
+    std::string_view bytes = c.source(e);
+    if (e.flags != 0) {
+      rendered.clear();
+      event::append_rendered(e, bytes, rendered);
+      bytes = rendered;
+    }
     // A batch is one contiguous range of one file.
-    if (!builder_.empty() && (!(file_ == c.file) || builder_.check(rendered.size(), e.time_ms) !=
+    if (!builder_.empty() && (!(file_ == c.file) || builder_.check(bytes.size(), e.time_ms) !=
                                                         batch::BatchBuilder::Cut::kFits)) {
       ok &= cut(out);
     }
@@ -34,7 +39,7 @@ bool StreamBatcher::add(const tail::ReadChunk& c, Outbox& out) {
       path_ = c.path;
       opened_ms_ = clock_.now_ms();
     }
-    builder_.add(rendered, e.time_ms, e.offset, e.length);
+    builder_.add(bytes, e.time_ms, e.offset, e.length);
   }
   return ok;
 }

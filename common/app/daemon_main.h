@@ -17,6 +17,7 @@
 #include "common/app/open_file_limit.h"
 #include "common/app/restart_in_place.h"
 #include "common/app/service_notify.h"
+#include "common/base/memory_release.h"
 #include "common/config/config_error.h"
 #include "common/config/config_reader.h"
 #include "common/log/logging.h"
@@ -66,6 +67,7 @@ int daemon_main(const char* program, int argc, char** argv, Load&& load) {
                       config.log.file.empty() ? std::nullopt : std::optional(config.log.file),
                       config.log.format);
     raise_open_file_limit();
+    keep_batch_buffers_in_heap();
     bool restart = false;
     {
       App app(std::move(config));

@@ -21,4 +21,9 @@ void release_free_memory() {
 
 void release_free_memory_now() { malloc_trim(0); }
 
+void keep_batch_buffers_in_heap() {
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
+}
+
 }  // namespace ferry
