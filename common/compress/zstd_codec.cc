@@ -15,13 +15,14 @@ ZstdCompressor::ZstdCompressor(int level) : ctx_(ZSTD_createCCtx()), level_(leve
 ZstdCompressor::~ZstdCompressor() { ZSTD_freeCCtx(ctx_); }
 
 Result<size_t> ZstdCompressor::compress(std::string_view in, std::string& out) {
-  out.resize(ZSTD_compressBound(in.size()));
-  size_t n = ZSTD_compress2(ctx_, out.data(), out.size(), in.data(), in.size());
+  const size_t bound = ZSTD_compressBound(in.size());
+  if (scratch_.size() < bound) scratch_.resize(bound);
+  size_t n = ZSTD_compress2(ctx_, scratch_.data(), scratch_.size(), in.data(), in.size());
   if (ZSTD_isError(n)) {
     out.clear();
     return make_error_code(wire::Errc::kInternal);
   }
-  out.resize(n);
+  out.assign(scratch_.data(), n);
   return n;
 }
 

@@ -20,13 +20,17 @@ class ZstdCompressor {
   ZstdCompressor(const ZstdCompressor&) = delete;
   ZstdCompressor& operator=(const ZstdCompressor&) = delete;
 
-  // Compresses `in` into one zstd frame (with its content size recorded) in `out`.
+  // Compresses `in` into one zstd frame (with its content size recorded) in `out`,
+  // which gets no more capacity than the frame needs.
   Result<size_t> compress(std::string_view in, std::string& out);
   int level() const { return level_; }
 
  private:
   ZSTD_CCtx* ctx_;
   int level_;
+  // Room for the worst case, reused: a fresh one per batch was zero-filled and faulted
+  // in page by page, and kept its full size in every payload the agent held.
+  std::string scratch_;
 };
 
 class ZstdDecompressor {
