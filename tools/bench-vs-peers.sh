@@ -32,15 +32,20 @@ PEERS=("$@")
 [ -x "$PEERS_DIR/run-peers.sh" ] || { echo "no run-peers.sh in $PEERS_DIR (set PEERS_DIR)" >&2; exit 2; }
 [ -x "$BIN/ferryctl" ] || { echo "no ferryctl in $BIN (build first, or set BIN)" >&2; exit 2; }
 mkdir -p "$RESULTS" "$DATA"
-rm -f "$RESULTS/throughput.jsonl" "$RESULTS/ferry.jsonl"
+rm -f "$RESULTS/throughput.jsonl" "$RESULTS"/ferry*.jsonl
 
 "$PEERS_DIR/run-peers.sh" throughput -n "$N" -r "$REPS" "${PEERS[@]}"
 input="$DATA/input-$N.log"
 [ -f "$input" ] || { echo "the peers' input $input is missing" >&2; exit 1; }
 # A failed or lossy run is reported in the table (its error, lost and dup columns).
-"$BIN/ferryctl" bench pipeline --dir "$RESULTS/ferry" --input "$input" --reps "$REPS" --json "$RESULTS/ferry.jsonl" || true
+# One Ferry row per consumer roll_age (FERRY_ROLL_AGES, default "1s"): the last part
+# file of a run waits for it, so it is part of the figure.
+for roll_age in ${FERRY_ROLL_AGES:-1s}; do
+  "$BIN/ferryctl" bench pipeline --dir "$RESULTS/ferry" --input "$input" --reps "$REPS" \
+    --roll-age "$roll_age" --json "$RESULTS/ferry-$roll_age.jsonl" || true
+done
 
-python3 - "$RESULTS/throughput.jsonl" "$RESULTS/ferry.jsonl" <<'EOF'
+python3 - "$RESULTS/throughput.jsonl" "$RESULTS"/ferry-*.jsonl <<'EOF'
 import json, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -50,12 +55,12 @@ for line in open(sys.argv[1]):
     key = f'{r["peer"]} {r["variant"]}'
     rows.setdefault(key, []).append((r["elapsed_s"], r["in_bytes"], r["lines"], r["snd_cpu_s"] + r["rcv_cpu_s"],
                                      r["lost"], r["dup_extra_lines"]))
-for line in open(sys.argv[2]):
+for line in (l for path in sys.argv[2:] for l in open(path)):
     r = json.loads(line)
     if r["error"]:
         print(f'ferry run failed: {r["error"]}', file=sys.stderr)
         continue
-    rows.setdefault("ferry agent->broker->consumer (mTLS, zstd, fsync, e2e ack)", []).append(
+    rows.setdefault(f'ferry mTLS zstd fsync e2e-ack, roll_age {r["roll_age"]}', []).append(
         (r["seconds"], r["bytes"], r["lines"], r["cpu_agent"] + r["cpu_broker"] + r["cpu_consumer"],
          r["lost"], r["duplicated"]))
 print(f'{"setup":60} {"runs":>4} {"s":>7} {"lines/s":>10} {"MB/s":>7} {"cpu s/1M":>9} {"lost":>5} {"dup":>5}')
