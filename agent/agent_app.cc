@@ -23,8 +23,8 @@ namespace {
 constexpr size_t kMaxReadPerPass = 1u << 20;
 // More than this queued on the link and the pump waits for it before its next pass.
 constexpr size_t kUnsentBeforeYield = 1u << 20;
-// Batches cut and not yet sent (waiting for their checkpoint write): past this the pump
-// reads no more. It is also how far a pass may go past a full window, as before.
+// Batches cut and not yet sent (being encoded, or waiting for their checkpoint write):
+// past this the pump reads no more. It is also how far a pass may go past a full window, as before.
 constexpr size_t kMaxUnreleased = 16;
 
 }  // namespace
@@ -71,7 +71,16 @@ void AgentApp::start() {
                  config_.seal_keys_dir);
   }
   encoder_ = std::make_unique<BatchEncoder>(config_.host, checkpoint_->state().incarnation,
-                                            config_.zstd_level, std::move(keys));
+                                            config_.zstd_level, keys);
+  encode_worker_ = std::make_unique<BatchEncodeWorker>(
+      io_,
+      std::make_unique<BatchEncoder>(config_.host, checkpoint_->state().incarnation,
+                                     config_.zstd_level, std::move(keys)),
+      [this](BatchEncodeWorker::Batches batches) { flusher_->submit(std::move(batches)); },
+      [this](const std::string& why) {
+        spdlog::critical("{}; not sending, stopping", why);
+        stop();
+      });
   spdlog::info("agent state {} is incarnation {}", config_.state_dir,
                checkpoint_->state().incarnation);
   if (checkpoint_->loaded_from() == checkpoint::Checkpoint::Source::kFresh) {
@@ -117,6 +126,7 @@ void AgentApp::start() {
     stream->second.set_file_hours(file_hours_.get());
   }
   resend_unacked(config_.host, *checkpoint_, streams_, *encoder_, window_);
+  for (auto& [category, s] : streams_) s.defer_encoding();  // encode_worker_ encodes them
 
   send::BrokerLinkOptions lo;
   lo.host = config_.host;
@@ -181,7 +191,8 @@ asio::awaitable<void> AgentApp::pump_loop(AgentApp* self) {
     bool busy = false;
     if (!self->stopping_) busy = self->pump_once();  // stopping: no more reading, only acks
     if (self->stopping_) {
-      if ((self->window_.empty() && self->flusher_->idle()) ||
+      if ((self->window_.empty() && self->encode_worker_->pending() == 0 &&
+           self->flusher_->idle()) ||
           self->clock_.now_ms() >= self->stop_deadline_ms_) {
         // The final flush below must not race a write in flight (one writer per copy).
         while (!self->flusher_->idle())
@@ -247,7 +258,8 @@ bool AgentApp::pump_once() {
     }
     // Backpressure: only read while the window has room and few batches wait for their
     // checkpoint write. Memory is the window plus kMaxUnreleased and one batch per stream.
-    while (window_.has_room() && cut_.size() + flusher_->unreleased() < kMaxUnreleased) {
+    while (window_.has_room() &&
+           cut_.size() + encode_worker_->pending() + flusher_->unreleased() < kMaxUnreleased) {
       auto chunk =
           s.watcher().read_some(std::min<size_t>(kMaxReadPerPass, config_.batch_max_bytes));
       // A read can start a copy (its original found truncated): its position goes in
@@ -260,6 +272,7 @@ bool AgentApp::pump_once() {
       if (chunk.value().empty()) break;
       read_any = true;
       stop_unless(s.add(chunk.value(), cut_));
+      send_cut_batches();  // the worker compresses while this thread reads on
     }
     stop_unless(s.cut_if_lingered(config_.linger, cut_));
   }
@@ -275,9 +288,10 @@ void AgentApp::stop_unless(bool ok) {
 
 void AgentApp::send_cut_batches() {
   if (cut_.empty()) return;
-  // The seq -> range mapping is durable before any of these batches leaves the host:
-  // send_durable() gets them once a checkpoint write that covers them has completed.
-  flusher_->submit(std::exchange(cut_, {}));
+  // Encoded off the io thread, then to the checkpoint: the seq -> range mapping is durable
+  // before any of these batches leaves the host, as send_durable() gets them once a
+  // checkpoint write that covers them has completed.
+  encode_worker_->submit(std::exchange(cut_, {}));
 }
 
 void AgentApp::send_durable(std::vector<send::InflightBatch> batches) {

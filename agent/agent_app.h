@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/batch_encode_worker.h"
 #include "agent/batch_encoder.h"
 #include "agent/checkpoint/checkpoint.h"
 #include "agent/checkpoint/state_dir_lock.h"
@@ -81,8 +82,9 @@ class AgentApp {
   app::HangupHandler hangup_{io_};
   std::shared_ptr<tls::ContextSource> tls_;  // reloaded on SIGHUP
   std::unique_ptr<checkpoint::Checkpoint> checkpoint_;
-  std::unique_ptr<CheckpointFlusher> flusher_;  // writes checkpoint_ off the io thread
-  std::unique_ptr<BatchEncoder> encoder_;
+  std::unique_ptr<CheckpointFlusher> flusher_;        // writes checkpoint_ off the io thread
+  std::unique_ptr<BatchEncoder> encoder_;             // resends and replays, on the io thread
+  std::unique_ptr<BatchEncodeWorker> encode_worker_;  // cut batches, hands them to flusher_
   std::map<std::string, StreamBatcher> streams_;
   send::InflightWindow window_;
   std::unique_ptr<send::BrokerLink> link_;
@@ -92,7 +94,7 @@ class AgentApp {
   std::unique_ptr<send::BrokerDiscovery> discovery_;  // with [zookeeper] only
   metrics::Registry metrics_;
   std::unique_ptr<http::HttpServer> http_;
-  StreamBatcher::Outbox cut_;  // recorded this pass, handed to flusher_ at its end
+  StreamBatcher::Outbox cut_;  // recorded this pass, handed to encode_worker_ at its end
   bool stopping_ = false;
   TimeMs stop_deadline_ms_ = 0;
   TimeMs last_poll_ms_ = 0;

@@ -72,10 +72,19 @@ bool StreamBatcher::cut(Outbox& out) {
   rec.event_count = built.event_count;
   rec.min_time_ms = built.min_time_ms;
   rec.max_time_ms = built.max_time_ms;
-  auto ib = encoder_.encode(category_, seq, built, file_);
-  if (!ib) {
-    spdlog::critical("cannot encode batch {}/{}: {}", category_, seq, ib.error().message());
-    return false;
+  Result<send::InflightBatch> ib = send::InflightBatch{};
+  if (defer_encoding_) {
+    ib.value().category = category_;
+    ib.value().seq = seq;
+    ib.value().events = built.event_count;
+    ib.value().min_time_ms = built.min_time_ms;
+    ib.value().max_time_ms = built.max_time_ms;
+  } else {
+    ib = encoder_.encode(category_, seq, built, file_);
+    if (!ib) {
+      spdlog::critical("cannot encode batch {}/{}: {}", category_, seq, ib.error().message());
+      return false;
+    }
   }
   auto recorded = checkpoint_.record_batch(category_, rec, path_);
   if (!recorded) {
@@ -86,6 +95,10 @@ bool StreamBatcher::cut(Outbox& out) {
   if (hours_)
     hours_->note(category_, file_.dev, file_.ino, file_.fingerprint, path_, built.min_time_ms,
                  built.max_time_ms);
+  if (defer_encoding_) {
+    ib.value().unencoded =
+        std::make_shared<send::UnencodedBatch>(send::UnencodedBatch{std::move(built), file_});
+  }
   out.push_back(std::move(ib).value());
   return true;
 }

@@ -46,6 +46,9 @@ class StreamBatcher {
 
   // Every batch cut is noted here (replay from hosts: which file held which times).
   void set_file_hours(FileHours* hours) { hours_ = hours; }
+  // Cut batches go into the outbox unencoded (InflightBatch::unencoded), for the caller
+  // to encode elsewhere; by default they are encoded as they are cut.
+  void defer_encoding() { defer_encoding_ = true; }
 
   bool building() const { return !builder_.empty(); }
   // Of the open batch: its first event's time by the clock, its oldest event time, its file.
@@ -69,6 +72,7 @@ class StreamBatcher {
   TimeMs opened_ms_ = 0;
   TimeMs last_sent_max_ms_ = 0;
   FileHours* hours_ = nullptr;
+  bool defer_encoding_ = false;
 };
 
 // Whether `interval` has passed since `since`; a clock that stepped back counts as passed,

@@ -8,14 +8,24 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/base/clock.h"
+#include "common/batch/batch_builder.h"
+#include "common/batch/batch_header.h"
 #include "common/wire/messages.h"
 
 namespace ferry::agent::send {
+
+// A batch cut and recorded whose frame is not encoded yet: the agent compresses off its
+// io thread (BatchEncodeWorker), and the batch waits here until then.
+struct UnencodedBatch {
+  batch::BuiltBatch built;
+  batch::FileIdentity file;
+};
 
 struct InflightBatch {
   std::string category;
@@ -25,6 +35,7 @@ struct InflightBatch {
   TimeMs max_time_ms = 0;
   std::string frame;  // the encoded BATCH frame, ready to (re)send
   bool stored = false;
+  std::shared_ptr<UnencodedBatch> unencoded;  // set while `frame` is still empty
 };
 
 struct CategoryCounts {
