@@ -4,6 +4,8 @@
 // batch_store_retention.cc.
 #include "broker/store/batch_store.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <set>
 #include <unordered_map>
@@ -39,6 +41,13 @@ Result<void> BatchStore::write_synced(storage::RocksStore::Batch& batch) {
 Result<void> BatchStore::try_resume() {
   std::lock_guard lock(write_mu_);
   if (!budget_.out_of_space()) return success();
+  // The payload log failed for want of room too, or will: wait for a segment's worth,
+  // not only for the few bytes RocksDB's probe below needs.
+  struct statvfs fs {};
+  if (::statvfs(options_.path.c_str(), &fs) == 0 &&
+      static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < options_.segment_bytes) {
+    return storage::Errc::kNoSpace;
+  }
   BOOST_OUTCOME_TRYV(db_->resume());
   auto probe = db_->new_batch();
   probe.put(meta_cf_, "space_probe", "");
@@ -127,6 +136,7 @@ std::vector<Result<SubmitOutcome>> BatchStore::store_group(
     written = storage::Errc::kNoSpace;
   } else if (auto at = payloads_->append(payloads); !at) {
     written = at.error();
+    payloads_->collect();  // the segment it failed in, if nothing else is in it
     if (budget_.on_write(at.error())) {
       spdlog::error("disk full under {}: ingest paused (stored batches are safe)", options_.path);
     }

@@ -58,6 +58,8 @@ Result<Page<RetainedBatch>> BatchStore::scan_retained(const ReplayQuery& query,
         const TimeMs committed_at = record.value().committed_at_ms;
         auto frame = load(std::move(record).value());
         if (!frame) {
+          // Expired since this scan's view was taken: its segment may be gone. Not an error.
+          if (auto still = db_->get(retained_cf_, k); still && !still.value()) return true;
           spdlog::error(
               "broker store {}: the payload of retained batch {} is unreadable ({}), "
               "skipped by the scan",

@@ -15,6 +15,7 @@ namespace ferry::broker::store {
 namespace {
 
 constexpr std::string_view kSuffix = ".seg";
+constexpr size_t kMaxOpenReaders = 32;
 
 // "<16 hex digits>.seg" -> the segment id; 0 for any other name.
 uint64_t segment_of(const std::string& name) {
@@ -51,6 +52,12 @@ Result<std::unique_ptr<PayloadLog>> PayloadLog::open(rocksdb::Env* env, const st
     return storage::status_error(s);
   };
   if (auto s = env->CreateDirIfMissing(dir); !s.ok()) return fail(s, "cannot create");
+  // The directory's own entry must be durable before anything in it is acked.
+  std::unique_ptr<rocksdb::Directory> parent;
+  const std::string parent_dir = dir.substr(0, dir.find_last_of('/'));
+  rocksdb::Status synced = env->NewDirectory(parent_dir.empty() ? "/" : parent_dir, &parent);
+  if (synced.ok()) synced = parent->Fsync();
+  if (!synced.ok()) return fail(synced, "cannot sync the directory holding");
   std::vector<std::string> names;
   if (auto s = env->GetChildren(dir, &names); !s.ok()) return fail(s, "cannot list");
   uint64_t total = 0;
@@ -133,6 +140,9 @@ std::shared_ptr<rocksdb::RandomAccessFile> PayloadLog::reader(uint64_t segment) 
     return nullptr;
   }
   std::shared_ptr<rocksdb::RandomAccessFile> shared(std::move(file));
+  // A bounded number of open segments: retention can keep thousands. The oldest go
+  // first; a read in progress keeps its file open through its own reference.
+  if (readers_.size() >= kMaxOpenReaders) readers_.erase(readers_.begin());
   readers_.emplace(segment, shared);
   return shared;
 }

@@ -115,6 +115,33 @@ TEST(BatchStorePayloadTest, ASegmentGoesWithItsLastBatchAndAPendingOneKeepsIt) {
   EXPECT_EQ(segment_files(db), 0u) << "an empty segment nothing points into outlived a reopen";
 }
 
+// Open files of this process under `dir`.
+size_t open_files_under(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& fd : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    n += fs::read_symlink(fd.path(), ec).string().starts_with(dir);
+  }
+  return n;
+}
+
+TEST(BatchStorePayloadTest, ReadingManySegmentsKeepsFewOpen) {
+  ::ferry::testing::TempDir dir;
+  const std::string db = dir.file("db");
+  BatchStoreOptions options;
+  options.segment_bytes = 1;  // one batch per segment
+  auto store = open_store(db, options);
+  for (uint64_t seq = 1; seq <= 100; ++seq) {
+    ASSERT_TRUE(store->store(make_frame("h1", "cat", seq, 300)));
+  }
+  ASSERT_EQ(segment_files(db), 100u);
+  auto all = store->scan_pending("", {.max_batches = 1000});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all.value().batches.size(), 100u);
+  EXPECT_EQ(all.value().batches[99].frame, make_frame("h1", "cat", 100, 300));
+  EXPECT_LE(open_files_under(db + "/payloads"), 33u) << "every segment read stayed open";
+}
+
 TEST(BatchStorePayloadTest, TheDiskBudgetCountsTheSegments) {
   ::ferry::testing::TempDir dir;
   BatchStoreOptions options;
