@@ -4,8 +4,6 @@
 // batch_store_retention.cc.
 #include "broker/store/batch_store.h"
 
-#include <sys/statvfs.h>
-
 #include <algorithm>
 #include <set>
 #include <unordered_map>
@@ -43,11 +41,8 @@ Result<void> BatchStore::try_resume() {
   if (!budget_.out_of_space()) return success();
   // The payload log failed for want of room too, or will: wait for a segment's worth,
   // not only for the few bytes RocksDB's probe below needs.
-  struct statvfs fs {};
-  if (::statvfs(options_.path.c_str(), &fs) == 0 &&
-      static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < options_.segment_bytes) {
-    return storage::Errc::kNoSpace;
-  }
+  budget_.refresh();
+  if (budget_.free_bytes() < options_.segment_bytes) return storage::Errc::kNoSpace;
   BOOST_OUTCOME_TRYV(db_->resume());
   auto probe = db_->new_batch();
   probe.put(meta_cf_, "space_probe", "");

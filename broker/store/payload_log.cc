@@ -1,8 +1,5 @@
 #include "broker/store/payload_log.h"
 
-#include <cinttypes>
-#include <cstdio>
-
 #include <fmt/format.h>
 #include <rocksdb/env.h>
 #include <spdlog/spdlog.h>
@@ -30,6 +27,14 @@ uint64_t segment_of(const std::string& name) {
   return id;
 }
 
+// Makes the entries of directory `path` durable.
+rocksdb::Status sync_directory(rocksdb::Env* env, const std::string& path) {
+  std::unique_ptr<rocksdb::Directory> directory;
+  rocksdb::Status s = env->NewDirectory(path, &directory);
+  if (s.ok()) s = directory->Fsync();
+  return s;
+}
+
 }  // namespace
 
 PayloadLog::PayloadLog(rocksdb::Env* env, std::string dir, uint64_t segment_bytes)
@@ -53,11 +58,10 @@ Result<std::unique_ptr<PayloadLog>> PayloadLog::open(rocksdb::Env* env, const st
   };
   if (auto s = env->CreateDirIfMissing(dir); !s.ok()) return fail(s, "cannot create");
   // The directory's own entry must be durable before anything in it is acked.
-  std::unique_ptr<rocksdb::Directory> parent;
-  const std::string parent_dir = dir.substr(0, dir.find_last_of('/'));
-  rocksdb::Status synced = env->NewDirectory(parent_dir.empty() ? "/" : parent_dir, &parent);
-  if (synced.ok()) synced = parent->Fsync();
-  if (!synced.ok()) return fail(synced, "cannot sync the directory holding");
+  const std::string parent = dir.substr(0, dir.find_last_of('/'));
+  if (auto s = sync_directory(env, parent.empty() ? "/" : parent); !s.ok()) {
+    return fail(s, "cannot sync the directory holding");
+  }
   std::vector<std::string> names;
   if (auto s = env->GetChildren(dir, &names); !s.ok()) return fail(s, "cannot list");
   uint64_t total = 0;
@@ -89,10 +93,7 @@ Result<void> PayloadLog::start_segment() {
     files_[id] = 0;
   }
   // The new name must be durable before any entry points into the file.
-  std::unique_ptr<rocksdb::Directory> directory;
-  rocksdb::Status s = env_->NewDirectory(dir_, &directory);
-  if (s.ok()) s = directory->Fsync();
-  if (!s.ok()) {
+  if (auto s = sync_directory(env_, dir_); !s.ok()) {
     active_.reset();
     return storage::status_error(s);
   }
