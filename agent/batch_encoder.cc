@@ -27,13 +27,19 @@ Result<send::InflightBatch> BatchEncoder::encode(const std::string& category, ui
   // After sealing: the replay id is not in the seal's associated data (security.md).
   frame.header.replay_id = replay_id;
   if (auto ec = batch::validate_header(frame.header)) return ec;
+  send::InflightBatch ib = inflight_of(category, seq, built);
+  ib.frame = wire::encode(frame);
+  return ib;
+}
+
+send::InflightBatch inflight_of(const std::string& category, uint64_t seq,
+                                const batch::BuiltBatch& built) {
   send::InflightBatch ib;
   ib.category = category;
   ib.seq = seq;
   ib.events = built.event_count;
   ib.min_time_ms = built.min_time_ms;
   ib.max_time_ms = built.max_time_ms;
-  ib.frame = wire::encode(frame);
   return ib;
 }
 

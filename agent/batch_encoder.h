@@ -15,6 +15,10 @@
 
 namespace ferry::agent {
 
+// The window's entry for batch `seq` of `category`, without its frame.
+send::InflightBatch inflight_of(const std::string& category, uint64_t seq,
+                                const batch::BuiltBatch& built);
+
 class BatchEncoder {
  public:
   // `keys` null: payloads are not sealed.

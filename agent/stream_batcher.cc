@@ -72,14 +72,8 @@ bool StreamBatcher::cut(Outbox& out) {
   rec.event_count = built.event_count;
   rec.min_time_ms = built.min_time_ms;
   rec.max_time_ms = built.max_time_ms;
-  Result<send::InflightBatch> ib = send::InflightBatch{};
-  if (defer_encoding_) {
-    ib.value().category = category_;
-    ib.value().seq = seq;
-    ib.value().events = built.event_count;
-    ib.value().min_time_ms = built.min_time_ms;
-    ib.value().max_time_ms = built.max_time_ms;
-  } else {
+  Result<send::InflightBatch> ib = inflight_of(category_, seq, built);
+  if (!defer_encoding_) {
     ib = encoder_.encode(category_, seq, built, file_);
     if (!ib) {
       spdlog::critical("cannot encode batch {}/{}: {}", category_, seq, ib.error().message());
